@@ -1,0 +1,3 @@
+#ifndef FTPSCOPE_CGZIP_H
+#define FTPSCOPE_CGZIP_H
+#endif

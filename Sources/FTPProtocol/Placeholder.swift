@@ -1,0 +1,1 @@
+// The control channel as text: filled in by the protocol work.

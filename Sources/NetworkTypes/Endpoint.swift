@@ -1,0 +1,50 @@
+/// An address and a TCP port.
+public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The host.
+    public var address: IPAddress
+    /// The TCP port.
+    public var port: UInt16
+
+    /// Creates an endpoint.
+    @inlinable public init(address: IPAddress, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+
+    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool {
+        lhs.address < rhs.address || (lhs.address == rhs.address && lhs.port < rhs.port)
+    }
+
+    /// `192.0.2.10:51234` or `[2001:db8::1]:21` (SPEC.md, endpoint).
+    public var description: String {
+        switch address {
+        case .v4: return "\(address):\(port)"
+        case .v6: return "[\(address)]:\(port)"
+        }
+    }
+}
+
+/// A TCP flow as seen in one packet: from `source` to `destination`.
+///
+/// Fixed size, so hashing and comparing it never allocates. `canonical` folds both directions of one
+/// connection onto the same key, for connection tables.
+public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
+    /// Sender of the packet.
+    public var source: Endpoint
+    /// Receiver of the packet.
+    public var destination: Endpoint
+
+    /// Creates a flow key.
+    @inlinable public init(source: Endpoint, destination: Endpoint) {
+        self.source = source
+        self.destination = destination
+    }
+
+    /// The same flow seen from the other side.
+    @inlinable public var reversed: FlowKey { FlowKey(source: destination, destination: source) }
+
+    /// The direction-independent key: the smaller endpoint first.
+    @inlinable public var canonical: FlowKey { source <= destination ? self : reversed }
+
+    public var description: String { "\(source) -> \(destination)" }
+}

@@ -1,0 +1,198 @@
+/// An IPv4 or IPv6 address held by value in at most 16 bytes, so flow keys need no allocation.
+public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// IPv4, host byte order (`192.0.2.1` is `0xC000_0201`).
+    case v4(UInt32)
+    /// IPv6 as two 64-bit halves, most significant first, host byte order.
+    case v6(UInt64, UInt64)
+
+    /// Builds an IPv4 address from its four octets.
+    @inlinable public static func v4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> IPAddress {
+        .v4(UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d))
+    }
+
+    /// Reads an address of 4 or 16 bytes in network order; nil for any other length.
+    public init?(networkBytes bytes: some Collection<UInt8>) {
+        if bytes.count == 4 {
+            var value: UInt32 = 0
+            for byte in bytes { value = value << 8 | UInt32(byte) }
+            self = .v4(value)
+        } else if bytes.count == 16 {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for (index, byte) in bytes.enumerated() {
+                if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+            }
+            self = .v6(high, low)
+        } else {
+            return nil
+        }
+    }
+
+    /// Parses dotted-quad IPv4 or RFC 4291 text IPv6 (with `::` and an embedded IPv4 tail); nil if invalid.
+    public init?(_ text: some StringProtocol) {
+        if let v4 = IPAddress.parseV4(Substring(text)) {
+            self = .v4(v4)
+        } else if let (high, low) = IPAddress.parseV6(Substring(text)) {
+            self = .v6(high, low)
+        } else {
+            return nil
+        }
+    }
+
+    /// True for IPv4.
+    public var isIPv4: Bool { if case .v4 = self { return true } else { return false } }
+
+    /// True for the unspecified address (`0.0.0.0` or `::`), which FTP uses to mean "the control peer".
+    public var isUnspecified: Bool {
+        switch self {
+        case .v4(let value): return value == 0
+        case .v6(let high, let low): return high == 0 && low == 0
+        }
+    }
+
+    /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), if it is one.
+    public var unmappedIPv4: IPAddress? {
+        if case .v6(let high, let low) = self, high == 0, low >> 32 == 0xFFFF { return .v4(UInt32(truncatingIfNeeded: low)) }
+        return nil
+    }
+
+    /// Private or internal addresses that do not route on the public Internet: RFC 1918, RFC 6598 shared
+    /// space, loopback, link-local, and IPv6 unique-local (RFC 4193) and link-local.
+    public var isPrivate: Bool {
+        switch self {
+        case .v4(let a):
+            return a >> 24 == 10 || a >> 20 == 0xAC1 || a >> 16 == 0xC0A8 || a >> 22 == (100 << 2 | 1)
+                || a >> 24 == 127 || a >> 16 == 0xA9FE
+        case .v6(let high, let low):
+            if let mapped = unmappedIPv4 { return mapped.isPrivate }
+            return high >> 57 == 0x7E || high >> 54 == 0x3FA || (high == 0 && low == 1)
+        }
+    }
+
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        switch (lhs, rhs) {
+        case (.v4(let a), .v4(let b)): return a < b
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        case (.v6(let ah, let al), .v6(let bh, let bl)): return ah < bh || (ah == bh && al < bl)
+        }
+    }
+
+    /// Dotted quad, or RFC 5952 canonical IPv6 text (lower case, longest zero run as `::`).
+    public var description: String {
+        switch self {
+        case .v4(let a):
+            return "\(a >> 24).\(a >> 16 & 0xFF).\(a >> 8 & 0xFF).\(a & 0xFF)"
+        case .v6(let high, let low):
+            var groups = [UInt16](repeating: 0, count: 8)
+            for index in 0..<4 {
+                groups[index] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(index)))
+                groups[index + 4] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(index)))
+            }
+            // RFC 5952 section 4.2: compress the longest run of two or more zero groups, the first if tied.
+            var bestStart = -1
+            var bestLength = 1
+            var runStart = -1
+            for index in 0...8 {
+                if index < 8 && groups[index] == 0 {
+                    if runStart < 0 { runStart = index }
+                } else if runStart >= 0 {
+                    if index - runStart > bestLength {
+                        bestStart = runStart
+                        bestLength = index - runStart
+                    }
+                    runStart = -1
+                }
+            }
+            var text = ""
+            var index = 0
+            while index < 8 {
+                if index == bestStart {
+                    text += "::"
+                    index += bestLength
+                    continue
+                }
+                if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
+                text += String(groups[index], radix: 16)
+                index += 1
+            }
+            return text
+        }
+    }
+
+    static func parseV4(_ text: Substring) -> UInt32? {
+        var value: UInt32 = 0
+        var octets = 0
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
+            value = value << 8 | octet
+            octets += 1
+        }
+        return octets == 4 ? value : nil
+    }
+
+    static func parseV6(_ text: Substring) -> (UInt64, UInt64)? {
+        guard text.contains(":"), text.count <= 45 else { return nil }
+        var head: [UInt16] = []
+        var tail: [UInt16] = []
+        let halves = text.components(separatedByDoubleColon: ())
+        guard let halves, halves.count <= 2 else { return nil }
+        func groups(_ part: Substring, allowV4Tail: Bool) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var result: [UInt16] = []
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (index, piece) in pieces.enumerated() {
+                if allowV4Tail && index == pieces.count - 1 && piece.contains(".") {
+                    guard let v4 = parseV4(piece) else { return nil }
+                    result.append(UInt16(v4 >> 16))
+                    result.append(UInt16(v4 & 0xFFFF))
+                } else {
+                    guard !piece.isEmpty, piece.count <= 4, let group = UInt16(piece, radix: 16) else { return nil }
+                    result.append(group)
+                }
+            }
+            return result
+        }
+        if halves.count == 2 {
+            guard let h = groups(halves[0], allowV4Tail: false), let t = groups(halves[1], allowV4Tail: true),
+                h.count + t.count <= 7
+            else { return nil }
+            head = h
+            tail = t
+        } else {
+            guard let h = groups(halves[0], allowV4Tail: true), h.count == 8 else { return nil }
+            head = h
+        }
+        let all = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for index in 0..<4 {
+            high = high << 16 | UInt64(all[index])
+            low = low << 16 | UInt64(all[index + 4])
+        }
+        return (high, low)
+    }
+}
+
+extension Substring {
+    /// Splits on the first `::`; nil when `::` appears more than once.
+    fileprivate func components(separatedByDoubleColon: Void) -> [Substring]? {
+        var index = startIndex
+        var found: Range<Index>?
+        while index < endIndex {
+            let next = self.index(after: index)
+            if self[index] == ":" && next < endIndex && self[next] == ":" {
+                if found != nil { return nil }
+                found = index..<self.index(after: next)
+                index = self.index(after: next)
+                if index < endIndex && self[index] == ":" { return nil }
+                continue
+            }
+            index = next
+        }
+        guard let found else { return [self] }
+        return [self[startIndex..<found.lowerBound], self[found.upperBound..<endIndex]]
+    }
+}

@@ -1,0 +1,1 @@
+// libpcap reading: filled in by the capture work.

@@ -1,0 +1,163 @@
+import NetworkTypes
+import TCPReassembly
+
+/// Decides what became of each data channel and explains failures in the user's terms.
+enum DataChannelDiagnosis {
+    /// Sets `status` and `diagnosis` of a transfer from its replies and its observed connection.
+    static func settle(_ transfer: Transfer, session: FTPSession) {
+        transfer.status = status(of: transfer)
+        transfer.diagnosis = explain(transfer, session: session)
+    }
+
+    static func status(of transfer: Transfer) -> DataStatus {
+        let finalCode = transfer.reply?.code
+        if let announcementCode = transfer.announcementReply?.code, announcementCode >= 400, transfer.connections.isEmpty {
+            // The server refused the announcement itself (500 Illegal PORT command, 425 can't open passive port).
+            return .commandFailed
+        }
+        guard transfer.command != nil else {
+            return transfer.connections.isEmpty ? .unused : connectionStatus(transfer) ?? .completed
+        }
+        if let connection = transfer.observedConnection {
+            if let failed = connectionStatus(transfer) { return failed }
+            if finalCode == 426 || transfer.abortRequested { return .aborted }
+            if connection.state == .rsto || connection.state == .rstr {
+                if let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) { return .completed }
+                return .reset
+            }
+            if shortOfExpected(transfer) { return .incomplete }
+            guard let code = finalCode else {
+                return connection.endedWithoutClose ? .incomplete : (connection.state == .sf ? .completed : .incomplete)
+            }
+            if code >= 200 && code < 300 { return .completed }
+            if code == 425 { return .notSeen }
+            return .commandFailed
+        }
+        guard let code = finalCode else {
+            // A 150 without a final reply means the data connection ran but is not in the capture.
+            return transfer.preliminaryReply != nil ? .incomplete : .notSeen
+        }
+        if code >= 200 && code < 300 { return .notCaptured }
+        if code == 425 { return .notSeen }
+        if code == 426 { return transfer.preliminaryReply != nil ? .aborted : .notSeen }
+        return .commandFailed
+    }
+
+    /// The failure read from the connection itself, if it failed to establish.
+    static func connectionStatus(_ transfer: Transfer) -> DataStatus? {
+        guard let connection = transfer.observedConnection else { return nil }
+        if connection.originatorBytes + connection.responderBytes > 0 { return nil }
+        switch connection.state {
+        case .rej: return .refused
+        case .s0, .rstos0, .sh: return .unanswered
+        default: return nil
+        }
+    }
+
+    static func shortOfExpected(_ transfer: Transfer) -> Bool {
+        guard let expected = transfer.expectedSize, transfer.command == "RETR" else { return false }
+        let offset = transfer.restOffset ?? 0
+        let wanted = expected > offset ? expected - offset : 0
+        // ASCII mode changes line ends in transit, so sizes only compare in image (binary) mode.
+        if let type = transfer.transferType, type.hasPrefix("A") { return false }
+        return transfer.bytes < wanted
+    }
+
+    static func explain(_ transfer: Transfer, session: FTPSession) -> String? {
+        guard let mode = transfer.mode else {
+            switch transfer.status {
+            case .notSeen:
+                return "The server could not open a data connection (\(replySummary(transfer))) and no announcement was seen in the capture."
+            default: return nil
+            }
+        }
+        let announced = transfer.announced
+        let verb = transfer.announcementVerb ?? (mode.serverConnects ? "PORT" : "PASV")
+        let attempts = transfer.synAttempts
+        let connection = transfer.observedConnection
+        var icmp = ""
+        if let reason = connection?.icmpReason {
+            icmp = " An ICMP \"\(reason)\" from \(connection?.icmpReporter?.description ?? "a router") answered the SYN."
+        }
+        switch transfer.status {
+        case .refused, .unanswered, .notSeen:
+            break
+        case .commandFailed:
+            if let code = transfer.announcementReply?.code, code >= 400, let text = transfer.announcementReply?.text {
+                return "The server rejected \(verb) with \(code) \(text.firstLine)."
+                    + (mode.serverConnects && announced.map { $0.address != session.client.address } == true
+                        ? " It announced \(announced!.address), not the address the control connection comes from (\(session.client.address)): NAT without an FTP helper, or a bounce attempt; use passive mode."
+                        : "")
+            }
+            return nil
+        default:
+            return nil
+        }
+        let outcome: String
+        switch transfer.status {
+        case .refused: outcome = "was refused (RST answered the SYN)"
+        case .unanswered:
+            outcome = "got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)"
+        default: outcome = "was never attempted in the capture"
+        }
+        guard let announced else {
+            return "The data connection \(outcome); the announcement could not be parsed."
+        }
+        if mode.serverConnects {
+            let opener = "The server's data connection to \(announced) \(outcome).\(icmp)"
+            if announced.address != session.client.address && announced.address.isPrivate
+                && !session.client.address.isPrivate
+            {
+                return opener
+                    + " The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(session.client.address): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."
+            }
+            if announced.address != session.client.address {
+                return opener
+                    + " \(verb) named \(announced.address), not the control client \(session.client.address): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode."
+            }
+            if transfer.status == .refused {
+                return opener
+                    + " The client (or a firewall in front of it) rejects incoming connections on port \(announced.port). Use passive mode, or allow the server's inbound data connections on the client's firewall."
+            }
+            if transfer.status == .unanswered {
+                return opener
+                    + " A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(session.server.address) to the client's data ports."
+            }
+            return opener + " The server gave up (\(replySummary(transfer))) without a SYN in the capture: it may have failed to connect before reaching this link, or refused the address. Use passive mode."
+        }
+        let opener = "The client's data connection to \(announced) \(outcome).\(icmp)"
+        if announced.address != session.server.address && announced.address.isPrivate && !session.server.address.isPrivate {
+            return opener
+                + " The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(session.server.address). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper."
+        }
+        if announced.address != session.server.address {
+            return opener
+                + " The server announced \(announced.address), not its control address \(session.server.address); check that address is reachable from the client, or configure the server's external address."
+        }
+        let range = passiveRange(session)
+        if transfer.status == .refused {
+            return opener
+                + " Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."
+        }
+        return opener
+            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall."
+    }
+
+    static func passiveRange(_ session: FTPSession) -> String {
+        let ports = session.transfers.compactMap { transfer -> UInt16? in
+            guard let mode = transfer.mode, !mode.serverConnects else { return nil }
+            return transfer.announced?.port
+        }
+        guard let low = ports.min(), let high = ports.max() else { return "" }
+        return low == high ? " (port \(low) was announced)" : " (observed \(low)–\(high))"
+    }
+
+    static func replySummary(_ transfer: Transfer) -> String {
+        guard let reply = transfer.reply else { return "no reply" }
+        return "\(reply.code) \(reply.text.firstLine)"
+    }
+}
+
+extension String {
+    var firstLine: Substring { self.split(separator: "\n", omittingEmptySubsequences: false).first ?? "" }
+}

@@ -1,0 +1,676 @@
+import FTPProtocol
+import NetworkTypes
+import PacketDecoding
+import TCPReassembly
+
+/// The FTP analysis: turns reassembled TCP connections into sessions, commands, replies and data channels.
+///
+/// It is the reassembler's delegate: every connection is offered to it when first seen, and it decides whether the
+/// connection is a control channel (reassembled and parsed), a data channel (counted only), a connection on another
+/// port that might be FTP (probed by its first bytes), or nothing to do with FTP (ignored).
+public final class FTPAnalyzer: TCPStreamDelegate {
+    /// The configuration in force.
+    public let configuration: AnalysisConfiguration
+    /// Sessions found so far (unconfirmed candidates included until `finish`).
+    public private(set) var sessions: [FTPSession] = []
+    /// Findings, available after `finish`.
+    public private(set) var findings: [Finding] = []
+    /// Counters.
+    public private(set) var stats = AnalysisStats()
+
+    private var expectationsByEndpoint: [Endpoint: [Expectation]] = [:]
+    private var expectationsByPort: [UInt16: [Expectation]] = [:]
+    private var expectationCount = 0
+    private var recentUnmatched: [TCPConnection] = []
+    private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress)] = [:]
+    private var finished = false
+    private var nonFTPConnections: [(TCPConnection, String)] = []
+
+    /// Creates an analyzer.
+    public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
+        self.configuration = configuration
+    }
+
+    // MARK: - Connections
+
+    public func connectionOpened(_ connection: TCPConnection) -> StreamHandling {
+        stats.tcpConnections += 1
+        if let (expectation, match) = findExpectation(for: connection) {
+            attach(connection, to: expectation.transfer, match: match)
+            return .countOnly
+        }
+        let ports = configuration.controlPorts
+        if ports.contains(connection.responder.port) || ports.contains(connection.originator.port) {
+            let serverIsResponder = ports.contains(connection.responder.port)
+            let session = FTPSession(
+                client: serverIsResponder ? connection.originator : connection.responder,
+                server: serverIsResponder ? connection.responder : connection.originator,
+                start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits)
+            session.startedMidstream = !connection.sawInitialSYN
+            sessions.append(session)
+            connection.context = ControlContext(session: session, probing: false)
+            return .reassemble
+        }
+        remember(connection)
+        guard configuration.detectByContent else { return .ignore }
+        let session = FTPSession(
+            client: connection.originator, server: connection.responder, start: connection.firstTime,
+            serial: connection.serial, limits: configuration.protocolLimits)
+        session.startedMidstream = !connection.sawInitialSYN
+        session.detectedByContent = true
+        connection.context = ControlContext(session: session, probing: true)
+        return .reassemble
+    }
+
+    public func connection(
+        _ connection: TCPConnection, received data: UnsafeRawBufferPointer, from direction: Direction,
+        at time: Timestamp
+    ) {
+        guard let control = connection.context as? ControlContext else { return }
+        let session = control.session
+        session.end = time
+        let fromClient = (direction == .originator) == (session.client == connection.originator)
+        if control.probing {
+            probe(connection, control: control, data: data, fromClient: fromClient)
+            if connection.context !== control { return }
+        }
+        defer { if control.probing && session.confirmed { control.probing = false } }
+        if session.commands.isEmpty && !session.greetingSeen && session.validReplyLines == 0
+            && looksLikeTLSRecord(data)
+        {
+            // Implicit FTPS (RFC 4217 section 1 calls it deprecated, but port 990 servers still do it): TLS from
+            // the first byte. Nothing of the control channel is readable; count the connection, don't parse it.
+            session.tls = true
+            session.implicitTLS = true
+            session.confirmed = true
+            connection.handling = .countOnly
+            return
+        }
+        if fromClient {
+            session.clientFramer.append(data) { line in handleClientLine(line, session: session, at: time) }
+        } else {
+            session.serverFramer.append(data) { line in handleServerLine(line, session: session, at: time) }
+        }
+        if session.tls && connection.handling == .reassemble {
+            // After a 234 to AUTH the rest is TLS (RFC 4217 section 4): stop parsing, keep counting.
+            connection.handling = .countOnly
+        }
+    }
+
+    public func connection(
+        _ connection: TCPConnection, gapAt offset: UInt64, length: UInt64, from direction: Direction,
+        at time: Timestamp
+    ) {
+        guard let control = connection.context as? ControlContext else { return }
+        let session = control.session
+        let fromClient = (direction == .originator) == (session.client == connection.originator)
+        session.missingBytes += length
+        session.noteAnomaly(
+            "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
+            at: time)
+        // Resynchronise at the next line: what was cut off is unrecoverable, and a half line must not be
+        // glued onto the next one.
+        if fromClient {
+            session.clientFramer.resynchronize()
+        } else {
+            session.serverFramer.resynchronize()
+            session.replies = ReplyAssembler(limits: configuration.protocolLimits)
+        }
+    }
+
+    public func connectionClosed(_ connection: TCPConnection) {
+        if let control = connection.context as? ControlContext {
+            let session = control.session
+            session.end = connection.lastTime
+            session.connectionState = connection.state
+            session.clientFramer.finish { line in handleClientLine(line, session: session, at: connection.lastTime) }
+            session.serverFramer.finish { line in handleServerLine(line, session: session, at: connection.lastTime) }
+            if let event = session.replies.finish() { handleReplyEvent(event, session: session, at: connection.lastTime) }
+            let orig = connection.stats(.originator)
+            let resp = connection.stats(.responder)
+            if connection.endedWithoutClose {
+                session.endState = .captureEnd
+            } else if orig.sawRST || resp.sawRST {
+                session.endState = session.quitSent ? .quit : .reset
+            } else {
+                session.endState = session.quitSent ? .quit : .closed
+            }
+            if control.probing {
+                // Never confirmed as FTP: forget it.
+                sessions.removeAll { $0 === session }
+            }
+        } else if let data = connection.context as? DataContext {
+            data.transfer.liveConnections.removeAll { $0.0 === connection }
+            var record = DataConnectionRecord(connection, match: data.match)
+            if let icmp = icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
+                record.icmpReason = icmp.reason
+                record.icmpReporter = icmp.reporter
+            }
+            data.transfer.connections.append(record)
+        }
+        connection.context = nil
+    }
+
+    /// Records an ICMP destination-unreachable that quotes a TCP segment (a data SYN, typically).
+    public func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
+        if icmpByFlow.count < 10_000 {
+            icmpByFlow[message.quotedFlow] = (message.reason, message.reporter)
+        }
+    }
+
+    // MARK: - Probing connections on other ports
+
+    private func probe(_ connection: TCPConnection, control: ControlContext, data: UnsafeRawBufferPointer, fromClient: Bool)
+    {
+        let session = control.session
+        control.probedBytes += data.count
+        if !fromClient && session.validReplyLines == 0 && session.serverFramer.pendingByteCount == 0
+            && session.bannerCode == nil
+        {
+            // The server speaks first in FTP (RFC 959 section 5.4: a 220 on connection). Anything else is not FTP.
+            let greeting = data.prefix(4)
+            let looksLikeGreeting =
+                greeting.count >= 3 && greeting[greeting.startIndex] == UInt8(ascii: "2")
+                && greeting[greeting.startIndex + 1] == UInt8(ascii: "2")
+                && (greeting[greeting.startIndex + 2] == UInt8(ascii: "0"))
+            let looksLikeDelay =
+                greeting.count >= 3 && greeting[greeting.startIndex] == UInt8(ascii: "1")
+                && greeting[greeting.startIndex + 1] == UInt8(ascii: "2")
+                && greeting[greeting.startIndex + 2] == UInt8(ascii: "0")
+            if !looksLikeGreeting && !looksLikeDelay {
+                abandonProbe(connection)
+                return
+            }
+        }
+        if control.probedBytes > configuration.contentProbeBytes && !session.confirmed {
+            abandonProbe(connection)
+        }
+    }
+
+    private func abandonProbe(_ connection: TCPConnection) {
+        if let control = connection.context as? ControlContext {
+            sessions.removeAll { $0 === control.session }
+        }
+        connection.context = nil
+        connection.handling = .ignore
+    }
+
+    /// Called once a probed connection has shown a 220 greeting and an FTP command.
+    private func confirmProbe(_ session: FTPSession) {
+        stats.sessionsFoundByContent += 1
+        if !sessions.contains(where: { $0 === session }) { sessions.append(session) }
+    }
+
+    // MARK: - Control lines
+
+    private func handleClientLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
+        if session.tls { return }
+        let command = FTPCommand.parse(line)
+        if line.bytes.isEmpty && !line.truncated { return }
+        if command.isWellFormed && command.isKnown {
+            session.wellFormedCommands += 1
+        } else {
+            session.malformedCommands += 1
+        }
+        if !session.confirmed && session.greetingSeen && command.isWellFormed && command.isKnown {
+            session.confirmed = true
+            if session.detectedByContent { confirmProbe(session) }
+        }
+        var record = CommandRecord(time: time, verb: command.verb, argument: command.argument)
+        record.user = session.user
+        record.truncated = line.truncated
+        if line.truncated {
+            session.noteAnomaly(
+                "command line of \(line.originalLength) bytes cut to \(line.bytes.count)", at: time)
+        }
+        if !command.isWellFormed {
+            session.noteAnomaly("malformed command line: \(line.text.prefix(80))", at: time)
+        }
+        let index = session.commands.count
+        session.commands.append(record)
+        if session.pending.count >= configuration.maxPendingCommands {
+            session.pending.removeFirst()
+            stats.droppedPendingCommands += 1
+            if stats.droppedPendingCommands == 1 || session.droppedAnomalies == 0 {
+                session.noteAnomaly(
+                    "more than \(configuration.maxPendingCommands) commands awaiting replies; oldest given up",
+                    at: time)
+            }
+        }
+        session.pending.append(index)
+        applyCommand(index, command: command, session: session, at: time)
+    }
+
+    private func applyCommand(_ index: Int, command: FTPCommand, session: FTPSession, at time: Timestamp) {
+        switch command.verb {
+        case "USER":
+            session.user = command.argument
+            session.loginAttempts.append(
+                LoginAttempt(user: command.argument, time: time, password: nil, outcome: .unknown, replyCode: nil))
+        case "PASS":
+            if session.loginAttempts.isEmpty || session.loginAttempts[session.loginAttempts.count - 1].password != nil
+            {
+                // PASS without a USER before it (or a second PASS): still an attempt, user unknown.
+                session.loginAttempts.append(
+                    LoginAttempt(user: session.user ?? "", time: time, password: nil, outcome: .unknown, replyCode: nil))
+            }
+            session.loginAttempts[session.loginAttempts.count - 1].password = command.argument
+        case "QUIT":
+            session.quitSent = true
+        case "REST":
+            session.restOffset = UInt64(command.argument.trimmingSpaces)
+        case "TYPE":
+            session.currentType = command.argument.uppercased()
+        case "ABOR":
+            session.transfers.last(where: { $0.command != nil })?.abortRequested = true
+        case "PORT", "EPRT", "LPRT":
+            let parsed: Result<AnnouncedEndpoint, AnnouncementError>
+            let mode: DataMode
+            switch command.verb {
+            case "PORT":
+                parsed = DataChannelParser.parsePORT(command.argument)
+                mode = .active
+            case "EPRT":
+                parsed = DataChannelParser.parseEPRT(command.argument)
+                mode = .extendedActive
+            default:
+                parsed = DataChannelParser.parseLPRT(command.argument)
+                mode = .longActive
+            }
+            let transfer = Transfer()
+            transfer.mode = mode
+            transfer.announcementVerb = command.verb
+            transfer.announcedAt = time
+            switch parsed {
+            case .success(let announced):
+                let host = announced.host.flatMap { $0.isUnspecified ? nil : $0 } ?? session.client.address
+                transfer.announced = Endpoint(address: host, port: announced.port)
+            case .failure(let error):
+                session.noteAnomaly("unparseable \(command.verb) argument \"\(command.argument.prefix(80))\": \(error)", at: time)
+            }
+            session.transfers.append(transfer)
+            session.commands[index].transferIndex = session.transfers.count - 1
+            if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
+        case "PASV", "EPSV", "LPSV":
+            session.pendingAnnouncement = index
+        default:
+            if FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
+                bindDataCommand(index, command: command, session: session, at: time)
+            }
+        }
+    }
+
+    private func bindDataCommand(_ index: Int, command: FTPCommand, session: FTPSession, at time: Timestamp) {
+        let transfer: Transfer
+        if let open = session.transfers.last, open.command == nil, open.mode != nil {
+            transfer = open
+        } else {
+            // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
+            transfer = Transfer()
+            session.transfers.append(transfer)
+        }
+        transfer.command = command.verb
+        transfer.argument = command.argument
+        transfer.commandTime = time
+        transfer.transferType = session.currentType
+        transfer.restOffset = session.restOffset
+        session.restOffset = nil
+        if FTPCommandCatalog.takesPath(command.verb) || !command.argument.isEmpty {
+            let argument = command.argument
+            if !argument.isEmpty && !argument.hasPrefix("-") {
+                transfer.path = ReplyParsing.resolvePath(argument, cwd: session.workingDirectory)
+            } else if command.verb == "LIST" || command.verb == "NLST" || command.verb == "MLSD" {
+                transfer.path = session.workingDirectory
+            }
+        }
+        if command.verb == "RETR", let size = session.lastSize, size.path == transfer.path {
+            transfer.expectedSize = size.size
+        }
+        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
+    }
+
+    private func handleServerLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
+        if session.tls { return }
+        if let event = session.replies.push(line) {
+            handleReplyEvent(event, session: session, at: time)
+        }
+    }
+
+    private func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
+        switch event {
+        case .invalid(let line):
+            session.invalidServerLines += 1
+            session.noteAnomaly("invalid reply line: \(line.text.prefix(80))", at: time)
+        case .reply(let reply):
+            session.validReplyLines += 1
+            let record = ReplyRecord(code: reply.code, text: reply.text, time: time)
+            if !session.greetingSeen && session.validReplyLines == 1 && [120, 220, 421].contains(reply.code) {
+                if reply.code != 120 { session.greetingSeen = true }
+                session.banner = reply.text
+                session.bannerCode = reply.code
+                if reply.code == 220 && !session.detectedByContent { session.confirmed = true }
+                return
+            }
+            if !session.greetingSeen && reply.code == 220 && session.bannerCode == 120 {
+                session.greetingSeen = true
+                session.banner = reply.text
+                session.bannerCode = 220
+                return
+            }
+            if !session.detectedByContent { session.confirmed = true }
+            guard let head = session.pending.first else {
+                session.unsolicitedReplies.append(record)
+                return
+            }
+            if reply.code >= 100 && reply.code < 200 {
+                session.commands[head].preliminary.append(record)
+                if let transferIndex = session.commands[head].transferIndex,
+                    session.transfers[transferIndex].command != nil
+                {
+                    let transfer = session.transfers[transferIndex]
+                    if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
+                    if let size = ReplyParsing.parse150Size(reply.text) { transfer.expectedSize = size }
+                }
+                return
+            }
+            session.pending.removeFirst()
+            session.commands[head].reply = record
+            applyReply(record, to: head, session: session)
+        }
+    }
+
+    private func applyReply(_ reply: ReplyRecord, to index: Int, session: FTPSession) {
+        let command = session.commands[index]
+        let code = reply.code
+        switch command.verb {
+        case "USER", "PASS", "ACCT":
+            guard !session.loginAttempts.isEmpty else { break }
+            let last = session.loginAttempts.count - 1
+            if code == 230 || code == 202 {
+                session.loginAttempts[last].outcome =
+                    FTPSession.isAnonymousUser(session.loginAttempts[last].user) ? .anonymous : .succeeded
+                session.loginAttempts[last].replyCode = code
+            } else if code >= 400 {
+                session.loginAttempts[last].outcome = .failed
+                session.loginAttempts[last].replyCode = code
+            } else {
+                session.loginAttempts[last].replyCode = code
+            }
+        case "PWD", "XPWD":
+            if code == 257, let path = ReplyParsing.parse257Path(reply.text) { session.workingDirectory = path }
+        case "CWD", "XCWD":
+            if code >= 200 && code < 300 {
+                let argument = command.argument
+                if argument.hasPrefix("/") || session.workingDirectory != nil {
+                    session.workingDirectory = ReplyParsing.resolvePath(argument, cwd: session.workingDirectory)
+                }
+            }
+        case "CDUP", "XCUP":
+            if code >= 200 && code < 300, let cwd = session.workingDirectory {
+                session.workingDirectory = ReplyParsing.resolvePath("..", cwd: cwd)
+            }
+        case "SIZE":
+            if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
+                session.lastSize = (ReplyParsing.resolvePath(command.argument, cwd: session.workingDirectory), size)
+            }
+        case "AUTH":
+            // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
+            if code == 234 { session.tls = true }
+        case "PASV", "EPSV", "LPSV":
+            applyPassiveReply(reply, to: index, session: session)
+        case "PORT", "EPRT", "LPRT":
+            if let transferIndex = command.transferIndex {
+                let transfer = session.transfers[transferIndex]
+                transfer.announcementReply = reply
+                if code >= 400 { removeExpectations(of: transfer) }
+            }
+        default:
+            if let transferIndex = command.transferIndex, FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
+                session.transfers[transferIndex].reply = reply
+            }
+        }
+    }
+
+    private func applyPassiveReply(_ reply: ReplyRecord, to index: Int, session: FTPSession) {
+        let command = session.commands[index]
+        if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
+        let transfer = Transfer()
+        transfer.announcementVerb = command.verb
+        transfer.announcedAt = command.time
+        transfer.announcementReply = reply
+        session.transfers.append(transfer)
+        session.commands[index].transferIndex = session.transfers.count - 1
+        let parsed: Result<AnnouncedEndpoint, AnnouncementError>
+        switch command.verb {
+        case "PASV":
+            transfer.mode = .passive
+            guard reply.code == 227 else { return }
+            parsed = DataChannelParser.parse227(reply.text)
+        case "EPSV":
+            transfer.mode = .extendedPassive
+            guard reply.code == 229 else { return }
+            parsed = DataChannelParser.parse229(reply.text)
+        default:
+            transfer.mode = .longPassive
+            guard reply.code == 228 else { return }
+            parsed = DataChannelParser.parse228(reply.text)
+        }
+        switch parsed {
+        case .success(let announced):
+            // RFC 2428 section 3: 229 carries no address; the data connection goes to the control server.
+            let host = announced.host.flatMap { $0.isUnspecified ? nil : $0 } ?? session.server.address
+            transfer.announced = Endpoint(address: host, port: announced.port)
+            addExpectation(for: transfer, session: session, at: reply.time)
+        case .failure(let error):
+            session.noteAnomaly("unparseable \(reply.code) reply \"\(reply.text.prefix(80))\": \(error)", at: reply.time)
+        }
+    }
+
+    // MARK: - Expectations
+
+    private func addExpectation(for transfer: Transfer, session: FTPSession, at time: Timestamp) {
+        guard let endpoint = transfer.announced else { return }
+        if expectationCount >= configuration.maxExpectationsTotal {
+            pruneExpectations(now: time)
+            if expectationCount >= configuration.maxExpectationsTotal {
+                stats.droppedExpectations += 1
+                return
+            }
+        }
+        session.expectationCount += 1
+        if session.expectationCount > configuration.maxExpectationsPerSession {
+            stats.droppedExpectations += 1
+            if session.expectationCount == configuration.maxExpectationsPerSession + 1 {
+                session.noteAnomaly(
+                    "more than \(configuration.maxExpectationsPerSession) data-channel announcements; later ones not tracked",
+                    at: time)
+            }
+            return
+        }
+        let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
+        expectationsByEndpoint[endpoint, default: []].append(expectation)
+        expectationsByPort[endpoint.port, default: []].append(expectation)
+        expectationCount += 1
+        // A SYN seen just before its announcement (capture reordering) is matched now.
+        if let early = recentUnmatched.lastIndex(where: { matches($0, expectation) != nil }) {
+            let connection = recentUnmatched.remove(at: early)
+            if let match = matches(connection, expectation) {
+                if let control = connection.context as? ControlContext, control.probing {
+                    sessions.removeAll { $0 === control.session }
+                }
+                attach(connection, to: transfer, match: match)
+                connection.handling = .countOnly
+            }
+        }
+    }
+
+    private func removeExpectations(of transfer: Transfer) {
+        guard let endpoint = transfer.announced else { return }
+        let before = expectationsByEndpoint[endpoint]?.count ?? 0
+        expectationsByEndpoint[endpoint]?.removeAll { $0.transfer === transfer }
+        expectationsByPort[endpoint.port]?.removeAll { $0.transfer === transfer }
+        expectationCount -= before - (expectationsByEndpoint[endpoint]?.count ?? 0)
+    }
+
+    private func pruneExpectations(now: Timestamp) {
+        let lifetime = configuration.expectationLifetime
+        expectationsByEndpoint = expectationsByEndpoint.compactMapValues { list in
+            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
+            return kept.isEmpty ? nil : kept
+        }
+        expectationsByPort = expectationsByPort.compactMapValues { list in
+            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
+            return kept.isEmpty ? nil : kept
+        }
+        expectationCount = expectationsByEndpoint.values.reduce(0) { $0 + $1.count }
+    }
+
+    private func inWindow(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+        let delta = expectation.time.nanoseconds(to: connection.firstTime)
+        return delta >= -configuration.expectationLead && delta <= configuration.expectationLifetime
+    }
+
+    private func matches(_ connection: TCPConnection, _ expectation: Expectation) -> DataChannelMatch? {
+        guard inWindow(connection, expectation) else { return nil }
+        let session = expectation.session
+        if connection.originator == session.client && connection.responder == session.server { return nil }
+        if connection.responder == expectation.endpoint { return .exact }
+        guard connection.responder.port == expectation.endpoint.port,
+            let mode = expectation.transfer.mode
+        else { return nil }
+        // Same port, other address: NAT rewrote the announcement or the address it connects to, or the client
+        // ignored a 227 address it could not reach (curl, lftp and FileZilla do). Only between the session's hosts.
+        if mode.serverConnects {
+            return connection.originator.address == session.server.address
+                || connection.responder.address == session.client.address ? .portOnly : nil
+        }
+        return connection.originator.address == session.client.address
+            || connection.responder.address == session.server.address ? .portOnly : nil
+    }
+
+    private func findExpectation(for connection: TCPConnection) -> (Expectation, DataChannelMatch)? {
+        if let exact = expectationsByEndpoint[connection.responder]?.last(where: {
+            inWindow(connection, $0) && !($0.used && $0.transfer.command != nil && !$0.transfer.liveConnections.isEmpty)
+        }) ?? expectationsByEndpoint[connection.responder]?.last(where: { inWindow(connection, $0) }) {
+            return (exact, .exact)
+        }
+        if let candidates = expectationsByPort[connection.responder.port] {
+            for expectation in candidates.reversed() {
+                if let match = matches(connection, expectation) { return (expectation, match) }
+            }
+        }
+        return nil
+    }
+
+    private func attach(_ connection: TCPConnection, to transfer: Transfer, match: DataChannelMatch) {
+        stats.dataConnections += 1
+        transfer.liveConnections.append((connection, match))
+        connection.context = DataContext(transfer: transfer, match: match)
+        for list in [expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []] {
+            for expectation in list where expectation.transfer === transfer { expectation.used = true }
+        }
+    }
+
+    private func remember(_ connection: TCPConnection) {
+        if recentUnmatched.count >= configuration.maxRecentUnmatched { recentUnmatched.removeFirst() }
+        recentUnmatched.append(connection)
+    }
+
+    private func looksLikeTLSRecord(_ data: UnsafeRawBufferPointer) -> Bool {
+        // A TLS handshake record: content type 22, version 3.x (RFC 8446 section 5.1).
+        data.count >= 3 && data[0] == 0x16 && data[1] == 0x03 && data[2] <= 0x04
+    }
+
+    // MARK: - Finishing
+
+    /// Settles every session after the reassembler has closed all connections: numbers sessions, decides each
+    /// transfer's outcome and produces the findings. Call once, after `TCPReassembler.finish`.
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        var confirmed: [FTPSession] = []
+        for session in sessions {
+            if session.confirmed || session.wellFormedCommands > 0 && session.validReplyLines > 0 {
+                confirmed.append(session)
+            } else if !session.detectedByContent {
+                stats.nonFTPControlConnections += 1
+                findings.append(
+                    Finding(
+                        kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
+                        summary: "connection \(session.client) -> \(session.server) on an FTP control port is not FTP",
+                        detail:
+                            "No FTP greeting or command was seen on this connection; another protocol (SSH, telnet, a scanner) is using the FTP port, so it was not analysed as FTP.",
+                        evidence: [
+                            ("client", .string(session.client.description)),
+                            ("server", .string(session.server.description)),
+                            ("invalid_lines", .int(Int64(session.invalidServerLines + session.malformedCommands))),
+                        ]))
+            }
+        }
+        confirmed.sort { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }
+        for (number, session) in confirmed.enumerated() {
+            session.id = "S\(number + 1)"
+            for transfer in session.transfers {
+                // Connections still live here were never closed by the reassembler (it always closes at finish).
+                for (connection, match) in transfer.liveConnections {
+                    transfer.connections.append(DataConnectionRecord(connection, match: match))
+                }
+                transfer.liveConnections.removeAll()
+                DataChannelDiagnosis.settle(transfer, session: session)
+            }
+        }
+        sessions = confirmed
+        stats.ftpSessions = UInt64(confirmed.count)
+        var detectors = FindingDetectors()
+        for session in confirmed { findings.append(contentsOf: detectors.findings(for: session)) }
+        findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
+    }
+}
+
+/// What the analysis attaches to a control connection.
+final class ControlContext {
+    let session: FTPSession
+    var probing: Bool
+    var probedBytes = 0
+
+    init(session: FTPSession, probing: Bool) {
+        self.session = session
+        self.probing = probing
+    }
+}
+
+/// What the analysis attaches to a data connection.
+final class DataContext {
+    let transfer: Transfer
+    let match: DataChannelMatch
+
+    init(transfer: Transfer, match: DataChannelMatch) {
+        self.transfer = transfer
+        self.match = match
+    }
+}
+
+/// An announced endpoint waiting for its connection.
+final class Expectation {
+    let session: FTPSession
+    let transfer: Transfer
+    let endpoint: Endpoint
+    let time: Timestamp
+    var used = false
+
+    init(session: FTPSession, transfer: Transfer, endpoint: Endpoint, time: Timestamp) {
+        self.session = session
+        self.transfer = transfer
+        self.endpoint = endpoint
+        self.time = time
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return slice
+    }
+}

@@ -1,0 +1,120 @@
+import FTPProtocol
+import NetworkTypes
+import TCPReassembly
+
+/// One FTP control connection and everything learnt from it.
+public final class FTPSession {
+    /// `S1`, `S2`, … in order of the control connection's first packet; assigned when analysis finishes.
+    public internal(set) var id: String = ""
+    /// The client end of the control connection.
+    public let client: Endpoint
+    /// The server end.
+    public let server: Endpoint
+    /// The control connection's first packet.
+    public let start: Timestamp
+    /// Its last packet.
+    public internal(set) var end: Timestamp
+    /// The greeting text (multi-line joined with `\n`), if seen.
+    public internal(set) var banner: String?
+    /// The greeting's code.
+    public internal(set) var bannerCode: Int?
+    /// The user name of the last USER command.
+    public internal(set) var user: String?
+    /// Every login attempt in order.
+    public internal(set) var loginAttempts: [LoginAttempt] = []
+    /// True once AUTH TLS/SSL was accepted (or TLS was seen from the first byte).
+    public internal(set) var tls = false
+    /// True when TLS began on the first byte (implicit FTPS).
+    public internal(set) var implicitTLS = false
+    /// Every command with its replies.
+    public internal(set) var commands: [CommandRecord] = []
+    /// Replies that answered no command (the greeting excluded), in order.
+    public internal(set) var unsolicitedReplies: [ReplyRecord] = []
+    /// Data-channel announcements and data commands.
+    public internal(set) var transfers: [Transfer] = []
+    /// The working directory, when PWD/CWD replies made it known.
+    public internal(set) var workingDirectory: String?
+    /// How the control connection ended.
+    public internal(set) var endState: SessionEnd = .captureEnd
+    /// Zeek-style state of the control connection.
+    public internal(set) var connectionState: ConnectionState = .oth
+    /// True when the capture began after the control connection opened (no SYN).
+    public internal(set) var startedMidstream = false
+    /// Bytes missing from the capture on the control connection.
+    public internal(set) var missingBytes: UInt64 = 0
+    /// True when the connection was identified as FTP by its content rather than its port.
+    public internal(set) var detectedByContent = false
+    /// Control-channel anomalies (invalid reply lines, over-long lines, …) as text, bounded.
+    public internal(set) var anomalies: [(Timestamp, String)] = []
+    /// Anomalies not kept because the list was full.
+    public internal(set) var droppedAnomalies = 0
+    /// Serial of the control connection, for stable ordering.
+    let connectionSerial: UInt64
+
+    // Parsing state of the control channel.
+    var clientFramer: LineFramer
+    var serverFramer: LineFramer
+    var replies: ReplyAssembler
+    /// Indexes into `commands` awaiting a final reply, oldest first.
+    var pending: [Int] = []
+    var greetingSeen = false
+    /// Lines seen from each side, to decide whether this is FTP at all.
+    var validReplyLines = 0
+    var invalidServerLines = 0
+    var wellFormedCommands = 0
+    var malformedCommands = 0
+    var confirmed = false
+    var quitSent = false
+    var tlsPending = false
+    var pendingPassword: (index: Int, password: String)?
+    var currentType: String?
+    var restOffset: UInt64?
+    var lastSize: (path: String, size: UInt64)?
+    var pendingAnnouncement: Int?
+    var expectationCount = 0
+
+    init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits) {
+        self.client = client
+        self.server = server
+        self.start = start
+        self.end = start
+        self.connectionSerial = serial
+        clientFramer = LineFramer(limits: limits)
+        serverFramer = LineFramer(limits: limits)
+        replies = ReplyAssembler(limits: limits)
+    }
+
+    /// The session's login outcome over all attempts.
+    public var login: LoginOutcome {
+        if loginAttempts.isEmpty { return .none }
+        if let success = loginAttempts.last(where: { $0.outcome == .succeeded || $0.outcome == .anonymous }) {
+            return success.outcome
+        }
+        if loginAttempts.contains(where: { $0.outcome == .failed }) { return .failed }
+        return .unknown
+    }
+
+    /// Maximum anomalies kept per session; the rest are counted.
+    static let maxAnomalies = 100
+
+    func noteAnomaly(_ text: String, at time: Timestamp) {
+        if anomalies.count < FTPSession.maxAnomalies {
+            anomalies.append((time, text))
+        } else {
+            droppedAnomalies += 1
+        }
+    }
+}
+
+extension LoginAttempt {
+    /// True for the guest accounts whose "password" is conventionally an e-mail address.
+    public var isAnonymousUser: Bool { FTPSession.isAnonymousUser(user) }
+}
+
+extension FTPSession {
+    /// `anonymous` and `ftp` (RFC 1635) are guest logins whose password is an e-mail address.
+    public static func isAnonymousUser(_ user: String) -> Bool {
+        let lower = user.lowercased()
+        return lower == "anonymous" || lower == "ftp"
+    }
+}

@@ -1,0 +1,201 @@
+import NetworkTypes
+
+/// Turns the facts of settled sessions into findings. Parsers record; these judge.
+struct FindingDetectors {
+    /// Failed logins that make a brute-force finding, within `bruteforceWindow` (Zeek's default is 20 in 15 min).
+    var bruteforceThreshold = 20
+    /// The window, in nanoseconds.
+    var bruteforceWindow: Int64 = 15 * 60 * 1_000_000_000
+    private var failures: [HostPair: [(Timestamp, String)]] = [:]
+    private var reportedBruteforce: Set<HostPair> = []
+
+    struct HostPair: Hashable {
+        var client: IPAddress
+        var server: IPAddress
+    }
+
+    mutating func findings(for session: FTPSession) -> [Finding] {
+        var found: [Finding] = []
+        credentials(session, into: &found)
+        dataChannels(session, into: &found)
+        announcements(session, into: &found)
+        bruteforce(session, into: &found)
+        if session.tls {
+            found.append(
+                Finding(
+                    kind: .tlsProtected, severity: .info, session: session.id, time: session.start,
+                    summary: session.implicitTLS
+                        ? "control channel encrypted from the first byte (implicit FTPS)"
+                        : "control channel encrypted after AUTH",
+                    detail: "Commands after the TLS handshake are not readable; credentials sent after it are protected.",
+                    evidence: [("implicit", .bool(session.implicitTLS))]))
+        }
+        if session.missingBytes > 0 {
+            found.append(
+                Finding(
+                    kind: .captureGap, severity: .low, session: session.id, time: session.start,
+                    summary: "\(session.missingBytes) bytes of the control connection are missing from the capture",
+                    detail:
+                        "Packets were lost by the capture (not by the network): commands or replies around the gap may be missing. Capture with a larger buffer or snap length.",
+                    evidence: [("missing_bytes", .int(Int64(session.missingBytes)))]))
+        }
+        if !session.anomalies.isEmpty {
+            let examples = session.anomalies.prefix(5).map { EvidenceValue.string($0.1) }
+            found.append(
+                Finding(
+                    kind: .protocolAnomaly, severity: .low, session: session.id, time: session.anomalies[0].0,
+                    summary: "\(session.anomalies.count + session.droppedAnomalies) protocol anomal\(session.anomalies.count + session.droppedAnomalies == 1 ? "y" : "ies") on the control channel",
+                    detail: "The control channel carried lines that are not valid FTP: \(session.anomalies[0].1).",
+                    evidence: [
+                        ("count", .int(Int64(session.anomalies.count + session.droppedAnomalies))),
+                        ("examples", .list(examples)),
+                    ]))
+        }
+        return found
+    }
+
+    private func credentials(_ session: FTPSession, into found: inout [Finding]) {
+        let withPassword = session.loginAttempts.filter { $0.password != nil }
+        let named = withPassword.filter { !$0.isAnonymousUser }
+        if !named.isEmpty {
+            let succeeded = named.contains { $0.outcome == .succeeded }
+            let attempts = named.map { attempt -> EvidenceValue in
+                .object([
+                    ("user", .string(attempt.user)),
+                    ("outcome", .string(attempt.outcome.rawValue)),
+                    ("time", .string(attempt.time.iso8601)),
+                ])
+            }
+            let users = Array(Set(named.map(\.user))).sorted().joined(separator: ", ")
+            found.append(
+                Finding(
+                    kind: .cleartextCredentials, severity: succeeded ? .high : .medium, session: session.id,
+                    time: named[0].time,
+                    summary: succeeded
+                        ? "password for \(users) sent in clear text and accepted"
+                        : "password for \(users) sent in clear text (login \(named.last!.outcome.rawValue))",
+                    detail:
+                        "USER/PASS crossed the network unencrypted, readable by anyone on the path. Require FTPS (AUTH TLS) or move to SFTP, and change the password\(succeeded ? "" : " if it is a real one").",
+                    evidence: [("attempts", .list(attempts))]))
+        }
+        if let anonymous = session.loginAttempts.first(where: { $0.isAnonymousUser && $0.outcome == .anonymous }) {
+            found.append(
+                Finding(
+                    kind: .anonymousLogin, severity: .info, session: session.id, time: anonymous.time,
+                    summary: "anonymous login as \(anonymous.user)",
+                    detail: "The server accepts guest logins; make sure that is intended and that the guest area holds nothing private.",
+                    evidence: [("user", .string(anonymous.user)), ("password", .string(anonymous.password ?? ""))]))
+        }
+    }
+
+    private func dataChannels(_ session: FTPSession, into found: inout [Finding]) {
+        for (index, transfer) in session.transfers.enumerated() where transfer.status.isConnectionFailure {
+            var evidence: [(String, EvidenceValue)] = [
+                ("transfer", .int(Int64(index))),
+                ("status", .string(transfer.status.rawValue)),
+                ("syn_attempts", .int(Int64(transfer.synAttempts))),
+            ]
+            if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
+            if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
+            if let command = transfer.command { evidence.append(("command", .string(command))) }
+            if let reply = transfer.reply {
+                evidence.append(("reply_code", .int(Int64(reply.code))))
+                evidence.append(("reply_text", .string(reply.text)))
+            }
+            let what = [transfer.command, transfer.argument].compactMap { $0 }.joined(separator: " ")
+            found.append(
+                Finding(
+                    kind: .failedDataConnection, severity: .medium, session: session.id,
+                    time: transfer.start ?? session.start,
+                    summary: "data connection for \(what.isEmpty ? "an announcement" : what) \(transfer.status.rawValue)"
+                        + (transfer.announced.map { " (\($0))" } ?? ""),
+                    detail: transfer.diagnosis ?? "The data connection failed.",
+                    evidence: evidence))
+        }
+    }
+
+    private func announcements(_ session: FTPSession, into found: inout [Finding]) {
+        var reportedNAT = false
+        var reportedPrivate = false
+        var reportedPassive = false
+        var reportedBounce = false
+        for transfer in session.transfers {
+            guard let mode = transfer.mode, let announced = transfer.announced else { continue }
+            let time = transfer.announcedAt ?? session.start
+            let evidence: [(String, EvidenceValue)] = [
+                ("mode", .string(mode.rawValue)), ("announced", .string(announced.description)),
+                ("client", .string(session.client.description)), ("server", .string(session.server.description)),
+            ]
+            if mode.serverConnects && announced.address != session.client.address {
+                let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
+                if announced.address.isPrivate || !sameFamily || session.client.address.isPrivate {
+                    if !reportedNAT {
+                        reportedNAT = true
+                        found.append(
+                            Finding(
+                                kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
+                                summary: "\(transfer.announcementVerb ?? "PORT") announces \(announced.address) but the client connects from \(session.client.address)",
+                                detail:
+                                    "The client sits behind NAT that does not rewrite active-mode announcements, so the server is told to connect to an address it cannot reach. Use passive mode, or enable the NAT's FTP helper.",
+                                evidence: evidence))
+                    }
+                } else if !reportedBounce {
+                    reportedBounce = true
+                    found.append(
+                        Finding(
+                            kind: .bounce, severity: .high, session: session.id, time: time,
+                            summary: "\(transfer.announcementVerb ?? "PORT") names a third host \(announced.address)",
+                            detail:
+                                "The client asked the server to connect to a host other than itself (FTP bounce, RFC 2577): it can be used to scan or attack that host through the server. Servers should refuse PORT addresses other than the client's.",
+                            evidence: evidence))
+                }
+            }
+            if !mode.serverConnects && announced.address != session.server.address && !reportedPassive {
+                reportedPassive = true
+                found.append(
+                    Finding(
+                        kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
+                        summary: "\(transfer.announcementVerb ?? "PASV") reply names \(announced.address), not the server's \(session.server.address)",
+                        detail:
+                            "The server announces an address other than the one the client reached it at (server behind NAT, or a misconfigured external address). Clients that trust the reply connect to the wrong host; set the server's external address.",
+                        evidence: evidence))
+            }
+            let peer = mode.serverConnects ? session.server.address : session.client.address
+            if announced.address.isPrivate && !peer.isPrivate && !reportedPrivate {
+                reportedPrivate = true
+                found.append(
+                    Finding(
+                        kind: .privateAddressAnnounced, severity: .low, session: session.id, time: time,
+                        summary: "private address \(announced.address) announced to \(peer)",
+                        detail:
+                            "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed.",
+                        evidence: evidence))
+            }
+        }
+    }
+
+    private mutating func bruteforce(_ session: FTPSession, into found: inout [Finding]) {
+        let pair = HostPair(client: session.client.address, server: session.server.address)
+        for attempt in session.loginAttempts where attempt.outcome == .failed {
+            var list = failures[pair, default: []]
+            list.append((attempt.time, attempt.user))
+            list.removeAll { $0.0.nanoseconds(to: attempt.time) > bruteforceWindow }
+            failures[pair] = list
+            if list.count >= bruteforceThreshold && !reportedBruteforce.contains(pair) {
+                reportedBruteforce.insert(pair)
+                let users = Array(Set(list.map(\.1))).sorted()
+                found.append(
+                    Finding(
+                        kind: .bruteforce, severity: .high, session: session.id, time: attempt.time,
+                        summary: "\(list.count) failed logins from \(pair.client) to \(pair.server)",
+                        detail:
+                            "One client failed to log in repeatedly in a short time: password guessing. Block the client, enforce lockout, and check for a later successful login.",
+                        evidence: [
+                            ("failures", .int(Int64(list.count))),
+                            ("users", .list(users.prefix(20).map { .string($0) })),
+                            ("first", .string(list[0].0.iso8601)),
+                        ]))
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import NetworkTypes
+
+/// How a session's login went (SPEC.md, login).
+public enum LoginOutcome: String, Sendable, Hashable {
+    /// A USER/PASS (or USER alone) was accepted with 230 or 202.
+    case succeeded
+    /// Every attempt was rejected.
+    case failed
+    /// An anonymous (`anonymous`/`ftp`) login was accepted.
+    case anonymous
+    /// No USER was seen.
+    case none
+    /// USER was seen but no final reply to the login.
+    case unknown
+}
+
+/// The kind of data-channel announcement (SPEC.md, mode).
+public enum DataMode: String, Sendable, Hashable {
+    case active
+    case passive
+    case extendedActive = "extended_active"
+    case extendedPassive = "extended_passive"
+    case longActive = "long_active"
+    case longPassive = "long_passive"
+
+    /// True when the server opens the data connection (PORT, EPRT, LPRT).
+    public var serverConnects: Bool { self == .active || self == .extendedActive || self == .longActive }
+}
+
+/// What became of a data channel (SPEC.md, data status).
+public enum DataStatus: String, Sendable, Hashable, CaseIterable {
+    case completed
+    case refused
+    case unanswered
+    case notSeen = "not_seen"
+    case notCaptured = "not_captured"
+    case reset
+    case commandFailed = "command_failed"
+    case aborted
+    case incomplete
+    case unused
+
+    /// True for outcomes that mean the data connection itself failed.
+    public var isConnectionFailure: Bool { self == .refused || self == .unanswered || self == .notSeen }
+}
+
+/// How bad a finding is.
+public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
+    case high, medium, low, info
+
+    var rank: Int {
+        switch self {
+        case .high: return 3
+        case .medium: return 2
+        case .low: return 1
+        case .info: return 0
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What a finding is about (SPEC.md, finding kinds).
+public enum FindingKind: String, Sendable, Hashable, CaseIterable {
+    case cleartextCredentials = "cleartext_credentials"
+    case failedDataConnection = "failed_data_connection"
+    case natAddressMismatch = "nat_address_mismatch"
+    case privateAddressAnnounced = "private_address_announced"
+    case passiveAddressMismatch = "passive_address_mismatch"
+    case bounce
+    case bruteforce
+    case anonymousLogin = "anonymous_login"
+    case tlsProtected = "tls_protected"
+    case captureGap = "capture_gap"
+    case protocolAnomaly = "protocol_anomaly"
+}
+
+/// A value of a finding's evidence: kept simple so every report can render it.
+public enum EvidenceValue: Sendable, Hashable {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+    case list([EvidenceValue])
+    case object([(String, EvidenceValue)])
+
+    public static func == (lhs: EvidenceValue, rhs: EvidenceValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.string(let a), .string(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.list(let a), .list(let b)): return a == b
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .string(let value): hasher.combine(value)
+        case .int(let value): hasher.combine(value)
+        case .bool(let value): hasher.combine(value)
+        case .list(let values): hasher.combine(values)
+        case .object(let pairs):
+            for (key, value) in pairs {
+                hasher.combine(key)
+                hasher.combine(value)
+            }
+        }
+    }
+}
+
+/// A judgement about the capture: what was found, how bad, and why.
+public struct Finding: Sendable {
+    /// What kind.
+    public var kind: FindingKind
+    /// How bad.
+    public var severity: Severity
+    /// The session it concerns (`S1`), if any.
+    public var session: String?
+    /// When it happened.
+    public var time: Timestamp
+    /// One line for lists.
+    public var summary: String
+    /// One sentence with the likely cause and the fix.
+    public var detail: String
+    /// Facts behind it, in order.
+    public var evidence: [(String, EvidenceValue)]
+
+    /// Creates a finding.
+    public init(
+        kind: FindingKind, severity: Severity, session: String?, time: Timestamp, summary: String, detail: String,
+        evidence: [(String, EvidenceValue)] = []
+    ) {
+        self.kind = kind
+        self.severity = severity
+        self.session = session
+        self.time = time
+        self.summary = summary
+        self.detail = detail
+        self.evidence = evidence
+    }
+}
+
+/// A server reply as recorded on a command.
+public struct ReplyRecord: Sendable, Equatable {
+    /// The three-digit code.
+    public var code: Int
+    /// The text, multi-line replies joined with `\n`.
+    public var text: String
+    /// When the reply's last line arrived.
+    public var time: Timestamp
+
+    /// Creates a record.
+    public init(code: Int, text: String, time: Timestamp) {
+        self.code = code
+        self.text = text
+        self.time = time
+    }
+}
+
+/// One command and what the server said to it.
+public struct CommandRecord: Sendable {
+    /// When the command was sent.
+    public var time: Timestamp
+    /// Upper-cased verb.
+    public var verb: String
+    /// Argument as sent (passwords are redacted by the reports, not here).
+    public var argument: String
+    /// Preliminary (1xx) replies, in order.
+    public var preliminary: [ReplyRecord] = []
+    /// The final reply, if one came.
+    public var reply: ReplyRecord?
+    /// The user known when the command was sent.
+    public var user: String?
+    /// True when the line was longer than the line cap and was cut.
+    public var truncated = false
+    /// Index into the session's transfers when this command announced or used a data channel.
+    public var transferIndex: Int?
+
+    /// Milliseconds from the command to its final reply.
+    public var replyTimeMilliseconds: Double? { reply.map { time.milliseconds(to: $0.time) } }
+}
+
+/// One login attempt (USER, then PASS or ACCT as needed).
+public struct LoginAttempt: Sendable {
+    /// The user name given.
+    public var user: String
+    /// When USER was sent.
+    public var time: Timestamp
+    /// The password, if PASS was sent (reports decide whether to show it).
+    public var password: String?
+    /// Outcome of this attempt.
+    public var outcome: LoginOutcome
+    /// The reply code that settled it.
+    public var replyCode: Int?
+}
+
+/// How the control connection ended.
+public enum SessionEnd: String, Sendable {
+    /// The client sent QUIT and the connection closed.
+    case quit
+    /// Closed with FIN without QUIT.
+    case closed
+    /// Reset by one side.
+    case reset
+    /// Still open when the capture ended.
+    case captureEnd = "capture_end"
+    /// Went idle past the timeout.
+    case timeout
+}

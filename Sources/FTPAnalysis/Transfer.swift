@@ -1,0 +1,146 @@
+import NetworkTypes
+import TCPReassembly
+
+/// What was observed of one data connection, frozen when it closed (or when the capture ended).
+public struct DataConnectionRecord: Sendable {
+    /// The side that opened it.
+    public var originator: Endpoint
+    /// The side that accepted it (the announced endpoint, when it matched exactly).
+    public var responder: Endpoint
+    /// Zeek-style state (S0, REJ, SF, …).
+    public var state: ConnectionState
+    /// Zeek-style history letters.
+    public var history: String
+    /// SYNs the opener sent.
+    public var synAttempts: Int
+    /// Payload bytes each way.
+    public var originatorBytes: UInt64
+    /// Payload bytes from the acceptor.
+    public var responderBytes: UInt64
+    /// Bytes missing from the capture (gaps) in both directions.
+    public var missingBytes: UInt64
+    /// First and last packet.
+    public var firstTime: Timestamp
+    /// Last packet.
+    public var lastTime: Timestamp
+    /// True when it was still open at the end of the capture or went idle.
+    public var endedWithoutClose: Bool
+    /// How it was matched to the announcement.
+    public var match: DataChannelMatch
+    /// ICMP destination-unreachable reason quoting its SYN, if one was seen.
+    public var icmpReason: String?
+    /// Who sent that ICMP message.
+    public var icmpReporter: IPAddress?
+
+    init(_ connection: TCPConnection, match: DataChannelMatch) {
+        originator = connection.originator
+        responder = connection.responder
+        state = connection.state
+        history = connection.history
+        synAttempts = Int(connection.stats(.originator).syns)
+        originatorBytes = connection.stats(.originator).bytes
+        responderBytes = connection.stats(.responder).bytes
+        missingBytes = connection.stats(.originator).missingBytes + connection.stats(.responder).missingBytes
+        firstTime = connection.firstTime
+        lastTime = connection.lastTime
+        endedWithoutClose = connection.endedWithoutClose
+        self.match = match
+    }
+}
+
+/// How a connection was tied to an announcement.
+public enum DataChannelMatch: String, Sendable {
+    /// The connection went to exactly the announced address and port.
+    case exact
+    /// Same port, another address (NAT rewrote it, or the client ignored the 227 address).
+    case portOnly = "port_only"
+    /// No readable announcement (TLS-protected control channel): a connection between the session's hosts.
+    case inferred
+}
+
+/// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`).
+public final class Transfer {
+    /// The data command (LIST, RETR, …), or nil while only announced.
+    public internal(set) var command: String?
+    /// Its argument.
+    public internal(set) var argument: String?
+    /// The argument resolved against the working directory.
+    public internal(set) var path: String?
+    /// How the channel was announced; nil when no announcement was seen.
+    public internal(set) var mode: DataMode?
+    /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
+    public internal(set) var announcementVerb: String?
+    /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
+    public internal(set) var announced: Endpoint?
+    /// When it was announced.
+    public internal(set) var announcedAt: Timestamp?
+    /// When the data command was sent.
+    public internal(set) var commandTime: Timestamp?
+    /// The reply to the announcement (200 to PORT, 227 to PASV, …).
+    public internal(set) var announcementReply: ReplyRecord?
+    /// The final reply to the data command.
+    public internal(set) var reply: ReplyRecord?
+    /// Preliminary reply (150/125) to the data command.
+    public internal(set) var preliminaryReply: ReplyRecord?
+    /// Data connections matched to it (normally one).
+    public internal(set) var connections: [DataConnectionRecord] = []
+    /// Size announced by `150 … (N bytes)` or a SIZE reply.
+    public internal(set) var expectedSize: UInt64?
+    /// REST offset in force for this transfer.
+    public internal(set) var restOffset: UInt64?
+    /// TYPE in force (A, I, …).
+    public internal(set) var transferType: String?
+    /// True when ABOR was sent during it.
+    public internal(set) var abortRequested = false
+    /// True when inferred without a readable announcement.
+    public internal(set) var inferred = false
+    /// The outcome; settled when the session is finalised.
+    public internal(set) var status: DataStatus = .unused
+    /// Why it failed, in the user's terms, with the fix.
+    public internal(set) var diagnosis: String?
+
+    /// Live connections still being tracked (reference, until they close).
+    var liveConnections: [(TCPConnection, DataChannelMatch)] = []
+
+    init() {}
+
+    /// The primary observed connection: the one that carried data, else the last attempt.
+    public var observedConnection: DataConnectionRecord? {
+        connections.max { lhs, rhs in
+            (lhs.originatorBytes + lhs.responderBytes, lhs.firstTime.nanoseconds)
+                < (rhs.originatorBytes + rhs.responderBytes, rhs.firstTime.nanoseconds)
+        }
+    }
+
+    /// The endpoint actually connected to.
+    public var observed: Endpoint? { observedConnection?.responder }
+
+    /// SYNs sent over every matched connection.
+    public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
+
+    /// True when data flows client → server (uploads).
+    public var isUpload: Bool { command == "STOR" || command == "STOU" || command == "APPE" }
+
+    /// Payload bytes in the data direction.
+    public var bytes: UInt64 {
+        guard let connection = observedConnection else { return 0 }
+        // The data direction is fixed by the command, the opener by the mode: an upload in passive mode is
+        // sent by the originator (the client), a download in passive mode by the responder (the server).
+        let clientOpened = !(mode?.serverConnects ?? true)
+        if command == nil { return connection.originatorBytes + connection.responderBytes }
+        return (isUpload == clientOpened) ? connection.originatorBytes : connection.responderBytes
+    }
+
+    /// When the data connection (or, without one, the data command) began.
+    public var start: Timestamp? { observedConnection?.firstTime ?? commandTime ?? announcedAt }
+
+    /// When it ended: the data connection's last packet, or the final reply.
+    public var end: Timestamp? {
+        let replyTime = reply?.time
+        if let last = observedConnection?.lastTime {
+            if let replyTime, replyTime > last { return replyTime }
+            return last
+        }
+        return replyTime
+    }
+}

@@ -1,0 +1,147 @@
+import FTPAnalysis
+import NetworkTypes
+import PacketCapture
+import PacketDecoding
+import Reports
+import TCPReassembly
+
+/// ftpscope's version, printed by `--version` and written into the JSON document.
+public let ftpscopeVersion = "0.1.0"
+
+/// Counters of the packet path.
+public struct PacketStats: Sendable {
+    /// Packets read.
+    public var packets: UInt64 = 0
+    /// Captured bytes read.
+    public var bytes: UInt64 = 0
+    /// TCP segments decoded.
+    public var tcpSegments: UInt64 = 0
+    /// IP fragments (counted, not reassembled).
+    public var fragments: UInt64 = 0
+    /// Packets that are not TCP/IP.
+    public var otherPackets: UInt64 = 0
+    /// Malformed packets.
+    public var decodeErrors: UInt64 = 0
+    /// ICMP destination-unreachable messages quoting TCP.
+    public var icmpUnreachable: UInt64 = 0
+}
+
+/// The result of analysing captures: what the reports need.
+public struct AnalysisResult {
+    /// The captures read.
+    public var inputs: [InputDescription]
+    /// Packet-path counters.
+    public var packetStats: PacketStats
+    /// Analysis counters.
+    public var analysisStats: AnalysisStats
+    /// Reassembly counters.
+    public var reassemblyCounters: ReassemblyCounters
+    /// Settled sessions.
+    public var sessions: [FTPSession]
+    /// Findings.
+    public var findings: [Finding]
+    /// Warnings to print (truncated captures, …).
+    public var warnings: [String]
+
+    /// Counters in the JSON document's order.
+    public var stats: [(String, UInt64)] {
+        [
+            ("packets", packetStats.packets),
+            ("bytes", packetStats.bytes),
+            ("tcp_connections", analysisStats.tcpConnections),
+            ("ftp_sessions", analysisStats.ftpSessions),
+            ("data_connections", analysisStats.dataConnections),
+            ("decode_errors", packetStats.decodeErrors),
+            ("tcp_segments", packetStats.tcpSegments),
+            ("ip_fragments", packetStats.fragments),
+            ("non_tcp_packets", packetStats.otherPackets),
+            ("icmp_unreachable", packetStats.icmpUnreachable),
+            ("non_ftp_control_connections", analysisStats.nonFTPControlConnections),
+            ("sessions_found_by_content", analysisStats.sessionsFoundByContent),
+            ("dropped_expectations", analysisStats.droppedExpectations),
+            ("dropped_pending_commands", analysisStats.droppedPendingCommands),
+        ]
+    }
+
+    /// The input of a report.
+    public func reportInput(showPasswords: Bool) -> ReportInput {
+        ReportInput(
+            version: ftpscopeVersion, inputs: inputs, stats: stats, sessions: sessions, findings: findings,
+            passwords: PasswordPolicy(showPasswords: showPasswords))
+    }
+}
+
+/// Offline analysis: captures → decoder → reassembler → FTP analysis, as one synchronous loop.
+public enum OfflineAnalysis {
+    /// Reads every capture (in time order, as one stream) and analyses it.
+    /// Throws only when a capture cannot be opened; damage inside a capture becomes a warning.
+    public static func run(
+        paths: [String], configuration: AnalysisConfiguration = AnalysisConfiguration(), filter: String? = nil,
+        progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws(CaptureError) -> AnalysisResult {
+        let captures = try CaptureSet(paths: paths)
+        if let filter, !filter.isEmpty { try captures.setFilter(filter) }
+        let analyzer = FTPAnalyzer(configuration: configuration)
+        let reassembler = TCPReassembler(delegate: analyzer)
+        var packetStats = PacketStats()
+        var lastTime = Timestamp.zero
+        var nextExpiry = Timestamp.zero
+        // Idle connections are swept once per second of capture time, not per packet.
+        let sweepInterval: Int64 = 1_000_000_000
+        var readError: CaptureError?
+        while true {
+            let more: Bool
+            do {
+                more = try captures.next { header, linkType, packet in
+                    packetStats.packets += 1
+                    packetStats.bytes += UInt64(header.capturedLength)
+                    let time = header.time
+                    if time > lastTime { lastTime = time }
+                    switch PacketDecoder(linkType: linkType).decode(packet) {
+                    case .tcp(let segment):
+                        packetStats.tcpSegments += 1
+                        let payload = UnsafeRawBufferPointer(
+                            rebasing: packet[segment.payloadOffset..<(segment.payloadOffset + segment.payloadLength)])
+                        reassembler.process(segment, payload: payload, at: time)
+                    case .icmpUnreachable(let message):
+                        packetStats.icmpUnreachable += 1
+                        analyzer.noteICMPUnreachable(message, at: time)
+                    case .fragment:
+                        packetStats.fragments += 1
+                    case .other:
+                        packetStats.otherPackets += 1
+                    case .malformed:
+                        packetStats.decodeErrors += 1
+                    }
+                    if lastTime >= nextExpiry {
+                        reassembler.expireIdle(now: lastTime)
+                        nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
+                        progress?(packetStats.packets, packetStats.bytes)
+                    }
+                }
+            } catch {
+                readError = error
+                more = false
+            }
+            if !more { break }
+        }
+        reassembler.finish(at: lastTime)
+        analyzer.finish()
+        var warnings: [String] = []
+        var inputs: [InputDescription] = []
+        for summary in captures.summaries {
+            if let warning = summary.warning { warnings.append(warning) }
+            inputs.append(
+                InputDescription(
+                    path: summary.path, format: summary.format + (summary.compressed ? "+gzip" : ""),
+                    linkType: summary.linkType.description, packets: summary.packets, bytes: summary.bytes,
+                    firstTime: summary.firstTime, lastTime: summary.lastTime, truncated: summary.truncated,
+                    warning: summary.warning))
+        }
+        if let readError { warnings.append(readError.message) }
+        return AnalysisResult(
+            inputs: inputs, packetStats: packetStats, analysisStats: analyzer.stats,
+            reassemblyCounters: reassembler.counters, sessions: analyzer.sessions, findings: analyzer.findings,
+            warnings: warnings)
+    }
+}

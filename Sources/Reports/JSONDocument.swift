@@ -1,0 +1,143 @@
+import FTPAnalysis
+import NetworkTypes
+
+/// The `--format json` document of SPEC.md.
+public enum JSONDocument {
+    /// The whole document, pretty-printed, ending with a newline.
+    public static func render(_ input: ReportInput) -> String {
+        document(input).serialized(pretty: true) + "\n"
+    }
+
+    /// The document as a value.
+    public static func document(_ input: ReportInput) -> JSONValue {
+        .object([
+            ("version", .string(input.version)),
+            ("inputs", .array(input.inputs.map(inputValue))),
+            ("stats", .object(input.stats.map { ($0.0, .uint($0.1)) })),
+            ("sessions", .array(input.sessions.map { session(  $0, input.passwords) })),
+            ("findings", .array(input.findings.map { finding($0, input.passwords) })),
+        ])
+    }
+
+    static func time(_ time: Timestamp?) -> JSONValue { time.map { .string($0.iso8601) } ?? .null }
+
+    static func inputValue(_ input: InputDescription) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("path", .string(input.path)), ("format", .string(input.format)), ("link_type", .string(input.linkType)),
+            ("packets", .uint(input.packets)), ("bytes", .uint(input.bytes)), ("first_time", time(input.firstTime)),
+            ("last_time", time(input.lastTime)), ("truncated", .bool(input.truncated)),
+        ]
+        if let warning = input.warning { members.append(("warning", .string(warning))) }
+        return .object(members)
+    }
+
+    /// One session (also used by streaming outputs).
+    public static func session(_ session: FTPSession, _ passwords: PasswordPolicy) -> JSONValue {
+        .object([
+            ("id", .string(session.id)),
+            ("client", .string(session.client.description)),
+            ("server", .string(session.server.description)),
+            ("start", time(session.start)),
+            ("end", time(session.end)),
+            ("banner", .optional(session.banner)),
+            ("user", .optional(session.user)),
+            ("login", .string(session.login.rawValue)),
+            (
+                "login_attempts",
+                .array(
+                    session.loginAttempts.map { attempt in
+                        .object([
+                            ("user", .string(attempt.user)),
+                            ("password", attempt.password.map { .string(passwords.display(password: $0, user: attempt.user)) } ?? .null),
+                            ("password_length", attempt.password.map { .int(Int64($0.count)) } ?? .null),
+                            ("outcome", .string(attempt.outcome.rawValue)),
+                            ("reply_code", attempt.replyCode.map { .int(Int64($0)) } ?? .null),
+                            ("time", time(attempt.time)),
+                        ])
+                    })
+            ),
+            ("tls", .bool(session.tls)),
+            ("commands", .array(session.commands.map { command($0, passwords) })),
+            ("end_state", .string(session.endState.rawValue)),
+            ("transfers", .array(session.transfers.map(transfer))),
+            ("working_directory", .optional(session.workingDirectory)),
+            ("connection_state", .string(session.connectionState.rawValue)),
+            ("started_midstream", .bool(session.startedMidstream)),
+            ("detected_by_content", .bool(session.detectedByContent)),
+            ("missing_bytes", .uint(session.missingBytes)),
+            ("unsolicited_replies", .array(session.unsolicitedReplies.map(reply))),
+        ])
+    }
+
+    static func reply(_ reply: ReplyRecord) -> JSONValue {
+        .object([("code", .int(Int64(reply.code))), ("text", .string(reply.text)), ("time", time(reply.time))])
+    }
+
+    static func command(_ command: CommandRecord, _ passwords: PasswordPolicy) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("time", time(command.time)),
+            ("command", .string(command.verb)),
+            ("argument", .string(passwords.displayArgument(of: command))),
+            ("reply_code", command.reply.map { .int(Int64($0.code)) } ?? .null),
+            ("reply_text", .optional(command.reply?.text)),
+            ("reply_time_ms", command.replyTimeMilliseconds.map { .double($0) } ?? .null),
+        ]
+        if !command.preliminary.isEmpty { members.append(("preliminary", .array(command.preliminary.map(reply)))) }
+        if command.truncated { members.append(("truncated", .bool(true))) }
+        return .object(members)
+    }
+
+    /// One transfer (SPEC.md `transfers`).
+    public static func transfer(_ transfer: Transfer) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("command", .optional(transfer.command)),
+            ("argument", .optional(transfer.argument)),
+            ("path", .optional(transfer.path)),
+            ("mode", .optional(transfer.mode?.rawValue)),
+            ("announced", .optional(transfer.announced?.description)),
+            ("observed", .optional(transfer.observed?.description)),
+            ("status", .string(transfer.status.rawValue)),
+            ("syn_attempts", .int(Int64(transfer.synAttempts))),
+            ("reply_code", transfer.reply.map { .int(Int64($0.code)) } ?? .null),
+            ("reply_text", .optional(transfer.reply?.text)),
+            ("bytes", .uint(transfer.bytes)),
+            ("start", time(transfer.start)),
+            ("end", time(transfer.end)),
+        ]
+        if let verb = transfer.announcementVerb { members.append(("announcement", .string(verb))) }
+        if let connection = transfer.observedConnection {
+            members.append(("data_originator", .string(connection.originator.description)))
+            members.append(("connection_state", .string(connection.state.rawValue)))
+            members.append(("match", .string(connection.match.rawValue)))
+            if let icmp = connection.icmpReason { members.append(("icmp", .string(icmp))) }
+        }
+        if let size = transfer.expectedSize { members.append(("expected_size", .uint(size))) }
+        if let offset = transfer.restOffset { members.append(("rest_offset", .uint(offset))) }
+        if let type = transfer.transferType { members.append(("type", .string(type))) }
+        if let diagnosis = transfer.diagnosis { members.append(("diagnosis", .string(diagnosis))) }
+        return .object(members)
+    }
+
+    /// One finding.
+    public static func finding(_ finding: Finding, _ passwords: PasswordPolicy) -> JSONValue {
+        .object([
+            ("kind", .string(finding.kind.rawValue)),
+            ("severity", .string(finding.severity.rawValue)),
+            ("session", .optional(finding.session)),
+            ("time", time(finding.time)),
+            ("summary", .string(finding.summary)),
+            ("detail", .string(finding.detail)),
+            ("evidence", evidence(.object(finding.evidence))),
+        ])
+    }
+
+    static func evidence(_ value: EvidenceValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(text)
+        case .int(let number): return .int(number)
+        case .bool(let flag): return .bool(flag)
+        case .list(let values): return .array(values.map(evidence))
+        case .object(let pairs): return .object(pairs.map { ($0.0, evidence($0.1)) })
+        }
+    }
+}

@@ -1,0 +1,160 @@
+/// Splits one direction of a control connection into lines.
+///
+/// Stateful across chunks: a CR at the end of one chunk and a LF at the start of the next are one line end, and a
+/// TELNET IAC sequence split across chunks is still recognised. Line ends:
+/// - LF ends a line, whether or not a CR precedes it. RFC 959 section 4.1 requires CRLF, but many clients and a
+///   few servers send bare LF, and rejecting them would lose whole sessions.
+/// - A CR not followed by LF is kept as data: RFC 854 gives it no line-ending meaning on its own, and treating it
+///   as one would split pathnames that contain it.
+///
+/// The control connection is a TELNET NVT (RFC 959 section 4, RFC 854), so IAC (0xFF) sequences are removed:
+/// `IAC IAC` is one 0xFF data byte; `IAC WILL/WONT/DO/DONT <option>` (three bytes) are removed; `IAC <any other>`
+/// (two bytes: IP, DM, AYT, SB, SE, ...) is removed. Clients send `IAC IP IAC DM` before ABOR (RFC 959 section
+/// 4.1.3), which is why this matters. Subnegotiation payloads are not interpreted (FTP servers never negotiate).
+///
+/// Memory: one line buffer of `FTPLimits.maxLineLength` bytes, reserved once and reused; the only allocation per
+/// line is the emitted `FTPLine`'s own copy of its bytes.
+public struct LineFramer: Sendable {
+    /// Where the framer is inside a TELNET command sequence.
+    private enum TelnetState: Sendable {
+        /// Plain data.
+        case data
+        /// After IAC, waiting for the command byte.
+        case afterIAC
+        /// After IAC WILL/WONT/DO/DONT, waiting for the option byte to drop.
+        case option
+    }
+
+    private static let cr: UInt8 = 0x0D
+    private static let lf: UInt8 = 0x0A
+    private static let iac: UInt8 = 0xFF
+    /// WILL (251), WONT (252), DO (253), DONT (254): the commands that carry an option byte (RFC 854).
+    private static let optionCommands: ClosedRange<UInt8> = 251...254
+
+    private let limits: FTPLimits
+    private var buffer: [UInt8]
+    /// Data bytes of the current line, including those dropped beyond `maxLineLength`.
+    private var lineLength = 0
+    /// A CR was seen and not yet placed: it is a line end if a LF follows, data otherwise.
+    private var pendingCR = false
+    private var telnet = TelnetState.data
+    /// After `resynchronize()`: dropping everything up to and including the next LF.
+    private var discarding = false
+
+    /// Data bytes dropped by `resynchronize()` so far (the partial line and the bytes up to the next LF).
+    public private(set) var discardedByteCount = 0
+
+    /// Creates a framer; the line buffer is reserved here, once.
+    public init(limits: FTPLimits = FTPLimits()) {
+        self.limits = limits
+        buffer = []
+        buffer.reserveCapacity(max(1, limits.maxLineLength))
+    }
+
+    /// Bytes held for the unfinished line (kept bytes, plus a CR that may turn out to be a line end).
+    public var pendingByteCount: Int { buffer.count + (pendingCR ? 1 : 0) }
+
+    /// True between `resynchronize()` and the LF that ends the skipped partial line.
+    public var isResynchronizing: Bool { discarding }
+
+    /// Feeds bytes; `onLine` is called for every line they complete, in order.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onLine: (FTPLine) -> Void) {
+        for byte in bytes {
+            switch telnet {
+            case .data:
+                if byte == Self.iac {
+                    telnet = .afterIAC
+                } else {
+                    dataByte(byte, onLine)
+                }
+            case .afterIAC:
+                if byte == Self.iac {
+                    telnet = .data
+                    dataByte(byte, onLine)
+                } else if Self.optionCommands.contains(byte) {
+                    telnet = .option
+                } else {
+                    telnet = .data
+                }
+            case .option:
+                telnet = .data
+            }
+        }
+    }
+
+    /// Feeds bytes from an array (convenient for tests).
+    public mutating func append(_ bytes: [UInt8], _ onLine: (FTPLine) -> Void) {
+        bytes.withUnsafeBytes { append($0, onLine) }
+    }
+
+    /// After a capture gap: drops the partial line and everything up to and including the next LF, then resumes.
+    ///
+    /// The bytes after a gap may start in the middle of a line, and half a line parsed as a command or reply
+    /// would be wrong data; the next LF is the first point known to be a line boundary. (If the gap happened to
+    /// end exactly on a line boundary, the first whole line is lost too: the price of never guessing.)
+    public mutating func resynchronize() {
+        discardedByteCount += buffer.count + (pendingCR ? 1 : 0) + max(0, lineLength - buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+        lineLength = 0
+        pendingCR = false
+        telnet = .data
+        discarding = true
+    }
+
+    /// End of stream: emits the pending partial line, if any, flagged `unterminated`, and resets the framer.
+    ///
+    /// A trailing CR is dropped rather than kept as data: at the very end of a stream it is almost always the
+    /// first half of a CRLF whose LF was never sent or captured. An unfinished IAC sequence is dropped. Bytes
+    /// being skipped after `resynchronize()` are not emitted.
+    public mutating func finish(_ onLine: (FTPLine) -> Void) {
+        if !discarding && (lineLength > 0 || pendingCR) {
+            pendingCR = false
+            emit(unterminated: true, onLine)
+        }
+        buffer.removeAll(keepingCapacity: true)
+        lineLength = 0
+        pendingCR = false
+        telnet = .data
+        discarding = false
+    }
+
+    @inline(__always)
+    private mutating func dataByte(_ byte: UInt8, _ onLine: (FTPLine) -> Void) {
+        if discarding {
+            discardedByteCount += 1
+            if byte == Self.lf { discarding = false }
+            return
+        }
+        if byte == Self.lf {
+            pendingCR = false
+            emit(unterminated: false, onLine)
+            return
+        }
+        if pendingCR {
+            pendingCR = false
+            store(Self.cr)
+        }
+        if byte == Self.cr {
+            pendingCR = true
+        } else {
+            store(byte)
+        }
+    }
+
+    @inline(__always)
+    private mutating func store(_ byte: UInt8) {
+        if buffer.count < limits.maxLineLength { buffer.append(byte) }
+        lineLength += 1
+    }
+
+    private mutating func emit(unterminated: Bool, _ onLine: (FTPLine) -> Void) {
+        // Copy through a buffer pointer: handing `buffer` itself over would share its storage, and the
+        // `removeAll(keepingCapacity:)` below would then allocate a fresh full-size buffer on every line.
+        let bytes = buffer.withUnsafeBufferPointer { [UInt8]($0) }
+        let line = FTPLine(
+            bytes: bytes, truncated: lineLength > buffer.count, originalLength: lineLength, unterminated: unterminated)
+        buffer.removeAll(keepingCapacity: true)
+        lineLength = 0
+        onLine(line)
+    }
+}

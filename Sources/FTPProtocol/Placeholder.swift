@@ -1,1 +1,0 @@
-// The control channel as text: filled in by the protocol work.

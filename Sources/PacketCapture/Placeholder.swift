@@ -1,1 +1,0 @@
-// libpcap reading: filled in by the capture work.

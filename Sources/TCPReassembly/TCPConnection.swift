@@ -39,6 +39,8 @@ public struct DirectionStats: Sendable, Hashable {
     public var bytes: UInt64 = 0
     /// Payload bytes missing from the capture (gaps).
     public var missingBytes: UInt64 = 0
+    /// Payload bytes seen again after they had already been seen (retransmissions and overlaps).
+    public var retransmittedBytes: UInt64 = 0
     /// SYN segments sent (retransmitted SYNs count each time).
     public var syns: UInt32 = 0
     /// True once this side sent a FIN.
@@ -52,6 +54,66 @@ public struct DirectionStats: Sendable, Hashable {
 
     /// Creates empty stats.
     public init() {}
+}
+
+/// One side's TCP state as Zeek's analyzer tracks it (`TCP_ENDPOINT_*`); `ConnectionState` is derived from the pair.
+enum EndpointState: Sendable {
+    case inactive, synSent, synAckSent, partial, established, closed, reset
+
+    /// Zeek counts "partial" (seen only mid-stream) as inactive when naming the outcome.
+    var isInactive: Bool { self == .inactive || self == .partial }
+}
+
+/// A segment held because it arrived ahead of the next expected byte. `bytes` is empty for count-only
+/// connections, which only remember the range so a later fill is counted once.
+struct PendingSegment {
+    var offset: Int64
+    var length: Int
+    var bytes: [UInt8]
+    var end: Int64 { offset + Int64(length) }
+    var hasBytes: Bool { !bytes.isEmpty }
+}
+
+/// Everything the reassembler tracks for one direction. A class so the delegate may read the connection while
+/// the reassembler works on a side without overlapping-access conflicts.
+final class DirectionState {
+    var stats = DirectionStats()
+    var endpoint = EndpointState.inactive
+    /// Sequence number of this side's SYN, if seen (for port-reuse detection).
+    var synSeq: SeqNumber?
+    /// True once the sequence space has been anchored (SYN + 1, or the first segment's seq).
+    var started = false
+    /// Next expected sequence number and the 64-bit stream offset it stands for; the two advance together so
+    /// offsets stay right past 2^32 bytes while comparisons use serial arithmetic (RFC 9293 section 3.4).
+    var nextSeq = SeqNumber(0)
+    var nextOffset: Int64 = 0
+    /// Stream offset of the FIN, once seen.
+    var finOffset: Int64?
+    /// Out-of-order segments, sorted by offset, disjoint, all beyond `nextOffset`.
+    var pending: [PendingSegment] = []
+    /// Memory charged to `pending` (bytes plus a per-entry overhead).
+    var pendingCost = 0
+
+    /// The stream offset of a sequence number near the current position.
+    @inline(__always) func offset(of seq: SeqNumber) -> Int64 {
+        nextOffset + Int64(nextSeq.distance(to: seq))
+    }
+
+    @inline(__always) func advance(by count: Int64) {
+        nextOffset += count
+        nextSeq = nextSeq.advanced(by: Int(truncatingIfNeeded: count))
+    }
+
+    func anchor(at seq: SeqNumber) {
+        started = true
+        nextSeq = seq
+        nextOffset = 0
+    }
+}
+
+/// Which idle list a connection sits on.
+enum IdleList: UInt8 {
+    case none, long, short
 }
 
 /// A tracked TCP connection. Owned by the reassembler; the delegate may read it and set `handling` and `context`.
@@ -70,16 +132,30 @@ public final class TCPConnection {
     public var handling: StreamHandling = .reassemble
     /// Whatever the delegate attaches (for FTP analysis: the session or data channel this connection belongs to).
     public var context: AnyObject?
-    /// Stats per direction, indexed by `Direction.rawValue`.
-    public internal(set) var stats: [DirectionStats] = [DirectionStats(), DirectionStats()]
     /// True when the responder answered with SYN-ACK.
     public internal(set) var sawSYNACK = false
-    /// Zeek-style history letters (S, h, A, D, a, d, F, f, R, r, …) in order of first occurrence.
+    /// Zeek-style history letters (S, h, A, D, a, d, F, f, R, r, T, t, G, g, …) in order of first occurrence.
     public internal(set) var history: String = ""
     /// True when the connection ended because the capture ended or it went idle, not by FIN/RST.
     public internal(set) var endedWithoutClose = false
     /// A small serial number in order of first packet; stable identity for reports.
     public let serial: UInt64
+
+    // Reassembler bookkeeping.
+    let orig = DirectionState()
+    let resp = DirectionState()
+    /// True once `connectionClosed` was called; the record lingers so late packets are not a new connection.
+    var isClosed = false
+    /// Closed because of a RST (a SYN with the old ISN after it is a late retransmission, not a new connection).
+    var closedByRST = false
+    /// The handling the buffers currently reflect, to notice the delegate's changes.
+    var appliedHandling: StreamHandling = .reassemble
+    var historyMask: UInt64 = 0
+    var key: FlowKey
+    // Intrusive idle list (oldest first), so expiry touches only what expires.
+    var idleList = IdleList.none
+    unowned(unsafe) var idleNext: TCPConnection?
+    unowned(unsafe) var idlePrev: TCPConnection?
 
     /// Creates a connection record (the reassembler does this).
     public init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {
@@ -89,34 +165,66 @@ public final class TCPConnection {
         self.firstTime = firstTime
         self.lastTime = firstTime
         self.serial = serial
+        self.key = FlowKey(source: originator, destination: responder).canonical
     }
 
     /// The stats of one side.
-    @inlinable public func stats(_ direction: Direction) -> DirectionStats { stats[direction.rawValue] }
+    public func stats(_ direction: Direction) -> DirectionStats { side(direction).stats }
+
+    /// Stats of both sides, indexed by `Direction.rawValue` (allocates; prefer `stats(_:)`).
+    public var stats: [DirectionStats] { [orig.stats, resp.stats] }
+
+    @inline(__always) func side(_ direction: Direction) -> DirectionState {
+        direction == .originator ? orig : resp
+    }
+
+    /// Records a history letter once (upper case for the originator, lower case for the responder).
+    func addHistory(_ letter: UInt8, _ direction: Direction) {
+        let index = UInt64(letter &- UInt8(ascii: "A")) + (direction == .originator ? 0 : 32)
+        let bit: UInt64 = 1 << index
+        guard historyMask & bit == 0 else { return }
+        historyMask |= bit
+        let code = direction == .originator ? letter : letter | 0x20
+        history.unicodeScalars.append(Unicode.Scalar(code))
+    }
 
     /// The state in Zeek's vocabulary, from what has been seen so far.
+    ///
+    /// Mirrors Zeek's `conn_state()` over its per-endpoint TCP states rather than guessing from flags alone, so
+    /// e.g. SYN + SYN-ACK with nothing else is S1 (established), and a RST to a SYN is REJ.
     public var state: ConnectionState {
-        let orig = stats[0]
-        let resp = stats[1]
-        let sawSYN = orig.syns > 0
-        if sawSYN && !sawSYNACK {
-            if resp.sawRST { return .rej }
-            if orig.sawRST { return .rstos0 }
-            if orig.sawFIN { return .sh }
-            if resp.packets == 0 { return .s0 }
+        let os = orig.endpoint
+        let rs = resp.endpoint
+        if rs == .reset {
+            let noBytes = orig.stats.bytes + orig.stats.missingBytes == 0 && resp.stats.bytes + resp.stats.missingBytes == 0
+            if os == .synSent || os == .synAckSent || (os == .reset && noBytes) { return .rej }
+            return os.isInactive ? .rstrh : .rstr
         }
-        if !sawSYN && sawSYNACK {
-            if resp.sawRST && orig.packets == 0 { return .rstrh }
-            if resp.sawFIN && orig.packets == 0 { return .shr }
+        if os == .reset {
+            if rs.isInactive { return historyMatchesRSTOS0 ? .rstos0 : .oth }
+            return .rsto
         }
-        if !sawSYN && !sawSYNACK && !(orig.sawFIN && resp.sawFIN) && !orig.sawRST && !resp.sawRST {
-            return .oth
+        if rs == .closed && os == .closed { return .sf }
+        if os == .closed { return rs.isInactive ? .sh : .s2 }
+        if rs == .closed { return os.isInactive ? .shr : .s3 }
+        if os == .synSent && rs == .inactive { return .s0 }
+        if os == .established && rs == .established { return .s1 }
+        return .oth
+    }
+
+    /// Zeek's `/^?S[^HAFGIQ]*R.*/`: the originator's SYN, then its RST with no handshake, ack, FIN, gap between.
+    private var historyMatchesRSTOS0: Bool {
+        var scalars = history.unicodeScalars.makeIterator()
+        var first = scalars.next()
+        if first == "^" { first = scalars.next() }
+        guard first == "S" else { return false }
+        while let scalar = scalars.next() {
+            switch scalar {
+            case "R": return true
+            case "H", "A", "F", "G", "I", "Q": return false
+            default: continue
+            }
         }
-        if orig.sawRST { return .rsto }
-        if resp.sawRST { return .rstr }
-        if orig.sawFIN && resp.sawFIN { return .sf }
-        if orig.sawFIN { return .s2 }
-        if resp.sawFIN { return .s3 }
-        return sawSYN || sawSYNACK ? .s1 : .oth
+        return false
     }
 }

@@ -348,13 +348,17 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 if reply.code != 120 { session.greetingSeen = true }
                 session.banner = reply.text
                 session.bannerCode = reply.code
+                session.bannerTime = time
                 if reply.code == 220 && !session.detectedByContent { session.confirmed = true }
                 return
             }
             if !session.greetingSeen && reply.code == 220 && session.bannerCode == 120 {
                 session.greetingSeen = true
+                // 120 "ready in nnn minutes" then 220 (RFC 959 section 5.4): the 120 is kept as unsolicited.
+                session.unsolicitedReplies.append(ReplyRecord(code: 120, text: session.banner ?? "", time: session.bannerTime ?? time))
                 session.banner = reply.text
                 session.bannerCode = 220
+                session.bannerTime = time
                 return
             }
             if !session.detectedByContent { session.confirmed = true }

@@ -18,6 +18,8 @@ public final class FTPSession {
     public internal(set) var banner: String?
     /// The greeting's code.
     public internal(set) var bannerCode: Int?
+    /// When the greeting arrived.
+    public internal(set) var bannerTime: Timestamp?
     /// The user name of the last USER command.
     public internal(set) var user: String?
     /// Every login attempt in order.
@@ -82,6 +84,19 @@ public final class FTPSession {
         clientFramer = LineFramer(limits: limits)
         serverFramer = LineFramer(limits: limits)
         replies = ReplyAssembler(limits: limits)
+    }
+
+    /// Every reply in the order it arrived: the greeting, preliminary and final replies, and unsolicited ones.
+    public var repliesInOrder: [ReplyRecord] {
+        var all: [ReplyRecord] = []
+        if let code = bannerCode, let time = bannerTime { all.append(ReplyRecord(code: code, text: banner ?? "", time: time)) }
+        for command in commands {
+            all.append(contentsOf: command.preliminary)
+            if let reply = command.reply { all.append(reply) }
+        }
+        all.append(contentsOf: unsolicitedReplies)
+        // Stable: replies that share a timestamp (one segment) keep the order they were recorded in.
+        return all.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
 
     /// The session's login outcome over all attempts.

@@ -51,6 +51,7 @@ extension String {
     /// Four lower-case hex digits.
     fileprivate init(format4 value: UInt32) {
         let hex = String(value, radix: 16)
-        self = String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        let padding = String(repeating: "0", count: Swift.max(0, 4 - hex.count))
+        self = padding + hex
     }
 }

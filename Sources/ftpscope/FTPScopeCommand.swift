@@ -80,9 +80,9 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let result: AnalysisResult
+        let configuration = try options.configuration()
         do {
-            result = try OfflineAnalysis.run(
-                paths: captures, configuration: try options.configuration(), filter: options.filter)
+            result = try OfflineAnalysis.run(paths: captures, configuration: configuration, filter: options.filter)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)

@@ -110,11 +110,18 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             at: time)
         // Resynchronise at the next line: what was cut off is unrecoverable, and a half line must not be
         // glued onto the next one.
+        session.gapRepairBudget = FTPAnalyzer.gapRepairReplies
+        // The partial line before the gap is lost. What follows the gap often starts a whole line (the missing
+        // bytes were whole lines); keep that first line only if it parses as a command or a reply.
         if fromClient {
-            session.clientFramer.resynchronize()
+            session.unrepairedClientGaps += 1
+            session.clientFramer = LineFramer(limits: configuration.protocolLimits)
+            session.clientLineAfterGap = true
         } else {
-            session.serverFramer.resynchronize()
+            session.unrepairedServerGaps += 1
+            session.serverFramer = LineFramer(limits: configuration.protocolLimits)
             session.replies = ReplyAssembler(limits: configuration.protocolLimits)
+            session.serverLineAfterGap = true
         }
     }
 
@@ -207,6 +214,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if session.tls { return }
         let command = FTPCommand.parse(line)
         if line.bytes.isEmpty && !line.truncated { return }
+        if session.clientLineAfterGap {
+            session.clientLineAfterGap = false
+            if !(command.isWellFormed && command.isKnown) { return }
+        }
         if command.isWellFormed && command.isKnown {
             session.wellFormedCommands += 1
         } else {
@@ -331,6 +342,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     private func handleServerLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
         if session.tls { return }
+        if session.serverLineAfterGap {
+            session.serverLineAfterGap = false
+            if !ReplyPlausibility.startsReply(line.bytes) { return }
+        }
         if let event = session.replies.push(line) {
             handleReplyEvent(event, session: session, at: time)
         }
@@ -341,6 +356,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         case .invalid(let line):
             session.invalidServerLines += 1
             session.noteAnomaly("invalid reply line: \(line.text.prefix(80))", at: time)
+            // A line without a valid code where a reply is due is taken as that (malformed) reply, so the
+            // replies after it still pair with the right commands.
+            if session.confirmed, let head = session.pending.first {
+                session.pending.removeFirst()
+                session.commands[head].malformedReply = line.text
+            }
         case .reply(let reply):
             session.validReplyLines += 1
             let record = ReplyRecord(code: reply.code, text: reply.text, time: time)
@@ -362,8 +383,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 return
             }
             if !session.detectedByContent { session.confirmed = true }
+            if session.gapRepairBudget > 0 && !repairAfterGap(reply.code, session: session) {
+                adoptOrphanReply(record, session: session)
+                return
+            }
             guard let head = session.pending.first else {
-                session.unsolicitedReplies.append(record)
+                adoptOrphanReply(record, session: session)
                 return
             }
             if reply.code >= 100 && reply.code < 200 {
@@ -381,6 +406,54 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             session.commands[head].reply = record
             applyReply(record, to: head, session: session)
         }
+    }
+
+    /// A reply that answers no command seen. A 227/229/228 still announces a data endpoint: the PASV it
+    /// answers was lost in a capture gap or sent before the capture began, so it is reconstructed.
+    private func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
+        session.unsolicitedReplies.append(record)
+        guard let lostVerb = [227: "PASV", 229: "EPSV", 228: "LPSV"][record.code] else { return }
+        var command = CommandRecord(time: record.time, verb: lostVerb, argument: "")
+        command.reply = record
+        command.reconstructed = true
+        command.user = session.user
+        session.commands.append(command)
+        // When the data command that used it was already seen (its packet revealed the gap), the announcement
+        // belongs to that transfer.
+        let waiting = session.transfers.last.flatMap { $0.command != nil && $0.mode == nil ? $0 : nil }
+        applyPassiveReply(record, to: session.commands.count - 1, session: session, into: waiting)
+    }
+
+    /// Replies after a gap during which pairing is checked.
+    static let gapRepairReplies = 50
+
+    /// After a capture gap a lost command still gets its reply, and a lost reply leaves its command waiting:
+    /// pairing by order alone would then shift every later reply by one. A reply that cannot answer the
+    /// command at the head of the queue is instead given to the command it can answer (replies lost) or kept as
+    /// the answer to a lost command. Returns false when the reply answers no pending command.
+    private func repairAfterGap(_ code: Int, session: FTPSession) -> Bool {
+        session.gapRepairBudget -= 1
+        if session.gapRepairBudget == 0 {
+            session.unrepairedClientGaps = 0
+            session.unrepairedServerGaps = 0
+        }
+        guard let head = session.pending.first else { return true }
+        if ReplyPlausibility.canAnswer(code, session.commands[head].verb) { return true }
+        if session.unrepairedServerGaps > 0,
+            let match = session.pending.dropFirst().firstIndex(where: {
+                ReplyPlausibility.canAnswer(code, session.commands[$0].verb)
+            })
+        {
+            for lost in session.pending[..<match] { session.commands[lost].replyLost = true }
+            session.pending.removeSubrange(..<match)
+            session.unrepairedServerGaps -= 1
+            return true
+        }
+        if session.unrepairedClientGaps > 0 {
+            if code >= 200 { session.unrepairedClientGaps -= 1 }
+            return false
+        }
+        return true
     }
 
     private func applyReply(_ reply: ReplyRecord, to index: Int, session: FTPSession) {
@@ -435,15 +508,17 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
     }
 
-    private func applyPassiveReply(_ reply: ReplyRecord, to index: Int, session: FTPSession) {
+    private func applyPassiveReply(
+        _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
+    ) {
         let command = session.commands[index]
         if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
-        let transfer = Transfer()
+        let transfer = existing ?? Transfer()
         transfer.announcementVerb = command.verb
         transfer.announcedAt = command.time
         transfer.announcementReply = reply
-        session.transfers.append(transfer)
-        session.commands[index].transferIndex = session.transfers.count - 1
+        if existing == nil { session.transfers.append(transfer) }
+        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
         switch command.verb {
         case "PASV":

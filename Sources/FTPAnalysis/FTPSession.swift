@@ -74,6 +74,13 @@ public final class FTPSession {
     var lastSize: (path: String, size: UInt64)?
     var pendingAnnouncement: Int?
     var expectationCount = 0
+    /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
+    var unrepairedClientGaps = 0
+    var unrepairedServerGaps = 0
+    /// Replies after a gap during which pairing is checked for plausibility.
+    var gapRepairBudget = 0
+    var clientLineAfterGap = false
+    var serverLineAfterGap = false
 
     init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits) {
         self.client = client

@@ -127,8 +127,10 @@ struct FindingDetectors {
                 ("client", .string(session.client.description)), ("server", .string(session.server.description)),
             ]
             if mode.serverConnects && announced.address != session.client.address {
+                // NAT hides a private client behind a public address; a client that is itself on a private
+                // network naming another host is asking the server to connect to a third party (bounce).
                 let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
-                if announced.address.isPrivate || !sameFamily || session.client.address.isPrivate {
+                if (announced.address.isPrivate && !session.client.address.isPrivate) || !sameFamily {
                     if !reportedNAT {
                         reportedNAT = true
                         found.append(

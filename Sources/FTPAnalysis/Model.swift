@@ -175,6 +175,12 @@ public struct CommandRecord: Sendable {
     public var user: String?
     /// True when the line was longer than the line cap and was cut.
     public var truncated = false
+    /// A reply line without a valid code received where this command's reply was due.
+    public var malformedReply: String?
+    /// True when the command itself was lost in a capture gap and is inferred from its reply.
+    public var reconstructed = false
+    /// True when its reply was lost in a capture gap.
+    public var replyLost = false
     /// Index into the session's transfers when this command announced or used a data channel.
     public var transferIndex: Int?
 

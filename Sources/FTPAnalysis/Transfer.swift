@@ -17,8 +17,10 @@ public struct DataConnectionRecord: Sendable {
     public var originatorBytes: UInt64
     /// Payload bytes from the acceptor.
     public var responderBytes: UInt64
-    /// Bytes missing from the capture (gaps) in both directions.
-    public var missingBytes: UInt64
+    /// Bytes the opener sent that are missing from the capture (gaps).
+    public var originatorMissingBytes: UInt64
+    /// Bytes the acceptor sent that are missing from the capture.
+    public var responderMissingBytes: UInt64
     /// First and last packet.
     public var firstTime: Timestamp
     /// Last packet.
@@ -40,7 +42,8 @@ public struct DataConnectionRecord: Sendable {
         synAttempts = Int(connection.stats(.originator).syns)
         originatorBytes = connection.stats(.originator).bytes
         responderBytes = connection.stats(.responder).bytes
-        missingBytes = connection.stats(.originator).missingBytes + connection.stats(.responder).missingBytes
+        originatorMissingBytes = connection.stats(.originator).missingBytes
+        responderMissingBytes = connection.stats(.responder).missingBytes
         firstTime = connection.firstTime
         lastTime = connection.lastTime
         endedWithoutClose = connection.endedWithoutClose
@@ -121,14 +124,29 @@ public final class Transfer {
     /// True when data flows client → server (uploads).
     public var isUpload: Bool { command == "STOR" || command == "STOU" || command == "APPE" }
 
-    /// Payload bytes in the data direction.
-    public var bytes: UInt64 {
+    /// Payload bytes sent in the data direction: those in the capture plus those the capture missed (the
+    /// stream's sequence numbers tell how many were sent), so a thinned capture does not look like a short file.
+    public var bytes: UInt64 { capturedBytes + missingBytes }
+
+    /// Payload bytes in the data direction that are in the capture.
+    public var capturedBytes: UInt64 {
         guard let connection = observedConnection else { return 0 }
-        // The data direction is fixed by the command, the opener by the mode: an upload in passive mode is
-        // sent by the originator (the client), a download in passive mode by the responder (the server).
-        let clientOpened = !(mode?.serverConnects ?? true)
         if command == nil { return connection.originatorBytes + connection.responderBytes }
-        return (isUpload == clientOpened) ? connection.originatorBytes : connection.responderBytes
+        return dataFromOriginator ? connection.originatorBytes : connection.responderBytes
+    }
+
+    /// Payload bytes in the data direction missing from the capture.
+    public var missingBytes: UInt64 {
+        guard let connection = observedConnection else { return 0 }
+        if command == nil { return connection.originatorMissingBytes + connection.responderMissingBytes }
+        return dataFromOriginator ? connection.originatorMissingBytes : connection.responderMissingBytes
+    }
+
+    /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
+    /// the originator (the client), a download in passive mode by the responder (the server).
+    private var dataFromOriginator: Bool {
+        let clientOpened = !(mode?.serverConnects ?? true)
+        return isUpload == clientOpened
     }
 
     /// When the data connection (or, without one, the data command) began.

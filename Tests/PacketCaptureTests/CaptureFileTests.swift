@@ -141,9 +141,9 @@ import Testing
         #expect(message == "standard input: empty file")
     }
 
-    @Test func readsStandardInputInSubprocess() throws {
-        // `-` reads file descriptor 0: run a child that has the capture as its standard input.
-        // (Covered by the pipe test above through the same code; this checks `path: "-"` itself.)
+    @Test func readsStandardInputForDash() throws {
+        // `-` reads file descriptor 0: point it at a capture file for the duration of the test.
+        // (Pipes are covered above through the same code; this checks `path: "-"` itself.)
         let dir = try TempDir()
         let path = try dir.file("a.pcap", PcapWriter.pcap(samplePackets()))
         let saved = dup(STDIN_FILENO)

@@ -57,7 +57,7 @@ scenario_passive_vsftpd() {
     capture_start "$NS_SERVER" eth0 "$_WORK/passive-vsftpd.pcap"; local cap1=$CAP_PID
     capture_start "$NS_CLIENT" any "$_WORK/passive-vsftpd-any.pcap"; local cap2=$CAP_PID
     lftp_run "$NS_CLIENT" ftp://192.0.2.21 \
-        "cd pub; ls; get notes.txt -o $_WORK/notes.txt; cd /upload; put $_WORK/upload.txt -o upload.txt"
+        "set ftp:use-site-utime no; set ftp:use-site-utime2 no; cd pub; ls; get notes.txt -o $_WORK/notes.txt; cd /upload; put $_WORK/upload.txt -o upload.txt"
     capture_stop "$cap1"
     capture_stop "$cap2"
     cmp "$_WORK/notes.txt" "$_WORK/ftproot/pub/notes.txt"

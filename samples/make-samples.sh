@@ -39,6 +39,7 @@ curl_run() {
 
 finish() {   # finish NAME  -- move the capture into samples/ and show a summary
     local name=$1
+    [[ $CAPTURE_LOST == 0 ]] || return 0
     install -m 644 "$_WORK/$name" "$OUT_DIR/$name"
     log "wrote $OUT_DIR/$name ($(stat -c %s "$OUT_DIR/$name") bytes)"
     sed 's/^/    client| /' "$(client_log)" >&2 || true
@@ -63,6 +64,7 @@ scenario_passive_vsftpd() {
     cmp "$_WORK/notes.txt" "$_WORK/ftproot/pub/notes.txt"
     cmp "$_WORK/upload.txt" "$_WORK/ftproot/upload/upload.txt"
     rm -f "$_WORK/ftproot/upload/upload.txt"
+    [[ $CAPTURE_LOST == 0 ]] || return 0
     finish passive-vsftpd.pcap
     finish passive-vsftpd-any.pcap
     editcap -F pcapng "$OUT_DIR/passive-vsftpd-any.pcap" "$OUT_DIR/passive-vsftpd-any.pcapng"
@@ -227,9 +229,15 @@ main() {
     for s in "${todo[@]}"; do
         s=${s//-/_}
         declare -F "scenario_$s" >/dev/null || { echo "unknown scenario: $s" >&2; exit 2; }
-        log "=== $s"
-        "scenario_$s"
-        reset_scenario
+        local try
+        for try in 1 2 3; do
+            log "=== $s (attempt $try)"
+            CAPTURE_LOST=0
+            "scenario_$s"
+            reset_scenario
+            [[ $CAPTURE_LOST == 0 ]] && break
+            [[ $try == 3 ]] && { log "giving up on $s: packets lost three times"; exit 1; }
+        done
     done
 }
 

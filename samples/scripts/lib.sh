@@ -21,6 +21,7 @@ PY_USER="alice"
 PY_PASS="correct-horse"
 
 declare -a _PIDS=()
+declare -A _CAP_ERR=()
 declare -a _NETNS=()
 _WORK=""
 _CREATED_USER=0
@@ -289,9 +290,10 @@ wait_port() {
 capture_start() {
     local ns=$1 iface=$2 file=$3; shift 3
     local errf="$_WORK/tcpdump.$$.$RANDOM.err"
-    ip netns exec "$ns" tcpdump -i "$iface" -U --immediate-mode -Z root -n -s 0 -w "$file" "$@" 2>"$errf" &
+    ip netns exec "$ns" tcpdump -i "$iface" -U --immediate-mode -B 32768 -Z root -n -s 0 -w "$file" "$@" 2>"$errf" &
     CAP_PID=$!
     _PIDS+=("$CAP_PID")
+    _CAP_ERR[$CAP_PID]=$errf
     local i
     for i in $(seq 1 50); do
         grep -q "listening on" "$errf" 2>/dev/null && break
@@ -305,4 +307,9 @@ capture_stop() {
     sleep 1
     kill -INT "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
+    grep -E "captured|received|dropped" "${_CAP_ERR[$1]}" | sed 's/^/    tcpdump| /' >&2 || true
+    if ! grep -qE "^0 packets dropped by kernel" "${_CAP_ERR[$1]}"; then
+        log "tcpdump lost packets; this capture is not usable"
+        CAPTURE_LOST=1
+    fi
 }

@@ -239,6 +239,9 @@ main() {
             [[ $try == 3 ]] && { log "giving up on $s: packets lost three times"; exit 1; }
         done
     done
+    # Machine-readable facts of every capture (FTP lines, TCP connections), see README.md.
+    (cd "$OUT_DIR" && "$SCRIPT_DIR/describe.sh" ./*.pcap ./*.pcapng ./*.pcap.gz >facts.txt)
+    log "wrote $OUT_DIR/facts.txt"
 }
 
 main "$@"

@@ -65,7 +65,12 @@ static ssize_t cgzip_read_raw(cgzip_stream *s, char *buffer, size_t size) {
         int saved_errno = errno;
         if (got > 0) {
             total += (size_t)got;
-            if ((size_t)got < want) break; /* short: let the caller come back (error or end next time) */
+            if ((size_t)got < want) {
+                /* Short: note a stream that ended early now; the data read is returned and the next
+                   read fails. */
+                (void)cgzip_check(s, saved_errno);
+                break;
+            }
             continue;
         }
         if (cgzip_check(s, saved_errno)) {

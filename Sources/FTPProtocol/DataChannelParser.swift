@@ -112,10 +112,7 @@ public enum DataChannelParser {
         guard let delimiter = bytes.first else { return .failure(.missingNumbers) }
         guard isDelimiter(delimiter) else { return .failure(.badDelimiter) }
         let fields = bytes.split(separator: delimiter, omittingEmptySubsequences: false)
-        // "|1|a|p|" splits into "", "1", "a", "p", "": the leading and closing delimiters are mandatory.
-        guard fields.count == 5, fields[0].isEmpty, fields[4].isEmpty else {
-            return .failure(fields.count == 5 ? .badDelimiter : .wrongFieldCount(max(0, fields.count - 2)))
-        }
+        if let error = framingError(fields) { return .failure(error) }
         return extendedEndpoint(
             family: string(fields[1]), address: string(fields[2]), port: string(fields[3]), addressRequired: true)
     }
@@ -224,11 +221,18 @@ public enum DataChannelParser {
     > {
         guard isDelimiter(delimiter) else { return .failure(.badDelimiter) }
         let fields = inner.split(separator: delimiter, omittingEmptySubsequences: false)
-        guard fields.count == 5, fields[0].isEmpty, fields[4].isEmpty else {
-            return .failure(fields.count == 5 ? .badDelimiter : .wrongFieldCount(max(0, fields.count - 2)))
-        }
+        if let error = framingError(fields) { return .failure(error) }
         return extendedEndpoint(
             family: string(fields[1]), address: string(fields[2]), port: string(fields[3]), addressRequired: false)
+    }
+
+    /// Checks the RFC 2428 framing: `|1|a|p|` splits into `""`, `1`, `a`, `p`, `""`, so the opening and the
+    /// closing delimiter must both be present and exactly three fields sit between them.
+    private static func framingError<C: Collection>(_ pieces: [C]) -> AnnouncementError? {
+        guard pieces.count >= 2, let first = pieces.first, first.isEmpty, let last = pieces.last, last.isEmpty else {
+            return .badDelimiter
+        }
+        return pieces.count == 5 ? nil : .wrongFieldCount(pieces.count - 2)
     }
 
     /// The RFC 2428 fields, shared by EPRT and 229.

@@ -40,13 +40,20 @@ public struct FTPCommand: Sendable, Equatable {
         var argumentStart = verbEnd
         while argumentStart < bytes.count && isBlank(bytes[argumentStart]) { argumentStart += 1 }
 
+        // Upper-case the bytes before decoding, so an escaped invalid byte stays `\xNN`, not `\XNN`.
         let verbBytes = bytes[start..<verbEnd].map(upperASCII)
         let verb = FTPText.decode(verbBytes[...])
-        var command = FTPCommand(verb: "", argument: FTPText.decode(bytes[argumentStart...]))
-        command.verb = verb
-        command.isWellFormed = isWellFormedVerb(verbBytes)
-        command.isKnown = command.isWellFormed && FTPCommandCatalog.isKnown(verb)
-        return command
+        let wellFormed = isWellFormedVerb(verbBytes)
+        return FTPCommand(
+            verb: verb, argument: FTPText.decode(bytes[argumentStart...]),
+            isKnown: wellFormed && FTPCommandCatalog.isKnown(verb), isWellFormed: wellFormed)
+    }
+
+    private init(verb: String, argument: String, isKnown: Bool, isWellFormed: Bool) {
+        self.verb = verb
+        self.argument = argument
+        self.isKnown = isKnown
+        self.isWellFormed = isWellFormed
     }
 
     /// Parses a line given as text (convenient for tests).

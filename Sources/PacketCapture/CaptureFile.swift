@@ -145,7 +145,7 @@ public final class CaptureFile: PacketSource {
         let linkType = LinkType(dlt: dlt)
         guard linkType.isSupported else {
             var reason = "unsupported link type DLT \(dlt)"
-            if let name = pcap_datalink_val_to_name(dlt) { reason += " (" + String(cString: name) + ")" }
+            if let name = CaptureFile.linkTypeName(dlt) { reason += " (" + name + ")" }
             pcap_close(opened)
             throw CaptureError(displayName, reason)
         }
@@ -348,6 +348,16 @@ public final class CaptureFile: PacketSource {
         case CGZIP_TRUNCATED: return "gzip stream ends early"
         case CGZIP_CORRUPT: return "gzip data is corrupt (zlib: \(detail))"
         case CGZIP_IO: return "read error: " + (code != 0 ? describe(errno: code) : detail)
+        default: return nil
+        }
+    }
+
+    /// libpcap's name for a DLT value (`USER0` for 147), or nil.
+    static func linkTypeName(_ dlt: Int32) -> String? {
+        if let name = pcap_datalink_val_to_name(dlt) { return String(cString: name) }
+        // libpcap's table lacks some; these are the ones users meet.
+        switch dlt {
+        case 147...162: return "USER\(dlt - 147)"
         default: return nil
         }
     }

@@ -1,0 +1,200 @@
+import FTPProtocol
+import NetworkTypes
+import Testing
+
+typealias Announcement = Result<AnnouncedEndpoint, AnnouncementError>
+
+private func ok(_ host: String?, _ port: UInt16) -> Announcement {
+    .success(AnnouncedEndpoint(host: host.flatMap { IPAddress($0) }, port: port))
+}
+
+private func unspecified(_ port: UInt16) -> Announcement {
+    .success(AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true))
+}
+
+@Suite("DataChannelParser")
+struct DataChannelParserTests {
+    @Test(
+        "PORT",
+        arguments: [
+            ("192,168,1,2,195,80", ok("192.168.1.2", 50000)),
+            ("10,0,0,1,0,21", ok("10.0.0.1", 21)),
+            (" 10, 0 ,0,1 ,4,1 ", ok("10.0.0.1", 1025)),
+            ("255,255,255,255,255,255", ok("255.255.255.255", 65535)),
+            ("0,0,0,0,4,1", unspecified(1025)),
+            ("010,000,000,001,004,001", ok("10.0.0.1", 1025)),
+            // Zeek fuzz cases and other garbage.
+            ("2,1,-1,0,0,0", .failure(.numberOutOfRange("-1"))),
+            ("305,6,0,1,1,3", .failure(.numberOutOfRange("305"))),
+            ("5,0,8,2,-45602,0", .failure(.numberOutOfRange("-45602"))),
+            ("664336808023,1,2,3,4,5", .failure(.numberOutOfRange("664336808023"))),
+            ("1,2,3,4,5,18446744073709551616", .failure(.numberOutOfRange("18446744073709551616"))),
+            ("1,2,,4,5,6", .failure(.numberOutOfRange(""))),
+            (",,,,,", .failure(.numberOutOfRange(""))),
+            ("1,2,3,4,5", .failure(.wrongFieldCount(5))),
+            ("1,2,3,4,5,6,7", .failure(.wrongFieldCount(7))),
+            ("", .failure(.missingNumbers)),
+            ("   ", .failure(.missingNumbers)),
+            ("garbage", .failure(.wrongFieldCount(1))),
+            ("a,b,c,d,e,f", .failure(.numberOutOfRange("a"))),
+            ("1.2.3.4,5,6", .failure(.wrongFieldCount(3))),
+            ("+1,2,3,4,5,6", .failure(.numberOutOfRange("+1"))),
+        ] as [(String, Announcement)])
+    func port(argument: String, expected: Announcement) {
+        #expect(DataChannelParser.parsePORT(argument) == expected)
+    }
+
+    @Test(
+        "227",
+        arguments: [
+            ("Entering Passive Mode (192,168,1,2,195,80)", ok("192.168.1.2", 50000)),
+            ("227 Entering Passive Mode (192,168,1,2,195,80).", ok("192.168.1.2", 50000)),
+            ("Entering Passive Mode (205,167,25,101,249,214).", ok("205.167.25.101", 63958)),
+            ("Entering Passive Mode 10,0,0,1,4,1", ok("10.0.0.1", 1025)),
+            ("=10,0,0,1,4,1", ok("10.0.0.1", 1025)),
+            ("  Entering Passive Mode (10, 0, 0, 1, 4, 1)", ok("10.0.0.1", 1025)),
+            ("10,0,0,1,4,1", ok("10.0.0.1", 1025)),
+            ("Entering Passive Mode (0,0,0,0,4,1)", unspecified(1025)),
+            ("v1,2 ready. Entering Passive Mode (10,0,0,1,4,1)", ok("10.0.0.1", 1025)),  // earlier short run skipped
+            ("Entering Passive Mode (2,1,-1,0,0,0)", .failure(.numberOutOfRange("-1"))),
+            ("Entering Passive Mode (305,6,0,1,1,3)", .failure(.numberOutOfRange("305"))),
+            ("Entering Passive Mode (10,0,0,1,4)", .failure(.wrongFieldCount(5))),
+            ("Entering Passive Mode (10,0,,0,1,4)", .failure(.numberOutOfRange(""))),
+            ("Entering Passive Mode", .failure(.missingNumbers)),
+            ("", .failure(.missingNumbers)),
+            ("Entering Passive Mode (664336808023,1,1,1,1,1)", .failure(.numberOutOfRange("664336808023"))),
+        ] as [(String, Announcement)])
+    func reply227(text: String, expected: Announcement) {
+        #expect(DataChannelParser.parse227(text) == expected)
+    }
+
+    @Test(
+        "EPRT",
+        arguments: [
+            ("|1|132.235.1.2|6275|", ok("132.235.1.2", 6275)),
+            ("|2|1080::8:800:200C:417A|5282|", ok("1080::8:800:200c:417a", 5282)),
+            ("|2|2001:470:1f11:81f:c999:d94:aa7c:2e3e|49189|", ok("2001:470:1f11:81f:c999:d94:aa7c:2e3e", 49189)),
+            ("!1!10.0.0.1!21!", ok("10.0.0.1", 21)),
+            (" |1|10.0.0.1|21| ", ok("10.0.0.1", 21)),
+            ("|2|::ffff:10.0.0.1|21|", ok("::ffff:10.0.0.1", 21)),
+            ("|1|0.0.0.0|21|", unspecified(21)),
+            ("|2|::|21|", unspecified(21)),
+            ("|1|2001:db8::1|21|", .failure(.badAddress("2001:db8::1"))),  // address must match the family
+            ("|2|10.0.0.1|21|", .failure(.badAddress("10.0.0.1"))),
+            ("|3|10.0.0.1|21|", .failure(.badAddressFamily("3"))),
+            ("||10.0.0.1|21|", .failure(.badAddressFamily(""))),
+            ("|1|10.0.0.256|21|", .failure(.badAddress("10.0.0.256"))),
+            ("|1||21|", .failure(.badAddress(""))),
+            ("|1|10.0.0.1|65536|", .failure(.badPort("65536"))),
+            ("|1|10.0.0.1|-1|", .failure(.badPort("-1"))),
+            ("|1|10.0.0.1||", .failure(.badPort(""))),
+            ("|1|10.0.0.1|21", .failure(.badDelimiter)),
+            ("|1|10.0.0.1|", .failure(.wrongFieldCount(2))),
+            ("|1|10.0.0.1|21|x|", .failure(.wrongFieldCount(4))),
+            ("|1|10.0.0.1|21|x", .failure(.badDelimiter)),
+            ("\u{7F}1\u{7F}10.0.0.1\u{7F}21\u{7F}", .failure(.badDelimiter)),
+            ("", .failure(.missingNumbers)),
+        ] as [(String, Announcement)])
+    func eprt(argument: String, expected: Announcement) {
+        #expect(DataChannelParser.parseEPRT(argument) == expected)
+    }
+
+    @Test(
+        "229",
+        arguments: [
+            ("Entering Extended Passive Mode (|||6446|)", ok(nil, 6446)),
+            ("229 Entering Extended Passive Mode (|||6446|).", ok(nil, 6446)),
+            ("Entering Extended Passive Mode (!!!6446!)", ok(nil, 6446)),
+            ("Entering Extended Passive Mode (|2|2001:db8::1|6446|)", ok("2001:db8::1", 6446)),
+            ("Entering Extended Passive Mode (|1|10.0.0.1|6446|)", ok("10.0.0.1", 6446)),
+            ("Entering Extended Passive Mode |||6446|", ok(nil, 6446)),
+            ("Extended Passive (mode) (|||6446|)", ok(nil, 6446)),
+            ("Entering Extended Passive Mode (|||65536|)", .failure(.badPort("65536"))),
+            ("Entering Extended Passive Mode (|||abc|)", .failure(.badPort("abc"))),
+            ("Entering Extended Passive Mode (||||)", .failure(.badPort(""))),
+            ("Entering Extended Passive Mode (|||6446)", .failure(.badDelimiter)),
+            ("Entering Extended Passive Mode (||6446|)", .failure(.wrongFieldCount(2))),
+            ("Entering Extended Passive Mode", .failure(.missingNumbers)),
+            ("", .failure(.missingNumbers)),
+        ] as [(String, Announcement)])
+    func reply229(text: String, expected: Announcement) {
+        #expect(DataChannelParser.parse229(text) == expected)
+    }
+
+    @Test(
+        "LPRT and 228",
+        arguments: [
+            ("4,4,10,0,0,1,2,4,1", ok("10.0.0.1", 1025)),
+            ("6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,4,1", ok("2001:db8::1", 1025)),
+            ("4,4,0,0,0,0,2,4,1", unspecified(1025)),
+            ("4,4,10,0,0,1,2,4", .failure(.wrongFieldCount(8))),
+            ("4,4,10,0,0,1,2,4,1,9", .failure(.wrongFieldCount(10))),
+            ("4,16,10,0,0,1,2,4,1", .failure(.badAddress("host length 16"))),
+            ("6,4,10,0,0,1,2,4,1", .failure(.badAddress("host length 4"))),
+            ("5,4,10,0,0,1,2,4,1", .failure(.badAddressFamily("5"))),
+            ("4,4,10,0,0,1,3,4,1,1", .failure(.badPort("port length 3"))),
+            ("4,4,10,0,0,1,2,4,256", .failure(.numberOutOfRange("256"))),
+            ("4,4,10,0,-1,1,2,4,1", .failure(.numberOutOfRange("-1"))),
+            ("4", .failure(.wrongFieldCount(1))),
+            ("4,4", .failure(.wrongFieldCount(2))),
+            ("", .failure(.missingNumbers)),
+        ] as [(String, Announcement)])
+    func lprt(argument: String, expected: Announcement) {
+        #expect(DataChannelParser.parseLPRT(argument) == expected)
+        if !argument.isEmpty, argument.contains(",") {
+            #expect(DataChannelParser.parse228("Entering Long Passive Mode (\(argument))") == expected)
+        }
+    }
+
+    @Test("228 with the code and trailing text")
+    func reply228() {
+        #expect(DataChannelParser.parse228("228 Entering Long Passive Mode (4,4,10,0,0,1,2,4,1).") == ok("10.0.0.1", 1025))
+        #expect(DataChannelParser.parse228("Entering Long Passive Mode") == .failure(.missingNumbers))
+    }
+
+    @Test("EPSV ALL", arguments: [("ALL", true), ("all", true), (" All ", true), ("", false), ("1", false), ("ALLX", false)])
+    func epsvAll(argument: String, expected: Bool) {
+        #expect(DataChannelParser.isEPSVAll(argument) == expected)
+    }
+
+    @Test("announced endpoints resolve against the control peer")
+    func resolution() {
+        let peer = IPAddress.v4(198, 51, 100, 7)
+        #expect(AnnouncedEndpoint(host: nil, port: 21).endpoint(controlPeer: peer) == Endpoint(address: peer, port: 21))
+        let own = AnnouncedEndpoint(host: .v4(10, 0, 0, 1), port: 1025)
+        #expect(own.endpoint(controlPeer: peer) == Endpoint(address: .v4(10, 0, 0, 1), port: 1025))
+        #expect(own.description == "10.0.0.1:1025")
+        #expect(AnnouncedEndpoint(host: nil, port: 5).description == "*:5")
+    }
+
+    @Test("errors describe themselves")
+    func descriptions() {
+        let errors: [AnnouncementError] = [
+            .missingNumbers, .wrongFieldCount(5), .numberOutOfRange("-1"), .badDelimiter, .badAddressFamily("3"),
+            .badAddress("x"), .badPort("70000"),
+        ]
+        #expect(Set(errors.map(\.description)).count == errors.count)
+        #expect(AnnouncementError.numberOutOfRange("305").description.contains("305"))
+    }
+
+    @Test("random bytes never trap and never yield an endpoint from nothing")
+    func fuzz() {
+        var generator = SplitMix64(seed: 7)
+        let alphabet = Array("0123456789,|!()- .:abcdef227".utf8)
+        for _ in 0..<3000 {
+            let length = Int(generator.next() % 40)
+            let bytes = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            let text = String(decoding: bytes, as: UTF8.self)
+            _ = DataChannelParser.parsePORT(text)
+            _ = DataChannelParser.parse227(text)
+            _ = DataChannelParser.parseEPRT(text)
+            _ = DataChannelParser.parse229(text)
+            _ = DataChannelParser.parseLPRT(text)
+            _ = DataChannelParser.parse228(text)
+            _ = ReplyParsing.parse257Path(text)
+            _ = ReplyParsing.parse150Size(text)
+            _ = ReplyParsing.parse213Size(text)
+            _ = ReplyParsing.resolvePath(text, cwd: "/a/b")
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import FTPProtocol
+import Testing
+
+@Suite("LineFramer")
+struct LineFramerTests {
+    static let sampleSession: [UInt8] = Array(
+        "220 ready\r\nUSER anonymous\r\nPASS a@b\nCWD /pub/a\rb\r\n\r\nLIST\r\n".utf8)
+        + [0xFF, 0xF4, 0xFF, 0xF2] + Array("ABOR\r\n".utf8)  // IAC IP IAC DM before ABOR (RFC 959 4.1.3)
+        + Array("SITE x".utf8) + [0xFF, 0xFF] + Array("y\r\n".utf8)  // IAC IAC is a 0xFF data byte
+        + [0xFF, 0xFB, 0x01] + Array("NOOP\r\n".utf8)  // IAC WILL ECHO removed
+        + Array("RETR caf\u{E9}\r\n".utf8) + [0x52, 0x45, 0x54, 0x52, 0x20, 0xC3, 0x28, 0x0D, 0x0A]  // invalid UTF-8
+        + Array("QUIT".utf8)  // unterminated
+
+    static let sampleExpected: [String] = [
+        "220 ready", "USER anonymous", "PASS a@b", "CWD /pub/a\rb", "", "LIST", "ABOR", "SITE x\\xFFy", "NOOP",
+        "RETR caf\u{E9}", "RETR \\xC3(", "QUIT",
+    ]
+
+    @Test("whole, byte by byte and random splits give the same lines", arguments: Feeding.allCases)
+    func feedingsAgree(feeding: Feeding) {
+        let lines = frame(Self.sampleSession, feeding: feeding)
+        #expect(lines.map(\.text) == Self.sampleExpected)
+        #expect(lines.map(\.unterminated) == Array(repeating: false, count: Self.sampleExpected.count - 1) + [true])
+        #expect(lines.allSatisfy { !$0.truncated && $0.originalLength == $0.bytes.count })
+    }
+
+    @Test("many random seeds agree with whole feeding", arguments: 0..<64)
+    func randomSeeds(seed: Int) {
+        let whole = frame(Self.sampleSession)
+        #expect(frame(Self.sampleSession, feeding: .randomSplits, seed: UInt64(seed)) == whole)
+    }
+
+    @Test(
+        "line ends",
+        arguments: [
+            ("A\r\nB\r\n", ["A", "B"]),
+            ("A\nB\n", ["A", "B"]),
+            ("A\r\nB\n", ["A", "B"]),
+            ("A\rB\r\n", ["A\rB"]),  // bare CR is data
+            ("A\r\rB\n", ["A\r\rB"]),
+            ("A\r\r\n", ["A\r"]),  // the last CR before LF is the line end, the first is data
+            ("\r\n\n", ["", ""]),
+            ("A\n\rB\n", ["A", "\rB"]),
+        ])
+    func lineEnds(input: String, expected: [String]) {
+        for feeding in Feeding.allCases {
+            let lines = frame(input, feeding: feeding)
+            #expect(lines.map(\.text) == expected, "\(feeding)")
+            #expect(lines.allSatisfy { !$0.unterminated })
+        }
+    }
+
+    @Test("CR at the end of one chunk and LF at the start of the next are one line end")
+    func crlfAcrossChunks() {
+        var framer = LineFramer()
+        var lines: [String] = []
+        framer.append(Array("USER a\r".utf8)) { lines.append($0.text) }
+        #expect(lines.isEmpty)
+        #expect(framer.pendingByteCount == 7)
+        framer.append(Array("\nPASS b\r\n".utf8)) { lines.append($0.text) }
+        #expect(lines == ["USER a", "PASS b"])
+        #expect(framer.pendingByteCount == 0)
+    }
+
+    @Test(
+        "TELNET IAC sequences are stripped (RFC 854)",
+        arguments: [
+            ([0xFF, 0xFF], [0xFF]),  // IAC IAC -> data 0xFF
+            ([0xFF, 0xFB, 0x18], []),  // IAC WILL TERMINAL-TYPE
+            ([0xFF, 0xFC, 0x0A], []),  // IAC WONT with option byte 0x0A: the option is not a line end
+            ([0xFF, 0xFD, 0x01], []),  // IAC DO ECHO
+            ([0xFF, 0xFE, 0x01], []),  // IAC DONT ECHO
+            ([0xFF, 0xF4], []),  // IAC IP
+            ([0xFF, 0xF2], []),  // IAC DM
+            ([0xFF, 0xF1], []),  // IAC NOP
+            ([0xFF, 0xFF, 0xFF, 0xFF], [0xFF, 0xFF]),
+            ([0xFF, 0xFF, 0xFF, 0xF4], [0xFF]),
+        ] as [([UInt8], [UInt8])])
+    func iacSequences(sequence: [UInt8], data: [UInt8]) {
+        let input = Array("AB".utf8) + sequence + Array("C\r\n".utf8)
+        for feeding in Feeding.allCases {
+            let lines = frame(input, feeding: feeding)
+            #expect(lines.count == 1, "\(feeding)")
+            #expect(lines.first?.bytes == Array("AB".utf8) + data + Array("C".utf8), "\(feeding)")
+        }
+    }
+
+    @Test("IAC split across chunks at every position")
+    func iacSplitEverywhere() {
+        let input: [UInt8] = Array("X".utf8) + [0xFF, 0xFB, 0x03, 0xFF, 0xFF] + Array("Y\r\n".utf8)
+        for cut in 0...input.count {
+            var framer = LineFramer()
+            var lines: [FTPLine] = []
+            framer.append(Array(input[..<cut])) { lines.append($0) }
+            framer.append(Array(input[cut...])) { lines.append($0) }
+            #expect(lines.map(\.bytes) == [[0x58, 0xFF, 0x59]], "cut at \(cut)")
+        }
+    }
+
+    @Test("over-long lines keep the first maxLineLength bytes and count the rest", arguments: Feeding.allCases)
+    func truncation(feeding: Feeding) {
+        var limits = FTPLimits()
+        limits.maxLineLength = 8
+        let long = String(repeating: "A", count: 20)
+        let lines = frame("SHORT\r\n\(long)\r\nNEXT\r\n12345678\r\n", feeding: feeding, limits: limits)
+        #expect(lines.map(\.text) == ["SHORT", "AAAAAAAA", "NEXT", "12345678"])
+        #expect(lines.map(\.truncated) == [false, true, false, false])
+        #expect(lines.map(\.originalLength) == [5, 20, 4, 8])
+    }
+
+    @Test("the default limit is 4096 bytes")
+    func defaultLimit() {
+        let lines = frame(String(repeating: "x", count: 10_000) + "\n")
+        #expect(lines.count == 1)
+        #expect(lines[0].bytes.count == 4096)
+        #expect(lines[0].originalLength == 10_000)
+        #expect(lines[0].truncated)
+    }
+
+    @Test("resynchronize drops the partial line and everything up to the next LF")
+    func resynchronize() {
+        var framer = LineFramer()
+        var lines: [String] = []
+        framer.append(Array("USER a\r\nRETR half-a-na".utf8)) { lines.append($0.text) }
+        framer.resynchronize()
+        #expect(framer.pendingByteCount == 0)
+        #expect(framer.isResynchronizing)
+        framer.append(Array("me.txt\r".utf8)) { lines.append($0.text) }
+        framer.append(Array("\nQUIT\r\n".utf8)) { lines.append($0.text) }
+        #expect(lines == ["USER a", "QUIT"])
+        #expect(!framer.isResynchronizing)
+        #expect(framer.discardedByteCount == "RETR half-a-na".utf8.count + "me.txt\r\n".utf8.count)
+    }
+
+    @Test("finish after resynchronize emits nothing of the skipped text")
+    func finishWhileResynchronizing() {
+        var framer = LineFramer()
+        var lines: [FTPLine] = []
+        framer.resynchronize()
+        framer.append(Array("tail without LF".utf8)) { lines.append($0) }
+        framer.finish { lines.append($0) }
+        #expect(lines.isEmpty)
+    }
+
+    @Test("finish emits the partial line flagged unterminated, then the framer starts afresh")
+    func finishPartial() {
+        var framer = LineFramer()
+        var lines: [FTPLine] = []
+        framer.append(Array("NOOP\r\nSTAT".utf8)) { lines.append($0) }
+        framer.finish { lines.append($0) }
+        #expect(lines.map(\.text) == ["NOOP", "STAT"])
+        #expect(lines.map(\.unterminated) == [false, true])
+        framer.finish { lines.append($0) }
+        #expect(lines.count == 2)  // nothing pending: nothing emitted
+        framer.append(Array("HELP\r".utf8)) { lines.append($0) }
+        framer.finish { lines.append($0) }
+        #expect(lines.last == FTPLine(bytes: Array("HELP".utf8), unterminated: true))  // trailing CR dropped
+    }
+
+    @Test(
+        "invalid UTF-8 bytes are written as \\xNN",
+        arguments: [
+            ([0x41, 0xFE, 0x42], "A\\xFEB"),
+            ([0xC3, 0xA9], "\u{E9}"),
+            ([0xC3], "\\xC3"),
+            ([0xE2, 0x82], "\\xE2\\x82"),  // truncated 3-byte sequence
+            ([0xC0, 0xAF], "\\xC0\\xAF"),  // overlong "/"
+            ([0xED, 0xA0, 0x80], "\\xED\\xA0\\x80"),  // UTF-16 surrogate
+            ([0x00, 0x1B], "\u{0}\u{1B}"),  // valid control characters are kept
+            ([0xF0, 0x9F, 0x98, 0x80, 0x80], "\u{1F600}\\x80"),
+        ] as [([UInt8], String)])
+    func invalidUTF8(bytes: [UInt8], text: String) {
+        #expect(FTPLine(bytes: bytes).text == text)
+    }
+
+    @Test("emitted lines do not share the framer's buffer")
+    func linesAreIndependent() {
+        var framer = LineFramer()
+        var lines: [FTPLine] = []
+        framer.append(Array("AAAA\nBB\n".utf8)) { lines.append($0) }
+        #expect(lines.map(\.text) == ["AAAA", "BB"])
+        #expect(lines[0].bytes.capacity < 4096)
+    }
+}

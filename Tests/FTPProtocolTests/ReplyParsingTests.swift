@@ -1,0 +1,74 @@
+import FTPProtocol
+import Testing
+
+@Suite("ReplyParsing")
+struct ReplyParsingTests {
+    @Test(
+        "257 pathnames (RFC 959 appendix II)",
+        arguments: [
+            ("\"/usr/dm\" created.", "/usr/dm" as String?),
+            ("\"/usr/dm\" is current directory.", "/usr/dm"),
+            ("\"/a \"\"b\"\"\" created", "/a \"b\""),
+            ("\"\" is current directory", ""),
+            ("MKD command successful: \"/pub/new dir\"", "/pub/new dir"),
+            ("\"C:\\Users\\ftp\" is cwd", "C:\\Users\\ftp"),
+            ("\"/caf\u{E9}\"", "/caf\u{E9}"),
+            ("/home/user is current directory", "/home/user"),  // unquoted, from servers that ignore appendix II
+            ("\"/never closed", nil),
+            ("MKD command successful.", nil),
+            ("", nil),
+        ])
+    func path257(text: String, expected: String?) {
+        #expect(ReplyParsing.parse257Path(text) == expected)
+    }
+
+    @Test(
+        "150 sizes",
+        arguments: [
+            ("Opening BINARY mode data connection for file (1234 bytes).", 1234 as UInt64?),
+            ("Opening BINARY mode data connection for pub/x.iso (4700000000 bytes)", 4_700_000_000),
+            ("Opening ASCII mode data connection for /bin/ls (1234 Bytes)", 1234),
+            ("Opening data connection for f (99bytes)", 99),
+            ("Opening data connection for \"(12 bytes)\" (34 bytes).", 34),
+            ("Here comes the directory listing.", nil),
+            ("Opening BINARY mode data connection for f (-5 bytes)", 5),  // the digits are taken; "-" is text
+            ("Opening data connection (99999999999999999999999 bytes)", nil),
+            ("Opening data connection for file 1234", nil),
+        ])
+    func size150(text: String, expected: UInt64?) {
+        #expect(ReplyParsing.parse150Size(text) == expected)
+    }
+
+    @Test(
+        "213 sizes",
+        arguments: [
+            ("1234", 1234 as UInt64?), (" 1234 ", 1234), ("213 1234", 1234), ("0", 0),
+            ("18446744073709551615", UInt64.max), ("18446744073709551616", nil), ("12a", nil), ("", nil),
+            ("File not found", nil), ("-1", nil),
+        ])
+    func size213(text: String, expected: UInt64?) {
+        #expect(ReplyParsing.parse213Size(text) == expected)
+    }
+
+    @Test(
+        "path resolution",
+        arguments: [
+            ("file.txt", "/pub" as String?, "/pub/file.txt"),
+            ("file.txt", "/pub/", "/pub/file.txt"),
+            ("file.txt", "/", "/file.txt"),
+            ("/etc/passwd", "/pub", "/etc/passwd"),
+            ("/etc//./passwd/", nil, "/etc/passwd"),
+            ("..", "/pub/a", "/pub"),
+            ("../..", "/pub/a", "/"),
+            ("../../../..", "/pub", "/"),  // never above the root
+            ("./x/./y/../z/", "/pub", "/pub/x/z"),
+            ("sub dir/ file ", "/pub", "/pub/sub dir/ file "),  // spaces are part of names
+            ("", "/pub/a/", "/pub/a"),
+            ("relative/../x", nil, "relative/../x"),  // cwd unknown: as given
+            ("x", "rel/dir", "rel/dir/x"),  // a relative cwd stays relative
+            ("../../x", "rel", "../x"),
+        ] as [(String, String?, String)])
+    func resolve(argument: String, cwd: String?, expected: String) {
+        #expect(ReplyParsing.resolvePath(argument, cwd: cwd) == expected)
+    }
+}

@@ -84,7 +84,7 @@ enum DataChannelDiagnosis {
             break
         case .commandFailed:
             if let code = transfer.announcementReply?.code, code >= 400, let text = transfer.announcementReply?.text {
-                return "The server rejected \(verb) with \(code) \(text.firstLine)."
+                return "The server rejected \(verb) with \(code) \(text.firstLine.trimmingFinalPeriod)."
                     + (mode.serverConnects && announced.map { $0.address != session.client.address } == true
                         ? " It announced \(announced!.address), not the address the control connection comes from (\(session.client.address)): NAT without an FTP helper, or a bounce attempt; use passive mode."
                         : "")
@@ -156,6 +156,10 @@ enum DataChannelDiagnosis {
         guard let reply = transfer.reply else { return "no reply" }
         return "\(reply.code) \(reply.text.firstLine)"
     }
+}
+
+extension Substring {
+    var trimmingFinalPeriod: Substring { hasSuffix(".") ? dropLast() : self }
 }
 
 extension String {

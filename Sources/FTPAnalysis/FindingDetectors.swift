@@ -102,7 +102,7 @@ struct FindingDetectors {
                 evidence.append(("reply_code", .int(Int64(reply.code))))
                 evidence.append(("reply_text", .string(reply.text)))
             }
-            let what = [transfer.command, transfer.argument].compactMap { $0 }.joined(separator: " ")
+            let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             found.append(
                 Finding(
                     kind: .failedDataConnection, severity: .medium, session: session.id,

@@ -1,7 +1,7 @@
 import NetworkTypes
 import PacketDecoding
-import Testing
 import TestSupport
+import Testing
 
 /// The test-support conversation builder, checked through the decoder (so each proves the other).
 @Suite struct ConversationBuilderTests {
@@ -21,11 +21,14 @@ import TestSupport
         c.clientFIN()
         c.serverFIN()
         let segments = try decodeAll(c)
-        #expect(segments.map(\.flags) == [
-            .syn, [.syn, .ack], .ack, [.psh, .ack], [.psh, .ack], [.psh, .ack], [.fin, .ack], .ack, [.fin, .ack], .ack,
-        ])
+        #expect(
+            segments.map(\.flags) == [
+                .syn, [.syn, .ack], .ack, [.psh, .ack], [.psh, .ack], [.psh, .ack], [.fin, .ack], .ack, [.fin, .ack],
+                .ack,
+            ])
         let toServer = FlowKey(source: client4, destination: server4)
-        #expect(segments.map { $0.flow == toServer } == [true, false, true, false, true, false, true, false, false, true])
+        #expect(
+            segments.map { $0.flow == toServer } == [true, false, true, false, true, false, true, false, false, true])
         // Client: SYN at 100, data from 101 (8 bytes), FIN at 109, final ACK from 110.
         #expect(segments.filter { $0.flow == toServer }.map(\.seq.rawValue) == [100, 101, 101, 109, 110])
         // Server: ISN wraps: SYN at 0xFFFFFFFE, 11 + 8 bytes of data from 0xFFFFFFFF, ACK and FIN at 18.
@@ -92,7 +95,9 @@ import TestSupport
     @Test func appendAndWaitMoveTheClock() {
         var c = ConversationBuilder(client: client4, server: server4, start: .zero)
         c.wait(nanoseconds: 5_000_000_000)
-        c.append(FrameBuilder.icmpUnreachable(reporter: server4.address, quotedFrom: client4, quotedTo: server4, quotedSeq: 1))
+        c.append(
+            FrameBuilder.icmpUnreachable(
+                reporter: server4.address, quotedFrom: client4, quotedTo: server4, quotedSeq: 1))
         #expect(c.packets.map(\.0.nanoseconds) == [5_001_000_000])
         #expect(unreachable(decode(c.packets[0].1, .ethernet)) != nil)
     }

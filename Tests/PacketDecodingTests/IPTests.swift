@@ -1,7 +1,7 @@
 import NetworkTypes
 import PacketDecoding
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IPv4Tests {
     @Test(arguments: [0, 1, 4, 8, 12, 40])
@@ -25,7 +25,8 @@ import TestSupport
         #expect(decoded.wirePayloadLength == 0)
         #expect(decoded.payloadOffset == 54)
 
-        let small = FrameBuilder.tcp(from: client4, to: server4, seq: 5, flags: .ack, payload: [0x41, 0x0A], padding: 4)
+        let small = FrameBuilder.tcp(
+            from: client4, to: server4, seq: 5, flags: .ack, payload: [0x41, 0x0A], padding: 4)
         let decodedSmall = try #require(segment(decode(small, .ethernet)))
         #expect(payload(decodedSmall, in: small) == [0x41, 0x0A])
     }
@@ -111,7 +112,10 @@ import TestSupport
     static let chains: [[IPv6ExtensionHeader]] = [
         [],
         [.hopByHop()],
-        [.hopByHop(optionBytes: 14), .destinationOptions(), .routing(segments: 2), .destinationOptions(optionBytes: 1)],
+        [
+            .hopByHop(optionBytes: 14), .destinationOptions(), .routing(segments: 2),
+            .destinationOptions(optionBytes: 1),
+        ],
         [.hopByHop(), .routing(), .fragment(), .authentication(), .destinationOptions()],
         [.authentication(icvBytes: 20)],
         [.fragment(offset: 0, moreFragments: false, identification: 7)],  // atomic fragment, RFC 6946
@@ -154,7 +158,8 @@ import TestSupport
     }
 
     @Test func overlongChainIsMalformed() {
-        let chain = [IPv6ExtensionHeader](repeating: .destinationOptions(), count: PacketDecoder.maxExtensionHeaders + 1)
+        let chain = [IPv6ExtensionHeader](
+            repeating: .destinationOptions(), count: PacketDecoder.maxExtensionHeaders + 1)
         let frame = FrameBuilder.tcp(from: client6, to: server6, seq: 1, flags: .syn, ipv6ExtensionHeaders: chain)
         #expect(decode(frame, .ethernet) == .malformed(.badExtensionHeader))
         let longest = [IPv6ExtensionHeader](repeating: .destinationOptions(), count: PacketDecoder.maxExtensionHeaders)
@@ -211,13 +216,15 @@ import TestSupport
 
     @Test(arguments: [UInt8(0), 1, 4])
     func dataOffsetBelowFiveIsMalformed(words: UInt8) {
-        var frame = FrameBuilder.tcp(from: client4, to: server4, seq: 1, flags: .ack, payload: [1, 2, 3, 4], link: .ipv4)
+        var frame = FrameBuilder.tcp(
+            from: client4, to: server4, seq: 1, flags: .ack, payload: [1, 2, 3, 4], link: .ipv4)
         frame[32] = words << 4
         #expect(decode(frame, .ipv4) == .malformed(.badTCPHeaderLength))
     }
 
     @Test func dataOffsetBeyondThePacketIsMalformed() {
-        var frame = FrameBuilder.tcp(from: client4, to: server4, seq: 1, flags: .ack, payload: [1, 2, 3, 4], link: .ipv4)
+        var frame = FrameBuilder.tcp(
+            from: client4, to: server4, seq: 1, flags: .ack, payload: [1, 2, 3, 4], link: .ipv4)
         frame[32] = 15 << 4  // 60-byte header in a 24-byte segment
         #expect(decode(frame, .ipv4) == .malformed(.badTCPHeaderLength))
         // Cut by the snap length inside the options: the header itself is truncated.
@@ -226,7 +233,9 @@ import TestSupport
         #expect(decode(Array(options[0..<50]), .ipv4) == .malformed(.truncatedTCPHeader))
     }
 
-    @Test(arguments: [TCPFlags.syn, [.syn, .ack], [.fin, .ack], [.rst], [.rst, .ack], [.psh, .ack, .urg, .ece, .cwr]])
+    @Test(arguments: [
+        TCPFlags.syn, [.syn, .ack], [.fin, .ack], [.rst], [.rst, .ack], [.psh, .ack, .urg, .ece, .cwr],
+    ])
     func readsFlags(flags: TCPFlags) {
         let frame = FrameBuilder.tcp(from: server4, to: client4, seq: 1, ack: 2, flags: flags)
         #expect(segment(decode(frame, .ethernet))?.flags == flags)

@@ -1,7 +1,7 @@
 import NetworkTypes
 import PacketDecoding
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LinkLayerTests {
     static let cases: [(LinkType, Bool)] = allLinkTypes.flatMap { link -> [(LinkType, Bool)] in
@@ -62,7 +62,8 @@ import TestSupport
         #expect(decode(frame, .loop) == .other)
     }
 
-    @Test(arguments: [[UInt16](), [100], [100, 200], [1, 2, 3], [1, 2, 3, 4]], [LinkType.ethernet, .linuxSLL, .linuxSLL2])
+    @Test(
+        arguments: [[UInt16](), [100], [100, 200], [1, 2, 3], [1, 2, 3, 4]], [LinkType.ethernet, .linuxSLL, .linuxSLL2])
     func followsVLANTags(tags: [UInt16], link: LinkType) throws {
         let frame = FrameBuilder.tcp(
             from: client4, to: server4, seq: 9, flags: .ack, payload: [1, 2, 3], link: link, vlanTags: tags)

@@ -1,7 +1,7 @@
 import NetworkTypes
 import PacketDecoding
-import Testing
 import TestSupport
+import Testing
 
 /// Truncated, damaged and random input: the decoder must never trap (in debug builds `PacketBytes` traps on any
 /// unchecked read, so these tests also prove every read is bounds-checked) and never return a payload range
@@ -123,7 +123,8 @@ import TestSupport
         let frame = FrameBuilder.tcp(from: client4, to: server4, seq: 1, flags: .ack, payload: [1, 2, 3, 4])
         let ring = [UInt8](repeating: 0xEE, count: 7) + frame + [UInt8](repeating: 0xEE, count: 100)
         let result = ring.withUnsafeBytes { buffer in
-            PacketDecoder(linkType: .ethernet).decode(UnsafeRawBufferPointer(rebasing: buffer[7..<(7 + frame.count - 2)]))
+            PacketDecoder(linkType: .ethernet).decode(
+                UnsafeRawBufferPointer(rebasing: buffer[7..<(7 + frame.count - 2)]))
         }
         let decoded = try #require(segment(result))
         #expect(decoded.payloadLength == 2)
@@ -138,8 +139,10 @@ import TestSupport
         let frames: [[UInt8]] = [
             FrameBuilder.tcp(from: client4, to: server4, seq: 1, flags: .syn),
             FrameBuilder.tcp(from: client6, to: server6, seq: 1, flags: .syn),
-            FrameBuilder.icmpUnreachable(reporter: server4.address, quotedFrom: client4, quotedTo: server4, quotedSeq: 1),
-            FrameBuilder.ipv4Fragment(from: client4.address, to: server4.address, offset: 8, moreFragments: false,
+            FrameBuilder.icmpUnreachable(
+                reporter: server4.address, quotedFrom: client4, quotedTo: server4, quotedSeq: 1),
+            FrameBuilder.ipv4Fragment(
+                from: client4.address, to: server4.address, offset: 8, moreFragments: false,
                 payload: [1]),
             FrameBuilder.frame(etherType: 0x0806, payload: [UInt8](repeating: 0, count: 28), link: .ethernet),
             [1, 2, 3],

@@ -426,8 +426,6 @@ func zeekConnectionStates(_ stateCase: StateCase) {
 @Test func idleConnectionsExpire() {
     let h = Harness()
     h.handshake()  // established: long timeout
-    let attempt = Harness(client: Endpoint(address: .v4(10, 9, 9, 9), port: 1111))
-    _ = attempt
     // An unanswered attempt on another port of the same reassembler.
     let other = Endpoint(address: .v4(192, 0, 2, 10), port: 60000)
     let flow = FlowKey(source: other, destination: serverEndpoint)

@@ -259,8 +259,10 @@ public struct PacketDecoder: Sendable {
         let code = bytes.u8(start + 1)
         let quote = start + 8
         guard quote + 40 <= end, bytes.u8(quote) >> 4 == 6 else { return .other }
-        guard case .upperLayer(6, let tcp) = walkExtensionHeaders(bytes, nextHeader: bytes.u8(quote + 6),
-            at: quote + 40, end: end),
+        guard
+            case .upperLayer(6, let tcp) = walkExtensionHeaders(
+                bytes, nextHeader: bytes.u8(quote + 6),
+                at: quote + 40, end: end),
             tcp + 8 <= end
         else { return .other }
         let flow = FlowKey(

@@ -67,9 +67,12 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             } else if existing.isClosed {
                 // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow
                 // (TIME-WAIT). They belong to the finished connection: count them, report nothing.
+                // Zeek's history keeps recording them too (the final ACK is the `a` of `ShAdDaFfa`-style strings).
                 counters.lateSegments &+= 1
-                let side = existing.side(direction(of: segment, in: existing))
+                let lateDirection = direction(of: segment, in: existing)
+                let side = existing.side(lateDirection)
                 side.stats.packets &+= 1
+                recordHistory(existing, lateDirection, flags: flags, payloadLength: max(segment.wirePayloadLength, payload.count))
                 if isSYN { side.stats.syns &+= 1 }
                 if existing.lastTime < time { existing.lastTime = time }
                 touch(existing)

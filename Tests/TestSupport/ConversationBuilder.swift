@@ -156,7 +156,8 @@ public struct ConversationBuilder: Sendable {
         let seq = side == .client ? clientSeq : serverSeq
         let peerSeq = side == .client ? serverSeq : clientSeq
         let peerSynced = side == .client ? serverSentSYN : clientSentSYN
-        emit(from: side, seq: seq, ack: flags.contains(.ack) && peerSynced ? peerSeq : 0, flags: flags, payload: payload)
+        emit(
+            from: side, seq: seq, ack: flags.contains(.ack) && peerSynced ? peerSeq : 0, flags: flags, payload: payload)
         var advance = UInt32(truncatingIfNeeded: payload.count)
         if flags.contains(.syn) { advance &+= 1 }
         if flags.contains(.fin) { advance &+= 1 }
@@ -195,7 +196,9 @@ public struct ConversationBuilder: Sendable {
     public static func interleave(_ lists: [[(Timestamp, [UInt8])]]) -> [(Timestamp, [UInt8])] {
         var indexed: [(Timestamp, Int, Int, [UInt8])] = []
         for (listIndex, list) in lists.enumerated() {
-            for (packetIndex, packet) in list.enumerated() { indexed.append((packet.0, listIndex, packetIndex, packet.1)) }
+            for (packetIndex, packet) in list.enumerated() {
+                indexed.append((packet.0, listIndex, packetIndex, packet.1))
+            }
         }
         indexed.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
         return indexed.map { ($0.0, $0.3) }

@@ -185,7 +185,8 @@ public enum FrameBuilder {
         case .raw, .ipv4, .ipv6, .unsupported:
             bytes = ipPacket
         case .ethernet, .linuxSLL, .linuxSLL2:
-            return frame(etherType: isIPv6 ? 0x86DD : 0x0800, payload: ipPacket, link: link, vlanTags: vlanTags,
+            return frame(
+                etherType: isIPv6 ? 0x86DD : 0x0800, payload: ipPacket, link: link, vlanTags: vlanTags,
                 padding: padding)
         }
         return bytes + [UInt8](repeating: 0, count: max(padding, 0))

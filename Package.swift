@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol"]),
         .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -130,7 +130,7 @@ public enum OfflineAnalysis {
         var warnings: [String] = []
         var inputs: [InputDescription] = []
         for summary in captures.summaries {
-            if let warning = summary.warning { warnings.append(warning) }
+            if let warning = summary.warning { warnings.append("\(summary.path): \(warning)") }
             inputs.append(
                 InputDescription(
                     path: summary.path, format: summary.format + (summary.compressed ? "+gzip" : ""),

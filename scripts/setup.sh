@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what ftpscope needs beside the Swift toolchain: libpcap's headers (and pkg-config, zlib's headers).
+# Does nothing when they are already there; uses sudo when not run as root.
+set -euo pipefail
+need=()
+command -v pkg-config >/dev/null || need+=(pkg-config)
+[ -e /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+command -v gzip >/dev/null || need+=(gzip)
+[ ${#need[@]} -eq 0 ] && exit 0
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq "${need[@]}"

@@ -23,6 +23,10 @@ public struct AnalysisConfiguration: Sendable {
     /// Connections remembered as possible early data connections (SYN before its 227).
     public var maxRecentUnmatched = 256
 
+    /// Keep ended sessions in `FTPAnalyzer.sessions` (for whole-document reports). Streaming outputs turn it off
+    /// so that memory stays flat however long the capture.
+    public var retainSessions = true
+
     /// The defaults.
     public init() {}
 }

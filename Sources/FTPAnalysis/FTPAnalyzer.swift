@@ -24,7 +24,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private var recentUnmatched: [TCPConnection] = []
     private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress)] = [:]
     private var finished = false
-    private var nonFTPConnections: [(TCPConnection, String)] = []
+    private var detectors = FindingDetectors()
+    private var nextSessionNumber = 1
+    /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
+    public weak var eventSink: AnalysisEventSink?
 
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
@@ -36,7 +39,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public func connectionOpened(_ connection: TCPConnection) -> StreamHandling {
         stats.tcpConnections += 1
         if let (expectation, match) = findExpectation(for: connection) {
-            attach(connection, to: expectation.transfer, match: match)
+            attach(connection, to: expectation.transfer, session: expectation.session, match: match)
             return .countOnly
         }
         let ports = configuration.controlPorts
@@ -82,7 +85,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             // the first byte. Nothing of the control channel is readable; count the connection, don't parse it.
             session.tls = true
             session.implicitTLS = true
-            session.confirmed = true
+            session.tlsTime = time
+            confirm(session)
+            emit(.tlsStarted(session, time))
             connection.handling = .countOnly
             return
         }
@@ -105,6 +110,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         let session = control.session
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         session.missingBytes += length
+        if session.firstGapTime == nil { session.firstGapTime = time }
+        if session.confirmed { emit(.gap(session, time: time, length: length, fromClient: fromClient)) }
         session.noteAnomaly(
             "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
             at: time)
@@ -145,6 +152,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if control.probing {
                 // Never confirmed as FTP: forget it.
                 sessions.removeAll { $0 === session }
+            } else {
+                endSession(session)
             }
         } else if let data = connection.context as? DataContext {
             data.transfer.liveConnections.removeAll { $0.0 === connection }
@@ -153,7 +162,19 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 record.icmpReason = icmp.reason
                 record.icmpReporter = icmp.reporter
             }
-            data.transfer.connections.append(record)
+            if data.transfer.settled {
+                // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
+                if let index = data.transfer.connections.firstIndex(where: {
+                    $0.originator == record.originator && $0.responder == record.responder
+                        && $0.firstTime == record.firstTime
+                }) {
+                    data.transfer.connections[index] = record
+                    DataChannelDiagnosis.settle(data.transfer, session: data.session)
+                }
+            } else {
+                data.transfer.connections.append(record)
+                trySettle(data.transfer, session: data.session)
+            }
         }
         connection.context = nil
     }
@@ -224,8 +245,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             session.malformedCommands += 1
         }
         if !session.confirmed && session.greetingSeen && command.isWellFormed && command.isKnown {
-            session.confirmed = true
             if session.detectedByContent { confirmProbe(session) }
+            confirm(session)
         }
         var record = CommandRecord(time: time, verb: command.verb, argument: command.argument)
         record.user = session.user
@@ -361,6 +382,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if session.confirmed, let head = session.pending.first {
                 session.pending.removeFirst()
                 session.commands[head].malformedReply = line.text
+                flushCommands(session)
             }
         case .reply(let reply):
             session.validReplyLines += 1
@@ -370,7 +392,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 session.banner = reply.text
                 session.bannerCode = reply.code
                 session.bannerTime = time
-                if reply.code == 220 && !session.detectedByContent { session.confirmed = true }
+                if reply.code == 220 && !session.detectedByContent { confirm(session) }
                 return
             }
             if !session.greetingSeen && reply.code == 220 && session.bannerCode == 120 {
@@ -382,7 +404,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 session.bannerTime = time
                 return
             }
-            if !session.detectedByContent { session.confirmed = true }
+            if !session.detectedByContent { confirm(session) }
             if session.gapRepairBudget > 0 && !repairAfterGap(reply.code, session: session) {
                 adoptOrphanReply(record, session: session)
                 return
@@ -405,6 +427,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             session.pending.removeFirst()
             session.commands[head].reply = record
             applyReply(record, to: head, session: session)
+            flushCommands(session)
         }
     }
 
@@ -412,6 +435,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// answers was lost in a capture gap or sent before the capture began, so it is reconstructed.
     private func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
         session.unsolicitedReplies.append(record)
+        if session.confirmed { emit(.reply(session, record)) }
         guard let lostVerb = [227: "PASV", 229: "EPSV", 228: "LPSV"][record.code] else { return }
         var command = CommandRecord(time: record.time, verb: lostVerb, argument: "")
         command.reply = record
@@ -492,7 +516,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         case "AUTH":
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
-            if code == 234 { session.tls = true }
+            if code == 234 {
+                session.tls = true
+                session.tlsTime = reply.time
+                if session.confirmed { emit(.tlsStarted(session, reply.time)) }
+            }
         case "PASV", "EPSV", "LPSV":
             applyPassiveReply(reply, to: index, session: session)
         case "PORT", "EPRT", "LPRT":
@@ -504,6 +532,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         default:
             if let transferIndex = command.transferIndex, FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
                 session.transfers[transferIndex].reply = reply
+                trySettle(session.transfers[transferIndex], session: session)
             }
         }
     }
@@ -577,7 +606,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 if let control = connection.context as? ControlContext, control.probing {
                     sessions.removeAll { $0 === control.session }
                 }
-                attach(connection, to: transfer, match: match)
+                attach(connection, to: transfer, session: session, match: match)
                 connection.handling = .countOnly
             }
         }
@@ -641,10 +670,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         return nil
     }
 
-    private func attach(_ connection: TCPConnection, to transfer: Transfer, match: DataChannelMatch) {
+    private func attach(
+        _ connection: TCPConnection, to transfer: Transfer, session: FTPSession, match: DataChannelMatch
+    ) {
         stats.dataConnections += 1
         transfer.liveConnections.append((connection, match))
-        connection.context = DataContext(transfer: transfer, match: match)
+        connection.context = DataContext(transfer: transfer, session: session, match: match)
         for list in [expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []] {
             for expectation in list where expectation.transfer === transfer { expectation.used = true }
         }
@@ -662,47 +693,116 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     // MARK: - Finishing
 
-    /// Settles every session after the reassembler has closed all connections: numbers sessions, decides each
-    /// transfer's outcome and produces the findings. Call once, after `TCPReassembler.finish`.
+    /// Settles what is left after the reassembler has closed every connection (which ends every session).
+    /// Call once, after `TCPReassembler.finish`.
     public func finish() {
         guard !finished else { return }
         finished = true
-        var confirmed: [FTPSession] = []
-        for session in sessions {
-            if session.confirmed || session.wellFormedCommands > 0 && session.validReplyLines > 0 {
-                confirmed.append(session)
-            } else if !session.detectedByContent {
-                stats.nonFTPControlConnections += 1
-                findings.append(
-                    Finding(
-                        kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
-                        summary: "connection \(session.client) -> \(session.server) on an FTP control port is not FTP",
-                        detail:
-                            "No FTP greeting or command was seen on this connection; another protocol (SSH, telnet, a scanner) is using the FTP port, so it was not analysed as FTP.",
-                        evidence: [
-                            ("client", .string(session.client.description)),
-                            ("server", .string(session.server.description)),
-                            ("invalid_lines", .int(Int64(session.invalidServerLines + session.malformedCommands))),
-                        ]))
-            }
-        }
-        confirmed.sort { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }
-        for (number, session) in confirmed.enumerated() {
-            session.id = "S\(number + 1)"
-            for transfer in session.transfers {
-                // Connections still live here were never closed by the reassembler (it always closes at finish).
-                for (connection, match) in transfer.liveConnections {
-                    transfer.connections.append(DataConnectionRecord(connection, match: match))
-                }
-                transfer.liveConnections.removeAll()
-                DataChannelDiagnosis.settle(transfer, session: session)
-            }
-        }
-        sessions = confirmed
-        stats.ftpSessions = UInt64(confirmed.count)
-        var detectors = FindingDetectors()
-        for session in confirmed { findings.append(contentsOf: detectors.findings(for: session)) }
+        for session in sessions where !session.ended { endSession(session) }
+        sessions.sort { $0.number < $1.number }
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
+    }
+
+    // MARK: - Settling and events
+
+    private func emit(_ event: AnalysisEvent) {
+        eventSink?.analysis(event)
+    }
+
+    /// Marks a session as FTP: it gets the next id and its greeting (if already seen) is delivered.
+    private func confirm(_ session: FTPSession) {
+        guard session.id.isEmpty else {
+            session.confirmed = true
+            return
+        }
+        session.confirmed = true
+        session.id = "S\(nextSessionNumber)"
+        nextSessionNumber += 1
+        stats.ftpSessions += 1
+        emit(.sessionStarted(session))
+        if let code = session.bannerCode, let time = session.bannerTime {
+            emit(.reply(session, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
+        }
+        for reply in session.unsolicitedReplies { emit(.reply(session, reply)) }
+        flushCommands(session)
+    }
+
+    /// Delivers, in order, the commands whose final reply is settled (all of them once the session ended).
+    private func flushCommands(_ session: FTPSession) {
+        guard session.confirmed else { return }
+        while session.emittedCommands < session.commands.count {
+            let command = session.commands[session.emittedCommands]
+            let settled =
+                command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
+                || !session.pending.contains(session.emittedCommands)
+            guard settled else { return }
+            emit(.command(session, command))
+            session.emittedCommands += 1
+        }
+    }
+
+    /// Settles a transfer once its final reply and every data connection are in.
+    private func trySettle(_ transfer: Transfer, session: FTPSession) {
+        guard !transfer.settled, transfer.command != nil, transfer.reply != nil, transfer.liveConnections.isEmpty
+        else { return }
+        settle(transfer, session: session)
+    }
+
+    private func settle(_ transfer: Transfer, session: FTPSession) {
+        for (connection, match) in transfer.liveConnections {
+            // Still open at the end of the session or the capture: take the state as it is now.
+            transfer.connections.append(DataConnectionRecord(connection, match: match))
+        }
+        transfer.liveConnections.removeAll()
+        transfer.settled = true
+        DataChannelDiagnosis.settle(transfer, session: session)
+        if session.confirmed { emit(.transfer(session, transfer)) }
+    }
+
+    /// The control connection ended: everything about the session is settled and delivered.
+    private func endSession(_ session: FTPSession) {
+        guard !session.ended else { return }
+        if !session.confirmed && session.wellFormedCommands > 0 && session.validReplyLines > 0 { confirm(session) }
+        session.ended = true
+        guard session.confirmed else {
+            sessions.removeAll { $0 === session }
+            guard !session.detectedByContent else { return }
+            stats.nonFTPControlConnections += 1
+            let finding = Finding(
+                kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
+                summary: "connection \(session.client) -> \(session.server) on an FTP control port is not FTP",
+                detail:
+                    "No FTP greeting or command was seen on this connection; another protocol (SSH, telnet, a scanner) is using the FTP port, so it was not analysed as FTP.",
+                evidence: [
+                    ("client", .string(session.client.description)),
+                    ("server", .string(session.server.description)),
+                    ("invalid_lines", .int(Int64(session.invalidServerLines + session.malformedCommands))),
+                ])
+            findings.append(finding)
+            emit(.finding(finding))
+            return
+        }
+        flushCommands(session)
+        for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
+        for finding in detectors.findings(for: session) {
+            findings.append(finding)
+            emit(.finding(finding))
+        }
+        emit(.sessionEnded(session))
+        if !configuration.retainSessions {
+            sessions.removeAll { $0 === session }
+        }
+    }
+
+    /// The earliest time of anything not yet delivered: events with an earlier time will not come any more.
+    /// Streaming outputs that must be in time order hold later rows until this passes them.
+    public var pendingWatermark: Timestamp? {
+        var earliest: Timestamp?
+        for session in sessions where !session.ended {
+            guard let time = session.earliestPendingTime else { continue }
+            if earliest == nil || time < earliest! { earliest = time }
+        }
+        return earliest
     }
 }
 
@@ -721,10 +821,12 @@ final class ControlContext {
 /// What the analysis attaches to a data connection.
 final class DataContext {
     let transfer: Transfer
+    let session: FTPSession
     let match: DataChannelMatch
 
-    init(transfer: Transfer, match: DataChannelMatch) {
+    init(transfer: Transfer, session: FTPSession, match: DataChannelMatch) {
         self.transfer = transfer
+        self.session = session
         self.match = match
     }
 }

@@ -80,6 +80,14 @@ public final class FTPSession {
     /// Replies after a gap during which pairing is checked for plausibility.
     var gapRepairBudget = 0
     var clientLineAfterGap = false
+    /// Commands already delivered as events.
+    var emittedCommands = 0
+    /// True once the control connection ended and everything was delivered.
+    var ended = false
+    /// When the first capture gap was seen.
+    public internal(set) var firstGapTime: Timestamp?
+    /// When TLS began on the control channel.
+    public internal(set) var tlsTime: Timestamp?
     var serverLineAfterGap = false
 
     init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits) {
@@ -105,6 +113,25 @@ public final class FTPSession {
         // Stable: replies that share a timestamp (one segment) keep the order they were recorded in.
         return all.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
+
+    /// The earliest time of an event of this session that is not delivered yet (findings are delivered at the
+    /// end of the session but carry the time of what they are about).
+    var earliestPendingTime: Timestamp? {
+        var times: [Timestamp] = []
+        if !confirmed { times.append(start) }
+        if emittedCommands < commands.count { times.append(commands[emittedCommands].time) }
+        if let transfer = transfers.first(where: { !$0.settled }), let time = transfer.announcedAt ?? transfer.commandTime {
+            times.append(time)
+        }
+        if let attempt = loginAttempts.first { times.append(attempt.time) }
+        if let anomaly = anomalies.first { times.append(anomaly.0) }
+        if let gap = firstGapTime { times.append(gap) }
+        if let tlsTime { times.append(tlsTime) }
+        return times.min()
+    }
+
+    /// The number in the id (`S12` → 12).
+    var number: Int { Int(id.dropFirst()) ?? 0 }
 
     /// The session's login outcome over all attempts.
     public var login: LoginOutcome {

@@ -23,7 +23,7 @@ struct FindingDetectors {
         if session.tls {
             found.append(
                 Finding(
-                    kind: .tlsProtected, severity: .info, session: session.id, time: session.start,
+                    kind: .tlsProtected, severity: .info, session: session.id, time: session.tlsTime ?? session.start,
                     summary: session.implicitTLS
                         ? "control channel encrypted from the first byte (implicit FTPS)"
                         : "control channel encrypted after AUTH",
@@ -33,7 +33,7 @@ struct FindingDetectors {
         if session.missingBytes > 0 {
             found.append(
                 Finding(
-                    kind: .captureGap, severity: .low, session: session.id, time: session.start,
+                    kind: .captureGap, severity: .low, session: session.id, time: session.firstGapTime ?? session.start,
                     summary: "\(session.missingBytes) bytes of the control connection are missing from the capture",
                     detail:
                         "Packets were lost by the capture (not by the network): commands or replies around the gap may be missing. Capture with a larger buffer or snap length.",

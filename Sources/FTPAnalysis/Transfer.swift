@@ -102,6 +102,8 @@ public final class Transfer {
     /// Why it failed, in the user's terms, with the fix.
     public internal(set) var diagnosis: String?
 
+    /// True once its outcome is settled and delivered.
+    public internal(set) var settled = false
     /// Live connections still being tracked (reference, until they close).
     var liveConnections: [(TCPConnection, DataChannelMatch)] = []
 

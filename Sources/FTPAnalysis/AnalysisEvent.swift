@@ -1,0 +1,29 @@
+import NetworkTypes
+
+/// Something the analysis has settled, delivered as soon as it is settled so that outputs can stream (a timeline
+/// row, a live line). Events arrive in the order they were settled, which is not always time order across
+/// sessions: a command is delivered when its final reply arrives, a session's findings when it ends.
+public enum AnalysisEvent {
+    /// A control connection was recognised as FTP; its id is assigned.
+    case sessionStarted(FTPSession)
+    /// The greeting, or a reply that answers no command.
+    case reply(FTPSession, ReplyRecord)
+    /// A command with its final reply (or without one, when the session ended first).
+    case command(FTPSession, CommandRecord)
+    /// The control channel switched to TLS at this time.
+    case tlsStarted(FTPSession, Timestamp)
+    /// Bytes of the control connection missing from the capture.
+    case gap(FTPSession, time: Timestamp, length: UInt64, fromClient: Bool)
+    /// A data channel's outcome is settled.
+    case transfer(FTPSession, Transfer)
+    /// A finding (its session, if any, is named in it).
+    case finding(Finding)
+    /// The control connection ended; the session is final.
+    case sessionEnded(FTPSession)
+}
+
+/// Receives analysis events. Called synchronously on the analysis path, once per event (never per packet).
+public protocol AnalysisEventSink: AnyObject {
+    /// One settled event.
+    func analysis(_ event: AnalysisEvent)
+}

@@ -270,14 +270,15 @@ scenario_passive_icmp_rejected() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 11. aborted-transfer.pcap: flat link; vsftpd rate-limited (local_max_rate=262144 bytes/s) with
-#    async_abor_enable=YES serves /pub/big.bin (5,000,000 bytes, made for this scenario only).
-#    scripts/ftplib-abort.py: PASV + RETR big.bin, reads 64 KiB, ABOR (as TCP urgent data) with
-#    the data connection still open, closes it, then PASV + RETR notes.txt completes, QUIT.
+# 11. aborted-transfer.pcap: flat link; vsftpd rate-limited (local_max_rate=262144 bytes/s)
+#    serves /pub/big.bin (5,000,000 bytes, made for this scenario only). scripts/ftplib-abort.py:
+#    PASV + RETR big.bin, reads 64 KiB, sends ABOR with the data connection still open, closes it
+#    (RST: unread data), vsftpd answers 426 then the ABOR reply; then PASV + RETR notes.txt
+#    completes, QUIT.
 scenario_aborted_transfer() {
     topo_flat
     head -c 5000000 /dev/zero | tr '\0' 'A' >"$_WORK/ftproot/pub/big.bin"
-    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=262144 async_abor_enable=YES
+    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=262144
     capture_start "$NS_SERVER" eth0 "$_WORK/aborted-transfer.pcap"
     in_ns "$NS_CLIENT" python3 "$SCRIPT_DIR/ftplib-abort.py" 192.0.2.21 "$FTP_USER" "$FTP_PASS" >>"$(client_log)" 2>&1 ||
         log "ftplib-abort.py exited with status $?"

@@ -4,8 +4,8 @@
 usage: ftplib-abort.py HOST USER PASSWORD
 
 Logs in, CWD /pub, TYPE I, then PASV + RETR big.bin (5,000,000 bytes; the server is rate-limited),
-reads 65,536 bytes of it, sends ABOR (ftplib sends it as TCP urgent data) while the data connection
-is still open, closes the data connection, then downloads notes.txt completely (PASV + RETR) to
+reads 65,536 bytes of it, sends ABOR (in-band) while the data connection is still open, closes the
+data connection, reads the replies (426 for the transfer, then the ABOR reply), then downloads notes.txt completely (PASV + RETR) to
 show the session carries on, and QUITs.
 """
 import ftplib
@@ -26,17 +26,22 @@ while got < 65536:
         break
     got += len(chunk)
 print(f"read {got} bytes of big.bin, aborting")
-try:
-    print("abort:", ftp.abort())
-except ftplib.Error as e:
-    print("abort raised:", repr(e))
+# ABOR in-band, while the data connection is still open (not ftplib's abort(), which sends the
+# line as TCP urgent data: vsftpd then sees "ABOR\r" without its LF and answers 500), then close
+# the data connection with unread data in it (so the client's kernel sends RST), then read the
+# server's replies: 426 for the broken transfer, then the answer to ABOR.
+ftp.putcmd("ABOR")
 conn.close()
-# vsftpd may send a second reply (226 ABOR successful) after the 426; read it if it is there.
-ftp.sock.settimeout(2)
-try:
-    print("after abort:", ftp.getresp())
-except Exception as e:
-    print("no further reply:", repr(e))
+ftp.sock.settimeout(3)
+while True:
+    try:
+        resp = ftp.getmultiline()
+    except Exception as e:
+        print("no further reply:", repr(e))
+        break
+    print("reply:", resp)
+    if resp[:1] == "2":
+        break
 ftp.sock.settimeout(20)
 data = bytearray()
 ftp.retrbinary("RETR notes.txt", data.extend)

@@ -287,6 +287,23 @@ scenario_aborted_transfer() {
     finish aborted-transfer.pcap
 }
 
+# 11b. aborted-transfer-urgent-abor.pcap: as 11, but vsftpd has async_abor_enable=YES and the
+#    client uses ftplib's abort(), which sends "ABOR\r\n" as TCP urgent data (the urgent pointer
+#    marks the final LF). vsftpd's SIGURG handler reads "ABOR\r" without the LF (the urgent byte is
+#    taken out of the stream) and answers "500 Unknown command."; when the client then closes the
+#    data connection the transfer fails with 426.
+scenario_aborted_transfer_urgent_abor() {
+    topo_flat
+    head -c 5000000 /dev/zero | tr '\0' 'A' >"$_WORK/ftproot/pub/big.bin"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=262144 async_abor_enable=YES
+    capture_start "$NS_SERVER" eth0 "$_WORK/aborted-transfer-urgent-abor.pcap"
+    in_ns "$NS_CLIENT" python3 "$SCRIPT_DIR/ftplib-abort.py" 192.0.2.21 "$FTP_USER" "$FTP_PASS" urgent >>"$(client_log)" 2>&1 ||
+        log "ftplib-abort.py exited with status $?"
+    capture_stop "$CAP_PID"
+    rm -f "$_WORK/ftproot/pub/big.bin"
+    finish aborted-transfer-urgent-abor.pcap
+}
+
 # ---------------------------------------------------------------------------------------------
 # 12. resumed-transfer.pcap: flat link; vsftpd rate-limited (local_max_rate=65536 bytes/s; vsftpd
 #    writes 64 KiB blocks and sleeps between them) serves /pub/resume.bin (200,000 seeded
@@ -389,7 +406,8 @@ scenario_nonstandard_port_2121() {
 
 ALL_SCENARIOS=(active_nat_failure passive_vsftpd active_port active_firewall_refused active_firewall_dropped
     failed_logins_pyftpdlib epsv_ipv6 passive_blocked pasv_internal_address active_nat_illegal_port
-    active_nat_failure_two_sides passive_rejected passive_icmp_rejected aborted_transfer resumed_transfer
+    active_nat_failure_two_sides passive_rejected passive_icmp_rejected aborted_transfer aborted_transfer_urgent_abor
+    resumed_transfer
     anonymous_vsftpd explicit_ftps implicit_ftps pyftpdlib_commands nonstandard_port_2121)
 
 main() {

@@ -217,8 +217,198 @@ scenario_pasv_internal_address() {
     finish pasv-internal-address.pcap
 }
 
+# ---------------------------------------------------------------------------------------------
+# 9. active-nat-failure-client-side.pcap + active-nat-failure-server-side.pcap: the same run as
+#    active_nat_failure (same NAT, same lftp commands), recorded at once by two tcpdumps: one on
+#    the client's interface in the private LAN (the client is 10.0.0.2; its PORT names its own
+#    address; nothing ever arrives for it, then 425) and one on the server's interface (public
+#    side, the client appears as 192.0.2.1, the server's SYNs to 10.0.0.2 are visible). The two
+#    files show one session from two vantage points.
+scenario_active_nat_failure_two_sides() {
+    topo_client_nat
+    start_vsftpd "$NS_SERVER" 192.0.2.21 port_promiscuous=YES
+    capture_start "$NS_CLIENT" eth0 "$_WORK/active-nat-failure-client-side.pcap"; local cap1=$CAP_PID
+    capture_start "$NS_SERVER" eth0 "$_WORK/active-nat-failure-server-side.pcap"; local cap2=$CAP_PID
+    lftp_run "$NS_CLIENT" ftp://192.0.2.21 \
+        "set net:max-retries 1; set ftp:passive-mode off; cd pub; ls; set ftp:passive-mode on; ls; get data.bin -o $_WORK/data.bin"
+    capture_stop "$cap1"
+    capture_stop "$cap2"
+    cmp "$_WORK/data.bin" "$_WORK/ftproot/pub/data.bin"
+    [[ $CAPTURE_LOST == 0 ]] || return 0
+    finish active-nat-failure-client-side.pcap
+    finish active-nat-failure-server-side.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 10. passive-rejected.pcap: flat link; the server's firewall REJECTs new connections to its
+#    passive ports 40000-40100 with a TCP RST. curl (EPSV disabled, so PASV) gets 227, its SYN to
+#    the passive port is answered at once by RST/ACK, and curl gives up without a transfer command.
+#    Captured on the server's interface.
+scenario_passive_rejected() {
+    topo_flat
+    in_ns "$NS_SERVER" iptables -A INPUT -p tcp --syn --dport 40000:40100 -j REJECT --reject-with tcp-reset
+    start_vsftpd "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/passive-rejected.pcap"
+    curl_run "$NS_CLIENT" --disable-epsv --connect-timeout 5 -u "$FTP_USER:$FTP_PASS" \
+        ftp://192.0.2.21/pub/ -o "$_WORK/list.txt"
+    capture_stop "$CAP_PID"
+    finish passive-rejected.pcap
+}
+
+# 10b. passive-icmp-rejected.pcap: as 10, but the firewall rejects with ICMP destination
+#    unreachable, code 13 "communication administratively prohibited"
+#    (--reject-with icmp-admin-prohibited); the ICMP message quotes the client's data SYN.
+scenario_passive_icmp_rejected() {
+    topo_flat
+    in_ns "$NS_SERVER" iptables -A INPUT -p tcp --syn --dport 40000:40100 -j REJECT --reject-with icmp-admin-prohibited
+    start_vsftpd "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/passive-icmp-rejected.pcap"
+    curl_run "$NS_CLIENT" --disable-epsv --connect-timeout 5 -u "$FTP_USER:$FTP_PASS" \
+        ftp://192.0.2.21/pub/ -o "$_WORK/list.txt"
+    capture_stop "$CAP_PID"
+    finish passive-icmp-rejected.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 11. aborted-transfer.pcap: flat link; vsftpd rate-limited (local_max_rate=262144 bytes/s)
+#    serves /pub/big.bin (5,000,000 bytes, made for this scenario only). scripts/ftplib-abort.py:
+#    PASV + RETR big.bin, reads 64 KiB, sends ABOR with the data connection still open, closes it
+#    (RST: unread data), vsftpd answers 426 then the ABOR reply; then PASV + RETR notes.txt
+#    completes, QUIT.
+scenario_aborted_transfer() {
+    topo_flat
+    head -c 5000000 /dev/zero | tr '\0' 'A' >"$_WORK/ftproot/pub/big.bin"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=262144
+    capture_start "$NS_SERVER" eth0 "$_WORK/aborted-transfer.pcap"
+    in_ns "$NS_CLIENT" python3 "$SCRIPT_DIR/ftplib-abort.py" 192.0.2.21 "$FTP_USER" "$FTP_PASS" >>"$(client_log)" 2>&1 ||
+        log "ftplib-abort.py exited with status $?"
+    capture_stop "$CAP_PID"
+    rm -f "$_WORK/ftproot/pub/big.bin"
+    finish aborted-transfer.pcap
+}
+
+# 11b. aborted-transfer-urgent-abor.pcap: as 11, but vsftpd has async_abor_enable=YES and the
+#    client uses ftplib's abort(), which sends "ABOR\r\n" as TCP urgent data (the urgent pointer
+#    marks the final LF). vsftpd's SIGURG handler reads "ABOR\r" without the LF (the urgent byte is
+#    taken out of the stream) and answers "500 Unknown command."; when the client then closes the
+#    data connection the transfer fails with 426.
+scenario_aborted_transfer_urgent_abor() {
+    topo_flat
+    head -c 5000000 /dev/zero | tr '\0' 'A' >"$_WORK/ftproot/pub/big.bin"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=262144 async_abor_enable=YES
+    capture_start "$NS_SERVER" eth0 "$_WORK/aborted-transfer-urgent-abor.pcap"
+    in_ns "$NS_CLIENT" python3 "$SCRIPT_DIR/ftplib-abort.py" 192.0.2.21 "$FTP_USER" "$FTP_PASS" urgent >>"$(client_log)" 2>&1 ||
+        log "ftplib-abort.py exited with status $?"
+    capture_stop "$CAP_PID"
+    rm -f "$_WORK/ftproot/pub/big.bin"
+    finish aborted-transfer-urgent-abor.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 12. resumed-transfer.pcap: flat link; vsftpd rate-limited (local_max_rate=65536 bytes/s; vsftpd
+#    writes 64 KiB blocks and sleeps between them) serves /pub/resume.bin (200,000 seeded
+#    pseudo-random bytes, made for this scenario only). curl -m 1.5 downloads part of it and is
+#    cut off by its own timeout (it closes both connections without QUIT); a second curl with
+#    `-C -` resumes: REST <size of the partial file>, RETR, and completes the file.
+scenario_resumed_transfer() {
+    topo_flat
+    python3 -c 'import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(200000)))' \
+        >"$_WORK/ftproot/pub/resume.bin"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 local_max_rate=65536
+    capture_start "$NS_SERVER" eth0 "$_WORK/resumed-transfer.pcap"
+    rm -f "$_WORK/resume.bin"
+    curl_run "$NS_CLIENT" --disable-epsv -m 1.5 -u "$FTP_USER:$FTP_PASS" ftp://192.0.2.21/pub/resume.bin -o "$_WORK/resume.bin"
+    log "partial file: $(stat -c %s "$_WORK/resume.bin") bytes"
+    sleep 1
+    curl_run "$NS_CLIENT" --disable-epsv -C - -u "$FTP_USER:$FTP_PASS" ftp://192.0.2.21/pub/resume.bin -o "$_WORK/resume.bin"
+    capture_stop "$CAP_PID"
+    cmp "$_WORK/resume.bin" "$_WORK/ftproot/pub/resume.bin"
+    rm -f "$_WORK/ftproot/pub/resume.bin"
+    finish resumed-transfer.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 13. anonymous-vsftpd.pcap: flat link; vsftpd with anonymous_enable=YES (anon_root = the sample
+#    tree, Unix account `ftp`). curl logs in as `anonymous` with an e-mail address as password,
+#    LIST /pub/ (PASV) and RETR /pub/notes.txt on one control connection.
+scenario_anonymous_vsftpd() {
+    topo_flat
+    start_vsftpd "$NS_SERVER" 192.0.2.21 anonymous_enable=YES "anon_root=$_WORK/ftproot" no_anon_password=NO
+    capture_start "$NS_SERVER" eth0 "$_WORK/anonymous-vsftpd.pcap"
+    curl_run "$NS_CLIENT" --disable-epsv -u "anonymous:guest@example.com" \
+        ftp://192.0.2.21/pub/ -o "$_WORK/list.txt" \
+        ftp://192.0.2.21/pub/notes.txt -o "$_WORK/notes.txt"
+    capture_stop "$CAP_PID"
+    cmp "$_WORK/notes.txt" "$_WORK/ftproot/pub/notes.txt"
+    finish anonymous-vsftpd.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 14. explicit-ftps.pcap: flat link; vsftpd with ssl_enable=YES (throw-away self-signed
+#    certificate; logins and data must use TLS). lftp with ftp:ssl-force: AUTH TLS -> 234, TLS
+#    handshake on port 21, then (encrypted) login, PBSZ/PROT P, PASV LIST and PASV RETR over TLS
+#    data connections. Only the greeting, FEAT, AUTH TLS and 234 are cleartext.
+scenario_explicit_ftps() {
+    topo_flat
+    make_tls_cert "$_WORK/tls"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 ssl_enable=YES "rsa_cert_file=$_WORK/tls/cert.pem" \
+        "rsa_private_key_file=$_WORK/tls/key.pem" require_ssl_reuse=NO ssl_ciphers=HIGH
+    capture_start "$NS_SERVER" eth0 "$_WORK/explicit-ftps.pcap"
+    lftp_run "$NS_CLIENT" ftp://192.0.2.21 \
+        "set ftp:ssl-allow yes; set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set ftp:use-site-utime no; set ftp:use-site-utime2 no; cd pub; ls; get notes.txt -o $_WORK/notes.txt"
+    capture_stop "$CAP_PID"
+    cmp "$_WORK/notes.txt" "$_WORK/ftproot/pub/notes.txt"
+    finish explicit-ftps.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 15. implicit-ftps.pcap: flat link; vsftpd with implicit_ssl=YES on listen_port=990: TLS from the
+#    first byte of the control connection. curl ftps://192.0.2.21:990 (certificate not checked,
+#    -k) lists /pub/ and downloads /pub/notes.txt on one control connection (EPSV, TLS data).
+scenario_implicit_ftps() {
+    topo_flat
+    make_tls_cert "$_WORK/tls"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 ssl_enable=YES implicit_ssl=YES listen_port=990 \
+        "rsa_cert_file=$_WORK/tls/cert.pem" "rsa_private_key_file=$_WORK/tls/key.pem" require_ssl_reuse=NO ssl_ciphers=HIGH
+    capture_start "$NS_SERVER" eth0 "$_WORK/implicit-ftps.pcap"
+    curl_run "$NS_CLIENT" -k -u "$FTP_USER:$FTP_PASS" \
+        ftps://192.0.2.21:990/pub/ -o "$_WORK/list.txt" \
+        ftps://192.0.2.21:990/pub/notes.txt -o "$_WORK/notes.txt"
+    capture_stop "$CAP_PID"
+    cmp "$_WORK/notes.txt" "$_WORK/ftproot/pub/notes.txt"
+    finish implicit-ftps.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 16. pyftpdlib-commands.pcap: flat link, pyftpdlib (permissions elradfmwM, so SITE CHMOD works).
+#    scripts/ftplib-commands.py, passive (PASV): MKD, CWD, STOR, APPE, STOU, SIZE, RNFR/RNTO,
+#    SITE CHMOD, MLSD, RETR of a missing file (550), DELE, RMD, QUIT.
+scenario_pyftpdlib_commands() {
+    topo_flat
+    start_pyftpdlib "$NS_SERVER" 192.0.2.21 elradfmwM
+    capture_start "$NS_SERVER" eth0 "$_WORK/pyftpdlib-commands.pcap"
+    in_ns "$NS_CLIENT" python3 "$SCRIPT_DIR/ftplib-commands.py" 192.0.2.21 "$PY_USER" "$PY_PASS" >>"$(client_log)" 2>&1
+    capture_stop "$CAP_PID"
+    finish pyftpdlib-commands.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# 17. nonstandard-port-2121.pcap: flat link; vsftpd on listen_port=2121. curl (EPSV disabled):
+#    PASV + LIST /pub/.
+scenario_nonstandard_port_2121() {
+    topo_flat
+    start_vsftpd "$NS_SERVER" 192.0.2.21 listen_port=2121
+    capture_start "$NS_SERVER" eth0 "$_WORK/nonstandard-port-2121.pcap"
+    curl_run "$NS_CLIENT" --disable-epsv -u "$FTP_USER:$FTP_PASS" ftp://192.0.2.21:2121/pub/ -o "$_WORK/list.txt"
+    capture_stop "$CAP_PID"
+    finish nonstandard-port-2121.pcap
+}
+
 ALL_SCENARIOS=(active_nat_failure passive_vsftpd active_port active_firewall_refused active_firewall_dropped
-    failed_logins_pyftpdlib epsv_ipv6 passive_blocked pasv_internal_address active_nat_illegal_port)
+    failed_logins_pyftpdlib epsv_ipv6 passive_blocked pasv_internal_address active_nat_illegal_port
+    active_nat_failure_two_sides passive_rejected passive_icmp_rejected aborted_transfer aborted_transfer_urgent_abor
+    resumed_transfer
+    anonymous_vsftpd explicit_ftps implicit_ftps pyftpdlib_commands nonstandard_port_2121)
 
 main() {
     if [[ ${1:-} == list ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi

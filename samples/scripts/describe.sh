@@ -8,7 +8,8 @@ for f in "$@"; do
     echo "=================== $f"
     capinfos -E -c -T -m "$f" 2>/dev/null | tail -n 1 | awk -F, '{print "link type: " $2 ", packets: " $3}'
     echo "--- FTP control lines (relative time, tcp stream, src -> dst, line)"
-    tshark -r "$f" -Y ftp -t r -T fields -E separator=' ' -e frame.time_relative -e tcp.stream \
+    # port 2121 (nonstandard-port-2121.pcap) is decoded as FTP too
+    tshark -r "$f" -d tcp.port==2121,ftp -Y ftp -t r -T fields -E separator=' ' -e frame.time_relative -e tcp.stream \
         -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e ftp.request.command \
         -e ftp.request.arg -e ftp.response.code -e ftp.response.arg 2>/dev/null |
         awk '{printf "%9.3f s%-3s %s:%s -> %s:%s  ", $1, $2, $3, $4, $5, $6; for (i=7;i<=NF;i++) printf "%s ", $i; print ""}'

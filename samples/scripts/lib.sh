@@ -262,13 +262,25 @@ EOF
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
     ip netns exec "$ns" vsftpd "$conf" >"$_WORK/vsftpd.log" 2>&1 &
     _PIDS+=($!)
-    wait_port "$ns" 21
+    # the control port: 21 unless an extra line says listen_port=N (e.g. 990 for implicit TLS)
+    local port=21 l2
+    for l2 in "$@"; do [[ $l2 == listen_port=* ]] && port=${l2#listen_port=}; done
+    wait_port "$ns" "$port"
 }
 
-# start_pyftpdlib NS LISTEN_ADDR
+# make_tls_cert DIR  -> DIR/cert.pem, DIR/key.pem: a throw-away self-signed RSA certificate
+#   (CN ftp.example.test), valid 30 days, for the FTPS scenarios.
+make_tls_cert() {
+    mkdir -p "$1"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ftp.example.test" \
+        -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1
+    chmod 600 "$1/key.pem"
+}
+
+# start_pyftpdlib NS LISTEN_ADDR [PERM]
 start_pyftpdlib() {
-    local ns=$1 addr=$2
-    ip netns exec "$ns" python3 "$SCRIPT_DIR/pyftpd-server.py" "$addr" 21 "$_WORK/ftproot" "$PY_USER" "$PY_PASS" \
+    local ns=$1 addr=$2 perm=${3:-elradfmw}
+    ip netns exec "$ns" python3 "$SCRIPT_DIR/pyftpd-server.py" "$addr" 21 "$_WORK/ftproot" "$PY_USER" "$PY_PASS" "$perm" \
         >"$_WORK/pyftpdlib.log" 2>&1 &
     _PIDS+=($!)
     wait_port "$ns" 21

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Tiny pyftpdlib server for the ftpscope samples.
 
-usage: pyftpd-server.py ADDRESS PORT ROOT USER PASSWORD
+usage: pyftpd-server.py ADDRESS PORT ROOT USER PASSWORD [PERM]
+
+PERM is pyftpdlib's permission string (default "elradfmw"; add "M" for SITE CHMOD).
 
 One password account (its own authorizer, no Unix user), passive ports 40000-40100,
 a short delay after a failed login so failed-login captures stay short.
@@ -16,8 +18,9 @@ from pyftpdlib.servers import FTPServer
 
 def main() -> None:
     address, port, root, user, password = sys.argv[1:6]
+    perm = sys.argv[6] if len(sys.argv) > 6 else "elradfmw"
     authorizer = DummyAuthorizer()
-    authorizer.add_user(user, password, root, perm="elradfmw")
+    authorizer.add_user(user, password, root, perm=perm)
 
     class Handler(FTPHandler):
         pass

@@ -30,6 +30,11 @@ public struct AnalysisConfiguration: Sendable {
     /// so that memory stays flat however long the capture.
     public var retainSessions = true
 
+    /// Failed logins from one client to one server that make a `bruteforce` finding (Zeek's default: 20)…
+    public var bruteforceThreshold = 20
+    /// …within this window, in nanoseconds (Zeek's default: 15 minutes).
+    public var bruteforceWindow: Int64 = 15 * 60 * 1_000_000_000
+
     /// The defaults.
     public init() {}
 }

@@ -34,6 +34,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
+        detectors.bruteforceThreshold = configuration.bruteforceThreshold
+        detectors.bruteforceWindow = configuration.bruteforceWindow
     }
 
     // MARK: - Connections
@@ -176,12 +178,15 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if let event = session.replies.finish() { handleReplyEvent(event, session: session, at: connection.lastTime) }
             let orig = connection.stats(.originator)
             let resp = connection.stats(.responder)
-            if connection.endedWithoutClose {
+            if session.quitSent {
+                // QUIT ends the session whatever the capture shows of the TCP close after it.
+                session.endState = .quit
+            } else if connection.endedWithoutClose {
                 session.endState = .captureEnd
             } else if orig.sawRST || resp.sawRST {
-                session.endState = session.quitSent ? .quit : .reset
+                session.endState = .reset
             } else {
-                session.endState = session.quitSent ? .quit : .closed
+                session.endState = .closed
             }
             if control.probing {
                 // Never confirmed as FTP: forget it.

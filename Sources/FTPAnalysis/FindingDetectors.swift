@@ -20,6 +20,7 @@ struct FindingDetectors {
         dataChannels(session, into: &found)
         announcements(session, into: &found)
         bruteforce(session, into: &found)
+        riskyCommands(session, into: &found)
         if session.tls {
             found.append(
                 Finding(
@@ -178,6 +179,37 @@ struct FindingDetectors {
                             "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed.",
                         evidence: evidence))
             }
+        }
+    }
+
+    /// SITE subcommands that run programs or copy files on the server: SITE EXEC (wu-ftpd, RFC 959's SITE
+    /// left implementation-defined) and ProFTPD mod_copy's CPFR/CPTO (CVE-2015-3306).
+    static let dangerousSiteCommands: Set<String> = ["EXEC", "CPFR", "CPTO"]
+
+    private func riskyCommands(_ session: FTPSession, into found: inout [Finding]) {
+        for command in session.commands where command.verb == "SITE" {
+            let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
+            guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
+                reply.code >= 200 && reply.code < 300
+            else { continue }
+            found.append(
+                Finding(
+                    kind: .riskyCommand, severity: .high, session: session.id, time: command.time,
+                    summary: "SITE \(sub) accepted (\(reply.code))",
+                    detail:
+                        "The server accepted a SITE \(sub) command, which runs programs or copies files on the server for the client: disable it (ProFTPD: remove mod_copy; wu-ftpd: no SITE EXEC) unless it is truly needed.",
+                    evidence: [("argument", .string(command.argument)), ("reply_code", .int(Int64(reply.code)))]))
+        }
+        if let root = session.loginAttempts.first(where: { $0.user.lowercased() == "root" }) {
+            let accepted = session.loginAttempts.contains { $0.user.lowercased() == "root" && $0.outcome == .succeeded }
+            found.append(
+                Finding(
+                    kind: .riskyCommand, severity: accepted ? .high : .medium, session: session.id, time: root.time,
+                    summary: accepted ? "login as root accepted" : "login as root attempted",
+                    detail: accepted
+                        ? "The server lets root log in over FTP: deny it (vsftpd/ProFTPD: list root in ftpusers) and use an unprivileged account."
+                        : "Someone tried to log in as root; servers should refuse root over FTP (ftpusers).",
+                    evidence: [("outcome", .string(accepted ? "succeeded" : root.outcome.rawValue))]))
         }
     }
 

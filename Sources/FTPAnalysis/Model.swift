@@ -72,6 +72,9 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable {
     case anonymousLogin = "anonymous_login"
     case tlsProtected = "tls_protected"
     case captureGap = "capture_gap"
+    /// A command that runs programs or copies files on the server (SITE EXEC, ProFTPD mod_copy's SITE CPFR/CPTO)
+    /// accepted, or a login as root.
+    case riskyCommand = "risky_command"
     case protocolAnomaly = "protocol_anomaly"
 }
 

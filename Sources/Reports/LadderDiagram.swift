@@ -67,6 +67,8 @@ struct LadderDiagram {
         var command: Int?
         /// Order among rows with the same time.
         var order = 0
+        /// The last event a summary row stands for (pauses are measured from it).
+        var endTime: Timestamp?
     }
 
     /// A failed data connection's explanation, printed under the diagram.
@@ -281,7 +283,8 @@ struct LadderDiagram {
                 let span = "from " + LadderDiagram.relative(session.start, run.first!.time) + " to "
                     + LadderDiagram.relative(session.start, run.last!.time)
                 out.append(Row(time: run.first!.time, kind: .box, tone: errors > 0 ? .warning : .neutral, label: label,
-                               title: label + ", " + span + "; every command is in --format json and --csv"))
+                               title: label + ", " + span + "; every command is in --format json and --csv",
+                               endTime: run.last!.time))
                 collapsed += seen.count
             } else {
                 out.append(contentsOf: run)
@@ -308,17 +311,19 @@ struct LadderDiagram {
         var dropped = 0
         var droppedTotal = 0
         var firstDropped: Timestamp?
+        var lastDropped: Timestamp?
         for (index, row) in rows.enumerated() {
             if keep[index] {
                 if dropped > 0, let first = firstDropped {
                     let label = "⋯ \(dropped) more event\(dropped == 1 ? "" : "s") not drawn (see --format json or --csv)"
-                    out.append(Row(time: first, kind: .box, tone: .neutral, label: label, title: label))
+                    out.append(Row(time: first, kind: .box, tone: .neutral, label: label, title: label, endTime: lastDropped))
                     dropped = 0
                     firstDropped = nil
                 }
                 out.append(row)
             } else {
                 if dropped == 0 { firstDropped = row.time }
+                lastDropped = row.time
                 dropped += 1
                 droppedTotal += 1
             }
@@ -335,7 +340,7 @@ struct LadderDiagram {
                 out.append(Row(time: row.time, kind: .gap(previous.nanoseconds(to: row.time)), tone: .neutral, label: "", title: ""))
             }
             out.append(row)
-            previous = row.time
+            previous = row.endTime ?? row.time
         }
         return out
     }

@@ -73,6 +73,9 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report with a ladder diagram per session.", valueName: "PATH"))
+    var report: String?
+
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture file (or - for standard input)") }
         if captures.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
@@ -94,6 +97,14 @@ struct Analyze: ParsableCommand {
             Terminal.output(TextSummary(useColor: Terminal.colorAllowed(fileDescriptor: 1)).render(report))
         case .json:
             Terminal.output(JSONDocument.render(report))
+        }
+        if let path = self.report {
+            do {
+                try Data(HTMLReport.render(report).utf8).write(to: URL(fileURLWithPath: path))
+            } catch {
+                Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
+                throw ExitCode(1)
+            }
         }
     }
 }

@@ -27,3 +27,16 @@ public protocol AnalysisEventSink: AnyObject {
     /// One settled event.
     func analysis(_ event: AnalysisEvent)
 }
+
+/// Receives the payload of data channels, for extraction. When set on the analyzer, data connections are
+/// reassembled (in order, gaps reported) instead of only counted. Bytes are borrowed: valid only during the call.
+public protocol DataChannelSink: AnyObject {
+    /// In-order payload of a data connection; `fromServer` tells which side sent it.
+    func dataChannel(
+        _ transfer: Transfer, of session: FTPSession, received data: UnsafeRawBufferPointer, fromServer: Bool,
+        at time: Timestamp)
+    /// `length` bytes from one side are missing from the capture.
+    func dataChannel(_ transfer: Transfer, of session: FTPSession, gapOf length: UInt64, fromServer: Bool, at time: Timestamp)
+    /// The transfer is settled (its status and reply are final); no more bytes will come for it.
+    func dataChannelSettled(_ transfer: Transfer, of session: FTPSession)
+}

@@ -28,6 +28,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
     private var protectedSessions: [FTPSession] = []
     private var nextSessionNumber = 1
+    /// Receives data-channel payload (file extraction); nil means data connections are only counted.
+    public weak var dataSink: DataChannelSink?
     /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
     public weak var eventSink: AnalysisEventSink?
 
@@ -44,7 +46,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         stats.tcpConnections += 1
         if let (expectation, match) = findExpectation(for: connection) {
             attach(connection, to: expectation.transfer, session: expectation.session, match: match)
-            return .countOnly
+            return dataHandling
         }
         if let session = protectedSession(for: connection) {
             let transfer = Transfer()
@@ -82,7 +84,14 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         _ connection: TCPConnection, received data: UnsafeRawBufferPointer, from direction: Direction,
         at time: Timestamp
     ) {
-        guard let control = connection.context as? ControlContext else { return }
+        guard let control = connection.context as? ControlContext else {
+            if let channel = connection.context as? DataContext, let sink = dataSink {
+                let fromServer =
+                    (direction == .originator) == (connection.originator.address == channel.session.server.address)
+                sink.dataChannel(channel.transfer, of: channel.session, received: data, fromServer: fromServer, at: time)
+            }
+            return
+        }
         let session = control.session
         session.end = time
         let fromClient = (direction == .originator) == (session.client == connection.originator)
@@ -142,7 +151,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         _ connection: TCPConnection, gapAt offset: UInt64, length: UInt64, from direction: Direction,
         at time: Timestamp
     ) {
-        guard let control = connection.context as? ControlContext else { return }
+        guard let control = connection.context as? ControlContext else {
+            if let data = connection.context as? DataContext, let sink = dataSink {
+                let fromServer = (direction == .originator) == (connection.originator.address == data.session.server.address)
+                sink.dataChannel(data.transfer, of: data.session, gapOf: length, fromServer: fromServer, at: time)
+            }
+            return
+        }
         let session = control.session
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         session.missingBytes += length
@@ -666,7 +681,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                     sessions.removeAll { $0 === control.session }
                 }
                 attach(connection, to: transfer, session: session, match: match)
-                connection.handling = .countOnly
+                connection.handling = dataHandling
             }
         }
     }
@@ -781,6 +796,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         eventSink?.analysis(event)
     }
 
+    /// Data connections are reassembled only when their payload is wanted (extraction); otherwise counted.
+    private var dataHandling: StreamHandling { dataSink == nil ? .countOnly : .reassemble }
+
     /// What is known of a data connection now, with any ICMP error that answered its SYN.
     private func dataRecord(_ connection: TCPConnection, match: DataChannelMatch) -> DataConnectionRecord {
         var record = DataConnectionRecord(connection, match: match)
@@ -838,6 +856,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         transfer.liveConnections.removeAll()
         transfer.settled = true
         DataChannelDiagnosis.settle(transfer, session: session)
+        dataSink?.dataChannelSettled(transfer, of: session)
         if session.confirmed { emit(.transfer(session, transfer)) }
     }
 

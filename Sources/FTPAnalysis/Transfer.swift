@@ -108,6 +108,10 @@ public final class Transfer {
     /// Why it failed, in the user's terms, with the fix.
     public internal(set) var diagnosis: String?
 
+    /// The file written for it by extraction (`--extract`), set by the data-channel sink when it settles.
+    public var extractedFile: ExtractedFile?
+    /// The parsed directory listing of a LIST/NLST/MLSD transfer, when its payload was read.
+    public var listing: [ListingEntry]?
     /// True once its outcome is settled and delivered.
     public internal(set) var settled = false
     /// Live connections still being tracked (reference, until they close).
@@ -174,5 +178,48 @@ public final class Transfer {
             return last
         }
         return replyTime
+    }
+}
+
+/// A transfer's payload as written to disk by extraction.
+public struct ExtractedFile: Sendable, Hashable {
+    /// The file's name inside the extraction directory (relative path).
+    public var fileName: String
+    /// Bytes written.
+    public var bytes: UInt64
+    /// SHA-256 of the bytes written, lower-case hex.
+    public var sha256: String
+    /// True when the whole transfer is in the file: no gap, not aborted, not cut by the end of the capture.
+    public var complete: Bool
+    /// Why it is partial, when it is.
+    public var note: String?
+
+    /// Creates a record.
+    public init(fileName: String, bytes: UInt64, sha256: String, complete: Bool, note: String? = nil) {
+        self.fileName = fileName
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.complete = complete
+        self.note = note
+    }
+}
+
+/// One entry of a parsed directory listing (Unix `ls -l` style or MLSD facts, RFC 3659 section 7).
+public struct ListingEntry: Sendable, Hashable {
+    /// The entry's name.
+    public var name: String
+    /// `file`, `dir`, `link`, or what the listing said.
+    public var type: String
+    /// Size in bytes, when given.
+    public var size: UInt64?
+    /// Modification time as the listing gave it (MLSD `modify` is UTC `YYYYMMDDHHMMSS`).
+    public var modified: String?
+
+    /// Creates an entry.
+    public init(name: String, type: String, size: UInt64?, modified: String?) {
+        self.name = name
+        self.type = type
+        self.size = size
+        self.modified = modified
     }
 }

@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
-        .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol"]),
+        .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol", "TestSupport"]),
         .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),

@@ -1,3 +1,4 @@
+import TestSupport
 import FTPProtocol
 import NetworkTypes
 import Testing

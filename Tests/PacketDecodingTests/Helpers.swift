@@ -37,17 +37,5 @@ let server4 = Endpoint(address: .v4(198, 51, 100, 20), port: 21)
 let client6 = Endpoint(address: IPAddress("2001:db8::10")!, port: 51234)
 let server6 = Endpoint(address: IPAddress("2001:db8:1::20")!, port: 21)
 
-/// A deterministic generator (SplitMix64) so that random tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let allLinkTypes: [LinkType] = [.null, .ethernet, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2]

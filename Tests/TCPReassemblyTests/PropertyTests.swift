@@ -1,3 +1,4 @@
+import TestSupport
 import NetworkTypes
 import PacketDecoding
 import TCPReassembly

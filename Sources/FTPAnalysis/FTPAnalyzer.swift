@@ -13,6 +13,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public let configuration: AnalysisConfiguration
     /// Sessions found so far (unconfirmed candidates included until `finish`).
     public private(set) var sessions: [FTPSession] = []
+    /// Control connections not ended yet (candidates on control ports and confirmed sessions), by identity.
+    private var liveSessions: [ObjectIdentifier: FTPSession] = [:]
     /// Findings, available after `finish`.
     public private(set) var findings: [Finding] = []
     /// Counters.
@@ -65,7 +67,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 server: serverIsResponder ? connection.responder : connection.originator,
                 start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits)
             session.startedMidstream = !connection.sawInitialSYN
-            sessions.append(session)
+            liveSessions[ObjectIdentifier(session)] = session
             connection.context = ControlContext(session: session, probing: false)
             return .reassemble
         }
@@ -205,7 +207,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             if control.probing {
                 // Never confirmed as FTP: forget it.
-                sessions.removeAll { $0 === session }
+                liveSessions[ObjectIdentifier(session)] = nil
             } else {
                 endSession(session)
             }
@@ -271,7 +273,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     private func abandonProbe(_ connection: TCPConnection) {
         if let control = connection.context as? ControlContext {
-            sessions.removeAll { $0 === control.session }
+            liveSessions[ObjectIdentifier(control.session)] = nil
         }
         connection.context = nil
         connection.handling = .ignore
@@ -280,7 +282,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Called once a probed connection has shown a 220 greeting and an FTP command.
     private func confirmProbe(_ session: FTPSession) {
         stats.sessionsFoundByContent += 1
-        if !sessions.contains(where: { $0 === session }) { sessions.append(session) }
+        liveSessions[ObjectIdentifier(session)] = session
     }
 
     // MARK: - Control lines
@@ -670,6 +672,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             return
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
+        session.announcedEndpoints.append(endpoint)
         expectationsByEndpoint[endpoint, default: []].append(expectation)
         expectationsByPort[endpoint.port, default: []].append(expectation)
         expectationCount += 1
@@ -678,12 +681,29 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             let connection = recentUnmatched.remove(at: early)
             if let match = matches(connection, expectation) {
                 if let control = connection.context as? ControlContext, control.probing {
-                    sessions.removeAll { $0 === control.session }
+                    liveSessions[ObjectIdentifier(control.session)] = nil
                 }
                 attach(connection, to: transfer, session: session, match: match)
                 connection.handling = dataHandling
             }
         }
+    }
+
+    /// An ended session's announcements can no longer be used: dropping them frees the session's memory
+    /// (expectations hold it) so long captures stay flat.
+    private func dropExpectations(of session: FTPSession) {
+        for endpoint in session.announcedEndpoints {
+            if let list = expectationsByEndpoint[endpoint] {
+                let kept = list.filter { $0.session !== session }
+                expectationCount -= list.count - kept.count
+                expectationsByEndpoint[endpoint] = kept.isEmpty ? nil : kept
+            }
+            if let list = expectationsByPort[endpoint.port] {
+                let kept = list.filter { $0.session !== session }
+                expectationsByPort[endpoint.port] = kept.isEmpty ? nil : kept
+            }
+        }
+        session.announcedEndpoints.removeAll()
     }
 
     private func removeExpectations(of transfer: Transfer) {
@@ -785,8 +805,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public func finish() {
         guard !finished else { return }
         finished = true
-        for session in sessions where !session.ended { endSession(session) }
-        sessions.sort { $0.number < $1.number }
+        // End what is still open in the order the connections appeared, so output is repeatable.
+        for session in liveSessions.values.sorted(by: { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }) {
+            endSession(session)
+        }
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
     }
 
@@ -819,6 +841,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         session.id = "S\(nextSessionNumber)"
         nextSessionNumber += 1
         stats.ftpSessions += 1
+        liveSessions[ObjectIdentifier(session)] = session
+        if configuration.retainSessions { sessions.append(session) }
         emit(.sessionStarted(session))
         if let code = session.bannerCode, let time = session.bannerTime {
             emit(.reply(session, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
@@ -865,8 +889,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         guard !session.ended else { return }
         if !session.confirmed && session.wellFormedCommands > 0 && session.validReplyLines > 0 { confirm(session) }
         session.ended = true
+        liveSessions[ObjectIdentifier(session)] = nil
+        dropExpectations(of: session)
         guard session.confirmed else {
-            sessions.removeAll { $0 === session }
             guard !session.detectedByContent else { return }
             stats.nonFTPControlConnections += 1
             let finding = Finding(
@@ -891,16 +916,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             emit(.finding(finding))
         }
         emit(.sessionEnded(session))
-        if !configuration.retainSessions {
-            sessions.removeAll { $0 === session }
-        }
     }
 
     /// The earliest time of anything not yet delivered: events with an earlier time will not come any more.
     /// Streaming outputs that must be in time order hold later rows until this passes them.
     public var pendingWatermark: Timestamp? {
         var earliest: Timestamp?
-        for session in sessions where !session.ended {
+        for session in liveSessions.values where session.confirmed {
             guard let time = session.earliestPendingTime else { continue }
             if earliest == nil || time < earliest! { earliest = time }
         }

@@ -74,6 +74,8 @@ public final class FTPSession {
     var lastSize: (path: String, size: UInt64)?
     var pendingAnnouncement: Int?
     var expectationCount = 0
+    /// Endpoints this session announced, to drop its expectations when it ends.
+    var announcedEndpoints: [Endpoint] = []
     /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
     var unrepairedClientGaps = 0
     var unrepairedServerGaps = 0

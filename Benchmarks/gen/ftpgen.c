@@ -332,12 +332,16 @@ static void fmt_port_arg(char *b, const addr_t *a, uint16_t p) {
     sprintf(b, "%u,%u,%u,%u,%u,%u", a->a[0], a->a[1], a->a[2], a->a[3], p >> 8, p & 255);
 }
 
+static int passive_next[2][8] = {{40000, 40000, 40000, 40000, 40000, 40000, 40000, 40000},
+                                 {40000, 40000, 40000, 40000, 40000, 40000, 40000, 40000}};
+
 static session_t *make_ftp_session(void) {
     session_t *s = calloc(1, sizeof *s);
     s->is_ftp = 1;
     const uint64_t serial = session_serial++;
     const int v6f = chance(P.v6_share);
-    addr_t cip = client_addr(v6f, serial), sip = server_addr(v6f, (int)rnd(8));
+    const int server_index = (int)rnd(8);
+    addr_t cip = client_addr(v6f, serial), sip = server_addr(v6f, server_index);
     uint16_t cport = (uint16_t)(32768 + rnd(20000) + (serial / 131000) * 7);
     uint16_t next_cport = (uint16_t)(cport + 1);
     const int ctl = new_conn(s, cip, cport, sip, 21, 0);
@@ -403,7 +407,13 @@ static session_t *make_ftp_session(void) {
             if (oc == UNUSED) passive = 1, m = v6f ? 3 : 0, t->mode = v6f ? "extended_passive" : "passive";
             // announcement
             addr_t dip; uint16_t dport;
-            if (passive) { dip = sip; dport = (uint16_t)(40000 + rnd(20000)); }
+            if (passive) {
+                // Like a server's passive range: the next free port after a small random step, so two sessions
+                // never hold the same listening port at once.
+                int si = server_index;
+                passive_next[v6f][si] = 40000 + (passive_next[v6f][si] - 40000 + 1 + rnd(7)) % 20000;
+                dip = sip; dport = (uint16_t)passive_next[v6f][si];
+            }
             else { dip = cip; dport = next_cport++; }
             char arg[96];
             if (P.chatty && kind >= 3 && kind <= 7 && oc != CMD_FAILED) {

@@ -393,7 +393,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     private func bindDataCommand(_ index: Int, command: FTPCommand, session: FTPSession, at time: Timestamp) {
         let transfer: Transfer
-        if let open = session.transfers.last, open.command == nil, open.mode != nil {
+        if let open = session.transfers.last, open.command == nil, open.mode != nil, !open.settled {
             transfer = open
         } else {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
@@ -751,10 +751,17 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     }
 
     private func findExpectation(for connection: TCPConnection) -> (Expectation, DataChannelMatch)? {
-        if let exact = expectationsByEndpoint[connection.responder]?.last(where: {
-            inWindow(connection, $0) && !($0.used && $0.transfer.command != nil && !$0.transfer.liveConnections.isEmpty)
-        }) ?? expectationsByEndpoint[connection.responder]?.last(where: { inWindow(connection, $0) }) {
-            return (exact, .exact)
+        if let list = expectationsByEndpoint[connection.responder] {
+            // Several sessions can announce the same endpoint over time (a server reuses its passive ports):
+            // prefer, newest first, an unused announcement of the session whose hosts the connection joins,
+            // then any of that session, then any at all.
+            let candidates = list.filter { inWindow(connection, $0) }
+            let own = candidates.filter { joinsHosts(connection, $0) }
+            if let best = own.last(where: { !$0.used }) ?? own.last ?? candidates.last(where: { !$0.used })
+                ?? candidates.last
+            {
+                return (best, .exact)
+            }
         }
         if let candidates = expectationsByPort[connection.responder.port] {
             for expectation in candidates.reversed() {
@@ -762,6 +769,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         }
         return nil
+    }
+
+    /// True when the connection's opener is the side of the expectation's session that should open it.
+    private func joinsHosts(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+        let session = expectation.session
+        let opener = expectation.transfer.mode?.serverConnects == true ? session.server.address : session.client.address
+        return connection.originator.address == opener
     }
 
     private func attach(
@@ -916,6 +930,30 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             emit(.finding(finding))
         }
         emit(.sessionEnded(session))
+    }
+
+    /// How long after its data connection failed an announcement that no command used is settled.
+    static let failedAnnouncementGrace: Int64 = 30_000_000_000
+
+    /// Settles data channels whose time is up, so that a long session (or a live capture) reports them when
+    /// they fail rather than when the session ends: an announcement whose connection failed and that no
+    /// command used (after 30 s), an announcement never used (after the expectation lifetime), a data command
+    /// never answered (after the expectation lifetime). Call periodically with the capture's current time.
+    public func expire(now: Timestamp) {
+        let lifetime = configuration.expectationLifetime
+        for session in liveSessions.values where session.confirmed {
+            for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
+                if transfer.command == nil {
+                    if let last = transfer.connections.map(\.lastTime).max() {
+                        if last.nanoseconds(to: now) > FTPAnalyzer.failedAnnouncementGrace { settle(transfer, session: session) }
+                    } else if let announced = transfer.announcedAt, announced.nanoseconds(to: now) > lifetime {
+                        settle(transfer, session: session)
+                    }
+                } else if transfer.reply == nil, let sent = transfer.commandTime, sent.nanoseconds(to: now) > lifetime {
+                    settle(transfer, session: session)
+                }
+            }
+        }
     }
 
     /// The earliest time of anything not yet delivered: events with an earlier time will not come any more.

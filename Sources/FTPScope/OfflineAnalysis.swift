@@ -118,6 +118,7 @@ public enum OfflineAnalysis {
                     }
                     if lastTime >= nextExpiry {
                         reassembler.expireIdle(now: lastTime)
+                        analyzer.expire(now: lastTime)
                         nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
                         progress?(packetStats.packets, packetStats.bytes)
                     }

@@ -42,6 +42,13 @@ public final class CaptureSet: PacketSource {
     /// done. A truncated file ends with a warning in its summary while the others go on; throws for
     /// a file that can't be read on (see `CaptureFile.next`).
     public func next(_ body: (PacketHeader, LinkType, UnsafeRawBufferPointer) -> Void) throws(CaptureError) -> Bool {
+        if files.count == 1 {
+            // One input needs no merge: skip the heap (a tenth of the per-packet cost on large captures).
+            let file = files[0]
+            guard try file.fill() else { return false }
+            file.consume { header, bytes in body(header, header.linkType, bytes) }
+            return true
+        }
         if !started {
             started = true
             for index in files.indices {

@@ -3,6 +3,8 @@ public enum Escaping {
     /// Text safe for a terminal: control characters (C0, DEL, C1) — and so ANSI escape sequences — shown as
     /// `\xNN`, backslash doubled, newlines as `\n`. Printable Unicode passes through.
     public static func terminal(_ text: some StringProtocol) -> String {
+        // Most wire text is plain printable ASCII: return it as it is without walking scalars.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(text) }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -22,6 +24,7 @@ public enum Escaping {
 
     /// A JSON string literal with quotes (RFC 8259 section 7): always valid JSON whatever the input.
     public static func json(_ text: some StringProtocol) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -278,6 +278,7 @@ final class StopSignals {
     private static let lastSignal = Atomic<Int32>(0)
     private static let signalCount = Atomic<Int>(0)
     private var previous: [(Int32, sigaction)] = []
+    private var previousMask = sigset_t()
 
     private init() {}
 
@@ -299,6 +300,13 @@ final class StopSignals {
             var old = sigaction()
             if sigaction(number, &action, &old) == 0 { installed.previous.append((number, old)) }
         }
+        // A parent may have left them blocked (a thread pool's mask is inherited through fork and exec): this thread,
+        // the one that polls the flag, takes them.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        sigaddset(&unblocked, SIGINT)
+        sigaddset(&unblocked, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, &installed.previousMask)
         return installed
     }
 
@@ -314,6 +322,7 @@ final class StopSignals {
             var action = old
             sigaction(number, &action, nil)
         }
+        if !previous.isEmpty { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
         previous.removeAll()
     }
 }

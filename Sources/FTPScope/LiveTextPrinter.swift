@@ -120,6 +120,9 @@ public enum LiveSummary {
         out += "  ftpscope: \(packets.packets) packets analysed (\(HumanUnits.bytes(packets.bytes))), "
             + "\(capture.queueDroppedPackets) dropped while the analysis was behind"
         if capture.oversizedPackets > 0 { out += ", \(capture.oversizedPackets) oversized" }
+        if capture.batches > 0 {
+            out += "; \(capture.batches) batches of \((capture.captured - min(capture.captured, capture.queueDroppedPackets)) / capture.batches) packets on average"
+        }
         out += "\n"
         let tally = result.tally
         let ended = tally.sessionsEnded.values.reduce(0, +)

@@ -12,6 +12,8 @@ public struct LiveCaptureStatistics: Sendable, Hashable {
     public var captured: UInt64 = 0
     /// Captured bytes copied into batches.
     public var capturedBytes: UInt64 = 0
+    /// Batches handed to the analysis thread.
+    public var batches: UInt64 = 0
     /// Batches thrown away because the analysis thread was behind and the queue was full.
     public var droppedBatches: UInt64 = 0
     /// Packets in those batches.
@@ -106,6 +108,7 @@ final class BatchQueue: @unchecked Sendable {
             head = 0
         }
         queued.append(batch)
+        statistics.batches += 1
         pthread_cond_broadcast(condition)
         if let recycled = free.popLast() { return recycled }
         return makeBatch()

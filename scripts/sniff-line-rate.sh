@@ -8,7 +8,8 @@
 #
 # Defaults: .build/release/ftpscope, 2000 loops, every Ethernet IPv4 capture of samples/ concatenated. Each loop
 # gets new IP addresses (tcpreplay --unique-ip), so every loop is new sessions and new connections: memory that grows
-# with the loops is a leak. Needs root, tcpreplay, mergecap.
+# with the loops is a leak. RATE=--pps=20000 (any tcpreplay rate option) replaces --topspeed. Needs root, tcpreplay,
+# mergecap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FTPSCOPE=${1:-.build/release/ftpscope}
@@ -64,7 +65,7 @@ SNIFF=$(pgrep -P "$TIMEPID")
 PIDS+=($!)
 
 start=$(date +%s.%N)
-ip netns exec "$NS_A" tcpreplay --intf1=eth0 --topspeed --loop="$LOOPS" --unique-ip "$WORK/all.pcap" >"$WORK/replay.txt" 2>&1
+ip netns exec "$NS_A" tcpreplay --intf1=eth0 ${RATE:---topspeed} --loop="$LOOPS" --unique-ip "$WORK/all.pcap" >"$WORK/replay.txt" 2>&1
 end=$(date +%s.%N)
 sleep 2
 kill -INT "$SNIFF"

@@ -10,7 +10,7 @@ struct FTPScopeCommand: ParsableCommand {
         commandName: "ftpscope",
         abstract: "Analyse FTP in packet captures: sessions, logins, data connections and why they failed.",
         version: ftpscopeVersion,
-        subcommands: [Analyze.self]
+        subcommands: [Analyze.self, Sniff.self]
     )
 }
 
@@ -20,7 +20,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
-/// Options shared by `analyze` and (later) `sniff`.
+/// Options shared by `analyze` and `sniff`.
 struct CommonOptions: ParsableArguments {
     @Option(help: "What goes to standard output: the human summary (text) or one JSON document (json).")
     var format: OutputFormat = .text
@@ -105,6 +105,82 @@ struct Analyze: ParsableCommand {
                 Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+struct Sniff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse FTP live on a network interface (needs root or CAP_NET_RAW).",
+        discussion: """
+            Commands, data connections, findings and session ends are printed as they complete; SIGINT or SIGTERM \
+            (or --duration, --count) ends the capture cleanly: open sessions are closed as capture_end and a final \
+            summary gives libpcap's received and dropped counts. The capture filter always keeps TCP (data channels \
+            use dynamic ports) and ICMP; --filter narrows it further.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Interface to capture on (any: all interfaces).", valueName: "NAME"))
+    var interface: String
+
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
+    var duration: Double?
+
+    @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "PACKETS"))
+    var count: UInt64?
+
+    @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
+    var snaplen: Int = 262_144
+
+    @Option(help: ArgumentHelp("Kernel capture buffer in MiB (absorbs bursts).", valueName: "MiB"))
+    var bufferSize: Int = 32
+
+    @Flag(help: "Put the interface in promiscuous mode (for a mirror port).")
+    var promiscuous = false
+
+    @OptionGroup var options: CommonOptions
+
+    func validate() throws {
+        if interface.isEmpty { throw ValidationError("--interface: give an interface name (or any)") }
+        if let duration, !(duration > 0) || !duration.isFinite {
+            throw ValidationError("--duration: give a positive number of seconds")
+        }
+        if let count, count == 0 { throw ValidationError("--count: give at least 1 packet") }
+        if snaplen < 64 || snaplen > 262_144 { throw ValidationError("--snaplen: give 64 to 262144 bytes") }
+        if bufferSize < 1 || bufferSize > 4096 { throw ValidationError("--buffer-size: give 1 to 4096 MiB") }
+    }
+
+    func run() throws {
+        var configuration = try options.configuration()
+        // Streaming: sessions are forgotten once printed, so memory stays flat. The JSON document needs them all.
+        configuration.retainSessions = options.format == .json
+        var live = LiveAnalysisOptions(interface: interface)
+        live.capture.filter = options.filter
+        live.capture.snapshotLength = snaplen
+        live.capture.bufferSize = bufferSize << 20
+        live.capture.promiscuous = promiscuous
+        live.duration = duration
+        live.count = count
+        // Standard output carries one JSON document with --format json, so nothing streams there.
+        let printer: AnalysisEventSink? =
+            options.format == .text ? LiveTextPrinter(showPasswords: options.showPasswords) : nil
+        let result: LiveAnalysisResult
+        do {
+            result = try LiveAnalysis.run(options: live, configuration: configuration, eventSink: printer) { capture in
+                Terminal.error(
+                    "ftpscope: listening on \(capture.interface) (\(capture.linkType)), filter \"\(capture.filterExpression)\", "
+                        + "snaplen \(snaplen), buffer \(bufferSize) MiB; SIGINT stops")
+            }
+        } catch {
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        for warning in result.analysis.warnings { Terminal.error("ftpscope: warning: \(warning)") }
+        switch options.format {
+        case .text:
+            LiveTextPrinter.writeStandardOutput(LiveSummary.render(result))
+        case .json:
+            LiveTextPrinter.writeStandardOutput(JSONDocument.render(result.reportInput(showPasswords: options.showPasswords)))
         }
     }
 }

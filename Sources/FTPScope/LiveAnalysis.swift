@@ -1,0 +1,328 @@
+import FTPAnalysis
+import Glibc
+import NetworkTypes
+import PacketCapture
+import PacketDecoding
+import Reports
+import Synchronization
+import TCPReassembly
+
+/// How a live analysis runs and when it ends.
+public struct LiveAnalysisOptions: Sendable {
+    /// The capture: interface, filter, snapshot length, buffer size.
+    public var capture: LiveCaptureOptions
+    /// Stop after this many seconds (`--duration`).
+    public var duration: Double?
+    /// Stop after this many packets (`--count`).
+    public var count: UInt64?
+    /// How often idle connections are expired, by the wall clock, in nanoseconds.
+    public var sweepInterval: Int64 = 1_000_000_000
+    /// End cleanly on SIGINT/SIGTERM (a second one exits at once). Off for embedding (tests), which stop the
+    /// capture through the stop handle given to `onStart`.
+    public var handleSignals = true
+
+    /// Options for a capture, with no bound.
+    public init(capture: LiveCaptureOptions) {
+        self.capture = capture
+    }
+
+    /// Options for capturing on `interface` with the default capture settings, with no bound.
+    public init(interface: String) {
+        self.init(capture: LiveCaptureOptions(interface: interface))
+    }
+}
+
+/// Why a live analysis ended.
+public enum LiveStopReason: Sendable, Hashable, CustomStringConvertible {
+    /// SIGINT or SIGTERM (the signal number).
+    case signal(Int32)
+    /// `--duration` elapsed.
+    case duration
+    /// `--count` packets were analysed.
+    case count
+    /// `stop()` on the stop handle.
+    case requested
+    /// libpcap failed part-way (the interface went away); the message is in `LiveAnalysisResult.failure`.
+    case captureFailed
+
+    /// `SIGINT`, `--duration`, …
+    public var description: String {
+        switch self {
+        case .signal(let number): return number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
+        case .duration: return "--duration"
+        case .count: return "--count"
+        case .requested: return "request"
+        case .captureFailed: return "capture failure"
+        }
+    }
+}
+
+/// Counts of what was streamed, for the final summary: kept by `LiveAnalysis` whatever the outputs.
+public struct LiveTally: Sendable {
+    /// Sessions recognised.
+    public var sessionsStarted = 0
+    /// Sessions ended, by how they ended.
+    public var sessionsEnded: [SessionEnd: Int] = [:]
+    /// Commands delivered.
+    public var commands = 0
+    /// Data channels settled, by outcome.
+    public var transfers: [DataStatus: Int] = [:]
+    /// Findings, by severity.
+    public var findings: [Severity: Int] = [:]
+
+    /// Nothing yet.
+    public init() {}
+}
+
+/// The outcome of a live analysis: the analysis (sessions only when retained), libpcap's and the hand-over's
+/// counters, and why it stopped.
+public struct LiveAnalysisResult {
+    /// The analysis, as for captures (one input: the interface).
+    public var analysis: AnalysisResult
+    /// The interface.
+    public var interface: String
+    /// Its link type.
+    public var linkType: LinkType
+    /// The BPF expression in force.
+    public var filter: String
+    /// libpcap's counters (received, dropped) and ftpscope's (captured, dropped between threads).
+    public var capture: LiveCaptureStatistics
+    /// Why it stopped.
+    public var stopReason: LiveStopReason
+    /// The error that ended the capture early, if any.
+    public var failure: CaptureError?
+    /// Seconds the capture ran.
+    public var elapsedSeconds: Double
+    /// What was streamed.
+    public var tally: LiveTally
+
+    /// The analysis counters followed by the live capture's.
+    public var stats: [(String, UInt64)] {
+        analysis.stats + [
+            ("pcap_received", capture.received),
+            ("pcap_dropped", capture.dropped),
+            ("pcap_interface_dropped", capture.interfaceDropped),
+            ("queue_dropped_packets", capture.queueDroppedPackets),
+        ]
+    }
+
+    /// The input of a whole-document report (`--format json`).
+    public func reportInput(showPasswords: Bool) -> ReportInput {
+        ReportInput(
+            version: ftpscopeVersion, inputs: analysis.inputs, stats: stats, sessions: analysis.sessions,
+            findings: analysis.findings, passwords: PasswordPolicy(showPasswords: showPasswords))
+    }
+}
+
+/// Live analysis: a `LiveCapture` on its own thread feeds batches to the same pipeline as `OfflineAnalysis`
+/// (decoder → reassembler → FTP analysis), run on the caller's thread; events stream to `eventSink` as they settle.
+public enum LiveAnalysis {
+    /// Captures on `options.capture.interface` and analyses until a signal, `duration`, `count`, a stop request or
+    /// a capture failure; then closes what is open (sessions end as `capture_end`) and returns.
+    ///
+    /// Idle connections are expired once a second by the wall clock, so memory stays flat on a long run when
+    /// `configuration.retainSessions` is false. `onStart` is called once the capture is active, on the caller's
+    /// thread, with the capture (its `stopHandle` stops it from any thread).
+    /// Throws only when the capture can't start (no such interface, no permission, invalid filter).
+    public static func run(
+        options: LiveAnalysisOptions, configuration: AnalysisConfiguration = AnalysisConfiguration(),
+        eventSink: AnalysisEventSink? = nil, onStart: ((LiveCapture) -> Void)? = nil
+    ) throws(CaptureError) -> LiveAnalysisResult {
+        let capture = try LiveCapture(options: options.capture)
+        let tally = TallySink(forwardingTo: eventSink)
+        let analyzer = FTPAnalyzer(configuration: configuration)
+        analyzer.eventSink = tally
+        let reassembler = TCPReassembler(delegate: analyzer)
+        var packetStats = PacketStats()
+        var firstTime: Timestamp?
+        var lastTime = Timestamp.zero
+
+        let signals = options.handleSignals ? StopSignals.install() : nil
+        defer { signals?.restore() }
+        let started = monotonicClock()
+        let deadline = options.duration.map { started + Int64(($0 * 1e9).rounded()) }
+        capture.start()
+        onStart?(capture)
+
+        var stopReason: LiveStopReason?
+        func stop(_ reason: LiveStopReason) {
+            guard stopReason == nil else { return }
+            stopReason = reason
+            capture.stop()
+        }
+        let limit = options.count
+        var nextSweep = started + options.sweepInterval
+        loop: while true {
+            // Wake at least every 100 ms to notice signals and the deadline promptly.
+            let wait = capture.nextBatch(timeoutNanoseconds: 100_000_000)
+            switch wait {
+            case .batch(let batch):
+                if stopReason != .count {
+                    let decoder = PacketDecoder(linkType: batch.linkType)
+                    for index in 0..<batch.count {
+                        if let limit, packetStats.packets >= limit {
+                            stop(.count)
+                            break
+                        }
+                        let header = batch.header(at: index)
+                        let packet = batch.packet(at: index)
+                        packetStats.packets += 1
+                        packetStats.bytes += UInt64(header.capturedLength)
+                        let time = header.time
+                        if time > lastTime { lastTime = time }
+                        if firstTime == nil { firstTime = time }
+                        switch decoder.decode(packet) {
+                        case .tcp(let segment):
+                            packetStats.tcpSegments += 1
+                            let payload = UnsafeRawBufferPointer(
+                                rebasing: packet[segment.payloadOffset..<(segment.payloadOffset + segment.payloadLength)])
+                            reassembler.process(segment, payload: payload, at: time)
+                        case .icmpUnreachable(let message):
+                            packetStats.icmpUnreachable += 1
+                            analyzer.noteICMPUnreachable(message, at: time)
+                        case .fragment:
+                            packetStats.fragments += 1
+                        case .other:
+                            packetStats.otherPackets += 1
+                        case .malformed:
+                            packetStats.decodeErrors += 1
+                        }
+                    }
+                    if let limit, packetStats.packets >= limit { stop(.count) }
+                }
+                capture.recycle(batch)
+            case .timedOut:
+                break
+            case .ended:
+                break loop
+            }
+            let now = monotonicClock()
+            if let signals, let number = signals.received { stop(.signal(number)) }
+            if let deadline, now >= deadline { stop(.duration) }
+            if now >= nextSweep {
+                nextSweep = now + options.sweepInterval
+                // Wall-clock time, not packet time: a quiet link must still expire what went idle.
+                let wall = Timestamp.now
+                reassembler.expireIdle(now: wall > lastTime ? wall : lastTime)
+                // An announced data channel that never got its connection is reported once its expectation times
+                // out, here, when the analyzer can do it (see FTPAnalyzer.expireExpectations(now:)).
+            }
+        }
+        let failure = capture.failure
+        if failure != nil && stopReason == nil { stopReason = .captureFailed }
+        let endTime = lastTime > .zero ? lastTime : Timestamp.now
+        reassembler.finish(at: endTime)
+        analyzer.finish()
+
+        let statistics = capture.statistics
+        var warnings: [String] = []
+        if let failure { warnings.append("\(capture.interface): \(failure.message)") }
+        let input = InputDescription(
+            path: capture.interface, format: "live", linkType: capture.linkType.description,
+            packets: packetStats.packets, bytes: packetStats.bytes, firstTime: firstTime,
+            lastTime: lastTime > .zero ? lastTime : nil, truncated: false, warning: failure?.message)
+        let analysis = AnalysisResult(
+            inputs: [input], packetStats: packetStats, analysisStats: analyzer.stats,
+            reassemblyCounters: reassembler.counters, sessions: analyzer.sessions, findings: analyzer.findings,
+            warnings: warnings)
+        return LiveAnalysisResult(
+            analysis: analysis, interface: capture.interface, linkType: capture.linkType,
+            filter: capture.filterExpression, capture: statistics, stopReason: stopReason ?? .requested,
+            failure: failure, elapsedSeconds: Double(monotonicClock() - started) / 1e9, tally: tally.tally)
+    }
+
+    static func monotonicClock() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+}
+
+extension Timestamp {
+    /// The wall clock (CLOCK_REALTIME), as libpcap stamps packets.
+    static var now: Timestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Timestamp(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+    }
+}
+
+/// Counts events for the summary and passes them on.
+final class TallySink: AnalysisEventSink {
+    private(set) var tally = LiveTally()
+    private let next: AnalysisEventSink?
+
+    init(forwardingTo next: AnalysisEventSink?) {
+        self.next = next
+    }
+
+    func analysis(_ event: AnalysisEvent) {
+        switch event {
+        case .sessionStarted: tally.sessionsStarted += 1
+        case .sessionEnded(let session): tally.sessionsEnded[session.endState, default: 0] += 1
+        case .command: tally.commands += 1
+        case .transfer(_, let transfer): tally.transfers[transfer.status, default: 0] += 1
+        case .finding(let finding): tally.findings[finding.severity, default: 0] += 1
+        case .reply, .tlsStarted, .gap: break
+        }
+        next?.analysis(event)
+    }
+}
+
+// MARK: - Signals
+
+/// SIGINT and SIGTERM noted in a flag the analysis loop polls (a signal handler may do little else): the first asks
+/// for a clean stop, a second one exits at once.
+final class StopSignals {
+    /// The last stop signal received (0: none), and how many.
+    private static let lastSignal = Atomic<Int32>(0)
+    private static let signalCount = Atomic<Int>(0)
+    private var previous: [(Int32, sigaction)] = []
+    private var previousMask = sigset_t()
+
+    private init() {}
+
+    /// Installs the handlers; `restore()` puts the previous ones back.
+    static func install() -> StopSignals {
+        lastSignal.store(0, ordering: .sequentiallyConsistent)
+        signalCount.store(0, ordering: .sequentiallyConsistent)
+        let installed = StopSignals()
+        for number in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                StopSignals.lastSignal.store(number, ordering: .sequentiallyConsistent)
+                if StopSignals.signalCount.add(1, ordering: .sequentiallyConsistent).newValue > 1 {
+                    _exit(128 + number)
+                }
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            var old = sigaction()
+            if sigaction(number, &action, &old) == 0 { installed.previous.append((number, old)) }
+        }
+        // A parent may have left them blocked (a thread pool's mask is inherited through fork and exec): this thread,
+        // the one that polls the flag, takes them.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        sigaddset(&unblocked, SIGINT)
+        sigaddset(&unblocked, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, &installed.previousMask)
+        return installed
+    }
+
+    /// The stop signal received, if any.
+    var received: Int32? {
+        let number = StopSignals.lastSignal.load(ordering: .sequentiallyConsistent)
+        return number == 0 ? nil : number
+    }
+
+    /// Puts the previous handlers back.
+    func restore() {
+        for (number, old) in previous {
+            var action = old
+            sigaction(number, &action, nil)
+        }
+        if !previous.isEmpty { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
+        previous.removeAll()
+    }
+}

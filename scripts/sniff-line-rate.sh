@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Manual measurement (not a test): `ftpscope sniff` at line rate. Replays captures with `tcpreplay --topspeed` onto
+# one end of a veth pair between two network namespaces made here (nothing leaves them) while `ftpscope sniff` runs
+# on the other end under /usr/bin/time -v; prints its final summary (libpcap's drop counts), its resident memory
+# sampled every second, and its peak memory.
+#
+#   sudo scripts/sniff-line-rate.sh [FTPSCOPE] [LOOPS] [CAPTURE...]
+#
+# Defaults: .build/release/ftpscope, 2000 loops, every Ethernet IPv4 capture of samples/ concatenated. Each loop
+# gets new IP addresses (tcpreplay --unique-ip), so every loop is new sessions and new connections: memory that grows
+# with the loops is a leak. RATE=--pps=20000 (any tcpreplay rate option) replaces --topspeed. Needs root, tcpreplay,
+# mergecap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FTPSCOPE=${1:-.build/release/ftpscope}
+LOOPS=${2:-2000}
+shift $(( $# > 2 ? 2 : $# ))
+[[ $(id -u) == 0 ]] || { echo "must run as root" >&2; exit 2; }
+for tool in ip tcpreplay mergecap /usr/bin/time; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }; done
+
+NS_A="fsniff-lr-$$-a"
+NS_B="fsniff-lr-$$-b"
+WORK=$(mktemp -d /tmp/fsniff-lr.XXXXXX)
+PIDS=()
+cleanup() {
+    set +e
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    for ns in "$NS_A" "$NS_B"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+if [[ $# -gt 0 ]]; then captures=("$@"); else
+    captures=()
+    for f in samples/*.pcap; do [[ $f == *ipv6* ]] || captures+=("$f"); done
+fi
+mergecap -a -F pcap -w "$WORK/all.pcap" "${captures[@]}"
+per_loop=$(tcpdump -r "$WORK/all.pcap" 2>/dev/null | wc -l)
+echo "replaying $per_loop packets x $LOOPS loops"
+
+for ns in "$NS_A" "$NS_B"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add eth0 netns "$NS_A" type veth peer name eth0 netns "$NS_B"
+ip -n "$NS_A" link set eth0 up
+ip -n "$NS_B" link set eth0 up
+
+ip netns exec "$NS_B" /usr/bin/time -v -o "$WORK/time.txt" "$FTPSCOPE" sniff --interface eth0 \
+    >"$WORK/sniff.out" 2>"$WORK/sniff.err" &
+TIMEPID=$!
+PIDS+=("$TIMEPID")
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/sniff.err" 2>/dev/null && break; sleep 0.1; done
+SNIFF=$(pgrep -P "$TIMEPID")
+
+( while kill -0 "$SNIFF" 2>/dev/null; do
+      echo "$(date +%s) $(ps -o rss= -p "$SNIFF" 2>/dev/null)" >>"$WORK/rss.txt"
+      sleep 1
+  done ) &
+PIDS+=($!)
+
+start=$(date +%s.%N)
+ip netns exec "$NS_A" tcpreplay --intf1=eth0 ${RATE:---topspeed} --loop="$LOOPS" --unique-ip "$WORK/all.pcap" >"$WORK/replay.txt" 2>&1
+end=$(date +%s.%N)
+sleep 2
+kill -INT "$SNIFF"
+wait "$TIMEPID" || true
+
+grep -E "Actual|Rated|Statistics|Successful|Failed" "$WORK/replay.txt" || cat "$WORK/replay.txt"
+echo "replay took $(echo "$end - $start" | bc) s"
+echo "--- sniff summary"
+sed -n '/^Stopped by/,$p' "$WORK/sniff.out"
+echo "--- streamed lines: $(grep -c . "$WORK/sniff.out")"
+echo "--- RSS (KiB) once a second:"
+awk '{print $2}' "$WORK/rss.txt" | tr '\n' ' '; echo
+grep -E "Maximum resident|Elapsed|Percent of CPU" "$WORK/time.txt"

@@ -24,9 +24,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private var expectationsByPort: [UInt16: [Expectation]] = [:]
     private var expectationCount = 0
     private var recentUnmatched: [TCPConnection] = []
-    private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress)] = [:]
+    private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress, time: Timestamp)] = [:]
     private var finished = false
     private var detectors = FindingDetectors()
+    private var captureEnded = false
+    /// Findings by severity, counted even when `findings` is not kept (streaming runs).
+    public private(set) var findingCounts: [Severity: Int] = [:]
     /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
     private var protectedSessions: [FTPSession] = []
     private var nextSessionNumber = 1
@@ -199,7 +202,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 // QUIT ends the session whatever the capture shows of the TCP close after it.
                 session.endState = .quit
             } else if connection.endedWithoutClose {
-                session.endState = .captureEnd
+                session.endState = captureEnded ? .captureEnd : .timeout
             } else if orig.sawRST || resp.sawRST {
                 session.endState = .reset
             } else {
@@ -238,7 +241,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Records an ICMP destination-unreachable that quotes a TCP segment (a data SYN, typically).
     public func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
         if icmpByFlow.count < 10_000 {
-            icmpByFlow[message.quotedFlow] = (message.reason, message.reporter)
+            icmpByFlow[message.quotedFlow] = (message.reason, message.reporter, time)
         }
     }
 
@@ -814,6 +817,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     // MARK: - Finishing
 
+    /// Says that the input is over: connections closed from now on end with the capture, not by going idle.
+    /// Call just before `TCPReassembler.finish`.
+    public func captureEnding() { captureEnded = true }
+
     /// Settles what is left after the reassembler has closed every connection (which ends every session).
     /// Call once, after `TCPReassembler.finish`.
     public func finish() {
@@ -827,6 +834,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     }
 
     // MARK: - Settling and events
+
+    /// Counts a finding, keeps it for whole-capture reports (unless streaming), and delivers it.
+    private func record(_ finding: Finding) {
+        findingCounts[finding.severity, default: 0] += 1
+        if configuration.retainSessions { findings.append(finding) }
+        emit(.finding(finding))
+    }
 
     private func emit(_ event: AnalysisEvent) {
         eventSink?.analysis(event)
@@ -918,17 +932,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                     ("server", .string(session.server.description)),
                     ("invalid_lines", .int(Int64(session.invalidServerLines + session.malformedCommands))),
                 ])
-            findings.append(finding)
-            emit(.finding(finding))
+            record(finding)
             return
         }
         protectedSessions.removeAll { $0 === session }
         flushCommands(session)
         for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
-        for finding in detectors.findings(for: session) {
-            findings.append(finding)
-            emit(.finding(finding))
-        }
+        for finding in detectors.findings(for: session) { record(finding) }
         emit(.sessionEnded(session))
     }
 
@@ -941,6 +951,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// never answered (after the expectation lifetime). Call periodically with the capture's current time.
     public func expire(now: Timestamp) {
         let lifetime = configuration.expectationLifetime
+        if !icmpByFlow.isEmpty {
+            // An ICMP error matters only to the SYN it answered; a minute later it never will.
+            icmpByFlow = icmpByFlow.filter { $0.value.time.nanoseconds(to: now) < 60_000_000_000 }
+        }
         for session in liveSessions.values where session.confirmed {
             for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
                 if transfer.command == nil {

@@ -204,13 +204,14 @@ public enum LiveAnalysis {
                 // Wall-clock time, not packet time: a quiet link must still expire what went idle.
                 let wall = Timestamp.now
                 reassembler.expireIdle(now: wall > lastTime ? wall : lastTime)
-                // An announced data channel that never got its connection is reported once its expectation times
-                // out, here, when the analyzer can do it (see FTPAnalyzer.expireExpectations(now:)).
+                // An announced data channel that failed or was never used is reported once its time is up.
+                analyzer.expire(now: wall > lastTime ? wall : lastTime)
             }
         }
         let failure = capture.failure
         if failure != nil && stopReason == nil { stopReason = .captureFailed }
         let endTime = lastTime > .zero ? lastTime : Timestamp.now
+        analyzer.captureEnding()
         reassembler.finish(at: endTime)
         analyzer.finish()
 

@@ -129,6 +129,7 @@ public enum OfflineAnalysis {
             }
             if !more { break }
         }
+        analyzer.captureEnding()
         reassembler.finish(at: lastTime)
         analyzer.finish()
         var warnings: [String] = []

@@ -14,9 +14,11 @@ public final class Extraction {
     public let extractor: FileExtractor
 
     /// Opens DIR, creating it when missing. The error's description is one line naming DIR and the reason
-    /// (not a directory, a symbolic link, not writable).
-    public init(directory: String) throws(ExtractionError) {
+    /// (not a directory, a symbolic link, not writable). `keepRecords: false` suits a long live capture: the
+    /// manifest still lists every file, but `records` stays empty.
+    public init(directory: String, keepRecords: Bool = true) throws(ExtractionError) {
         extractor = try FileExtractor(directory: directory)
+        extractor.keepsRecords = keepRecords
     }
 
     /// What to pass as the analysis's `dataSink` (the analyzer holds it weakly: keep this object alive).

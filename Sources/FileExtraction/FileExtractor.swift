@@ -73,6 +73,11 @@ public final class FileExtractor: DataChannelSink {
     public private(set) var warnings: [String] = []
     /// Listing entries kept per listing.
     public var maximumListingEntries = 10_000
+    /// Whether `records` is kept (a long live capture can turn it off: the manifest has every row anyway).
+    public var keepsRecords = true
+    /// Files remembered as candidates for a later REST resumption; beyond this an arbitrary one is forgotten, so
+    /// a long live capture does not grow without bound.
+    public var maximumResumableFiles = 10_000
 
     private let root: DirectoryHandle
     private let listings: DirectoryHandle
@@ -205,9 +210,12 @@ public final class FileExtractor: DataChannelSink {
         guard let written else { return }
         transfer.extractedFile = written
         if let listingEntries { transfer.listing = listingEntries }
-        records.append(
-            ExtractionRecord(
-                session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written))
+        if keepsRecords {
+            records.append(
+                ExtractionRecord(
+                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written
+                ))
+        }
         let row = [
             session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
             String(written.bytes), written.sha256, transfer.status.rawValue, written.fileName,
@@ -245,6 +253,9 @@ public final class FileExtractor: DataChannelSink {
             fileName: isListing ? Self.listingsFolder + "/" + finalName : finalName, bytes: stream.bytes,
             sha256: digest, complete: reasons.isEmpty, note: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
         if !isListing, let key = ResumeKey(transfer, session: session) {
+            if resumable[key] == nil && resumable.count >= maximumResumableFiles {
+                resumable.remove(at: resumable.startIndex)
+            }
             resumable[key] = ResumableFile(
                 name: finalName, start: restOffset, length: stream.bytes, gapFree: stream.missingBytes == 0)
         }
@@ -302,6 +313,13 @@ public final class FileExtractor: DataChannelSink {
         } else if transfer.status != .completed {
             var text = "transfer \(transfer.status.rawValue)"
             if let reply = transfer.reply { text += " (\(reply.code))" }
+            // A reset can come after the last byte (a client that left while the server finished sending): say
+            // so, since the status alone makes the file look cut short. It stays partial: the status is the fact.
+            if stream.missingBytes == 0, transfer.transferType?.uppercased().hasPrefix("I") == true,
+                let expected = transfer.expectedSize, (transfer.restOffset ?? 0) + stream.bytes == expected
+            {
+                text += ", though every one of the \(expected) bytes the server announced is in the file"
+            }
             reasons.append(text)
         } else if transfer.abortRequested {
             reasons.append("ABOR was sent during the transfer")

@@ -202,7 +202,8 @@ public struct ListingParser {
         let time = parts[1]
         guard date.count >= 8, date.filter({ $0 == "-" || $0 == "/" }).count == 2,
             date.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "/" }),
-            time.contains(":"), time.uppercased().hasSuffix("AM") || time.uppercased().hasSuffix("PM") || time.count == 5
+            time.contains(":"),
+            time.uppercased().hasSuffix("AM") || time.uppercased().hasSuffix("PM") || time.count == 5
         else { return nil }
         // The name follows the size column after however many spaces; keep it from its first character.
         let name = String(parts[3].drop { $0 == " " })

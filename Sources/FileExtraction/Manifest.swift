@@ -22,7 +22,8 @@ final class Manifest {
     private var fd: Int32
 
     init(directory: DirectoryHandle) throws(ExtractionError) {
-        let shown = directory.path.hasSuffix("/") ? directory.path + Self.fileName : directory.path + "/" + Self.fileName
+        let shown =
+            directory.path.hasSuffix("/") ? directory.path + Self.fileName : directory.path + "/" + Self.fileName
         guard let fd = directory.openExistingRegular(Self.fileName, append: true, create: true) else {
             let code = errno
             let reason =

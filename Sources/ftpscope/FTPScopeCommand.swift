@@ -76,7 +76,9 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Write a self-contained HTML report with a ladder diagram per session.", valueName: "PATH"))
     var report: String?
 
-    @Option(help: ArgumentHelp("Write every transferred file and listing into DIR, with SHA-256 and a manifest.csv.", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Write every transferred file and listing into DIR, with SHA-256 and a manifest.csv.", valueName: "DIR"))
     var extract: String?
 
     func validate() throws {
@@ -103,7 +105,9 @@ struct Analyze: ParsableCommand {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
         }
-        for warning in result.warnings + (extraction?.finish() ?? []) { Terminal.error("ftpscope: warning: \(warning)") }
+        for warning in result.warnings + (extraction?.finish() ?? []) {
+            Terminal.error("ftpscope: warning: \(warning)")
+        }
         let report = result.reportInput(showPasswords: options.showPasswords)
         switch options.format {
         case .text:

@@ -155,7 +155,8 @@ import Testing
         "pyftpdlib-commands.pcap", "anonymous-vsftpd.pcap", "epsv-ipv6.pcap",
     ])
     func agreesWithTshark(name: String) throws {
-        guard let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
+        guard
+            let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
         else { return }
         let exportDirectory = try TemporaryDirectory.make()
         let process = Process()
@@ -184,5 +185,41 @@ enum TemporaryDirectory {
             .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+}
+
+/// Every capture of the samples and the Zeek corpus: extraction runs cleanly, leaves no temporary file, and each
+/// file on disk has the hash of the last record that wrote it.
+@Suite struct CorpusExtractionTests {
+    static func captures() -> [String] {
+        var paths: [String] = []
+        let samples = Paths.repositoryRoot.appendingPathComponent("samples").path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: samples)) ?? []
+        where name.hasSuffix(".pcap") || name.hasSuffix(".pcapng") || name.hasSuffix(".pcap.gz") {
+            paths.append(samples + "/" + name)
+        }
+        if let retr = Paths.zeekTrace("retr.pcap") {
+            let traces = URL(fileURLWithPath: retr).deletingLastPathComponent().path
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: traces)) ?? []
+            where name.hasSuffix(".pcap") || name.hasSuffix(".pcap.gz") {
+                paths.append(traces + "/" + name)
+            }
+        }
+        return paths.sorted()
+    }
+
+    @Test func everyCaptureExtractsConsistently() throws {
+        for capture in Self.captures() {
+            let run = try ExtractionRun(paths: [capture])
+            #expect(run.warnings.isEmpty, "\(capture): \(run.warnings)")
+            var last: [String: ExtractionRecord] = [:]
+            for record in run.records { last[record.file.fileName] = record }
+            let onDisk = run.filesOnDisk().filter { $0 != "manifest.csv" }
+            #expect(onDisk == last.keys.sorted(), "\(capture)")
+            for (name, record) in last {
+                #expect(try run.diskHash(name) == record.file.sha256, "\(capture): \(name)")
+            }
+            #expect(try run.manifestRows().count == run.records.count + 1)
+        }
     }
 }

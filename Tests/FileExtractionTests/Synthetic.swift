@@ -23,7 +23,9 @@ enum Synthetic {
         /// The final reply.
         var finalReply = "226 Transfer complete."
         /// True for STOR/STOU/APPE (the client sends).
-        var upload: Bool { ["STOR", "STOU", "APPE"].contains(command.split(separator: " ").first.map(String.init) ?? "") }
+        var upload: Bool {
+            ["STOR", "STOU", "APPE"].contains(command.split(separator: " ").first.map(String.init) ?? "")
+        }
     }
 
     static func session(_ transfers: [Transfer], user: String = "anonymous") -> [(Timestamp, [UInt8])] {
@@ -89,7 +91,11 @@ enum Synthetic {
             let chunk = Array(transfer.payload[start..<end])
             if transfer.dropSegments.contains(segment) {
                 // Advance the sender's sequence number without a packet in the capture.
-                if side == .server { data.serverSeq &+= UInt32(chunk.count) } else { data.clientSeq &+= UInt32(chunk.count) }
+                if side == .server {
+                    data.serverSeq &+= UInt32(chunk.count)
+                } else {
+                    data.clientSeq &+= UInt32(chunk.count)
+                }
             } else {
                 data.segment(from: side, flags: .ack, payload: chunk)
             }

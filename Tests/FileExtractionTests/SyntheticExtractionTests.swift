@@ -36,7 +36,8 @@ import Testing
         let names = run.records.map(\.file.fileName)
         #expect(
             names == [
-                "S1-T1-passwd-1", "S1-T2-path", "S1-T3-evilredtxt.exe", "S1-T4-" + String(repeating: "a", count: 116) + ".txt",
+                "S1-T1-passwd-1", "S1-T2-path", "S1-T3-evilredtxt.exe",
+                "S1-T4-" + String(repeating: "a", count: 116) + ".txt",
                 "S1-T5-_CON", "S1-T6-bashrc", "S1-T7-c_d_e_f_g_h_i_j", "S1-T8-file",
             ])
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "untouched")
@@ -66,7 +67,10 @@ import Testing
         #expect(try second.contents("S1-T1-report.pdf") == second.contents("S1-T1-report-1.pdf"))
         let rows = try second.manifestRows()
         #expect(rows.count == 3)
-        #expect(rows[0].prefix(9) == ["session", "transfer", "command", "path", "mode", "bytes", "sha256", "status", "file"])
+        #expect(
+            rows[0].prefix(9) == [
+                "session", "transfer", "command", "path", "mode", "bytes", "sha256", "status", "file",
+            ])
         #expect(rows[2][8] == "S1-T1-report-1.pdf")
     }
 
@@ -112,7 +116,8 @@ import Testing
     @Test func bytesBeforeTheCommandAreKept() throws {
         let payload = Synthetic.payload(5000, seed: 7)
         let capture = try Synthetic.write(
-            Synthetic.session([Synthetic.Transfer(command: "STOR early.bin", payload: payload, dataBeforeCommand: true)]))
+            Synthetic.session([Synthetic.Transfer(command: "STOR early.bin", payload: payload, dataBeforeCommand: true)]
+            ))
         let run = try ExtractionRun(paths: [capture])
         let record = try #require(run.record("STOR"))
         #expect(record.file.fileName == "S1-T1-early.bin")
@@ -125,7 +130,8 @@ import Testing
         let capture = try Synthetic.write(
             Synthetic.session([
                 Synthetic.Transfer(
-                    command: "RETR tail.bin", payload: Synthetic.payload(500), before: [("REST 1000", "350 Restarting at 1000")])
+                    command: "RETR tail.bin", payload: Synthetic.payload(500),
+                    before: [("REST 1000", "350 Restarting at 1000")])
             ]))
         let run = try ExtractionRun(paths: [capture])
         let record = try #require(run.record("RETR"))
@@ -143,7 +149,8 @@ import Testing
                     command: "RETR movie.bin", payload: Array(whole[0..<5000]),
                     finalReply: "426 Connection closed; transfer aborted."),
                 Synthetic.Transfer(
-                    command: "RETR movie.bin", payload: Array(whole[3000...]), before: [("REST 3000", "350 Restarting")]),
+                    command: "RETR movie.bin", payload: Array(whole[3000...]), before: [("REST 3000", "350 Restarting")]
+                ),
             ]))
         let run = try ExtractionRun(paths: [capture])
         try #require(run.records.count == 2)
@@ -160,7 +167,8 @@ import Testing
         let text = Array("line one\r\nline two\r\n".utf8)
         let capture = try Synthetic.write(
             Synthetic.session([
-                Synthetic.Transfer(command: "RETR readme.txt", payload: text, before: [("TYPE A", "200 Switching to ASCII mode.")])
+                Synthetic.Transfer(
+                    command: "RETR readme.txt", payload: text, before: [("TYPE A", "200 Switching to ASCII mode.")])
             ]))
         let run = try ExtractionRun(paths: [capture])
         let record = try #require(run.record("RETR"))

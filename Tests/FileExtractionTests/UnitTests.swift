@@ -152,7 +152,9 @@ import Testing
         #expect(ListingParser.parse(line + "\r\n", style: .list) == [expected])
     }
 
-    @Test(arguments: ["total 12", "", "garbage line", "-rw-r--r-- 1 a b 12 Foo 21 20:30 x", "drwxr-xr-x 2 a b 4096 Nov 21 20:30 ."])
+    @Test(arguments: [
+        "total 12", "", "garbage line", "-rw-r--r-- 1 a b 12 Foo 21 20:30 x", "drwxr-xr-x 2 a b 4096 Nov 21 20:30 .",
+    ])
     func unreadableListLinesAreSkipped(line: String) {
         #expect(ListingParser.parse(line + "\r\n", style: .list).isEmpty)
     }

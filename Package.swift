@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "TestSupport"]),
         .testTarget(
-            name: "FileExtractionTests", dependencies: ["FileExtraction", "FTPAnalysis", "FTPScope", "TestSupport"]),
+            name: "FileExtractionTests",
+            dependencies: ["FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]

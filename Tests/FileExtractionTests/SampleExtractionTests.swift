@@ -139,8 +139,9 @@ import Testing
         #expect(run.record("RETR") == nil)
     }
 
-    @Test func zeekRetrReadme() throws {
-        guard let trace = Paths.zeekTrace("retr.pcap") else { return }
+    @Test(.enabled(if: Paths.zeekTrace("retr.pcap") != nil, "the Zeek corpus is not beside the repository"))
+    func zeekRetrReadme() throws {
+        let trace = try #require(Paths.zeekTrace("retr.pcap"))
         let run = try ExtractionRun(paths: [trace])
         let readme = try #require(run.record("RETR", "/README"))
         #expect(readme.file.bytes == 16_557)
@@ -149,15 +150,17 @@ import Testing
         #expect(try run.diskHash(readme.file.fileName) == Expected.zeekReadme)
     }
 
+    static let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
+
     /// Every file tshark's Export Objects (ftp-data) links to a transfer has the same hash as one of ours.
-    @Test(arguments: [
-        "passive-vsftpd.pcap", "active-port.pcap", "aborted-transfer.pcap", "resumed-transfer.pcap",
-        "pyftpdlib-commands.pcap", "anonymous-vsftpd.pcap", "epsv-ipv6.pcap",
-    ])
+    @Test(
+        .enabled(if: tshark != nil, "tshark is not installed"),
+        arguments: [
+            "passive-vsftpd.pcap", "active-port.pcap", "aborted-transfer.pcap", "resumed-transfer.pcap",
+            "pyftpdlib-commands.pcap", "anonymous-vsftpd.pcap", "epsv-ipv6.pcap",
+        ])
     func agreesWithTshark(name: String) throws {
-        guard
-            let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
-        else { return }
+        let tshark = try #require(Self.tshark)
         let exportDirectory = try TemporaryDirectory.make()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tshark)
@@ -167,6 +170,9 @@ import Testing
         try process.run()
         process.waitUntilExit()
         let exported = try FileManager.default.contentsOfDirectory(atPath: exportDirectory)
+        // tshark links the data of these two (notes.txt and upload.txt; big.bin and notes.txt): the comparison
+        // below is not vacuous.
+        if name == "passive-vsftpd.pcap" || name == "aborted-transfer.pcap" { #expect(exported.count == 2) }
         let run = try ExtractionRun(paths: [Paths.sample(name)])
         // Ours: what each transfer carried (the resumed transfer's record hashes the whole file; compare the
         // files on disk as they were written by the transfers tshark knows, i.e. the record hashes and the files).

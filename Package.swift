@@ -13,7 +13,8 @@ let package = Package(
         .library(name: "FTPScope", targets: ["FTPScope"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpcap, through pkg-config; the only system dependency besides zlib.
@@ -35,11 +36,16 @@ let package = Package(
         .target(
             name: "FTPAnalysis", dependencies: ["NetworkTypes", "TCPReassembly", "FTPProtocol"], swiftSettings: hotPath),
         .target(name: "Reports", dependencies: ["FTPAnalysis", "NetworkTypes"]),
+        // Writes data-channel payload to files (--extract) with SHA-256; the only user of swift-crypto.
+        .target(
+            name: "FileExtraction",
+            dependencies: ["FTPAnalysis", "NetworkTypes", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "FTPScope",
             dependencies: [
                 "PacketCapture", "PacketDecoding", "TCPReassembly", "FTPProtocol", "FTPAnalysis", "Reports",
-                "NetworkTypes",
+                "NetworkTypes", "FileExtraction",
             ],
             swiftSettings: hotPath
         ),
@@ -55,6 +61,9 @@ let package = Package(
         .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol", "TestSupport"]),
         .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "TestSupport"]),
+        .testTarget(
+            name: "FileExtractionTests",
+            dependencies: ["FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]

@@ -74,17 +74,20 @@ public struct AnalysisResult {
 /// Offline analysis: captures → decoder → reassembler → FTP analysis, as one synchronous loop.
 public enum OfflineAnalysis {
     /// Reads every capture (in time order, as one stream) and analyses it. `eventSink` receives events as they
-    /// settle (streaming outputs); `progress` is called about once per second of capture time with packets and
-    /// bytes read so far.
+    /// settle (streaming outputs); `dataSink`, when given, receives the payload of data connections (file
+    /// extraction: see `Extraction`), which makes the analysis reassemble them; `progress` is called about once
+    /// per second of capture time with packets and bytes read so far.
     /// Throws only when a capture cannot be opened; damage inside a capture becomes a warning.
     public static func run(
         paths: [String], configuration: AnalysisConfiguration = AnalysisConfiguration(), filter: String? = nil,
-        eventSink: AnalysisEventSink? = nil, progress: ((UInt64, UInt64) -> Void)? = nil
+        eventSink: AnalysisEventSink? = nil, dataSink: DataChannelSink? = nil,
+        progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(CaptureError) -> AnalysisResult {
         let captures = try CaptureSet(paths: paths)
         if let filter, !filter.isEmpty { try captures.setFilter(filter) }
         let analyzer = FTPAnalyzer(configuration: configuration)
         analyzer.eventSink = eventSink
+        analyzer.dataSink = dataSink
         let reassembler = TCPReassembler(delegate: analyzer)
         var packetStats = PacketStats()
         var lastTime = Timestamp.zero

@@ -117,6 +117,22 @@ public enum JSONDocument {
         if let offset = transfer.restOffset { members.append(("rest_offset", .uint(offset))) }
         if let type = transfer.transferType { members.append(("type", .string(type))) }
         if let diagnosis = transfer.diagnosis { members.append(("diagnosis", .string(diagnosis))) }
+        if let file = transfer.extractedFile {
+            members.append(("sha256", .string(file.sha256)))
+            members.append(("bytes_extracted", .uint(file.bytes)))
+            members.append(("extracted_file", .string(file.fileName)))
+            members.append(("extraction", .string(file.complete ? "complete" : "partial")))
+            if let note = file.note { members.append(("extraction_note", .string(note))) }
+        }
+        if let listing = transfer.listing { members.append(("listing", .array(listing.map(listingEntry)))) }
+        return .object(members)
+    }
+
+    /// One entry of a parsed directory listing.
+    public static func listingEntry(_ entry: ListingEntry) -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(entry.name)), ("type", .string(entry.type))]
+        if let size = entry.size { members.append(("size", .uint(size))) }
+        if let modified = entry.modified { members.append(("modified", .string(modified))) }
         return .object(members)
     }
 

@@ -76,6 +76,11 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Write a self-contained HTML report with a ladder diagram per session.", valueName: "PATH"))
     var report: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write every transferred file and listing into DIR, with SHA-256 and a manifest.csv.", valueName: "DIR"))
+    var extract: String?
+
     func validate() throws {
         if captures.isEmpty { throw ValidationError("give at least one capture file (or - for standard input)") }
         if captures.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
@@ -84,13 +89,25 @@ struct Analyze: ParsableCommand {
     func run() throws {
         let result: AnalysisResult
         let configuration = try options.configuration()
+        var extraction: Extraction?
+        if let directory = extract {
+            do {
+                extraction = try Extraction(directory: directory)
+            } catch {
+                Terminal.error("ftpscope: \(error)")
+                throw ExitCode(1)
+            }
+        }
         do {
-            result = try OfflineAnalysis.run(paths: captures, configuration: configuration, filter: options.filter)
+            result = try OfflineAnalysis.run(
+                paths: captures, configuration: configuration, filter: options.filter, dataSink: extraction?.sink)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
         }
-        for warning in result.warnings { Terminal.error("ftpscope: warning: \(warning)") }
+        for warning in result.warnings + (extraction?.finish() ?? []) {
+            Terminal.error("ftpscope: warning: \(warning)")
+        }
         let report = result.reportInput(showPasswords: options.showPasswords)
         switch options.format {
         case .text:

@@ -25,6 +25,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress)] = [:]
     private var finished = false
     private var nonFTPConnections: [(TCPConnection, String)] = []
+    /// Sessions in `sessions` marked `discarded` and not yet removed.
+    private var discardedSessions = 0
 
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
@@ -41,6 +43,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
         let ports = configuration.controlPorts
         if ports.contains(connection.responder.port) || ports.contains(connection.originator.port) {
+            if sessions.count - discardedSessions >= configuration.maxSessions {
+                // A connection flood to the FTP port must not grow the session list without bound.
+                stats.droppedSessions += 1
+                return .ignore
+            }
             let serverIsResponder = ports.contains(connection.responder.port)
             let session = FTPSession(
                 client: serverIsResponder ? connection.originator : connection.responder,
@@ -145,6 +152,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if control.probing {
                 // Never confirmed as FTP: forget it.
                 sessions.removeAll { $0 === session }
+            } else if orig.bytes == 0 && resp.bytes == 0 {
+                // Not a byte either way (a SYN flood, a scan, a refused connection): nothing to analyse, and
+                // keeping it would let half-open connections grow memory without bound. Removed in batches so a
+                // flood costs linear time.
+                session.discarded = true
+                discardedSessions += 1
+                if discardedSessions > 1024 && discardedSessions > sessions.count / 2 {
+                    sessions.removeAll { $0.discarded }
+                    discardedSessions = 0
+                }
             }
         } else if let data = connection.context as? DataContext {
             data.transfer.liveConnections.removeAll { $0.0 === connection }
@@ -242,7 +259,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if session.pending.count >= configuration.maxPendingCommands {
             session.pending.removeFirst()
             stats.droppedPendingCommands += 1
-            if stats.droppedPendingCommands == 1 || session.droppedAnomalies == 0 {
+            if !session.pendingCapReported {
+                // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.
+                session.pendingCapReported = true
                 session.noteAnomaly(
                     "more than \(configuration.maxPendingCommands) commands awaiting replies; oldest given up",
                     at: time)
@@ -288,6 +307,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 parsed = DataChannelParser.parseLPRT(command.argument)
                 mode = .longActive
             }
+            guard transferAllowed(session, at: time) else { return }
             let transfer = Transfer()
             transfer.mode = mode
             transfer.announcementVerb = command.verb
@@ -317,6 +337,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             transfer = open
         } else {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
+            guard transferAllowed(session, at: time) else { return }
             transfer = Transfer()
             session.transfers.append(transfer)
         }
@@ -364,6 +385,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         case .reply(let reply):
             session.validReplyLines += 1
+            if reply.truncatedLines > 0 || !reply.isComplete {
+                // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
+                session.noteAnomaly(
+                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lines.count + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
+                    at: time)
+            }
             let record = ReplyRecord(code: reply.code, text: reply.text, time: time)
             if !session.greetingSeen && session.validReplyLines == 1 && [120, 220, 421].contains(reply.code) {
                 if reply.code != 120 { session.greetingSeen = true }
@@ -513,6 +540,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     ) {
         let command = session.commands[index]
         if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
+        if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
         transfer.announcementVerb = command.verb
         transfer.announcedAt = command.time
@@ -543,6 +571,20 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         case .failure(let error):
             session.noteAnomaly("unparseable \(reply.code) reply \"\(reply.text.prefix(80))\": \(error)", at: reply.time)
         }
+    }
+
+    /// False once the session holds `maxTransfersPerSession` transfers: a flood of PORT or PASV commands must not
+    /// grow the session without bound. Reported once per session.
+    private func transferAllowed(_ session: FTPSession, at time: Timestamp) -> Bool {
+        if session.transfers.count < configuration.maxTransfersPerSession { return true }
+        stats.droppedTransfers += 1
+        if !session.transferCapReported {
+            session.transferCapReported = true
+            session.noteAnomaly(
+                "more than \(configuration.maxTransfersPerSession) data transfers and announcements; later ones not tracked",
+                at: time)
+        }
+        return false
     }
 
     // MARK: - Expectations
@@ -668,7 +710,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         guard !finished else { return }
         finished = true
         var confirmed: [FTPSession] = []
-        for session in sessions {
+        for session in sessions where !session.discarded {
             if session.confirmed || session.wellFormedCommands > 0 && session.validReplyLines > 0 {
                 confirmed.append(session)
             } else if !session.detectedByContent {

@@ -74,6 +74,12 @@ public final class FTPSession {
     var lastSize: (path: String, size: UInt64)?
     var pendingAnnouncement: Int?
     var expectationCount = 0
+    /// The pending-command cap was reached and reported (reported once per session).
+    var pendingCapReported = false
+    /// The transfer cap was reached and reported.
+    var transferCapReported = false
+    /// The connection carried no payload at all; dropped from the results (`FTPAnalyzer.connectionClosed`).
+    var discarded = false
     /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
     var unrepairedClientGaps = 0
     var unrepairedServerGaps = 0

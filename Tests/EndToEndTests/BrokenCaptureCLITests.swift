@@ -24,7 +24,8 @@ import Testing
 
     static func run(_ arguments: [String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = try #require(executable)
+        guard let url = Self.executable else { throw CocoaError(.fileNoSuchFile) }
+        process.executableURL = url
         process.arguments = ["analyze"] + arguments
         let errors = Pipe()
         process.standardError = errors
@@ -44,7 +45,8 @@ import Testing
     static let sample = Paths.samples.appendingPathComponent("active-nat-failure.pcap")
 
     /// Each case: a name, how to make the file, the status, and a piece of the message.
-    static let failures: [(String, (URL) throws -> Void, String)] = [
+    static var failures: [(String, (URL) throws -> Void, String)] {
+        [
         ("empty.pcap", { try Data().write(to: $0) }, "empty"),
         ("text.pcap", { try Data("USER anonymous\r\n".utf8).write(to: $0) }, "not a capture"),
         ("dir.pcap", { try FileManager.default.createDirectory(at: $0, withIntermediateDirectories: true) }, "directory"),
@@ -67,7 +69,8 @@ import Testing
                 try Data(bytes.prefix(12)).write(to: url)
             }, ""
         ),
-    ]
+        ]
+    }
 
     @Test(.enabled(if: executable != nil, "build ftpscope first (swift build); the executable was not found"))
     func unreadableInputsFailWithOneLine() throws {

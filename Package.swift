@@ -11,6 +11,13 @@ let package = Package(
     products: [
         .executable(name: "ftpscope", targets: ["ftpscope"]),
         .library(name: "FTPScope", targets: ["FTPScope"]),
+        // The pipeline's stages one by one, for the fuzz targets in Fuzz/ (a separate package so the main build
+        // is untouched by the sanitizers).
+        .library(name: "NetworkTypes", targets: ["NetworkTypes"]),
+        .library(name: "PacketDecoding", targets: ["PacketDecoding"]),
+        .library(name: "TCPReassembly", targets: ["TCPReassembly"]),
+        .library(name: "FTPProtocol", targets: ["FTPProtocol"]),
+        .library(name: "FTPAnalysis", targets: ["FTPAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

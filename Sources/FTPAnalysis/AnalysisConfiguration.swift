@@ -25,6 +25,12 @@ public struct AnalysisConfiguration: Sendable {
     public var maxExpectationsTotal = 100_000
     /// Connections remembered as possible early data connections (SYN before its 227).
     public var maxRecentUnmatched = 256
+    /// Control sessions tracked at once (sessions whose connection carried no byte are not counted); connections
+    /// to a control port beyond it are counted in `AnalysisStats.droppedSessions` and not analysed.
+    public var maxSessions = 100_000
+    /// Transfers and data-channel announcements kept per session; later ones are counted in
+    /// `AnalysisStats.droppedTransfers` and noted once as an anomaly.
+    public var maxTransfersPerSession = 10_000
 
     /// Keep ended sessions in `FTPAnalyzer.sessions` (for whole-document reports). Streaming outputs turn it off
     /// so that memory stays flat however long the capture.

@@ -14,6 +14,10 @@ public struct AnalysisStats: Sendable {
     public var droppedExpectations: UInt64 = 0
     /// Pending commands given up because the per-session cap was reached.
     public var droppedPendingCommands: UInt64 = 0
+    /// Control connections not analysed because `maxSessions` sessions were already tracked.
+    public var droppedSessions: UInt64 = 0
+    /// Transfers and announcements not tracked because a session reached `maxTransfersPerSession`.
+    public var droppedTransfers: UInt64 = 0
 
     /// Zero counters.
     public init() {}

@@ -64,6 +64,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
         let ports = configuration.controlPorts.union(configuration.implicitTLSPorts)
         if ports.contains(connection.responder.port) || ports.contains(connection.originator.port) {
+            if liveSessions.count >= configuration.maxSessions {
+                // A connection flood to the FTP port must not grow the session list without bound.
+                stats.droppedSessions += 1
+                return .ignore
+            }
             let serverIsResponder = ports.contains(connection.responder.port)
             let session = FTPSession(
                 client: serverIsResponder ? connection.originator : connection.responder,
@@ -99,6 +104,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
         let session = control.session
         session.end = time
+        session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         if control.probing {
             probe(connection, control: control, data: data, fromClient: fromClient)
@@ -211,6 +217,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if control.probing {
                 // Never confirmed as FTP: forget it.
                 liveSessions[ObjectIdentifier(session)] = nil
+            } else if !session.confirmed && orig.bytes == 0 && resp.bytes == 0 {
+                // Not a byte either way (a SYN flood, a scan, a refused connection): nothing to analyse or report.
+                liveSessions[ObjectIdentifier(session)] = nil
             } else {
                 endSession(session)
             }
@@ -322,7 +331,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if session.pending.count >= configuration.maxPendingCommands {
             session.pending.removeFirst()
             stats.droppedPendingCommands += 1
-            if stats.droppedPendingCommands == 1 || session.droppedAnomalies == 0 {
+            if !session.pendingCapReported {
+                // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.
+                session.pendingCapReported = true
                 session.noteAnomaly(
                     "more than \(configuration.maxPendingCommands) commands awaiting replies; oldest given up",
                     at: time)
@@ -371,6 +382,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 parsed = DataChannelParser.parseLPRT(command.argument)
                 mode = .longActive
             }
+            guard transferAllowed(session, at: time) else { return }
             let transfer = Transfer()
             transfer.mode = mode
             transfer.announcementVerb = command.verb
@@ -400,6 +412,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             transfer = open
         } else {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
+            guard transferAllowed(session, at: time) else { return }
             transfer = Transfer()
             session.transfers.append(transfer)
         }
@@ -448,6 +461,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         case .reply(let reply):
             session.validReplyLines += 1
+            if reply.truncatedLines > 0 || !reply.isComplete {
+                // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
+                session.noteAnomaly(
+                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lines.count + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
+                    at: time)
+            }
             let record = ReplyRecord(code: reply.code, text: reply.text, time: time)
             if !session.greetingSeen && session.validReplyLines == 1 && [120, 220, 421].contains(reply.code) {
                 if reply.code != 120 { session.greetingSeen = true }
@@ -621,6 +640,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     ) {
         let command = session.commands[index]
         if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
+        if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
         transfer.announcementVerb = command.verb
         transfer.announcedAt = command.time
@@ -651,6 +671,20 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         case .failure(let error):
             session.noteAnomaly("unparseable \(reply.code) reply \"\(reply.text.prefix(80))\": \(error)", at: reply.time)
         }
+    }
+
+    /// False once the session holds `maxTransfersPerSession` transfers: a flood of PORT or PASV commands must not
+    /// grow the session without bound. Reported once per session.
+    private func transferAllowed(_ session: FTPSession, at time: Timestamp) -> Bool {
+        if session.transfers.count < configuration.maxTransfersPerSession { return true }
+        stats.droppedTransfers += 1
+        if !session.transferCapReported {
+            session.transferCapReported = true
+            session.noteAnomaly(
+                "more than \(configuration.maxTransfersPerSession) data transfers and announcements; later ones not tracked",
+                at: time)
+        }
+        return false
     }
 
     // MARK: - Expectations
@@ -920,7 +954,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         liveSessions[ObjectIdentifier(session)] = nil
         dropExpectations(of: session)
         guard session.confirmed else {
-            guard !session.detectedByContent else { return }
+            guard !session.detectedByContent, session.sawPayload else { return }
             stats.nonFTPControlConnections += 1
             let finding = Finding(
                 kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,

@@ -76,6 +76,12 @@ public final class FTPSession {
     var expectationCount = 0
     /// Endpoints this session announced, to drop its expectations when it ends.
     var announcedEndpoints: [Endpoint] = []
+    /// The pending-command cap was reached and reported (reported once per session).
+    var pendingCapReported = false
+    /// The transfer cap was reached and reported.
+    var transferCapReported = false
+    /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
+    var sawPayload = false
     /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
     var unrepairedClientGaps = 0
     var unrepairedServerGaps = 0

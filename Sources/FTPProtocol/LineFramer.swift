@@ -12,8 +12,9 @@
 /// (two bytes: IP, DM, AYT, SB, SE, ...) is removed. Clients send `IAC IP IAC DM` before ABOR (RFC 959 section
 /// 4.1.3), which is why this matters. Subnegotiation payloads are not interpreted (FTP servers never negotiate).
 ///
-/// Memory: one line buffer of `FTPLimits.maxLineLength` bytes, reserved once and reused; the only allocation per
-/// line is the emitted `FTPLine`'s own copy of its bytes.
+/// Memory: one line buffer of `FTPLimits.maxLineLength` bytes, reserved on the first data byte (not at creation: a
+/// flood of connections that never send a byte must not cost 4 KiB each) and reused; the only allocation per line
+/// is the emitted `FTPLine`'s own copy of its bytes.
 public struct LineFramer: Sendable {
     /// Where the framer is inside a TELNET command sequence.
     private enum TelnetState: Sendable {
@@ -44,11 +45,10 @@ public struct LineFramer: Sendable {
     /// Data bytes dropped by `resynchronize()` so far (the partial line and the bytes up to the next LF).
     public private(set) var discardedByteCount = 0
 
-    /// Creates a framer; the line buffer is reserved here, once.
+    /// Creates a framer; the line buffer is reserved once, when the first byte is stored.
     public init(limits: FTPLimits = FTPLimits()) {
         self.limits = limits
         buffer = []
-        buffer.reserveCapacity(max(1, limits.maxLineLength))
     }
 
     /// Bytes held for the unfinished line (kept bytes, plus a CR that may turn out to be a line end).
@@ -143,6 +143,7 @@ public struct LineFramer: Sendable {
 
     @inline(__always)
     private mutating func store(_ byte: UInt8) {
+        if buffer.capacity == 0 { buffer.reserveCapacity(max(1, limits.maxLineLength)) }
         if buffer.count < limits.maxLineLength { buffer.append(byte) }
         lineLength += 1
     }

@@ -147,6 +147,20 @@ public enum OfflineAnalysis {
                     warning: summary.warning))
         }
         if let readError { warnings.append(readError.message) }
+        // Hard limits reached: said once each, so a flood never passes silently (docs/limits.md).
+        let counters = reassembler.counters
+        if counters.connectionsEvicted > 0 {
+            warnings.append(
+                "\(counters.connectionsEvicted) connections evicted before they ended: more than \(reassembler.limits.maxConnections) tracked at once (ReassemblyLimits.maxConnections)")
+        }
+        if counters.capHits > 0 {
+            warnings.append(
+                "out-of-order data given up as gaps \(counters.capHits) times: the reassembly buffer caps were reached (ReassemblyLimits)")
+        }
+        if analyzer.stats.droppedSessions > 0 {
+            warnings.append(
+                "\(analyzer.stats.droppedSessions) control connections not analysed: more than \(configuration.maxSessions) sessions at once (AnalysisConfiguration.maxSessions)")
+        }
         return AnalysisResult(
             inputs: inputs, packetStats: packetStats, analysisStats: analyzer.stats,
             reassemblyCounters: reassembler.counters, sessions: analyzer.sessions, findings: analyzer.findings,

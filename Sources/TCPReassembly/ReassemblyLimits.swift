@@ -7,6 +7,7 @@ public struct ReassemblyLimits: Sendable, Hashable {
     /// Out-of-order bytes held across all connections.
     public var maxOutOfOrderBytesTotal: Int
     /// Connections tracked at once (closed records included); beyond it the least recently active is evicted.
+    /// About 600 bytes each with the analysis' state: the default keeps a SYN flood under 100 MB.
     public var maxConnections: Int
     /// Idle time (ns) after which an established connection is closed as `endedWithoutClose`.
     public var idleTimeout: Int64
@@ -25,7 +26,7 @@ public struct ReassemblyLimits: Sendable, Hashable {
     public init(
         maxOutOfOrderBytesPerConnection: Int = 1 << 20,
         maxOutOfOrderBytesTotal: Int = 64 << 20,
-        maxConnections: Int = 1_000_000,
+        maxConnections: Int = 100_000,
         idleTimeout: Int64 = 15 * 60 * 1_000_000_000,
         shortIdleTimeout: Int64 = 60 * 1_000_000_000,
         maxSequenceJump: Int64 = 1 << 30,

@@ -1,0 +1,60 @@
+// Fuzz target: the data-channel argument and reply parsers (PORT, EPRT, LPRT, 227, 228, 229, 257, 150, 213) and
+// path resolution. The first byte picks the parser; the rest is the argument or reply text.
+#if canImport(Glibc)
+import Glibc
+#endif
+import FTPProtocol
+
+/// libFuzzer's entry point: parses the text with the chosen parser and checks what a success promises.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size >= 1 else { return 0 }
+    let selector = data[0]
+    let bytes = UnsafeBufferPointer(start: data + 1, count: size - 1)
+    // Through FTPLine, as the analyzer does: invalid UTF-8 is escaped, never lost.
+    let text = FTPLine(bytes: Array(bytes)).text
+    let result: Result<AnnouncedEndpoint, AnnouncementError>?
+    switch selector % 10 {
+    case 0: result = DataChannelParser.parsePORT(text)
+    case 1: result = DataChannelParser.parseEPRT(text)
+    case 2: result = DataChannelParser.parseLPRT(text)
+    case 3: result = DataChannelParser.parse227(text)
+    case 4: result = DataChannelParser.parse229(text)
+    case 5: result = DataChannelParser.parse228(text)
+    case 6:
+        _ = ReplyParsing.parse257Path(text)
+        result = nil
+    case 7:
+        _ = ReplyParsing.parse150Size(text)
+        _ = ReplyParsing.parse213Size(text)
+        result = nil
+    case 8:
+        // Path resolution against a working directory: split the input at the first NUL.
+        let parts = text.split(separator: "\0", maxSplits: 1, omittingEmptySubsequences: false)
+        let resolved = ReplyParsing.resolvePath(String(parts[0]), cwd: parts.count > 1 ? String(parts[1]) : nil)
+        _ = resolved.count
+        result = nil
+    default:
+        _ = DataChannelParser.isEPSVAll(text)
+        result = nil
+    }
+    if case .success(let endpoint) = result {
+        // A parsed endpoint must print (reports do) and a 229 never carries a host.
+        _ = endpoint.description
+        if selector % 10 == 4 { check(endpoint.host == nil, "229 produced a host") }
+    }
+    return 0
+}
+
+/// A fuzzing invariant: prints what broke and aborts (release builds drop `precondition`'s message).
+@inline(__always) func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if !condition() { failCheck(message()) }
+}
+
+/// Reports a broken invariant and aborts, so libFuzzer records the input.
+func failCheck(_ message: String) -> Never {
+    // write(2): stdout is buffered and abort() would lose it.
+    let text = "invariant broken: \(message)\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+    abort()
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for SECONDS (default 20) on its seed corpus.
+#   Fuzz/run.sh [SECONDS] [TARGET...]      targets: FuzzDecoder FuzzControl FuzzDataChannel FuzzReassembler
+# Corpora grow in Fuzz/.corpus/TARGET (seeded from samples/ and Zeek's FTP fuzzer corpus each run); a crashing
+# input is written to Fuzz/artifacts/ and the script exits 1. Reproduce one with
+#   SWIFT_BACKTRACE=enable=no Fuzz/.build/scratch/release/TARGET Fuzz/artifacts/TARGET-crash-…
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${1:-20}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzDecoder FuzzControl FuzzDataChannel FuzzReassembler)
+
+# SwiftPM names a package after its directory: a checkout whose directory is called `fuzz` would clash with this
+# package. So the build runs on a copy of this package in .build/ftpscope-fuzz (a stable path, so builds are
+# incremental), with the main package's absolute path in FTPSCOPE_ROOT (see Package.swift).
+root="$(cd .. && pwd)"
+copy=.build/ftpscope-fuzz
+mkdir -p "$copy"
+rsync -a --delete Package.swift Sources "$copy/" 2>/dev/null || { rm -rf "$copy"/Sources; cp -R Package.swift Sources "$copy/"; }
+build=(swift build --package-path "$copy" --scratch-path .build/scratch -c release --sanitize=fuzzer --sanitize=address --disable-dead-strip
+    -Xswiftc -sanitize=fuzzer,address)
+# SwiftPM's own sanitizer flags make it link libFuzzer's main instead of the executable's. But it passes them to
+# swiftc as two flags, `-sanitize=fuzzer -sanitize=address`, and the last one wins: no coverage instrumentation
+# (libFuzzer then finds "no interesting inputs"). The combined -Xswiftc flag comes after them and restores it.
+# Dead stripping is off so the linker cannot drop the coverage counters' sections.
+FTPSCOPE_ROOT="$root" "${build[@]}" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" || true
+bin="$(FTPSCOPE_ROOT="$root" "${build[@]}" --show-bin-path)"
+
+zeek_zip="../../shared/corpus/zeek/fuzz/ftp-corpus.zip"
+[ -f "$zeek_zip" ] || zeek_zip=/work/shared/corpus/zeek/fuzz/ftp-corpus.zip
+[ -f "$zeek_zip" ] || zeek_zip="${FTPSCOPE_ZEEK_FUZZ_ZIP:-}"
+python3 seed.py .corpus ${zeek_zip:+"$zeek_zip"} >/dev/null
+mkdir -p artifacts
+
+status=0
+for target in "${targets[@]}"; do
+    case "$target" in
+        FuzzReassembler) max_len=4096 ;;
+        FuzzDecoder) max_len=2048 ;;
+        FuzzControl) max_len=4096 ;;
+        *) max_len=1024 ;;
+    esac
+    echo "== $target: ${seconds}s"
+    # One process, one core; ASan's leak check is off because the targets keep nothing between inputs and
+    # Swift's runtime metadata caches look like leaks to it.
+    if ! SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/$target" ".corpus/$target" -max_total_time="$seconds" -max_len="$max_len" \
+        -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$target-" -print_final_stats=1 2>"artifacts/$target.log"
+    then
+        status=1
+        echo "!! $target found a crash: see Fuzz/artifacts/$target.log"
+    fi
+    grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "artifacts/$target.log" | tail -2 || true
+done
+exit $status

@@ -74,8 +74,10 @@ public struct AnalysisResult {
 /// Offline analysis: captures → decoder → reassembler → FTP analysis, as one synchronous loop.
 public enum OfflineAnalysis {
     /// Reads every capture (in time order, as one stream) and analyses it. `eventSink` receives events as they
-    /// settle (streaming outputs); `progress` is called about once per second of capture time with packets and
-    /// bytes read so far.
+    /// settle (streaming outputs); when it is a `StreamingEventSink` it is also told, once per second of capture
+    /// time, the analyzer's watermark (`advance(watermark:)`), so time-ordered outputs can write what has
+    /// settled. `progress` is called about once per second of capture time and every 65 536 packets with packets
+    /// and bytes read so far.
     /// Throws only when a capture cannot be opened; damage inside a capture becomes a warning.
     public static func run(
         paths: [String], configuration: AnalysisConfiguration = AnalysisConfiguration(), filter: String? = nil,
@@ -85,6 +87,7 @@ public enum OfflineAnalysis {
         if let filter, !filter.isEmpty { try captures.setFilter(filter) }
         let analyzer = FTPAnalyzer(configuration: configuration)
         analyzer.eventSink = eventSink
+        let streaming = eventSink as? StreamingEventSink
         let reassembler = TCPReassembler(delegate: analyzer)
         var packetStats = PacketStats()
         var lastTime = Timestamp.zero
@@ -119,6 +122,10 @@ public enum OfflineAnalysis {
                     if lastTime >= nextExpiry {
                         reassembler.expireIdle(now: lastTime)
                         nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
+                        streaming?.advance(watermark: analyzer.pendingWatermark)
+                        progress?(packetStats.packets, packetStats.bytes)
+                    } else if packetStats.packets & 0xFFFF == 0 {
+                        // A dense capture can hold millions of packets in a second: progress by count too.
                         progress?(packetStats.packets, packetStats.bytes)
                     }
                 }

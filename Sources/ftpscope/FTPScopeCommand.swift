@@ -22,8 +22,24 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options shared by `analyze` and (later) `sniff`.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "What goes to standard output: the human summary (text) or one JSON document (json).")
-    var format: OutputFormat = .text
+    @Option(
+        help: ArgumentHelp(
+            "What goes to standard output: the human summary (text, the default) or one JSON document (json).",
+            discussion:
+                "Standard output carries one thing: with --csv - or --jsonl - it carries that timeline and the summary is left out, and --format cannot be given as well."
+        ))
+    var format: OutputFormat?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the session timeline as CSV (RFC 4180, one row per event, in time order); - for standard output.",
+            valueName: "PATH"))
+    var csv: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"))
+    var jsonl: String?
 
     @Option(help: ArgumentHelp("Control ports to treat as FTP, comma-separated.", valueName: "LIST"))
     var ports: String = "21"
@@ -39,6 +55,31 @@ struct CommonOptions: ParsableArguments {
 
     func validate() throws {
         _ = try controlPorts()
+        // Standard output carries exactly one thing, so a pipe never gets two formats spliced together.
+        let toStandardOutput = [csv == "-" ? "--csv -" : nil, jsonl == "-" ? "--jsonl -" : nil].compactMap { $0 }
+        if toStandardOutput.count > 1 {
+            throw ValidationError("--csv - and --jsonl - both ask for standard output; write one of them to a file")
+        }
+        if let claim = toStandardOutput.first, let format {
+            throw ValidationError(
+                "\(claim) puts the timeline on standard output, which --format \(format.rawValue) also asks for; write the timeline to a file, or leave --format out")
+        }
+        if let csv, let jsonl, csv != "-", csv == jsonl {
+            throw ValidationError("--csv and --jsonl name the same file '\(csv)'")
+        }
+    }
+
+    /// What goes where. The text summary is the default on standard output unless a timeline goes there.
+    func outputOptions(live: Bool) -> OutputOptions {
+        let summary: OutputOptions.Summary
+        switch format {
+        case .json: summary = .json
+        case .text: summary = .text
+        case nil: summary = csv == "-" || jsonl == "-" ? .none : .text
+        }
+        return OutputOptions(
+            summary: summary, csvPath: csv, jsonlPath: jsonl, showPasswords: showPasswords,
+            useColor: summary == .text && Terminal.colorAllowed(fileDescriptor: 1), live: live)
     }
 
     func controlPorts() throws -> Set<UInt16> {
@@ -79,21 +120,38 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let result: AnalysisResult
-        let configuration = try options.configuration()
+        var configuration = try options.configuration()
+        let outputs: Outputs
         do {
-            result = try OfflineAnalysis.run(paths: captures, configuration: configuration, filter: options.filter)
+            outputs = try Outputs(options: options.outputOptions(live: false))
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
         }
+        outputs.configure(&configuration)
+        let progress = ProgressLine(paths: captures)
+        outputs.beforeTerminalWrite = { progress.clear() }
+        let result: AnalysisResult
+        do {
+            result = try OfflineAnalysis.run(
+                paths: captures, configuration: configuration, filter: options.filter, eventSink: outputs.eventSink,
+                progress: progress.enabled ? { packets, bytes in progress.update(packets: packets, bytes: bytes) } : nil)
+        } catch {
+            progress.clear()
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        progress.clear()
         for warning in result.warnings { Terminal.error("ftpscope: warning: \(warning)") }
-        let report = result.reportInput(showPasswords: options.showPasswords)
-        switch options.format {
-        case .text:
-            Terminal.output(TextSummary(useColor: Terminal.colorAllowed(fileDescriptor: 1)).render(report))
-        case .json:
-            Terminal.output(JSONDocument.render(report))
+        do {
+            try outputs.finish(result: result)
+        } catch {
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        if let timeline = outputs.timeline, timeline.rowsOutOfOrder > 0 {
+            Terminal.error(
+                "ftpscope: warning: \(timeline.rowsOutOfOrder) timeline rows written out of time order (more than \(timeline.maximumHeldRows) rows were pending at once, or an event settled late)")
         }
     }
 }

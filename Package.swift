@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol"]),
         .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import FTPAnalysis
 import Foundation
 import NetworkTypes
+import TestSupport
 import Testing
 
 @testable import Reports
@@ -22,46 +23,7 @@ import Testing
         return row
     }
 
-    /// Splits RFC 4180 text into records of fields (a small reference parser, independent of the writer).
-    static func parseCSV(_ text: String) -> [[String]] {
-        var records: [[String]] = []
-        var record: [String] = []
-        var field = ""
-        var quoted = false
-        var scalars = Array(text.unicodeScalars)[...]
-        while let scalar = scalars.popFirst() {
-            if quoted {
-                if scalar == "\"" {
-                    if scalars.first == "\"" {
-                        scalars.removeFirst()
-                        field.unicodeScalars.append("\"")
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.unicodeScalars.append(scalar)
-                }
-            } else if scalar == "\"" && field.isEmpty {
-                quoted = true
-            } else if scalar == "," {
-                record.append(field)
-                field = ""
-            } else if scalar == "\r" && scalars.first == "\n" {
-                scalars.removeFirst()
-                record.append(field)
-                records.append(record)
-                record = []
-                field = ""
-            } else {
-                field.unicodeScalars.append(scalar)
-            }
-        }
-        if !field.isEmpty || !record.isEmpty {
-            record.append(field)
-            records.append(record)
-        }
-        return records
-    }
+    static func parseCSV(_ text: String) -> [[String]] { CSVParser.records(text) }
 
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-\(UUID().uuidString)-\(name)").path

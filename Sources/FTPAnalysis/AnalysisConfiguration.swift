@@ -4,6 +4,9 @@ import FTPProtocol
 public struct AnalysisConfiguration: Sendable {
     /// Ports always treated as FTP control ports (SPEC.md `--ports`, default 21).
     public var controlPorts: Set<UInt16> = [21]
+    /// Ports of implicit FTPS (RFC 4217 section 1; IANA `ftps` is 990): TLS from the first byte, recognised as a
+    /// protected session rather than garbage.
+    public var implicitTLSPorts: Set<UInt16> = [990]
     /// Look for FTP on other ports by its content: a 220 greeting answered by FTP commands.
     public var detectByContent = true
     /// Bytes a connection on another port may carry before it must look like FTP.

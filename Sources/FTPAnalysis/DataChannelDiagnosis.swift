@@ -16,13 +16,20 @@ enum DataChannelDiagnosis {
             return .commandFailed
         }
         guard transfer.command != nil else {
-            return transfer.connections.isEmpty ? .unused : connectionStatus(transfer) ?? .completed
+            guard let connection = transfer.observedConnection else { return .unused }
+            if let failed = connectionStatus(transfer) { return failed }
+            if connection.state == .rsto || connection.state == .rstr { return .reset }
+            return connection.endedWithoutClose ? .incomplete : .completed
         }
         if let connection = transfer.observedConnection {
             if let failed = connectionStatus(transfer) { return failed }
             if finalCode == 426 || transfer.abortRequested { return .aborted }
             if connection.state == .rsto || connection.state == .rstr {
-                if let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) { return .completed }
+                // The receiver resetting means it did not take all the data, whatever the server's 226 says
+                // (a client that gave up and closed, then answered the rest with RST).
+                if !transfer.receiverReset, let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) {
+                    return .completed
+                }
                 return .reset
             }
             if shortOfExpected(transfer) { return .incomplete }
@@ -49,7 +56,9 @@ enum DataChannelDiagnosis {
         if connection.originatorBytes + connection.responderBytes > 0 { return nil }
         switch connection.state {
         case .rej: return .refused
-        case .s0, .rstos0, .sh: return .unanswered
+        case .s0, .rstos0, .sh:
+            // An ICMP destination-unreachable quoting the SYN is an explicit rejection, like a RST.
+            return connection.icmpReason != nil ? .refused : .unanswered
         default: return nil
         }
     }
@@ -95,7 +104,8 @@ enum DataChannelDiagnosis {
         }
         let outcome: String
         switch transfer.status {
-        case .refused: outcome = "was refused (RST answered the SYN)"
+        case .refused:
+            outcome = connection?.icmpReason != nil ? "was rejected by ICMP" : "was refused (RST answered the SYN)"
         case .unanswered:
             outcome = "got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)"
         default: outcome = "was never attempted in the capture"
@@ -123,6 +133,11 @@ enum DataChannelDiagnosis {
                 return opener
                     + " A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(session.server.address) to the client's data ports."
             }
+            if transfer.status == .notSeen && announced.address.isPrivate && !session.server.address.isPrivate {
+                // Captured on the client's side: the server's SYNs never arrived here.
+                return opener
+                    + " No connection from the server reached this capture point before it gave up (\(replySummary(transfer))). The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV)."
+            }
             return opener + " The server gave up (\(replySummary(transfer))) without a SYN in the capture: it may have failed to connect before reaching this link, or refused the address. Use passive mode."
         }
         let opener = "The client's data connection to \(announced) \(outcome).\(icmp)"
@@ -135,6 +150,10 @@ enum DataChannelDiagnosis {
                 + " The server announced \(announced.address), not its control address \(session.server.address); check that address is reachable from the client, or configure the server's external address."
         }
         let range = passiveRange(session)
+        if let reporter = connection?.icmpReporter, transfer.status == .refused {
+            let who = reporter == session.server.address ? "The server's own firewall" : "A firewall at \(reporter)"
+            return opener + " \(who) rejects connections to the passive port: open the server's passive port range\(range) on it."
+        }
         if transfer.status == .refused {
             return opener
                 + " Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."

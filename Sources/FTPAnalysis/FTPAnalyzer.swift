@@ -25,6 +25,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress)] = [:]
     private var finished = false
     private var detectors = FindingDetectors()
+    /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
+    private var protectedSessions: [FTPSession] = []
     private var nextSessionNumber = 1
     /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
     public weak var eventSink: AnalysisEventSink?
@@ -42,7 +44,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             attach(connection, to: expectation.transfer, session: expectation.session, match: match)
             return .countOnly
         }
-        let ports = configuration.controlPorts
+        if let session = protectedSession(for: connection) {
+            let transfer = Transfer()
+            transfer.inferred = true
+            transfer.mode = connection.originator.address == session.client.address ? .passive : .active
+            transfer.announcedAt = connection.firstTime
+            session.transfers.append(transfer)
+            attach(connection, to: transfer, session: session, match: .inferred)
+            return .countOnly
+        }
+        let ports = configuration.controlPorts.union(configuration.implicitTLSPorts)
         if ports.contains(connection.responder.port) || ports.contains(connection.originator.port) {
             let serverIsResponder = ports.contains(connection.responder.port)
             let session = FTPSession(
@@ -78,17 +89,23 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             if connection.context !== control { return }
         }
         defer { if control.probing && session.confirmed { control.probing = false } }
-        if session.commands.isEmpty && !session.greetingSeen && session.validReplyLines == 0
-            && looksLikeTLSRecord(data)
+        var data = data
+        if session.tls {
+            // A protected channel: skip its TLS records. If it stops being TLS (CCC, RFC 4217 section 12), what
+            // follows is clear text again and is parsed.
+            let plainStart = fromClient ? session.clientTLS.consume(data) : session.serverTLS.consume(data)
+            guard let plainStart else { return }
+            resumeClearText(session, at: time)
+            data = UnsafeRawBufferPointer(rebasing: data[plainStart...])
+        } else if !control.probing && session.commands.isEmpty && !session.greetingSeen
+            && session.validReplyLines == 0 && looksLikeTLSRecord(data)
         {
-            // Implicit FTPS (RFC 4217 section 1 calls it deprecated, but port 990 servers still do it): TLS from
-            // the first byte. Nothing of the control channel is readable; count the connection, don't parse it.
-            session.tls = true
+            // Implicit FTPS (port 990; RFC 4217 section 1 calls it deprecated, but servers still offer it): TLS
+            // from the first byte. Nothing of the control channel is readable.
             session.implicitTLS = true
-            session.tlsTime = time
             confirm(session)
-            emit(.tlsStarted(session, time))
-            connection.handling = .countOnly
+            startTLS(session, at: time)
+            _ = fromClient ? session.clientTLS.consume(data) : session.serverTLS.consume(data)
             return
         }
         if fromClient {
@@ -96,10 +113,27 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         } else {
             session.serverFramer.append(data) { line in handleServerLine(line, session: session, at: time) }
         }
-        if session.tls && connection.handling == .reassemble {
-            // After a 234 to AUTH the rest is TLS (RFC 4217 section 4): stop parsing, keep counting.
-            connection.handling = .countOnly
-        }
+    }
+
+    /// The control channel is encrypted from now on (a 234 to AUTH, or implicit FTPS).
+    private func startTLS(_ session: FTPSession, at time: Timestamp) {
+        guard !session.tls else { return }
+        session.tls = true
+        if session.tlsTime == nil { session.tlsTime = time }
+        session.clientTLS = TLSRecordSkipper()
+        session.serverTLS = TLSRecordSkipper()
+        protectedSessions.append(session)
+        if session.confirmed { emit(.tlsStarted(session, time)) }
+    }
+
+    /// The channel left TLS (after CCC): parse it as text again, from a clean line start.
+    private func resumeClearText(_ session: FTPSession, at time: Timestamp) {
+        session.tls = false
+        session.clearTextResumedAt = time
+        session.clientFramer = LineFramer(limits: configuration.protocolLimits)
+        session.serverFramer = LineFramer(limits: configuration.protocolLimits)
+        session.replies = ReplyAssembler(limits: configuration.protocolLimits)
+        protectedSessions.removeAll { $0 === session }
     }
 
     public func connection(
@@ -157,11 +191,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         } else if let data = connection.context as? DataContext {
             data.transfer.liveConnections.removeAll { $0.0 === connection }
-            var record = DataConnectionRecord(connection, match: data.match)
-            if let icmp = icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
-                record.icmpReason = icmp.reason
-                record.icmpReporter = icmp.reporter
-            }
+            let record = dataRecord(connection, match: data.match)
             if data.transfer.settled {
                 // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
                 if let index = data.transfer.connections.firstIndex(where: {
@@ -173,7 +203,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 }
             } else {
                 data.transfer.connections.append(record)
-                trySettle(data.transfer, session: data.session)
+                if data.transfer.inferred {
+                    settle(data.transfer, session: data.session)
+                } else {
+                    trySettle(data.transfer, session: data.session)
+                }
             }
         }
         connection.context = nil
@@ -294,7 +328,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         case "TYPE":
             session.currentType = command.argument.uppercased()
         case "ABOR":
-            session.transfers.last(where: { $0.command != nil })?.abortRequested = true
+            // Only a transfer still running can be aborted; an ABOR after its final reply changes nothing.
+            if let running = session.transfers.last(where: { $0.command != nil }), running.reply == nil {
+                running.abortRequested = true
+            }
         case "PORT", "EPRT", "LPRT":
             let parsed: Result<AnnouncedEndpoint, AnnouncementError>
             let mode: DataMode
@@ -421,12 +458,25 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                     let transfer = session.transfers[transferIndex]
                     if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
                     if let size = ReplyParsing.parse150Size(reply.text) { transfer.expectedSize = size }
+                    if transfer.command == "STOU", let name = Self.stouFileName(reply.text) {
+                        transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
+                    }
                 }
                 return
             }
-            session.pending.removeFirst()
-            session.commands[head].reply = record
-            applyReply(record, to: head, session: session)
+            var answered = head
+            if (500...504).contains(reply.code), session.pending.count > 1, !session.commands[head].preliminary.isEmpty,
+                FTPCommandCatalog.dataTransferVerbs.contains(session.commands[head].verb)
+            {
+                // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
+                // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
+                answered = session.pending[1]
+                session.pending.remove(at: 1)
+            } else {
+                session.pending.removeFirst()
+            }
+            session.commands[answered].reply = record
+            applyReply(record, to: answered, session: session)
             flushCommands(session)
         }
     }
@@ -446,6 +496,14 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         // belongs to that transfer.
         let waiting = session.transfers.last.flatMap { $0.command != nil && $0.mode == nil ? $0 : nil }
         applyPassiveReply(record, to: session.commands.count - 1, session: session, into: waiting)
+    }
+
+    /// The name a server chose for STOU, from `150 FILE: name` (RFC 1123 section 4.1.2.9).
+    static func stouFileName(_ text: String) -> String? {
+        let parts = text.split(separator: "FILE:", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let name = parts[1].trimmingCharacters(in: " ").split(separator: " ").first
+        return name.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Replies after a gap during which pairing is checked.
@@ -516,11 +574,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         case "AUTH":
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
-            if code == 234 {
-                session.tls = true
-                session.tlsTime = reply.time
-                if session.confirmed { emit(.tlsStarted(session, reply.time)) }
-            }
+            if code == 234 { startTLS(session, at: reply.time) }
         case "PASV", "EPSV", "LPSV":
             applyPassiveReply(reply, to: index, session: session)
         case "PORT", "EPRT", "LPRT":
@@ -681,6 +735,19 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
     }
 
+    /// A protected session whose two hosts this connection joins: after AUTH TLS the announcements are
+    /// unreadable, so a connection between the same hosts during the session is its probable data channel.
+    private func protectedSession(for connection: TCPConnection) -> FTPSession? {
+        guard !protectedSessions.isEmpty else { return nil }
+        let hosts = (connection.originator.address, connection.responder.address)
+        return protectedSessions.last { session in
+            guard !session.ended, let since = session.tlsTime, connection.firstTime >= since else { return false }
+            if connection.originator == session.client && connection.responder == session.server { return false }
+            return (hosts.0 == session.client.address && hosts.1 == session.server.address)
+                || (hosts.0 == session.server.address && hosts.1 == session.client.address)
+        }
+    }
+
     private func remember(_ connection: TCPConnection) {
         if recentUnmatched.count >= configuration.maxRecentUnmatched { recentUnmatched.removeFirst() }
         recentUnmatched.append(connection)
@@ -707,6 +774,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     private func emit(_ event: AnalysisEvent) {
         eventSink?.analysis(event)
+    }
+
+    /// What is known of a data connection now, with any ICMP error that answered its SYN.
+    private func dataRecord(_ connection: TCPConnection, match: DataChannelMatch) -> DataConnectionRecord {
+        var record = DataConnectionRecord(connection, match: match)
+        if let icmp = icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
+            record.icmpReason = icmp.reason
+            record.icmpReporter = icmp.reporter
+        }
+        return record
     }
 
     /// Marks a session as FTP: it gets the next id and its greeting (if already seen) is delivered.
@@ -751,7 +828,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private func settle(_ transfer: Transfer, session: FTPSession) {
         for (connection, match) in transfer.liveConnections {
             // Still open at the end of the session or the capture: take the state as it is now.
-            transfer.connections.append(DataConnectionRecord(connection, match: match))
+            transfer.connections.append(dataRecord(connection, match: match))
         }
         transfer.liveConnections.removeAll()
         transfer.settled = true
@@ -782,6 +859,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             emit(.finding(finding))
             return
         }
+        protectedSessions.removeAll { $0 === session }
         flushCommands(session)
         for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
         for finding in detectors.findings(for: session) {
@@ -844,6 +922,15 @@ final class Expectation {
         self.transfer = transfer
         self.endpoint = endpoint
         self.time = time
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> Substring {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return slice
     }
 }
 

@@ -86,6 +86,10 @@ public final class FTPSession {
     var ended = false
     /// When the first capture gap was seen.
     public internal(set) var firstGapTime: Timestamp?
+    /// When the control channel returned to clear text after TLS (CCC).
+    public internal(set) var clearTextResumedAt: Timestamp?
+    var clientTLS = TLSRecordSkipper()
+    var serverTLS = TLSRecordSkipper()
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
     var serverLineAfterGap = false

@@ -27,8 +27,13 @@ struct FindingDetectors {
                     summary: session.implicitTLS
                         ? "control channel encrypted from the first byte (implicit FTPS)"
                         : "control channel encrypted after AUTH",
-                    detail: "Commands after the TLS handshake are not readable; credentials sent after it are protected.",
-                    evidence: [("implicit", .bool(session.implicitTLS))]))
+                    detail: session.clearTextResumedAt == nil
+                        ? "Commands after the TLS handshake are not readable; credentials sent after it are protected. Data connections between the two hosts during the session are reported as inferred."
+                        : "The channel returned to clear text (CCC) at \(session.clearTextResumedAt!.iso8601); commands after that are readable again, and so is anything sent in them.",
+                    evidence: [
+                        ("implicit", .bool(session.implicitTLS)),
+                        ("inferred_data_connections", .int(Int64(session.transfers.filter(\.inferred).count))),
+                    ]))
         }
         if session.missingBytes > 0 {
             found.append(

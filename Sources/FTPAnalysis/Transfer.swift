@@ -27,6 +27,10 @@ public struct DataConnectionRecord: Sendable {
     public var lastTime: Timestamp
     /// True when it was still open at the end of the capture or went idle.
     public var endedWithoutClose: Bool
+    /// True when the opener sent a RST.
+    public var originatorReset: Bool
+    /// True when the acceptor sent a RST.
+    public var responderReset: Bool
     /// How it was matched to the announcement.
     public var match: DataChannelMatch
     /// ICMP destination-unreachable reason quoting its SYN, if one was seen.
@@ -47,6 +51,8 @@ public struct DataConnectionRecord: Sendable {
         firstTime = connection.firstTime
         lastTime = connection.lastTime
         endedWithoutClose = connection.endedWithoutClose
+        originatorReset = connection.stats(.originator).sawRST
+        responderReset = connection.stats(.responder).sawRST
         self.match = match
     }
 }
@@ -142,6 +148,12 @@ public final class Transfer {
         guard let connection = observedConnection else { return 0 }
         if command == nil { return connection.originatorMissingBytes + connection.responderMissingBytes }
         return dataFromOriginator ? connection.originatorMissingBytes : connection.responderMissingBytes
+    }
+
+    /// True when the side that receives the data reset the data connection.
+    var receiverReset: Bool {
+        guard let connection = observedConnection, command != nil else { return false }
+        return dataFromOriginator ? connection.responderReset : connection.originatorReset
     }
 
     /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by

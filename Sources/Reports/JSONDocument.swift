@@ -105,6 +105,7 @@ public enum JSONDocument {
             ("end", time(transfer.end)),
         ]
         if let verb = transfer.announcementVerb { members.append(("announcement", .string(verb))) }
+        if transfer.inferred { members.append(("inferred", .bool(true))) }
         if transfer.missingBytes > 0 { members.append(("missing_bytes", .uint(transfer.missingBytes))) }
         if let connection = transfer.observedConnection {
             members.append(("data_originator", .string(connection.originator.description)))

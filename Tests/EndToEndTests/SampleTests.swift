@@ -50,6 +50,50 @@ import Testing
         Expectation(
             file: "epsv-ipv6.pcap", logins: [.succeeded, .succeeded], statuses: [[.completed, .completed], [.completed]],
             findings: [.cleartextCredentials]),
+        // The same NAT failure seen from the client's LAN: no SYN ever arrives, then 425.
+        Expectation(
+            file: "active-nat-failure-client-side.pcap", logins: [.succeeded],
+            statuses: [[.notSeen, .notSeen, .completed, .completed]],
+            findings: [.cleartextCredentials, .failedDataConnection, .privateAddressAnnounced]),
+        Expectation(
+            file: "active-nat-failure-server-side.pcap", logins: [.succeeded],
+            statuses: [[.unanswered, .unanswered, .completed, .completed]],
+            findings: [.cleartextCredentials, .failedDataConnection, .natAddressMismatch, .privateAddressAnnounced]),
+        Expectation(
+            file: "passive-rejected.pcap", logins: [.succeeded], statuses: [[.refused]],
+            findings: [.cleartextCredentials, .failedDataConnection]),
+        // The server's firewall answers the data SYN with ICMP administratively prohibited.
+        Expectation(
+            file: "passive-icmp-rejected.pcap", logins: [.succeeded], statuses: [[.refused]],
+            findings: [.cleartextCredentials, .failedDataConnection]),
+        Expectation(
+            file: "aborted-transfer.pcap", logins: [.succeeded], statuses: [[.aborted, .completed]],
+            findings: [.cleartextCredentials]),
+        // ABOR as TCP urgent data: vsftpd answers it 500, and the transfer 426.
+        Expectation(
+            file: "aborted-transfer-urgent-abor.pcap", logins: [.succeeded], statuses: [[.aborted, .completed]],
+            findings: [.cleartextCredentials]),
+        // The first download is cut off by the client (FIN, then RST to the rest) although vsftpd says 226.
+        Expectation(
+            file: "resumed-transfer.pcap", logins: [.succeeded, .succeeded], statuses: [[.reset], [.completed]],
+            findings: [.cleartextCredentials]),
+        Expectation(
+            file: "anonymous-vsftpd.pcap", logins: [.anonymous], statuses: [[.completed, .completed]],
+            findings: [.anonymousLogin]),
+        // AUTH TLS: nothing after the 234 is readable; the two data connections are inferred.
+        Expectation(
+            file: "explicit-ftps.pcap", logins: [.none], statuses: [[.completed, .completed]],
+            findings: [.tlsProtected]),
+        Expectation(
+            file: "implicit-ftps.pcap", logins: [.none], statuses: [[.completed, .completed]],
+            findings: [.tlsProtected]),
+        Expectation(
+            file: "pyftpdlib-commands.pcap", logins: [.succeeded],
+            statuses: [[.completed, .completed, .completed, .completed, .commandFailed]],
+            findings: [.cleartextCredentials]),
+        Expectation(
+            file: "nonstandard-port-2121.pcap", logins: [.succeeded], statuses: [[.completed]],
+            findings: [.cleartextCredentials]),
         Expectation(
             file: "failed-logins-pyftpdlib.pcap", logins: [.failed, .failed, .failed, .failed, .succeeded],
             statuses: [[], [], [], [], [.completed]], findings: [.cleartextCredentials]),
@@ -87,6 +131,21 @@ import Testing
         #expect(transfers.map(\.bytes) == [133, 4096, 3000])
         #expect(transfers[1].path == "/pub/notes.txt")
         #expect(transfers[2].path == "/upload/upload.txt")
+    }
+
+    @Test func urgentAbortRepliesPairWithTheirCommands() throws {
+        let result = try OfflineAnalysis.run(paths: [Self.path("aborted-transfer-urgent-abor.pcap")])
+        let commands = try #require(result.sessions.first?.commands)
+        #expect(commands.first { $0.verb == "RETR" }?.reply?.code == 426)
+        #expect(commands.first { $0.verb == "ABOR" }?.reply?.code == 500)
+    }
+
+    @Test func protectedSessionsInferTheirDataConnections() throws {
+        let result = try OfflineAnalysis.run(paths: [Self.path("explicit-ftps.pcap")])
+        let session = try #require(result.sessions.first)
+        #expect(session.tls)
+        #expect(session.loginAttempts.isEmpty, "no credential is invented from TLS bytes")
+        #expect(session.transfers.allSatisfy { $0.inferred && $0.observed != nil })
     }
 
     @Test func passwordsHiddenUnlessAsked() throws {

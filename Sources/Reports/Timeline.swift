@@ -172,7 +172,8 @@ public struct TimelineRowBuilder {
 
         case .tlsStarted(let session, let time):
             var row = sessionRow(session, .tlsStart, at: time)
-            row.detail = session.implicitTLS ? "TLS from the first byte (implicit FTPS)" : "control channel switched to TLS"
+            row.detail =
+                session.implicitTLS ? "TLS from the first byte (implicit FTPS)" : "control channel switched to TLS"
             return row
 
         case .gap(let session, let time, let length, let fromClient):

@@ -48,7 +48,9 @@ import Testing
         return c.packets
     }
 
-    static func temporaryDirectory() throws -> String { try PcapWriter.makeTemporaryDirectory(prefix: "ftpscope-timeline") }
+    static func temporaryDirectory() throws -> String {
+        try PcapWriter.makeTemporaryDirectory(prefix: "ftpscope-timeline")
+    }
 
     static func samplePaths() throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: Paths.samples.path)
@@ -67,7 +69,8 @@ import Testing
                 "S:211 status", "C:QUIT", "S:221 bye",
             ])
         let s2 = Self.session(
-            client: Endpoint(address: .v4(192, 0, 2, 2), port: 40002), start: Self.start.adding(nanoseconds: 650_000_000),
+            client: Endpoint(address: .v4(192, 0, 2, 2), port: 40002),
+            start: Self.start.adding(nanoseconds: 650_000_000),
             script: ["S:220 two", "C:USER bob", "S:331 password", "C:PASS guess", "S:530 no", "C:QUIT", "S:221 bye"])
         let directory = try Self.temporaryDirectory()
         let path = directory + "/interleaved.pcap"
@@ -167,7 +170,8 @@ import Testing
         try outputs.finish(result: result)
         let document = JSONDocument.render(result.reportInput(showPasswords: false))
         return (
-            try String(contentsOfFile: csvPath, encoding: .utf8), try String(contentsOfFile: jsonlPath, encoding: .utf8),
+            try String(contentsOfFile: csvPath, encoding: .utf8),
+            try String(contentsOfFile: jsonlPath, encoding: .utf8),
             document, result, outputs.timeline?.rowsOutOfOrder ?? 0
         )
     }
@@ -182,7 +186,8 @@ import Testing
     func sampleTimelineAgreesWithTheDocument(_ file: String) throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let export = try Self.exportEverything([Paths.samples.appendingPathComponent(file).path], directory: directory, name: "t")
+        let export = try Self.exportEverything(
+            [Paths.samples.appendingPathComponent(file).path], directory: directory, name: "t")
         let document = try #require(JSONSerialization.jsonObject(with: Data(export.document.utf8)) as? [String: Any])
         let rows = try Self.jsonLines(export.jsonl)
         let records = CSVParser.records(export.csv)
@@ -223,7 +228,8 @@ import Testing
         for (index, file) in try Self.samplePaths().enumerated() {
             let export = try Self.exportEverything(
                 [Paths.samples.appendingPathComponent(file).path], directory: directory, name: "sample\(index)")
-            let document = try #require(JSONSerialization.jsonObject(with: Data(export.document.utf8)) as? [String: Any])
+            let document = try #require(
+                JSONSerialization.jsonObject(with: Data(export.document.utf8)) as? [String: Any])
             expected["sample\(index).csv"] = Self.expectedCounts(document).byEvent
         }
         let script = """
@@ -372,7 +378,8 @@ import Testing
         let text = TextSummary(useColor: false).render(input)
         let streamed = try Self.streamText([path], directory: directory)
         for output in [text, streamed] {
-            #expect(!output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) })
+            #expect(
+                !output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F..<0xA0).contains($0.value) })
             #expect(output.contains("\\x1b[31mred"))
             // The wire text's `\xNN` for invalid bytes, with its backslash doubled as the terminal escaping does
             // for every backslash (so that a literal `\x1b` typed by the client cannot pass for an escaped ESC).

@@ -191,6 +191,11 @@ public enum LiveAnalysis {
                     if let limit, packetStats.packets >= limit { stop(.count) }
                 }
                 capture.recycle(batch)
+                // Live outputs write what has settled after every batch, so rows appear as events complete.
+                if let streaming = eventSink as? StreamingEventSink {
+                    streaming.advance(watermark: analyzer.pendingWatermark ?? lastTime)
+                    streaming.flush()
+                }
             case .timedOut:
                 break
             case .ended:

@@ -75,8 +75,10 @@ public struct AnalysisResult {
 public enum OfflineAnalysis {
     /// Reads every capture (in time order, as one stream) and analyses it. `eventSink` receives events as they
     /// settle (streaming outputs); `dataSink`, when given, receives the payload of data connections (file
-    /// extraction: see `Extraction`), which makes the analysis reassemble them; `progress` is called about once
-    /// per second of capture time with packets and bytes read so far.
+    /// extraction: see `Extraction`), which makes the analysis reassemble them. When the event sink is a
+    /// `StreamingEventSink` it is also told, once per second of capture time, the analyzer's watermark
+    /// (`advance(watermark:)`), so time-ordered outputs can write what has settled. `progress` is called about once per second of capture time and every 65 536 packets with packets
+    /// and bytes read so far.
     /// Throws only when a capture cannot be opened; damage inside a capture becomes a warning.
     public static func run(
         paths: [String], configuration: AnalysisConfiguration = AnalysisConfiguration(), filter: String? = nil,
@@ -88,6 +90,7 @@ public enum OfflineAnalysis {
         let analyzer = FTPAnalyzer(configuration: configuration)
         analyzer.eventSink = eventSink
         analyzer.dataSink = dataSink
+        let streaming = eventSink as? StreamingEventSink
         let reassembler = TCPReassembler(delegate: analyzer)
         var packetStats = PacketStats()
         var lastTime = Timestamp.zero
@@ -123,6 +126,10 @@ public enum OfflineAnalysis {
                         reassembler.expireIdle(now: lastTime)
                         analyzer.expire(now: lastTime)
                         nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
+                        streaming?.advance(watermark: analyzer.pendingWatermark)
+                        progress?(packetStats.packets, packetStats.bytes)
+                    } else if packetStats.packets & 0xFFFF == 0 {
+                        // A dense capture can hold millions of packets in a second: progress by count too.
                         progress?(packetStats.packets, packetStats.bytes)
                     }
                 }

@@ -15,9 +15,24 @@ public struct TextSummary {
         self.listCommands = listCommands
     }
 
-    /// Renders the whole report.
+    /// Renders the whole report: each session's block, then the captures, the findings and the totals. The
+    /// streaming output (`TextStreamSink`) prints the same text piece by piece.
     public func render(_ input: ReportInput) -> String {
         var out = ""
+        var statuses: [DataStatus: Int] = [:]
+        for session in input.sessions {
+            out += renderSession(session, input.passwords) + "\n"
+            for transfer in session.transfers { statuses[transfer.status, default: 0] += 1 }
+        }
+        out += renderEnd(input, sessionCount: input.sessions.count, transferStatuses: statuses)
+        return out
+    }
+
+    /// What follows the session blocks: the captures read (known only once they are read, hence at the end), the
+    /// findings and the totals.
+    public func renderEnd(_ input: ReportInput, sessionCount: Int, transferStatuses: [DataStatus: Int]) -> String {
+        var out = ""
+        if sessionCount == 0 { out += "No FTP sessions found.\n\n" }
         for file in input.inputs {
             out += "capture \(Escaping.terminal(file.path)): \(file.format), \(file.linkType), \(file.packets) packets, \(HumanUnits.bytes(file.bytes))"
             if let first = file.firstTime, let last = file.lastTime {
@@ -26,34 +41,36 @@ public struct TextSummary {
             out += "\n"
             if let warning = file.warning { out += paint("  warning: \(Escaping.terminal(warning))", .yellow) + "\n" }
         }
-        out += "\n"
-        if input.sessions.isEmpty { out += "No FTP sessions found.\n\n" }
-        for session in input.sessions { out += renderSession(session, input.passwords) + "\n" }
+        if !input.inputs.isEmpty { out += "\n" }
         if !input.findings.isEmpty {
             out += bold("Findings") + "\n"
+            let sessionWidth = input.findings.map { ($0.session ?? "").count }.max() ?? 0
             for finding in input.findings {
-                let tag = "[\(finding.severity.rawValue)]".padding(8)
-                out += "  " + paint(tag, color(for: finding.severity)) + " " + (finding.session.map { "\($0) " } ?? "")
-                    + finding.kind.rawValue + ": " + Escaping.terminal(finding.summary) + "\n"
-                out += "           " + Escaping.terminal(finding.detail) + "\n"
+                // "[medium]" is the longest tag: every tag gets its width plus one space.
+                let tag = "[\(finding.severity.rawValue)]".padding(9)
+                out += "  " + paint(tag, color(for: finding.severity))
+                if sessionWidth > 0 { out += (finding.session ?? "-").padding(sessionWidth + 1) }
+                out += finding.kind.rawValue + ": " + Escaping.terminal(finding.summary) + "\n"
+                out += String(repeating: " ", count: 11 + (sessionWidth > 0 ? sessionWidth + 1 : 0))
+                    + Escaping.terminal(finding.detail) + "\n"
             }
             out += "\n"
         }
         out += bold("Totals") + ": "
         out += input.stats.map { "\($0.0.replacingUnderscores) \($0.1)" }.joined(separator: ", ")
         out += "\n"
-        var statusCounts: [DataStatus: Int] = [:]
-        for session in input.sessions { for transfer in session.transfers { statusCounts[transfer.status, default: 0] += 1 } }
-        if !statusCounts.isEmpty {
+        if !transferStatuses.isEmpty {
             out += "Transfers: "
-            out += DataStatus.allCases.compactMap { status in statusCounts[status].map { "\(status.rawValue) \($0)" } }
+            out += DataStatus.allCases.compactMap { status in transferStatuses[status].map { "\(status.rawValue) \($0)" } }
                 .joined(separator: ", ")
             out += "\n"
         }
         return out
     }
 
-    func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy) -> String {
+    /// One session's block: endpoints, banner, user and login, how it ended, its commands (aligned) and its
+    /// transfers (failures first), ending with a newline.
+    public func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy) -> String {
         var out = bold("\(session.id)  \(session.client) -> \(session.server)")
         out += "  \(session.start.iso8601)  (\(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end))))\n"
         if let banner = session.banner {
@@ -70,43 +87,111 @@ public struct TextSummary {
         if session.detectedByContent { out += ", FTP found by content on port \(session.server.port)" }
         out += "\n"
         out += "  commands: \(session.commands.count)\n"
-        if listCommands {
-            for command in session.commands.prefix(TextSummary.maxListedCommands) {
-                let argument = Escaping.terminal(passwords.displayArgument(of: command))
-                var line = "    \(TextSummary.clock(command.time))  \(Escaping.terminal(command.verb))"
-                if !argument.isEmpty { line += " " + argument.prefix(120) }
-                line = line.padding(56)
-                if let reply = command.reply {
-                    let text = Escaping.terminal(reply.text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-                    line += " → " + paint("\(reply.code)", reply.code >= 400 ? .red : .plain) + " " + text.prefix(70)
-                } else {
-                    line += " → (no reply)"
-                }
-                out += line + "\n"
-            }
-            if session.commands.count > TextSummary.maxListedCommands {
-                out += "    … \(session.commands.count - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
-            }
+        if listCommands { out += renderCommands(session, passwords) }
+        if !session.transfers.isEmpty { out += renderTransfers(session) }
+        return out
+    }
+
+    private func renderCommands(_ session: FTPSession, _ passwords: PasswordPolicy) -> String {
+        let listed = session.commands.prefix(TextSummary.maxListedCommands)
+        let cells = listed.map { command -> (String, String) in
+            let argument = Escaping.terminal(passwords.displayArgument(of: command))
+            return (Escaping.terminal(command.verb), TextSummary.clip(argument, TextSummary.maxArgumentWidth))
         }
-        if !session.transfers.isEmpty {
-            out += "  transfers: \(session.transfers.count)\n"
-            for transfer in session.transfers {
-                var line = "    " + paint(transfer.status.rawValue.padding(13), color(for: transfer.status))
-                line += (transfer.mode?.rawValue ?? "-").padding(17)
-                let what = [transfer.command, transfer.argument.map { Escaping.terminal($0) }].compactMap { $0 }
-                    .joined(separator: " ")
-                line += (what.isEmpty ? "(no command)" : String(what.prefix(40))).padding(30)
-                line += "announced " + (transfer.announced?.description ?? "-")
-                if let observed = transfer.observed, observed != transfer.announced { line += ", observed \(observed)" }
-                if transfer.bytes > 0 { line += ", \(HumanUnits.bytes(transfer.bytes))" }
-                if transfer.synAttempts > 1 || transfer.status == .unanswered { line += ", \(transfer.synAttempts) SYN" }
-                if let reply = transfer.reply { line += ", reply \(reply.code)" }
-                out += line + "\n"
-                if let diagnosis = transfer.diagnosis { out += "        " + Escaping.terminal(diagnosis) + "\n" }
+        // Columns as wide as this session needs, so replies line up without a sea of spaces.
+        let verbWidth = cells.map { $0.0.count }.max() ?? 0
+        let argumentWidth = cells.map { $0.1.count }.max() ?? 0
+        var out = ""
+        for (command, (verb, argument)) in zip(listed, cells) {
+            var line = "    \(TextSummary.clock(command.time))  " + verb.padding(verbWidth + 1)
+            if argumentWidth > 0 { line += argument.padding(argumentWidth + 1) }
+            if let reply = command.reply {
+                let text = Escaping.terminal(reply.text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+                line += "→ " + paint("\(reply.code)", reply.code >= 400 ? .red : .plain) + " " + TextSummary.clip(text, 70)
+                if let latency = command.replyTimeMilliseconds, latency >= 1000 {
+                    line += "  (" + HumanUnits.duration(milliseconds: latency) + ")"
+                }
+            } else {
+                line += "→ (no reply)"
             }
+            out += line + "\n"
+        }
+        if session.commands.count > TextSummary.maxListedCommands {
+            out += "    … \(session.commands.count - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
         }
         return out
     }
+
+    private func renderTransfers(_ session: FTPSession) -> String {
+        // Failures first (what the reader came for), each group in time order.
+        let ordered = session.transfers.enumerated().sorted { lhs, rhs in
+            let left = (TextSummary.isFailure(lhs.element.status) ? 0 : 1, lhs.element.start ?? session.start, lhs.offset)
+            let right = (TextSummary.isFailure(rhs.element.status) ? 0 : 1, rhs.element.start ?? session.start, rhs.offset)
+            return left < right
+        }.map(\.element)
+        let failures = ordered.filter { TextSummary.isFailure($0.status) }.count
+        var out = "  transfers: \(session.transfers.count)"
+        if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
+        out += "\n"
+        let rows = ordered.map { transfer -> [String] in
+            let file = transfer.path ?? transfer.argument ?? ""
+            var endpoint = transfer.announced?.description ?? transfer.observed?.description ?? "-"
+            if let observed = transfer.observed, let announced = transfer.announced, observed != announced {
+                endpoint = "\(announced) (observed \(observed))"
+            }
+            var size = ""
+            var rate = ""
+            if transfer.observedConnection != nil && (transfer.bytes > 0 || transfer.status == .completed) {
+                size = HumanUnits.bytes(transfer.bytes)
+                if let connection = transfer.observedConnection, transfer.bytes > 0 {
+                    rate = HumanUnits.rate(
+                        bytes: transfer.bytes, milliseconds: connection.firstTime.milliseconds(to: connection.lastTime))
+                }
+            }
+            var notes: [String] = []
+            if transfer.synAttempts > 1 || transfer.status == .unanswered { notes.append("\(transfer.synAttempts) SYN") }
+            if let reply = transfer.reply { notes.append("reply \(reply.code)") }
+            return [
+                transfer.start.map(TextSummary.clock) ?? "-",
+                transfer.command ?? transfer.announcementVerb ?? "-",
+                TextSummary.clip(Escaping.terminal(file.isEmpty ? "-" : file), TextSummary.maxFileWidth),
+                transfer.mode?.rawValue ?? "-",
+                endpoint,
+                transfer.status.rawValue,
+                size,
+                rate,
+                notes.joined(separator: ", "),
+            ]
+        }
+        var widths = [Int](repeating: 0, count: 9)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        for (transfer, row) in zip(ordered, rows) {
+            var line = "    "
+            for (index, cell) in row.enumerated() {
+                let isLast = index == row.count - 1
+                if widths[index] == 0 { continue }
+                // Sizes and rates align right, like numbers in a table.
+                let padded = index == 6 || index == 7 ? cell.leftPadding(widths[index]) : (isLast ? cell : cell.padding(widths[index] + 1))
+                line += index == 5 ? paint(padded, color(for: transfer.status)) : padded
+                if index == 6 || index == 7 { line += " " }
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+            if let diagnosis = transfer.diagnosis { out += "        " + Escaping.terminal(diagnosis) + "\n" }
+        }
+        return out
+    }
+
+    /// Outcomes listed first: every one but a completed transfer or an unused announcement.
+    static func isFailure(_ status: DataStatus) -> Bool { status != .completed && status != .unused }
+
+    /// Text cut to `width` characters with an ellipsis.
+    static func clip(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+    }
+
+    static let maxArgumentWidth = 48
+    static let maxFileWidth = 40
 
     /// Beyond this, the text output lists a count; the JSON and CSV have everything.
     static let maxListedCommands = 200
@@ -178,6 +263,15 @@ public enum HumanUnits {
         return "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 
+    /// `850 B/s`, `12.3 MiB/s`: bytes over a duration, in the units of `bytes(_:)`. Below a millisecond the
+    /// duration is too coarse to mean anything, so none is given.
+    public static func rate(bytes count: UInt64, milliseconds: Double) -> String {
+        guard milliseconds >= 1 else { return "" }
+        let perSecond = Double(count) / (milliseconds / 1000)
+        guard perSecond.isFinite, perSecond < Double(UInt64.max) else { return "" }
+        return Self.bytes(UInt64(perSecond.rounded())) + "/s"
+    }
+
     static func oneDecimal(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
@@ -185,8 +279,13 @@ public enum HumanUnits {
 }
 
 extension String {
+    /// Pads to `width` characters; a text already that long gets one space so that columns never touch.
     func padding(_ width: Int) -> String {
         count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+
+    func leftPadding(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 
     var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }

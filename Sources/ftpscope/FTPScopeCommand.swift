@@ -22,8 +22,24 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options shared by `analyze` and `sniff`.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "What goes to standard output: the human summary (text) or one JSON document (json).")
-    var format: OutputFormat = .text
+    @Option(
+        help: ArgumentHelp(
+            "What goes to standard output: the human summary (text, the default) or one JSON document (json).",
+            discussion:
+                "Standard output carries one thing: with --csv - or --jsonl - it carries that timeline and the summary is left out, and --format cannot be given as well."
+        ))
+    var format: OutputFormat?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the session timeline as CSV (RFC 4180, one row per event, in time order); - for standard output.",
+            valueName: "PATH"))
+    var csv: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"))
+    var jsonl: String?
 
     @Option(help: ArgumentHelp("Control ports to treat as FTP, comma-separated.", valueName: "LIST"))
     var ports: String = "21"
@@ -39,6 +55,31 @@ struct CommonOptions: ParsableArguments {
 
     func validate() throws {
         _ = try controlPorts()
+        // Standard output carries exactly one thing, so a pipe never gets two formats spliced together.
+        let toStandardOutput = [csv == "-" ? "--csv -" : nil, jsonl == "-" ? "--jsonl -" : nil].compactMap { $0 }
+        if toStandardOutput.count > 1 {
+            throw ValidationError("--csv - and --jsonl - both ask for standard output; write one of them to a file")
+        }
+        if let claim = toStandardOutput.first, let format {
+            throw ValidationError(
+                "\(claim) puts the timeline on standard output, which --format \(format.rawValue) also asks for; write the timeline to a file, or leave --format out")
+        }
+        if let csv, let jsonl, csv != "-", csv == jsonl {
+            throw ValidationError("--csv and --jsonl name the same file '\(csv)'")
+        }
+    }
+
+    /// What goes where. The text summary is the default on standard output unless a timeline goes there.
+    func outputOptions(live: Bool) -> OutputOptions {
+        let summary: OutputOptions.Summary
+        switch format {
+        case .json: summary = .json
+        case .text: summary = .text
+        case nil: summary = csv == "-" || jsonl == "-" ? .none : .text
+        }
+        return OutputOptions(
+            summary: summary, csvPath: csv, jsonlPath: jsonl, showPasswords: showPasswords,
+            useColor: summary == .text && Terminal.colorAllowed(fileDescriptor: 1), live: live)
     }
 
     func controlPorts() throws -> Set<UInt16> {
@@ -87,8 +128,14 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let result: AnalysisResult
-        let configuration = try options.configuration()
+        var configuration = try options.configuration()
+        let outputs: Outputs
+        do {
+            outputs = try Outputs(options: options.outputOptions(live: false))
+        } catch {
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
         var extraction: Extraction?
         if let directory = extract {
             do {
@@ -98,26 +145,40 @@ struct Analyze: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        outputs.configure(&configuration)
+        // The HTML report is drawn from whole sessions, so they are kept when one is asked for.
+        if report != nil { configuration.retainSessions = true }
+        let progress = ProgressLine(paths: captures)
+        outputs.beforeTerminalWrite = { progress.clear() }
+        let result: AnalysisResult
         do {
             result = try OfflineAnalysis.run(
-                paths: captures, configuration: configuration, filter: options.filter, dataSink: extraction?.sink)
+                paths: captures, configuration: configuration, filter: options.filter, eventSink: outputs.eventSink,
+                dataSink: extraction?.sink,
+                progress: progress.enabled ? { packets, bytes in progress.update(packets: packets, bytes: bytes) } : nil)
+        } catch {
+            progress.clear()
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        progress.clear()
+        for warning in result.warnings + (extraction?.finish() ?? []) {
+            Terminal.error("ftpscope: warning: \(warning)")
+        }
+        do {
+            try outputs.finish(result: result)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
         }
-        for warning in result.warnings + (extraction?.finish() ?? []) {
-            Terminal.error("ftpscope: warning: \(warning)")
-        }
-        let report = result.reportInput(showPasswords: options.showPasswords)
-        switch options.format {
-        case .text:
-            Terminal.output(TextSummary(useColor: Terminal.colorAllowed(fileDescriptor: 1)).render(report))
-        case .json:
-            Terminal.output(JSONDocument.render(report))
+        if let timeline = outputs.timeline, timeline.rowsOutOfOrder > 0 {
+            Terminal.error(
+                "ftpscope: warning: \(timeline.rowsOutOfOrder) timeline rows written out of time order (more than \(timeline.maximumHeldRows) rows were pending at once, or an event settled late)")
         }
         if let path = self.report {
             do {
-                try Data(HTMLReport.render(report).utf8).write(to: URL(fileURLWithPath: path))
+                let input = result.reportInput(showPasswords: options.showPasswords)
+                try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path))
             } catch {
                 Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
                 throw ExitCode(1)
@@ -178,12 +239,24 @@ struct Sniff: ParsableCommand {
         live.capture.promiscuous = promiscuous
         live.duration = duration
         live.count = count
-        // Standard output carries one JSON document with --format json, so nothing streams there.
+        // Standard output carries one thing: the live lines (default), one JSON document at the end
+        // (--format json), or a timeline given as -. Timelines to files stream beside the live lines.
+        let summary = options.outputOptions(live: true).summary
         let printer: AnalysisEventSink? =
-            options.format == .text ? LiveTextPrinter(showPasswords: options.showPasswords) : nil
+            summary == .text ? LiveTextPrinter(showPasswords: options.showPasswords) : nil
+        var timelineOptions = options.outputOptions(live: true)
+        timelineOptions.summary = .none
+        let outputs: Outputs
+        do {
+            outputs = try Outputs(options: timelineOptions)
+        } catch {
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        let sink = FanOutSink([printer, outputs.eventSink].compactMap { $0 })
         let result: LiveAnalysisResult
         do {
-            result = try LiveAnalysis.run(options: live, configuration: configuration, eventSink: printer) { capture in
+            result = try LiveAnalysis.run(options: live, configuration: configuration, eventSink: sink) { capture in
                 Terminal.error(
                     "ftpscope: listening on \(capture.interface) (\(capture.linkType)), filter \"\(capture.filterExpression)\", "
                         + "snaplen \(snaplen), buffer \(bufferSize) MiB; SIGINT stops")
@@ -193,11 +266,19 @@ struct Sniff: ParsableCommand {
             throw ExitCode(1)
         }
         for warning in result.analysis.warnings { Terminal.error("ftpscope: warning: \(warning)") }
-        switch options.format {
+        do {
+            try outputs.finish(result: result.analysis)
+        } catch {
+            Terminal.error("ftpscope: \(error.message)")
+            throw ExitCode(1)
+        }
+        switch summary {
         case .text:
             LiveTextPrinter.writeStandardOutput(LiveSummary.render(result))
         case .json:
             LiveTextPrinter.writeStandardOutput(JSONDocument.render(result.reportInput(showPasswords: options.showPasswords)))
+        case .none:
+            break
         }
     }
 }

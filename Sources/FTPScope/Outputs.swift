@@ -1,0 +1,144 @@
+import FTPAnalysis
+import NetworkTypes
+import Reports
+
+/// What the user asked to be written, and where (SPEC.md `--format`, `--csv`, `--jsonl`, `--show-passwords`).
+public struct OutputOptions: Sendable {
+    /// What goes to standard output besides a timeline.
+    public enum Summary: Sendable {
+        /// The human summary.
+        case text
+        /// One JSON document at the end.
+        case json
+        /// Nothing (standard output carries a timeline, or nothing at all).
+        case none
+    }
+
+    /// The summary on standard output.
+    public var summary: Summary
+    /// Where to write the CSV timeline (`-` = standard output), if anywhere.
+    public var csvPath: String?
+    /// Where to write the JSON Lines timeline (`-` = standard output), if anywhere.
+    public var jsonlPath: String?
+    /// Print passwords.
+    public var showPasswords: Bool
+    /// Colour the text summary (the caller decides: a terminal and no NO_COLOR).
+    public var useColor: Bool
+    /// Live capture: text blocks are written as they are printed and `Outputs.flush()` is called per batch.
+    public var live: Bool
+
+    /// Creates options; by default the text summary alone.
+    public init(
+        summary: Summary = .text, csvPath: String? = nil, jsonlPath: String? = nil, showPasswords: Bool = false,
+        useColor: Bool = false, live: Bool = false
+    ) {
+        self.summary = summary
+        self.csvPath = csvPath
+        self.jsonlPath = jsonlPath
+        self.showPasswords = showPasswords
+        self.useColor = useColor
+        self.live = live
+    }
+}
+
+/// The outputs of one run, built from `OutputOptions`: it opens the files, owns the sinks that stream (text
+/// summary, CSV and JSON Lines timelines) and writes what can only be written at the end (the JSON document, the
+/// findings and totals). Used the same way offline and live:
+///
+/// ```swift
+/// let outputs = try Outputs(options: options)          // files are opened here: errors before any work
+/// var configuration = AnalysisConfiguration()
+/// outputs.configure(&configuration)                    // retainSessions only when the JSON document needs it
+/// // offline: OfflineAnalysis.run(…, eventSink: outputs.eventSink)
+/// // live: analyzer.eventSink = outputs.eventSink; per batch
+/// //       outputs.eventSink.advance(watermark: analyzer.pendingWatermark); outputs.flush()
+/// try outputs.finish(result: result)                   // summary/document, flush, close
+/// ```
+public final class Outputs {
+    /// The options it was built from.
+    public let options: OutputOptions
+    /// Receives the analysis events (a fan-out over the streaming sinks; it may have none).
+    public let eventSink: StreamingEventSink
+    /// The timeline sink, when `--csv` or `--jsonl` was given.
+    public let timeline: TimelineSink?
+    /// The streaming text summary, when the text summary goes to standard output.
+    public let text: TextStreamSink?
+
+    private let standardOutput: BufferedOutput?
+    private let files: [BufferedOutput]
+
+    /// Opens every output. Throws, naming the file, when one cannot be opened, or when more than one output
+    /// claims standard output (the command line rules that out first).
+    public init(options: OutputOptions) throws(OutputError) {
+        self.options = options
+        let stdoutClaims = [options.summary != .none, options.csvPath == "-", options.jsonlPath == "-"].filter { $0 }
+        if stdoutClaims.count > 1 {
+            throw OutputError(path: "-", reason: "only one output can go to standard output")
+        }
+        var files: [BufferedOutput] = []
+        func open(_ path: String) throws(OutputError) -> BufferedOutput {
+            let output = try BufferedOutput(path: path)
+            files.append(output)
+            return output
+        }
+        let passwords = PasswordPolicy(showPasswords: options.showPasswords)
+        var writers: [TimelineWriter] = []
+        if let path = options.csvPath { writers.append(CSVTimelineWriter(output: try open(path))) }
+        if let path = options.jsonlPath { writers.append(JSONLinesTimelineWriter(output: try open(path))) }
+        timeline = writers.isEmpty ? nil : TimelineSink(writers: writers, passwords: passwords)
+        var stdout: BufferedOutput?
+        if options.summary != .none {
+            stdout = try open("-")
+        }
+        standardOutput = stdout
+        if options.summary == .text, let stdout {
+            text = TextStreamSink(
+                output: stdout, summary: TextSummary(useColor: options.useColor), passwords: passwords,
+                flushEachBlock: options.live || stdout.isTerminal)
+        } else {
+            text = nil
+        }
+        self.files = files
+        eventSink = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+    }
+
+    /// True when the analysis must keep ended sessions (the JSON document lists them all at the end); the
+    /// streaming outputs do not need them, and memory stays flat without.
+    public var needsRetainedSessions: Bool { options.summary == .json }
+
+    /// Sets what the analysis configuration must say for these outputs (`retainSessions`).
+    public func configure(_ configuration: inout AnalysisConfiguration) {
+        configuration.retainSessions = needsRetainedSessions
+    }
+
+    /// Called before bytes go to a terminal (to clear a progress line on it first).
+    public var beforeTerminalWrite: (() -> Void)? {
+        didSet {
+            for output in files where output.isTerminal { output.beforeWrite = beforeTerminalWrite }
+        }
+    }
+
+    /// Writes out everything buffered (live mode, after each batch).
+    public func flush() { eventSink.flush() }
+
+    /// Writes what comes at the end (remaining timeline rows, the text summary's end or the JSON document), then
+    /// flushes and closes every output. Throws the first write error, naming the file.
+    public func finish(result: AnalysisResult) throws(OutputError) {
+        var input = result.reportInput(showPasswords: options.showPasswords)
+        var first: OutputError?
+        if let timeline {
+            do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }
+            // Said only when a timeline was asked for, so other outputs (and baselines) do not change.
+            input.stats.append(("timeline_rows_out_of_order", timeline.rowsOutOfOrder))
+        }
+        if let text {
+            do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
+        } else if options.summary == .json, let standardOutput {
+            standardOutput.write(JSONDocument.render(input))
+        }
+        for output in files {
+            do throws(OutputError) { try output.close() } catch { first = first ?? error }
+        }
+        if let first { throw first }
+    }
+}

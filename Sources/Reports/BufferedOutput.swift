@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An output file could not be opened or written.
+public struct OutputError: Error, Sendable, CustomStringConvertible {
+    /// The path as the user gave it (`-` for standard output).
+    public var path: String
+    /// Why, in the operating system's words.
+    public var reason: String
+
+    /// Creates an error.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    /// One line naming the file and the reason.
+    public var message: String {
+        let name = path == "-" ? "standard output" : Escaping.terminal(path)
+        return "\(name): \(reason)"
+    }
+
+    public var description: String { message }
+}
+
+/// A file (or standard output) written through a buffer, so that a timeline of millions of rows costs a system
+/// call per 64 KiB rather than per row.
+///
+/// Write errors are remembered, not thrown at each row: the first one stops further writing and is reported by
+/// `close()` (the analysis keeps running and the other outputs still complete).
+public final class BufferedOutput {
+    /// The path as given (`-` for standard output).
+    public let path: String
+    /// Called just before buffered bytes go to the file descriptor (e.g. to clear a progress line on the same
+    /// terminal first).
+    public var beforeWrite: (() -> Void)?
+    /// True when the output is a terminal.
+    public let isTerminal: Bool
+
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8] = []
+    private var failure: OutputError?
+    private var closed = false
+
+    /// Bytes buffered before they are written.
+    static let capacity = 64 * 1024
+
+    /// Opens `path` for writing (created or truncated, mode 0644), or standard output for `-`.
+    public init(path: String) throws(OutputError) {
+        self.path = path
+        if path == "-" {
+            descriptor = 1
+            ownsDescriptor = false
+        } else {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw OutputError(path: path, reason: BufferedOutput.errorText(errno)) }
+            descriptor = fd
+            ownsDescriptor = true
+        }
+        isTerminal = isatty(descriptor) == 1
+        buffer.reserveCapacity(BufferedOutput.capacity)
+    }
+
+    deinit {
+        if !closed {
+            flush()
+            if ownsDescriptor { _ = Glibc_close(descriptor) }
+        }
+    }
+
+    /// Appends text (UTF-8).
+    public func write(_ text: String) {
+        guard failure == nil else { return }
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= BufferedOutput.capacity { flush() }
+    }
+
+    /// Writes out everything buffered.
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil else { return }
+        beforeWrite?()
+        buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc_write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = OutputError(path: path, reason: BufferedOutput.errorText(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Flushes and closes; throws the first write error, if any.
+    public func close() throws(OutputError) {
+        guard !closed else { return }
+        flush()
+        closed = true
+        if ownsDescriptor, Glibc_close(descriptor) != 0, failure == nil {
+            failure = OutputError(path: path, reason: BufferedOutput.errorText(errno))
+        }
+        if let failure { throw failure }
+    }
+
+    /// The first write error, if one happened.
+    public var error: OutputError? { failure }
+
+    static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+}
+
+// The methods of the class shadow the C functions of the same names.
+private func Glibc_write(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
+
+private func Glibc_close(_ fd: Int32) -> Int32 {
+    close(fd)
+}

@@ -1,0 +1,109 @@
+import FTPAnalysis
+import NetworkTypes
+
+/// The text summary as it streams: each session's block is printed when the session ends, the captures, findings
+/// and totals at the end, so that memory stays flat however many sessions a capture holds.
+///
+/// Blocks come out in session-id order: a session that ended before an earlier one is held until the earlier one
+/// ends, up to `maximumHeldSessions`; beyond that the lowest held session is printed at once and the rest follow
+/// as they end.
+public final class TextStreamSink: StreamingEventSink {
+    /// Ended sessions held at most to keep blocks in id order.
+    public static let defaultMaximumHeldSessions = 1000
+
+    /// The renderer.
+    public let summary: TextSummary
+    /// The password policy.
+    public let passwords: PasswordPolicy
+    /// Write each block out as soon as it is printed (a terminal, live mode), rather than when the buffer fills.
+    public var flushEachBlock: Bool
+    /// The bound in force.
+    public let maximumHeldSessions: Int
+    /// Session blocks printed.
+    public private(set) var sessionsPrinted = 0
+    /// Sessions held now.
+    public var heldSessions: Int { held.count }
+
+    private let output: BufferedOutput
+    private var held: [Int: FTPSession] = [:]
+    private var nextNumber = 1
+    private var statuses: [DataStatus: Int] = [:]
+
+    /// Creates a sink printing to `output`.
+    public init(
+        output: BufferedOutput, summary: TextSummary, passwords: PasswordPolicy, flushEachBlock: Bool = false,
+        maximumHeldSessions: Int = TextStreamSink.defaultMaximumHeldSessions
+    ) {
+        self.output = output
+        self.summary = summary
+        self.passwords = passwords
+        self.flushEachBlock = flushEachBlock
+        self.maximumHeldSessions = max(1, maximumHeldSessions)
+    }
+
+    public func analysis(_ event: AnalysisEvent) {
+        switch event {
+        case .transfer(_, let transfer):
+            statuses[transfer.status, default: 0] += 1
+        case .finding(let finding):
+            // The analyzer keeps no findings when sessions are not retained: gather them here for the end.
+            if findings.count < TextStreamSink.maximumFindingsListed {
+                findings.append(finding)
+            } else {
+                findingsNotListed += 1
+            }
+        case .sessionEnded(let session):
+            let number = Int(session.id.dropFirst()) ?? 0
+            if number < nextNumber {
+                // Its turn was skipped when the hold was full: print it now rather than never.
+                print(session)
+                return
+            }
+            held[number] = session
+            if held.count > maximumHeldSessions, let lowest = held.keys.min() {
+                nextNumber = lowest
+            }
+            printReady()
+        default:
+            break
+        }
+    }
+
+    /// Findings listed at the end of a streamed summary; beyond it they are counted (the timeline has them all).
+    public static let maximumFindingsListed = 10_000
+    private var findings: [Finding] = []
+    private var findingsNotListed = 0
+
+    public func advance(watermark: Timestamp?) {}
+
+    public func flush() { output.flush() }
+
+    /// Prints the sessions still held, the captures, findings and totals, and closes the output.
+    /// `input.sessions` is not used (it is empty when sessions are not retained); counts come from the stream.
+    public func finish(_ input: ReportInput) throws(OutputError) {
+        for number in held.keys.sorted() { print(held[number]!) }
+        held.removeAll()
+        var input = input
+        if input.findings.isEmpty {
+            input.findings = findings.sorted { ($0.time, $0.severity) < ($1.time, $1.severity) }
+        }
+        output.write(summary.renderEnd(input, sessionCount: sessionsPrinted, transferStatuses: statuses))
+        if findingsNotListed > 0 {
+            output.write("(\(findingsNotListed) more findings not listed; see --csv or --jsonl)\n")
+        }
+        try output.close()
+    }
+
+    private func printReady() {
+        while let session = held.removeValue(forKey: nextNumber) {
+            nextNumber += 1
+            print(session)
+        }
+    }
+
+    private func print(_ session: FTPSession) {
+        output.write(summary.renderSession(session, passwords) + "\n")
+        sessionsPrinted += 1
+        if flushEachBlock { output.flush() }
+    }
+}

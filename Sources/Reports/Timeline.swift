@@ -1,0 +1,239 @@
+import FTPAnalysis
+import NetworkTypes
+
+/// What a timeline row records (SPEC.md, Timeline `event`).
+public enum TimelineEventKind: String, Sendable, CaseIterable {
+    case sessionStart = "session_start"
+    case reply
+    case command
+    case dataConnection = "data_connection"
+    case tlsStart = "tls_start"
+    case gap
+    case finding
+    case sessionEnd = "session_end"
+}
+
+/// One cell of a timeline row: text, or a number that JSON Lines writes as a number.
+public enum TimelineValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    case milliseconds(Double)
+
+    /// The value as JSON.
+    var json: JSONValue {
+        switch self {
+        case .text(let text): return .string(text)
+        case .integer(let number): return .int(number)
+        case .milliseconds(let value): return .double(value)
+        }
+    }
+
+    /// The value as CSV cell text (before quoting): numbers as JSON writes them, so both files agree.
+    var plain: String {
+        switch self {
+        case .text(let text): return text
+        case .integer, .milliseconds: return json.serialized(pretty: false)
+        }
+    }
+}
+
+/// One row of the session timeline (SPEC.md, Timeline). Absent fields are nil: an empty CSV cell, a member left
+/// out of the JSON Lines object.
+public struct TimelineRow: Sendable {
+    /// When the event happened (for a command: when it was sent).
+    public var time: Timestamp
+    /// Session id; nil only for a finding about a connection that is not an FTP session.
+    public var session: String?
+    /// What happened.
+    public var event: TimelineEventKind
+    /// Control connection's client endpoint.
+    public var client: String?
+    /// Control connection's server endpoint.
+    public var server: String?
+    /// User name known at that point.
+    public var user: String?
+    /// Upper-cased verb.
+    public var command: String?
+    /// Argument, PASS per the password policy.
+    public var argument: String?
+    /// Final reply code.
+    public var replyCode: Int?
+    /// Final reply text, multi-line joined with `\n`.
+    public var replyText: String?
+    /// Command → final reply latency.
+    public var replyTimeMilliseconds: Double?
+    /// Data-channel mode.
+    public var dataMode: String?
+    /// Announced endpoint.
+    public var dataAnnounced: String?
+    /// Endpoint actually connected to.
+    public var dataObserved: String?
+    /// Data-channel outcome.
+    public var dataStatus: String?
+    /// Payload bytes (missing bytes, for a gap).
+    public var bytes: UInt64?
+    /// Data connection duration.
+    public var durationMilliseconds: Double?
+    /// Finding severity.
+    public var severity: String?
+    /// Finding kind.
+    public var finding: String?
+    /// One-sentence explanation.
+    public var detail: String?
+
+    /// Creates a row with only time, session and event set.
+    public init(time: Timestamp, session: String?, event: TimelineEventKind) {
+        self.time = time
+        self.session = session
+        self.event = event
+    }
+
+    /// SPEC.md's columns, in order. CSV headers and JSON Lines member names.
+    public static let columns: [String] = [
+        "time", "session", "event", "client", "server", "user", "command", "argument", "reply_code", "reply_text",
+        "reply_time_ms", "data_mode", "data_announced", "data_observed", "data_status", "bytes", "duration_ms",
+        "severity", "finding", "detail",
+    ]
+
+    /// The cells in column order; nil for absent (an empty text counts as absent: SPEC.md, "empty as absent").
+    public var values: [TimelineValue?] {
+        let cells: [TimelineValue?] = [
+            .text(time.iso8601), session.map(TimelineValue.text), .text(event.rawValue), client.map(TimelineValue.text),
+            server.map(TimelineValue.text), user.map(TimelineValue.text), command.map(TimelineValue.text),
+            argument.map(TimelineValue.text), replyCode.map { .integer(Int64($0)) }, replyText.map(TimelineValue.text),
+            replyTimeMilliseconds.map(TimelineValue.milliseconds), dataMode.map(TimelineValue.text),
+            dataAnnounced.map(TimelineValue.text), dataObserved.map(TimelineValue.text),
+            dataStatus.map(TimelineValue.text), bytes.map { .integer(Int64(clamping: $0)) },
+            durationMilliseconds.map(TimelineValue.milliseconds), severity.map(TimelineValue.text),
+            finding.map(TimelineValue.text), detail.map(TimelineValue.text),
+        ]
+        return cells.map { $0 == .text("") ? nil : $0 }
+    }
+}
+
+/// Turns analysis events into timeline rows. Remembers, per live session, what rows need and events do not
+/// carry (endpoints and the current user for findings); forgets a session when it ends, so memory follows the
+/// sessions open at once, not the capture.
+public struct TimelineRowBuilder {
+    /// The password policy applied to PASS arguments.
+    public var passwords: PasswordPolicy
+
+    private struct SessionFacts {
+        var client: String
+        var server: String
+        var user: String?
+    }
+
+    private var live: [String: SessionFacts] = [:]
+
+    /// Creates a builder.
+    public init(passwords: PasswordPolicy) { self.passwords = passwords }
+
+    /// The row for one event (every event has exactly one).
+    public mutating func row(for event: AnalysisEvent) -> TimelineRow {
+        switch event {
+        case .sessionStarted(let session):
+            live[session.id] = SessionFacts(
+                client: session.client.description, server: session.server.description, user: nil)
+            var row = sessionRow(session, .sessionStart, at: session.start)
+            var notes: [String] = []
+            if session.startedMidstream { notes.append("capture began after the control connection opened") }
+            if session.detectedByContent { notes.append("FTP found by its content on port \(session.server.port)") }
+            if session.implicitTLS { notes.append("TLS from the first byte (implicit FTPS)") }
+            if !notes.isEmpty { row.detail = notes.joined(separator: "; ") }
+            return row
+
+        case .reply(let session, let reply):
+            var row = sessionRow(session, .reply, at: reply.time)
+            row.replyCode = reply.code
+            row.replyText = reply.text
+            return row
+
+        case .command(let session, let command):
+            // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
+            let user = command.verb == "USER" ? command.argument : command.user
+            var row = sessionRow(session, .command, at: command.time)
+            row.user = user
+            if command.verb == "USER" || command.user != nil { live[session.id]?.user = user }
+            row.command = command.verb
+            row.argument = passwords.displayArgument(of: command)
+            if let reply = command.reply {
+                row.replyCode = reply.code
+                row.replyText = reply.text
+                row.replyTimeMilliseconds = command.replyTimeMilliseconds
+            }
+            var notes: [String] = []
+            if command.reconstructed { notes.append("command lost in a capture gap; inferred from its reply") }
+            if command.replyLost { notes.append("reply lost in a capture gap") }
+            if command.truncated { notes.append("command line cut at the line limit") }
+            if let malformed = command.malformedReply { notes.append("malformed reply: \(malformed)") }
+            if !notes.isEmpty { row.detail = notes.joined(separator: "; ") }
+            return row
+
+        case .tlsStarted(let session, let time):
+            var row = sessionRow(session, .tlsStart, at: time)
+            row.detail =
+                session.implicitTLS ? "TLS from the first byte (implicit FTPS)" : "control channel switched to TLS"
+            return row
+
+        case .gap(let session, let time, let length, let fromClient):
+            var row = sessionRow(session, .gap, at: time)
+            row.bytes = length
+            row.detail = "\(length) bytes from the \(fromClient ? "client" : "server") missing from the capture"
+            return row
+
+        case .transfer(let session, let transfer):
+            var row = sessionRow(session, .dataConnection, at: transfer.start ?? session.start)
+            // An announcement never used by a data command is still a row: PASV/PORT stands in for the command.
+            row.command = transfer.command ?? transfer.announcementVerb
+            row.argument = transfer.argument
+            if let reply = transfer.reply ?? transfer.announcementReply {
+                row.replyCode = reply.code
+                row.replyText = reply.text
+            }
+            row.dataMode = transfer.mode?.rawValue
+            row.dataAnnounced = transfer.announced?.description
+            row.dataObserved = transfer.observed?.description
+            row.dataStatus = transfer.status.rawValue
+            row.bytes = transfer.bytes
+            if let connection = transfer.observedConnection {
+                row.durationMilliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
+            }
+            row.detail = transfer.diagnosis
+            return row
+
+        case .finding(let finding):
+            var row = TimelineRow(time: finding.time, session: finding.session, event: .finding)
+            if let id = finding.session, let facts = live[id] {
+                row.client = facts.client
+                row.server = facts.server
+                row.user = facts.user
+            } else {
+                // A connection that is not an FTP session names its endpoints in the evidence.
+                for (key, value) in finding.evidence {
+                    guard case .string(let text) = value else { continue }
+                    if key == "client" { row.client = text }
+                    if key == "server" { row.server = text }
+                }
+            }
+            row.severity = finding.severity.rawValue
+            row.finding = finding.kind.rawValue
+            row.detail = finding.detail
+            return row
+
+        case .sessionEnded(let session):
+            var row = sessionRow(session, .sessionEnd, at: session.end)
+            row.detail = "\(session.endState.rawValue) (\(session.connectionState.rawValue))"
+            live[session.id] = nil
+            return row
+        }
+    }
+
+    private func sessionRow(_ session: FTPSession, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
+        var row = TimelineRow(time: time, session: session.id, event: event)
+        row.client = session.client.description
+        row.server = session.server.description
+        row.user = live[session.id]?.user
+        return row
+    }
+}

@@ -1,0 +1,72 @@
+import FTPAnalysis
+import Foundation
+import NetworkTypes
+import Testing
+
+@testable import Reports
+
+/// The ordering buffer: rows out in time order behind the watermark, and never more than its bound held.
+@Suite struct TimelineSinkTests {
+    final class Collector: TimelineWriter {
+        var rows: [TimelineRow] = []
+        func write(_ row: TimelineRow) { rows.append(row) }
+        func flush() {}
+        func close() throws(OutputError) {}
+    }
+
+    static func finding(at seconds: Int64, _ summary: String = "s") -> AnalysisEvent {
+        .finding(
+            Finding(
+                kind: .protocolAnomaly, severity: .low, session: nil, time: Timestamp(seconds: seconds, nanoseconds: 0),
+                summary: summary, detail: "d",
+                evidence: [("client", .string("192.0.2.1:1")), ("server", .string("192.0.2.2:21"))]))
+    }
+
+    @Test func rowsWaitForTheWatermarkAndComeOutInTimeOrder() throws {
+        let collector = Collector()
+        let sink = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
+        for seconds: Int64 in [5, 3, 9, 4] { sink.analysis(Self.finding(at: seconds)) }
+        #expect(collector.rows.isEmpty)
+        sink.advance(watermark: Timestamp(seconds: 4, nanoseconds: 0))
+        #expect(collector.rows.map(\.time.nanoseconds) == [3, 4].map { $0 * 1_000_000_000 })
+        sink.analysis(Self.finding(at: 6))
+        sink.advance(watermark: Timestamp(seconds: 7, nanoseconds: 0))
+        #expect(collector.rows.count == 4)
+        try sink.finish()
+        #expect(collector.rows.map { $0.time.nanoseconds / 1_000_000_000 } == [3, 4, 5, 6, 9])
+        #expect(sink.rowsOutOfOrder == 0)
+        #expect(collector.rows[0].client == "192.0.2.1:1")
+    }
+
+    @Test func equalTimesKeepArrivalOrder() throws {
+        let collector = Collector()
+        let sink = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
+        for index in 0..<50 { sink.analysis(Self.finding(at: 1, "\(index)")) }
+        try sink.finish()
+        #expect(collector.rows.count == 50)
+    }
+
+    @Test func theBufferNeverHoldsMoreThanItsBound() throws {
+        let collector = Collector()
+        let bound = 100
+        let sink = TimelineSink(
+            writers: [collector], passwords: PasswordPolicy(showPasswords: false), maximumHeldRows: bound)
+        // 10 000 rows and no watermark at all (a session that never ends): the oldest are written as it fills.
+        for index in 0..<10_000 { sink.analysis(Self.finding(at: Int64(index))) }
+        #expect(sink.peakHeldRows == bound)
+        #expect(sink.heldRows <= bound)
+        #expect(sink.rowsForcedOut == 10_000 - UInt64(bound))
+        #expect(sink.rowsOutOfOrder == 0)
+        // A row that settles after later ones were forced out is written at once, and counted.
+        sink.analysis(Self.finding(at: 0))
+        #expect(sink.rowsOutOfOrder == 1)
+        try sink.finish()
+        #expect(collector.rows.count == 10_001)
+        #expect(sink.heldRows == 0)
+    }
+
+    @Test func theDefaultBoundIsNamed() {
+        #expect(TimelineSink.defaultMaximumHeldRows == 100_000)
+        #expect(TimelineSink(writers: [], passwords: PasswordPolicy(showPasswords: false)).maximumHeldRows == 100_000)
+    }
+}

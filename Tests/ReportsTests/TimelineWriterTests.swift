@@ -1,0 +1,163 @@
+import FTPAnalysis
+import Foundation
+import NetworkTypes
+import TestSupport
+import Testing
+
+@testable import Reports
+
+/// CSV and JSON Lines writers: RFC 4180 quoting, formula neutralisation, SPEC.md's columns, typed JSON.
+@Suite struct TimelineWriterTests {
+    static let t0 = Timestamp(seconds: 1_714_557_600, nanoseconds: 123_456_000)
+
+    static func commandRow(argument: String, replyText: String = "OK") -> TimelineRow {
+        var row = TimelineRow(time: t0, session: "S1", event: .command)
+        row.client = "192.0.2.1:50000"
+        row.server = "[2001:db8::1]:21"
+        row.user = "alice"
+        row.command = "STOR"
+        row.argument = argument
+        row.replyCode = 226
+        row.replyText = replyText
+        row.replyTimeMilliseconds = 12.5
+        return row
+    }
+
+    static func parseCSV(_ text: String) -> [[String]] { CSVParser.records(text) }
+
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-\(UUID().uuidString)-\(name)").path
+    }
+
+    @Test func headerIsSpecColumnsInOrder() throws {
+        let path = Self.temporaryPath("header.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = CSVTimelineWriter(output: try BufferedOutput(path: path))
+        try writer.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(
+            text
+                == "time,session,event,client,server,user,command,argument,reply_code,reply_text,reply_time_ms,data_mode,data_announced,data_observed,data_status,bytes,duration_ms,severity,finding,detail\r\n"
+        )
+        #expect(TimelineRow.columns.count == 20)
+    }
+
+    @Test func recordHasOneFieldPerColumn() {
+        let record = CSVTimelineWriter.record(Self.commandRow(argument: "file.txt"))
+        let fields = Self.parseCSV(record)[0]
+        #expect(fields.count == TimelineRow.columns.count)
+        #expect(fields[0] == "2024-05-01T10:00:00.123456Z")
+        #expect(fields[4] == "[2001:db8::1]:21")
+        #expect(fields[7] == "file.txt")
+        #expect(fields[8] == "226")
+        #expect(fields[10] == "12.5")
+        #expect(fields[11...].allSatisfy { $0.isEmpty })
+        #expect(record.hasSuffix("\r\n"))
+    }
+
+    @Test(arguments: [
+        ("a,b", "\"a,b\""),
+        ("say \"hi\"", "\"say \"\"hi\"\"\""),
+        ("line1\nline2", "\"line1\nline2\""),
+        ("line1\r\nline2", "\"line1\r\nline2\""),
+        ("bare\rcr", "\"bare\rcr\""),
+        ("plain text", "plain text"),
+        ("", ""),
+    ])
+    func quoting(_ input: String, _ expected: String) {
+        #expect(CSVTimelineWriter.field(input) == expected)
+    }
+
+    @Test func quotedFieldsSurviveAParser() {
+        let nasty = "a,b \"c\"\r\nd\re\nf"
+        let fields = Self.parseCSV(CSVTimelineWriter.record(Self.commandRow(argument: nasty, replyText: nasty)))
+        #expect(fields.count == 1)
+        #expect(fields[0][7] == nasty)
+        #expect(fields[0][9] == nasty)
+    }
+
+    @Test(arguments: ["=", "+", "-", "@", "\t", "\r"])
+    func formulaCellsArePrefixed(_ trigger: String) {
+        let text = trigger + "cmd|' /C calc'!A0"
+        let record = CSVTimelineWriter.record(Self.commandRow(argument: text, replyText: text))
+        let fields = Self.parseCSV(record)[0]
+        #expect(fields[7] == "'" + text)
+        #expect(fields[9] == "'" + text)
+    }
+
+    @Test func harmlessCellsAreNotPrefixed() {
+        for text in ["a=b", "1+1", " =SUM(1)", "'quoted", "<script>"] {
+            #expect(CSVTimelineWriter.neutralised(text) == text)
+        }
+        // Numbers are numbers: a negative latency (reordered capture) stays a number, not text.
+        var row = Self.commandRow(argument: "x")
+        row.replyTimeMilliseconds = -1.5
+        #expect(Self.parseCSV(CSVTimelineWriter.record(row))[0][10] == "-1.5")
+    }
+
+    @Test func controlCharactersAreShownNotWritten() {
+        let field = CSVTimelineWriter.field("\u{1B}[31mred\u{1B}[0m\u{07}\u{9B}")
+        #expect(!field.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) })
+        #expect(field == "\\x1b[31mred\\x1b[0m\\x07\\x9b")
+    }
+
+    @Test func emptyTextIsAbsent() {
+        var row = Self.commandRow(argument: "")
+        row.replyText = ""
+        #expect(row.values[7] == nil)
+        #expect(row.values[9] == nil)
+        #expect(!JSONLinesTimelineWriter.line(row).contains("\"argument\""))
+    }
+
+    @Test func jsonLinesAreValidJSONWithTypedNumbersAndNoEmptyMembers() throws {
+        var row = Self.commandRow(argument: "\u{1B}[31m \"q\" \\ \u{2028} \\xFF")
+        row.bytes = 4096
+        row.durationMilliseconds = 3.25
+        row.user = ""
+        let line = JSONLinesTimelineWriter.line(row)
+        #expect(line.hasSuffix("\n"))
+        #expect(!line.dropLast().contains("\n"))
+        #expect(!line.unicodeScalars.contains("\u{1B}"))
+        let object = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["reply_code"] as? Int == 226)
+        #expect(object["bytes"] as? Int == 4096)
+        #expect(object["duration_ms"] as? Double == 3.25)
+        #expect(object["reply_time_ms"] as? Double == 12.5)
+        #expect(object["time"] as? String == "2024-05-01T10:00:00.123456Z")
+        #expect(object["argument"] as? String == "\u{1B}[31m \"q\" \\ \u{2028} \\xFF")
+        #expect(object["user"] == nil)
+        #expect(object["severity"] == nil)
+        // Members in SPEC order.
+        var position = line.startIndex
+        for name in TimelineRow.columns where object[name] != nil {
+            let range = try #require(line.range(of: "\"\(name)\":", range: position..<line.endIndex))
+            position = range.upperBound
+        }
+    }
+
+    @Test func openingAMissingDirectoryNamesTheFile() {
+        let error = #expect(throws: OutputError.self) {
+            _ = try BufferedOutput(path: "/nonexistent-ftpscope-dir/out.csv")
+        }
+        #expect(error?.message == "/nonexistent-ftpscope-dir/out.csv: No such file or directory")
+    }
+
+    @Test func ratesAreHuman() {
+        #expect(HumanUnits.rate(bytes: 1_048_576, milliseconds: 1000) == "1.0 MiB/s")
+        #expect(HumanUnits.rate(bytes: 500, milliseconds: 1000) == "500 B/s")
+        #expect(HumanUnits.rate(bytes: 12_900_000, milliseconds: 1000) == "12.3 MiB/s")
+        #expect(HumanUnits.rate(bytes: 100, milliseconds: 0.5) == "")
+    }
+
+    @Test func findingsInTextAreEscaped() {
+        let finding = Finding(
+            kind: .protocolAnomaly, severity: .low, session: "S1", time: Self.t0,
+            summary: "odd \u{1B}[31mred\u{1B}[0m line", detail: "bell \u{07}\u{202E}")
+        let input = ReportInput(
+            version: "test", inputs: [], stats: [("packets", 1)], sessions: [], findings: [finding],
+            passwords: PasswordPolicy(showPasswords: false))
+        let text = TextSummary(useColor: false).render(input)
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        #expect(text.contains("odd \\x1b[31mred\\x1b[0m line"))
+    }
+}

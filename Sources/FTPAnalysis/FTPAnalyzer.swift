@@ -112,12 +112,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         }
         defer { if control.probing && session.confirmed { control.probing = false } }
         var data = data
-        if session.tls {
-            // A protected channel: skip its TLS records. If it stops being TLS (CCC, RFC 4217 section 12), what
-            // follows is clear text again and is parsed.
+        if fromClient ? session.clientEncrypted : session.serverEncrypted {
+            // A protected channel: skip its TLS records. If one side stops speaking TLS (CCC, RFC 4217 section
+            // 12), what it sends next is clear text again and is parsed; each side returns on its own.
             let plainStart = fromClient ? session.clientTLS.consume(data) : session.serverTLS.consume(data)
             guard let plainStart else { return }
-            resumeClearText(session, at: time)
+            resumeClearText(session, fromClient: fromClient, at: time)
             data = UnsafeRawBufferPointer(rebasing: data[plainStart...])
         } else if !control.probing && session.commands.isEmpty && !session.greetingSeen
             && session.validReplyLines == 0 && looksLikeTLSRecord(data)
@@ -139,8 +139,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     /// The control channel is encrypted from now on (a 234 to AUTH, or implicit FTPS).
     private func startTLS(_ session: FTPSession, at time: Timestamp) {
-        guard !session.tls else { return }
+        guard !session.clientEncrypted && !session.serverEncrypted else { return }
         session.tls = true
+        session.clientEncrypted = true
+        session.serverEncrypted = true
         if session.tlsTime == nil { session.tlsTime = time }
         session.clientTLS = TLSRecordSkipper()
         session.serverTLS = TLSRecordSkipper()
@@ -149,13 +151,17 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     }
 
     /// The channel left TLS (after CCC): parse it as text again, from a clean line start.
-    private func resumeClearText(_ session: FTPSession, at time: Timestamp) {
-        session.tls = false
-        session.clearTextResumedAt = time
-        session.clientFramer = LineFramer(limits: configuration.protocolLimits)
-        session.serverFramer = LineFramer(limits: configuration.protocolLimits)
-        session.replies = ReplyAssembler(limits: configuration.protocolLimits)
-        protectedSessions.removeAll { $0 === session }
+    private func resumeClearText(_ session: FTPSession, fromClient: Bool, at time: Timestamp) {
+        if session.clearTextResumedAt == nil { session.clearTextResumedAt = time }
+        if fromClient {
+            session.clientEncrypted = false
+            session.clientFramer = LineFramer(limits: configuration.protocolLimits)
+        } else {
+            session.serverEncrypted = false
+            session.serverFramer = LineFramer(limits: configuration.protocolLimits)
+            session.replies = ReplyAssembler(limits: configuration.protocolLimits)
+        }
+        if !session.clientEncrypted && !session.serverEncrypted { protectedSessions.removeAll { $0 === session } }
     }
 
     public func connection(
@@ -300,7 +306,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     // MARK: - Control lines
 
     private func handleClientLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
-        if session.tls { return }
+        if session.clientEncrypted { return }
         let command = FTPCommand.parse(line)
         if line.bytes.isEmpty && !line.truncated { return }
         if session.clientLineAfterGap {
@@ -437,7 +443,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     }
 
     private func handleServerLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
-        if session.tls { return }
+        if session.serverEncrypted { return }
         if session.serverLineAfterGap {
             session.serverLineAfterGap = false
             if !ReplyPlausibility.startsReply(line.bytes) { return }

@@ -96,6 +96,9 @@ public final class FTPSession {
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
     public internal(set) var clearTextResumedAt: Timestamp?
+    /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
+    var clientEncrypted = false
+    var serverEncrypted = false
     var clientTLS = TLSRecordSkipper()
     var serverTLS = TLSRecordSkipper()
     /// When TLS began on the control channel.

@@ -53,8 +53,18 @@ struct CommonOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Find FTP on other ports by its content (a 220 greeting answered by FTP commands).")
     var detectByContent = true
 
+    @Option(help: ArgumentHelp("Failed logins from one client to one server that make a bruteforce finding.", valueName: "N"))
+    var bruteforceThreshold: Int = 20
+
+    @Option(help: ArgumentHelp("Window for --bruteforce-threshold, in seconds.", valueName: "SECONDS"))
+    var bruteforceWindow: Double = 900
+
     func validate() throws {
         _ = try controlPorts()
+        if bruteforceThreshold < 2 { throw ValidationError("--bruteforce-threshold: give at least 2") }
+        if !(bruteforceWindow > 0) || !bruteforceWindow.isFinite {
+            throw ValidationError("--bruteforce-window: give a positive number of seconds")
+        }
         // Standard output carries exactly one thing, so a pipe never gets two formats spliced together.
         let toStandardOutput = [csv == "-" ? "--csv -" : nil, jsonl == "-" ? "--jsonl -" : nil].compactMap { $0 }
         if toStandardOutput.count > 1 {
@@ -99,6 +109,8 @@ struct CommonOptions: ParsableArguments {
         var configuration = AnalysisConfiguration()
         configuration.controlPorts = try controlPorts()
         configuration.detectByContent = detectByContent
+        configuration.bruteforceThreshold = bruteforceThreshold
+        configuration.bruteforceWindow = Int64(bruteforceWindow * 1_000_000_000)
         return configuration
     }
 }

@@ -173,6 +173,48 @@ import Testing
         #expect(Harness().run(frames).findings.allSatisfy { $0.kind != .bruteforce })
     }
 
+    /// A TLS record of `length` opaque bytes (RFC 8446 section 5.1 framing).
+    static func tlsRecord(type: UInt8 = 23, length: Int) -> [UInt8] {
+        [type, 3, 3, UInt8(length >> 8), UInt8(length & 0xFF)] + [UInt8](repeating: 0xA5, count: length)
+    }
+
+    @Test func tlsHidesTheChannelAndCCCReturnsToClearText() throws {
+        var control = ConversationBuilder(client: Hosts.client, server: Hosts.server)
+        control.handshake()
+        control.serverSends("220 x\r\n")
+        control.clientSends("AUTH TLS\r\n")
+        control.serverSends("234 go ahead\r\n")
+        // The handshake and protected commands, split across segments at awkward places.
+        let clientRecords = Self.tlsRecord(type: 22, length: 300) + Self.tlsRecord(length: 40) + Self.tlsRecord(length: 41)
+        control.clientSends(Array(clientRecords[0..<7]))
+        control.clientSends(Array(clientRecords[7...]))
+        control.serverSends(Self.tlsRecord(type: 22, length: 1200) + Self.tlsRecord(length: 30))
+        // After CCC (RFC 4217 section 12) both sides close TLS and talk in clear again.
+        control.clientSends(Self.tlsRecord(type: 21, length: 2) + Array("PWD\r\n".utf8))
+        control.serverSends(Self.tlsRecord(type: 21, length: 2) + Array("257 \"/\"\r\n".utf8))
+        let analyzer = Harness().run(control.packets)
+        let session = try #require(analyzer.sessions.first)
+        #expect(session.tls)
+        #expect(session.clearTextResumedAt != nil)
+        #expect(session.commands.map(\.verb) == ["AUTH", "PWD"])
+        #expect(session.commands.last?.reply?.code == 257)
+        #expect(session.loginAttempts.isEmpty)
+        #expect(analyzer.findings.contains { $0.kind == .tlsProtected })
+    }
+
+    @Test func implicitTLSOnPort990IsProtectedNotGarbage() throws {
+        var control = ConversationBuilder(client: Hosts.client, server: Hosts.server(port: 990))
+        control.handshake()
+        control.clientSends(Self.tlsRecord(type: 22, length: 200))
+        control.serverSends(Self.tlsRecord(type: 22, length: 900))
+        control.clientSends(Self.tlsRecord(length: 60))
+        let analyzer = Harness().run(control.packets)
+        let session = try #require(analyzer.sessions.first)
+        #expect(session.implicitTLS)
+        #expect(session.commands.isEmpty)
+        #expect(analyzer.findings.map(\.kind) == [.tlsProtected])
+    }
+
     @Test func riskyCommandsAreFindings() {
         var control = ConversationBuilder.loggedIn(user: "root")
         control.clientSends("SITE EXEC /bin/id\r\n")

@@ -166,27 +166,12 @@ public enum LiveAnalysis {
                         }
                         let header = batch.header(at: index)
                         let packet = batch.packet(at: index)
-                        packetStats.packets += 1
-                        packetStats.bytes += UInt64(header.capturedLength)
                         let time = header.time
                         if time > lastTime { lastTime = time }
                         if firstTime == nil { firstTime = time }
-                        switch decoder.decode(packet) {
-                        case .tcp(let segment):
-                            packetStats.tcpSegments += 1
-                            let payload = UnsafeRawBufferPointer(
-                                rebasing: packet[segment.payloadOffset..<(segment.payloadOffset + segment.payloadLength)])
-                            reassembler.process(segment, payload: payload, at: time)
-                        case .icmpUnreachable(let message):
-                            packetStats.icmpUnreachable += 1
-                            analyzer.noteICMPUnreachable(message, at: time)
-                        case .fragment:
-                            packetStats.fragments += 1
-                        case .other:
-                            packetStats.otherPackets += 1
-                        case .malformed:
-                            packetStats.decodeErrors += 1
-                        }
+                        packetStats.dispatch(
+                            packet, capturedLength: header.capturedLength, decoder: decoder, at: time,
+                            reassembler: reassembler, analyzer: analyzer)
                     }
                     if let limit, packetStats.packets >= limit { stop(.count) }
                 }

@@ -102,26 +102,11 @@ public enum OfflineAnalysis {
             let more: Bool
             do {
                 more = try captures.next { header, linkType, packet in
-                    packetStats.packets += 1
-                    packetStats.bytes += UInt64(header.capturedLength)
                     let time = header.time
                     if time > lastTime { lastTime = time }
-                    switch PacketDecoder(linkType: linkType).decode(packet) {
-                    case .tcp(let segment):
-                        packetStats.tcpSegments += 1
-                        let payload = UnsafeRawBufferPointer(
-                            rebasing: packet[segment.payloadOffset..<(segment.payloadOffset + segment.payloadLength)])
-                        reassembler.process(segment, payload: payload, at: time)
-                    case .icmpUnreachable(let message):
-                        packetStats.icmpUnreachable += 1
-                        analyzer.noteICMPUnreachable(message, at: time)
-                    case .fragment:
-                        packetStats.fragments += 1
-                    case .other:
-                        packetStats.otherPackets += 1
-                    case .malformed:
-                        packetStats.decodeErrors += 1
-                    }
+                    packetStats.dispatch(
+                        packet, capturedLength: header.capturedLength, decoder: PacketDecoder(linkType: linkType),
+                        at: time, reassembler: reassembler, analyzer: analyzer)
                     if lastTime >= nextExpiry {
                         reassembler.expireIdle(now: lastTime)
                         analyzer.expire(now: lastTime)

@@ -526,8 +526,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 session.pending.removeFirst()
             }
             session.commands[answered].reply = record
-            applyReply(record, to: answered, session: session)
+            // The command is delivered before what its reply settles (a transfer, a finding).
             flushCommands(session)
+            applyReply(record, to: answered, session: session)
         }
     }
 
@@ -599,6 +600,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 session.loginAttempts[last].outcome =
                     FTPSession.isAnonymousUser(session.loginAttempts[last].user) ? .anonymous : .succeeded
                 session.loginAttempts[last].replyCode = code
+                if session.confirmed && !session.credentialsReported
+                    && session.loginAttempts.contains(where: { $0.password != nil })
+                {
+                    // Reported at the accepted login (with the attempts so far), not at the session's end.
+                    session.credentialsReported = true
+                    for finding in detectors.credentialFindings(for: session) { record(finding) }
+                }
             } else if code >= 400 {
                 session.loginAttempts[last].outcome = .failed
                 session.loginAttempts[last].replyCode = code
@@ -632,6 +640,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = reply
                 if code >= 400 { removeExpectations(of: transfer) }
+            }
+        case "SITE":
+            if let finding = detectors.siteFinding(session.commands[index], session: session), session.confirmed {
+                record(finding)
             }
         default:
             if let transferIndex = command.transferIndex, FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
@@ -697,6 +709,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     private func addExpectation(for transfer: Transfer, session: FTPSession, at time: Timestamp) {
         guard let endpoint = transfer.announced else { return }
+        if session.confirmed {
+            for finding in detectors.announcementFindings(transfer, session: session) { record(finding) }
+        }
         if expectationCount >= configuration.maxExpectationsTotal {
             pruneExpectations(now: time)
             if expectationCount >= configuration.maxExpectationsTotal {
@@ -949,7 +964,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         transfer.settled = true
         DataChannelDiagnosis.settle(transfer, session: session)
         dataSink?.dataChannelSettled(transfer, of: session)
-        if session.confirmed { emit(.transfer(session, transfer)) }
+        if session.confirmed {
+            emit(.transfer(session, transfer))
+            let index = session.transfers.lastIndex { $0 === transfer } ?? 0
+            if let finding = detectors.dataChannelFinding(transfer, index: index, session: session) { record(finding) }
+        }
     }
 
     /// The control connection ended: everything about the session is settled and delivered.

@@ -96,6 +96,13 @@ public final class FTPSession {
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
     public internal(set) var clearTextResumedAt: Timestamp?
+    /// Announcement findings already reported for this session (each kind once).
+    var reportedNAT = false
+    var reportedPrivate = false
+    var reportedPassive = false
+    var reportedBounce = false
+    /// True once the credential findings were delivered (at the first accepted login).
+    var credentialsReported = false
     /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
     var clientEncrypted = false
     var serverEncrypted = false
@@ -138,7 +145,7 @@ public final class FTPSession {
         if let transfer = transfers.first(where: { !$0.settled }), let time = transfer.announcedAt ?? transfer.commandTime {
             times.append(time)
         }
-        if let attempt = loginAttempts.first { times.append(attempt.time) }
+        if !credentialsReported, let attempt = loginAttempts.first { times.append(attempt.time) }
         if let anomaly = anomalies.first { times.append(anomaly.0) }
         if let gap = firstGapTime { times.append(gap) }
         if let tlsTime { times.append(tlsTime) }

@@ -16,11 +16,10 @@ struct FindingDetectors {
 
     mutating func findings(for session: FTPSession) -> [Finding] {
         var found: [Finding] = []
-        credentials(session, into: &found)
-        dataChannels(session, into: &found)
-        announcements(session, into: &found)
+        // Data-channel, announcement and SITE findings are delivered as they are settled (see the analyzer);
+        // the rest needs the whole session.
+        if !session.credentialsReported { found += credentialFindings(for: session) }
         bruteforce(session, into: &found)
-        riskyCommands(session, into: &found)
         if session.tls {
             found.append(
                 Finding(
@@ -60,6 +59,15 @@ struct FindingDetectors {
         return found
     }
 
+    /// The credential findings as they stand now; the analyzer reports them at the first accepted login so
+    /// that time-ordered outputs need not wait for the session to end.
+    func credentialFindings(for session: FTPSession) -> [Finding] {
+        var found: [Finding] = []
+        credentials(session, into: &found)
+        if let root = rootLogin(session) { found.append(root) }
+        return found
+    }
+
     private func credentials(_ session: FTPSession, into found: inout [Finding]) {
         let withPassword = session.loginAttempts.filter { $0.password != nil }
         let named = withPassword.filter { !$0.isAnonymousUser }
@@ -94,123 +102,120 @@ struct FindingDetectors {
         }
     }
 
-    private func dataChannels(_ session: FTPSession, into found: inout [Finding]) {
-        for (index, transfer) in session.transfers.enumerated() where transfer.status.isConnectionFailure {
-            var evidence: [(String, EvidenceValue)] = [
-                ("transfer", .int(Int64(index))),
-                ("status", .string(transfer.status.rawValue)),
-                ("syn_attempts", .int(Int64(transfer.synAttempts))),
-            ]
-            if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
-            if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
-            if let command = transfer.command { evidence.append(("command", .string(command))) }
-            if let reply = transfer.reply {
-                evidence.append(("reply_code", .int(Int64(reply.code))))
-                evidence.append(("reply_text", .string(reply.text)))
-            }
-            let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            found.append(
-                Finding(
-                    kind: .failedDataConnection, severity: .medium, session: session.id,
-                    time: transfer.start ?? session.start,
-                    summary: "data connection for \(what.isEmpty ? "an announcement" : what) \(transfer.status.rawValue)"
-                        + (transfer.announced.map { " (\($0))" } ?? ""),
-                    detail: transfer.diagnosis ?? "The data connection failed.",
-                    evidence: evidence))
+    /// The finding of a settled data channel that failed, if it did.
+    func dataChannelFinding(_ transfer: Transfer, index: Int, session: FTPSession) -> Finding? {
+        guard transfer.status.isConnectionFailure else { return nil }
+        var evidence: [(String, EvidenceValue)] = [
+            ("transfer", .int(Int64(index))),
+            ("status", .string(transfer.status.rawValue)),
+            ("syn_attempts", .int(Int64(transfer.synAttempts))),
+        ]
+        if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
+        if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
+        if let command = transfer.command { evidence.append(("command", .string(command))) }
+        if let reply = transfer.reply {
+            evidence.append(("reply_code", .int(Int64(reply.code))))
+            evidence.append(("reply_text", .string(reply.text)))
         }
+        let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        return Finding(
+            kind: .failedDataConnection, severity: .medium, session: session.id,
+                time: transfer.start ?? session.start,
+                summary: "data connection for \(what.isEmpty ? "an announcement" : what) \(transfer.status.rawValue)"
+                    + (transfer.announced.map { " (\($0))" } ?? ""),
+                detail: transfer.diagnosis ?? "The data connection failed.",
+                evidence: evidence)
     }
 
-    private func announcements(_ session: FTPSession, into found: inout [Finding]) {
-        var reportedNAT = false
-        var reportedPrivate = false
-        var reportedPassive = false
-        var reportedBounce = false
-        for transfer in session.transfers {
-            guard let mode = transfer.mode, let announced = transfer.announced else { continue }
-            let time = transfer.announcedAt ?? session.start
-            let evidence: [(String, EvidenceValue)] = [
-                ("mode", .string(mode.rawValue)), ("announced", .string(announced.description)),
-                ("client", .string(session.client.description)), ("server", .string(session.server.description)),
-            ]
-            if mode.serverConnects && announced.address != session.client.address {
-                // NAT hides a private client behind a public address; a client that is itself on a private
-                // network naming another host is asking the server to connect to a third party (bounce).
-                let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
-                if (announced.address.isPrivate && !session.client.address.isPrivate) || !sameFamily {
-                    if !reportedNAT {
-                        reportedNAT = true
-                        found.append(
-                            Finding(
-                                kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
-                                summary: "\(transfer.announcementVerb ?? "PORT") announces \(announced.address) but the client connects from \(session.client.address)",
-                                detail:
-                                    "The client sits behind NAT that does not rewrite active-mode announcements, so the server is told to connect to an address it cannot reach. Use passive mode, or enable the NAT's FTP helper.",
-                                evidence: evidence))
-                    }
-                } else if !reportedBounce {
-                    reportedBounce = true
+    /// Findings about an announced address (once per kind and session), when the announcement is parsed.
+
+    func announcementFindings(_ transfer: Transfer, session: FTPSession) -> [Finding] {
+        var found: [Finding] = []
+        guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
+        let time = transfer.announcedAt ?? session.start
+        let evidence: [(String, EvidenceValue)] = [
+            ("mode", .string(mode.rawValue)), ("announced", .string(announced.description)),
+            ("client", .string(session.client.description)), ("server", .string(session.server.description)),
+        ]
+        if mode.serverConnects && announced.address != session.client.address {
+            // NAT hides a private client behind a public address; a client that is itself on a private
+            // network naming another host is asking the server to connect to a third party (bounce).
+            let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
+            if (announced.address.isPrivate && !session.client.address.isPrivate) || !sameFamily {
+                if !session.reportedNAT {
+                    session.reportedNAT = true
                     found.append(
                         Finding(
-                            kind: .bounce, severity: .high, session: session.id, time: time,
-                            summary: "\(transfer.announcementVerb ?? "PORT") names a third host \(announced.address)",
+                            kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
+                            summary: "\(transfer.announcementVerb ?? "PORT") announces \(announced.address) but the client connects from \(session.client.address)",
                             detail:
-                                "The client asked the server to connect to a host other than itself (FTP bounce, RFC 2577): it can be used to scan or attack that host through the server. Servers should refuse PORT addresses other than the client's.",
+                                "The client sits behind NAT that does not rewrite active-mode announcements, so the server is told to connect to an address it cannot reach. Use passive mode, or enable the NAT's FTP helper.",
                             evidence: evidence))
                 }
-            }
-            if !mode.serverConnects && announced.address != session.server.address && !reportedPassive {
-                reportedPassive = true
+            } else if !session.reportedBounce {
+                session.reportedBounce = true
                 found.append(
                     Finding(
-                        kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
-                        summary: "\(transfer.announcementVerb ?? "PASV") reply names \(announced.address), not the server's \(session.server.address)",
+                        kind: .bounce, severity: .high, session: session.id, time: time,
+                        summary: "\(transfer.announcementVerb ?? "PORT") names a third host \(announced.address)",
                         detail:
-                            "The server announces an address other than the one the client reached it at (server behind NAT, or a misconfigured external address). Clients that trust the reply connect to the wrong host; set the server's external address.",
-                        evidence: evidence))
-            }
-            let peer = mode.serverConnects ? session.server.address : session.client.address
-            if announced.address.isPrivate && !peer.isPrivate && !reportedPrivate {
-                reportedPrivate = true
-                found.append(
-                    Finding(
-                        kind: .privateAddressAnnounced, severity: .low, session: session.id, time: time,
-                        summary: "private address \(announced.address) announced to \(peer)",
-                        detail:
-                            "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed.",
+                            "The client asked the server to connect to a host other than itself (FTP bounce, RFC 2577): it can be used to scan or attack that host through the server. Servers should refuse PORT addresses other than the client's.",
                         evidence: evidence))
             }
         }
+        if !mode.serverConnects && announced.address != session.server.address && !session.reportedPassive {
+            session.reportedPassive = true
+            found.append(
+                Finding(
+                    kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
+                    summary: "\(transfer.announcementVerb ?? "PASV") reply names \(announced.address), not the server's \(session.server.address)",
+                    detail:
+                        "The server announces an address other than the one the client reached it at (server behind NAT, or a misconfigured external address). Clients that trust the reply connect to the wrong host; set the server's external address.",
+                    evidence: evidence))
+        }
+        let peer = mode.serverConnects ? session.server.address : session.client.address
+        if announced.address.isPrivate && !peer.isPrivate && !session.reportedPrivate {
+            session.reportedPrivate = true
+            found.append(
+                Finding(
+                    kind: .privateAddressAnnounced, severity: .low, session: session.id, time: time,
+                    summary: "private address \(announced.address) announced to \(peer)",
+                    detail:
+                        "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed.",
+                    evidence: evidence))
+        }
+        return found
     }
 
     /// SITE subcommands that run programs or copy files on the server: SITE EXEC (wu-ftpd, RFC 959's SITE
     /// left implementation-defined) and ProFTPD mod_copy's CPFR/CPTO (CVE-2015-3306).
     static let dangerousSiteCommands: Set<String> = ["EXEC", "CPFR", "CPTO"]
 
-    private func riskyCommands(_ session: FTPSession, into found: inout [Finding]) {
-        for command in session.commands where command.verb == "SITE" {
-            let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
-            guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
-                reply.code >= 200 && reply.code < 300
-            else { continue }
-            found.append(
-                Finding(
-                    kind: .riskyCommand, severity: .high, session: session.id, time: command.time,
-                    summary: "SITE \(sub) accepted (\(reply.code))",
-                    detail:
-                        "The server accepted a SITE \(sub) command, which runs programs or copies files on the server for the client: disable it (ProFTPD: remove mod_copy; wu-ftpd: no SITE EXEC) unless it is truly needed.",
-                    evidence: [("argument", .string(command.argument)), ("reply_code", .int(Int64(reply.code)))]))
-        }
-        if let root = session.loginAttempts.first(where: { $0.user.lowercased() == "root" }) {
-            let accepted = session.loginAttempts.contains { $0.user.lowercased() == "root" && $0.outcome == .succeeded }
-            found.append(
-                Finding(
-                    kind: .riskyCommand, severity: accepted ? .high : .medium, session: session.id, time: root.time,
-                    summary: accepted ? "login as root accepted" : "login as root attempted",
-                    detail: accepted
-                        ? "The server lets root log in over FTP: deny it (vsftpd/ProFTPD: list root in ftpusers) and use an unprivileged account."
-                        : "Someone tried to log in as root; servers should refuse root over FTP (ftpusers).",
-                    evidence: [("outcome", .string(accepted ? "succeeded" : root.outcome.rawValue))]))
-        }
+    /// A dangerous SITE command the server accepted, when its reply arrives.
+    func siteFinding(_ command: CommandRecord, session: FTPSession) -> Finding? {
+        guard command.verb == "SITE" else { return nil }
+        let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
+        guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
+            reply.code >= 200 && reply.code < 300
+        else { return nil }
+        return Finding(
+            kind: .riskyCommand, severity: .high, session: session.id, time: command.time,
+            summary: "SITE \(sub) accepted (\(reply.code))",
+            detail:
+                "The server accepted a SITE \(sub) command, which runs programs or copies files on the server for the client: disable it (ProFTPD: remove mod_copy; wu-ftpd: no SITE EXEC) unless it is truly needed.",
+            evidence: [("argument", .string(command.argument)), ("reply_code", .int(Int64(reply.code)))])
+    }
+
+    private func rootLogin(_ session: FTPSession) -> Finding? {
+        guard let root = session.loginAttempts.first(where: { $0.user.lowercased() == "root" }) else { return nil }
+        let accepted = session.loginAttempts.contains { $0.user.lowercased() == "root" && $0.outcome == .succeeded }
+        return Finding(
+            kind: .riskyCommand, severity: accepted ? .high : .medium, session: session.id, time: root.time,
+            summary: accepted ? "login as root accepted" : "login as root attempted",
+            detail: accepted
+                ? "The server lets root log in over FTP: deny it (vsftpd/ProFTPD: list root in ftpusers) and use an unprivileged account."
+                : "Someone tried to log in as root; servers should refuse root over FTP (ftpusers).",
+            evidence: [("outcome", .string(accepted ? "succeeded" : root.outcome.rawValue))])
     }
 
     private mutating func bruteforce(_ session: FTPSession, into found: inout [Finding]) {

@@ -146,7 +146,8 @@ import Testing
             default: kinds.append("other")
             }
         }
-        #expect(kinds == ["start", "reply", "USER", "PASS", "NOOP", "QUIT", "cleartext_credentials", "end"])
+        // Credentials are reported at the accepted login, so time-ordered outputs need not wait for the end.
+        #expect(kinds == ["start", "reply", "USER", "PASS", "cleartext_credentials", "NOOP", "QUIT", "end"])
         #expect(harness.analyzer.sessions.first?.id == "S1")
     }
 

@@ -46,7 +46,7 @@ let package = Package(
         // Writes data-channel payload to files (--extract) with SHA-256; the only user of swift-crypto.
         .target(
             name: "FileExtraction",
-            dependencies: ["FTPAnalysis", "NetworkTypes", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["FTPAnalysis", "NetworkTypes", "Reports", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "FTPScope",

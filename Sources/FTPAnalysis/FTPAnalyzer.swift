@@ -366,7 +366,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         case "QUIT":
             session.quitSent = true
         case "REST":
-            session.restOffset = UInt64(command.argument.trimmingSpaces)
+            session.restOffset = UInt64(command.argument.trimmingCharacters(in: " \t"))
         case "TYPE":
             session.currentType = command.argument.uppercased()
         case "ABOR":
@@ -403,8 +403,6 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             session.transfers.append(transfer)
             session.commands[index].transferIndex = session.transfers.count - 1
             if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
-        case "PASV", "EPSV", "LPSV":
-            session.pendingAnnouncement = index
         default:
             if FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
                 bindDataCommand(index, command: command, session: session, at: time)
@@ -1083,6 +1081,7 @@ final class Expectation {
 }
 
 extension StringProtocol {
+    /// The text without the characters of `set` at either end (Foundation stays out of the analysis).
     func trimmingCharacters(in set: String) -> Substring {
         var slice = Substring(self)
         while let first = slice.first, set.contains(first) { slice.removeFirst() }
@@ -1091,11 +1090,3 @@ extension StringProtocol {
     }
 }
 
-extension String {
-    var trimmingSpaces: Substring {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return slice
-    }
-}

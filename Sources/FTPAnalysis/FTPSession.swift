@@ -4,7 +4,8 @@ import TCPReassembly
 
 /// One FTP control connection and everything learnt from it.
 public final class FTPSession {
-    /// `S1`, `S2`, … in order of the control connection's first packet; assigned when analysis finishes.
+    /// `S1`, `S2`, … assigned when the connection is recognised as FTP (in practice the order of the control
+    /// connections' first packets, since recognition comes with the greeting).
     public internal(set) var id: String = ""
     /// The client end of the control connection.
     public let client: Endpoint
@@ -72,7 +73,6 @@ public final class FTPSession {
     var currentType: String?
     var restOffset: UInt64?
     var lastSize: (path: String, size: UInt64)?
-    var pendingAnnouncement: Int?
     var expectationCount = 0
     /// Endpoints this session announced, to drop its expectations when it ends.
     var announcedEndpoints: [Endpoint] = []
@@ -151,9 +151,6 @@ public final class FTPSession {
         if let tlsTime { times.append(tlsTime) }
         return times.min()
     }
-
-    /// The number in the id (`S12` → 12).
-    var number: Int { Int(id.dropFirst()) ?? 0 }
 
     /// The session's login outcome over all attempts.
     public var login: LoginOutcome {

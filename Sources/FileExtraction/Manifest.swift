@@ -5,6 +5,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Reports
 
 /// `DIR/manifest.csv`: one row per extracted transfer, written (and flushed) as each transfer settles, so a live
 /// capture that is stopped leaves a manifest of what was written.
@@ -61,22 +62,6 @@ final class Manifest {
     /// from the wire and the manifest is opened in spreadsheets, a cell starting with `=`, `+`, `-`, `@`, tab or
     /// CR gets a leading `'` so it is not run as a formula (the SPEC's timeline rule).
     static func cell(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else {
-            return text
-        }
-        return "\"" + text.replacingQuotes() + "\""
-    }
-}
-
-extension String {
-    fileprivate func replacingQuotes() -> String {
-        var result = ""
-        result.reserveCapacity(utf8.count + 2)
-        for character in self {
-            if character == "\"" { result += "\"\"" } else { result.append(character) }
-        }
-        return result
+        CSVField.quoted(CSVField.neutralised(value))
     }
 }

@@ -43,24 +43,7 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// One text field, safe for spreadsheets and terminals, quoted as RFC 4180 requires.
     public static func field(_ text: String) -> String {
-        var cell = neutralised(text)
-        cell = withoutControls(cell)
-        guard cell.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else { return cell }
-        var quoted = "\""
-        for character in cell.unicodeScalars {
-            if character == "\"" { quoted += "\"\"" } else { quoted.unicodeScalars.append(character) }
-        }
-        return quoted + "\""
-    }
-
-    /// A cell that a spreadsheet would evaluate (it begins with `=`, `+`, `-`, `@`, tab or CR: OWASP's CSV
-    /// injection list, SPEC.md) gets a leading `'`, which spreadsheets read as "this is text".
-    public static func neutralised(_ text: String) -> String {
-        guard let first = text.utf8.first else { return text }
-        switch first {
-        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D: return "'" + text
-        default: return text
-        }
+        CSVField.quoted(withoutControls(CSVField.neutralised(text)))
     }
 
     /// Control characters other than tab, CR and LF (which RFC 4180 quoting carries) shown as `\xNN`, like the

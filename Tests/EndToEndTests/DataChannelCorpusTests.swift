@@ -2,6 +2,7 @@ import FTPAnalysis
 import FTPScope
 import Foundation
 import NetworkTypes
+import TestSupport
 import Testing
 
 /// Every announcement of the Zeek corpus (`derived/data-channels.csv`, checked with tshark) is linked to its data
@@ -22,43 +23,14 @@ import Testing
             let text = try? String(contentsOf: corpus.appendingPathComponent("derived/data-channels.csv"), encoding: .utf8)
         else { return [] }
         return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
-            let cells = csvCells(String(line))
+            // One record per line: the file has no embedded newlines, and its lines may end in LF alone.
+            let cells = CSVParser.records(String(line)).first ?? []
             guard cells.count >= 17 else { return nil }
             return Row(
                 trace: cells[0], announce: cells[4], host: cells[6], port: UInt16(cells[7]), client: cells[8],
                 result: cells[16])
         }
     }()
-
-    /// The cells of one CSV line (RFC 4180 quoting; the file has no embedded newlines).
-    static func csvCells(_ line: String) -> [String] {
-        var cells: [String] = []
-        var cell = ""
-        var quoted = false
-        var previousQuote = false
-        for character in line {
-            if quoted {
-                if character == "\"" {
-                    quoted = false
-                    previousQuote = true
-                } else {
-                    cell.append(character)
-                }
-            } else if character == "\"" {
-                if previousQuote { cell.append("\"") }
-                quoted = true
-            } else if character == "," {
-                cells.append(cell)
-                cell = ""
-                previousQuote = false
-            } else {
-                cell.append(character)
-                previousQuote = false
-            }
-        }
-        cells.append(cell)
-        return cells
-    }
 
     @Test func everyAnnouncementIsAccountedFor() throws {
         #expect(Self.rows.count > 1200)

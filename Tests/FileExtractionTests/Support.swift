@@ -100,7 +100,7 @@ struct ExtractionRun {
 
     /// The manifest's rows, parsed (RFC 4180).
     func manifestRows() throws -> [[String]] {
-        CSV.parse(String(decoding: try contents("manifest.csv"), as: UTF8.self))
+        CSVParser.records(String(decoding: try contents("manifest.csv"), as: UTF8.self))
     }
 }
 
@@ -108,45 +108,3 @@ func sha256(_ data: Data) -> String {
     SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
-/// A small RFC 4180 reader for checking the manifest.
-enum CSV {
-    static func parse(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var cell = ""
-        var quoted = false
-        var characters = Array(text.unicodeScalars)[...]
-        while let scalar = characters.popFirst() {
-            if quoted {
-                if scalar == "\"" {
-                    if characters.first == "\"" {
-                        cell.unicodeScalars.append("\"")
-                        characters.removeFirst()
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    cell.unicodeScalars.append(scalar)
-                }
-            } else if scalar == "\"" {
-                quoted = true
-            } else if scalar == "," {
-                row.append(cell)
-                cell = ""
-            } else if scalar == "\r" && characters.first == "\n" {
-                characters.removeFirst()
-                row.append(cell)
-                rows.append(row)
-                row = []
-                cell = ""
-            } else {
-                cell.unicodeScalars.append(scalar)
-            }
-        }
-        if !cell.isEmpty || !row.isEmpty {
-            row.append(cell)
-            rows.append(row)
-        }
-        return rows
-    }
-}

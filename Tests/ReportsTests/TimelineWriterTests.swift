@@ -87,7 +87,7 @@ import Testing
 
     @Test func harmlessCellsAreNotPrefixed() {
         for text in ["a=b", "1+1", " =SUM(1)", "'quoted", "<script>"] {
-            #expect(CSVTimelineWriter.neutralised(text) == text)
+            #expect(CSVField.neutralised(text) == text)
         }
         // Numbers are numbers: a negative latency (reordered capture) stays a number, not text.
         var row = Self.commandRow(argument: "x")

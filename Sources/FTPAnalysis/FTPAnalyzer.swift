@@ -840,8 +840,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         stats.dataConnections += 1
         transfer.liveConnections.append((connection, match))
         connection.context = DataContext(transfer: transfer, session: session, match: match)
-        for list in [expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []] {
-            for expectation in list where expectation.transfer === transfer { expectation.used = true }
+        for expectation in expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []
+        where expectation.transfer === transfer {
+            expectation.used = true
         }
     }
 

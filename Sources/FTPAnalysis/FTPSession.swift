@@ -139,17 +139,19 @@ public final class FTPSession {
     /// The earliest time of an event of this session that is not delivered yet (findings are delivered at the
     /// end of the session but carry the time of what they are about).
     var earliestPendingTime: Timestamp? {
-        var times: [Timestamp] = []
-        if !confirmed { times.append(start) }
-        if emittedCommands < commands.count { times.append(commands[emittedCommands].time) }
-        if let transfer = transfers.first(where: { !$0.settled }), let time = transfer.announcedAt ?? transfer.commandTime {
-            times.append(time)
+        // Asked for every open session at each watermark update (each live batch): no allocation here.
+        var earliest: Timestamp?
+        func consider(_ time: Timestamp?) {
+            if let time, earliest.map({ time < $0 }) ?? true { earliest = time }
         }
-        if !credentialsReported, let attempt = loginAttempts.first { times.append(attempt.time) }
-        if let anomaly = anomalies.first { times.append(anomaly.0) }
-        if let gap = firstGapTime { times.append(gap) }
-        if let tlsTime { times.append(tlsTime) }
-        return times.min()
+        if !confirmed { consider(start) }
+        if emittedCommands < commands.count { consider(commands[emittedCommands].time) }
+        if let transfer = transfers.first(where: { !$0.settled }) { consider(transfer.announcedAt ?? transfer.commandTime) }
+        if !credentialsReported { consider(loginAttempts.first?.time) }
+        consider(anomalies.first?.0)
+        consider(firstGapTime)
+        consider(tlsTime)
+        return earliest
     }
 
     /// The session's login outcome over all attempts.

@@ -134,7 +134,7 @@ public final class Outputs {
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
         } else if options.summary == .json, let standardOutput {
-            standardOutput.write(JSONDocument.render(input))
+            JSONDocument.write(input) { standardOutput.write($0) }
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

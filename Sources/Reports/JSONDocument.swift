@@ -8,15 +8,30 @@ public enum JSONDocument {
         document(input).serialized(pretty: true) + "\n"
     }
 
+    /// The whole document as `render` makes it, handed to `sink` in pieces: sessions, commands, transfers and
+    /// findings are made one at a time, so a session of a million commands costs its records, not a tree and a
+    /// string of the document besides.
+    public static func write(_ input: ReportInput, to sink: (String) -> Void) {
+        document(input).write(pretty: true, to: sink)
+        sink("\n")
+    }
+
     /// The document as a value.
     public static func document(_ input: ReportInput) -> JSONValue {
         .object([
             ("version", .string(input.version)),
             ("inputs", .array(input.inputs.map(inputValue))),
             ("stats", .object(input.stats.map { ($0.0, .uint($0.1)) })),
-            ("sessions", .array(input.sessions.map { session(  $0, input.passwords) })),
-            ("findings", .array(input.findings.map { finding($0, input.passwords) })),
+            ("sessions", deferred(input.sessions) { session($0, input.passwords) }),
+            ("findings", deferred(input.findings) { finding($0, input.passwords) }),
         ])
+    }
+
+    /// An array of `elements` made into JSON one at a time, as it is written.
+    static func deferred<Elements: RandomAccessCollection>(
+        _ elements: Elements, _ make: @escaping (Elements.Element) -> JSONValue
+    ) -> JSONValue where Elements.Index == Int {
+        .deferredArray(JSONDeferredArray(count: elements.count) { make(elements[elements.startIndex + $0]) })
     }
 
     static func time(_ time: Timestamp?) -> JSONValue { time.map { .string($0.iso8601) } ?? .null }
@@ -57,9 +72,9 @@ public enum JSONDocument {
                     })
             ),
             ("tls", .bool(session.tls)),
-            ("commands", .array(session.commands.map { command($0, passwords) })),
+            ("commands", deferred(session.commands) { command($0, passwords) }),
             ("end_state", .string(session.endState.rawValue)),
-            ("transfers", .array(session.transfers.map(transfer))),
+            ("transfers", deferred(session.transfers, transfer)),
             ("working_directory", .optional(session.workingDirectory)),
             ("connection_state", .string(session.connectionState.rawValue)),
             ("started_midstream", .bool(session.startedMidstream)),

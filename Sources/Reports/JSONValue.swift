@@ -8,18 +8,31 @@ public indirect enum JSONValue: Sendable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// An array whose elements are made one at a time while it is written, so a document with a million commands
+    /// never exists as a tree (or as one string: see `write(pretty:chunkBytes:to:)`).
+    case deferredArray(JSONDeferredArray)
 
     /// A string, or null when absent.
     public static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
 
     /// Serialises compactly (one line, for JSON Lines) or indented by two spaces.
     public func serialized(pretty: Bool) -> String {
-        var out = ""
+        var out = JSONOutput(sink: nil, chunkBytes: .max)
         write(into: &out, pretty: pretty, indent: 0)
-        return out
+        return out.text
     }
 
-    func write(into out: inout String, pretty: Bool, indent: Int) {
+    /// Serialises into `sink` in pieces of about `chunkBytes`, so memory holds one piece (plus the element being
+    /// made) however large the document.
+    public func write(pretty: Bool, chunkBytes: Int = 1 << 16, to sink: (String) -> Void) {
+        withoutActuallyEscaping(sink) { sink in
+            var out = JSONOutput(sink: sink, chunkBytes: chunkBytes)
+            write(into: &out, pretty: pretty, indent: 0)
+            out.flush()
+        }
+    }
+
+    fileprivate func write(into out: inout JSONOutput, pretty: Bool, indent: Int) {
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -35,18 +48,9 @@ public indirect enum JSONValue: Sendable {
             }
         case .string(let value): out += Escaping.json(value)
         case .array(let values):
-            if values.isEmpty {
-                out += "[]"
-                return
-            }
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                if pretty { newline(&out, indent + 1) }
-                value.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty { newline(&out, indent) }
-            out += "]"
+            writeArray(count: values.count, { values[$0] }, into: &out, pretty: pretty, indent: indent)
+        case .deferredArray(let deferred):
+            writeArray(count: deferred.count, deferred.element, into: &out, pretty: pretty, indent: indent)
         case .object(let members):
             if members.isEmpty {
                 out += "{}"
@@ -65,8 +69,65 @@ public indirect enum JSONValue: Sendable {
         }
     }
 
-    private func newline(_ out: inout String, _ indent: Int) {
+    private func writeArray(
+        count: Int, _ element: (Int) -> JSONValue, into out: inout JSONOutput, pretty: Bool, indent: Int
+    ) {
+        if count == 0 {
+            out += "[]"
+            return
+        }
+        out += "["
+        for index in 0..<count {
+            if index > 0 { out += "," }
+            if pretty { newline(&out, indent + 1) }
+            element(index).write(into: &out, pretty: pretty, indent: indent + 1)
+            out.flushIfFull()
+        }
+        if pretty { newline(&out, indent) }
+        out += "]"
+    }
+
+    private func newline(_ out: inout JSONOutput, _ indent: Int) {
         out += "\n"
         out += String(repeating: "  ", count: indent)
+    }
+}
+
+/// The elements of a `JSONValue.deferredArray`: how many, and how to make the one at an index.
+///
+/// `@unchecked Sendable` because the closure usually reads analysis results (classes); a deferred array is made
+/// and written within one call on one thread, never shared.
+public struct JSONDeferredArray: @unchecked Sendable {
+    let count: Int
+    let element: (Int) -> JSONValue
+
+    /// An array of `count` elements, `element(i)` being made when element `i` is written.
+    public init(count: Int, element: @escaping (Int) -> JSONValue) {
+        self.count = count
+        self.element = element
+    }
+}
+
+/// Text being serialised, handed to a sink whenever it passes `chunkBytes`.
+private struct JSONOutput {
+    var text = ""
+    let sink: ((String) -> Void)?
+    let chunkBytes: Int
+
+    init(sink: ((String) -> Void)?, chunkBytes: Int) {
+        self.sink = sink
+        self.chunkBytes = chunkBytes
+    }
+
+    static func += (out: inout JSONOutput, piece: String) { out.text += piece }
+
+    mutating func flushIfFull() {
+        if sink != nil && text.utf8.count >= chunkBytes { flush() }
+    }
+
+    mutating func flush() {
+        guard let sink, !text.isEmpty else { return }
+        sink(text)
+        text.removeAll(keepingCapacity: true)
     }
 }

@@ -288,7 +288,9 @@ struct Sniff: ParsableCommand {
         case .text:
             LiveTextPrinter.writeStandardOutput(LiveSummary.render(result))
         case .json:
-            LiveTextPrinter.writeStandardOutput(JSONDocument.render(result.reportInput(showPasswords: options.showPasswords)))
+            JSONDocument.write(result.reportInput(showPasswords: options.showPasswords)) {
+                LiveTextPrinter.writeStandardOutput($0)
+            }
         case .none:
             break
         }

@@ -43,6 +43,33 @@ import Testing
         }
     }
 
+    /// The streamed form of a document (deferred arrays, flushed in small pieces) is the same text as the whole.
+    @Test func streamedDocumentsEqualWholeOnes() throws {
+        var made = 0
+        let commands = JSONValue.deferredArray(
+            JSONDeferredArray(count: 500) { index in
+                made += 1
+                return .object([("n", .int(Int64(index))), ("text", .string("line \(index) \u{1B}"))])
+            })
+        let value = JSONValue.object([
+            ("sessions", .array([.object([("commands", commands), ("none", .deferredArray(JSONDeferredArray(count: 0) { _ in .null }))])])),
+            ("after", .bool(true)),
+        ])
+        for pretty in [true, false] {
+            let whole = value.serialized(pretty: pretty)
+            var pieces: [String] = []
+            value.write(pretty: pretty, chunkBytes: 64) { pieces.append($0) }
+            #expect(pieces.joined() == whole)
+            #expect(pieces.count > 10, "written in pieces, not at the end")
+            #expect(pieces.allSatisfy { $0.utf8.count < 64 + 200 }, "no piece grows past a chunk and one element")
+            let object = try JSONSerialization.jsonObject(with: Data(whole.utf8)) as? [String: Any]
+            let sessions = object?["sessions"] as? [[String: Any]]
+            #expect((sessions?.first?["commands"] as? [Any])?.count == 500)
+            #expect((sessions?.first?["none"] as? [Any])?.isEmpty == true)
+        }
+        #expect(made == 2000, "each element made once per serialisation, never kept")
+    }
+
     @Test func humanUnits() {
         #expect(HumanUnits.bytes(512) == "512 B")
         #expect(HumanUnits.bytes(20_000) == "19.5 KiB")

@@ -32,6 +32,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// ISO 8601 UTC with microseconds, e.g. `2024-05-01T10:00:02.123456Z` (SPEC.md, time).
     public var iso8601: String {
+        String(unsafeUninitializedCapacity: Timestamp.iso8601MaximumLength) { buffer in
+            writeISO8601(into: buffer.baseAddress!)
+        }
+    }
+
+    /// The most bytes `writeISO8601` writes (a 19-digit year, for times beyond 9999).
+    public static let iso8601MaximumLength = 48
+
+    /// Writes `iso8601`'s text as UTF-8 at `out` (room for `iso8601MaximumLength` bytes) and returns its length.
+    ///
+    /// Digit by digit into the caller's buffer: timelines write this for every row, and the string-joining
+    /// version allocated a dozen times per call.
+    public func writeISO8601(into out: UnsafeMutablePointer<UInt8>) -> Int {
         var seconds = nanoseconds / 1_000_000_000
         var fraction = nanoseconds % 1_000_000_000
         if fraction < 0 {
@@ -46,9 +59,46 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             days -= 1
         }
         let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: days)
-        return Timestamp.pad(year, 4) + "-" + Timestamp.pad(month, 2) + "-" + Timestamp.pad(day, 2) + "T"
-            + Timestamp.pad(secondOfDay / 3600, 2) + ":" + Timestamp.pad(secondOfDay % 3600 / 60, 2) + ":"
-            + Timestamp.pad(secondOfDay % 60, 2) + "." + Timestamp.pad(micros, 6) + "Z"
+        var length = 0
+        func digits(_ value: Int64, _ width: Int) {
+            // Zero-padded to `width`; wider values (years past 9999) keep all their digits.
+            var magnitude = value.magnitude
+            var count = 1
+            var probe = magnitude / 10
+            while probe > 0 {
+                count += 1
+                probe /= 10
+            }
+            if value < 0 {
+                out[length] = UInt8(ascii: "-")
+                length += 1
+            }
+            let total = max(count, width)
+            for position in stride(from: total - 1, through: 0, by: -1) {
+                out[length + position] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+            }
+            length += total
+        }
+        func byte(_ value: Unicode.Scalar) {
+            out[length] = UInt8(ascii: value)
+            length += 1
+        }
+        digits(year, 4)
+        byte("-")
+        digits(month, 2)
+        byte("-")
+        digits(day, 2)
+        byte("T")
+        digits(secondOfDay / 3600, 2)
+        byte(":")
+        digits(secondOfDay % 3600 / 60, 2)
+        byte(":")
+        digits(secondOfDay % 60, 2)
+        byte(".")
+        digits(micros, 6)
+        byte("Z")
+        return length
     }
 
     public var description: String { iso8601 }
@@ -65,10 +115,5 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         return (year, month, day)
-    }
-
-    static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -81,6 +81,13 @@ public final class BufferedOutput {
         if buffer.count >= BufferedOutput.capacity { flush() }
     }
 
+    /// Appends bytes (already UTF-8).
+    public func write(bytes: [UInt8]) {
+        guard failure == nil else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= BufferedOutput.capacity { flush() }
+    }
+
     /// Writes out everything buffered.
     public func flush() {
         guard !buffer.isEmpty else { return }

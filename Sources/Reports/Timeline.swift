@@ -28,13 +28,8 @@ public enum TimelineValue: Sendable, Equatable {
         }
     }
 
-    /// The value as CSV cell text (before quoting): numbers as JSON writes them, so both files agree.
-    var plain: String {
-        switch self {
-        case .text(let text): return text
-        case .integer, .milliseconds: return json.serialized(pretty: false)
-        }
-    }
+    /// A number as JSON writes it (`JSONValue.double`): the CSV writes numbers this way so both files agree.
+    static func number(_ value: Double) -> String { JSONValue.double(value).serialized(pretty: false) }
 }
 
 /// One row of the session timeline (SPEC.md, Timeline). Absent fields are nil: an empty CSV cell, a member left
@@ -231,9 +226,15 @@ public struct TimelineRowBuilder {
 
     private func sessionRow(_ session: FTPSession, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
         var row = TimelineRow(time: time, session: session.id, event: event)
-        row.client = session.client.description
-        row.server = session.server.description
-        row.user = live[session.id]?.user
+        if let facts = live[session.id] {
+            // Endpoint text made once per session, not once per row.
+            row.client = facts.client
+            row.server = facts.server
+            row.user = facts.user
+        } else {
+            row.client = session.client.description
+            row.server = session.server.description
+        }
         return row
     }
 }

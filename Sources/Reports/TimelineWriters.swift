@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Writes timeline rows somewhere (CSV, JSON Lines).
 public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
@@ -12,15 +14,20 @@ public protocol TimelineWriter: AnyObject {
 /// a comma, a double quote, CR or LF (quotes doubled), and spreadsheet formulas neutralised.
 public final class CSVTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
+    /// The record being encoded, reused so writing a row allocates nothing.
+    private var line: [UInt8] = []
 
     /// Starts the file with its header row.
     public init(output: BufferedOutput) {
         self.output = output
         output.write(TimelineRow.columns.joined(separator: ",") + "\r\n")
+        line.reserveCapacity(1024)
     }
 
     public func write(_ row: TimelineRow) {
-        output.write(CSVTimelineWriter.record(row))
+        line.removeAll(keepingCapacity: true)
+        CSVTimelineWriter.encode(row, into: &line)
+        output.write(bytes: line)
     }
 
     public func flush() { output.flush() }
@@ -29,16 +36,109 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// One record, with its CRLF.
     public static func record(_ row: TimelineRow) -> String {
-        var line = ""
-        for (index, value) in row.values.enumerated() {
-            if index > 0 { line += "," }
-            guard let value else { continue }
-            switch value {
-            case .text(let text): line += field(text)
-            case .integer, .milliseconds: line += value.plain
+        var bytes: [UInt8] = []
+        encode(row, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
+    static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
+        appendTime(row.time, to: &out)
+        let comma = UInt8(ascii: ",")
+        out.append(comma)
+        appendText(row.session, to: &out)
+        out.append(comma)
+        out.append(contentsOf: row.event.rawValue.utf8)
+        out.append(comma)
+        appendText(row.client, to: &out)
+        out.append(comma)
+        appendText(row.server, to: &out)
+        out.append(comma)
+        appendText(row.user, to: &out)
+        out.append(comma)
+        appendText(row.command, to: &out)
+        out.append(comma)
+        appendText(row.argument, to: &out)
+        out.append(comma)
+        if let code = row.replyCode { appendInteger(Int64(code), to: &out) }
+        out.append(comma)
+        appendText(row.replyText, to: &out)
+        out.append(comma)
+        if let milliseconds = row.replyTimeMilliseconds { out.append(contentsOf: TimelineValue.number(milliseconds).utf8) }
+        out.append(comma)
+        appendText(row.dataMode, to: &out)
+        out.append(comma)
+        appendText(row.dataAnnounced, to: &out)
+        out.append(comma)
+        appendText(row.dataObserved, to: &out)
+        out.append(comma)
+        appendText(row.dataStatus, to: &out)
+        out.append(comma)
+        if let bytes = row.bytes { appendInteger(Int64(clamping: bytes), to: &out) }
+        out.append(comma)
+        if let duration = row.durationMilliseconds { out.append(contentsOf: TimelineValue.number(duration).utf8) }
+        out.append(comma)
+        appendText(row.severity, to: &out)
+        out.append(comma)
+        appendText(row.finding, to: &out)
+        out.append(comma)
+        appendText(row.detail, to: &out)
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    private static func appendTime(_ time: Timestamp, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { buffer in
+            let length = time.writeISO8601(into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
+        }
+    }
+
+    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(truncatingIfNeeded: magnitude % 10) + 0x30)
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
+    }
+
+    /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
+    private static func appendText(_ text: String?, to out: inout [UInt8]) {
+        guard let text, !text.isEmpty else { return }
+        var utf8 = text.utf8
+        let plain = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            if let first = bytes.first, needsNeutralising(first) { return false }
+            for byte in bytes where needsCare(byte) { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true { return }
+        if plain == nil {
+            // A bridged or otherwise non-contiguous string: make it native and try again.
+            var native = text
+            native.makeContiguousUTF8()
+            utf8 = native.utf8
+            if !utf8.contains(where: needsCare), let first = utf8.first, !needsNeutralising(first) {
+                out.append(contentsOf: utf8)
+                return
             }
         }
-        return line + "\r\n"
+        out.append(contentsOf: field(text).utf8)
+    }
+
+    /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead
+    /// byte of the C1 controls U+0080...U+009F; a false alarm on other U+008x-U+00BF characters costs only
+    /// the slow path).
+    private static func needsCare(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x2C || byte == 0x22 || byte == 0x7F || byte == 0xC2
+    }
+
+    private static func needsNeutralising(_ first: UInt8) -> Bool {
+        first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+            || first == UInt8(ascii: "@")
     }
 
     /// One text field, safe for spreadsheets and terminals, quoted as RFC 4180 requires.

@@ -45,7 +45,7 @@ public struct LineFramer: Sendable {
     /// Data bytes dropped by `resynchronize()` so far (the partial line and the bytes up to the next LF).
     public private(set) var discardedByteCount = 0
 
-    /// Creates a framer; the line buffer is reserved once, when the first byte is stored.
+    /// Creates a framer; the line buffer is reserved when the first byte is stored.
     public init(limits: FTPLimits = FTPLimits()) {
         self.limits = limits
         buffer = []
@@ -143,7 +143,9 @@ public struct LineFramer: Sendable {
 
     @inline(__always)
     private mutating func store(_ byte: UInt8) {
-        if buffer.capacity == 0 { buffer.reserveCapacity(max(1, limits.maxLineLength)) }
+        // A first reservation that fits nearly every FTP line; a longer one grows the buffer (kept afterwards),
+        // up to `maxLineLength`. Reserving the limit itself cost 8 KiB per session for lines of 20 bytes.
+        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, limits.maxLineLength)) }
         if buffer.count < limits.maxLineLength { buffer.append(byte) }
         lineLength += 1
     }

@@ -6,7 +6,8 @@ import NetworkTypes
 ///
 /// Blocks come out in session-id order: a session that ended before an earlier one is held until the earlier one
 /// ends, up to `maximumHeldSessions`; beyond that the lowest held session is printed at once and the rest follow
-/// as they end.
+/// as they end. A held session is held as its rendered block (a few hundred bytes), not as the session with every
+/// command record, and is described as it was when it ended, as the timeline describes it.
 public final class TextStreamSink: StreamingEventSink {
     /// Ended sessions held at most to keep blocks in id order.
     public static let defaultMaximumHeldSessions = 1000
@@ -25,7 +26,7 @@ public final class TextStreamSink: StreamingEventSink {
     public var heldSessions: Int { held.count }
 
     private let output: BufferedOutput
-    private var held: [Int: FTPSession] = [:]
+    private var held: [Int: String] = [:]
     private var nextNumber = 1
     private var statuses: [DataStatus: Int] = [:]
 
@@ -54,12 +55,13 @@ public final class TextStreamSink: StreamingEventSink {
             }
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
+            let block = summary.renderSession(session, passwords)
             if number < nextNumber {
                 // Its turn was skipped when the hold was full: print it now rather than never.
-                print(session)
+                print(block)
                 return
             }
-            held[number] = session
+            held[number] = block
             if held.count > maximumHeldSessions, let lowest = held.keys.min() {
                 nextNumber = lowest
             }
@@ -95,14 +97,15 @@ public final class TextStreamSink: StreamingEventSink {
     }
 
     private func printReady() {
-        while let session = held.removeValue(forKey: nextNumber) {
+        while let block = held.removeValue(forKey: nextNumber) {
             nextNumber += 1
-            print(session)
+            print(block)
         }
     }
 
-    private func print(_ session: FTPSession) {
-        output.write(summary.renderSession(session, passwords) + "\n")
+    private func print(_ block: String) {
+        output.write(block)
+        output.write("\n")
         sessionsPrinted += 1
         if flushEachBlock { output.flush() }
     }

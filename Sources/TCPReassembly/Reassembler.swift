@@ -24,6 +24,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     private unowned(unsafe) var longTail: TCPConnection?
     private unowned(unsafe) var shortHead: TCPConnection?
     private unowned(unsafe) var shortTail: TCPConnection?
+    private unowned(unsafe) var closedHead: TCPConnection?
+    private unowned(unsafe) var closedTail: TCPConnection?
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     private var bufferPool: [[UInt8]] = []
     private static var poolLimit: Int { 256 }
@@ -35,6 +37,9 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         self.limits = limits
         table.reserveCapacity(min(limits.maxConnections, 4096))
     }
+
+    /// Connection records held, closed ones still absorbing stragglers included.
+    public var trackedConnectionCount: Int { table.count }
 
     /// A live (not yet closed) connection carrying `flow` in either direction.
     public func connection(for flow: FlowKey) -> TCPConnection? {
@@ -588,12 +593,22 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// Expire connections idle longer than their timeout as of `now` (calls `connectionClosed` with
     /// `endedWithoutClose`). Cost is proportional to what expires, so the caller may call it often.
     public func expireIdle(now: Timestamp) {
+        expire(list: .closed, timeout: limits.closedLinger, now: now)
         expire(list: .short, timeout: limits.shortIdleTimeout, now: now)
         expire(list: .long, timeout: limits.idleTimeout, now: now)
     }
 
+    private func head(of list: IdleList) -> TCPConnection? {
+        switch list {
+        case .long: return longHead
+        case .short: return shortHead
+        case .closed: return closedHead
+        case .none: return nil
+        }
+    }
+
     private func expire(list: IdleList, timeout: Int64, now: Timestamp) {
-        while let head = list == .short ? shortHead : longHead, head.lastTime.nanoseconds(to: now) > timeout {
+        while let head = head(of: list), head.lastTime.nanoseconds(to: now) > timeout {
             unlink(head)
             if !head.isClosed {
                 counters.connectionsExpired &+= 1
@@ -605,7 +620,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
     private func evictOne(at time: Timestamp) {
         // Closed records and unanswered attempts go first, then the least recently active connection.
-        guard let victim = shortHead ?? longHead else { return }
+        guard let victim = closedHead ?? shortHead ?? longHead else { return }
         unlink(victim)
         if !victim.isClosed {
             counters.connectionsEvicted &+= 1
@@ -634,13 +649,16 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         shortTail = nil
         longHead = nil
         longTail = nil
+        closedHead = nil
+        closedTail = nil
         table.removeAll()
     }
 
     // MARK: - Idle lists
 
     private func idleClass(_ connection: TCPConnection) -> IdleList {
-        if connection.isClosed || connection.orig.stats.sawFIN || connection.resp.stats.sawFIN { return .short }
+        if connection.isClosed { return .closed }
+        if connection.orig.stats.sawFIN || connection.resp.stats.sawFIN { return .short }
         if connection.orig.endpoint == .synSent && connection.resp.endpoint == .inactive { return .short }
         return .long
     }
@@ -651,11 +669,16 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         if connection.idleList == list && connection.idleNext == nil { return }  // already the newest
         unlink(connection)
         connection.idleList = list
-        if list == .short {
+        switch list {
+        case .short:
             connection.idlePrev = shortTail
             if let tail = shortTail { tail.idleNext = connection } else { shortHead = connection }
             shortTail = connection
-        } else {
+        case .closed:
+            connection.idlePrev = closedTail
+            if let tail = closedTail { tail.idleNext = connection } else { closedHead = connection }
+            closedTail = connection
+        case .long, .none:
             connection.idlePrev = longTail
             if let tail = longTail { tail.idleNext = connection } else { longHead = connection }
             longTail = connection
@@ -667,8 +690,24 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         guard list != .none else { return }
         let previous = connection.idlePrev
         let next = connection.idleNext
-        if let previous { previous.idleNext = next } else if list == .short { shortHead = next } else { longHead = next }
-        if let next { next.idlePrev = previous } else if list == .short { shortTail = previous } else { longTail = previous }
+        if let previous {
+            previous.idleNext = next
+        } else {
+            switch list {
+            case .short: shortHead = next
+            case .closed: closedHead = next
+            case .long, .none: longHead = next
+            }
+        }
+        if let next {
+            next.idlePrev = previous
+        } else {
+            switch list {
+            case .short: shortTail = previous
+            case .closed: closedTail = previous
+            case .long, .none: longTail = previous
+            }
+        }
         connection.idlePrev = nil
         connection.idleNext = nil
         connection.idleList = .none

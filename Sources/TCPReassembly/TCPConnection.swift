@@ -113,7 +113,7 @@ final class DirectionState {
 
 /// Which idle list a connection sits on.
 enum IdleList: UInt8 {
-    case none, long, short
+    case none, long, short, closed
 }
 
 /// A tracked TCP connection. Owned by the reassembler; the delegate may read it and set `handling` and `context`.

@@ -83,6 +83,8 @@ import Testing
         (Int64(951_782_400_000_000_000), "2000-02-29T00:00:00.000000Z"),
         (Int64(4_102_444_799_999_999_999), "2099-12-31T23:59:59.999999Z"),
         (Int64(-1_000), "1969-12-31T23:59:59.999999Z"),
+        (Int64.max, "2262-04-11T23:47:16.854775Z"),
+        (Int64.min, "1677-09-21T00:12:43.145224Z"),
     ])
     func iso8601(_ nanoseconds: Int64, _ expected: String) {
         #expect(Timestamp(nanoseconds: nanoseconds).iso8601 == expected)

@@ -68,6 +68,24 @@ import Testing
         #expect(CSVTimelineWriter.field(input) == expected)
     }
 
+    /// Every cell of a record is what `field` makes of its value: the byte-copy fast path for plain text and the
+    /// careful path agree on every kind of text (plain, formula, quote, controls C0 and C1, non-ASCII, bidi).
+    @Test(arguments: [
+        "plain", "=SUM(A1)", "+1", "-2", "@x", "\tlead", "a,b", "q\"q", "nl\nx", "esc\u{1B}[31m", "del\u{7F}",
+        "c1\u{85}x", "é ü ß", "\u{A0}nbsp", "bidi\u{202E}", "📁 dir", "\\x41", " spaced ",
+    ])
+    func recordCellsAreFieldsOfTheirValues(_ text: String) {
+        var row = TimelineRow(time: Self.t0, session: text, event: .finding)
+        row.client = text
+        row.argument = text
+        row.detail = text
+        let record = CSVTimelineWriter.record(row)
+        let cell = CSVTimelineWriter.field(text)
+        #expect(record.hasPrefix("2024-05-01T10:00:00.123456Z,\(cell),finding,\(cell),"))
+        #expect(record.hasSuffix(",\(cell)\r\n"))
+        #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
+    }
+
     @Test func quotedFieldsSurviveAParser() {
         let nasty = "a,b \"c\"\r\nd\re\nf"
         let fields = Self.parseCSV(CSVTimelineWriter.record(Self.commandRow(argument: nasty, replyText: nasty)))

@@ -443,6 +443,33 @@ func zeekConnectionStates(_ stateCase: StateCase) {
     #expect(h.reassembler.counters.connectionsExpired == 2)
 }
 
+/// A closed connection's record absorbs TIME-WAIT stragglers for `closedLinger` (5 s, Zeek's tcp_close_delay),
+/// then goes; a half-closed one keeps the one-minute timeout.
+@Test func closedRecordsLingerFiveSecondsHalfClosedOnesAMinute() {
+    let h = Harness()
+    h.handshake()
+    h.c(1001, ack: 5001, [.fin, .ack])
+    h.s(5001, ack: 1002, [.fin, .ack])
+    #expect(h.recorder.closed.count == 1)
+    h.c(1002, ack: 5002, .ack)  // the last ACK: a straggler of the finished connection
+    #expect(h.reassembler.counters.lateSegments == 1)
+    #expect(h.reassembler.trackedConnectionCount == 1)
+    h.reassembler.expireIdle(now: h.now.adding(nanoseconds: 4_000_000_000))
+    #expect(h.reassembler.trackedConnectionCount == 1, "kept within the linger")
+    h.reassembler.expireIdle(now: h.now.adding(nanoseconds: 6_000_000_000))
+    #expect(h.reassembler.trackedConnectionCount == 0, "gone after it")
+    #expect(h.reassembler.counters.connectionsExpired == 0, "a closed record is not an expired connection")
+
+    let half = Harness()
+    half.handshake()
+    half.c(1001, ack: 5001, [.fin, .ack])
+    half.reassembler.expireIdle(now: half.now.adding(nanoseconds: 6_000_000_000))
+    #expect(half.reassembler.activeConnectionCount == 1)
+    half.reassembler.expireIdle(now: half.now.adding(nanoseconds: 61_000_000_000))
+    #expect(half.reassembler.activeConnectionCount == 0)
+    #expect(half.recorder.closed.count == 1 && half.recorder.closed[0].endedWithoutClose)
+}
+
 @Test func fullTableEvictsTheLeastRecentlyActive() {
     let limits = ReassemblyLimits(maxConnections: 2)
     let recorder = Recorder()

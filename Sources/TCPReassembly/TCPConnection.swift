@@ -152,8 +152,12 @@ public final class TCPConnection {
     var appliedHandling: StreamHandling = .reassemble
     var historyMask: UInt64 = 0
     var key: FlowKey
+    /// Either side sent a FIN (a copy of the sides' flags, so the per-segment idle bookkeeping reads no side).
+    var finSeen = false
     // Intrusive idle list (oldest first), so expiry touches only what expires.
     var idleList = IdleList.none
+    /// When it was put on its idle list (the list's order; see `TCPReassembler.touch`).
+    var queuedTime = Timestamp.zero
     unowned(unsafe) var idleNext: TCPConnection?
     unowned(unsafe) var idlePrev: TCPConnection?
 

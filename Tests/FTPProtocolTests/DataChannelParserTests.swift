@@ -108,6 +108,9 @@ struct DataChannelParserTests {
             ("Entering Extended Passive Mode (!!!6446!)", ok(nil, 6446)),
             ("Entering Extended Passive Mode (|2|2001:db8::1|6446|)", ok("2001:db8::1", 6446)),
             ("Entering Extended Passive Mode (|1|10.0.0.1|6446|)", ok("10.0.0.1", 6446)),
+            // Found by FuzzDataChannel (crash-14d217f0…, a broken invariant in the fuzz target, not the parser): the
+            // first parenthesised full form wins over a later out-of-range short one.
+            ("E\u{0}(|2|2::|9926|)\\xFF(|||89927|)\u{0}", ok("2::", 9926)),
             ("Entering Extended Passive Mode |||6446|", ok(nil, 6446)),
             ("Extended Passive (mode) (|||6446|)", ok(nil, 6446)),
             ("Entering Extended Passive Mode (|||65536|)", .failure(.badPort("65536"))),

@@ -60,7 +60,9 @@ let package = Package(
             name: "ftpscope",
             dependencies: ["FTPScope", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "TestSupport", dependencies: ["NetworkTypes"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
+        // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),

@@ -958,6 +958,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         for (connection, match) in transfer.liveConnections {
             // Still open at the end of the session or the capture: take the state as it is now.
             transfer.connections.append(dataRecord(connection, match: match))
+            if !configuration.retainSessions && dataSink == nil {
+                // Nothing will read this transfer again (streamed outputs have it; nothing extracts its bytes), so
+                // the connection lets go of it: an unanswered SYN's record lasts a minute, and through it the
+                // whole session with every command would too.
+                connection.context = nil
+            }
         }
         transfer.liveConnections.removeAll()
         transfer.settled = true

@@ -182,5 +182,7 @@ extension Substring {
 }
 
 extension String {
-    var firstLine: Substring { self.split(separator: "\n", omittingEmptySubsequences: false).first ?? "" }
+    /// The text up to its first line feed (all of it when there is none): the first line of a multi-line reply,
+    /// found without splitting the rest.
+    public var firstLine: Substring { firstIndex(of: "\n").map { self[..<$0] } ?? self[...] }
 }

@@ -100,8 +100,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
     }
 
     private static func firstLine(_ text: String) -> String {
-        Escaping.terminal(
-            (text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").prefix(120))
+        Escaping.terminal(text.firstLine.prefix(120))
     }
 }
 

@@ -102,24 +102,40 @@ public struct TextSummary {
         let verbWidth = cells.map { $0.0.columnWidth }.max() ?? 0
         let argumentWidth = cells.map { $0.1.columnWidth }.max() ?? 0
         var out = ""
+        out.reserveCapacity(listed.count * (verbWidth + argumentWidth + 48))
         for (command, (verb, argument)) in zip(listed, cells) {
-            var line = "    \(TextSummary.clock(command.time))  " + verb.padding(verbWidth + 1)
-            if argumentWidth > 0 { line += argument.padding(argumentWidth + 1) }
+            // Appended piece by piece into one string: building each line from `+` made a dozen temporaries.
+            out += "    "
+            out += TextSummary.clock(command.time)
+            out += "  "
+            appendPadded(verb, verbWidth + 1, to: &out)
+            if argumentWidth > 0 { appendPadded(argument, argumentWidth + 1, to: &out) }
             if let reply = command.reply {
-                let text = Escaping.terminal(reply.text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
-                line += "→ " + paint("\(reply.code)", reply.code >= 400 ? .red : .plain) + " " + TextSummary.clip(text, 70)
+                out += "→ "
+                out += paint(String(reply.code), reply.code >= 400 ? .red : .plain)
+                out += " "
+                out += TextSummary.clip(Escaping.terminal(reply.text.firstLine), 70)
                 if let latency = command.replyTimeMilliseconds, latency >= 1000 {
-                    line += "  (" + HumanUnits.duration(milliseconds: latency) + ")"
+                    out += "  ("
+                    out += HumanUnits.duration(milliseconds: latency)
+                    out += ")"
                 }
             } else {
-                line += "→ (no reply)"
+                out += "→ (no reply)"
             }
-            out += line + "\n"
+            out += "\n"
         }
         if session.commands.count > TextSummary.maxListedCommands {
             out += "    … \(session.commands.count - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
         }
         return out
+    }
+
+    /// `text` and spaces to `width` (at least one space), as `padding` makes it, without the temporary.
+    private func appendPadded(_ text: String, _ width: Int, to out: inout String) {
+        out += text
+        let count = text.columnWidth
+        for _ in 0..<(count >= width ? 1 : width - count) { out += " " }
     }
 
     private func renderTransfers(_ session: FTPSession) -> String {

@@ -111,8 +111,22 @@ public final class CSVTimelineWriter: TimelineWriter {
         var utf8 = text.utf8
         let plain = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             if let first = bytes.first, needsNeutralising(first) { return false }
-            for byte in bytes where needsCare(byte) { return false }
-            out.append(contentsOf: bytes)
+            var quote = false
+            for byte in bytes where needsCare(byte) {
+                guard isQuotingByte(byte) else { return false }
+                quote = true
+            }
+            guard quote else {
+                out.append(contentsOf: bytes)
+                return true
+            }
+            // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes): done on the bytes.
+            out.append(0x22)
+            for byte in bytes {
+                out.append(byte)
+                if byte == 0x22 { out.append(0x22) }
+            }
+            out.append(0x22)
             return true
         }
         if plain == true { return }
@@ -136,9 +150,14 @@ public final class CSVTimelineWriter: TimelineWriter {
         byte < 0x20 || byte == 0x2C || byte == 0x22 || byte == 0x7F || byte == 0xC2
     }
 
+    /// The bytes RFC 4180 quoting carries: comma, double quote, CR, LF.
+    private static func isQuotingByte(_ byte: UInt8) -> Bool {
+        byte == 0x2C || byte == 0x22 || byte == 0x0D || byte == 0x0A
+    }
+
     private static func needsNeutralising(_ first: UInt8) -> Bool {
         first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
-            || first == UInt8(ascii: "@")
+            || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D
     }
 
     /// One text field, safe for spreadsheets and terminals, quoted as RFC 4180 requires.

@@ -73,6 +73,8 @@ import Testing
     @Test(arguments: [
         "plain", "=SUM(A1)", "+1", "-2", "@x", "\tlead", "a,b", "q\"q", "nl\nx", "esc\u{1B}[31m", "del\u{7F}",
         "c1\u{85}x", "é ü ß", "\u{A0}nbsp", "bidi\u{202E}", "📁 dir", "\\x41", " spaced ",
+        "227 Entering Passive Mode (192,0,2,1,4,1)", "257 \"/a \"\"b\"\"\" is cwd", "\rcr first", "two\r\nlines",
+        "=1,2", "tab\tand,comma",
     ])
     func recordCellsAreFieldsOfTheirValues(_ text: String) {
         var row = TimelineRow(time: Self.t0, session: text, event: .finding)

@@ -43,46 +43,39 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
     static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
+        // Each cell after the first is a comma and the value; an absent one is the comma alone.
+        func text(_ value: String?) {
+            out.append(UInt8(ascii: ","))
+            appendText(value, to: &out)
+        }
+        func integer(_ value: Int64?) {
+            out.append(UInt8(ascii: ","))
+            if let value { appendInteger(value, to: &out) }
+        }
+        func number(_ value: Double?) {
+            out.append(UInt8(ascii: ","))
+            if let value { out.append(contentsOf: TimelineValue.number(value).utf8) }
+        }
         appendTime(row.time, to: &out)
-        let comma = UInt8(ascii: ",")
-        out.append(comma)
-        appendText(row.session, to: &out)
-        out.append(comma)
-        out.append(contentsOf: row.event.rawValue.utf8)
-        out.append(comma)
-        appendText(row.client, to: &out)
-        out.append(comma)
-        appendText(row.server, to: &out)
-        out.append(comma)
-        appendText(row.user, to: &out)
-        out.append(comma)
-        appendText(row.command, to: &out)
-        out.append(comma)
-        appendText(row.argument, to: &out)
-        out.append(comma)
-        if let code = row.replyCode { appendInteger(Int64(code), to: &out) }
-        out.append(comma)
-        appendText(row.replyText, to: &out)
-        out.append(comma)
-        if let milliseconds = row.replyTimeMilliseconds { out.append(contentsOf: TimelineValue.number(milliseconds).utf8) }
-        out.append(comma)
-        appendText(row.dataMode, to: &out)
-        out.append(comma)
-        appendText(row.dataAnnounced, to: &out)
-        out.append(comma)
-        appendText(row.dataObserved, to: &out)
-        out.append(comma)
-        appendText(row.dataStatus, to: &out)
-        out.append(comma)
-        if let bytes = row.bytes { appendInteger(Int64(clamping: bytes), to: &out) }
-        out.append(comma)
-        if let duration = row.durationMilliseconds { out.append(contentsOf: TimelineValue.number(duration).utf8) }
-        out.append(comma)
-        appendText(row.severity, to: &out)
-        out.append(comma)
-        appendText(row.finding, to: &out)
-        out.append(comma)
-        appendText(row.detail, to: &out)
+        text(row.session)
+        text(row.event.rawValue)
+        text(row.client)
+        text(row.server)
+        text(row.user)
+        text(row.command)
+        text(row.argument)
+        integer(row.replyCode.map(Int64.init))
+        text(row.replyText)
+        number(row.replyTimeMilliseconds)
+        text(row.dataMode)
+        text(row.dataAnnounced)
+        text(row.dataObserved)
+        text(row.dataStatus)
+        integer(row.bytes.map { Int64(clamping: $0) })
+        number(row.durationMilliseconds)
+        text(row.severity)
+        text(row.finding)
+        text(row.detail)
         out.append(0x0D)
         out.append(0x0A)
     }

@@ -11,8 +11,13 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
         self.port = port
     }
 
-    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool {
+    @inlinable public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool {
         lhs.address < rhs.address || (lhs.address == rhs.address && lhs.port < rhs.port)
+    }
+
+    // Written out and inlinable: the derived `==` is an opaque call from other modules, once per segment or more.
+    @inlinable public static func == (lhs: Endpoint, rhs: Endpoint) -> Bool {
+        lhs.port == rhs.port && lhs.address == rhs.address
     }
 
     /// `192.0.2.10:51234` or `[2001:db8::1]:21` (SPEC.md, endpoint).
@@ -47,4 +52,8 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
     @inlinable public var canonical: FlowKey { source <= destination ? self : reversed }
 
     public var description: String { "\(source) -> \(destination)" }
+
+    @inlinable public static func == (lhs: FlowKey, rhs: FlowKey) -> Bool {
+        lhs.source == rhs.source && lhs.destination == rhs.destination
+    }
 }

@@ -69,7 +69,15 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+    @inlinable public static func == (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        switch (lhs, rhs) {
+        case (.v4(let a), .v4(let b)): return a == b
+        case (.v6(let ah, let al), .v6(let bh, let bl)): return ah == bh && al == bl
+        default: return false
+        }
+    }
+
+    @inlinable public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         switch (lhs, rhs) {
         case (.v4(let a), .v4(let b)): return a < b
         case (.v4, .v6): return true

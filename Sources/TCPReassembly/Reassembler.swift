@@ -26,8 +26,10 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     private unowned(unsafe) var shortTail: TCPConnection?
     private unowned(unsafe) var closedHead: TCPConnection?
     private unowned(unsafe) var closedTail: TCPConnection?
-    /// The connection of the previous segment (in the table, or nil).
-    private var recentConnection: TCPConnection?
+    /// Recently used connections, direct-mapped by a cheap mix of the flow key: a hit skips hashing the key
+    /// with SipHash for the table. Every entry is in the table; an entry is cleared when its connection leaves it.
+    private var recent = [TCPConnection?](repeating: nil, count: TCPReassembler.recentSlots)
+    private static var recentSlots: Int { 256 }  // `recentSlot` takes the top 8 bits of its mix
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     private var bufferPool: [[UInt8]] = []
     private static var poolLimit: Int { 256 }
@@ -38,6 +40,19 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         self.delegate = delegate
         self.limits = limits
         table.reserveCapacity(min(limits.maxConnections, 4096))
+    }
+
+    /// The `recent` slot of a (canonical) flow key: ports and addresses folded and multiplied (Fibonacci hashing).
+    @inline(__always) private static func recentSlot(_ key: FlowKey) -> Int {
+        func bits(_ address: IPAddress) -> UInt64 {
+            switch address {
+            case .v4(let value): return UInt64(value)
+            case .v6(let high, let low): return high ^ low
+            }
+        }
+        let ports = UInt64(key.source.port) << 16 | UInt64(key.destination.port)
+        let mixed = (bits(key.source.address) &* 31 ^ bits(key.destination.address) ^ ports) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 56)
     }
 
     /// Connection records held, closed ones still absorbing stragglers included.
@@ -63,13 +78,13 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
         let connection: TCPConnection
         var isNew = false
+        let slot = TCPReassembler.recentSlot(key)
         let found: TCPConnection?
-        if let recent = recentConnection, recent.key == key {
-            // Segments come in bursts per connection: skip hashing the key for the same connection again.
-            found = recent
+        if let cached = recent[slot], cached.key == key {
+            found = cached
         } else {
             found = table[key]
-            recentConnection = found
+            if let found { recent[slot] = found }
         }
         if let existing = found {
             if isSYN && !hasACK && startsNewConnection(existing, segment) {
@@ -77,7 +92,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
                 if !existing.isClosed { close(existing, withoutClose: true, at: time) }
                 unlink(existing)
                 table.removeValue(forKey: key)
-                recentConnection = nil
+                recent[slot] = nil
                 connection = create(segment, key: key, at: time)
                 isNew = true
             } else if existing.isClosed {
@@ -658,7 +673,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
     private func remove(_ connection: TCPConnection) {
         if table[connection.key] === connection { table.removeValue(forKey: connection.key) }
-        if recentConnection === connection { recentConnection = nil }
+        let slot = TCPReassembler.recentSlot(connection.key)
+        if recent[slot] === connection { recent[slot] = nil }
     }
 
     /// End of input: deliver what is held (gaps before it), close every live connection in order of first
@@ -679,7 +695,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         longTail = nil
         closedHead = nil
         closedTail = nil
-        recentConnection = nil
+        for slot in recent.indices { recent[slot] = nil }
         table.removeAll()
     }
 

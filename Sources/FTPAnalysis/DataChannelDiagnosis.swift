@@ -182,7 +182,9 @@ extension Substring {
 }
 
 extension String {
-    /// The text up to its first line feed (all of it when there is none): the first line of a multi-line reply,
-    /// found without splitting the rest.
-    public var firstLine: Substring { firstIndex(of: "\n").map { self[..<$0] } ?? self[...] }
+    /// The text up to its first line feed (all of it when there is none): the first line of a multi-line reply.
+    ///
+    /// Searched as UTF-8 bytes: searching `Character`s runs grapheme breaking over the text (thousands of
+    /// instructions a reply, a tenth of a control-heavy run), and would not see the LF of a CR LF pair.
+    public var firstLine: Substring { utf8.firstIndex(of: 0x0A).map { self[..<$0] } ?? self[...] }
 }

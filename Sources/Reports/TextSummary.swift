@@ -135,7 +135,7 @@ public struct TextSummary {
     private func appendPadded(_ text: String, _ width: Int, to out: inout String) {
         out += text
         let count = text.columnWidth
-        for _ in 0..<(count >= width ? 1 : width - count) { out += " " }
+        out += spaces(count >= width ? 1 : width - count)
     }
 
     private func renderTransfers(_ session: FTPSession) -> String {
@@ -298,12 +298,12 @@ extension String {
     /// Pads to `width` characters; a text already that long gets one space so that columns never touch.
     func padding(_ width: Int) -> String {
         let count = columnWidth
-        return count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+        return count >= width ? self + " " : self + spaces(width - count)
     }
 
     func leftPadding(_ width: Int) -> String {
         let count = columnWidth
-        return count >= width ? self : String(repeating: " ", count: width - count) + self
+        return count >= width ? self : spaces(width - count) + self
     }
 
     /// Characters, for lining up columns. ASCII text (nearly all of it) is counted by its bytes: counting
@@ -313,4 +313,12 @@ extension String {
     }
 
     var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}
+
+private let blanks = String(repeating: " ", count: 256)
+
+/// `count` spaces, cut from a ready string: `String(repeating:count:)` appends them one by one, thousands of
+/// instructions for a column's padding.
+func spaces(_ count: Int) -> Substring {
+    count <= blanks.utf8.count ? Substring(blanks.utf8.prefix(max(0, count))) : Substring(String(repeating: " ", count: count))
 }

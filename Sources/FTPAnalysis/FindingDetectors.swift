@@ -133,10 +133,13 @@ struct FindingDetectors {
         var found: [Finding] = []
         guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
         let time = transfer.announcedAt ?? session.start
-        let evidence: [(String, EvidenceValue)] = [
-            ("mode", .string(mode.rawValue)), ("announced", .string(announced.description)),
-            ("client", .string(session.client.description)), ("server", .string(session.server.description)),
-        ]
+        // Made only for a finding: nearly every announcement has none, and the endpoint text is not free.
+        var evidence: [(String, EvidenceValue)] {
+            [
+                ("mode", .string(mode.rawValue)), ("announced", .string(announced.description)),
+                ("client", .string(session.client.description)), ("server", .string(session.server.description)),
+            ]
+        }
         if mode.serverConnects && announced.address != session.client.address {
             // NAT hides a private client behind a public address; a client that is itself on a private
             // network naming another host is asking the server to connect to a third party (bounce).

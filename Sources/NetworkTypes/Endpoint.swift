@@ -23,7 +23,26 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// `192.0.2.10:51234` or `[2001:db8::1]:21` (SPEC.md, endpoint).
     public var description: String {
         switch address {
-        case .v4: return "\(address):\(port)"
+        case .v4(let value):
+            // The common case written into one buffer (address, colon, port): no interpolation.
+            return String(unsafeUninitializedCapacity: 21) { buffer in
+                let out = buffer.baseAddress!
+                var length = IPAddress.writeV4(value, into: out)
+                out[length] = UInt8(ascii: ":")
+                length += 1
+                var digits = 1
+                var probe = port / 10
+                while probe > 0 {
+                    digits += 1
+                    probe /= 10
+                }
+                var rest = port
+                for position in stride(from: length + digits - 1, through: length, by: -1) {
+                    out[position] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+                return length + digits
+            }
         case .v6: return "[\(address)]:\(port)"
         }
     }

@@ -90,7 +90,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .v4(let a):
-            return "\(a >> 24).\(a >> 16 & 0xFF).\(a >> 8 & 0xFF).\(a & 0xFF)"
+            return String(unsafeUninitializedCapacity: 15) { IPAddress.writeV4(a, into: $0.baseAddress!) }
         case .v6(let high, let low):
             var groups = [UInt16](repeating: 0, count: 8)
             for index in 0..<4 {
@@ -126,6 +126,30 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
             }
             return text
         }
+    }
+
+    /// Writes dotted-quad text at `out` (room for 15 bytes) and returns its length. Digit by digit: reports
+    /// print an endpoint for every transfer row, and string interpolation cost thousands of instructions each.
+    static func writeV4(_ value: UInt32, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var length = 0
+        for shift in stride(from: 24, through: 0, by: -8) {
+            let octet = UInt8(truncatingIfNeeded: value >> UInt32(shift))
+            if shift != 24 {
+                out[length] = UInt8(ascii: ".")
+                length += 1
+            }
+            if octet >= 100 {
+                out[length] = 0x30 + octet / 100
+                length += 1
+            }
+            if octet >= 10 {
+                out[length] = 0x30 + octet / 10 % 10
+                length += 1
+            }
+            out[length] = 0x30 + octet % 10
+            length += 1
+        }
+        return length
     }
 
     static func parseV4(_ text: Substring) -> UInt32? {

@@ -52,6 +52,13 @@ import Testing
 @Suite struct EndpointAndFlowTests {
     @Test func endpointText() {
         #expect(Endpoint(address: .v4(192, 0, 2, 10), port: 51234).description == "192.0.2.10:51234")
+        // Every digit count of octets and ports, written by hand rather than interpolated.
+        #expect(Endpoint(address: .v4(0, 9, 10, 255), port: 0).description == "0.9.10.255:0")
+        #expect(Endpoint(address: .v4(100, 99, 1, 200), port: 65535).description == "100.99.1.200:65535")
+        #expect(Endpoint(address: .v4(255, 255, 255, 255), port: 7).description == "255.255.255.255:7")
+        for port: UInt16 in [1, 9, 10, 99, 100, 999, 1000, 9999, 10000] {
+            #expect(Endpoint(address: .v4(10, 0, 0, 1), port: port).description == "10.0.0.1:\(port)")
+        }
         #expect(Endpoint(address: IPAddress("2001:db8::1")!, port: 21).description == "[2001:db8::1]:21")
     }
 

@@ -92,40 +92,56 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         case .v4(let a):
             return String(unsafeUninitializedCapacity: 15) { IPAddress.writeV4(a, into: $0.baseAddress!) }
         case .v6(let high, let low):
-            var groups = [UInt16](repeating: 0, count: 8)
-            for index in 0..<4 {
-                groups[index] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(index)))
-                groups[index + 4] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(index)))
-            }
-            // RFC 5952 section 4.2: compress the longest run of two or more zero groups, the first if tied.
-            var bestStart = -1
-            var bestLength = 1
-            var runStart = -1
-            for index in 0...8 {
-                if index < 8 && groups[index] == 0 {
-                    if runStart < 0 { runStart = index }
-                } else if runStart >= 0 {
-                    if index - runStart > bestLength {
-                        bestStart = runStart
-                        bestLength = index - runStart
-                    }
-                    runStart = -1
-                }
-            }
-            var text = ""
-            var index = 0
-            while index < 8 {
-                if index == bestStart {
-                    text += "::"
-                    index += bestLength
-                    continue
-                }
-                if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-                text += String(groups[index], radix: 16)
-                index += 1
-            }
-            return text
+            return String(unsafeUninitializedCapacity: 39) { IPAddress.writeV6(high, low, into: $0.baseAddress!) }
         }
+    }
+
+    /// Writes RFC 5952 text at `out` (room for 39 bytes) and returns its length: lower-case hex without leading
+    /// zeros, the longest run of two or more zero groups (the first if tied) as `::` (section 4.2).
+    static func writeV6(_ high: UInt64, _ low: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        func group(_ index: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (index < 4 ? high : low) >> (48 - 16 * UInt64(index & 3)))
+        }
+        var bestStart = -1
+        var bestLength = 1
+        var runStart = -1
+        for index in 0...8 {
+            if index < 8 && group(index) == 0 {
+                if runStart < 0 { runStart = index }
+            } else if runStart >= 0 {
+                if index - runStart > bestLength {
+                    bestStart = runStart
+                    bestLength = index - runStart
+                }
+                runStart = -1
+            }
+        }
+        let hex: StaticString = "0123456789abcdef"
+        var length = 0
+        var index = 0
+        while index < 8 {
+            if index == bestStart {
+                out[length] = UInt8(ascii: ":")
+                out[length + 1] = UInt8(ascii: ":")
+                length += 2
+                index += bestLength
+                continue
+            }
+            if length > 0 && out[length - 1] != UInt8(ascii: ":") {
+                out[length] = UInt8(ascii: ":")
+                length += 1
+            }
+            let value = group(index)
+            var shift = 12
+            while shift > 0 && (value >> UInt16(shift)) == 0 { shift -= 4 }
+            while shift >= 0 {
+                out[length] = hex.utf8Start[Int((value >> UInt16(shift)) & 0xF)]
+                length += 1
+                shift -= 4
+            }
+            index += 1
+        }
+        return length
     }
 
     /// Writes dotted-quad text at `out` (room for 15 bytes) and returns its length. Digit by digit: reports

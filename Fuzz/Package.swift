@@ -21,9 +21,12 @@ let package = Package(
     name: "ftpscope-fuzz",
     dependencies: [.package(path: ftpscopeRoot)],
     targets: [
+        // The invariant helpers every target shares.
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzDecoder",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "PacketDecoding", package: ftpscopePackage),
                 .product(name: "NetworkTypes", package: ftpscopePackage),
             ],
@@ -31,6 +34,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzControl",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "FTPProtocol", package: ftpscopePackage),
                 .product(name: "FTPAnalysis", package: ftpscopePackage),
                 .product(name: "TCPReassembly", package: ftpscopePackage),
@@ -40,11 +44,12 @@ let package = Package(
             swiftSettings: fuzzFlags),
         .executableTarget(
             name: "FuzzDataChannel",
-            dependencies: [.product(name: "FTPProtocol", package: ftpscopePackage)],
+            dependencies: ["FuzzSupport", .product(name: "FTPProtocol", package: ftpscopePackage)],
             swiftSettings: fuzzFlags),
         .executableTarget(
             name: "FuzzReassembler",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "TCPReassembly", package: ftpscopePackage),
                 .product(name: "PacketDecoding", package: ftpscopePackage),
                 .product(name: "NetworkTypes", package: ftpscopePackage),

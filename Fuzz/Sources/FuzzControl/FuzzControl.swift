@@ -13,6 +13,7 @@ import FTPProtocol
 import NetworkTypes
 import PacketDecoding
 import TCPReassembly
+import FuzzSupport
 
 private struct Chunk {
     var fromClient: Bool
@@ -157,17 +158,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     analyze(parts, configuration: configuration)
     return 0
-}
-
-/// A fuzzing invariant: prints what broke and aborts (release builds drop `precondition`'s message).
-@inline(__always) func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { failCheck(message()) }
-}
-
-/// Reports a broken invariant and aborts, so libFuzzer records the input.
-func failCheck(_ message: String) -> Never {
-    // write(2): stdout is buffered and abort() would lose it.
-    let text = "invariant broken: \(message)\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-    abort()
 }

@@ -4,6 +4,7 @@
 import Glibc
 #endif
 import FTPProtocol
+import FuzzSupport
 
 /// libFuzzer's entry point: parses the text with the chosen parser and checks what a success promises.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -53,17 +54,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     return 0
-}
-
-/// A fuzzing invariant: prints what broke and aborts (release builds drop `precondition`'s message).
-@inline(__always) func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { failCheck(message()) }
-}
-
-/// Reports a broken invariant and aborts, so libFuzzer records the input.
-func failCheck(_ message: String) -> Never {
-    // write(2): stdout is buffered and abort() would lose it.
-    let text = "invariant broken: \(message)\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-    abort()
 }

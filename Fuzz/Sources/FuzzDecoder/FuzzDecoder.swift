@@ -4,6 +4,7 @@ import Glibc
 #endif
 import NetworkTypes
 import PacketDecoding
+import FuzzSupport
 
 /// Link types tried; the last entry is unsupported, so that path is fuzzed too.
 private let linkTypes: [LinkType] = [
@@ -28,17 +29,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         check(segment.wirePayloadLength >= segment.payloadLength, "wire length below captured length")
     }
     return 0
-}
-
-/// A fuzzing invariant: prints what broke and aborts (release builds drop `precondition`'s message).
-@inline(__always) func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { failCheck(message()) }
-}
-
-/// Reports a broken invariant and aborts, so libFuzzer records the input.
-func failCheck(_ message: String) -> Never {
-    // write(2): stdout is buffered and abort() would lose it.
-    let text = "invariant broken: \(message)\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-    abort()
 }

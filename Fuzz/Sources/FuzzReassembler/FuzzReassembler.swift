@@ -20,6 +20,7 @@ import Glibc
 import NetworkTypes
 import PacketDecoding
 import TCPReassembly
+import FuzzSupport
 
 /// The byte a sender puts at sequence number `seq`; 31 is odd, so the sequence number mod 256 is recoverable.
 @inline(__always) private func patternByte(_ seq: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: seq &* 31 &+ 7) }
@@ -145,17 +146,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     check(reassembler.counters.bufferedBytes == 0, "bytes still held after finish")
     for state in checker.states.values { check(state.closed, "connection never closed") }
     return 0
-}
-
-/// A fuzzing invariant: prints what broke and aborts (release builds drop `precondition`'s message).
-@inline(__always) func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { failCheck(message()) }
-}
-
-/// Reports a broken invariant and aborts, so libFuzzer records the input.
-func failCheck(_ message: String) -> Never {
-    // write(2): stdout is buffered and abort() would lose it.
-    let text = "invariant broken: \(message)\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-    abort()
 }

@@ -103,10 +103,10 @@ public final class CSVTimelineWriter: TimelineWriter {
         guard let text, !text.isEmpty else { return }
         var utf8 = text.utf8
         let plain = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            if let first = bytes.first, needsNeutralising(first) { return false }
+            if let first = bytes.first, CSVField.startsFormula(first) { return false }
             var quote = false
             for byte in bytes where needsCare(byte) {
-                guard isQuotingByte(byte) else { return false }
+                guard CSVField.needsQuoting(byte) else { return false }
                 quote = true
             }
             guard quote else {
@@ -128,7 +128,7 @@ public final class CSVTimelineWriter: TimelineWriter {
             var native = text
             native.makeContiguousUTF8()
             utf8 = native.utf8
-            if !utf8.contains(where: needsCare), let first = utf8.first, !needsNeutralising(first) {
+            if !utf8.contains(where: needsCare), let first = utf8.first, !CSVField.startsFormula(first) {
                 out.append(contentsOf: utf8)
                 return
             }
@@ -141,16 +141,6 @@ public final class CSVTimelineWriter: TimelineWriter {
     /// the slow path).
     private static func needsCare(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == 0x2C || byte == 0x22 || byte == 0x7F || byte == 0xC2
-    }
-
-    /// The bytes RFC 4180 quoting carries: comma, double quote, CR, LF.
-    private static func isQuotingByte(_ byte: UInt8) -> Bool {
-        byte == 0x2C || byte == 0x22 || byte == 0x0D || byte == 0x0A
-    }
-
-    private static func needsNeutralising(_ first: UInt8) -> Bool {
-        first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
-            || first == UInt8(ascii: "@") || first == 0x09 || first == 0x0D
     }
 
     /// One text field, safe for spreadsheets and terminals, quoted as RFC 4180 requires.

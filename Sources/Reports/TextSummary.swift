@@ -134,8 +134,7 @@ public struct TextSummary {
     /// `text` and spaces to `width` (at least one space), as `padding` makes it, without the temporary.
     private func appendPadded(_ text: String, _ width: Int, to out: inout String) {
         out += text
-        let count = text.columnWidth
-        out += spaces(count >= width ? 1 : width - count)
+        out += spaces(text.paddingCount(width))
     }
 
     private func renderTransfers(_ session: FTPSession) -> String {
@@ -296,10 +295,10 @@ public enum HumanUnits {
 
 extension String {
     /// Pads to `width` characters; a text already that long gets one space so that columns never touch.
-    func padding(_ width: Int) -> String {
-        let count = columnWidth
-        return count >= width ? self + " " : self + spaces(width - count)
-    }
+    func padding(_ width: Int) -> String { self + spaces(paddingCount(width)) }
+
+    /// Spaces that bring the text to `width` columns, and at least one so columns never touch.
+    func paddingCount(_ width: Int) -> Int { max(1, width - columnWidth) }
 
     func leftPadding(_ width: Int) -> String {
         let count = columnWidth

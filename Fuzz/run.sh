@@ -5,8 +5,8 @@
 # input is written to Fuzz/artifacts/ and the script exits 1. Reproduce one with
 #   SWIFT_BACKTRACE=enable=no Fuzz/.build/scratch/release/TARGET Fuzz/artifacts/TARGET-crash-…
 # FUZZ_ASAN=0 builds without AddressSanitizer (in .build/scratch-noasan): two to three times the executions per
-# second for long campaigns. Swift's own checks (bounds, overflow, unwrapping) still trap, so crashes are still
-# found; ASan adds the unsafe-pointer code paths (buffers handed to libpcap and the reassembler).
+# second for long campaigns; FUZZ_MAX_LEN=N caps the input size of each target run (defaults below). Swift's own
+# checks (bounds, overflow, unwrapping) still trap, so crashes are still found; ASan adds the unsafe-pointer code paths (buffers handed to libpcap and the reassembler).
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-20}"
@@ -49,6 +49,8 @@ for target in "${targets[@]}"; do
         FuzzControl) max_len=4096 ;;
         *) max_len=1024 ;;
     esac
+    # A long campaign may cap input sizes lower: shorter inputs run several times faster per execution.
+    max_len="${FUZZ_MAX_LEN:-$max_len}"
     echo "== $target: ${seconds}s"
     # One process, one core; ASan's leak check is off because the targets keep nothing between inputs and
     # Swift's runtime metadata caches look like leaks to it.

@@ -5,8 +5,9 @@
 # input is written to Fuzz/artifacts/ and the script exits 1. Reproduce one with
 #   SWIFT_BACKTRACE=enable=no Fuzz/.build/scratch/release/TARGET Fuzz/artifacts/TARGET-crash-…
 # FUZZ_ASAN=0 builds without AddressSanitizer (in .build/scratch-noasan): two to three times the executions per
-# second for long campaigns; FUZZ_MAX_LEN=N caps the input size of each target run (defaults below). Swift's own
-# checks (bounds, overflow, unwrapping) still trap, so crashes are still found; ASan adds the unsafe-pointer code paths (buffers handed to libpcap and the reassembler).
+# second for long campaigns. Swift's own checks (bounds, overflow, unwrapping) still trap, so crashes are still
+# found; ASan adds the unsafe-pointer code paths (buffers handed to libpcap and the reassembler).
+# FUZZ_MAX_LEN=N caps the input size of every target run (defaults below): shorter inputs run faster.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-20}"

@@ -15,6 +15,8 @@
 #   sniff.rc                its exit status
 # Everything it creates (namespaces, processes, the FTP user, temporary files) is removed on exit, whatever happens.
 set -euo pipefail
+# shellcheck source=netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
 FTPSCOPE=${1:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG]}
 OUT=${2:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG]}
@@ -37,22 +39,12 @@ done
 
 WORK=$(mktemp -d /tmp/fsniff.XXXXXX)
 chmod 755 "$WORK"
-PIDS=()
 CREATED_USER=0
 
 cleanup() {
     local rc=$?
     set +e
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    sleep 0.2
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    local ns
-    for ns in "$NS_C" "$NS_S"; do
-        # only processes inside the namespaces this script made
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
+    netns_teardown
     [[ $CREATED_USER == 1 ]] && userdel "$FTP_USER" 2>/dev/null
     rm -rf "$WORK"
     exit $rc
@@ -76,15 +68,9 @@ CREATED_USER=1
 echo "$FTP_USER:$FTP_PASS" | chpasswd
 
 # --- network -----------------------------------------------------------------------------------
-for ns in "$NS_C" "$NS_S"; do
-    ip netns del "$ns" 2>/dev/null || true
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add eth0 netns "$NS_C" type veth peer name eth0 netns "$NS_S"
-ip -n "$NS_C" link set eth0 up
-ip -n "$NS_S" link set eth0 up
+netns_add "$NS_C"
+netns_add "$NS_S"
+veth_pair "$NS_C" eth0 "$NS_S" eth0
 ip -n "$NS_C" addr add "$CLIENT/24" dev eth0
 ip -n "$NS_S" addr add "$SERVER/24" dev eth0
 # The client's firewall answers SYNs to its active-mode data ports with RST.
@@ -119,17 +105,13 @@ mkdir -p /var/run/vsftpd/empty
 # vsftpd binds port 20 for active mode: make low ports bindable, in the server namespace only.
 ip netns exec "$NS_S" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
 ip netns exec "$NS_S" vsftpd "$WORK/vsftpd.conf" >"$WORK/vsftpd.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 50); do
-    ip netns exec "$NS_S" ss -ltnH "sport = :21" | grep -q LISTEN && break
-    sleep 0.1
-done
-ip netns exec "$NS_S" ss -ltnH "sport = :21" | grep -q LISTEN || { cat "$WORK/vsftpd.log" >&2; echo "vsftpd did not start" >&2; exit 1; }
+netns_track $!
+netns_wait_listen "$NS_S" 21 || { cat "$WORK/vsftpd.log" >&2; echo "vsftpd did not start" >&2; exit 1; }
 
 # --- the sniffer -----------------------------------------------------------------------------------
 ip netns exec "$NS_C" "$FTPSCOPE" sniff --interface eth0 >"$OUT/sniff.out" 2>"$OUT/sniff.err" &
 SNIFF=$!
-PIDS+=("$SNIFF")
+netns_track "$SNIFF"
 for _ in $(seq 1 100); do
     grep -q "listening on" "$OUT/sniff.err" 2>/dev/null && break
     kill -0 "$SNIFF" 2>/dev/null || break
@@ -168,7 +150,7 @@ wait_output 'data_connection refused'
 log "session 3: lftp left connected"
 ip netns exec "$NS_C" timeout 60 lftp -u "$FTP_USER,$FTP_PASS" \
     -e "$LFTP_SETTINGS; ls; !sleep 40; bye" "ftp://$SERVER" >"$WORK/lftp3.log" 2>&1 &
-PIDS+=($!)
+netns_track $!
 wait_output 'S3 data_connection'
 sleep 0.5
 

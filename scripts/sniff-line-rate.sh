@@ -12,6 +12,8 @@
 # mergecap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=netns.sh
+source scripts/netns.sh
 FTPSCOPE=${1:-.build/release/ftpscope}
 LOOPS=${2:-2000}
 shift $(( $# > 2 ? 2 : $# ))
@@ -21,14 +23,9 @@ for tool in ip tcpreplay mergecap /usr/bin/time; do command -v "$tool" >/dev/nul
 NS_A="fsniff-lr-$$-a"
 NS_B="fsniff-lr-$$-b"
 WORK=$(mktemp -d /tmp/fsniff-lr.XXXXXX)
-PIDS=()
 cleanup() {
     set +e
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for ns in "$NS_A" "$NS_B"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
+    netns_teardown
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -42,19 +39,14 @@ mergecap -a -F pcap -w "$WORK/all.pcap" "${captures[@]}"
 per_loop=$(tcpdump -r "$WORK/all.pcap" 2>/dev/null | wc -l)
 echo "replaying $per_loop packets x $LOOPS loops"
 
-for ns in "$NS_A" "$NS_B"; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add eth0 netns "$NS_A" type veth peer name eth0 netns "$NS_B"
-ip -n "$NS_A" link set eth0 up
-ip -n "$NS_B" link set eth0 up
+netns_add "$NS_A"
+netns_add "$NS_B"
+veth_pair "$NS_A" eth0 "$NS_B" eth0
 
 ip netns exec "$NS_B" /usr/bin/time -v -o "$WORK/time.txt" "$FTPSCOPE" sniff --interface eth0 \
     >"$WORK/sniff.out" 2>"$WORK/sniff.err" &
 TIMEPID=$!
-PIDS+=("$TIMEPID")
+netns_track "$TIMEPID"
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/sniff.err" 2>/dev/null && break; sleep 0.1; done
 SNIFF=$(pgrep -P "$TIMEPID")
 
@@ -62,7 +54,7 @@ SNIFF=$(pgrep -P "$TIMEPID")
       echo "$(date +%s) $(ps -o rss= -p "$SNIFF" 2>/dev/null)" >>"$WORK/rss.txt"
       sleep 1
   done ) &
-PIDS+=($!)
+netns_track $!
 
 start=$(date +%s.%N)
 ip netns exec "$NS_A" tcpreplay --intf1=eth0 ${RATE:---topspeed} --loop="$LOOPS" --unique-ip "$WORK/all.pcap" >"$WORK/replay.txt" 2>&1

@@ -7,6 +7,10 @@
 
 set -euo pipefail
 
+# Namespace and process bookkeeping shared with the live-sniffing scripts.
+# shellcheck source=../../scripts/netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/netns.sh"
+
 NS_PREFIX="fsmp"
 NS_CLIENT="${NS_PREFIX}-client"
 NS_ROUTER="${NS_PREFIX}-router"
@@ -20,9 +24,7 @@ FTP_PASS="ftpscope-pass"
 PY_USER="alice"
 PY_PASS="correct-horse"
 
-declare -a _PIDS=()
 declare -A _CAP_ERR=()
-declare -a _NETNS=()
 _WORK=""
 _CREATED_USER=0
 
@@ -31,23 +33,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 cleanup() {
     local rc=$?
     set +e
-    local pid
-    for pid in "${_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    sleep 0.3
-    for pid in "${_PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    _PIDS=()
-    local ns
-    for ns in "${_NETNS[@]}"; do
-        # kill anything still running inside the namespace (only processes in *our* namespaces)
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
-    _NETNS=()
+    netns_teardown
     if [[ $_CREATED_USER == 1 ]]; then
         userdel "$FTP_USER" 2>/dev/null
         _CREATED_USER=0
@@ -60,16 +46,7 @@ cleanup() {
 # Per-scenario reset: tear down namespaces/processes but keep the work dir and user.
 reset_scenario() {
     set +e
-    local pid ns
-    for pid in "${_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    sleep 0.3
-    for pid in "${_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    _PIDS=()
-    for ns in "${_NETNS[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-        ip netns del "$ns" 2>/dev/null
-    done
-    _NETNS=()
+    netns_teardown
     set -e
 }
 
@@ -114,31 +91,7 @@ ensure_user() {
     chown "$FTP_USER" "$_WORK/ftproot/upload"
 }
 
-# --- namespaces ---------------------------------------------------------------------------
-netns_add() {
-    local ns=$1
-    ip netns del "$ns" 2>/dev/null || true
-    ip netns add "$ns"
-    _NETNS+=("$ns")
-    ip -n "$ns" link set lo up
-    # IPv6 off by default (keeps IPv4 captures free of router solicitations / MLD reports);
-    # enable_ipv6 turns it on for one interface.
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-}
-
-enable_ipv6() {
-    ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=0" "net.ipv6.conf.$2.accept_dad=0" \
-        "net.ipv6.conf.$2.router_solicitations=0"
-}
-
-# veth_pair NS_A IF_A NS_B IF_B
-veth_pair() {
-    ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-    ip -n "$1" link set "$2" up
-    ip -n "$3" link set "$4" up
-}
-
+# --- namespaces (netns_add, veth_pair, netns_enable_ipv6: scripts/netns.sh) -----------------
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # Fixed MAC addresses so captures are comparable between runs.
@@ -155,8 +108,8 @@ topo_flat() {
     ip -n "$NS_CLIENT" addr add 192.0.2.10/24 dev eth0
     ip -n "$NS_SERVER" addr add 192.0.2.21/24 dev eth0
     if [[ ${1:-} == v6 ]]; then
-        enable_ipv6 "$NS_CLIENT" eth0
-        enable_ipv6 "$NS_SERVER" eth0
+        netns_enable_ipv6 "$NS_CLIENT" eth0
+        netns_enable_ipv6 "$NS_SERVER" eth0
         ip -n "$NS_CLIENT" addr add 2001:db8::10/64 dev eth0 nodad
         ip -n "$NS_SERVER" addr add 2001:db8::21/64 dev eth0 nodad
     fi
@@ -261,7 +214,7 @@ EOF
     # are bindable, so open them up in the server namespace only.
     ip netns exec "$ns" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
     ip netns exec "$ns" vsftpd "$conf" >"$_WORK/vsftpd.log" 2>&1 &
-    _PIDS+=($!)
+    netns_track $!
     # the control port: 21 unless an extra line says listen_port=N (e.g. 990 for implicit TLS)
     local port=21 l2
     for l2 in "$@"; do [[ $l2 == listen_port=* ]] && port=${l2#listen_port=}; done
@@ -282,16 +235,13 @@ start_pyftpdlib() {
     local ns=$1 addr=$2 perm=${3:-elradfmw}
     ip netns exec "$ns" python3 "$SCRIPT_DIR/pyftpd-server.py" "$addr" 21 "$_WORK/ftproot" "$PY_USER" "$PY_PASS" "$perm" \
         >"$_WORK/pyftpdlib.log" 2>&1 &
-    _PIDS+=($!)
+    netns_track $!
     wait_port "$ns" 21
 }
 
 wait_port() {
-    local ns=$1 port=$2 i
-    for i in $(seq 1 50); do
-        if ip netns exec "$ns" ss -ltnH "sport = :$port" | grep -q LISTEN; then return 0; fi
-        sleep 0.1
-    done
+    local ns=$1 port=$2
+    netns_wait_listen "$ns" "$port" && return 0
     echo "server in $ns did not listen on $port" >&2
     cat "$_WORK"/*.log >&2 || true
     return 1
@@ -304,7 +254,7 @@ capture_start() {
     local errf="$_WORK/tcpdump.$$.$RANDOM.err"
     ip netns exec "$ns" tcpdump -i "$iface" -U --immediate-mode -B 32768 -Z root -n -s 0 -w "$file" "$@" 2>"$errf" &
     CAP_PID=$!
-    _PIDS+=("$CAP_PID")
+    netns_track "$CAP_PID"
     _CAP_ERR[$CAP_PID]=$errf
     local i
     for i in $(seq 1 50); do

@@ -36,7 +36,8 @@ public struct FTPLine: Sendable, Equatable {
 
 /// UTF-8 decoding that never fails (bytes outside valid sequences become `\xNN`).
 enum FTPText {
-    /// Decodes a slice; the fast path is the stdlib validator, the slow path copies valid sequences and escapes the bytes of invalid ones.
+    /// Decodes a slice; the fast path is the stdlib validator, the slow path copies valid sequences and escapes
+    /// the bytes of invalid ones.
     static func decode(_ bytes: ArraySlice<UInt8>) -> String {
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
         // Invalid input is hostile or legacy-encoded text: build the UTF-8 output bytes and make one String of

@@ -30,18 +30,7 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
                 var length = IPAddress.writeV4(value, into: out)
                 out[length] = UInt8(ascii: ":")
                 length += 1
-                var digits = 1
-                var probe = port / 10
-                while probe > 0 {
-                    digits += 1
-                    probe /= 10
-                }
-                var rest = port
-                for position in stride(from: length + digits - 1, through: length, by: -1) {
-                    out[position] = 0x30 + UInt8(truncatingIfNeeded: rest % 10)
-                    rest /= 10
-                }
-                return length + digits
+                return length + writeDecimal(UInt64(port), into: out + length)
             }
         case .v6: return "[\(address)]:\(port)"
         }

@@ -62,23 +62,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         var length = 0
         func digits(_ value: Int64, _ width: Int) {
             // Zero-padded to `width`; wider values (years past 9999) keep all their digits.
-            var magnitude = value.magnitude
-            var count = 1
-            var probe = magnitude / 10
-            while probe > 0 {
-                count += 1
-                probe /= 10
-            }
             if value < 0 {
                 out[length] = UInt8(ascii: "-")
                 length += 1
             }
-            let total = max(count, width)
-            for position in stride(from: total - 1, through: 0, by: -1) {
-                out[length + position] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
-            }
-            length += total
+            length += writeDecimal(value.magnitude, minimumDigits: width, into: out + length)
         }
         func byte(_ value: Unicode.Scalar) {
             out[length] = UInt8(ascii: value)

@@ -56,9 +56,17 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
+        // `ftpscope compare`: several captures of the same traffic as one story. Reads the analysis model
+        // through one adapter file (SessionView.swift).
+        .target(
+            name: "VantageComparison",
+            dependencies: ["FTPScope", "FTPAnalysis", "NetworkTypes", "TCPReassembly", "PacketCapture", "Reports"]
+        ),
         .executableTarget(
             name: "ftpscope",
-            dependencies: ["FTPScope", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FTPScope", "VantageComparison", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).
@@ -73,6 +81,7 @@ let package = Package(
         .testTarget(
             name: "FileExtractionTests",
             dependencies: ["FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "TestSupport"]),
+        .testTarget(name: "VantageComparisonTests", dependencies: ["VantageComparison", "FTPScope", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]

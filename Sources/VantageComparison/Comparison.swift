@@ -50,7 +50,8 @@ public enum Comparison {
         for (capture, list) in sessions.enumerated() {
             for (index, session) in list.enumerated() where !paired[capture][index] {
                 unpaired.append(
-                    UnpairedSession(capture: capture, session: session.id, client: session.client, server: session.server))
+                    UnpairedSession(
+                        capture: capture, session: session.id, client: session.client, server: session.server))
             }
         }
         return ComparisonReport(captures: captures, groups: groups, unpaired: unpaired, warnings: warnings)

@@ -14,7 +14,10 @@ public enum ComparisonJSON {
         let labels = result.captures.map(\.label)
         return .object([
             ("version", .string(ftpscopeVersion)),
-            ("vantages", .array(result.captures.map { .object([("label", .string($0.label)), ("path", .string($0.path))]) })),
+            (
+                "vantages",
+                .array(result.captures.map { .object([("label", .string($0.label)), ("path", .string($0.path))]) })
+            ),
             ("pairs", .array(result.groups.map { pair($0, labels: labels) })),
             (
                 "unpaired",

@@ -7,7 +7,8 @@ public enum ComparisonText {
         let labels = result.captures.map { Escaping.terminal($0.label) }
         var out = ""
         let pairs = result.groups.count
-        out += "\(result.captures.count) captures, \(pairs) session \(pairs == 1 ? "pair" : "pairs"), \(result.unpaired.count) unpaired\n"
+        out +=
+            "\(result.captures.count) captures, \(pairs) session \(pairs == 1 ? "pair" : "pairs"), \(result.unpaired.count) unpaired\n"
         let labelWidth = labels.map(\.count).max() ?? 0
         for (index, capture) in result.captures.enumerated() {
             out += "  \(pad(labels[index], labelWidth))  \(Escaping.terminal(capture.path))\n"
@@ -31,7 +32,8 @@ public enum ComparisonText {
         out += present.map { "\(labels[$0]) \(group.sessions[$0]!.id)" }.joined(separator: " = ")
         let offsets = present.compactMap { index in group.clockOffsets[index].map { (index, $0) } }
         if offsets.count >= 2 {
-            out += ", clock offset \(labels[offsets[1].0]) − \(labels[offsets[0].0]) \(signedMilliseconds(offsets[1].1 - offsets[0].1))"
+            out +=
+                ", clock offset \(labels[offsets[1].0]) − \(labels[offsets[0].0]) \(signedMilliseconds(offsets[1].1 - offsets[0].1))"
         }
         out += "\n"
         var rows: [[String]] = [[""] + present.map { labels[$0] }]
@@ -100,6 +102,7 @@ public enum ComparisonText {
     static func signedMilliseconds(_ nanoseconds: Int64) -> String {
         let micro = (abs(nanoseconds) + 500) / 1000
         let fraction = String(micro % 1000)
-        return "\(nanoseconds < 0 ? "-" : "+")\(micro / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
+        return
+            "\(nanoseconds < 0 ? "-" : "+")\(micro / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
     }
 }

@@ -63,7 +63,8 @@ enum SessionPairing {
         var usedReference = Set<Int>()
         var usedOther = Set<Int>()
         var result: [SessionMatch] = []
-        for candidate in ordered where !usedReference.contains(candidate.reference) && !usedOther.contains(candidate.other) {
+        for candidate in ordered
+        where !usedReference.contains(candidate.reference) && !usedOther.contains(candidate.other) {
             usedReference.insert(candidate.reference)
             usedOther.insert(candidate.other)
             result.append(candidate)

@@ -31,7 +31,9 @@ extension SessionSnapshot {
             // An announcement's argument is what an FTP helper rewrites (and its length with it): left out.
             let argument = SessionSnapshot.announcingVerbs.contains(command.verb) ? "" : command.argument
             dialog.append(DialogLine(key: .command(verb: command.verb, argument: argument), time: command.time))
-            for reply in command.preliminary { dialog.append(DialogLine(key: .reply(code: reply.code), time: reply.time)) }
+            for reply in command.preliminary {
+                dialog.append(DialogLine(key: .reply(code: reply.code), time: reply.time))
+            }
             if let reply = command.reply { dialog.append(DialogLine(key: .reply(code: reply.code), time: reply.time)) }
         }
         var announcementArguments: [Int: String] = [:]

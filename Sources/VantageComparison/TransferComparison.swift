@@ -42,7 +42,9 @@ enum TransferComparison {
                 j += 1
                 continue
             }
-            if let skip = (1...alignmentLookahead).first(where: { j + $0 < b.count && b[j + $0].alignmentKey == a[i].alignmentKey }) {
+            if let skip = (1...alignmentLookahead).first(where: {
+                j + $0 < b.count && b[j + $0].alignmentKey == a[i].alignmentKey
+            }) {
                 extra.append(contentsOf: j..<(j + skip))
                 j += skip
             } else {

@@ -7,7 +7,9 @@ enum TransferWording {
         serverOpens: Bool, labels: [String]
     ) -> String? {
         var sentences: [String] = []
-        if let story = failureStory(transfer, views: views, fromOpener: fromOpener, serverOpens: serverOpens, labels: labels) {
+        if let story = failureStory(
+            transfer, views: views, fromOpener: fromOpener, serverOpens: serverOpens, labels: labels)
+        {
             sentences.append(story)
         }
         if let note = announcementNote(transfer, views: views, sessions: sessions, labels: labels) {
@@ -36,42 +38,52 @@ enum TransferWording {
             let missing = labels[span.missingAt]
             switch packet {
             case .syn:
-                var story = "\(synText) \(syns == 1 ? "was" : "were") seen at \(seen) and never reached \(missing): dropped between them"
+                var story =
+                    "\(synText) \(syns == 1 ? "was" : "were") seen at \(seen) and never reached \(missing): dropped between them"
                 switch transfer.cause {
                 case .natWithoutALG?:
-                    story += ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb ?? "PORT") named the client's private address and no FTP helper rewrote it; passive mode avoids this)"
+                    story +=
+                        ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb ?? "PORT") named the client's private address and no FTP helper rewrote it; passive mode avoids this)"
                 case .passivePortBlocked?:
-                    story += ", by a firewall or router that blocks the passive port\(target.map { " \($0.port)" } ?? "") (open the server's passive port range on it)"
+                    story +=
+                        ", by a firewall or router that blocks the passive port\(target.map { " \($0.port)" } ?? "") (open the server's passive port range on it)"
                 case .passiveAddressInternal?:
-                    story += " (the server announced an internal address the client cannot reach: set the server's external address)"
+                    story +=
+                        " (the server announced an internal address the client cannot reach: set the server's external address)"
                 default:
                     story += ", by a firewall or router between the two capture points"
                 }
                 return story
             case .answer:
-                return "the \(acceptor)'s answer to \(synText) was seen at \(seen) and never reached \(missing): lost between them"
+                return
+                    "the \(acceptor)'s answer to \(synText) was seen at \(seen) and never reached \(missing): lost between them"
             case .data:
-                return "the data connection was set up, but its data was seen at \(seen) and not at \(missing): lost between them"
+                return
+                    "the data connection was set up, but its data was seen at \(seen) and not at \(missing): lost between them"
             }
         }
         guard let sighting else {
             if present.contains(where: { $0.status == .commandFailed }) {
                 let code = present.lazy.compactMap(\.replyCode).first
-                return "the server refused the command\(code.map { " with \($0)" } ?? ""), the data connection was not at fault"
+                return
+                    "the server refused the command\(code.map { " with \($0)" } ?? ""), the data connection was not at fault"
             }
             if present.contains(where: { $0.status == .notSeen || $0.status == .unanswered || $0.status == .refused }) {
-                return "no SYN for it at any capture point: the \(opener) never tried, or it was dropped before the first capture point"
+                return
+                    "no SYN for it at any capture point: the \(opener) never tried, or it was dropped before the first capture point"
             }
             return nil
         }
         let last = labels[fromOpener.last!]
         let everywhere = fromOpener.count >= 2 ? "at every capture point" : "at \(labels[fromOpener[0]])"
         if sighting.rejected {
-            return "\(synText) \(syns == 1 ? "was" : "were") seen \(everywhere) and refused (RST or ICMP): by the \(acceptor) or a firewall beyond \(last), the last capture point on their way"
+            return
+                "\(synText) \(syns == 1 ? "was" : "were") seen \(everywhere) and refused (RST or ICMP): by the \(acceptor) or a firewall beyond \(last), the last capture point on their way"
         }
         if !sighting.answered {
             let culprit = serverOpens ? "a host firewall on the client" : "a firewall on or in front of the server"
-            return "\(synText) \(syns == 1 ? "was" : "were") seen \(everywhere) and never answered: dropped beyond \(last), the last capture point on their way to the \(acceptor) (\(culprit))"
+            return
+                "\(synText) \(syns == 1 ? "was" : "were") seen \(everywhere) and never answered: dropped beyond \(last), the last capture point on their way to the \(acceptor) (\(culprit))"
         }
         return nil
     }
@@ -86,7 +98,8 @@ enum TransferWording {
             let texts = views.indices.compactMap { index in
                 views[index]?.announcementText.map { "\"\($0)\" at \(labels[index])" }
             }
-            return "the \(verb) was rewritten on the way (\(texts.joined(separator: ", "))): an FTP helper (ALG) translated it; AUTH TLS would blind that helper"
+            return
+                "the \(verb) was rewritten on the way (\(texts.joined(separator: ", "))): an FTP helper (ALG) translated it; AUTH TLS would blind that helper"
         case false?:
             let natSeen = views.indices.contains { index in
                 guard let announced = views[index]?.announced, let session = sessions[index] else { return false }

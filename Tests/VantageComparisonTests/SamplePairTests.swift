@@ -29,10 +29,11 @@ import Testing
         #expect(group.clientToServer == [0, 1])
         let transfers = group.transfers
         #expect(transfers.map(\.command) == ["LIST", "LIST", "LIST", "RETR"])
-        #expect(transfers.map { $0.views.map { $0?.status.rawValue } } == [
-            ["not_seen", "unanswered"], ["not_seen", "unanswered"], ["completed", "completed"],
-            ["completed", "completed"],
-        ])
+        #expect(
+            transfers.map { $0.views.map { $0?.status.rawValue } } == [
+                ["not_seen", "unanswered"], ["not_seen", "unanswered"], ["completed", "completed"],
+                ["completed", "completed"],
+            ])
         #expect(transfers.map(\.rewritten) == [false, false, false, false])
         // The server's SYNs are at the server's interface and never in the client's LAN.
         #expect(transfers[0].lostBetween == LostSpan(seenAt: 1, missingAt: 0))
@@ -61,7 +62,9 @@ import Testing
         #expect(translations.first == ["client": "10.0.0.2:41974", "server": "192.0.2.1:41974"])
         let transfers = try #require(pair["transfers"] as? [[String: Any]])
         let first = try #require(transfers.first)
-        for key in ["command", "argument", "mode", "announced", "status", "rewritten", "lost_between", "cause", "detail"] {
+        for key in [
+            "command", "argument", "mode", "announced", "status", "rewritten", "lost_between", "cause", "detail",
+        ] {
             #expect(first[key] != nil, "transfers[0] lacks \(key)")
         }
         #expect(first["mode"] as? String == "active")

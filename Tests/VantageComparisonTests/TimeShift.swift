@@ -5,7 +5,8 @@ import Foundation
 enum TimeShift {
     static func shiftedCopy(of path: String, byMicroseconds microseconds: Int64) throws -> String {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        precondition(bytes.count >= 24 && bytes[0] == 0xD4 && bytes[1] == 0xC3 && bytes[2] == 0xB2 && bytes[3] == 0xA1,
+        precondition(
+            bytes.count >= 24 && bytes[0] == 0xD4 && bytes[1] == 0xC3 && bytes[2] == 0xB2 && bytes[3] == 0xA1,
             "a little-endian microsecond pcap")
         func read(_ offset: Int) -> UInt32 {
             UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16

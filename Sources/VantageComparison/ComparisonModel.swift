@@ -52,7 +52,7 @@ public struct ComparedTransfer: Sendable {
     /// Which packets, when `lostBetween` is set.
     public var lostPacket: LostPacket?
     /// The cause, for a failed transfer.
-    public var cause: ComparisonCause?
+    public var cause: TransferCause?
     /// The story in words, when there is one to tell.
     public var detail: String?
 }

@@ -9,6 +9,8 @@ import TCPReassembly
 public typealias TransferStatus = DataStatus
 /// How a data channel was announced (SPEC.md mode).
 public typealias TransferMode = DataMode
+/// Why a data connection failed (SPEC.md cause), as the single-capture analysis types it.
+public typealias TransferCause = DataCause
 
 extension TransferMode {
     /// True when the server opens the data connection (PORT, EPRT, LPRT).
@@ -16,8 +18,8 @@ extension TransferMode {
 }
 
 extension TransferStatus {
-    /// True for the outcomes that say nothing went wrong.
-    var isSuccess: Bool { self == .completed || self == .unused }
+    /// True for the outcomes that say nothing went wrong (the analysis's one definition of failed, negated).
+    var isSuccess: Bool { !isFailure }
 }
 
 extension SessionSnapshot {
@@ -90,7 +92,6 @@ extension TransferSnapshot {
             connection: sighting)
     }
 
-    /// The single-capture analysis's typed cause. It has none yet (the typed verdict is under way in FTPAnalysis);
-    /// until then the comparison derives the cause from both views alone.
-    static func typedCause(of transfer: Transfer) -> ComparisonCause? { nil }
+    /// The single-capture analysis's typed cause (nil unless the transfer failed).
+    static func typedCause(of transfer: Transfer) -> TransferCause? { transfer.cause }
 }

@@ -79,7 +79,7 @@ public struct TransferSnapshot: Sendable {
     /// The outcome at this vantage.
     public var status: TransferStatus
     /// The typed cause the single-capture analysis gave, when it gives one.
-    public var cause: ComparisonCause?
+    public var cause: TransferCause?
     /// The final reply code to the data command (or to the announcement when it was refused).
     public var replyCode: Int?
     /// The data connection, when one is in this capture.
@@ -91,7 +91,7 @@ public struct TransferSnapshot: Sendable {
     /// Creates a snapshot.
     public init(
         command: String?, argument: String?, mode: TransferMode?, announcementVerb: String?,
-        announcementText: String?, announced: Endpoint?, status: TransferStatus, cause: ComparisonCause?,
+        announcementText: String?, announced: Endpoint?, status: TransferStatus, cause: TransferCause?,
         replyCode: Int?, connection: ConnectionSighting?
     ) {
         self.command = command

@@ -72,8 +72,9 @@ enum TransferComparison {
         let (span, packet) = lostSpan(views: views, fromOpener: fromOpener)
         result.lostBetween = span
         result.lostPacket = packet
-        let derived = derivedCause(views: views, sessions: sessions, lost: span != nil)
-        // The single-capture analysis's typed cause, once it gives one, from the capture point that saw most.
+        let derived = derivedCause(views: views, sessions: sessions)
+        // The single-capture analysis's typed cause from the capture point nearest the opener (it saw most); what
+        // both views together support when no capture gives one.
         let typed = fromOpener.compactMap { views[$0]?.cause }.first { $0 != .unknown }
         result.cause = typed ?? derived
         result.detail = TransferWording.detail(
@@ -107,7 +108,7 @@ enum TransferComparison {
     }
 
     /// The cause both views together support, for a failed transfer.
-    static func derivedCause(views: [TransferSnapshot?], sessions: [SessionSnapshot?], lost: Bool) -> ComparisonCause? {
+    static func derivedCause(views: [TransferSnapshot?], sessions: [SessionSnapshot?]) -> TransferCause? {
         let present = views.indices.filter { views[$0] != nil }
         let statuses = present.map { views[$0]!.status }
         if statuses.allSatisfy(\.isSuccess) { return nil }

@@ -61,23 +61,38 @@ let package = Package(
         ),
         .executableTarget(
             name: "ftpscope",
-            dependencies: ["FTPScope", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "FTPScope", "FTPAnalysis", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
         .testTarget(name: "CommunityIDTests", dependencies: ["CommunityID", "NetworkTypes"]),
-        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"]),
-        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
-        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
-        .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol", "TestSupport"]),
-        .testTarget(name: "FTPAnalysisTests", dependencies: ["FTPAnalysis", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "TestSupport"]),
+        // Every test target declares each module it imports (checked by `--explicit-target-dependency-import-check`).
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetworkTypes", "TestSupport"]),
+        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "NetworkTypes", "TestSupport"]),
+        .testTarget(
+            name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
+        .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol", "NetworkTypes", "TestSupport"]),
+        .testTarget(
+            name: "FTPAnalysisTests",
+            dependencies: ["FTPAnalysis", "TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "NetworkTypes", "TestSupport"]),
         .testTarget(
             name: "FileExtractionTests",
-            dependencies: ["FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FTPScope", "TestSupport"], exclude: ["Baselines"]),
+            dependencies: [
+                "FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "NetworkTypes", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "FTPScope", "FTPAnalysis", "Reports", "TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport",
+            ],
+            exclude: ["Baselines"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,10 +3,98 @@ import TCPReassembly
 
 /// Decides what became of each data channel and explains failures in the user's terms.
 enum DataChannelDiagnosis {
-    /// Sets `status` and `diagnosis` of a transfer from its replies and its observed connection.
+    /// Sets the verdict (status, cause, evidence) and the `diagnosis` of a transfer from its replies and its
+    /// observed connection.
     static func settle(_ transfer: Transfer, session: FTPSession) {
-        transfer.status = status(of: transfer)
+        let status = status(of: transfer)
+        transfer.verdict = DataVerdict(
+            status: status, cause: cause(of: transfer, status: status, session: session),
+            evidence: evidence(of: transfer, session: session))
         transfer.diagnosis = explain(transfer, session: session)
+    }
+
+    /// Why a transfer with this status failed; nil when it did not (`DataStatus.isFailure`).
+    static func cause(of transfer: Transfer, status: DataStatus, session: FTPSession) -> DataCause? {
+        guard status.isFailure else { return nil }
+        switch status {
+        case .completed, .unused:
+            return nil
+        case .commandFailed:
+            // A 5xx to the data command, or a 4xx/5xx to the announcement itself (500 Illegal PORT command).
+            return .serverRefusedCommand
+        case .aborted:
+            return transfer.abortRequested ? .abortedByClient : .unknown
+        case .notCaptured:
+            return .captureIncomplete
+        case .incomplete:
+            // The capture ended during it, or lost part of it; a clean close short of the announced size is not
+            // explained by the capture.
+            let connection = transfer.observedConnection
+            if transfer.reply == nil || connection?.endedWithoutClose == true || transfer.missingBytes > 0 {
+                return .captureIncomplete
+            }
+            return .unknown
+        case .stalled:
+            return .dataTimeout
+        case .reset:
+            return .unknown
+        case .refused, .unanswered, .notSeen:
+            return connectionFailureCause(of: transfer, status: status, session: session)
+        }
+    }
+
+    /// The cause of a data connection that could not be made, from the announcement's address and the mode.
+    private static func connectionFailureCause(of transfer: Transfer, status: DataStatus, session: FTPSession)
+        -> DataCause
+    {
+        guard let mode = transfer.mode, let announced = transfer.announced else {
+            // The announcement is unreadable: hidden by TLS, never captured, or not parseable.
+            if transfer.inferred || session.tls { return .tlsHidesAnnouncement }
+            if transfer.mode == nil && (session.startedMidstream || session.missingBytes > 0) {
+                return .captureIncomplete
+            }
+            return .unknown
+        }
+        if mode.serverConnects {
+            switch AddressRules.active(announced: announced.address, client: session.client.address) {
+            case .behindNAT: return .natWithoutALG
+            case .thirdHost: return .bounce
+            case .own:
+                if status != .notSeen { return .clientFirewall }
+                // Captured inside the client's network: the client's own private address was announced to a
+                // public server, and the server's SYNs never arrived.
+                return AddressRules.privateToOutside(announced.address, peer: session.server.address)
+                    ? .natWithoutALG : .unknown
+            }
+        }
+        switch AddressRules.passive(announced: announced.address, server: session.server.address) {
+        case .internal, .other: return .passiveAddressInternal
+        case .own: return .passivePortBlocked
+        }
+    }
+
+    /// The facts behind the verdict.
+    static func evidence(of transfer: Transfer, session: FTPSession) -> DataEvidence {
+        var evidence = DataEvidence()
+        evidence.synAttempts = transfer.synAttempts
+        evidence.announced = transfer.announced
+        evidence.observed = transfer.observed
+        if let connection = transfer.observedConnection {
+            let originatorIsServer = connection.originator.address == session.server.address
+                || (connection.originator.address != session.client.address && transfer.mode?.serverConnects == true)
+            let originator: DataSide = originatorIsServer ? .server : .client
+            let responder: DataSide = originatorIsServer ? .client : .server
+            if connection.responderReset {
+                evidence.resetBy = responder
+            } else if connection.originatorReset {
+                evidence.resetBy = originator
+            }
+            evidence.icmp = connection.icmp
+        }
+        let activeAnnouncement = transfer.mode?.serverConnects == true ? transfer.announced?.address : nil
+        evidence.vantage = AddressRules.vantage(
+            client: session.client.address, server: session.server.address, activeAnnouncement: activeAnnouncement)
+        return evidence
     }
 
     static func status(of transfer: Transfer) -> DataStatus {

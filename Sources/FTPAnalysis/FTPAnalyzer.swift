@@ -24,7 +24,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private var expectationsByPort: [UInt16: [Expectation]] = [:]
     private var expectationCount = 0
     private var recentUnmatched: [TCPConnection] = []
-    private var icmpByFlow: [FlowKey: (reason: String, reporter: IPAddress, time: Timestamp)] = [:]
+    private var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
     private var finished = false
     private var detectors = FindingDetectors()
     private var captureEnded = false
@@ -256,7 +256,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Records an ICMP destination-unreachable that quotes a TCP segment (a data SYN, typically).
     public func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
         if icmpByFlow.count < 10_000 {
-            icmpByFlow[message.quotedFlow] = (message.reason, message.reporter, time)
+            icmpByFlow[message.quotedFlow] = (message, time)
         }
     }
 
@@ -907,8 +907,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private func dataRecord(_ connection: TCPConnection, match: DataChannelMatch) -> DataConnectionRecord {
         var record = DataConnectionRecord(connection, match: match)
         if let icmp = icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
-            record.icmpReason = icmp.reason
-            record.icmpReporter = icmp.reporter
+            record.icmpReason = icmp.message.reason
+            record.icmpReporter = icmp.message.reporter
+            record.icmp = ICMPEvidence(
+                type: icmp.message.isICMPv6 ? 1 : 3, code: icmp.message.code, isICMPv6: icmp.message.isICMPv6,
+                reporter: icmp.message.reporter)
         }
         return record
     }

@@ -27,23 +27,6 @@ public enum DataMode: String, Sendable, Hashable {
     public var serverConnects: Bool { self == .active || self == .extendedActive || self == .longActive }
 }
 
-/// What became of a data channel (SPEC.md, data status).
-public enum DataStatus: String, Sendable, Hashable, CaseIterable {
-    case completed
-    case refused
-    case unanswered
-    case notSeen = "not_seen"
-    case notCaptured = "not_captured"
-    case reset
-    case commandFailed = "command_failed"
-    case aborted
-    case incomplete
-    case unused
-
-    /// True for outcomes that mean the data connection itself failed.
-    public var isConnectionFailure: Bool { self == .refused || self == .unanswered || self == .notSeen }
-}
-
 /// How bad a finding is.
 public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
     case high, medium, low, info

@@ -37,6 +37,8 @@ public struct DataConnectionRecord: Sendable {
     public var icmpReason: String?
     /// Who sent that ICMP message.
     public var icmpReporter: IPAddress?
+    /// That ICMP message as typed evidence.
+    public var icmp: ICMPEvidence?
 
     init(_ connection: TCPConnection, match: DataChannelMatch) {
         originator = connection.originator
@@ -103,8 +105,14 @@ public final class Transfer {
     public internal(set) var abortRequested = false
     /// True when inferred without a readable announcement.
     public internal(set) var inferred = false
-    /// The outcome; settled when the session is finalised.
-    public internal(set) var status: DataStatus = .unused
+    /// The typed verdict (status, cause, evidence); settled when the transfer is.
+    public internal(set) var verdict = DataVerdict(status: .unused, cause: nil, evidence: DataEvidence())
+    /// The outcome (the verdict's status).
+    public var status: DataStatus { verdict.status }
+    /// Why it failed (the verdict's cause); nil unless `status.isFailure`.
+    public var cause: DataCause? { verdict.cause }
+    /// The facts behind the verdict.
+    public var evidence: DataEvidence { verdict.evidence }
     /// Why it failed, in the user's terms, with the fix.
     public internal(set) var diagnosis: String?
 

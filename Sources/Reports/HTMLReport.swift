@@ -59,10 +59,10 @@ public enum HTMLReport {
 
         init(_ session: FTPSession, _ findings: [Finding]) {
             if session.login == .failed || session.endState == .reset
-                || session.transfers.contains(where: { $0.status.isConnectionFailure || $0.status == .reset || $0.status == .aborted })
+                || session.transfers.contains(where: { $0.status.gravity == .failure })
             {
                 self = .failed
-            } else if session.transfers.contains(where: { [.commandFailed, .incomplete, .notCaptured].contains($0.status) })
+            } else if session.transfers.contains(where: { $0.status.gravity == .warning })
                 || findings.contains(where: { ![.cleartextCredentials, .tlsProtected, .anonymousLogin].contains($0.kind) })
             {
                 self = .warning

@@ -112,6 +112,9 @@ public enum JSONDocument {
             ("announced", .optional(transfer.announced?.description)),
             ("observed", .optional(transfer.observed?.description)),
             ("status", .string(transfer.status.rawValue)),
+        ]
+        if let cause = transfer.cause { members.append(("cause", .string(cause.rawValue))) }
+        members += [
             ("syn_attempts", .int(Int64(transfer.synAttempts))),
             ("reply_code", transfer.reply.map { .int(Int64($0.code)) } ?? .null),
             ("reply_text", .optional(transfer.reply?.text)),

@@ -163,7 +163,7 @@ struct LadderDiagram {
         }
         for transfer in session.transfers {
             var note: Int?
-            let failedOutcome = transfer.status != .completed && transfer.status != .unused
+            let failedOutcome = transfer.status.isFailure
             if failedOutcome, let diagnosis = transfer.diagnosis {
                 note = notes.count + 1
                 notes.append(Note(number: notes.count + 1, text: diagnosis, tone: LadderDiagram.tone(for: transfer.status)))
@@ -189,11 +189,11 @@ struct LadderDiagram {
                 let isPrimary = primary.map { $0.firstTime == connection.firstTime && $0.originator == connection.originator } ?? false
                 let status = isPrimary || transfer.connections.count == 1 ? transfer.status : LadderDiagram.status(of: connection, fallback: transfer.status)
                 let fromServer = serverConnects(transfer, connection)
-                let failed = status.isConnectionFailure || status == .reset || status == .aborted
+                let failed = status.gravity == .failure
                 var label = what.isEmpty ? "data" : what
                 label += " · \(connection.originator) → \(connection.responder)"
                 switch status {
-                case .completed, .incomplete, .aborted, .reset, .notCaptured, .commandFailed, .unused:
+                case .completed, .incomplete, .aborted, .reset, .notCaptured, .commandFailed, .stalled, .unused:
                     if transfer.bytes > 0 && isPrimary { label += " · " + HumanUnits.bytes(transfer.bytes) }
                     else if !isPrimary { label += " · " + HumanUnits.bytes(connection.originatorBytes + connection.responderBytes) }
                     let milliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
@@ -230,11 +230,11 @@ struct LadderDiagram {
     }
 
     static func tone(for status: DataStatus) -> Tone {
-        switch status {
-        case .completed: return .completed
-        case .refused, .unanswered, .notSeen, .reset, .aborted: return .failed
-        case .commandFailed, .incomplete, .notCaptured: return .warning
-        case .unused: return .neutral
+        switch status.gravity {
+        case .ok: return .completed
+        case .failure: return .failed
+        case .warning: return .warning
+        case .none: return .neutral
         }
     }
 

@@ -140,11 +140,11 @@ public struct TextSummary {
     private func renderTransfers(_ session: FTPSession) -> String {
         // Failures first (what the reader came for), each group in time order.
         let ordered = session.transfers.enumerated().sorted { lhs, rhs in
-            let left = (TextSummary.isFailure(lhs.element.status) ? 0 : 1, lhs.element.start ?? session.start, lhs.offset)
-            let right = (TextSummary.isFailure(rhs.element.status) ? 0 : 1, rhs.element.start ?? session.start, rhs.offset)
+            let left = (lhs.element.status.isFailure ? 0 : 1, lhs.element.start ?? session.start, lhs.offset)
+            let right = (rhs.element.status.isFailure ? 0 : 1, rhs.element.start ?? session.start, rhs.offset)
             return left < right
         }.map(\.element)
-        let failures = ordered.filter { TextSummary.isFailure($0.status) }.count
+        let failures = ordered.filter { $0.status.isFailure }.count
         var out = "  transfers: \(session.transfers.count)"
         if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
         out += "\n"
@@ -197,9 +197,6 @@ public struct TextSummary {
         return out
     }
 
-    /// Outcomes listed first: every one but a completed transfer or an unused announcement.
-    static func isFailure(_ status: DataStatus) -> Bool { status != .completed && status != .unused }
-
     /// Text cut to `width` characters with an ellipsis.
     static func clip(_ text: String, _ width: Int) -> String {
         text.columnWidth <= width ? text : String(text.prefix(width - 1)) + "…"
@@ -237,11 +234,11 @@ public struct TextSummary {
     }
 
     func color(for status: DataStatus) -> Color {
-        switch status {
-        case .completed: return .green
-        case .refused, .unanswered, .notSeen, .reset, .aborted: return .red
-        case .commandFailed, .incomplete, .notCaptured: return .yellow
-        case .unused: return .plain
+        switch status.gravity {
+        case .ok: return .green
+        case .failure: return .red
+        case .warning: return .yellow
+        case .none: return .plain
         }
     }
 

@@ -75,6 +75,8 @@ public struct TimelineRow: Sendable {
     public var finding: String?
     /// One-sentence explanation.
     public var detail: String?
+    /// The typed cause of a failed data connection (`DataCause`'s SPEC.md word).
+    public var cause: String?
 
     /// Creates a row with only time, session and event set.
     public init(time: Timestamp, session: String?, event: TimelineEventKind) {
@@ -87,7 +89,7 @@ public struct TimelineRow: Sendable {
     public static let columns: [String] = [
         "time", "session", "event", "client", "server", "user", "command", "argument", "reply_code", "reply_text",
         "reply_time_ms", "data_mode", "data_announced", "data_observed", "data_status", "bytes", "duration_ms",
-        "severity", "finding", "detail",
+        "severity", "finding", "detail", "cause",
     ]
 
     /// The cells in column order; nil for absent (an empty text counts as absent: SPEC.md, "empty as absent").
@@ -100,7 +102,7 @@ public struct TimelineRow: Sendable {
             dataAnnounced.map(TimelineValue.text), dataObserved.map(TimelineValue.text),
             dataStatus.map(TimelineValue.text), bytes.map { .integer(Int64(clamping: $0)) },
             durationMilliseconds.map(TimelineValue.milliseconds), severity.map(TimelineValue.text),
-            finding.map(TimelineValue.text), detail.map(TimelineValue.text),
+            finding.map(TimelineValue.text), detail.map(TimelineValue.text), cause.map(TimelineValue.text),
         ]
         return cells.map { $0 == .text("") ? nil : $0 }
     }
@@ -195,6 +197,7 @@ public struct TimelineRowBuilder {
                 row.durationMilliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
             }
             row.detail = transfer.diagnosis
+            row.cause = transfer.cause?.rawValue
             return row
 
         case .finding(let finding):

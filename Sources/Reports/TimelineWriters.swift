@@ -76,6 +76,7 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.severity)
         text(row.finding)
         text(row.detail)
+        text(row.cause)
         out.append(0x0D)
         out.append(0x0A)
     }

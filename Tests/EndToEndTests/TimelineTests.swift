@@ -213,6 +213,22 @@ import Testing
                 .map { "\($0["time"]!) \($0["command"]!) \($0["reply_code"] ?? NSNull())" }
             #expect(fromDocument == fromTimeline, "\(file) \(id ?? "?")")
         }
+        // Data connections agree on status and cause, in each session's order; only failed ones have a cause.
+        for session in document["sessions"] as? [[String: Any]] ?? [] {
+            let id = session["id"] as? String
+            let fromDocument = (session["transfers"] as? [[String: Any]] ?? []).map {
+                "\($0["status"]!) \($0["cause"] ?? "-")"
+            }
+            let fromTimeline = rows.filter { $0["session"] as? String == id && $0["event"] as? String == "data_connection" }
+                .map { "\($0["data_status"]!) \($0["cause"] ?? "-")" }
+            #expect(fromDocument.sorted() == fromTimeline.sorted(), "\(file) \(id ?? "?")")
+        }
+        let causeColumn = TimelineRow.columns.firstIndex(of: "cause")!
+        let statusColumn = TimelineRow.columns.firstIndex(of: "data_status")!
+        for record in records.dropFirst() {
+            let failed = DataStatus(rawValue: record[statusColumn])?.isFailure ?? false
+            #expect(record[causeColumn].isEmpty != failed, "\(file): cause only on failed data connections")
+        }
         // Rows in time order (ISO 8601 with fixed width sorts as text).
         let times = rows.map { $0["time"] as? String ?? "" }
         #expect(times == times.sorted(), "\(file): rows out of time order")

@@ -37,9 +37,9 @@ import Testing
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(
             text
-                == "time,session,event,client,server,user,command,argument,reply_code,reply_text,reply_time_ms,data_mode,data_announced,data_observed,data_status,bytes,duration_ms,severity,finding,detail\r\n"
+                == "time,session,event,client,server,user,command,argument,reply_code,reply_text,reply_time_ms,data_mode,data_announced,data_observed,data_status,bytes,duration_ms,severity,finding,detail,cause\r\n"
         )
-        #expect(TimelineRow.columns.count == 20)
+        #expect(TimelineRow.columns.count == 21)
     }
 
     @Test func recordHasOneFieldPerColumn() {
@@ -81,9 +81,11 @@ import Testing
         row.client = text
         row.argument = text
         row.detail = text
+        row.cause = text
         let record = CSVTimelineWriter.record(row)
         let cell = CSVTimelineWriter.field(text)
         #expect(record.hasPrefix("2024-05-01T10:00:00.123456Z,\(cell),finding,\(cell),"))
+        #expect(record.contains(",\(cell),\(cell)\r\n"), "detail and cause are the last two cells")
         #expect(record.hasSuffix(",\(cell)\r\n"))
         #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
     }

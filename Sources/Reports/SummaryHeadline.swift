@@ -54,7 +54,7 @@ extension TextSummary {
         let total = counts.transfers.values.reduce(0, +)
         if total > 0 {
             // Failures first, the worst kinds of failure before the rest, as the reader looks for them.
-            let order = DataStatus.allCases.filter(TextSummary.isFailure) + [.completed, .unused]
+            let order = DataStatus.allCases.filter(\.isFailure) + [.completed, .unused]
             out += bold(SessionWording.count(total, "transfer")) + ": "
             out += order.compactMap { status in
                 counts.transfers[status].map { count in

@@ -11,15 +11,11 @@ import Testing
 /// duplicated; IPv6 with a Fragment header. The analysis must equal the unfragmented one, command by command and
 /// transfer by transfer: what a sender hides by fragmenting is read all the same.
 @Suite struct FragmentedSampleTests {
-    static let samples: [String] = [
-        "active-nat-failure.pcap", "active-nat-illegal-port.pcap", "passive-vsftpd.pcap", "passive-vsftpd.pcap.gz",
-        "passive-vsftpd-any.pcapng", "active-port.pcap", "active-firewall-refused.pcap",
-        "active-firewall-dropped.pcap", "passive-blocked.pcap", "pasv-internal-address.pcap", "epsv-ipv6.pcap",
-        "active-nat-failure-client-side.pcap", "active-nat-failure-server-side.pcap", "passive-rejected.pcap",
-        "passive-icmp-rejected.pcap", "aborted-transfer.pcap", "aborted-transfer-urgent-abor.pcap",
-        "resumed-transfer.pcap", "nonstandard-port-2121.pcap", "failed-logins-pyftpdlib.pcap",
-        "pyftpdlib-commands.pcap", "anonymous-vsftpd.pcap", "explicit-ftps.pcap", "implicit-ftps.pcap",
-    ]
+    /// Every capture in samples/ (new samples are covered without editing this list).
+    static let samples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Paths.samples.path)) ?? []
+        return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") || $0.hasSuffix(".pcap.gz") }.sorted()
+    }()
 
     static let variants: [Fragmenter] =
         [8, 16, 24].flatMap { size in
@@ -75,6 +71,10 @@ import Testing
             to: URL(fileURLWithPath: path))
         defer { unlink(path) }
         return (try OfflineAnalysis.run(paths: [path]), written.count - packets.count)
+    }
+
+    @Test func everySampleIsCovered() {
+        #expect(Self.samples.count >= 24, "samples/ was not found or lost its captures")
     }
 
     @Test(arguments: samples)

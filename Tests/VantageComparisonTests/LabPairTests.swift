@@ -41,7 +41,7 @@ import Testing
         // A router in front of the server drops SYNs to the passive range: they leave the client, never arrive.
         Scenario(
             name: "compare-passive-blocked", clients: [["192.0.2.10:48034", "192.0.2.10:48034"]],
-            statuses: [[["unanswered", "unused"]]], rewritten: [[false]], lost: [[["client", "server"]]],
+            statuses: [[["unanswered", "not_seen"]]], rewritten: [[false]], lost: [[["client", "server"]]],
             causes: [[.passivePortBlocked]],
             words:
                 "The client's 5 SYNs to 198.51.100.21:40046 were seen at client and never reached server: dropped between them"

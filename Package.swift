@@ -59,10 +59,17 @@ let package = Package(
             ],
             swiftSettings: hotPath
         ),
+        // `ftpscope compare`: several captures of the same traffic as one story. Reads the analysis model
+        // through one adapter file (SessionView.swift).
+        .target(
+            name: "VantageComparison",
+            dependencies: ["FTPScope", "FTPAnalysis", "NetworkTypes", "TCPReassembly", "PacketCapture", "Reports"]
+        ),
         .executableTarget(
             name: "ftpscope",
             dependencies: [
-                "FTPScope", "FTPAnalysis", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "FTPScope", "FTPAnalysis", "Reports", "VantageComparison",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
@@ -87,6 +94,7 @@ let package = Package(
                 "FileExtraction", "FTPAnalysis", "FTPScope", "Reports", "NetworkTypes", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(name: "VantageComparisonTests", dependencies: ["VantageComparison", "FTPScope"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -884,6 +884,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         for session in liveSessions.values.sorted(by: { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }) {
             endSession(session)
         }
+        for finding in detectors.bruteforceFindings() { record(finding) }
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
     }
 

@@ -7,7 +7,8 @@ struct FindingDetectors {
     /// The window, in nanoseconds.
     var bruteforceWindow: Int64 = 15 * 60 * 1_000_000_000
     private var failures: [HostPair: [(Timestamp, String)]] = [:]
-    private var reportedBruteforce: Set<HostPair> = []
+    private var bruteforceRuns: [HostPair: BruteforceRun] = [:]
+    private var bruteforceOrder: [HostPair] = []
 
     struct HostPair: Hashable {
         var client: IPAddress
@@ -140,11 +141,12 @@ struct FindingDetectors {
                 ("client", .string(session.client.description)), ("server", .string(session.server.description)),
             ]
         }
-        if mode.serverConnects && announced.address != session.client.address {
+        let activeTarget =
+            mode.serverConnects ? AddressRules.active(announced: announced.address, client: session.client.address) : .own
+        if activeTarget != .own {
             // NAT hides a private client behind a public address; a client that is itself on a private
             // network naming another host is asking the server to connect to a third party (bounce).
-            let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
-            if (announced.address.isPrivate && !session.client.address.isPrivate) || !sameFamily {
+            if activeTarget == .behindNAT {
                 if !session.reportedNAT {
                     session.reportedNAT = true
                     found.append(
@@ -166,7 +168,9 @@ struct FindingDetectors {
                         evidence: evidence))
             }
         }
-        if !mode.serverConnects && announced.address != session.server.address && !session.reportedPassive {
+        if !mode.serverConnects && AddressRules.passive(announced: announced.address, server: session.server.address) != .own
+            && !session.reportedPassive
+        {
             session.reportedPassive = true
             found.append(
                 Finding(
@@ -177,7 +181,7 @@ struct FindingDetectors {
                     evidence: evidence))
         }
         let peer = mode.serverConnects ? session.server.address : session.client.address
-        if announced.address.isPrivate && !peer.isPrivate && !session.reportedPrivate {
+        if AddressRules.privateToOutside(announced.address, peer: peer) && !session.reportedPrivate {
             session.reportedPrivate = true
             found.append(
                 Finding(
@@ -223,26 +227,70 @@ struct FindingDetectors {
 
     private mutating func bruteforce(_ session: FTPSession, into found: inout [Finding]) {
         let pair = HostPair(client: session.client.address, server: session.server.address)
-        for attempt in session.loginAttempts where attempt.outcome == .failed {
+        for attempt in session.loginAttempts {
+            if attempt.outcome == .succeeded || attempt.outcome == .anonymous {
+                // A login that worked after the guessing began: the one thing the reader must check.
+                if bruteforceRuns[pair] != nil && bruteforceRuns[pair]!.success == nil {
+                    bruteforceRuns[pair]!.success = (attempt.time, session.id, attempt.user)
+                }
+                continue
+            }
+            guard attempt.outcome == .failed else { continue }
+            if var run = bruteforceRuns[pair] {
+                run.failures += 1
+                run.sessions.insert(session.id)
+                if run.users.count < 20 { run.users.insert(attempt.user) }
+                bruteforceRuns[pair] = run
+                continue
+            }
             var list = failures[pair, default: []]
             list.append((attempt.time, attempt.user))
             list.removeAll { $0.0.nanoseconds(to: attempt.time) > bruteforceWindow }
             failures[pair] = list
-            if list.count >= bruteforceThreshold && !reportedBruteforce.contains(pair) {
-                reportedBruteforce.insert(pair)
-                let users = Array(Set(list.map(\.1))).sorted()
-                found.append(
-                    Finding(
-                        kind: .bruteforce, severity: .high, session: session.id, time: attempt.time,
-                        summary: "\(list.count) failed logins from \(pair.client) to \(pair.server)",
-                        detail:
-                            "One client failed to log in repeatedly in a short time: password guessing. Block the client, enforce lockout, and check for a later successful login.",
-                        evidence: [
-                            ("failures", .int(Int64(list.count))),
-                            ("users", .list(users.prefix(20).map { .string($0) })),
-                            ("first", .string(list[0].0.iso8601)),
-                        ]))
+            if list.count >= bruteforceThreshold {
+                // Reported once, at the end of the analysis, with every failure counted (not only those that
+                // crossed the threshold).
+                failures[pair] = nil
+                bruteforceRuns[pair] = BruteforceRun(
+                    first: list[0].0, crossed: attempt.time, session: session.id, failures: list.count,
+                    sessions: [session.id], users: Set(list.map(\.1)))
+                bruteforceOrder.append(pair)
             }
+        }
+    }
+
+    /// A password-guessing run: failed logins from one client to one server past the threshold.
+    struct BruteforceRun {
+        var first: Timestamp
+        var crossed: Timestamp
+        var session: String
+        var failures: Int
+        var sessions: Set<String>
+        var users: Set<String>
+        var success: (Timestamp, String, String)?
+    }
+
+    /// The brute-force findings, once every login is known (call when the analysis ends).
+    func bruteforceFindings() -> [Finding] {
+        bruteforceOrder.compactMap { pair in
+            guard let run = bruteforceRuns[pair] else { return nil }
+            var detail = "One client failed to log in repeatedly in a short time: password guessing. Block the client and enforce a lockout."
+            var evidence: [(String, EvidenceValue)] = [
+                ("failures", .int(Int64(run.failures))),
+                ("users", .list(run.users.sorted().prefix(20).map { .string($0) })),
+                ("first", .string(run.first.iso8601)),
+            ]
+            if let (time, session, user) = run.success {
+                detail += " A later login as \(user) succeeded (\(session), \(time.iso8601)): treat that account as compromised."
+                evidence.append(("succeeded_after", .string(session)))
+            } else {
+                detail += " No login from this client succeeded in the capture."
+            }
+            return Finding(
+                kind: .bruteforce, severity: .high, session: run.session, time: run.crossed,
+                summary: "\(run.failures) failed logins from \(pair.client) to \(pair.server)"
+                    + (run.success == nil ? ", none succeeded" : ", then one succeeded"),
+                detail: detail, evidence: evidence)
         }
     }
 }

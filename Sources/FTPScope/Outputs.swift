@@ -94,7 +94,7 @@ public final class Outputs {
         if options.summary == .text, let stdout {
             text = TextStreamSink(
                 output: stdout, summary: TextSummary(useColor: options.useColor), passwords: passwords,
-                flushEachBlock: options.live || stdout.isTerminal)
+                flushEachBlock: options.live || stdout.isTerminal, spoolSessions: !options.live)
         } else {
             text = nil
         }

@@ -1,8 +1,10 @@
 import FTPAnalysis
 import NetworkTypes
 
-/// The text summary as it streams: each session's block is printed when the session ends, the captures, findings
-/// and totals at the end, so that memory stays flat however many sessions a capture holds.
+/// The text summary as it streams: each session's block is rendered when the session ends and held in a
+/// temporary file (`SessionSpool`), so that memory stays flat however many sessions a capture holds; at the end
+/// the headline and the findings are printed, then the blocks, then the totals. In live mode (`spoolSessions`
+/// off) the blocks are printed as they come and the headline, findings and totals follow at the end.
 ///
 /// Blocks come out in session-id order: a session that ended before an earlier one is held until the earlier one
 /// ends, up to `maximumHeldSessions`; beyond that the lowest held session is printed at once and the rest follow
@@ -28,13 +30,19 @@ public final class TextStreamSink: StreamingEventSink {
     private let output: BufferedOutput
     private var held: [Int: String] = [:]
     private var nextNumber = 1
-    private var statuses: [DataStatus: Int] = [:]
+    private var counts = SummaryCounts()
+    private let said = SaidBefore()
+    /// Hold the blocks until the end (offline), rather than print them as they come (live).
+    public let spoolSessions: Bool
+    private let spool: SessionSpool?
 
     /// Creates a sink printing to `output`.
     public init(
         output: BufferedOutput, summary: TextSummary, passwords: PasswordPolicy, flushEachBlock: Bool = false,
-        maximumHeldSessions: Int = TextStreamSink.defaultMaximumHeldSessions
+        maximumHeldSessions: Int = TextStreamSink.defaultMaximumHeldSessions, spoolSessions: Bool = true
     ) {
+        self.spoolSessions = spoolSessions
+        spool = spoolSessions ? SessionSpool() : nil
         self.output = output
         self.summary = summary
         self.passwords = passwords
@@ -45,7 +53,7 @@ public final class TextStreamSink: StreamingEventSink {
     public func analysis(_ event: AnalysisEvent) {
         switch event {
         case .transfer(_, let transfer):
-            statuses[transfer.status, default: 0] += 1
+            counts.transfers[transfer.status, default: 0] += 1
         case .finding(let finding):
             // The analyzer keeps no findings when sessions are not retained: gather them here for the end.
             if findings.count < TextStreamSink.maximumFindingsListed {
@@ -55,7 +63,8 @@ public final class TextStreamSink: StreamingEventSink {
             }
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
-            let block = summary.renderSession(session, passwords)
+            counts.add(session: session)
+            let block = summary.renderSession(session, passwords, said: said)
             if number < nextNumber {
                 // Its turn was skipped when the hold was full: print it now rather than never.
                 print(block)
@@ -89,10 +98,15 @@ public final class TextStreamSink: StreamingEventSink {
         if input.findings.isEmpty {
             input.findings = findings.sorted { ($0.time, $0.severity) < ($1.time, $1.severity) }
         }
-        output.write(summary.renderEnd(input, sessionCount: sessionsPrinted, transferStatuses: statuses))
+        output.write(summary.renderHead(input, counts))
         if findingsNotListed > 0 {
-            output.write("(\(findingsNotListed) more findings not listed; see --csv or --jsonl)\n")
+            output.write("(\(findingsNotListed) more findings not listed; see --csv or --jsonl)\n\n")
         }
+        if let spool, !spool.isEmpty {
+            output.write(summary.bold("Sessions") + "\n")
+            spool.drain { output.write(bytes: $0) }
+        }
+        output.write(summary.renderTotals(input.stats))
         try output.close()
     }
 
@@ -104,9 +118,13 @@ public final class TextStreamSink: StreamingEventSink {
     }
 
     private func print(_ block: String) {
+        sessionsPrinted += 1
+        if let spool {
+            spool.append(block + "\n")
+            return
+        }
         output.write(block)
         output.write("\n")
-        sessionsPrinted += 1
         if flushEachBlock { output.flush() }
     }
 }

@@ -15,74 +15,49 @@ public struct TextSummary {
         self.listCommands = listCommands
     }
 
-    /// Renders the whole report: each session's block, then the captures, the findings and the totals. The
-    /// streaming output (`TextStreamSink`) prints the same text piece by piece.
+    /// Renders the whole report: the headline (captures, sessions, transfers by outcome), the findings most
+    /// severe first, each session's block, and the totals. The streaming output (`TextStreamSink`) prints the
+    /// same text.
     public func render(_ input: ReportInput) -> String {
-        var out = ""
-        var statuses: [DataStatus: Int] = [:]
+        var out = renderHead(input, SummaryCounts(input.sessions))
+        if !input.sessions.isEmpty { out += bold("Sessions") + "\n" }
+        let said = SaidBefore()
         for session in input.sessions {
-            out += renderSession(session, input.passwords) + "\n"
-            for transfer in session.transfers { statuses[transfer.status, default: 0] += 1 }
+            out += renderSession(session, input.passwords, said: said) + "\n"
         }
-        out += renderEnd(input, sessionCount: input.sessions.count, transferStatuses: statuses)
+        out += renderTotals(input.stats)
         return out
     }
 
-    /// What follows the session blocks: the captures read (known only once they are read, hence at the end), the
-    /// findings and the totals.
-    public func renderEnd(_ input: ReportInput, sessionCount: Int, transferStatuses: [DataStatus: Int]) -> String {
-        var out = ""
-        if sessionCount == 0 { out += "No FTP sessions found.\n\n" }
-        for file in input.inputs {
-            out += "capture \(Escaping.terminal(file.path)): \(file.format), \(file.linkType), \(file.packets) packets, \(HumanUnits.bytes(file.bytes))"
-            if let first = file.firstTime, let last = file.lastTime {
-                out += ", \(first.iso8601) – \(last.iso8601)"
-            }
-            out += "\n"
-            if let warning = file.warning { out += paint("  warning: \(Escaping.terminal(warning))", .yellow) + "\n" }
-        }
-        if !input.inputs.isEmpty { out += "\n" }
-        if !input.findings.isEmpty {
-            out += bold("Findings") + "\n"
-            let sessionWidth = input.findings.map { ($0.session ?? "").count }.max() ?? 0
-            for finding in input.findings {
-                // "[medium]" is the longest tag: every tag gets its width plus one space.
-                let tag = "[\(finding.severity.rawValue)]".padding(9)
-                out += "  " + paint(tag, color(for: finding.severity))
-                if sessionWidth > 0 { out += (finding.session ?? "-").padding(sessionWidth + 1) }
-                out += finding.kind.rawValue + ": " + Escaping.terminal(finding.summary) + "\n"
-                out += String(repeating: " ", count: 11 + (sessionWidth > 0 ? sessionWidth + 1 : 0))
-                    + Escaping.terminal(finding.detail) + "\n"
-            }
-            out += "\n"
-        }
-        out += bold("Totals") + ": "
-        out += input.stats.map { "\($0.0.replacingUnderscores) \($0.1)" }.joined(separator: ", ")
-        out += "\n"
-        if !transferStatuses.isEmpty {
-            out += "Transfers: "
-            out += DataStatus.allCases.compactMap { status in transferStatuses[status].map { "\(status.rawValue) \($0)" } }
-                .joined(separator: ", ")
-            out += "\n"
-        }
-        return out
+    /// What comes before the session blocks: the headline and the findings.
+    public func renderHead(_ input: ReportInput, _ counts: SummaryCounts) -> String {
+        renderHeadline(input, counts) + renderFindings(input.findings)
     }
 
     /// One session's block: endpoints, banner, user and login, how it ended, its commands (aligned) and its
     /// transfers (failures first), ending with a newline.
-    public func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy) -> String {
+    /// `said` remembers what earlier blocks said (a banner), so that a repeat refers to the first instead.
+    public func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy, said: SaidBefore? = nil) -> String {
         var out = bold("\(session.id)  \(session.client) -> \(session.server)")
         out += "  \(session.start.iso8601)  (\(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end))))\n"
         if let banner = session.banner {
-            out += "  banner:  \(Escaping.terminal(banner.split(separator: "\n").first ?? ""))\n"
+            let first = String(banner.firstLine)
+            if let earlier = said?.banner(first, session: session.id) {
+                out += "  banner:  same as \(earlier)\n"
+            } else {
+                out += "  banner:  \(Escaping.terminal(first))\n"
+            }
         }
         let login = session.login
-        let loginText = paint(login.rawValue, login == .failed ? .red : (login == .succeeded || login == .anonymous ? .green : .plain))
-        out += "  user:    \(Escaping.terminal(session.user ?? "-"))  login \(loginText)"
-        if session.loginAttempts.count > 1 { out += " (\(session.loginAttempts.count) attempts)" }
-        if session.tls { out += "  " + paint(session.implicitTLS ? "TLS (implicit)" : "TLS", .green) }
+        let loginText = paint(
+            SessionWording.login(session),
+            login == .failed ? .red : (login == .succeeded || login == .anonymous ? .green : .plain))
+        out += "  user:    "
+        if let user = session.user { out += Escaping.terminal(user) + ", " }
+        out += loginText
+        if session.tls { out += ", " + paint(session.implicitTLS ? "TLS from the first byte" : "TLS after AUTH", .green) }
         out += "\n"
-        out += "  ended:   \(session.endState.rawValue) (\(session.connectionState.rawValue))"
+        out += "  ended:   " + SessionWording.ended(session)
         if session.startedMidstream { out += ", capture began mid-session" }
         if session.detectedByContent { out += ", FTP found by content on port \(session.server.port)" }
         out += "\n"
@@ -148,51 +123,30 @@ public struct TextSummary {
         var out = "  transfers: \(session.transfers.count)"
         if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
         out += "\n"
+        // A failed connection's cause is explained once under Findings; any other explanation once here, and a
+        // transfer that failed for the same reason as the one above it says so instead of repeating it.
+        var explained: Set<String> = []
+        var explanations: [String?] = []
         let rows = ordered.map { transfer -> [String] in
-            let file = transfer.path ?? transfer.argument ?? ""
-            var endpoint = transfer.announced?.description ?? transfer.observed?.description ?? "-"
-            if let observed = transfer.observed, let announced = transfer.announced, observed != announced {
-                endpoint = "\(announced) (observed \(observed))"
-            }
-            var size = ""
-            var rate = ""
-            if transfer.observedConnection != nil && (transfer.bytes > 0 || transfer.status == .completed) {
-                size = HumanUnits.bytes(transfer.bytes)
-                if let connection = transfer.observedConnection, transfer.bytes > 0 {
-                    rate = HumanUnits.rate(
-                        bytes: transfer.bytes, milliseconds: connection.firstTime.milliseconds(to: connection.lastTime))
+            var notes = TransferRow.notes(transfer)
+            var explanation: String?
+            if let diagnosis = transfer.diagnosis {
+                if transfer.status.isConnectionFailure {
+                    notes.append("cause under Findings")
+                } else if explained.insert(diagnosis).inserted {
+                    explanation = diagnosis
+                } else {
+                    notes.append("same cause as above")
                 }
             }
-            var notes: [String] = []
-            if transfer.synAttempts > 1 || transfer.status == .unanswered { notes.append("\(transfer.synAttempts) SYN") }
-            if let reply = transfer.reply { notes.append("reply \(reply.code)") }
-            return [
-                transfer.start.map(TextSummary.clock) ?? "-",
-                transfer.command ?? transfer.announcementVerb ?? "-",
-                TextSummary.clip(Escaping.terminal(file.isEmpty ? "-" : file), TextSummary.maxFileWidth),
-                transfer.mode?.rawValue ?? "-",
-                endpoint,
-                transfer.status.rawValue,
-                size,
-                rate,
-                notes.joined(separator: ", "),
-            ]
+            explanations.append(explanation)
+            return TransferRow.cells(transfer, notes: notes)
         }
-        var widths = [Int](repeating: 0, count: 9)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.columnWidth) } }
-        for (transfer, row) in zip(ordered, rows) {
-            var line = "    "
-            for (index, cell) in row.enumerated() {
-                let isLast = index == row.count - 1
-                if widths[index] == 0 { continue }
-                // Sizes and rates align right, like numbers in a table.
-                let padded = index == 6 || index == 7 ? cell.leftPadding(widths[index]) : (isLast ? cell : cell.padding(widths[index] + 1))
-                line += index == 5 ? paint(padded, color(for: transfer.status)) : padded
-                if index == 6 || index == 7 { line += " " }
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-            if let diagnosis = transfer.diagnosis { out += "        " + Escaping.terminal(diagnosis) + "\n" }
+        let table = TransferRow.table(rows)
+        out += "    " + table.heading + "\n"
+        for ((transfer, line), explanation) in zip(zip(ordered, table.lines), explanations) {
+            out += "    " + line.before + paint(line.status, color(for: transfer.status)) + line.after + "\n"
+            if let explanation { out += "        " + Escaping.terminal(explanation) + "\n" }
         }
         return out
     }

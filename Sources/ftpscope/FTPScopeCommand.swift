@@ -10,7 +10,7 @@ struct FTPScopeCommand: ParsableCommand {
         commandName: "ftpscope",
         abstract: "Analyse FTP in packet captures: sessions, logins, data connections and why they failed.",
         version: ftpscopeVersion,
-        subcommands: [Analyze.self, Sniff.self]
+        subcommands: [Analyze.self, Sniff.self, Compare.self]
     )
 }
 

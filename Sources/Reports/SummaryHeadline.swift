@@ -1,0 +1,125 @@
+import FTPAnalysis
+import NetworkTypes
+
+/// What the headline counts: sessions by login outcome and transfers by outcome. The streaming summary adds
+/// them up as sessions and transfers settle; the whole report from its sessions.
+public struct SummaryCounts: Sendable {
+    /// Sessions seen.
+    public var sessions = 0
+    /// Sessions encrypted before any login was seen: their login is out of sight, not missing.
+    public var hiddenLogins = 0
+    /// Sessions by login outcome.
+    public var logins: [LoginOutcome: Int] = [:]
+    /// Transfers by outcome.
+    public var transfers: [DataStatus: Int] = [:]
+
+    /// No sessions, no transfers.
+    public init() {}
+
+    /// Counts a settled session (its transfers are counted apart, as they settle).
+    public mutating func add(session: FTPSession) {
+        sessions += 1
+        if session.tls && session.login == .none {
+            hiddenLogins += 1
+        } else {
+            logins[session.login, default: 0] += 1
+        }
+    }
+
+    /// The counts of a whole report.
+    init(_ sessions: [FTPSession]) {
+        for session in sessions {
+            add(session: session)
+            for transfer in session.transfers { transfers[transfer.status, default: 0] += 1 }
+        }
+    }
+}
+
+extension TextSummary {
+    /// The first lines: the captures read, the sessions with their logins, the transfers by outcome.
+    func renderHeadline(_ input: ReportInput, _ counts: SummaryCounts) -> String {
+        var out = renderCaptures(input.inputs)
+        if counts.sessions == 0 {
+            out += "No FTP sessions found.\n"
+        } else {
+            out += bold(SessionWording.count(counts.sessions, "FTP session")) + ": "
+            let logins: [(LoginOutcome, String)] = [
+                (.succeeded, "logged in"), (.anonymous, "anonymous"), (.failed, "login failed"),
+                (.unknown, "login not answered"), (.none, "no login seen"),
+            ]
+            var parts = logins.compactMap { outcome, words in counts.logins[outcome].map { "\($0) \(words)" } }
+            if counts.hiddenLogins > 0 { parts.append("\(counts.hiddenLogins) encrypted (login not visible)") }
+            out += parts.joined(separator: ", ") + "\n"
+        }
+        let total = counts.transfers.values.reduce(0, +)
+        if total > 0 {
+            // Failures first, the worst kinds of failure before the rest, as the reader looks for them.
+            let order = DataStatus.allCases.filter(\.isFailure) + [.completed, .unused]
+            out += bold(SessionWording.count(total, "transfer")) + ": "
+            out += order.compactMap { status in
+                counts.transfers[status].map { count in
+                    paint("\(count) \(status.rawValue.replacingUnderscores)", color(for: status))
+                }
+            }.joined(separator: ", ")
+            out += "\n"
+        }
+        return out + "\n"
+    }
+
+    /// One line per capture, or one line for a set of many, then any warning.
+    func renderCaptures(_ inputs: [InputDescription]) -> String {
+        var out = ""
+        if inputs.count <= 3 {
+            for file in inputs {
+                out += "capture \(Escaping.terminal(file.path)): \(file.format), \(file.linkType), "
+                out += "\(file.packets) packets, \(HumanUnits.bytes(file.bytes))"
+                if let first = file.firstTime, let last = file.lastTime { out += ", " + TextSummary.span(first, last) }
+                out += "\n"
+            }
+        } else {
+            let packets = inputs.reduce(0) { $0 + $1.packets }
+            let bytes = inputs.reduce(0) { $0 + $1.bytes }
+            out += "\(inputs.count) captures: \(packets) packets, \(HumanUnits.bytes(bytes))"
+            let firsts = inputs.compactMap(\.firstTime)
+            let lasts = inputs.compactMap(\.lastTime)
+            if let first = firsts.min(), let last = lasts.max() { out += ", " + TextSummary.span(first, last) }
+            out += "\n"
+        }
+        let warnings = inputs.compactMap { file in file.warning.map { (file.path, $0) } }
+        for (path, warning) in warnings.prefix(3) {
+            let prefix = inputs.count > 1 ? Escaping.terminal(path) + ": " : ""
+            out += paint("  warning: " + prefix + Escaping.terminal(warning), .yellow) + "\n"
+        }
+        if warnings.count > 3 { out += paint("  … and \(warnings.count - 3) more warnings", .yellow) + "\n" }
+        return out
+    }
+
+    /// `2024-05-01T10:00:02.123456Z – 2024-05-01T10:00:14.000000Z (12.1 s)`.
+    static func span(_ first: Timestamp, _ last: Timestamp) -> String {
+        "\(first.iso8601) – \(last.iso8601) (\(HumanUnits.duration(milliseconds: first.milliseconds(to: last))))"
+    }
+
+    /// The last line: the totals a reader needs; the internal counters stay in the JSON document's `stats`.
+    func renderTotals(_ stats: [(String, UInt64)]) -> String {
+        let value = Dictionary(stats, uniquingKeysWith: { first, _ in first })
+        var parts: [String] = []
+        if let packets = value["packets"] {
+            parts.append("\(packets) packets" + (value["bytes"].map { " (\(HumanUnits.bytes($0)))" } ?? ""))
+        }
+        if let count = value["tcp_connections"] { parts.append(SessionWording.count(Int(count), "TCP connection")) }
+        if let count = value["data_connections"] { parts.append(SessionWording.count(Int(count), "data connection")) }
+        // Counters that matter to a reader only when they are not zero: something was lost or not understood.
+        let notable: [(String, String, String)] = [
+            ("decode_errors", "packet not decoded", "packets not decoded"),
+            ("ip_fragments", "IP fragment", "IP fragments"),
+            ("icmp_unreachable", "ICMP unreachable message", "ICMP unreachable messages"),
+            ("dropped_expectations", "announcement dropped at the cap", "announcements dropped at the cap"),
+            ("dropped_pending_commands", "command dropped at the cap", "commands dropped at the cap"),
+            ("timeline_rows_out_of_order", "timeline row out of order", "timeline rows out of order"),
+        ]
+        for (name, singular, plural) in notable {
+            if let count = value[name], count > 0 { parts.append(SessionWording.count(Int(count), singular, plural)) }
+        }
+        return bold("Totals") + ": " + parts.joined(separator: ", ") + "\n"
+    }
+}

@@ -137,6 +137,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             connection.finSeen = true
         }
         if isRST { me.stats.sawRST = true }
+        me.noteControl(fin: isFIN, rst: isRST, syn: isSYN, ack: hasACK, window: segment.window, at: time)
 
         if isNew {
             connection.handling = delegate.connectionOpened(connection)
@@ -159,7 +160,10 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
         if me.started && !isRST {
             let start = me.offset(of: dataSeq)
-            if wire > 0 {
+            if wire == 0 {
+                me.noteSequence(at: start)
+            } else {
+                me.noteSent(start: start, length: wire)
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }
@@ -534,6 +538,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// The peer acknowledged up to `ack`: whatever of that we have not seen is missing from the capture.
     private func acknowledge(_ connection: TCPConnection, _ direction: Direction, _ side: DirectionState, ack: SeqNumber, at time: Timestamp) {
         let acked = side.offset(of: ack)
+        side.noteAcknowledged(upTo: acked)
         var limit = acked
         if let fin = side.finOffset {
             // The FIN occupies the sequence number after the data (RFC 9293 section 3.4); its ACK is not data.

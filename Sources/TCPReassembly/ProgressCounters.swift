@@ -50,23 +50,34 @@ struct ProgressState {
     var outstandingLargest: UInt32 = 0
     /// Highest stream offset named by a payload-less segment of this side.
     var highestSequence: Int64 = 0
+    /// When this side last sent new data.
+    var lastNewData = Timestamp.zero
 }
+
+/// How long after the side's latest new data a repeat of unacknowledged data counts as a retransmission. A
+/// capture can hold the same segment twice (a SPAN port, `tcpdump -i any`, a merged capture) microseconds
+/// apart, or reordered; a sender retransmits after a round trip at the soonest (fast retransmit) and normally
+/// after its retransmission timeout (RFC 6298: one second, 200 ms on Linux).
+let minimumRetransmissionDelay: Int64 = 1_000_000
 
 extension DirectionState {
     /// A segment with payload at stream offsets `start..<start + length` from this side.
-    @inline(__always) func noteSent(start: Int64, length: Int) {
+    @inline(__always) func noteSent(start: Int64, length: Int, at time: Timestamp) {
         let size = UInt32(truncatingIfNeeded: length)
         let end = start + Int64(length)
         if size > progress.largestSegment { progress.largestSegment = size }
         if end <= progressState.sentEnd {
             // Sent before: a retransmission, unless the peer already acknowledged all of it (a duplicate).
-            if end > progressState.acknowledged {
+            if end > progressState.acknowledged
+                && progressState.lastNewData.nanoseconds(to: time) >= minimumRetransmissionDelay
+            {
                 progress.retransmittedSegments &+= 1
                 if size > progress.largestRetransmittedSegment { progress.largestRetransmittedSegment = size }
             }
             return
         }
         progressState.sentEnd = end
+        if progressState.lastNewData < time { progressState.lastNewData = time }
         progress.unacknowledgedBytes = UInt64(max(0, end - progressState.acknowledged))
         if size > progressState.outstandingLargest { progressState.outstandingLargest = size }
         if progress.unseenSentBytes > 0 {

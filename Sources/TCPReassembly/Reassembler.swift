@@ -163,7 +163,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             if wire == 0 {
                 me.noteSequence(at: start)
             } else {
-                me.noteSent(start: start, length: wire)
+                me.noteSent(start: start, length: wire, at: time)
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }

@@ -41,6 +41,12 @@ struct CommonOptions: ParsableArguments {
             "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"))
     var jsonl: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Field names of --jsonl: ours (ftpscope, SPEC.md's columns) or Elastic Common Schema 9 (ecs) with FTP detail under ftp.",
+            valueName: "SCHEMA"))
+    var schema: TimelineSchema = .ftpscope
+
     @Option(help: ArgumentHelp("Control ports to treat as FTP, comma-separated.", valueName: "LIST"))
     var ports: String = "21"
 
@@ -76,6 +82,9 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError(
                 "\(claim) puts the timeline on standard output, which --format \(format.rawValue) also asks for; write the timeline to a file, or leave --format out")
         }
+        if schema != .ftpscope && jsonl == nil {
+            throw ValidationError("--schema \(schema.rawValue) names the fields of --jsonl; give --jsonl PATH as well")
+        }
         if let csv, let jsonl, csv != "-", csv == jsonl {
             throw ValidationError("--csv and --jsonl name the same file '\(csv)'")
         }
@@ -89,9 +98,11 @@ struct CommonOptions: ParsableArguments {
         case .text: summary = .text
         case nil: summary = csv == "-" || jsonl == "-" ? .none : .text
         }
-        return OutputOptions(
+        var options = OutputOptions(
             summary: summary, csvPath: csv, jsonlPath: jsonl, showPasswords: showPasswords,
             useColor: summary == .text && Terminal.colorAllowed(fileDescriptor: 1), live: live)
+        options.jsonlSchema = schema
+        return options
     }
 
     func controlPorts() throws -> Set<UInt16> {

@@ -54,10 +54,11 @@ extension FieldDiagnosis {
 
     /// True for a passive announcement that the client abandoned without a trace of a data connection: the server
     /// accepted it (227/229/228), no SYN to it is in the capture, no transfer command used it, and the client's
-    /// next move was a new announcement, QUIT, or the end of the session (close, or silence until the capture
-    /// ended). Clients that connect before they send the transfer command (curl, ftplib) do exactly this when
-    /// their SYNs are lost before the capture point: curl tries EPSV until its connect timeout, then PASV, then
-    /// gives up. Such an announcement is a failed data connection (`not_seen`), not an unused one.
+    /// next move, a second or more later, was a new announcement, QUIT, or the end of the session (close, or
+    /// silence until the capture ended). Clients that connect before they send the transfer command (curl,
+    /// ftplib) do exactly this when their SYNs are lost before the capture point: curl tries EPSV until its
+    /// connect timeout, then PASV, then gives up. Such an announcement is a failed data connection (`not_seen`),
+    /// not an unused one.
     ///
     /// Active announcements (PORT/EPRT) are left alone: the server connects only for a transfer command, so an
     /// unused one failed at nothing (a client may send hundreds of them, as in Zeek's many-PORT trace).
@@ -66,11 +67,15 @@ extension FieldDiagnosis {
             let mode = transfer.mode, !mode.serverConnects, transfer.announced != nil,
             let reply = transfer.announcementReply, reply.code >= 200 && reply.code < 300, !transfer.inferred
         else { return false }
+        // A client that tried to connect waited at least one retransmission timeout (1 s initially, RFC 6298
+        // section 2) before it could tell the SYN went unanswered; one that moves on sooner never tried, and its
+        // announcement is merely unused (as in the benchmark generator's sessions and Zeek's traces).
+        let attempt: Int64 = 1_000_000_000
         guard let next = session.commands.first(where: { $0.time > reply.time }) else {
             // Nothing more from the client: it closed, or fell silent until the capture ended.
-            return true
+            return session.end.nanoseconds - reply.time.nanoseconds >= attempt
         }
-        return givingUpVerbs.contains(next.verb)
+        return givingUpVerbs.contains(next.verb) && next.time.nanoseconds - reply.time.nanoseconds >= attempt
     }
 
     /// The cause of a passive data connection that never reached the capture, when the addresses tell more than

@@ -59,6 +59,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Window for --bruteforce-threshold, in seconds.", valueName: "SECONDS"))
     var bruteforceWindow: Double = 900
 
+    @OptionGroup(title: "Narrowing") var narrowing: NarrowingOptions
+
     func validate() throws {
         _ = try controlPorts()
         if bruteforceThreshold < 2 { throw ValidationError("--bruteforce-threshold: give at least 2") }
@@ -87,9 +89,14 @@ struct CommonOptions: ParsableArguments {
         case .text: summary = .text
         case nil: summary = csv == "-" || jsonl == "-" ? .none : .text
         }
-        return OutputOptions(
+        var options = OutputOptions(
             summary: summary, csvPath: csv, jsonlPath: jsonl, showPasswords: showPasswords,
             useColor: summary == .text && Terminal.colorAllowed(fileDescriptor: 1), live: live)
+        // Validated already (`validate`), so this does not throw here.
+        options.narrowing = (try? narrowing.narrowing()) ?? Narrowing()
+        options.summaryOnly = narrowing.summary
+        if summary == .text { options.width = TerminalFit.columns(of: 1) }
+        return options
     }
 
     func controlPorts() throws -> Set<UInt16> {

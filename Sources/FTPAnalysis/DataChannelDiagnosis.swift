@@ -140,7 +140,21 @@ enum DataChannelDiagnosis {
 
     /// The failure read from the connection itself, if it failed to establish.
     static func connectionStatus(_ transfer: Transfer) -> DataStatus? {
-        guard let connection = transfer.observedConnection else { return nil }
+        transfer.observedConnection.flatMap(connectionFailure)
+    }
+
+    /// The outcome of one of several connections of a transfer (the ladder draws each): its own failure to
+    /// establish, a reset, else the transfer's status.
+    static func outcome(of connection: DataConnectionRecord, in transfer: Transfer) -> DataStatus {
+        if let failed = connectionFailure(connection) { return failed }
+        switch connection.state {
+        case .rsto, .rstr, .rstrh: return .reset
+        default: return transfer.status
+        }
+    }
+
+    /// A connection that never carried a byte and did not get past the handshake.
+    static func connectionFailure(_ connection: DataConnectionRecord) -> DataStatus? {
         if connection.originatorBytes + connection.responderBytes > 0 { return nil }
         switch connection.state {
         case .rej: return .refused
@@ -182,7 +196,9 @@ enum DataChannelDiagnosis {
         case .commandFailed:
             if let code = transfer.announcementReply?.code, code >= 400, let text = transfer.announcementReply?.text {
                 return "The server rejected \(verb) with \(code) \(text.firstLine.trimmingFinalPeriod)."
-                    + (mode.serverConnects && announced.map { $0.address != session.client.address } == true
+                    + (mode.serverConnects
+                        && announced.map { AddressRules.active(announced: $0.address, client: session.client.address) != .own }
+                            == true
                         ? " It announced \(announced!.address), not the address the control connection comes from (\(session.client.address)): NAT without an FTP helper, or a bounce attempt; use passive mode."
                         : "")
             }
@@ -203,13 +219,12 @@ enum DataChannelDiagnosis {
         }
         if mode.serverConnects {
             let opener = "The server's data connection to \(announced) \(outcome).\(icmp)"
-            if announced.address != session.client.address && announced.address.isPrivate
-                && !session.client.address.isPrivate
-            {
+            let target = AddressRules.active(announced: announced.address, client: session.client.address)
+            if target == .behindNAT {
                 return opener
                     + " The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(session.client.address): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."
             }
-            if announced.address != session.client.address {
+            if target == .thirdHost {
                 return opener
                     + " \(verb) named \(announced.address), not the control client \(session.client.address): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode."
             }
@@ -221,7 +236,7 @@ enum DataChannelDiagnosis {
                 return opener
                     + " A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(session.server.address) to the client's data ports."
             }
-            if transfer.status == .notSeen && announced.address.isPrivate && !session.server.address.isPrivate {
+            if transfer.status == .notSeen && AddressRules.privateToOutside(announced.address, peer: session.server.address) {
                 // Captured on the client's side: the server's SYNs never arrived here.
                 return opener
                     + " No connection from the server reached this capture point before it gave up (\(replySummary(transfer))). The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV)."
@@ -229,11 +244,12 @@ enum DataChannelDiagnosis {
             return opener + " The server gave up (\(replySummary(transfer))) without a SYN in the capture: it may have failed to connect before reaching this link, or refused the address. Use passive mode."
         }
         let opener = "The client's data connection to \(announced) \(outcome).\(icmp)"
-        if announced.address != session.server.address && announced.address.isPrivate && !session.server.address.isPrivate {
+        let target = AddressRules.passive(announced: announced.address, server: session.server.address)
+        if target == .internal {
             return opener
                 + " The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(session.server.address). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper."
         }
-        if announced.address != session.server.address {
+        if target == .other {
             return opener
                 + " The server announced \(announced.address), not its control address \(session.server.address); check that address is reachable from the client, or configure the server's external address."
         }

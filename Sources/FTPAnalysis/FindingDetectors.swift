@@ -141,11 +141,12 @@ struct FindingDetectors {
                 ("client", .string(session.client.description)), ("server", .string(session.server.description)),
             ]
         }
-        if mode.serverConnects && announced.address != session.client.address {
+        let activeTarget =
+            mode.serverConnects ? AddressRules.active(announced: announced.address, client: session.client.address) : .own
+        if activeTarget != .own {
             // NAT hides a private client behind a public address; a client that is itself on a private
             // network naming another host is asking the server to connect to a third party (bounce).
-            let sameFamily = announced.address.isIPv4 == session.client.address.isIPv4
-            if (announced.address.isPrivate && !session.client.address.isPrivate) || !sameFamily {
+            if activeTarget == .behindNAT {
                 if !session.reportedNAT {
                     session.reportedNAT = true
                     found.append(
@@ -167,7 +168,9 @@ struct FindingDetectors {
                         evidence: evidence))
             }
         }
-        if !mode.serverConnects && announced.address != session.server.address && !session.reportedPassive {
+        if !mode.serverConnects && AddressRules.passive(announced: announced.address, server: session.server.address) != .own
+            && !session.reportedPassive
+        {
             session.reportedPassive = true
             found.append(
                 Finding(
@@ -178,7 +181,7 @@ struct FindingDetectors {
                     evidence: evidence))
         }
         let peer = mode.serverConnects ? session.server.address : session.client.address
-        if announced.address.isPrivate && !peer.isPrivate && !session.reportedPrivate {
+        if AddressRules.privateToOutside(announced.address, peer: peer) && !session.reportedPrivate {
             session.reportedPrivate = true
             found.append(
                 Finding(

@@ -31,7 +31,8 @@ public enum DataMode: String, Sendable, Hashable {
 public enum Severity: String, Sendable, Hashable, Comparable, CaseIterable {
     case high, medium, low, info
 
-    var rank: Int {
+    /// THE severity order (high = 3 … info = 0): findings are sorted by it here and listed by it in every report.
+    public var rank: Int {
         switch self {
         case .high: return 3
         case .medium: return 2

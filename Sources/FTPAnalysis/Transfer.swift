@@ -138,6 +138,15 @@ public final class Transfer {
     /// The endpoint actually connected to.
     public var observed: Endpoint? { observedConnection?.responder }
 
+    /// The outcome of one of its connections as the correlator reads it: the transfer's status for the primary
+    /// (or only) connection, else that connection's own failure to establish or reset.
+    public func outcome(of connection: DataConnectionRecord) -> DataStatus {
+        guard connections.count > 1, let primary = observedConnection,
+            !(primary.firstTime == connection.firstTime && primary.originator == connection.originator)
+        else { return status }
+        return DataChannelDiagnosis.outcome(of: connection, in: self)
+    }
+
     /// SYNs sent over every matched connection.
     public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
 

@@ -192,7 +192,7 @@ public enum HTMLReport {
         var out = "<section id=\"findings\">\n<h2>Findings</h2>\n"
         if input.findings.isEmpty { return out + "<p class=\"empty\">Nothing to report.</p>\n</section>\n" }
         let sorted = input.findings.enumerated().sorted { lhs, rhs in
-            (-lhs.element.severity.rawRank, lhs.offset) < (-rhs.element.severity.rawRank, rhs.offset)
+            (-lhs.element.severity.rank, lhs.offset) < (-rhs.element.severity.rank, rhs.offset)
         }.map(\.element)
         out += "<table class=\"grid findings\">\n<thead><tr><th>severity</th><th>session</th><th>finding, likely cause and fix</th></tr></thead>\n<tbody>\n"
         for finding in sorted.prefix(maxFindings) {
@@ -453,16 +453,4 @@ public enum HTMLReport {
         @media print { details.session > summary { background: none; } figure.ladder { overflow: visible; } }
 
         """
-}
-
-extension Severity {
-    /// Ordering rank for display (high first).
-    var rawRank: Int {
-        switch self {
-        case .high: return 3
-        case .medium: return 2
-        case .low: return 1
-        case .info: return 0
-        }
-    }
 }

@@ -187,7 +187,7 @@ struct LadderDiagram {
             let primary = transfer.observedConnection
             for (position, connection) in transfer.connections.enumerated() {
                 let isPrimary = primary.map { $0.firstTime == connection.firstTime && $0.originator == connection.originator } ?? false
-                let status = isPrimary || transfer.connections.count == 1 ? transfer.status : LadderDiagram.status(of: connection, fallback: transfer.status)
+                let status = transfer.outcome(of: connection)
                 let fromServer = serverConnects(transfer, connection)
                 let failed = status.gravity == .failure
                 var label = what.isEmpty ? "data" : what
@@ -235,16 +235,6 @@ struct LadderDiagram {
         case .failure: return .failed
         case .warning: return .warning
         case .none: return .neutral
-        }
-    }
-
-    /// The outcome of one of several connections of a transfer, from its TCP state.
-    static func status(of connection: DataConnectionRecord, fallback: DataStatus) -> DataStatus {
-        switch connection.state.rawValue {
-        case "REJ": return .refused
-        case "S0": return .unanswered
-        case "RSTO", "RSTR", "RSTOS0", "RSTRH": return .reset
-        default: return fallback
         }
     }
 

@@ -36,10 +36,14 @@ public struct AnalysisConfiguration: Sendable {
     /// so that memory stays flat however long the capture.
     public var retainSessions = true
 
-    /// Failed logins from one client to one server that make a `bruteforce` finding (Zeek's default: 20)…
-    public var bruteforceThreshold = 20
-    /// …within this window, in nanoseconds (Zeek's default: 15 minutes).
-    public var bruteforceWindow: Int64 = 15 * 60 * 1_000_000_000
+    /// Failed logins from one client to one server that make a `bruteforce` finding…
+    ///
+    /// Ten in ten minutes: Zeek's 20 in 15 minutes let a run of twelve guesses in a minute pass unseen, while
+    /// fail2ban's FTP jails (vsftpd, proftpd, pure-ftpd) already act on 5 failures in 10 minutes. Ten leaves room
+    /// for a user who mistypes a password a few times across several sessions.
+    public var bruteforceThreshold = 10
+    /// …within this window, in nanoseconds (ten minutes, as fail2ban's `findtime`).
+    public var bruteforceWindow: Int64 = 10 * 60 * 1_000_000_000
 
     /// The defaults.
     public init() {}

@@ -6,7 +6,8 @@ enum DataChannelDiagnosis {
     /// Sets the verdict (status, cause, evidence) and the `diagnosis` of a transfer from its replies and its
     /// observed connection.
     static func settle(_ transfer: Transfer, session: FTPSession) {
-        let status = status(of: transfer)
+        var status = status(of: transfer)
+        if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
         transfer.verdict = DataVerdict(
             status: status, cause: cause(of: transfer, status: status, session: session),
             evidence: evidence(of: transfer, session: session))
@@ -47,6 +48,7 @@ enum DataChannelDiagnosis {
     private static func connectionFailureCause(of transfer: Transfer, status: DataStatus, session: FTPSession)
         -> DataCause
     {
+        if let cause = FieldDiagnosis.passiveCause(of: transfer, status: status, session: session) { return cause }
         guard let mode = transfer.mode, let announced = transfer.announced else {
             // The announcement is unreadable: hidden by TLS, never captured, or not parseable.
             if transfer.inferred || session.tls { return .tlsHidesAnnouncement }
@@ -113,6 +115,7 @@ enum DataChannelDiagnosis {
             if let failed = connectionStatus(transfer) { return failed }
             if finalCode == 426 || transfer.abortRequested { return .aborted }
             if connection.state == .rsto || connection.state == .rstr {
+                if let refused = FieldDiagnosis.statusOfResetConnection(transfer) { return refused }
                 // The receiver resetting means it did not take all the data, whatever the server's 226 says
                 // (a client that gave up and closed, then answered the rest with RST).
                 if !transfer.receiverReset, let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) {
@@ -175,6 +178,7 @@ enum DataChannelDiagnosis {
     }
 
     static func explain(_ transfer: Transfer, session: FTPSession) -> String? {
+        if let abandoned = FieldDiagnosis.explainAbandoned(transfer, session: session) { return abandoned }
         guard let mode = transfer.mode else {
             switch transfer.status {
             case .notSeen:
@@ -194,6 +198,7 @@ enum DataChannelDiagnosis {
         case .refused, .unanswered, .notSeen:
             break
         case .commandFailed:
+            if let refusal = FieldDiagnosis.explainRefusal(transfer) { return refusal }
             if let code = transfer.announcementReply?.code, code >= 400, let text = transfer.announcementReply?.text {
                 return "The server rejected \(verb) with \(code) \(text.firstLine.trimmingFinalPeriod)."
                     + (mode.serverConnects

@@ -133,6 +133,9 @@ struct FindingDetectors {
     func announcementFindings(_ transfer: Transfer, session: FTPSession) -> [Finding] {
         var found: [Finding] = []
         guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
+        // A 229 reply names no address (RFC 2428 section 3): the one it stands for is the control peer's, which
+        // nobody announced.
+        if transfer.announcementVerb == "EPSV" && announced.address == session.server.address { return [] }
         let time = transfer.announcedAt ?? session.start
         // Made only for a finding: nearly every announcement has none, and the endpoint text is not free.
         var evidence: [(String, EvidenceValue)] {

@@ -53,11 +53,13 @@ struct CommonOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Find FTP on other ports by its content (a 220 greeting answered by FTP commands).")
     var detectByContent = true
 
+    // The defaults are AnalysisConfiguration's (10 in 600 s); repeated here because the executable sees only
+    // FTPScope.
     @Option(help: ArgumentHelp("Failed logins from one client to one server that make a bruteforce finding.", valueName: "N"))
-    var bruteforceThreshold: Int = 20
+    var bruteforceThreshold: Int = 10
 
     @Option(help: ArgumentHelp("Window for --bruteforce-threshold, in seconds.", valueName: "SECONDS"))
-    var bruteforceWindow: Double = 900
+    var bruteforceWindow: Double = 600
 
     @OptionGroup(title: "Narrowing") var narrowing: NarrowingOptions
 

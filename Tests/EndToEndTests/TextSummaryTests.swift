@@ -73,7 +73,8 @@ import Testing
         #expect(!finding.detail.contains("check for a later successful login"))
         let text = try Self.summary("corpus/bruteforce.pcap")
         let lines = text.split(separator: "\n").map(String.init)
-        #expect(lines[3].hasPrefix("  [high]   bruteforce (S20): 30 failed logins"))
+        // Named after the session where the run crossed the default threshold (10 failures, issue 15).
+        #expect(lines[3].hasPrefix("  [high]   bruteforce (S10): 30 failed logins"))
         #expect(lines[5].hasPrefix("  [medium] cleartext_credentials ×30 (S1–S30): "))
         #expect(text.components(separatedBy: "Require FTPS").count == 2, "the advice once")
     }

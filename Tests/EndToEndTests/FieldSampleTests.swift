@@ -1,0 +1,147 @@
+import FTPAnalysis
+import FTPScope
+import Foundation
+import Reports
+import Testing
+
+/// The "failures from the field" captures (issue 15; samples/make-field-samples.sh made them, samples/README.md
+/// says what each shows): status, cause and finding of each, and their JSON baselines.
+@Suite struct FieldSampleTests {
+    struct Expectation: Sendable, CustomStringConvertible {
+        var file: String
+        var logins: [LoginOutcome]
+        var statuses: [[DataStatus]]
+        /// The causes of the failed transfers, session by session, in order.
+        var causes: [DataCause]
+        var findings: Set<FindingKind>
+        var description: String { file }
+    }
+
+    static let expectations: [Expectation] = [
+        // ftplib connects to the passive port before RETR; vsftpd answers 550 and resets the queued connection.
+        Expectation(
+            file: "refused-after-connect-vsftpd.pcap", logins: [.succeeded], statuses: [[.commandFailed, .completed]],
+            causes: [.serverRefusedCommand], findings: [.cleartextCredentials]),
+        // pyftpdlib answers 550 and closes the unused data connection with a FIN.
+        Expectation(
+            file: "refused-after-connect-pyftpdlib.pcap", logins: [.succeeded],
+            statuses: [[.commandFailed, .completed]], causes: [.serverRefusedCommand], findings: [.cleartextCredentials]),
+        // Twelve wrong passwords in about ten seconds over four connections.
+        Expectation(
+            file: "guessing-run-pyftpdlib.pcap", logins: [.failed, .failed, .failed, .failed],
+            statuses: [[], [], [], []], causes: [], findings: [.cleartextCredentials, .bruteforce]),
+        // Server behind a NAT that forwards only port 21; vsftpd announces its public address. curl tries EPSV
+        // until its connect timeout, then PASV, then gives up without a transfer command. At the server no SYN
+        // ever arrives; the 229 names no address, the 227 names 198.51.100.1 (a passive_address_mismatch).
+        Expectation(
+            file: "passive-not-forwarded-server-side.pcap", logins: [.succeeded], statuses: [[.notSeen, .notSeen]],
+            causes: [.passivePortNotForwarded, .passivePortNotForwarded],
+            findings: [.cleartextCredentials, .failedDataConnection, .passiveAddressMismatch]),
+        // At the client the EPSV SYNs leave and get no answer; the PASV is abandoned without a SYN. From here the
+        // NAT is invisible: blocked or not forwarded look alike.
+        Expectation(
+            file: "passive-not-forwarded-client-side.pcap", logins: [.succeeded], statuses: [[.unanswered, .notSeen]],
+            causes: [.passivePortBlocked, .passivePortBlocked], findings: [.cleartextCredentials, .failedDataConnection]),
+    ]
+
+    @Test(arguments: expectations)
+    func statusCauseAndFindings(_ expected: Expectation) throws {
+        let result = try OfflineAnalysis.run(paths: [SampleTests.path(expected.file)])
+        #expect(result.sessions.map(\.login) == expected.logins)
+        #expect(result.sessions.map { $0.transfers.map(\.status) } == expected.statuses)
+        let transfers = result.sessions.flatMap(\.transfers)
+        #expect(transfers.filter(\.status.isFailure).map(\.cause) == expected.causes)
+        #expect(transfers.allSatisfy { ($0.cause != nil) == $0.status.isFailure })
+        #expect(Set(result.findings.map(\.kind)) == expected.findings)
+        #expect(result.warnings.isEmpty)
+    }
+
+    /// The server's reply decides: the reset of a data connection opened before a refused RETR is not the failure.
+    @Test(arguments: ["refused-after-connect-vsftpd.pcap", "refused-after-connect-pyftpdlib.pcap"])
+    func refusalAfterConnectIsTheServersReply(_ file: String) throws {
+        let result = try OfflineAnalysis.run(paths: [SampleTests.path(file)])
+        let refused = try #require(result.sessions.first?.transfers.first)
+        #expect(refused.command == "RETR")
+        #expect(refused.reply?.code == 550)
+        // The data connection was established before the command.
+        let connection = try #require(refused.observedConnection)
+        #expect(connection.history.contains("h"))
+        let diagnosis = try #require(refused.diagnosis)
+        #expect(diagnosis.contains("refused RETR /pub/missing.bin with 550"))
+        #expect(diagnosis.contains("not at fault"))
+        #expect(diagnosis.contains("Check that the path exists"))
+        if file.contains("vsftpd") {
+            // vsftpd's wording, and its kernel's reset of the queued connection.
+            #expect(refused.reply?.text == "Failed to open file.")
+            #expect(refused.evidence.resetBy == .server)
+            #expect(diagnosis.contains("reset as a consequence"))
+        } else {
+            #expect(refused.reply?.text == "No such file or directory.")
+            #expect(refused.evidence.resetBy == nil)
+        }
+    }
+
+    /// The explanation says where the capture was taken and what to forward.
+    @Test func unforwardedPassiveRangeIsExplainedFromTheServer() throws {
+        let result = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-server-side.pcap")])
+        let transfers = try #require(result.sessions.first?.transfers)
+        #expect(transfers.map(\.announcementVerb) == ["EPSV", "PASV"])
+        #expect(transfers.allSatisfy { $0.command == nil && $0.connections.isEmpty })
+        let pasv = try #require(transfers.last?.diagnosis)
+        #expect(pasv.contains("The capture is at the server"))
+        #expect(pasv.contains("forwards the control port but not the passive ports"))
+        #expect(pasv.contains("to 10.0.1.21"))
+        let epsv = try #require(transfers.first?.diagnosis)
+        #expect(epsv.contains("port \(transfers[0].announced!.port) in its 229 reply to EPSV"))
+        #expect(epsv.contains("sent PASV"))
+        // A 229 names no address, so nothing private was announced.
+        #expect(result.findings.allSatisfy { $0.kind != .privateAddressAnnounced })
+        let failed = result.findings.filter { $0.kind == .failedDataConnection }
+        #expect(failed.count == 2)
+        #expect(failed.allSatisfy { $0.detail.contains("forward the passive range") })
+        let client = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-client-side.pcap")])
+        let abandoned = try #require(client.sessions.first?.transfers.last?.diagnosis)
+        #expect(abandoned.contains("the client did not try this one"))
+    }
+
+    @Test func guessingRunIsFlaggedWithTheDefaults() throws {
+        let result = try OfflineAnalysis.run(paths: [SampleTests.path("guessing-run-pyftpdlib.pcap")])
+        let attempts = result.sessions.flatMap(\.loginAttempts)
+        #expect(attempts.count == 12)
+        #expect(attempts.allSatisfy { $0.outcome == .failed })
+        #expect(attempts.filter { $0.user == "alice" }.count == 10)
+        let first = try #require(attempts.first?.time)
+        let last = try #require(attempts.last?.time)
+        #expect(first.nanoseconds(to: last) < 60 * 1_000_000_000)
+        let finding = try #require(result.findings.first { $0.kind == .bruteforce })
+        #expect(finding.severity == .high)
+        // The number in the sentence is the one in the evidence.
+        let failures = try #require(finding.evidence.first { $0.0 == "failures" }?.1)
+        guard case .int(let count) = failures else {
+            Issue.record("failures is not a number: \(failures)")
+            return
+        }
+        #expect(count == 12)
+        #expect(finding.summary == "12 failed logins from 192.0.2.10 to 192.0.2.21, none succeeded")
+        // Zeek's old default (20 in 15 minutes) would not have flagged it; the option still works both ways.
+        var lax = AnalysisConfiguration()
+        lax.bruteforceThreshold = 20
+        lax.bruteforceWindow = 15 * 60 * 1_000_000_000
+        let laxResult = try OfflineAnalysis.run(paths: [SampleTests.path("guessing-run-pyftpdlib.pcap")], configuration: lax)
+        #expect(laxResult.findings.allSatisfy { $0.kind != .bruteforce })
+    }
+
+    /// JSON baselines of these samples (FTPSCOPE_UPDATE_BASELINES=1 rewrites them; read the diff).
+    @Test(arguments: expectations.map(\.file))
+    func jsonMatchesBaseline(_ file: String) throws {
+        var result = try OfflineAnalysis.run(paths: [SampleTests.path(file)])
+        result.inputs[0].path = "samples/" + file
+        let rendered = JSONDocument.render(result.reportInput(showPasswords: false))
+        let baseline = Paths.repositoryRoot.appendingPathComponent("Tests/EndToEndTests/Baselines/\(file).json")
+        if ProcessInfo.processInfo.environment["FTPSCOPE_UPDATE_BASELINES"] == "1" {
+            try rendered.write(to: baseline, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: baseline, encoding: .utf8)
+        #expect(rendered == expected, "JSON differs from \(baseline.lastPathComponent); rerun with FTPSCOPE_UPDATE_BASELINES=1 and read the diff")
+    }
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Regenerate the "failures from the field" sample captures (issue 15): refusals after the data connection opened,
+# password-guessing runs, stalled transfers, server-side NAT without the passive range forwarded, and sessions with
+# ProFTPD and Pure-FTPd.
+#
+#   sudo samples/make-field-samples.sh            # all scenarios
+#   sudo samples/make-field-samples.sh NAME...    # only these (see `list`)
+#   samples/make-field-samples.sh list
+#
+# Same building blocks as make-samples.sh (scripts/lib.sh: namespaces, vsftpd, pyftpdlib, tcpdump, cleanup on
+# exit), with its own namespace names (`fld-*`) and holding /tmp/ftpscope-lab.lock for the whole run, so it
+# never collides with another lab on this machine. Requires root, vsftpd, curl, tcpdump, iptables, python3 +
+# pyftpdlib.
+
+set -euo pipefail
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/scripts" && pwd)"
+OUT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+if [[ ${1:-} != list && -z ${FTPSCOPE_LAB_LOCKED:-} ]]; then
+    # One lab at a time on this machine (namespaces, the temporary Unix user, port 21 in the namespaces).
+    export FTPSCOPE_LAB_LOCKED=1
+    exec flock /tmp/ftpscope-lab.lock "$0" "$@"
+fi
+
+# shellcheck source=scripts/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+NS_PREFIX="fld"
+NS_CLIENT="${NS_PREFIX}-client"
+NS_ROUTER="${NS_PREFIX}-router"
+NS_SERVER="${NS_PREFIX}-server"
+
+client_log() { echo "$_WORK/client.log"; }
+
+curl_run() {
+    local ns=$1; shift
+    in_ns "$ns" curl -sS -v "$@" >>"$(client_log)" 2>&1 || log "curl exited with status $? (expected for failure scenarios)"
+}
+
+py_run() {   # py_run NS SCRIPT ARGS...
+    local ns=$1 script=$2; shift 2
+    in_ns "$ns" python3 "$SCRIPT_DIR/$script" "$@" >>"$(client_log)" 2>&1 || log "$script exited with status $?"
+}
+
+finish() {   # finish NAME  -- move the capture into samples/ and show the client's transcript
+    local name=$1
+    [[ $CAPTURE_LOST == 0 ]] || return 0
+    install -m 644 "$_WORK/$name" "$OUT_DIR/$name"
+    log "wrote $OUT_DIR/$name ($(stat -c %s "$OUT_DIR/$name") bytes)"
+    sed 's/^/    client| /' "$(client_log)" >&2 || true
+    : >"$(client_log)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# refused-after-connect-vsftpd.pcap: flat link. scripts/ftplib-missing.py against vsftpd: ftplib connects to the
+#    passive port as soon as the 227 arrives, before it sends RETR /pub/missing.bin; vsftpd answers
+#    `550 Failed to open file.` and closes its listening socket with the connection still in its accept queue, so
+#    the kernel resets it. The data connection was not at fault: the server refused the command. Then
+#    RETR /pub/notes.txt completes.
+scenario_refused_after_connect_vsftpd() {
+    topo_flat
+    start_vsftpd "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/refused-after-connect-vsftpd.pcap"
+    py_run "$NS_CLIENT" ftplib-missing.py 192.0.2.21 "$FTP_USER" "$FTP_PASS"
+    capture_stop "$CAP_PID"
+    finish refused-after-connect-vsftpd.pcap
+}
+
+# refused-after-connect-pyftpdlib.pcap: flat link. scripts/ftplib-missing.py against pyftpdlib: PASV, connect,
+#    RETR /pub/missing.bin -> 550, the server closes the unused data connection; then RETR /pub/notes.txt works.
+scenario_refused_after_connect_pyftpdlib() {
+    topo_flat
+    start_pyftpdlib "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/refused-after-connect-pyftpdlib.pcap"
+    py_run "$NS_CLIENT" ftplib-missing.py 192.0.2.21 "$PY_USER" "$PY_PASS"
+    capture_stop "$CAP_PID"
+    finish refused-after-connect-pyftpdlib.pcap
+}
+
+# guessing-run-pyftpdlib.pcap: flat link. scripts/ftplib-guess.py: twelve wrong logins (ten for alice, two for
+#    admin) over four control connections (pyftpdlib closes one after three failures), in about ten seconds.
+scenario_guessing_run_pyftpdlib() {
+    topo_flat
+    start_pyftpdlib "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/guessing-run-pyftpdlib.pcap"
+    py_run "$NS_CLIENT" ftplib-guess.py 192.0.2.21
+    capture_stop "$CAP_PID"
+    finish guessing-run-pyftpdlib.pcap
+}
+
+# ---------------------------------------------------------------------------------------------
+# passive-not-forwarded-{server,client}-side.pcap: the server 10.0.1.21 sits behind a router whose public address
+#    198.51.100.1 forwards only the control port 21 to it (DNAT), not the passive range; the router drops
+#    everything else arriving on its public side, without ICMP. vsftpd knows its public address
+#    (pasv_address=198.51.100.1), so EPSV/PASV announce 198.51.100.1:port. curl connects before it sends a
+#    transfer command: EPSV, SYNs to the announced port unanswered until --connect-timeout 3, then PASV, the same,
+#    and it gives up (QUIT). Captured at once on the server's interface (no SYN ever arrives there; the client is
+#    seen as 198.51.100.10) and on the client's (the SYNs leave and get no answer).
+scenario_passive_not_forwarded() {
+    topo_server_nat
+    # Forward only the control port: remove the passive-range rule topo_server_nat adds, and drop (no ICMP)
+    # what reaches the router itself on the public side, as home routers do.
+    in_ns "$NS_ROUTER" iptables -t nat -D PREROUTING -i wan0 -d 198.51.100.1 -p tcp --dport 40000:40100 -j DNAT --to-destination 10.0.1.21
+    in_ns "$NS_ROUTER" iptables -A INPUT -i wan0 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+    in_ns "$NS_ROUTER" iptables -A INPUT -i wan0 -j DROP
+    start_vsftpd "$NS_SERVER" 10.0.1.21 pasv_address=198.51.100.1
+    capture_start "$NS_SERVER" eth0 "$_WORK/passive-not-forwarded-server-side.pcap"; local cap1=$CAP_PID
+    capture_start "$NS_CLIENT" eth0 "$_WORK/passive-not-forwarded-client-side.pcap"; local cap2=$CAP_PID
+    curl_run "$NS_CLIENT" --connect-timeout 8 -u "$FTP_USER:$FTP_PASS" ftp://198.51.100.1/pub/notes.txt -o "$_WORK/notes.txt"
+    capture_stop "$cap1"
+    capture_stop "$cap2"
+    [[ $CAPTURE_LOST == 0 ]] || return 0
+    finish passive-not-forwarded-server-side.pcap
+    finish passive-not-forwarded-client-side.pcap
+}
+
+ALL_SCENARIOS=(refused_after_connect_vsftpd refused_after_connect_pyftpdlib guessing_run_pyftpdlib passive_not_forwarded)
+
+main() {
+    if [[ ${1:-} == list ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi
+    local todo=("$@")
+    [[ ${#todo[@]} -gt 0 ]] || todo=("${ALL_SCENARIOS[@]}")
+    init_work
+    local s
+    for s in "${todo[@]}"; do
+        s=${s//-/_}
+        declare -F "scenario_$s" >/dev/null || { echo "unknown scenario: $s" >&2; exit 2; }
+        local try
+        for try in 1 2 3; do
+            log "=== $s (attempt $try)"
+            CAPTURE_LOST=0
+            "scenario_$s"
+            reset_scenario
+            [[ $CAPTURE_LOST == 0 ]] && break
+            [[ $try == 3 ]] && { log "giving up on $s: packets lost three times"; exit 1; }
+        done
+    done
+}
+
+main "$@"

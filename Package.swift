@@ -15,6 +15,7 @@ let package = Package(
         // is untouched by the sanitizers).
         .library(name: "NetworkTypes", targets: ["NetworkTypes"]),
         .library(name: "PacketDecoding", targets: ["PacketDecoding"]),
+        .library(name: "IPReassembly", targets: ["IPReassembly"]),
         .library(name: "TCPReassembly", targets: ["TCPReassembly"]),
         .library(name: "FTPProtocol", targets: ["FTPProtocol"]),
         .library(name: "FTPAnalysis", targets: ["FTPAnalysis"]),
@@ -38,6 +39,8 @@ let package = Package(
         .target(name: "NetworkTypes", swiftSettings: hotPath),
         .target(name: "PacketCapture", dependencies: ["CPcap", "CGzip", "NetworkTypes"], swiftSettings: hotPath),
         .target(name: "PacketDecoding", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
+        // IPv4/IPv6 fragments → datagrams, between the decoder and TCP (issue 16).
+        .target(name: "IPReassembly", dependencies: ["NetworkTypes", "PacketDecoding"], swiftSettings: hotPath),
         .target(name: "TCPReassembly", dependencies: ["NetworkTypes", "PacketDecoding"], swiftSettings: hotPath),
         .target(name: "FTPProtocol", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
         .target(
@@ -54,8 +57,8 @@ let package = Package(
         .target(
             name: "FTPScope",
             dependencies: [
-                "PacketCapture", "PacketDecoding", "TCPReassembly", "FTPProtocol", "FTPAnalysis", "Reports",
-                "NetworkTypes", "FileExtraction",
+                "PacketCapture", "PacketDecoding", "IPReassembly", "TCPReassembly", "FTPProtocol", "FTPAnalysis",
+                "Reports", "NetworkTypes", "FileExtraction",
             ],
             swiftSettings: hotPath
         ),
@@ -81,6 +84,8 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetworkTypes", "TestSupport"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "NetworkTypes", "TestSupport"]),
         .testTarget(
+            name: "IPReassemblyTests", dependencies: ["IPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
+        .testTarget(
             name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
         .testTarget(name: "FTPProtocolTests", dependencies: ["FTPProtocol", "NetworkTypes", "TestSupport"]),
         .testTarget(
@@ -98,7 +103,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FTPScope", "FTPAnalysis", "Reports", "TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport",
+                "FTPScope", "FTPAnalysis", "Reports", "IPReassembly", "TCPReassembly", "PacketDecoding", "PacketCapture",
+                "NetworkTypes", "TestSupport",
             ],
             exclude: ["Baselines"]),
     ],

@@ -1,4 +1,5 @@
 import FTPAnalysis
+import IPReassembly
 import Glibc
 import NetworkTypes
 import PacketCapture
@@ -133,6 +134,7 @@ public enum LiveAnalysis {
         let analyzer = FTPAnalyzer(configuration: configuration)
         analyzer.eventSink = tally
         let reassembler = TCPReassembler(delegate: analyzer)
+        let fragments = IPReassembler()
         var packetStats = PacketStats()
         var firstTime: Timestamp?
         var lastTime = Timestamp.zero
@@ -171,7 +173,7 @@ public enum LiveAnalysis {
                         if firstTime == nil { firstTime = time }
                         packetStats.dispatch(
                             packet, capturedLength: header.capturedLength, decoder: decoder, at: time,
-                            reassembler: reassembler, analyzer: analyzer)
+                            fragments: fragments, reassembler: reassembler, analyzer: analyzer)
                     }
                     if let limit, packetStats.packets >= limit { stop(.count) }
                 }
@@ -193,6 +195,7 @@ public enum LiveAnalysis {
                 nextSweep = now + options.sweepInterval
                 // Wall-clock time, not packet time: a quiet link must still expire what went idle.
                 let wall = Timestamp.now
+                fragments.expire(now: wall > lastTime ? wall : lastTime)
                 reassembler.expireIdle(now: wall > lastTime ? wall : lastTime)
                 // An announced data channel that failed or was never used is reported once its time is up.
                 analyzer.expire(now: wall > lastTime ? wall : lastTime)
@@ -201,6 +204,7 @@ public enum LiveAnalysis {
         let failure = capture.failure
         if failure != nil && stopReason == nil { stopReason = .captureFailed }
         let endTime = lastTime > .zero ? lastTime : Timestamp.now
+        fragments.finish()
         analyzer.captureEnding()
         reassembler.finish(at: endTime)
         analyzer.finish()
@@ -214,8 +218,8 @@ public enum LiveAnalysis {
             lastTime: lastTime > .zero ? lastTime : nil, truncated: false, warning: failure?.message)
         let analysis = AnalysisResult(
             inputs: [input], packetStats: packetStats, analysisStats: analyzer.stats,
-            reassemblyCounters: reassembler.counters, sessions: analyzer.sessions, findings: analyzer.findings,
-            warnings: warnings)
+            reassemblyCounters: reassembler.counters, ipCounters: fragments.counters, sessions: analyzer.sessions,
+            findings: analyzer.findings, warnings: warnings)
         return LiveAnalysisResult(
             analysis: analysis, interface: capture.interface, linkType: capture.linkType,
             filter: capture.filterExpression, capture: statistics, stopReason: stopReason ?? .requested,

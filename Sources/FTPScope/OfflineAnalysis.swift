@@ -1,4 +1,5 @@
 import FTPAnalysis
+import IPReassembly
 import NetworkTypes
 import PacketCapture
 import PacketDecoding
@@ -16,7 +17,7 @@ public struct PacketStats: Sendable {
     public var bytes: UInt64 = 0
     /// TCP segments decoded.
     public var tcpSegments: UInt64 = 0
-    /// IP fragments (counted, not reassembled).
+    /// IP fragments (handed to IP reassembly).
     public var fragments: UInt64 = 0
     /// Packets that are not TCP/IP.
     public var otherPackets: UInt64 = 0
@@ -36,6 +37,8 @@ public struct AnalysisResult {
     public var analysisStats: AnalysisStats
     /// Reassembly counters.
     public var reassemblyCounters: ReassemblyCounters
+    /// IP reassembly counters.
+    public var ipCounters = IPReassemblyCounters()
     /// Settled sessions.
     public var sessions: [FTPSession]
     /// Findings.
@@ -60,6 +63,16 @@ public struct AnalysisResult {
             ("sessions_found_by_content", analysisStats.sessionsFoundByContent),
             ("dropped_expectations", analysisStats.droppedExpectations),
             ("dropped_pending_commands", analysisStats.droppedPendingCommands),
+            ("ip_datagrams_reassembled", ipCounters.datagramsReassembled),
+            ("ip_datagrams_dropped", ipCounters.datagramsDropped),
+            ("ip_fragments_duplicate", ipCounters.duplicates),
+            ("ip_fragments_overlapping", ipCounters.overlapping),
+            ("ip_fragments_conflicting", ipCounters.conflicting),
+            ("ip_fragments_tiny", ipCounters.tiny),
+            ("ip_fragments_dropped_overlap", ipCounters.droppedOverlap),
+            ("ip_fragments_dropped_timeout", ipCounters.droppedTimeout),
+            ("ip_fragments_dropped_capacity", ipCounters.droppedCapacity),
+            ("ip_fragments_dropped_malformed", ipCounters.droppedMalformed),
         ]
     }
 
@@ -92,6 +105,7 @@ public enum OfflineAnalysis {
         analyzer.dataSink = dataSink
         let streaming = eventSink as? StreamingEventSink
         let reassembler = TCPReassembler(delegate: analyzer)
+        let fragments = IPReassembler()
         var packetStats = PacketStats()
         var lastTime = Timestamp.zero
         var nextExpiry = Timestamp.zero
@@ -106,8 +120,9 @@ public enum OfflineAnalysis {
                     if time > lastTime { lastTime = time }
                     packetStats.dispatch(
                         packet, capturedLength: header.capturedLength, decoder: PacketDecoder(linkType: linkType),
-                        at: time, reassembler: reassembler, analyzer: analyzer)
+                        at: time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
                     if lastTime >= nextExpiry {
+                        fragments.expire(now: lastTime)
                         reassembler.expireIdle(now: lastTime)
                         analyzer.expire(now: lastTime)
                         nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
@@ -124,6 +139,7 @@ public enum OfflineAnalysis {
             }
             if !more { break }
         }
+        fragments.finish()
         analyzer.captureEnding()
         reassembler.finish(at: lastTime)
         analyzer.finish()
@@ -149,13 +165,18 @@ public enum OfflineAnalysis {
             warnings.append(
                 "out-of-order data given up as gaps \(counters.capHits) times: the reassembly buffer caps were reached (ReassemblyLimits)")
         }
+        let ip = fragments.counters
+        if ip.droppedCapacity > 0 {
+            warnings.append(
+                "\(ip.droppedCapacity) IP fragments dropped: the IP reassembly limits were reached (IPReassemblyLimits: \(fragments.limits.maxDatagrams) datagrams, \(fragments.limits.maxBufferedBytes) bytes)")
+        }
         if analyzer.stats.droppedSessions > 0 {
             warnings.append(
                 "\(analyzer.stats.droppedSessions) control connections not analysed: more than \(configuration.maxSessions) sessions at once (AnalysisConfiguration.maxSessions)")
         }
         return AnalysisResult(
             inputs: inputs, packetStats: packetStats, analysisStats: analyzer.stats,
-            reassemblyCounters: reassembler.counters, sessions: analyzer.sessions, findings: analyzer.findings,
-            warnings: warnings)
+            reassemblyCounters: reassembler.counters, ipCounters: fragments.counters, sessions: analyzer.sessions,
+            findings: analyzer.findings, warnings: warnings)
     }
 }

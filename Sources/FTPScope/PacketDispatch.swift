@@ -1,15 +1,17 @@
 import FTPAnalysis
+import IPReassembly
 import NetworkTypes
 import PacketDecoding
 import TCPReassembly
 
 extension PacketStats {
-    /// Decodes one borrowed packet and hands it on: TCP segments to the reassembler, ICMP errors quoting TCP to
-    /// the analyzer; everything is counted. The one per-packet step shared by offline and live analysis.
+    /// Decodes one borrowed packet and hands it on: TCP segments to the reassembler, IP fragments to the IP
+    /// reassembler (whose whole datagrams come back here decoded), ICMP errors quoting TCP to the analyzer;
+    /// everything is counted. The one per-packet step shared by offline and live analysis.
     @inline(__always)
     mutating func dispatch(
         _ packet: UnsafeRawBufferPointer, capturedLength: Int, decoder: PacketDecoder, at time: Timestamp,
-        reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
+        fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
     ) {
         packets += 1
         bytes += UInt64(capturedLength)
@@ -22,9 +24,36 @@ extension PacketStats {
         case .icmpUnreachable(let message):
             icmpUnreachable += 1
             analyzer.noteICMPUnreachable(message, at: time)
-        case .fragment:
-            fragments += 1
+        case .fragment(let fragment):
+            self.fragments += 1
+            fragments.process(fragment, in: packet, at: time) { datagram, payload in
+                dispatchReassembled(
+                    datagram, payload: payload, decoder: decoder, at: time, reassembler: reassembler, analyzer: analyzer)
+            }
         case .other:
+            otherPackets += 1
+        case .malformed:
+            decodeErrors += 1
+        }
+    }
+
+    /// A datagram the IP reassembler completed: decoded from its payload and handed on like a packet's.
+    mutating func dispatchReassembled(
+        _ datagram: ReassembledDatagram, payload: UnsafeRawBufferPointer, decoder: PacketDecoder, at time: Timestamp,
+        reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
+    ) {
+        switch decoder.decodeReassembled(
+            payload, capturedLength: datagram.capturedLength, key: datagram.key, nextHeader: datagram.nextHeader)
+        {
+        case .tcp(let segment):
+            tcpSegments += 1
+            let bytes = UnsafeRawBufferPointer(
+                rebasing: payload[segment.payloadOffset..<(segment.payloadOffset + segment.payloadLength)])
+            reassembler.process(segment, payload: bytes, at: time)
+        case .icmpUnreachable(let message):
+            icmpUnreachable += 1
+            analyzer.noteICMPUnreachable(message, at: time)
+        case .fragment, .other:
             otherPackets += 1
         case .malformed:
             decodeErrors += 1

@@ -100,8 +100,8 @@ public enum DecodedPacket: Sendable, Equatable {
     case tcp(TCPSegment)
     /// An ICMP destination-unreachable quoting a TCP segment.
     case icmpUnreachable(ICMPUnreachable)
-    /// An IP fragment (offset > 0 or more-fragments set); counted, not reassembled.
-    case fragment
+    /// An IP fragment (offset > 0 or more-fragments set), for the IP reassembly stage.
+    case fragment(IPFragment)
     /// Not TCP/IP (ARP, UDP, other link protocols, …).
     case other
     /// Damaged: the reason.

@@ -8,8 +8,8 @@ import NetworkTypes
 ///   `payloadLength < wirePayloadLength`).
 /// - `.icmpUnreachable` for an ICMP type 3 / ICMPv6 type 1 message whose quote holds an IP header and the first
 ///   8 bytes of a TCP header (RFC 792 guarantees only those 64 bits).
-/// - `.fragment` for IPv4/IPv6 fragments; they are counted, not reassembled (FTP control and data segments are
-///   not fragmented in practice, and a first fragment alone would give a payload of unknown extent).
+/// - `.fragment` for IPv4/IPv6 fragments, as a value naming the datagram, the offset and the payload range; the
+///   IP reassembly stage puts them together and hands the datagram back to `decodeReassembled`.
 /// - `.other` for everything that is not TCP/IP: other ethertypes, UDP, other ICMP, ESP, ICMP errors whose quote
 ///   is too short to name a TCP connection, frames with more VLAN tags than `maxVLANTags`, unsupported link types.
 /// - `.malformed` when a header that should be there is cut short or self-contradictory.
@@ -133,11 +133,23 @@ public struct PacketDecoder: Sendable {
         // Bytes past the declared end are link padding (Ethernet pads frames to 60 bytes) and are not payload.
         let end = min(declaredEnd, bytes.count)
 
-        // Flags and fragment offset: MF is 0x2000, the offset the low 13 bits; DF (0x4000) does not matter.
-        if bytes.u16(start + 6) & 0x3FFF != 0 { return .fragment }
-
         let source = IPAddress.v4(bytes.u32(start + 12))
         let destination = IPAddress.v4(bytes.u32(start + 16))
+
+        // Flags and fragment offset: MF is 0x2000, the offset the low 13 bits in 8-byte units; DF (0x4000) does
+        // not matter. `end` and `declaredEnd` are both at least `start + headerLength` (checked above).
+        let flagsAndOffset = bytes.u16(start + 6)
+        if flagsAndOffset & 0x3FFF != 0 {
+            let payloadOffset = start + headerLength
+            let key = FragmentKey(
+                source: source, destination: destination, identification: UInt32(bytes.u16(start + 4)),
+                protocolNumber: bytes.u8(start + 9))
+            return .fragment(
+                IPFragment(
+                    key: key, offset: Int(flagsAndOffset & 0x1FFF) * 8, moreFragments: flagsAndOffset & 0x2000 != 0,
+                    nextHeader: key.protocolNumber, payloadOffset: payloadOffset, payloadLength: end - payloadOffset,
+                    wirePayloadLength: declaredEnd - payloadOffset))
+        }
         switch bytes.u8(start + 9) {
         case 6:
             return decodeTCP(
@@ -152,7 +164,7 @@ public struct PacketDecoder: Sendable {
 
     /// ICMP destination unreachable (type 3, RFC 792): 8 bytes of ICMP header, then the offending packet's IP
     /// header and at least its first 8 payload bytes (RFC 1812 section 4.3.2.3 lets routers quote more).
-    private func decodeICMPv4(_ bytes: PacketBytes, at start: Int, end: Int, reporter: IPAddress) -> DecodedPacket {
+    func decodeICMPv4(_ bytes: PacketBytes, at start: Int, end: Int, reporter: IPAddress) -> DecodedPacket {
         guard start + 8 <= end, bytes.u8(start) == 3 else { return .other }
         let code = bytes.u8(start + 1)
         let quote = start + 8
@@ -193,18 +205,29 @@ public struct PacketDecoder: Sendable {
             return decodeICMPv6(bytes, at: offset, end: end, reporter: source)
         case .upperLayer, .noUpperLayer:
             return .other
-        case .fragment:
-            return .fragment
+        case .fragment(let header):
+            // Fragment header (RFC 8200 section 4.5): next header, reserved, offset (13 bits, 8-byte units) and M,
+            // identification; the fragmentable part follows.
+            let offsetAndFlags = bytes.u16(header + 2)
+            let payloadOffset = header + 8
+            let key = FragmentKey(
+                source: source, destination: destination, identification: bytes.u32(header + 4), protocolNumber: 0)
+            return .fragment(
+                IPFragment(
+                    key: key, offset: Int(offsetAndFlags >> 3) * 8, moreFragments: offsetAndFlags & 1 != 0,
+                    nextHeader: bytes.u8(header), payloadOffset: payloadOffset, payloadLength: end - payloadOffset,
+                    wirePayloadLength: declaredEnd - payloadOffset))
         case .malformed:
             return .malformed(.badExtensionHeader)
         }
     }
 
-    private enum ExtensionChain {
+    enum ExtensionChain {
         /// The upper-layer protocol number and the offset of its header.
         case upperLayer(UInt8, Int)
-        /// A non-first fragment, or a first fragment with more to come.
-        case fragment
+        /// A non-first fragment, or a first fragment with more to come: the offset of its Fragment header (whose
+        /// 8 bytes are in the packet).
+        case fragment(Int)
         /// ESP (the rest is encrypted) or No Next Header.
         case noUpperLayer
         /// A header runs past the end of the packet, or the chain is too long.
@@ -212,7 +235,7 @@ public struct PacketDecoder: Sendable {
     }
 
     /// Walks the extension header chain from `offset` to the first header it does not know as an extension.
-    private func walkExtensionHeaders(_ bytes: PacketBytes, nextHeader: UInt8, at offset: Int, end: Int)
+    func walkExtensionHeaders(_ bytes: PacketBytes, nextHeader: UInt8, at offset: Int, end: Int)
         -> ExtensionChain
     {
         var next = nextHeader
@@ -233,7 +256,7 @@ public struct PacketDecoder: Sendable {
                 // Offset 0 with M clear is an atomic fragment (RFC 6946): the whole packet, decoded as usual.
                 guard offset + 8 <= end else { return .malformed }
                 let offsetAndFlags = bytes.u16(offset + 2)
-                if offsetAndFlags >> 3 != 0 || offsetAndFlags & 1 != 0 { return .fragment }
+                if offsetAndFlags >> 3 != 0 || offsetAndFlags & 1 != 0 { return .fragment(offset) }
                 next = bytes.u8(offset)
                 offset += 8
             case 51:
@@ -254,7 +277,7 @@ public struct PacketDecoder: Sendable {
 
     /// ICMPv6 destination unreachable (type 1, RFC 4443 section 3.1): 8 bytes of header, then as much of the
     /// offending packet as fits in the minimum MTU, extension headers included.
-    private func decodeICMPv6(_ bytes: PacketBytes, at start: Int, end: Int, reporter: IPAddress) -> DecodedPacket {
+    func decodeICMPv6(_ bytes: PacketBytes, at start: Int, end: Int, reporter: IPAddress) -> DecodedPacket {
         guard start + 8 <= end, bytes.u8(start) == 1 else { return .other }
         let code = bytes.u8(start + 1)
         let quote = start + 8
@@ -278,7 +301,7 @@ public struct PacketDecoder: Sendable {
 
     /// `end` is where the captured IP payload stops (the declared end or the capture, whichever is first);
     /// `declaredEnd` is where the IP header says it stops.
-    private func decodeTCP(
+    func decodeTCP(
         _ bytes: PacketBytes, at start: Int, end: Int, declaredEnd: Int, source: IPAddress, destination: IPAddress
     ) -> DecodedPacket {
         guard start + 20 <= end else { return .malformed(.truncatedTCPHeader) }

@@ -103,6 +103,6 @@ public enum ComparisonText {
         let micro = (abs(nanoseconds) + 500) / 1000
         let fraction = String(micro % 1000)
         return
-            "\(nanoseconds < 0 ? "-" : "+")\(micro / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
+            "\(nanoseconds < 0 && micro > 0 ? "-" : "+")\(micro / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction) ms"
     }
 }

@@ -1,4 +1,5 @@
 import FTPAnalysis
+import IPReassembly
 import NetworkTypes
 import PacketDecoding
 import TCPReassembly
@@ -76,10 +77,32 @@ struct AllocationTests {
         #expect(allocations <= 8, "\(allocations) allocations over \(packets.count - warm) in-order packets")
     }
 
+    /// Fragmented segments (issue 16): once the IP reassembler's slots and buffers exist, a fragment is copied into
+    /// a reused buffer and a completed datagram goes on to TCP like a packet: nothing is allocated per fragment.
+    @Test func fragmentedDataSegmentsAllocateNothing() {
+        let (control, data) = Self.retrieval(segments: 600)
+        var fragmenter = Fragmenter(size: 24)
+        var fragments: [(Timestamp, [UInt8])] = []
+        for (time, frame) in data {
+            for piece in fragmenter.fragment(frame, link: .ethernet) { fragments.append((time, piece)) }
+        }
+        var pipeline = Pipeline()
+        pipeline.feed(control[...])
+        let warm = 2000
+        pipeline.feed(fragments[..<warm])
+        let allocations = Allocations.count { pipeline.feed(fragments[warm...]) }
+        #expect(pipeline.fragments.counters.datagramsReassembled > 500)
+        #expect(pipeline.fragments.datagramsInFlight == 0)
+        #expect(pipeline.reassembler.counters.gaps == 0)
+        #expect(
+            allocations <= 8, "\(allocations) allocations over \(fragments.count - warm) fragments: one per fragment?")
+    }
+
     /// The offline per-packet path: decoder, `PacketStats.dispatch`, reassembler, analyzer.
     struct Pipeline {
         let analyzer = FTPAnalyzer()
         let reassembler: TCPReassembler<FTPAnalyzer>
+        let fragments = IPReassembler()
         let decoder = PacketDecoder(linkType: .ethernet)
         var stats = PacketStats()
 
@@ -93,8 +116,8 @@ struct AllocationTests {
                 let time = packets[index].0
                 packets[index].1.withUnsafeBytes { bytes in
                     stats.dispatch(
-                        bytes, capturedLength: bytes.count, decoder: decoder, at: time, reassembler: reassembler,
-                        analyzer: analyzer)
+                        bytes, capturedLength: bytes.count, decoder: decoder, at: time, fragments: fragments,
+                        reassembler: reassembler, analyzer: analyzer)
                 }
                 index += 1
             }

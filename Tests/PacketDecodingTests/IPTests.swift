@@ -54,7 +54,14 @@ import Testing
         let frame = FrameBuilder.ipv4Fragment(
             from: client4.address, to: server4.address, offset: offset, moreFragments: moreFragments,
             payload: [UInt8](repeating: 1, count: 64))
-        #expect(decode(frame, .ethernet) == .fragment)
+        guard case .fragment(let fragment) = decode(frame, .ethernet) else {
+            Issue.record("not decoded as a fragment")
+            return
+        }
+        #expect(fragment.key.source == client4.address && fragment.key.destination == server4.address)
+        #expect(fragment.key.identification == 0x5151 && fragment.key.protocolNumber == 6)
+        #expect(fragment.offset == offset && fragment.moreFragments == moreFragments && fragment.nextHeader == 6)
+        #expect(fragment.payloadOffset == 14 + 20 && fragment.payloadLength == 64 && fragment.wirePayloadLength == 64)
     }
 
     @Test func dontFragmentAloneIsNotAFragment() throws {
@@ -138,13 +145,23 @@ import Testing
         let frame = FrameBuilder.ipv6Fragment(
             from: client6.address, to: server6.address, offset: offset, moreFragments: moreFragments,
             payload: [UInt8](repeating: 1, count: 64))
-        #expect(decode(frame, .ethernet) == .fragment)
+        guard case .fragment(let fragment) = decode(frame, .ethernet) else {
+            Issue.record("not decoded as a fragment")
+            return
+        }
+        #expect(fragment.key.isIPv6 && fragment.key.identification == 0x5151 && fragment.key.protocolNumber == 0)
+        #expect(fragment.offset == offset && fragment.moreFragments == moreFragments && fragment.nextHeader == 6)
+        #expect(fragment.payloadOffset == 14 + 40 + 8 && fragment.payloadLength == 64)
         let behindOptions = FrameBuilder.frame(
             ipPacket: FrameBuilder.ipPacket(
                 from: client6.address, to: server6.address, protocol: 6, payload: [UInt8](repeating: 1, count: 24),
                 ipv6ExtensionHeaders: [.hopByHop(), .fragment(offset: offset, moreFragments: moreFragments)]),
             link: .raw)
-        #expect(decode(behindOptions, .raw) == .fragment)
+        guard case .fragment(let behind) = decode(behindOptions, .raw) else {
+            Issue.record("not decoded as a fragment behind hop-by-hop options")
+            return
+        }
+        #expect(behind.offset == offset && behind.payloadOffset == 40 + 8 + 8 && behind.payloadLength == 24)
     }
 
     @Test(arguments: [UInt8(50), 59, 17])

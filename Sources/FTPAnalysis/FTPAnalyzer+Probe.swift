@@ -1,0 +1,33 @@
+import FTPProtocol
+import NetworkTypes
+import TCPReassembly
+
+/// FTP found on other ports by its content: the server speaks first with a 220 (or 120) greeting.
+extension FTPAnalyzer {
+    // MARK: - Probing connections on other ports
+
+    func probe(_ connection: TCPConnection, control: ControlContext, data: UnsafeRawBufferPointer, fromClient: Bool)
+    {
+        let session = control.session
+        control.probedBytes += data.count
+        // Whether the server began with a greeting is judged on the stream's first bytes (`openStream`), not on
+        // this chunk.
+        if control.probedBytes > configuration.contentProbeBytes && !session.confirmed {
+            abandonProbe(connection)
+        }
+    }
+
+    func abandonProbe(_ connection: TCPConnection) {
+        if let control = connection.context as? ControlContext {
+            liveSessions[ObjectIdentifier(control.session)] = nil
+        }
+        connection.context = nil
+        connection.handling = .ignore
+    }
+
+    /// Called once a probed connection has shown a 220 greeting and an FTP command.
+    func confirmProbe(_ session: FTPSession) {
+        stats.sessionsFoundByContent += 1
+        liveSessions[ObjectIdentifier(session)] = session
+    }
+}

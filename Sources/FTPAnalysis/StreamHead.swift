@@ -1,0 +1,60 @@
+/// The first three bytes of one direction of a control connection, gathered however the capture segmented them.
+///
+/// Two decisions rest on them: is this FTP at all (the server speaks first, RFC 959 section 5.4: `220`, or `120`
+/// then `220`), and is it TLS from the first byte (implicit FTPS: a handshake record, type 22, version 3.x, RFC
+/// 8446 section 5.1). Judging the first *segment* instead gets both wrong when a greeting arrives as `22` + `0 …`
+/// or a ClientHello's header is split.
+struct StreamHead {
+    private var first: UInt8 = 0
+    private var second: UInt8 = 0
+    private var third: UInt8 = 0
+    /// Bytes gathered, at most 3.
+    private(set) var count = 0
+    /// Bytes gathered but not yet given to the line framer or the TLS skipper (held while they could start a TLS
+    /// record).
+    var held = 0
+
+    /// True once three bytes are known.
+    var isComplete: Bool { count == 3 }
+
+    /// Stops judging: a capture gap broke the stream's start, and what is held is dropped with it.
+    mutating func giveUp() {
+        count = 3
+        held = 0
+    }
+
+    /// Takes up to the missing bytes from the start of `data`.
+    mutating func take(_ data: UnsafeRawBufferPointer) {
+        var index = 0
+        while count < 3 && index < data.count {
+            switch count {
+            case 0: first = data[index]
+            case 1: second = data[index]
+            default: third = data[index]
+            }
+            count += 1
+            index += 1
+        }
+    }
+
+    /// The gathered bytes so far (for replaying held ones).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3) { buffer in
+            buffer[0] = first
+            buffer[1] = second
+            buffer[2] = third
+            return body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[..<count]))
+        }
+    }
+
+    /// True while the bytes so far could begin a TLS handshake record.
+    var couldBeTLS: Bool {
+        (count < 1 || first == 0x16) && (count < 2 || second == 0x03) && (count < 3 || third <= 0x04)
+    }
+
+    /// True while the bytes so far could begin an FTP greeting: `220` or `120` (RFC 959 section 5.4).
+    var couldBeGreeting: Bool {
+        (count < 1 || first == UInt8(ascii: "2") || first == UInt8(ascii: "1"))
+            && (count < 2 || second == UInt8(ascii: "2")) && (count < 3 || third == UInt8(ascii: "0"))
+    }
+}

@@ -1,0 +1,196 @@
+import NetworkTypes
+import PacketDecoding
+
+/// Closing connections, idle expiry and eviction, and the idle lists they are kept on.
+extension TCPReassembler {
+    // MARK: - Closing and expiry
+
+    /// Delivers what is held (with the holes before it as gaps), then reports the connection closed.
+    func close(_ connection: TCPConnection, withoutClose: Bool, at time: Timestamp) {
+        guard !connection.isClosed else { return }
+        if connection.appliedHandling != .ignore {
+            flush(connection, .originator, at: time)
+            flush(connection, .responder, at: time)
+        }
+        dropPending(connection.orig)
+        dropPending(connection.resp)
+        connection.endedWithoutClose = withoutClose
+        connection.isClosed = true
+        activeConnectionCount -= 1
+        counters.connectionsClosed &+= 1
+        delegate.connectionClosed(connection)
+    }
+
+    func flush(_ connection: TCPConnection, _ direction: Direction, at time: Timestamp) {
+        let side = connection.side(direction)
+        guard side.started else { return }
+        var target = side.pending.last?.end ?? side.nextOffset
+        // Bytes before a captured FIN were sent even if we never saw them.
+        if let fin = side.finOffset, fin > target { target = fin }
+        if target > side.nextOffset { skip(connection, direction, side, to: target, at: time) }
+    }
+
+    /// Expire connections idle longer than their timeout as of `now` (calls `connectionClosed` with
+    /// `endedWithoutClose`). Cost is proportional to what expires, so the caller may call it often.
+    public func expireIdle(now: Timestamp) {
+        expire(list: .closed, timeout: limits.closedLinger, now: now)
+        expire(list: .short, timeout: limits.shortIdleTimeout, now: now)
+        expire(list: .long, timeout: limits.idleTimeout, now: now)
+    }
+
+    func head(of list: IdleList) -> TCPConnection? {
+        switch list {
+        case .long: return longHead
+        case .short: return shortHead
+        case .closed: return closedHead
+        case .none: return nil
+        }
+    }
+
+    func expire(list: IdleList, timeout: Int64, now: Timestamp) {
+        while let head = head(of: list), head.queuedTime.nanoseconds(to: now) > timeout {
+            if head.lastTime.nanoseconds(to: now) <= timeout {
+                // Active since it was queued (see `touch`): it goes to the back now, in its turn.
+                requeue(head)
+                continue
+            }
+            unlink(head)
+            if !head.isClosed {
+                counters.connectionsExpired &+= 1
+                close(head, withoutClose: true, at: now)
+            }
+            remove(head)
+        }
+    }
+
+    func evictOne(at time: Timestamp) {
+        // Closed records and unanswered attempts go first, then the least recently active connection.
+        var candidate = closedHead ?? shortHead ?? longHead
+        while let head = candidate, head.lastTime > head.queuedTime {
+            // Active since it was queued: not the least recently active after all.
+            requeue(head)
+            candidate = closedHead ?? shortHead ?? longHead
+        }
+        guard let victim = candidate else { return }
+        unlink(victim)
+        if !victim.isClosed {
+            counters.connectionsEvicted &+= 1
+            close(victim, withoutClose: true, at: time)
+        }
+        remove(victim)
+    }
+
+    func remove(_ connection: TCPConnection) {
+        if table[connection.key] === connection { table.removeValue(forKey: connection.key) }
+        let slot = TCPReassembler.recentSlot(connection.key)
+        if recent[slot] === connection { recent[slot] = nil }
+    }
+
+    /// End of input: deliver what is held (gaps before it), close every live connection in order of first
+    /// packet (`endedWithoutClose` = true), and forget all records.
+    public func finish(at time: Timestamp) {
+        var live: [TCPConnection] = []
+        for connection in table.values where !connection.isClosed { live.append(connection) }
+        live.sort { $0.serial < $1.serial }
+        for connection in live { close(connection, withoutClose: true, at: time) }
+        for connection in table.values {
+            connection.idleNext = nil
+            connection.idlePrev = nil
+            connection.idleList = .none
+        }
+        shortHead = nil
+        shortTail = nil
+        longHead = nil
+        longTail = nil
+        closedHead = nil
+        closedTail = nil
+        for slot in recent.indices { recent[slot] = nil }
+        table.removeAll()
+    }
+
+    // MARK: - Idle lists
+
+    func idleClass(_ connection: TCPConnection) -> IdleList {
+        if connection.isClosed { return .closed }
+        if connection.finSeen { return .short }
+        // An answered connection never turns back into an unanswered attempt.
+        if connection.idleList == .long { return .long }
+        if connection.orig.endpoint == .synSent && connection.resp.endpoint == .inactive { return .short }
+        return .long
+    }
+
+    /// Called for every segment: puts a connection on the idle list its state calls for.
+    ///
+    /// Lists are kept lazily: a connection that stays on its list is not moved to the back on each segment (that
+    /// relinking was a tenth of the data-heavy benchmark). Each list is ordered by `queuedTime`, when the
+    /// connection was put there; expiry and eviction look at `lastTime` and send a connection that has been
+    /// active since it was queued to the back instead. So each connection moves at most once per timeout.
+    func touch(_ connection: TCPConnection) {
+        let list = idleClass(connection)
+        if connection.idleList == list { return }
+        unlink(connection)
+        append(connection, to: list)
+    }
+
+    /// Sends a connection to the back of its list, queued as of its last activity.
+    func requeue(_ connection: TCPConnection) {
+        let list = connection.idleList
+        unlink(connection)
+        append(connection, to: list)
+    }
+
+    func append(_ connection: TCPConnection, to list: IdleList) {
+        connection.idleList = list
+        switch list {
+        case .short:
+            connection.queuedTime = queueTime(connection, after: shortTail)
+            connection.idlePrev = shortTail
+            if let tail = shortTail { tail.idleNext = connection } else { shortHead = connection }
+            shortTail = connection
+        case .closed:
+            connection.queuedTime = queueTime(connection, after: closedTail)
+            connection.idlePrev = closedTail
+            if let tail = closedTail { tail.idleNext = connection } else { closedHead = connection }
+            closedTail = connection
+        case .long, .none:
+            connection.queuedTime = queueTime(connection, after: longTail)
+            connection.idlePrev = longTail
+            if let tail = longTail { tail.idleNext = connection } else { longHead = connection }
+            longTail = connection
+        }
+    }
+
+    /// The connection's last activity, but never before the list's tail: the list stays ordered by `queuedTime`.
+    func queueTime(_ connection: TCPConnection, after tail: TCPConnection?) -> Timestamp {
+        guard let tail, tail.queuedTime > connection.lastTime else { return connection.lastTime }
+        return tail.queuedTime
+    }
+
+    func unlink(_ connection: TCPConnection) {
+        let list = connection.idleList
+        guard list != .none else { return }
+        let previous = connection.idlePrev
+        let next = connection.idleNext
+        if let previous {
+            previous.idleNext = next
+        } else {
+            switch list {
+            case .short: shortHead = next
+            case .closed: closedHead = next
+            case .long, .none: longHead = next
+            }
+        }
+        if let next {
+            next.idlePrev = previous
+        } else {
+            switch list {
+            case .short: shortTail = previous
+            case .closed: closedTail = previous
+            case .long, .none: longTail = previous
+            }
+        }
+        connection.idlePrev = nil
+        connection.idleNext = nil
+        connection.idleList = .none
+    }
+}

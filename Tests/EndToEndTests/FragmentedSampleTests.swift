@@ -1,0 +1,120 @@
+import FTPAnalysis
+import FTPScope
+import Foundation
+import NetworkTypes
+import PacketCapture
+import Reports
+import TestSupport
+import Testing
+
+/// Every bundled sample, fragmented (issue 16): IPv4 in 8-, 16- and 24-byte fragments, in order, reversed and
+/// duplicated; IPv6 with a Fragment header. The analysis must equal the unfragmented one, command by command and
+/// transfer by transfer: what a sender hides by fragmenting is read all the same.
+@Suite struct FragmentedSampleTests {
+    /// Every capture in samples/ (new samples are covered without editing this list).
+    static let samples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Paths.samples.path)) ?? []
+        return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") || $0.hasSuffix(".pcap.gz") }.sorted()
+    }()
+
+    static let variants: [Fragmenter] =
+        [8, 16, 24].flatMap { size in
+            [Fragmenter.Order.inOrder, .reversed, .duplicated].map { Fragmenter(size: size, family: .ipv4, order: $0) }
+        } + [Fragmenter(size: 16, family: .ipv6, order: .inOrder), Fragmenter(size: 8, family: .ipv6, order: .reversed)]
+
+    /// The packets of a capture, with its link type.
+    static func read(_ path: String) throws -> (LinkType, [PcapWriter.Packet]) {
+        let file = try CaptureFile(path: path)
+        var packets: [PcapWriter.Packet] = []
+        while try file.next({ header, bytes in
+            packets.append(PcapWriter.Packet(time: header.time, data: Array(bytes), wireLength: header.wireLength))
+        }) {}
+        return (file.linkType, packets)
+    }
+
+    static func linkTypeNumber(_ link: LinkType) -> UInt32 {
+        switch link {
+        case .null: return 0
+        case .ethernet: return 1
+        case .raw: return 101
+        case .loop: return 108
+        case .linuxSLL: return 113
+        case .ipv4: return 228
+        case .ipv6: return 229
+        case .linuxSLL2: return 276
+        case .unsupported(let value): return UInt32(bitPattern: value)
+        }
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        var out = ""
+        value.write(pretty: true) { out += $0 }
+        return out
+    }
+
+    /// Writes `packets` fragmented by `fragmenter` to a temporary capture and analyses it.
+    static func analyzeFragmented(
+        _ packets: [PcapWriter.Packet], link: LinkType, _ fragmenter: Fragmenter, name: String
+    ) throws -> (AnalysisResult, fragments: Int) {
+        var fragmenter = fragmenter
+        var written: [PcapWriter.Packet] = []
+        for packet in packets {
+            // A frame cut by the snap length stays whole: its missing bytes cannot be fragmented.
+            let whole = packet.wireLength == nil || packet.wireLength == packet.data.count
+            let pieces = whole ? fragmenter.fragment(packet.data, link: link) : [packet.data]
+            for piece in pieces {
+                written.append(PcapWriter.Packet(time: packet.time, data: piece, wireLength: whole ? nil : packet.wireLength))
+            }
+        }
+        let path = NSTemporaryDirectory() + "ftpscope-fragmented-\(getpid())-\(name)"
+        try Data(PcapWriter.pcap(written, linkType: linkTypeNumber(link), nanosecond: true)).write(
+            to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        return (try OfflineAnalysis.run(paths: [path]), written.count - packets.count)
+    }
+
+    @Test func everySampleIsCovered() {
+        #expect(Self.samples.count >= 24, "samples/ was not found or lost its captures")
+    }
+
+    @Test(arguments: samples)
+    func fragmentedAnalysisEqualsTheOriginal(_ file: String) throws {
+        let path = Paths.samples.appendingPathComponent(file).path
+        let original = try OfflineAnalysis.run(paths: [path])
+        let (link, packets) = try Self.read(path)
+        let passwords = PasswordPolicy(showPasswords: true)
+        for (index, variant) in Self.variants.enumerated() {
+            let label = "\(file), \(variant.family == .ipv4 ? "IPv4" : "IPv6") \(variant.size)-byte fragments \(variant.order)"
+            let (result, added) = try Self.analyzeFragmented(packets, link: link, variant, name: "\(index)-\(file).pcap")
+            let hasFamily = packets.contains { packet in
+                guard let start = Fragmenter.ipOffset(packet.data, link: link), start < packet.data.count else { return false }
+                return packet.data[start] >> 4 == (variant.family == .ipv4 ? 4 : 6)
+            }
+            if hasFamily {
+                #expect(added > 0, "\(label): nothing was fragmented")
+                #expect(result.ipCounters.datagramsReassembled > 0, "\(label)")
+            }
+            #expect(result.sessions.count == original.sessions.count, "\(label)")
+            for (fragmented, whole) in zip(result.sessions, original.sessions) {
+                #expect(fragmented.commands.count == whole.commands.count, "\(label) \(whole.id)")
+                for (command, expected) in zip(fragmented.commands, whole.commands) {
+                    #expect(
+                        "\(command.time) \(command.verb) \(command.argument) \(command.reply?.code ?? 0) \(command.reply?.text ?? "")"
+                            == "\(expected.time) \(expected.verb) \(expected.argument) \(expected.reply?.code ?? 0) \(expected.reply?.text ?? "")",
+                        "\(label) \(whole.id)")
+                }
+                #expect(fragmented.transfers.count == whole.transfers.count, "\(label) \(whole.id)")
+                for (transfer, expected) in zip(fragmented.transfers, whole.transfers) {
+                    #expect(
+                        Self.text(JSONDocument.transfer(transfer)) == Self.text(JSONDocument.transfer(expected)),
+                        "\(label) \(whole.id)")
+                }
+                #expect(
+                    Self.text(JSONDocument.session(fragmented, passwords))
+                        == Self.text(JSONDocument.session(whole, passwords)), "\(label) \(whole.id)")
+            }
+            #expect(result.findings.map(\.kind) == original.findings.map(\.kind), "\(label)")
+            #expect(result.ipCounters.conflicting == 0 && result.ipCounters.droppedCapacity == 0, "\(label)")
+        }
+    }
+}

@@ -48,7 +48,7 @@ let package = Package(
         // Community ID v1 flow hashes (SHA-1 from swift-crypto), for joining our records with other tools'.
         .target(
             name: "CommunityID", dependencies: ["NetworkTypes", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Reports", dependencies: ["FTPAnalysis", "NetworkTypes"]),
+        .target(name: "Reports", dependencies: ["FTPAnalysis", "NetworkTypes", "CommunityID"]),
         // Writes data-channel payload to files (--extract) with SHA-256; the only user of swift-crypto.
         .target(
             name: "FileExtraction",
@@ -79,7 +79,7 @@ let package = Package(
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
-        .testTarget(name: "CommunityIDTests", dependencies: ["CommunityID", "NetworkTypes"]),
+        .testTarget(name: "CommunityIDTests", dependencies: ["CommunityID", "NetworkTypes", "TestSupport"]),
         // Every test target declares each module it imports (checked by `--explicit-target-dependency-import-check`).
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetworkTypes", "TestSupport"]),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "NetworkTypes", "TestSupport"]),

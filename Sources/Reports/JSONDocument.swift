@@ -58,6 +58,7 @@ public enum JSONDocument {
             ("id", .string(session.id)),
             ("client", .string(session.client.description)),
             ("server", .string(session.server.description)),
+            ("community_id", .string(session.communityID)),
             ("start", time(session.start)),
             ("end", time(session.end)),
             ("banner", .optional(session.banner)),
@@ -120,6 +121,7 @@ public enum JSONDocument {
             ("status", .string(transfer.status.rawValue)),
         ]
         if let cause = transfer.cause { members.append(("cause", .string(cause.rawValue))) }
+        if let communityID = transfer.communityID { members.append(("community_id", .string(communityID))) }
         members += [
             ("syn_attempts", .int(Int64(transfer.synAttempts))),
             ("reply_code", transfer.reply.map { .int(Int64($0.code)) } ?? .null),

@@ -77,6 +77,9 @@ public struct TimelineRow: Sendable {
     public var detail: String?
     /// The typed cause of a failed data connection (`DataCause`'s SPEC.md word).
     public var cause: String?
+    /// Community ID v1 of the connection the row is about: the data connection for data-channel rows, the
+    /// control connection otherwise.
+    public var communityID: String?
 
     /// Creates a row with only time, session and event set.
     public init(time: Timestamp, session: String?, event: TimelineEventKind) {
@@ -89,7 +92,7 @@ public struct TimelineRow: Sendable {
     public static let columns: [String] = [
         "time", "session", "event", "client", "server", "user", "command", "argument", "reply_code", "reply_text",
         "reply_time_ms", "data_mode", "data_announced", "data_observed", "data_status", "bytes", "duration_ms",
-        "severity", "finding", "detail", "cause",
+        "severity", "finding", "detail", "cause", "community_id",
     ]
 
     /// The cells in column order; nil for absent (an empty text counts as absent: SPEC.md, "empty as absent").
@@ -103,6 +106,7 @@ public struct TimelineRow: Sendable {
             dataStatus.map(TimelineValue.text), bytes.map { .integer(Int64(clamping: $0)) },
             durationMilliseconds.map(TimelineValue.milliseconds), severity.map(TimelineValue.text),
             finding.map(TimelineValue.text), detail.map(TimelineValue.text), cause.map(TimelineValue.text),
+            communityID.map(TimelineValue.text),
         ]
         return cells.map { $0 == .text("") ? nil : $0 }
     }
@@ -119,6 +123,7 @@ public struct TimelineRowBuilder {
         var client: String
         var server: String
         var user: String?
+        var communityID: String
     }
 
     private var live: [String: SessionFacts] = [:]
@@ -131,7 +136,8 @@ public struct TimelineRowBuilder {
         switch event {
         case .sessionStarted(let session):
             live[session.id] = SessionFacts(
-                client: session.client.description, server: session.server.description, user: nil)
+                client: session.client.description, server: session.server.description, user: nil,
+                communityID: session.communityID)
             var row = sessionRow(session, .sessionStart, at: session.start)
             var notes: [String] = []
             if session.startedMidstream { notes.append("capture began after the control connection opened") }
@@ -198,6 +204,7 @@ public struct TimelineRowBuilder {
             }
             row.detail = transfer.diagnosis
             row.cause = transfer.cause?.rawValue
+            row.communityID = transfer.communityID
             return row
 
         case .finding(let finding):
@@ -206,6 +213,7 @@ public struct TimelineRowBuilder {
                 row.client = facts.client
                 row.server = facts.server
                 row.user = facts.user
+                row.communityID = facts.communityID
             } else {
                 // A connection that is not an FTP session names its endpoints in the evidence.
                 for (key, value) in finding.evidence {
@@ -234,9 +242,11 @@ public struct TimelineRowBuilder {
             row.client = facts.client
             row.server = facts.server
             row.user = facts.user
+            row.communityID = facts.communityID
         } else {
             row.client = session.client.description
             row.server = session.server.description
+            row.communityID = session.communityID
         }
         return row
     }

@@ -77,6 +77,7 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.finding)
         text(row.detail)
         text(row.cause)
+        text(row.communityID)
         out.append(0x0D)
         out.append(0x0A)
     }

@@ -80,9 +80,30 @@ public enum ComparisonText {
                 line += column == row.count - 1 ? cell : pad(cell, widths[column]) + "  "
             }
             out += line + "\n"
-            for note in notes[index] ?? [] { out += "     \(note)\n" }
+            for note in notes[index] ?? [] {
+                for piece in wrap(note, width: lineWidth - 5) { out += "     \(piece)\n" }
+            }
         }
         return out
+    }
+
+    /// Verdicts in words are wrapped to this many columns (the side-by-side table itself is not).
+    static let lineWidth = 116
+
+    /// Splits at spaces into lines of at most `width` characters (a longer word stays whole).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty && current.count + 1 + word.count > width {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current += current.isEmpty ? String(word) : " " + word
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
     }
 
     static func status(_ view: TransferSnapshot?) -> String {

@@ -43,7 +43,7 @@ enum TransferWording {
                 switch transfer.cause {
                 case .natWithoutALG?:
                     story +=
-                        ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb ?? "PORT") named the client's private address and no FTP helper rewrote it; passive mode avoids this)"
+                        ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb ?? "PORT") named the client's private address; passive mode avoids this)"
                 case .passivePortBlocked?:
                     story +=
                         ", by a firewall or router that blocks the passive port\(target.map { " \($0.port)" } ?? "") (open the server's passive port range on it)"
@@ -75,7 +75,12 @@ enum TransferWording {
             return nil
         }
         let last = labels[fromOpener.last!]
-        let everywhere = fromOpener.count >= 2 ? "at every capture point" : "at \(labels[fromOpener[0]])"
+        let everywhere =
+            switch fromOpener.count {
+            case 1: "at \(labels[fromOpener[0]])"
+            case 2: "at both capture points"
+            default: "at every capture point"
+            }
         if sighting.rejected {
             return
                 "\(synText) \(syns == 1 ? "was" : "were") seen \(everywhere) and refused (RST or ICMP): by the \(acceptor) or a firewall beyond \(last), the last capture point on their way"
@@ -107,7 +112,7 @@ enum TransferWording {
                 return announced.address.isPrivate && announced.address != peer
             }
             return natSeen
-                ? "the \(verb) text is the same at every capture point and names a private address: no helper rewrote it"
+                ? "the \(verb) text is the same at \(views.compactMap { $0 }.count == 2 ? "both capture points" : "every capture point") and names a private address: no helper rewrote it"
                 : nil
         case nil:
             return nil

@@ -1,5 +1,6 @@
 import Foundation
 import NetworkTypes
+import TestSupport
 import Testing
 
 @testable import CommunityID

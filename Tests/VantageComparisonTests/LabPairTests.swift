@@ -36,7 +36,7 @@ import Testing
             statuses: [[["unanswered", "unanswered"]]], rewritten: [[false]], lost: [[nil]],
             causes: [[.clientFirewall]],
             words:
-                "seen at every capture point and never answered: dropped beyond client, the last capture point on their way to the client (a host firewall on the client)"
+                "seen at both capture points and never answered: dropped beyond client, the last capture point on their way to the client (a host firewall on the client)"
         ),
         // A router in front of the server drops SYNs to the passive range: they leave the client, never arrive.
         Scenario(

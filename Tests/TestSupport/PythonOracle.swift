@@ -2,12 +2,12 @@ import Foundation
 
 /// Runs a reference implementation from PyPI. The module is installed with pip when it is missing; if that fails
 /// the test fails (it does not skip): an oracle that silently goes away would leave the check asserting nothing.
-enum PythonOracle {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum PythonOracle {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func run(_ script: String, module: String, input: String) throws -> String {
+    public static func run(_ script: String, module: String, input: String) throws -> String {
         if try execute(["-c", "import \(module)"], input: "").status != 0 {
             _ = try execute(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", module], input: "")
         }

@@ -47,6 +47,15 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "FTPProtocol", package: ftpscopePackage)],
             swiftSettings: fuzzFlags),
         .executableTarget(
+            name: "FuzzIPReassembly",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "IPReassembly", package: ftpscopePackage),
+                .product(name: "PacketDecoding", package: ftpscopePackage),
+                .product(name: "NetworkTypes", package: ftpscopePackage),
+            ],
+            swiftSettings: fuzzFlags),
+        .executableTarget(
             name: "FuzzReassembler",
             dependencies: [
                 "FuzzSupport",

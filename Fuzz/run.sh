@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each for SECONDS (default 20) on its seed corpus.
 #   Fuzz/run.sh [SECONDS] [TARGET...]      targets: FuzzDecoder FuzzControl FuzzDataChannel FuzzReassembler
+#                                                   FuzzIPReassembly
 # Corpora grow in Fuzz/.corpus/TARGET (seeded from samples/ and Zeek's FTP fuzzer corpus each run); a crashing
 # input is written to Fuzz/artifacts/ and the script exits 1. Reproduce one with
 #   SWIFT_BACKTRACE=enable=no Fuzz/.build/scratch/release/TARGET Fuzz/artifacts/TARGET-crash-…
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzDecoder FuzzControl FuzzDataChannel FuzzReassembler)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzDecoder FuzzControl FuzzDataChannel FuzzReassembler FuzzIPReassembly)
 
 # SwiftPM names a package after its directory: a checkout whose directory is called `fuzz` would clash with this
 # package. So the build runs on a copy of this package in .build/ftpscope-fuzz (a stable path, so builds are
@@ -45,7 +46,7 @@ mkdir -p artifacts
 status=0
 for target in "${targets[@]}"; do
     case "$target" in
-        FuzzReassembler) max_len=4096 ;;
+        FuzzReassembler | FuzzIPReassembly) max_len=4096 ;;
         FuzzDecoder) max_len=2048 ;;
         FuzzControl) max_len=4096 ;;
         *) max_len=1024 ;;

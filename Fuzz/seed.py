@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds the fuzz targets' seed corpora from ../samples/*.pcap and Zeek's FTP fuzzer corpus.
 
-Usage: seed.py OUTDIR [ZEEK_ZIP]. Writes OUTDIR/{FuzzDecoder,FuzzControl,FuzzDataChannel,FuzzReassembler}/.
+Usage: seed.py OUTDIR [ZEEK_ZIP]. Writes OUTDIR/{FuzzDecoder,FuzzControl,FuzzDataChannel,FuzzReassembler,
+FuzzIPReassembly}/.
 Only the standard library: the captures are classic little-endian pcap over Ethernet (samples/README.md).
 """
 import gzip, hashlib, os, struct, sys, zipfile
@@ -9,7 +10,8 @@ import gzip, hashlib, os, struct, sys, zipfile
 here = os.path.dirname(os.path.abspath(__file__))
 out = sys.argv[1]
 zeek_zip = sys.argv[2] if len(sys.argv) > 2 else None
-dirs = {name: os.path.join(out, name) for name in ["FuzzDecoder", "FuzzControl", "FuzzDataChannel", "FuzzReassembler"]}
+dirs = {name: os.path.join(out, name) for name in ["FuzzDecoder", "FuzzControl", "FuzzDataChannel", "FuzzReassembler",
+                                                  "FuzzIPReassembly"]}
 for d in dirs.values():
     os.makedirs(d, exist_ok=True)
 
@@ -95,5 +97,32 @@ put("FuzzReassembler", rec(SYN, 0, 0, 0) + rec(SYN | ACK, 1, 0, 0) + rec(ACK, 0,
     + rec(PSH | ACK, 0, 1, 100) + rec(PSH | ACK, 1, 1, 30) + rec(PSH | ACK, 0, 51, 100) + rec(FIN | ACK, 0, 151, 0)
     + rec(FIN | ACK, 1, 31, 0))
 put("FuzzReassembler", rec(PSH | ACK, 2, 500, 20) + rec(PSH | ACK, 2, 400, 20) + rec(RST, 3, 0, 0))
+# IP reassembly records (see FuzzIPReassembly.swift): structured fragments in order, reversed, overlapping (IPv4 and
+# IPv6), and raw IPv4 fragments cut from a sample's control packets.
+def frag(datagram, offset8, length, more, ipv6=False, step=1, fill=b"A"):
+    control = (datagram & 3) | (4 if ipv6 else 0) | (8 if more else 0) | (step << 4)
+    return bytes([1, control]) + struct.pack(">H", offset8) + bytes([length]) + (fill * length)[:length]
+put("FuzzIPReassembly", frag(0, 0, 16, True) + frag(0, 2, 16, True) + frag(0, 4, 8, False))
+put("FuzzIPReassembly", frag(1, 4, 8, False) + frag(1, 2, 16, True) + frag(1, 0, 16, True))
+put("FuzzIPReassembly", frag(2, 0, 24, True) + frag(2, 1, 24, True, fill=b"B") + frag(2, 4, 8, False))
+put("FuzzIPReassembly", frag(3, 0, 16, True, ipv6=True) + frag(3, 1, 16, True, ipv6=True) + frag(3, 3, 8, False, ipv6=True))
+put("FuzzIPReassembly", frag(0, 0, 16, True, step=15) + frag(0, 2, 8, False, step=15))
+def ipv4_fragments(ip, size=8):
+    ihl = (ip[0] & 15) * 4
+    total = struct.unpack_from(">H", ip, 2)[0]
+    header, payload, out = bytearray(ip[:ihl]), ip[ihl:total], b""
+    for off in range(0, len(payload), size):
+        chunk = payload[off:off + size]
+        more = off + size < len(payload)
+        h = bytearray(header)
+        struct.pack_into(">HHH", h, 2, ihl + len(chunk), 0x4242, (off // 8) | (0x2000 if more else 0))
+        piece = bytes(h) + chunk
+        if len(piece) < 256:
+            out += bytes([0, len(piece)]) + piece
+    return out
+for frame in list(packets(os.path.join(samples, "active-port.pcap")))[:12]:
+    parsed = tcp(frame)
+    if parsed and parsed[5][0] >> 4 == 4 and parsed[4]:
+        put("FuzzIPReassembly", ipv4_fragments(parsed[5]))
 for name, d in dirs.items():
     print(f"{name}: {len(os.listdir(d))} seeds")

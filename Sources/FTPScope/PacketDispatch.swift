@@ -30,10 +30,29 @@ extension PacketStats {
                 dispatchReassembled(
                     datagram, payload: payload, decoder: decoder, at: time, reassembler: reassembler, analyzer: analyzer)
             }
+            if fragments.hasAnomalies { Self.reportAnomalies(fragments, to: analyzer) }
         case .other:
             otherPackets += 1
         case .malformed:
             decodeErrors += 1
+        }
+    }
+
+    /// Turns the IP reassembler's anomalies into findings (rare: once per host pair and kind).
+    static func reportAnomalies(_ fragments: IPReassembler, to analyzer: FTPAnalyzer) {
+        for anomaly in fragments.takeAnomalies() {
+            let kind: EvasionObservation.Kind
+            switch anomaly.kind {
+            case .tinyFragment: kind = .tinyFragment
+            case .conflictingOverlap: kind = .conflictingFragmentOverlap
+            case .ipv6Overlap: kind = .ipv6FragmentOverlap
+            }
+            analyzer.noteEvasion(
+                EvasionObservation(
+                    kind: kind, source: anomaly.key.source, destination: anomaly.key.destination,
+                    identification: anomaly.key.identification, time: anomaly.time, offset: anomaly.offset,
+                    length: anomaly.length, differenceOffset: anomaly.differenceOffset, keptBytes: anomaly.keptBytes,
+                    otherBytes: anomaly.otherBytes))
         }
     }
 

@@ -40,10 +40,25 @@ public final class IPReassembler {
     /// Anomalies not yet taken (`takeAnomalies`); at most `maxPendingAnomalies`, more are counted in
     /// `anomaliesNotReported`.
     public private(set) var anomalies: [IPFragmentAnomaly] = []
-    /// Anomalies beyond `maxPendingAnomalies` between two `takeAnomalies` calls: counted, not kept.
+    /// Anomalies not reported: repeats between a pair of hosts already reported for that kind, more than
+    /// `maxReportedPairs` pairs, or more than `maxPendingAnomalies` between two `takeAnomalies` calls. The
+    /// counters (`tiny`, `conflicting`, …) still count every one.
     public private(set) var anomaliesNotReported: UInt64 = 0
     /// Most anomalies kept between two `takeAnomalies` calls.
     public static let maxPendingAnomalies = 64
+    /// Host pairs (per kind) whose first anomaly is reported: a flood of forged fragments makes one finding per
+    /// pair and kind, not one per datagram.
+    public static let maxReportedPairs = 1024
+    private var reportedPairs: Set<ReportedPair> = []
+
+    private struct ReportedPair: Hashable {
+        var source: IPAddress
+        var destination: IPAddress
+        var kind: IPFragmentAnomalyKind
+    }
+
+    /// True when `takeAnomalies` has something to give (cheap enough to ask after every fragment).
+    @inline(__always) public var hasAnomalies: Bool { !anomalies.isEmpty }
 
     private var table: [FragmentKey: Int32] = [:]
     private var slots: [DatagramSlot] = []
@@ -265,7 +280,10 @@ public final class IPReassembler {
     ) -> IPFragmentAnomaly {
         var result = IPFragmentAnomaly(
             kind: kind, key: fragment.key, time: time, offset: start, length: end - start, differenceOffset: at)
+        // The evidence bytes are copied only for an anomaly that will be reported.
+        let pair = ReportedPair(source: fragment.key.source, destination: fragment.key.destination, kind: kind)
         guard slots[Int(slot)].reported & kind.bit == 0, anomalies.count < IPReassembler.maxPendingAnomalies,
+            reportedPairs.count < IPReassembler.maxReportedPairs, !reportedPairs.contains(pair),
             let storage = slots[Int(slot)].storage
         else { return result }
         let length = max(0, min(32, end - at, min(fragment.payloadLength, end - start) - (at - start)))
@@ -279,11 +297,14 @@ public final class IPReassembler {
     private func report(_ slot: Int32, _ anomaly: IPFragmentAnomaly) {
         guard slots[Int(slot)].reported & anomaly.kind.bit == 0 else { return }
         slots[Int(slot)].reported |= anomaly.kind.bit
-        if anomalies.count < IPReassembler.maxPendingAnomalies {
-            anomalies.append(anomaly)
-        } else {
+        let pair = ReportedPair(source: anomaly.key.source, destination: anomaly.key.destination, kind: anomaly.kind)
+        guard anomalies.count < IPReassembler.maxPendingAnomalies, reportedPairs.count < IPReassembler.maxReportedPairs,
+            reportedPairs.insert(pair).inserted
+        else {
             anomaliesNotReported += 1
+            return
         }
+        anomalies.append(anomaly)
     }
 
     // MARK: - Slots, buffers and the age lists

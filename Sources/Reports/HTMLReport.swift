@@ -10,8 +10,8 @@ public enum HTMLReport {
     static let maxOpenSessions = 10
     /// Findings listed at most; the rest are counted.
     static let maxFindings = 500
-    /// Transfers listed per session at most.
-    static let maxTransferRows = 200
+    /// Transfers listed per session at most (the rest are counted and left to the JSON document).
+    public static let maxTransferRows = 200
 
     /// Renders the whole page.
     public static func render(_ input: ReportInput) -> String {
@@ -333,7 +333,9 @@ public enum HTMLReport {
                 } else {
                     out += "<td class=\"muted\">–</td>"
                 }
-                out += "<td>\(chip(transfer.status.rawValue, tone(transfer.status)))</td>"
+                out += "<td>\(chip(transfer.status.rawValue, tone(transfer.status)))"
+                if let cause = transfer.cause { out += " <span class=\"cause muted\">\(html(cause.rawValue))</span>" }
+                out += "</td>"
                 out += "<td class=\"num\">\(transfer.synAttempts)</td><td class=\"num\">\(number(transfer.bytes))</td><td class=\"mono\">"
                 if let reply = transfer.reply {
                     out += "<span class=\"\(reply.code >= 400 ? "errtext" : "")\">\(html(clipped("\(reply.code) \(reply.text)", 70)))</span>"

@@ -169,9 +169,11 @@ public struct TextSummary {
         let rows = ordered.map { transfer -> [String] in
             var notes = TransferRow.notes(transfer)
             var explanation: String?
+            // The typed cause in SPEC.md's words, so the text says what the JSON and the timeline say.
+            if let cause = transfer.cause { notes.append("cause " + cause.rawValue) }
             if let diagnosis = transfer.diagnosis {
                 if transfer.status.isConnectionFailure {
-                    notes.append("see Findings")
+                    notes.append("explained under Findings")
                 } else if explained.insert(diagnosis).inserted {
                     explanation = diagnosis
                 } else {

@@ -73,6 +73,50 @@ import Testing
         return (try OfflineAnalysis.run(paths: [path]), written.count - packets.count)
     }
 
+    static func isFragmentFinding(_ finding: Finding) -> Bool {
+        finding.evidence.contains { $0.0 == "fragment_anomaly" }
+    }
+
+    /// A forged copy of each first fragment with different bytes (RFC 1858 overlap): IPv4 keeps the first bytes,
+    /// so the analysis is unchanged, and the attempt is a high-severity `protocol_anomaly` with both versions.
+    @Test func conflictingIPv4OverlapKeepsTheFirstBytesAndIsReported() throws {
+        let path = Paths.samples.appendingPathComponent("passive-vsftpd.pcap").path
+        let original = try OfflineAnalysis.run(paths: [path])
+        let (link, packets) = try Self.read(path)
+        let (result, _) = try Self.analyzeFragmented(
+            packets, link: link, Fragmenter(size: 24, family: .ipv4, order: .conflictingDuplicateOfFirst),
+            name: "conflicting.pcap")
+        let passwords = PasswordPolicy(showPasswords: true)
+        #expect(
+            result.sessions.map { Self.text(JSONDocument.session($0, passwords)) }
+                == original.sessions.map { Self.text(JSONDocument.session($0, passwords)) })
+        #expect(result.ipCounters.conflicting > 0)
+        let findings = result.findings.filter(Self.isFragmentFinding)
+        #expect(findings.count == 2, "one per direction (host pair), not one per datagram")
+        let finding = try #require(findings.first)
+        #expect(finding.kind == .protocolAnomaly && finding.severity == .high)
+        let evidence = Dictionary(uniqueKeysWithValues: finding.evidence.map { ($0.0, $0.1) })
+        #expect(evidence["policy"] == .string("first_wins"))
+        #expect(evidence["evasion"] == .bool(true))
+        guard case .string(let kept) = evidence["kept_bytes"], case .string(let other) = evidence["other_bytes"] else {
+            Issue.record("both versions are in the evidence")
+            return
+        }
+        #expect(!kept.isEmpty && kept != other)
+    }
+
+    /// IPv6 follows RFC 5722: the overlapped datagrams are discarded (so their bytes are missing) and reported.
+    @Test func ipv6OverlapDiscardsAndIsReported() throws {
+        let path = Paths.samples.appendingPathComponent("epsv-ipv6.pcap").path
+        let (link, packets) = try Self.read(path)
+        let (result, _) = try Self.analyzeFragmented(
+            packets, link: link, Fragmenter(size: 24, family: .ipv6, order: .conflictingDuplicateOfFirst),
+            name: "ipv6-overlap.pcap")
+        #expect(result.ipCounters.droppedOverlap > 0)
+        #expect(result.ipCounters.datagramsReassembled == 0, "every fragmented datagram had an overlap")
+        #expect(result.findings.contains { Self.isFragmentFinding($0) && $0.summary.contains("IPv6") })
+    }
+
     @Test func everySampleIsCovered() {
         #expect(Self.samples.count >= 24, "samples/ was not found or lost its captures")
     }
@@ -113,7 +157,17 @@ import Testing
                     Self.text(JSONDocument.session(fragmented, passwords))
                         == Self.text(JSONDocument.session(whole, passwords)), "\(label) \(whole.id)")
             }
-            #expect(result.findings.map(\.kind) == original.findings.map(\.kind), "\(label)")
+            // Fragments shorter than a TCP header add the tiny-fragment finding (RFC 1858); nothing else changes.
+            let fragmentFindings = result.findings.filter(Self.isFragmentFinding)
+            let others = result.findings.filter { !Self.isFragmentFinding($0) }
+            #expect(others.map(\.kind) == original.findings.map(\.kind), "\(label)")
+            #expect(others.map(\.summary) == original.findings.map(\.summary), "\(label)")
+            if hasFamily && variant.size < 20 {
+                #expect(!fragmentFindings.isEmpty, "\(label): tiny fragments not reported")
+                #expect(fragmentFindings.allSatisfy { $0.summary.hasPrefix("tiny first IP fragment") }, "\(label)")
+            } else {
+                #expect(fragmentFindings.isEmpty, "\(label)")
+            }
             #expect(result.ipCounters.conflicting == 0 && result.ipCounters.droppedCapacity == 0, "\(label)")
         }
     }

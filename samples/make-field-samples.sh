@@ -113,7 +113,72 @@ scenario_passive_not_forwarded() {
     finish passive-not-forwarded-client-side.pcap
 }
 
-ALL_SCENARIOS=(refused_after_connect_vsftpd refused_after_connect_pyftpdlib guessing_run_pyftpdlib passive_not_forwarded)
+# ---------------------------------------------------------------------------------------------
+# Topology "routed": client 198.51.100.10 -> router 198.51.100.1 | 192.0.2.1 -> server 192.0.2.21, plain
+#   forwarding (no NAT). The router drops every TCP packet of 1400 bytes or more (IP length) in both directions
+#   and sends no ICMP "fragmentation needed": a path-MTU black hole (RFC 2923 section 2.1). Small packets (the
+#   control connection, handshakes, ACKs) pass.
+topo_blackhole() {
+    netns_add "$NS_CLIENT"
+    netns_add "$NS_ROUTER"
+    netns_add "$NS_SERVER"
+    veth_pair "$NS_CLIENT" eth0 "$NS_ROUTER" cli0
+    veth_pair "$NS_ROUTER" srv0 "$NS_SERVER" eth0
+    set_mac "$NS_CLIENT" eth0 02:00:00:00:00:10
+    set_mac "$NS_ROUTER" cli0 02:00:00:00:01:01
+    set_mac "$NS_ROUTER" srv0 02:00:00:00:00:01
+    set_mac "$NS_SERVER" eth0 02:00:00:00:00:21
+    ip -n "$NS_CLIENT" addr add 198.51.100.10/24 dev eth0
+    ip -n "$NS_CLIENT" route add default via 198.51.100.1
+    ip -n "$NS_ROUTER" addr add 198.51.100.1/24 dev cli0
+    ip -n "$NS_ROUTER" addr add 192.0.2.1/24 dev srv0
+    ip -n "$NS_SERVER" addr add 192.0.2.21/24 dev eth0
+    ip -n "$NS_SERVER" route add default via 192.0.2.1
+    in_ns "$NS_ROUTER" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$NS_ROUTER" iptables -A FORWARD -p tcp -m length --length 1400:65535 -j DROP
+    # No offloads: segments on the wire are what the stack sent (GRO would merge them past the rule).
+    local ns dev
+    for ns in "$NS_CLIENT:eth0" "$NS_ROUTER:cli0" "$NS_ROUTER:srv0" "$NS_SERVER:eth0"; do
+        dev=${ns#*:}; ns=${ns%%:*}
+        in_ns "$ns" ethtool -K "$dev" gro off gso off tso off >/dev/null 2>&1 || true
+    done
+}
+
+# stalled-mtu-{server,client}-side.pcap: topo_blackhole. curl (EPSV off) downloads /pub/data.bin (20,000 bytes)
+#    with --max-time 25. vsftpd (data_connection_timeout=12) sends 1448-byte segments that the router drops; the
+#    server retransmits the first one with exponential backoff, never acknowledged; the last, shorter segment
+#    passes and the client acknowledges only up to the hole. vsftpd gives up on the data connection and writes
+#    `421 Data timeout. Reconnect. Sorry.`. Captured at once on the server's and the client's interface.
+scenario_stalled_mtu() {
+    topo_blackhole
+    start_vsftpd "$NS_SERVER" 192.0.2.21 data_connection_timeout=12
+    capture_start "$NS_SERVER" eth0 "$_WORK/stalled-mtu-server-side.pcap"; local cap1=$CAP_PID
+    capture_start "$NS_CLIENT" eth0 "$_WORK/stalled-mtu-client-side.pcap"; local cap2=$CAP_PID
+    curl_run "$NS_CLIENT" --disable-epsv --max-time 25 -u "$FTP_USER:$FTP_PASS" ftp://192.0.2.21/pub/data.bin -o "$_WORK/data.bin"
+    capture_stop "$cap1"
+    capture_stop "$cap2"
+    [[ $CAPTURE_LOST == 0 ]] || return 0
+    finish stalled-mtu-server-side.pcap
+    finish stalled-mtu-client-side.pcap
+}
+
+# stalled-receiver-vsftpd.pcap: flat link. scripts/ftplib-stop-reading.py opens the passive data connection with
+#    a 4 KiB receive buffer, sends RETR /pub/big.bin (1,000,000 bytes, made for this run) and reads nothing for
+#    20 s: its window closes, vsftpd (data_connection_timeout=8) probes the zero window, then gives up with
+#    `421 Data timeout. Reconnect. Sorry.` and resets the data connection.
+scenario_stalled_receiver() {
+    topo_flat
+    head -c 1000000 /dev/zero | tr '\0' 'A' >"$_WORK/ftproot/pub/big.bin"
+    start_vsftpd "$NS_SERVER" 192.0.2.21 data_connection_timeout=8
+    capture_start "$NS_SERVER" eth0 "$_WORK/stalled-receiver-vsftpd.pcap"
+    py_run "$NS_CLIENT" ftplib-stop-reading.py 192.0.2.21 "$FTP_USER" "$FTP_PASS" /pub/big.bin 20
+    capture_stop "$CAP_PID"
+    rm -f "$_WORK/ftproot/pub/big.bin"
+    finish stalled-receiver-vsftpd.pcap
+}
+
+ALL_SCENARIOS=(refused_after_connect_vsftpd refused_after_connect_pyftpdlib guessing_run_pyftpdlib passive_not_forwarded
+    stalled_mtu stalled_receiver)
 
 main() {
     if [[ ${1:-} == list ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi

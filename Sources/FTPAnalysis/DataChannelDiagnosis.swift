@@ -8,6 +8,12 @@ enum DataChannelDiagnosis {
     static func settle(_ transfer: Transfer, session: FTPSession) {
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
+        if let stall = StallRules.stall(of: transfer, status: status) {
+            transfer.verdict = DataVerdict(
+                status: .stalled, cause: stall.cause, evidence: evidence(of: transfer, session: session))
+            transfer.diagnosis = StallRules.explain(transfer, stall)
+            return
+        }
         transfer.verdict = DataVerdict(
             status: status, cause: cause(of: transfer, status: status, session: session),
             evidence: evidence(of: transfer, session: session))

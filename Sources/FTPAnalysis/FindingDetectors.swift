@@ -105,12 +105,14 @@ struct FindingDetectors {
 
     /// The finding of a settled data channel that failed, if it did.
     func dataChannelFinding(_ transfer: Transfer, index: Int, session: FTPSession) -> Finding? {
-        guard transfer.status.isConnectionFailure else { return nil }
+        // A stalled data connection was made, then stopped: as much a failed data connection as one never made.
+        guard transfer.status.isConnectionFailure || transfer.status == .stalled else { return nil }
         var evidence: [(String, EvidenceValue)] = [
             ("transfer", .int(Int64(index))),
             ("status", .string(transfer.status.rawValue)),
             ("syn_attempts", .int(Int64(transfer.synAttempts))),
         ]
+        if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
         if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
         if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
         if let command = transfer.command { evidence.append(("command", .string(command))) }

@@ -39,6 +39,10 @@ public struct DataConnectionRecord: Sendable {
     public var icmpReporter: IPAddress?
     /// That ICMP message as typed evidence.
     public var icmp: ICMPEvidence?
+    /// The opener's progress counters (retransmissions, segment sizes, zero windows, how it closed).
+    public var originatorProgress: ProgressCounters
+    /// The acceptor's progress counters.
+    public var responderProgress: ProgressCounters
 
     init(_ connection: TCPConnection, match: DataChannelMatch) {
         originator = connection.originator
@@ -55,6 +59,8 @@ public struct DataConnectionRecord: Sendable {
         endedWithoutClose = connection.endedWithoutClose
         originatorReset = connection.stats(.originator).sawRST
         responderReset = connection.stats(.responder).sawRST
+        originatorProgress = connection.progress(.originator)
+        responderProgress = connection.progress(.responder)
         self.match = match
     }
 }
@@ -179,7 +185,7 @@ public final class Transfer {
 
     /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
     /// the originator (the client), a download in passive mode by the responder (the server).
-    private var dataFromOriginator: Bool {
+    var dataFromOriginator: Bool {
         let clientOpened = !(mode?.serverConnects ?? true)
         return isUpload == clientOpened
     }

@@ -2,6 +2,14 @@ import FTPAnalysis
 import NetworkTypes
 import Reports
 
+/// Field names of the JSON Lines timeline (SPEC.md `--schema`).
+public enum TimelineSchema: String, Sendable, CaseIterable {
+    /// SPEC.md's columns as members.
+    case ftpscope
+    /// Elastic Common Schema 9 documents with FTP detail under `ftp.`.
+    case ecs
+}
+
 /// What the user asked to be written, and where (SPEC.md `--format`, `--csv`, `--jsonl`, `--show-passwords`).
 public struct OutputOptions: Sendable {
     /// What goes to standard output besides a timeline.
@@ -20,6 +28,8 @@ public struct OutputOptions: Sendable {
     public var csvPath: String?
     /// Where to write the JSON Lines timeline (`-` = standard output), if anywhere.
     public var jsonlPath: String?
+    /// Field names of the JSON Lines timeline.
+    public var jsonlSchema: TimelineSchema = .ftpscope
     /// Print passwords.
     public var showPasswords: Bool
     /// Colour the text summary (the caller decides: a terminal and no NO_COLOR).
@@ -90,7 +100,13 @@ public final class Outputs {
         let passwords = PasswordPolicy(showPasswords: options.showPasswords)
         var writers: [TimelineWriter] = []
         if let path = options.csvPath { writers.append(CSVTimelineWriter(output: try open(path))) }
-        if let path = options.jsonlPath { writers.append(JSONLinesTimelineWriter(output: try open(path))) }
+        if let path = options.jsonlPath {
+            let output = try open(path)
+            switch options.jsonlSchema {
+            case .ftpscope: writers.append(JSONLinesTimelineWriter(output: output))
+            case .ecs: writers.append(ECSTimelineWriter(output: output, version: ftpscopeVersion))
+            }
+        }
         timeline = writers.isEmpty ? nil : TimelineSink(writers: writers, passwords: passwords)
         var stdout: BufferedOutput?
         if options.summary != .none {

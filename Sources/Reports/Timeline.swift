@@ -1,3 +1,4 @@
+import CommunityID
 import FTPAnalysis
 import NetworkTypes
 
@@ -80,6 +81,8 @@ public struct TimelineRow: Sendable {
     /// Community ID v1 of the connection the row is about: the data connection for data-channel rows, the
     /// control connection otherwise.
     public var communityID: String?
+    /// Typed facts behind the row for writers that need more than the columns (not a column itself).
+    public var context = TimelineContext()
 
     /// Creates a row with only time, session and event set.
     public init(time: Timestamp, session: String?, event: TimelineEventKind) {
@@ -124,9 +127,17 @@ public struct TimelineRowBuilder {
         var server: String
         var user: String?
         var communityID: String
+        var clientEndpoint: Endpoint
+        var serverEndpoint: Endpoint
     }
 
     private var live: [String: SessionFacts] = [:]
+    /// Sessions that ended lately, for findings that settle after their session (a brute-force run is judged
+    /// when a later session's login fails). Bounded: the oldest are forgotten first.
+    private var ended: [String: SessionFacts] = [:]
+    private var endedOrder: [String] = []
+    private var endedNext = 0
+    private static let endedCapacity = 1024
 
     /// Creates a builder.
     public init(passwords: PasswordPolicy) { self.passwords = passwords }
@@ -137,8 +148,9 @@ public struct TimelineRowBuilder {
         case .sessionStarted(let session):
             live[session.id] = SessionFacts(
                 client: session.client.description, server: session.server.description, user: nil,
-                communityID: session.communityID)
+                communityID: session.communityID, clientEndpoint: session.client, serverEndpoint: session.server)
             var row = sessionRow(session, .sessionStart, at: session.start)
+            row.context.start = session.start
             var notes: [String] = []
             if session.startedMidstream { notes.append("capture began after the control connection opened") }
             if session.detectedByContent { notes.append("FTP found by its content on port \(session.server.port)") }
@@ -160,6 +172,7 @@ public struct TimelineRowBuilder {
             if command.verb == "USER" || command.user != nil { live[session.id]?.user = user }
             row.command = command.verb
             row.argument = passwords.displayArgument(of: command)
+            row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: command.reply?.code)
             if let reply = command.reply {
                 row.replyCode = reply.code
                 row.replyText = reply.text
@@ -175,6 +188,7 @@ public struct TimelineRowBuilder {
 
         case .tlsStarted(let session, let time):
             var row = sessionRow(session, .tlsStart, at: time)
+            row.context.tls = true
             row.detail =
                 session.implicitTLS ? "TLS from the first byte (implicit FTPS)" : "control channel switched to TLS"
             return row
@@ -205,21 +219,36 @@ public struct TimelineRowBuilder {
             row.detail = transfer.diagnosis
             row.cause = transfer.cause?.rawValue
             row.communityID = transfer.communityID
+            row.context.dataOriginator = transfer.observedConnection?.originator
+            row.context.dataResponder = transfer.observedConnection?.responder
+            row.context.start = transfer.observedConnection?.firstTime
+            row.context.end = transfer.observedConnection?.lastTime
+            row.context.path = transfer.path
+            row.context.sha256 = transfer.extractedFile?.sha256
+            row.context.dataFailed = transfer.status.isFailure
             return row
 
         case .finding(let finding):
             var row = TimelineRow(time: finding.time, session: finding.session, event: .finding)
-            if let id = finding.session, let facts = live[id] {
+            if let id = finding.session, let facts = live[id] ?? ended[id] {
                 row.client = facts.client
                 row.server = facts.server
                 row.user = facts.user
                 row.communityID = facts.communityID
+                row.context.client = facts.clientEndpoint
+                row.context.server = facts.serverEndpoint
+                row.context.controlCommunityID = facts.communityID
             } else {
                 // A connection that is not an FTP session names its endpoints in the evidence.
                 for (key, value) in finding.evidence {
                     guard case .string(let text) = value else { continue }
                     if key == "client" { row.client = text }
                     if key == "server" { row.server = text }
+                }
+                row.context.client = row.client.flatMap(TimelineContext.endpoint)
+                row.context.server = row.server.flatMap(TimelineContext.endpoint)
+                if let client = row.context.client, let server = row.context.server {
+                    row.context.controlCommunityID = CommunityID.v1(client, server)
                 }
             }
             row.severity = finding.severity.rawValue
@@ -229,24 +258,42 @@ public struct TimelineRowBuilder {
 
         case .sessionEnded(let session):
             var row = sessionRow(session, .sessionEnd, at: session.end)
+            row.context.start = session.start
+            row.context.end = session.end
             row.detail = "\(session.endState.rawValue) (\(session.connectionState.rawValue))"
-            live[session.id] = nil
+            if let facts = live.removeValue(forKey: session.id) { remember(ended: session.id, facts) }
             return row
         }
     }
 
+    private mutating func remember(ended id: String, _ facts: SessionFacts) {
+        if endedOrder.count < Self.endedCapacity {
+            endedOrder.append(id)
+        } else {
+            ended[endedOrder[endedNext]] = nil
+            endedOrder[endedNext] = id
+            endedNext = (endedNext + 1) % Self.endedCapacity
+        }
+        ended[id] = facts
+    }
+
     private func sessionRow(_ session: FTPSession, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
         var row = TimelineRow(time: time, session: session.id, event: event)
+        row.context.client = session.client
+        row.context.server = session.server
+        if let tlsTime = session.tlsTime, time >= tlsTime { row.context.tls = true }
         if let facts = live[session.id] {
             // Endpoint text made once per session, not once per row.
             row.client = facts.client
             row.server = facts.server
             row.user = facts.user
             row.communityID = facts.communityID
+            row.context.controlCommunityID = facts.communityID
         } else {
             row.client = session.client.description
             row.server = session.server.description
             row.communityID = session.communityID
+            row.context.controlCommunityID = row.communityID
         }
         return row
     }

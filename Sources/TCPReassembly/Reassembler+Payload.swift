@@ -239,6 +239,7 @@ extension TCPReassembler {
     /// The peer acknowledged up to `ack`: whatever of that we have not seen is missing from the capture.
     func acknowledge(_ connection: TCPConnection, _ direction: Direction, _ side: DirectionState, ack: SeqNumber, at time: Timestamp) {
         let acked = side.offset(of: ack)
+        side.noteAcknowledged(upTo: acked)
         var limit = acked
         if let fin = side.finOffset {
             // The FIN occupies the sequence number after the data (RFC 9293 section 3.4); its ACK is not data.

@@ -137,6 +137,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             connection.finSeen = true
         }
         if isRST { me.stats.sawRST = true }
+        me.noteControl(fin: isFIN, rst: isRST, syn: isSYN, ack: hasACK, window: segment.window, at: time)
 
         if isNew {
             connection.handling = delegate.connectionOpened(connection)
@@ -159,7 +160,10 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
         if me.started && !isRST {
             let start = me.offset(of: dataSeq)
-            if wire > 0 {
+            if wire == 0 {
+                me.noteSequence(at: start)
+            } else {
+                me.noteSent(start: start, length: wire, at: time)
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }

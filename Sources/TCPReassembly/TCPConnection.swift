@@ -78,6 +78,9 @@ struct PendingSegment {
 /// the reassembler works on a side without overlapping-access conflicts.
 final class DirectionState {
     var stats = DirectionStats()
+    /// Retransmissions, segment sizes, zero windows, close (ProgressCounters.swift).
+    var progress = ProgressCounters()
+    var progressState = ProgressState()
     var endpoint = EndpointState.inactive
     /// Sequence number of this side's SYN, if seen (for port-reuse detection).
     var synSeq: SeqNumber?
@@ -174,6 +177,9 @@ public final class TCPConnection {
 
     /// The stats of one side.
     public func stats(_ direction: Direction) -> DirectionStats { side(direction).stats }
+
+    /// The progress counters of one side (retransmissions, segment sizes, zero windows, how it closed).
+    public func progress(_ direction: Direction) -> ProgressCounters { side(direction).progress }
 
     /// Stats of both sides, indexed by `Direction.rawValue` (allocates; prefer `stats(_:)`).
     public var stats: [DirectionStats] { [orig.stats, resp.stats] }

@@ -41,6 +41,12 @@ struct CommonOptions: ParsableArguments {
             "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"))
     var jsonl: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Field names of --jsonl: ours (ftpscope, SPEC.md's columns) or Elastic Common Schema 9 (ecs) with FTP detail under ftp.",
+            valueName: "SCHEMA"))
+    var schema: TimelineSchema = .ftpscope
+
     @Option(help: ArgumentHelp("Control ports to treat as FTP, comma-separated.", valueName: "LIST"))
     var ports: String = "21"
 
@@ -78,6 +84,9 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError(
                 "\(claim) puts the timeline on standard output, which --format \(format.rawValue) also asks for; write the timeline to a file, or leave --format out")
         }
+        if schema != .ftpscope && jsonl == nil {
+            throw ValidationError("--schema \(schema.rawValue) names the fields of --jsonl; give --jsonl PATH as well")
+        }
         if let csv, let jsonl, csv != "-", csv == jsonl {
             throw ValidationError("--csv and --jsonl name the same file '\(csv)'")
         }
@@ -98,6 +107,7 @@ struct CommonOptions: ParsableArguments {
         options.narrowing = (try? narrowing.narrowing()) ?? Narrowing()
         options.summaryOnly = narrowing.summary
         if summary == .text { options.width = TerminalFit.columns(of: 1) }
+        options.jsonlSchema = schema
         return options
     }
 

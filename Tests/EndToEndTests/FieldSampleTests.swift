@@ -42,6 +42,19 @@ import Testing
         Expectation(
             file: "passive-not-forwarded-client-side.pcap", logins: [.succeeded], statuses: [[.unanswered, .notSeen]],
             causes: [.passivePortBlocked, .passivePortBlocked], findings: [.cleartextCredentials, .failedDataConnection]),
+        // A router drops packets of 1400 bytes or more without ICMP. At the server: 1448-byte segments
+        // retransmitted, never acknowledged; vsftpd's lingering close ends in 226 although nothing arrived.
+        Expectation(
+            file: "stalled-mtu-server-side.pcap", logins: [.succeeded], statuses: [[.stalled]],
+            causes: [.pathMTUBlackhole], findings: [.cleartextCredentials, .failedDataConnection]),
+        // At the client: no data segment arrives; the server's final ACK carries a sequence number 15,928 bytes on.
+        Expectation(
+            file: "stalled-mtu-client-side.pcap", logins: [.succeeded], statuses: [[.stalled]],
+            causes: [.pathMTUBlackhole], findings: [.cleartextCredentials, .failedDataConnection]),
+        // The client stops reading: zero window, persist probes, 421 Data timeout, the client's RST.
+        Expectation(
+            file: "stalled-receiver-vsftpd.pcap", logins: [.succeeded], statuses: [[.stalled]],
+            causes: [.dataTimeout], findings: [.cleartextCredentials, .failedDataConnection]),
     ]
 
     @Test(arguments: expectations)
@@ -102,6 +115,46 @@ import Testing
         let client = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-client-side.pcap")])
         let abandoned = try #require(client.sessions.first?.transfers.last?.diagnosis)
         #expect(abandoned.contains("the client did not try this one"))
+    }
+
+    /// The counters behind the black hole, from both vantages, and the fix in words.
+    @Test func pathMTUBlackholeEvidence() throws {
+        let server = try OfflineAnalysis.run(paths: [SampleTests.path("stalled-mtu-server-side.pcap")])
+        let atServer = try #require(server.sessions.first?.transfers.first)
+        let sent = try #require(atServer.observedConnection?.responderProgress)
+        #expect(sent.largestRetransmittedSegment == 1448)
+        #expect(sent.largestAcknowledgedSegment == 0)
+        #expect(sent.retransmittedSegments >= 5)
+        #expect(sent.unacknowledgedBytes > 0)
+        #expect(atServer.reply?.code == 226)
+        let diagnosis = try #require(atServer.diagnosis)
+        #expect(diagnosis.contains("1448-byte segments"))
+        #expect(diagnosis.contains("path-MTU black hole"))
+        #expect(diagnosis.contains("Clamp the TCP MSS"))
+        #expect(diagnosis.contains("ICMP type 3 code 4"))
+        let finding = try #require(server.findings.first { $0.kind == .failedDataConnection })
+        #expect(finding.summary.contains("stalled"))
+        #expect(finding.evidence.contains { $0.0 == "cause" && $0.1 == .string("path_mtu_blackhole") })
+
+        let client = try OfflineAnalysis.run(paths: [SampleTests.path("stalled-mtu-client-side.pcap")])
+        let atClient = try #require(client.sessions.first?.transfers.first)
+        #expect(atClient.bytes == 0)
+        #expect(atClient.observedConnection?.responderProgress.unseenSentBytes == 15_928)
+        #expect(atClient.diagnosis?.contains("15928 bytes sent that never reached this capture point") == true)
+    }
+
+    @Test func stoppedReceiverEvidence() throws {
+        let result = try OfflineAnalysis.run(paths: [SampleTests.path("stalled-receiver-vsftpd.pcap")])
+        let transfer = try #require(result.sessions.first?.transfers.first)
+        let client = try #require(transfer.observedConnection?.originatorProgress)
+        #expect(client.zeroWindows >= 3)
+        #expect(client.close == .rst)
+        // vsftpd's wording for its data timeout.
+        #expect(transfer.reply?.code == 421)
+        #expect(transfer.reply?.text == "Data timeout. Reconnect. Sorry.")
+        let diagnosis = try #require(transfer.diagnosis)
+        #expect(diagnosis.contains("zero window"))
+        #expect(diagnosis.contains("stopped reading"))
     }
 
     @Test func guessingRunIsFlaggedWithTheDefaults() throws {

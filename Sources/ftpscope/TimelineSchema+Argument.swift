@@ -1,0 +1,4 @@
+import ArgumentParser
+import FTPScope
+
+extension TimelineSchema: ExpressibleByArgument {}

@@ -6,14 +6,8 @@ import TCPReassembly
 extension FTPAnalyzer {
     // MARK: - Control lines
 
-    func handleClientLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
+    func handleCommand(_ line: FTPLine, _ command: FTPCommand, session: FTPSession, at time: Timestamp) {
         if session.clientEncrypted { return }
-        let command = FTPCommand.parse(line)
-        if line.bytes.isEmpty && !line.truncated { return }
-        if session.clientLineAfterGap {
-            session.clientLineAfterGap = false
-            if !(command.isWellFormed && command.isKnown) { return }
-        }
         if command.isWellFormed && command.isKnown {
             session.wellFormedCommands += 1
         } else {

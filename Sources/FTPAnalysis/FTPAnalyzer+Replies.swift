@@ -4,17 +4,6 @@ import TCPReassembly
 
 /// Server lines: replies paired with their commands (repaired after capture gaps) and applied.
 extension FTPAnalyzer {
-    func handleServerLine(_ line: FTPLine, session: FTPSession, at time: Timestamp) {
-        if session.serverEncrypted { return }
-        if session.serverLineAfterGap {
-            session.serverLineAfterGap = false
-            if !ReplyPlausibility.startsReply(line.bytes) { return }
-        }
-        if let event = session.replies.push(line) {
-            handleReplyEvent(event, session: session, at: time)
-        }
-    }
-
     func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
         switch event {
         case .invalid(let line):

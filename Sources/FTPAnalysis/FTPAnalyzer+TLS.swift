@@ -22,11 +22,10 @@ extension FTPAnalyzer {
         if session.clearTextResumedAt == nil { session.clearTextResumedAt = time }
         if fromClient {
             session.clientEncrypted = false
-            session.clientFramer = LineFramer(limits: configuration.protocolLimits)
+            session.clientChannel.restart()
         } else {
             session.serverEncrypted = false
-            session.serverFramer = LineFramer(limits: configuration.protocolLimits)
-            session.replies = ReplyAssembler(limits: configuration.protocolLimits)
+            session.serverChannel.restart()
         }
         if !session.clientEncrypted && !session.serverEncrypted { protectedSessions.removeAll { $0 === session } }
     }

@@ -128,11 +128,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             let head = fromClient ? control.clientHead : control.serverHead
             head.withBytes { bytes in
                 let replay = UnsafeRawBufferPointer(rebasing: bytes[..<held])
-                if fromClient {
-                    session.clientFramer.append(replay) { line in handleClientLine(line, session: session, at: time) }
-                } else {
-                    session.serverFramer.append(replay) { line in handleServerLine(line, session: session, at: time) }
-                }
+                feed(replay, session: session, fromClient: fromClient, at: time)
             }
         }
         var data = data
@@ -144,10 +140,20 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             resumeClearText(session, fromClient: fromClient, at: time)
             data = UnsafeRawBufferPointer(rebasing: data[plainStart...])
         }
+        feed(data, session: session, fromClient: fromClient, at: time)
+    }
+
+    /// Clear-text bytes of one direction into its control channel, and what they complete into the session.
+    private func feed(_ data: UnsafeRawBufferPointer, session: FTPSession, fromClient: Bool, at time: Timestamp) {
         if fromClient {
-            session.clientFramer.append(data) { line in handleClientLine(line, session: session, at: time) }
+            session.clientChannel.append(data) { line, command in
+                handleCommand(line, command, session: session, at: time)
+            }
         } else {
-            session.serverFramer.append(data) { line in handleServerLine(line, session: session, at: time) }
+            session.serverChannel.append(data) { event in
+                // Lines after a 234 in the same segment are the TLS handshake, not replies.
+                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: time) }
+            }
         }
     }
 
@@ -172,21 +178,17 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         session.noteAnomaly(
             "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
             at: time)
-        // Resynchronise at the next line: what was cut off is unrecoverable, and a half line must not be
-        // glued onto the next one.
-        session.gapRepairBudget = FTPAnalyzer.gapRepairReplies
-        // The partial line before the gap is lost. What follows the gap often starts a whole line (the missing
-        // bytes were whole lines); keep that first line only if it parses as a command or a reply.
+        // The channel applies the one gap policy (ClientControlChannel); a multi-line reply open at the gap is
+        // delivered before it, flagged incomplete. Then replies are checked against their commands for a while.
         if fromClient {
-            session.unrepairedClientGaps += 1
-            session.clientFramer = LineFramer(limits: configuration.protocolLimits)
-            session.clientLineAfterGap = true
+            session.clientChannel.gap()
+        } else if !session.serverEncrypted {
+            session.serverChannel.gap { event in handleReplyEvent(event, session: session, at: time) }
         } else {
-            session.unrepairedServerGaps += 1
-            session.serverFramer = LineFramer(limits: configuration.protocolLimits)
-            session.replies = ReplyAssembler(limits: configuration.protocolLimits)
-            session.serverLineAfterGap = true
+            session.serverChannel.gap { _ in }
         }
+        session.gapRepairBudget = FTPAnalyzer.gapRepairReplies
+        if fromClient { session.unrepairedClientGaps += 1 } else { session.unrepairedServerGaps += 1 }
     }
 
     public func connectionClosed(_ connection: TCPConnection) {
@@ -198,17 +200,14 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 // A stream of one or two bytes that could have begun a TLS record: clear text after all.
                 let head = fromClient ? control.clientHead : control.serverHead
                 guard head.held > 0 else { continue }
-                head.withBytes { bytes in
-                    if fromClient {
-                        session.clientFramer.append(bytes) { line in handleClientLine(line, session: session, at: connection.lastTime) }
-                    } else {
-                        session.serverFramer.append(bytes) { line in handleServerLine(line, session: session, at: connection.lastTime) }
-                    }
-                }
+                head.withBytes { bytes in feed(bytes, session: session, fromClient: fromClient, at: connection.lastTime) }
             }
-            session.clientFramer.finish { line in handleClientLine(line, session: session, at: connection.lastTime) }
-            session.serverFramer.finish { line in handleServerLine(line, session: session, at: connection.lastTime) }
-            if let event = session.replies.finish() { handleReplyEvent(event, session: session, at: connection.lastTime) }
+            session.clientChannel.finish { line, command in
+                handleCommand(line, command, session: session, at: connection.lastTime)
+            }
+            session.serverChannel.finish { event in
+                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: connection.lastTime) }
+            }
             let orig = connection.stats(.originator)
             let resp = connection.stats(.responder)
             if session.quitSent {

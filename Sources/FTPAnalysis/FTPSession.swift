@@ -55,9 +55,9 @@ public final class FTPSession {
     let connectionSerial: UInt64
 
     // Parsing state of the control channel.
-    var clientFramer: LineFramer
-    var serverFramer: LineFramer
-    var replies: ReplyAssembler
+    /// The control channel's two directions as text (framing, reply assembly, the gap policy).
+    var clientChannel: ClientControlChannel
+    var serverChannel: ServerControlChannel
     /// Indexes into `commands` awaiting a final reply, oldest first.
     var pending: [Int] = []
     var greetingSeen = false
@@ -87,7 +87,6 @@ public final class FTPSession {
     var unrepairedServerGaps = 0
     /// Replies after a gap during which pairing is checked for plausibility.
     var gapRepairBudget = 0
-    var clientLineAfterGap = false
     /// Commands already delivered as events.
     var emittedCommands = 0
     /// True once the control connection ended and everything was delivered.
@@ -110,7 +109,6 @@ public final class FTPSession {
     var serverTLS = TLSRecordSkipper()
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
-    var serverLineAfterGap = false
 
     init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits) {
         self.client = client
@@ -118,9 +116,8 @@ public final class FTPSession {
         self.start = start
         self.end = start
         self.connectionSerial = serial
-        clientFramer = LineFramer(limits: limits)
-        serverFramer = LineFramer(limits: limits)
-        replies = ReplyAssembler(limits: limits)
+        clientChannel = ClientControlChannel(limits: limits)
+        serverChannel = ServerControlChannel(limits: limits)
     }
 
     /// Every reply in the order it arrived: the greeting, preliminary and final replies, and unsolicited ones.

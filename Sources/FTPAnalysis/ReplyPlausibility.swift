@@ -10,12 +10,6 @@ enum ReplyPlausibility {
         return codes.contains(code)
     }
 
-    /// True when a line starts like a reply: three digits then a space, a hyphen or the end of the line.
-    static func startsReply(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 3, bytes[0...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
-        return bytes.count == 3 || bytes[3] == 0x20 || bytes[3] == 0x2D
-    }
-
     static let preliminary: Set<String> = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "REIN", "ABOR", "STAT"]
 
     static let finals: [String: Set<Int>] = [

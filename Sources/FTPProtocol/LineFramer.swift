@@ -39,11 +39,6 @@ public struct LineFramer: Sendable {
     /// A CR was seen and not yet placed: it is a line end if a LF follows, data otherwise.
     private var pendingCR = false
     private var telnet = TelnetState.data
-    /// After `resynchronize()`: dropping everything up to and including the next LF.
-    private var discarding = false
-
-    /// Data bytes dropped by `resynchronize()` so far (the partial line and the bytes up to the next LF).
-    public private(set) var discardedByteCount = 0
 
     /// Creates a framer; the line buffer is reserved when the first byte is stored.
     public init(limits: FTPLimits = FTPLimits()) {
@@ -53,9 +48,6 @@ public struct LineFramer: Sendable {
 
     /// Bytes held for the unfinished line (kept bytes, plus a CR that may turn out to be a line end).
     public var pendingByteCount: Int { buffer.count + (pendingCR ? 1 : 0) }
-
-    /// True between `resynchronize()` and the LF that ends the skipped partial line.
-    public var isResynchronizing: Bool { discarding }
 
     /// Feeds bytes; `onLine` is called for every line they complete, in order.
     public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onLine: (FTPLine) -> Void) {
@@ -87,27 +79,13 @@ public struct LineFramer: Sendable {
         bytes.withUnsafeBytes { append($0, onLine) }
     }
 
-    /// After a capture gap: drops the partial line and everything up to and including the next LF, then resumes.
-    ///
-    /// The bytes after a gap may start in the middle of a line, and half a line parsed as a command or reply
-    /// would be wrong data; the next LF is the first point known to be a line boundary. (If the gap happened to
-    /// end exactly on a line boundary, the first whole line is lost too: the price of never guessing.)
-    public mutating func resynchronize() {
-        discardedByteCount += buffer.count + (pendingCR ? 1 : 0) + max(0, lineLength - buffer.count)
-        buffer.removeAll(keepingCapacity: true)
-        lineLength = 0
-        pendingCR = false
-        telnet = .data
-        discarding = true
-    }
-
     /// End of stream: emits the pending partial line, if any, flagged `unterminated`, and resets the framer.
     ///
     /// A trailing CR is dropped rather than kept as data: at the very end of a stream it is almost always the
-    /// first half of a CRLF whose LF was never sent or captured. An unfinished IAC sequence is dropped. Bytes
-    /// being skipped after `resynchronize()` are not emitted.
+    /// first half of a CRLF whose LF was never sent or captured. An unfinished IAC sequence is dropped. (What a
+    /// capture gap does to a line is the control channel's gap policy, `ClientControlChannel`.)
     public mutating func finish(_ onLine: (FTPLine) -> Void) {
-        if !discarding && (lineLength > 0 || pendingCR) {
+        if lineLength > 0 || pendingCR {
             pendingCR = false
             emit(unterminated: true, onLine)
         }
@@ -115,16 +93,10 @@ public struct LineFramer: Sendable {
         lineLength = 0
         pendingCR = false
         telnet = .data
-        discarding = false
     }
 
     @inline(__always)
     private mutating func dataByte(_ byte: UInt8, _ onLine: (FTPLine) -> Void) {
-        if discarding {
-            discardedByteCount += 1
-            if byte == Self.lf { discarding = false }
-            return
-        }
         if byte == Self.lf {
             pendingCR = false
             emit(unterminated: false, onLine)

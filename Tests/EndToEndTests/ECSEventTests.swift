@@ -103,3 +103,41 @@ import TestSupport
         #expect(found.count >= 3, "the samples fail for several causes: \(found)")
     }
 }
+
+/// The README's component template maps every `ftp.` field the writer emits, with a type its values fit.
+@Suite struct ECSTemplateTests {
+    @Test func templateMapsEveryFTPField() throws {
+        let url = Paths.repositoryRoot.appendingPathComponent("docs/ecs/ftpscope-component-template.json")
+        let template = try ParsedJSON.parse(String(contentsOf: url, encoding: .utf8))
+        var mapped: [String: String] = [:]
+        func collect(_ properties: ParsedJSON?, prefix: String) {
+            guard case .object(let members)? = properties else { return }
+            for (name, field) in members {
+                guard case .object(let spec) = field else { continue }
+                if case .string(let type)? = spec["type"] { mapped[prefix + name] = type }
+                collect(spec["properties"], prefix: prefix + name + ".")
+            }
+        }
+        guard case .object(let root) = template, case .object(let inner)? = root["template"],
+            case .object(let mappings)? = inner["mappings"]
+        else {
+            Issue.record("no template.mappings in \(url.lastPathComponent)")
+            return
+        }
+        collect(mappings["properties"], prefix: "")
+        var seen = Set<String>()
+        for path in ECSEventTests.samples {
+            for line in try ECSEventTests.documents(path).1 {
+                for (name, value) in try ParsedJSON.parse(line).flattened() where name.hasPrefix("ftp.") {
+                    seen.insert(name)
+                    guard let type = mapped[name] else {
+                        Issue.record("\(name) is not in the template")
+                        continue
+                    }
+                    #expect(value.fits(ecsType: type), "\(name) = \(value) does not fit \(type)")
+                }
+            }
+        }
+        #expect(seen.isSuperset(of: ["ftp.data.cause", "ftp.data.status", "ftp.reply.code", "ftp.finding.kind"]))
+    }
+}

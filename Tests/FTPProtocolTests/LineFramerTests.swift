@@ -117,31 +117,6 @@ struct LineFramerTests {
         #expect(lines[0].truncated)
     }
 
-    @Test("resynchronize drops the partial line and everything up to the next LF")
-    func resynchronize() {
-        var framer = LineFramer()
-        var lines: [String] = []
-        framer.append(Array("USER a\r\nRETR half-a-na".utf8)) { lines.append($0.text) }
-        framer.resynchronize()
-        #expect(framer.pendingByteCount == 0)
-        #expect(framer.isResynchronizing)
-        framer.append(Array("me.txt\r".utf8)) { lines.append($0.text) }
-        framer.append(Array("\nQUIT\r\n".utf8)) { lines.append($0.text) }
-        #expect(lines == ["USER a", "QUIT"])
-        #expect(!framer.isResynchronizing)
-        #expect(framer.discardedByteCount == "RETR half-a-na".utf8.count + "me.txt\r\n".utf8.count)
-    }
-
-    @Test("finish after resynchronize emits nothing of the skipped text")
-    func finishWhileResynchronizing() {
-        var framer = LineFramer()
-        var lines: [FTPLine] = []
-        framer.resynchronize()
-        framer.append(Array("tail without LF".utf8)) { lines.append($0) }
-        framer.finish { lines.append($0) }
-        #expect(lines.isEmpty)
-    }
-
     @Test("finish emits the partial line flagged unterminated, then the framer starts afresh")
     func finishPartial() {
         var framer = LineFramer()

@@ -3,8 +3,9 @@
 // first marker are a client chunk. Extension (ignored by Zeek's format, so its corpus still works): bit 1 of the
 // direction byte drops the chunk from the "capture", so the analyzer sees a gap there.
 //
-// Each input goes twice through the parser: directly (LineFramer → FTPCommand / ReplyAssembler → data-channel
-// parsers) and as a TCP conversation through TCPReassembler into FTPAnalyzer, which then settles its findings.
+// Each input goes twice through the parser: directly (the control channel the analyzer uses, ClientControlChannel /
+// ServerControlChannel with its gap policy → data-channel parsers) and as a TCP conversation through TCPReassembler
+// into FTPAnalyzer, which then settles its findings.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,15 +52,14 @@ private func chunks(_ input: UnsafeRawBufferPointer) -> [Chunk] {
     return result
 }
 
-/// Runs the text-level parsers on the chunks.
+/// Runs the control channel's production path (`ClientControlChannel`, `ServerControlChannel`: framing, reply
+/// assembly and the one gap policy the analyzer uses) and the data-channel parsers on the chunks.
 private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
-    var client = LineFramer(limits: limits)
-    var server = LineFramer(limits: limits)
-    var replies = ReplyAssembler(limits: limits)
-    func onCommand(_ line: FTPLine) {
+    var client = ClientControlChannel(limits: limits)
+    var server = ServerControlChannel(limits: limits)
+    func onCommand(_ line: FTPLine, _ command: FTPCommand) {
         check(line.bytes.count <= limits.maxLineLength, "line longer than maxLineLength")
         check(line.originalLength >= line.bytes.count, "originalLength below kept bytes")
-        let command = FTPCommand.parse(line)
         switch command.verb {
         case "PORT": _ = DataChannelParser.parsePORT(command.argument)
         case "EPRT": _ = DataChannelParser.parseEPRT(command.argument)
@@ -68,7 +68,7 @@ private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
         default: break
         }
     }
-    func onReplyEvent(_ event: ReplyEvent?) {
+    func onReplyEvent(_ event: ReplyEvent) {
         guard case .reply(let reply) = event else { return }
         check(reply.lines.count <= max(2, limits.maxReplyLines), "reply kept more lines than maxReplyLines")
         let text = reply.text
@@ -84,18 +84,17 @@ private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
     }
     for chunk in chunks {
         if chunk.dropped {
-            if chunk.fromClient { client.resynchronize() } else { server.resynchronize(); onReplyEvent(replies.resynchronize()) }
+            if chunk.fromClient { client.gap() } else { server.gap(onReplyEvent) }
             continue
         }
         if chunk.fromClient {
             client.append(chunk.bytes, onCommand)
         } else {
-            server.append(chunk.bytes) { line in onReplyEvent(replies.push(line)) }
+            server.append(chunk.bytes, onReplyEvent)
         }
     }
     client.finish(onCommand)
-    server.finish { line in onReplyEvent(replies.push(line)) }
-    onReplyEvent(replies.finish())
+    server.finish(onReplyEvent)
 }
 
 /// Runs the chunks as one TCP connection (handshake, data, FIN both ways) through the reassembler and analyzer.

@@ -6,6 +6,7 @@ enum DataChannelDiagnosis {
     /// Sets the verdict (status, cause, evidence) and the `diagnosis` of a transfer from its replies and its
     /// observed connection.
     static func settle(_ transfer: Transfer, session: FTPSession) {
+        transfer.metrics = TransferMetrics.of(transfer, session: session)
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
         if let stall = StallRules.stall(of: transfer, status: status) {

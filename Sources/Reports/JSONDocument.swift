@@ -143,6 +143,7 @@ public enum JSONDocument {
         if let offset = transfer.restOffset { members.append(("rest_offset", .uint(offset))) }
         if let type = transfer.transferType { members.append(("type", .string(type))) }
         if let diagnosis = transfer.diagnosis { members.append(("diagnosis", .string(diagnosis))) }
+        members += TransferMetricsFields.json(transfer)
         if let file = transfer.extractedFile {
             members.append(("sha256", .string(file.sha256)))
             members.append(("bytes_extracted", .uint(file.bytes)))

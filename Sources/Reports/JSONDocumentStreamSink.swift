@@ -20,7 +20,11 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     private let findings = RecordSpool()
     /// Where each finding sits in the spool, with what the document is ordered by (time, then severity, as
     /// `FTPAnalyzer.finish` orders the findings it keeps; arrival breaks ties, as its stable sort does).
-    private var findingIndex: [(time: Timestamp, rank: Int, record: Int)] = []
+    private var findingIndex: [(time: Timestamp, rank: Int, record: Int, session: String?, keep: (Bool, Bool))] = []
+    /// What the user narrowed the document to (SPEC.md filters), applied as `Narrowing.apply` applies it.
+    private let narrowing: Narrowing?
+    /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
+    private var keptSessions: Set<String> = []
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
     private var held: [Int: String] = [:]
     private var nextNumber = 1
@@ -33,21 +37,33 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     /// Starts the document on `output`.
     public init(
-        output: BufferedOutput, version: String, passwords: PasswordPolicy,
+        output: BufferedOutput, version: String, passwords: PasswordPolicy, narrowing: Narrowing? = nil,
         maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions
     ) {
         self.output = output
         self.passwords = passwords
+        self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
-        output.write("{\n  \"version\": " + JSONValue.string(version).serialized(pretty: false) + ",\n  \"sessions\": [")
+        var head = "{\n  \"version\": " + JSONValue.string(version).serialized(pretty: false) + ",\n"
+        if let narrowing {
+            head += "  \"narrowed_to\": " + JSONValue.string(narrowing.description).serialized(pretty: false) + ",\n"
+        }
+        output.write(head + "  \"sessions\": [")
     }
 
     public func analysis(_ event: AnalysisEvent) {
         switch event {
         case .sessionEnded(let session):
-            var text = ""
-            JSONDocument.session(session, passwords).write(pretty: true, indent: 2) { text += $0 }
             let number = Int(session.id.dropFirst()) ?? 0
+            var text = ""
+            if let narrowing {
+                if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
+                    keptSessions.insert(session.id)
+                    JSONDocument.session(session, passwords, narrowing: narrowing).write(pretty: true, indent: 2) { text += $0 }
+                }
+            } else {
+                JSONDocument.session(session, passwords).write(pretty: true, indent: 2) { text += $0 }
+            }
             if number < nextNumber {
                 writeSession(text)
                 return
@@ -61,7 +77,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         case .finding(let finding):
             var text = ""
             JSONDocument.finding(finding, passwords).write(pretty: true, indent: 2) { text += $0 }
-            findingIndex.append((finding.time, finding.severity.rank, findings.append(text)))
+            let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
+            guard keep.map({ $0.0 || $0.1 }) ?? true else { return }
+            findingIndex.append(
+                (finding.time, finding.severity.rank, findings.append(text), finding.session, keep ?? (true, true)))
         default:
             break
         }
@@ -83,6 +102,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         output.write(",\n  \"stats\": ")
         stats.write(pretty: true, indent: 1) { output.write($0) }
         output.write(",\n  \"findings\": [")
+        findingIndex.removeAll { entry in
+            let sessionKept = entry.session.map(keptSessions.contains) ?? false
+            return !(sessionKept ? entry.keep.0 : entry.keep.1)
+        }
         if !findingIndex.isEmpty {
             findingIndex.sort { ($0.time, $0.rank, $0.record) < ($1.time, $1.rank, $1.record) }
             for (position, entry) in findingIndex.enumerated() {
@@ -97,6 +120,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     }
 
     private func writeSession(_ text: String) {
+        guard !text.isEmpty else { return }  // narrowed out
         output.write((sessionsWritten == 0 ? "\n    " : ",\n    ") + text)
         sessionsWritten += 1
     }

@@ -7,20 +7,24 @@ import Testing
 /// `--format json` is written as sessions end (memory follows the open sessions, not the capture); the document
 /// must say exactly what the whole-capture rendering says, key order aside.
 @Suite struct JSONStreamingTests {
-    static func streamed(_ path: String, maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions)
-        throws -> (streamed: ParsedJSON, rendered: ParsedJSON)
-    {
+    static func streamed(
+        _ path: String, narrowing: Narrowing? = nil,
+        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions
+    ) throws -> (streamed: ParsedJSON, rendered: ParsedJSON) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-stream-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let output = try BufferedOutput(path: file.path)
         let passwords = PasswordPolicy(showPasswords: false)
         let sink = JSONDocumentStreamSink(
-            output: output, version: ftpscopeVersion, passwords: passwords, maximumHeldSessions: maximumHeldSessions)
+            output: output, version: ftpscopeVersion, passwords: passwords, narrowing: narrowing,
+            maximumHeldSessions: maximumHeldSessions)
         let result = try OfflineAnalysis.run(paths: [path], eventSink: sink)
-        sink.finish(result.reportInput(showPasswords: false))
+        var input = result.reportInput(showPasswords: false)
+        if let narrowing { input = narrowing.apply(to: input) }
+        sink.finish(input)
         try output.close()
         let streamed = try ParsedJSON.parse(String(contentsOf: file, encoding: .utf8))
-        let rendered = try ParsedJSON.parse(JSONDocument.render(result.reportInput(showPasswords: false)))
+        let rendered = try ParsedJSON.parse(JSONDocument.render(input))
         return (streamed, rendered)
     }
 
@@ -28,6 +32,20 @@ import Testing
     func streamedDocumentSaysWhatTheRenderedOneSays(_ path: String) throws {
         let (streamed, rendered) = try Self.streamed(path)
         #expect(streamed == rendered)
+    }
+
+    /// Narrowed (`--status failed`, `--session S2`, `--user`), the streamed document keeps what
+    /// `Narrowing.apply` keeps of the whole capture: the same sessions, transfers and findings.
+    @Test(arguments: ["active-nat-failure.pcap", "epsv-ipv6.pcap", "failed-logins-pyftpdlib.pcap", "guessing-run-pyftpdlib.pcap"])
+    func narrowedDocumentsAgree(_ sample: String) throws {
+        let path = Paths.samples.appendingPathComponent(sample).path
+        let failed = Set(DataStatus.allCases.filter(\.isFailure))
+        for narrowing in [
+            Narrowing(statuses: failed), Narrowing(sessions: ["S2"]), Narrowing(user: "ftpscope"),
+        ] {
+            let (streamed, rendered) = try Self.streamed(path, narrowing: narrowing)
+            #expect(streamed == rendered, "\(narrowing)")
+        }
     }
 
     @Test func aFullHoldStillWritesEverySessionOnce() throws {

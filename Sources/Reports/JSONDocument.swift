@@ -100,6 +100,7 @@ public enum JSONDocument {
         ]
         if !command.preliminary.isEmpty { members.append(("preliminary", .array(command.preliminary.map(reply)))) }
         if command.truncated { members.append(("truncated", .bool(true))) }
+        if command.reply?.truncated == true { members.append(("reply_truncated", .bool(true))) }
         return .object(members)
     }
 

@@ -275,7 +275,7 @@ enum DataChannelDiagnosis {
                 + " Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."
         }
         return opener
-            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall."
+            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well."
     }
 
     static func passiveRange(_ session: FTPSession) -> String {

@@ -36,6 +36,12 @@ public struct OutputOptions: Sendable {
     public var useColor: Bool
     /// Live capture: text blocks are written as they are printed and `Outputs.flush()` is called per batch.
     public var live: Bool
+    /// The sessions and transfers every output is narrowed to (`--session`, `--status`, …).
+    public var narrowing = Narrowing()
+    /// The text summary without command lists: one line per session (`--summary`).
+    public var summaryOnly = false
+    /// The terminal's width when standard output is one: the text summary is wrapped to it.
+    public var width: Int?
 
     /// Creates options; by default the text summary alone.
     public init(
@@ -108,14 +114,17 @@ public final class Outputs {
         }
         standardOutput = stdout
         if options.summary == .text, let stdout {
+            var summary = TextSummary(useColor: options.useColor, listCommands: !options.summaryOnly, width: options.width)
+            if !options.narrowing.isEmpty { summary.narrowing = options.narrowing }
             text = TextStreamSink(
-                output: stdout, summary: TextSummary(useColor: options.useColor), passwords: passwords,
+                output: stdout, summary: summary, passwords: passwords,
                 flushEachBlock: options.live || stdout.isTerminal, spoolSessions: !options.live)
         } else {
             text = nil
         }
         self.files = files
-        eventSink = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+        let fanOut = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+        eventSink = options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
     }
 
     /// True when the analysis must keep ended sessions (the JSON document lists them all at the end); the
@@ -140,7 +149,7 @@ public final class Outputs {
     /// Writes what comes at the end (remaining timeline rows, the text summary's end or the JSON document), then
     /// flushes and closes every output. Throws the first write error, naming the file.
     public func finish(result: AnalysisResult) throws(OutputError) {
-        var input = result.reportInput(showPasswords: options.showPasswords)
+        var input = options.narrowing.apply(to: result.reportInput(showPasswords: options.showPasswords))
         var first: OutputError?
         if let timeline {
             do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }

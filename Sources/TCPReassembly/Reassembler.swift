@@ -164,6 +164,14 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
                 me.noteSequence(at: start)
             } else {
                 me.noteSent(start: start, length: wire, at: time)
+                if let fin = me.finOffset, start + Int64(wire) > fin {
+                    // Data beyond the sender's FIN. RFC 9293 (CLOSE-WAIT) tells the receiver to ignore it, but
+                    // receivers that answer it exist (a QUIT after the FIN answered 221 in a report against
+                    // Suricata): it is delivered, as those hosts saw it, and flagged so a reader knows.
+                    counters.dataAfterFIN &+= 1
+                    delegate.connection(
+                        connection, dataAfterFINAt: UInt64(max(start, fin)), length: wire, from: direction, at: time)
+                }
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }

@@ -177,7 +177,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
                     // Suricata): it is delivered, as those hosts saw it, and flagged so a reader knows.
                     counters.dataAfterFIN &+= 1
                     delegate.connection(
-                        connection, dataAfterFINAt: UInt64(max(start, fin)), length: wire, from: direction, at: time)
+                        connection, dataAfterFINAt: UInt64(clamping: max(start, fin)), length: wire, from: direction, at: time)
                 }
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }

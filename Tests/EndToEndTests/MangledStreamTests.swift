@@ -174,4 +174,17 @@ import Testing
         #expect(result.sessions.first?.conflictingRetransmissions == 0)
         #expect(result.reassemblyCounters.inconsistentOverlaps == 0)
     }
+
+    /// A FIN and data with sequence numbers before the start of the stream (negative offsets) must not trap
+    /// (found by FuzzReassembler after the data-after-FIN check was added).
+    @Test func dataAfterAFINBeforeTheStreamStartIsSafe() throws {
+        var conversation = ConversationBuilder(client: Self.client, server: Self.server)
+        Self.login(&conversation)
+        let early = conversation.clientSeq &- 100
+        conversation.emit(from: .client, seq: early, ack: conversation.serverSeq, flags: [.fin, .ack], payload: [])
+        conversation.emit(
+            from: .client, seq: early, ack: conversation.serverSeq, flags: [.psh, .ack], payload: Array("QUIT\r\n".utf8))
+        let result = try Self.analyze("early-fin", conversation)
+        #expect(Self.verbs(result) == ["USER", "PASS"])
+    }
 }

@@ -92,8 +92,8 @@ extension TCPReassembler {
         let otherEnd = min(seen.count, Int(from - start) + 64)
         let other = Array(seen[Int(from - start)..<otherEnd])
         delegate.connection(
-            connection, conflictingRetransmissionAt: UInt64(difference), kept: kept, other: other,
-            keptFrom: UInt64(from), from: direction, at: time)
+            connection, conflictingRetransmissionAt: UInt64(clamping: difference), kept: kept, other: other,
+            keptFrom: UInt64(clamping: from), from: direction, at: time)
     }
 
     func retransmitted(_ connection: TCPConnection, _ direction: Direction, _ me: DirectionState, bytes: Int) {

@@ -158,6 +158,13 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             me.anchor(at: segment.seq)
         }
 
+        // The peer acknowledging bytes we never saw proves they were sent: they are a gap, not a delay. Done before
+        // this segment's own payload: what it acknowledges was sent before it, so a reply (here) comes after the
+        // command it answers (held beyond the gap there) — otherwise a forward jump pairs replies with nothing.
+        if hasACK && !isRST && peer.started && connection.appliedHandling != .ignore && !connection.isClosed {
+            acknowledge(connection, direction.opposite, peer, ack: segment.ack, at: time)
+        }
+
         if me.started && !isRST {
             let start = me.offset(of: dataSeq)
             if wire == 0 {
@@ -170,16 +177,11 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
                     // Suricata): it is delivered, as those hosts saw it, and flagged so a reader knows.
                     counters.dataAfterFIN &+= 1
                     delegate.connection(
-                        connection, dataAfterFINAt: UInt64(max(start, fin)), length: wire, from: direction, at: time)
+                        connection, dataAfterFINAt: UInt64(clamping: max(start, fin)), length: wire, from: direction, at: time)
                 }
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }
-        }
-
-        // The peer acknowledging bytes we never saw proves they were sent: they are a gap, not a delay.
-        if hasACK && !isRST && peer.started && connection.appliedHandling != .ignore && !connection.isClosed {
-            acknowledge(connection, direction.opposite, peer, ack: segment.ack, at: time)
         }
 
         // Close promptly on RST, or once both sides sent FIN (the last ACK is not waited for).

@@ -123,7 +123,10 @@ import Testing
         let result = try Self.analyze("jump", conversation)
         let verbs = Self.verbs(result)
         #expect(!verbs.contains("ER"), "the half line after the gap is skipped, never parsed")
-        #expect(verbs.contains("PASS") && verbs.contains("PASV"))
+        #expect(verbs == ["PASS", "PASV"])
+        let session0 = try #require(result.sessions.first)
+        #expect(session0.commands.map { $0.reply?.code ?? 0 } == [230, 227], "replies pair with the commands after the gap")
+        #expect(session0.unsolicitedReplies.map(\.code) == [331], "the 331 answered the USER lost in the gap")
         let session = try #require(result.sessions.first)
         #expect(session.anomalies.contains { $0.1.contains("50000 bytes missing from the client side") })
         #expect(result.findings.contains { $0.kind == .captureGap })
@@ -170,5 +173,18 @@ import Testing
         let result = try Self.analyze("identical", conversation)
         #expect(result.sessions.first?.conflictingRetransmissions == 0)
         #expect(result.reassemblyCounters.inconsistentOverlaps == 0)
+    }
+
+    /// A FIN and data with sequence numbers before the start of the stream (negative offsets) must not trap
+    /// (found by FuzzReassembler after the data-after-FIN check was added).
+    @Test func dataAfterAFINBeforeTheStreamStartIsSafe() throws {
+        var conversation = ConversationBuilder(client: Self.client, server: Self.server)
+        Self.login(&conversation)
+        let early = conversation.clientSeq &- 100
+        conversation.emit(from: .client, seq: early, ack: conversation.serverSeq, flags: [.fin, .ack], payload: [])
+        conversation.emit(
+            from: .client, seq: early, ack: conversation.serverSeq, flags: [.psh, .ack], payload: Array("QUIT\r\n".utf8))
+        let result = try Self.analyze("early-fin", conversation)
+        #expect(Self.verbs(result) == ["USER", "PASS"])
     }
 }

@@ -105,6 +105,8 @@ import Testing
         let result = try Self.analyze("after-fin", conversation)
         #expect(Self.verbs(result) == ["USER", "PASS", "QUIT"])
         #expect(result.sessions.first?.commands.last?.reply?.code == 221)
+        #expect(result.sessions.first?.anomalies.contains { $0.1.contains("after its FIN") } == true)
+        #expect(Dictionary(uniqueKeysWithValues: result.stats)["tcp_data_after_fin"] == 1)
     }
 
     /// The client's first data segment far ahead of its SYN (bytes ACKed but never captured): the missing range
@@ -121,9 +123,68 @@ import Testing
         let result = try Self.analyze("jump", conversation)
         let verbs = Self.verbs(result)
         #expect(!verbs.contains("ER"), "the half line after the gap is skipped, never parsed")
-        #expect(verbs.contains("PASS") && verbs.contains("PASV"))
+        #expect(verbs == ["PASS", "PASV"])
+        let session0 = try #require(result.sessions.first)
+        #expect(session0.commands.map { $0.reply?.code ?? 0 } == [230, 227], "replies pair with the commands after the gap")
+        #expect(session0.unsolicitedReplies.map(\.code) == [331], "the 331 answered the USER lost in the gap")
         let session = try #require(result.sessions.first)
         #expect(session.anomalies.contains { $0.1.contains("50000 bytes missing from the client side") })
         #expect(result.findings.contains { $0.kind == .captureGap })
+    }
+
+    /// Two segments with the same sequence numbers and different content: the first delivered stands (the
+    /// receiving host already acknowledged it), and the other version is in the anomaly.
+    @Test func conflictingRetransmissionIsReported() throws {
+        var conversation = ConversationBuilder(client: Self.client, server: Self.server)
+        conversation.handshake()
+        conversation.serverSends("220 ready\r\n")
+        let seq = conversation.clientSeq
+        conversation.clientSends("USER alice\r\n")
+        conversation.emit(
+            from: .client, seq: seq, ack: conversation.serverSeq, flags: [.psh, .ack], payload: Array("USER mallo\r\n".utf8))
+        conversation.serverSends("331 password\r\n")
+        conversation.clientSends("QUIT\r\n")
+        conversation.serverSends("221 bye\r\n")
+        let result = try Self.analyze("conflict", conversation)
+        #expect(Self.verbs(result) == ["USER", "QUIT"])
+        let session = try #require(result.sessions.first)
+        #expect(session.commands.first?.argument == "alice")
+        #expect(session.conflictingRetransmissions == 1)
+        let note = try #require(session.anomalies.first { $0.1.contains("conflicting retransmission") })
+        #expect(note.1.contains("first wins") && note.1.contains("USER alice") && note.1.contains("USER mallo"))
+        #expect(result.reassemblyCounters.inconsistentOverlaps == 1)
+        #expect(result.findings.contains { $0.kind == .protocolAnomaly && $0.session == session.id })
+        let stats = Dictionary(uniqueKeysWithValues: result.stats)
+        #expect(stats["tcp_inconsistent_retransmissions"] == 1)
+        let text = TextSummary().render(result.reportInput(showPasswords: false))
+        #expect(text.contains("1 conflicting TCP retransmission"))
+    }
+
+    /// An identical retransmission is just that: no anomaly.
+    @Test func identicalRetransmissionIsNotAConflict() throws {
+        var conversation = ConversationBuilder(client: Self.client, server: Self.server)
+        conversation.handshake()
+        conversation.serverSends("220 ready\r\n")
+        let seq = conversation.clientSeq
+        conversation.clientSends("USER alice\r\n")
+        conversation.emit(
+            from: .client, seq: seq, ack: conversation.serverSeq, flags: [.psh, .ack], payload: Array("USER alice\r\n".utf8))
+        conversation.serverSends("331 password\r\n")
+        let result = try Self.analyze("identical", conversation)
+        #expect(result.sessions.first?.conflictingRetransmissions == 0)
+        #expect(result.reassemblyCounters.inconsistentOverlaps == 0)
+    }
+
+    /// A FIN and data with sequence numbers before the start of the stream (negative offsets) must not trap
+    /// (found by FuzzReassembler after the data-after-FIN check was added).
+    @Test func dataAfterAFINBeforeTheStreamStartIsSafe() throws {
+        var conversation = ConversationBuilder(client: Self.client, server: Self.server)
+        Self.login(&conversation)
+        let early = conversation.clientSeq &- 100
+        conversation.emit(from: .client, seq: early, ack: conversation.serverSeq, flags: [.fin, .ack], payload: [])
+        conversation.emit(
+            from: .client, seq: early, ack: conversation.serverSeq, flags: [.psh, .ack], payload: Array("QUIT\r\n".utf8))
+        let result = try Self.analyze("early-fin", conversation)
+        #expect(Self.verbs(result) == ["USER", "PASS"])
     }
 }

@@ -177,8 +177,97 @@ scenario_stalled_receiver() {
     finish stalled-receiver-vsftpd.pcap
 }
 
+# ---------------------------------------------------------------------------------------------
+# ProFTPD and Pure-FTPd conflict with vsftpd as installed Debian packages, so they run unpacked from a private
+# prefix: `apt-get download` of their packages (and the libraries this machine lacks), `dpkg -x` into
+# $SERVERS. Both log in the same temporary Unix user as vsftpd (from /etc/shadow, no PAM).
+SERVERS=${FTPSCOPE_SERVERS:-/var/cache/ftpscope-samples/servers}
+ensure_unpacked_servers() {
+    [[ -x $SERVERS/usr/sbin/proftpd && -x $SERVERS/usr/sbin/pure-ftpd ]] && return 0
+    local debs="$SERVERS.debs"
+    mkdir -p "$debs" "$SERVERS"
+    (cd "$debs" && apt-get download proftpd-basic proftpd-core pure-ftpd pure-ftpd-common libhiredis0.14 \
+        libmemcached11 libmemcachedutil2 libpcre2-posix3 libhashkit2)
+    local deb
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" "$SERVERS"; done
+}
+server_libs() { echo "$SERVERS/usr/lib/x86_64-linux-gnu"; }
+
+# start_proftpd NS ADDR: ProFTPD 1.3.8 standalone, local users from /etc/shadow (mod_auth_unix), chrooted to
+#   their home (the sample tree), passive ports 40000-40100.
+start_proftpd() {
+    local ns=$1 addr=$2
+    ensure_unpacked_servers
+    ensure_user
+    mkdir -p "$_WORK/proftpd"
+    cat >"$_WORK/proftpd/proftpd.conf" <<CONF
+ServerName "ftpscope sample ProFTPD"
+ServerType standalone
+DefaultServer on
+DefaultAddress $addr
+SocketBindTight on
+Port 21
+UseIPv6 off
+User nobody
+Group nogroup
+Umask 022
+MaxInstances 10
+PidFile $_WORK/proftpd/proftpd.pid
+ScoreboardFile $_WORK/proftpd/proftpd.scoreboard
+DelayTable none
+WtmpLog off
+UseReverseDNS off
+AuthPAM off
+AuthOrder mod_auth_unix.c
+RequireValidShell off
+DefaultRoot ~
+PassivePorts 40000 40100
+TimeoutNoTransfer 60
+<Directory />
+  AllowOverwrite on
+</Directory>
+CONF
+    ip netns exec "$ns" env LD_LIBRARY_PATH="$(server_libs)" "$SERVERS/usr/sbin/proftpd" --nodaemon \
+        -c "$_WORK/proftpd/proftpd.conf" >"$_WORK/proftpd.log" 2>&1 &
+    netns_track $!
+    wait_port "$ns" 21
+}
+
+# start_pure_ftpd NS ADDR: Pure-FTPd 1.0.50, local users from /etc/shadow (-l unix), chrooted (-A), no
+#   anonymous logins (-E), passive ports 40000-40100.
+start_pure_ftpd() {
+    local ns=$1 addr=$2
+    ensure_unpacked_servers
+    ensure_user
+    ip netns exec "$ns" env LD_LIBRARY_PATH="$(server_libs)" "$SERVERS/usr/sbin/pure-ftpd" -S "$addr,21" \
+        -l unix -E -A -p 40000:40100 -H >"$_WORK/pure-ftpd.log" 2>&1 &
+    netns_track $!
+    wait_port "$ns" 21
+}
+
+# proftpd-session.pcap / pure-ftpd-session.pcap: flat link. scripts/ftplib-missing.py against each server:
+#    PASV, connect, RETR /pub/missing.bin -> the server's 550, then PASV + RETR /pub/notes.txt (4,096 bytes).
+#    Their wording and habits (banner, 550 text, 150/226 text, who closes the data connection) are in the tests.
+scenario_proftpd_session() {
+    topo_flat
+    start_proftpd "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/proftpd-session.pcap"
+    py_run "$NS_CLIENT" ftplib-missing.py 192.0.2.21 "$FTP_USER" "$FTP_PASS"
+    capture_stop "$CAP_PID"
+    finish proftpd-session.pcap
+}
+
+scenario_pure_ftpd_session() {
+    topo_flat
+    start_pure_ftpd "$NS_SERVER" 192.0.2.21
+    capture_start "$NS_SERVER" eth0 "$_WORK/pure-ftpd-session.pcap"
+    py_run "$NS_CLIENT" ftplib-missing.py 192.0.2.21 "$FTP_USER" "$FTP_PASS"
+    capture_stop "$CAP_PID"
+    finish pure-ftpd-session.pcap
+}
+
 ALL_SCENARIOS=(refused_after_connect_vsftpd refused_after_connect_pyftpdlib guessing_run_pyftpdlib passive_not_forwarded
-    stalled_mtu stalled_receiver)
+    stalled_mtu stalled_receiver proftpd_session pure_ftpd_session)
 
 main() {
     if [[ ${1:-} == list ]]; then printf '%s\n' "${ALL_SCENARIOS[@]}"; exit 0; fi

@@ -7,6 +7,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -e /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v gzip >/dev/null || need+=(gzip)
+# `script` (a pseudo-terminal for the 80-column test of the text summary, Tests/EndToEndTests/TerminalTests.swift).
+command -v script >/dev/null || need+=(bsdutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)

@@ -6,6 +6,7 @@ enum DataChannelDiagnosis {
     /// Sets the verdict (status, cause, evidence) and the `diagnosis` of a transfer from its replies and its
     /// observed connection.
     static func settle(_ transfer: Transfer, session: FTPSession) {
+        transfer.metrics = TransferMetrics.of(transfer, session: session)
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
         if let stall = StallRules.stall(of: transfer, status: status) {
@@ -274,7 +275,7 @@ enum DataChannelDiagnosis {
                 + " Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."
         }
         return opener
-            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall."
+            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well."
     }
 
     static func passiveRange(_ session: FTPSession) -> String {

@@ -19,10 +19,14 @@ extension FTPAnalyzer {
         }
         var record = CommandRecord(time: time, verb: command.verb, argument: command.argument)
         record.user = session.user
-        record.truncated = line.truncated
+        // A line the stream ended in the middle of is delivered, flagged, rather than lost (issue 16): the
+        // server may still have acted on it (a QUIT without CRLF before the FIN is common).
+        record.truncated = line.truncated || line.unterminated
         if line.truncated {
             session.noteAnomaly(
                 "command line of \(line.originalLength) bytes cut to \(line.bytes.count)", at: time)
+        } else if line.unterminated {
+            session.noteAnomaly("command line without CRLF at the end of the stream: \(line.text.prefix(80))", at: time)
         }
         if !command.isWellFormed {
             session.noteAnomaly("malformed command line: \(line.text.prefix(80))", at: time)

@@ -24,7 +24,14 @@ extension FTPAnalyzer {
                     "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lines.count + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
                     at: time)
             }
-            let record = ReplyRecord(code: reply.code, text: reply.text, time: time)
+            var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
+            if reply.hasTruncatedLine {
+                // Cut like an over-long command (FTPLimits.maxLineLength), and said so like one (issue 16).
+                record.truncated = true
+                session.noteAnomaly(
+                    "\(reply.code) reply line longer than \(configuration.protocolLimits.maxLineLength) bytes cut",
+                    at: time)
+            }
             if !session.greetingSeen && session.validReplyLines == 1 && [120, 220, 421].contains(reply.code) {
                 if reply.code != 120 { session.greetingSeen = true }
                 session.banner = reply.text

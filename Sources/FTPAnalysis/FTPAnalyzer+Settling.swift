@@ -100,6 +100,16 @@ extension FTPAnalyzer {
     func endSession(_ session: FTPSession) {
         guard !session.ended else { return }
         if !session.confirmed && session.wellFormedCommands > 0 && session.validReplyLines > 0 { confirm(session) }
+        // On a control port, well-formed FTP commands and nothing that contradicts FTP make an FTP session even
+        // when the server never greeted (it closed or reset first): a failed FTP session, not another protocol.
+        if !session.confirmed && !session.detectedByContent && session.wellFormedCommands > 0
+            && session.wellFormedCommands >= session.malformedCommands && session.invalidServerLines == 0
+        {
+            if !session.greetingSeen {
+                session.noteAnomaly("no greeting from the server before the connection ended", at: session.start)
+            }
+            confirm(session)
+        }
         session.ended = true
         liveSessions[ObjectIdentifier(session)] = nil
         dropExpectations(of: session)

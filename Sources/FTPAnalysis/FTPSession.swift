@@ -65,6 +65,8 @@ public final class FTPSession {
     var validReplyLines = 0
     var invalidServerLines = 0
     var wellFormedCommands = 0
+    /// Retransmissions that carried different bytes than those delivered (issue 16).
+    public internal(set) var conflictingRetransmissions = 0
     var malformedCommands = 0
     var confirmed = false
     var quitSent = false

@@ -138,6 +138,9 @@ public struct ReplyRecord: Sendable, Equatable {
     /// When the reply's last line arrived.
     public var time: Timestamp
 
+    /// True when a line of the reply was longer than the line cap and was cut (like `CommandRecord.truncated`).
+    public var truncated = false
+
     /// Creates a record.
     public init(code: Int, text: String, time: Timestamp) {
         self.code = code

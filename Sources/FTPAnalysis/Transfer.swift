@@ -43,6 +43,14 @@ public struct DataConnectionRecord: Sendable {
     public var originatorProgress: ProgressCounters
     /// The acceptor's progress counters.
     public var responderProgress: ProgressCounters
+    /// When the opener sent its first payload byte.
+    public var originatorFirstPayload: Timestamp?
+    /// When the opener sent its last payload byte.
+    public var originatorLastPayload: Timestamp?
+    /// When the acceptor sent its first payload byte.
+    public var responderFirstPayload: Timestamp?
+    /// When the acceptor sent its last payload byte.
+    public var responderLastPayload: Timestamp?
 
     init(_ connection: TCPConnection, match: DataChannelMatch) {
         originator = connection.originator
@@ -61,6 +69,10 @@ public struct DataConnectionRecord: Sendable {
         responderReset = connection.stats(.responder).sawRST
         originatorProgress = connection.progress(.originator)
         responderProgress = connection.progress(.responder)
+        originatorFirstPayload = connection.stats(.originator).firstPayloadTime
+        originatorLastPayload = connection.stats(.originator).lastPayloadTime
+        responderFirstPayload = connection.stats(.responder).firstPayloadTime
+        responderLastPayload = connection.stats(.responder).lastPayloadTime
         self.match = match
     }
 }
@@ -121,6 +133,8 @@ public final class Transfer {
     public var evidence: DataEvidence { verdict.evidence }
     /// Why it failed, in the user's terms, with the fix.
     public internal(set) var diagnosis: String?
+    /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
+    public internal(set) var metrics: TransferMetrics?
 
     /// The file written for it by extraction (`--extract`), set by the data-channel sink when it settles.
     public var extractedFile: ExtractedFile?

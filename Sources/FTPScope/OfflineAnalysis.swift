@@ -63,6 +63,8 @@ public struct AnalysisResult {
             ("sessions_found_by_content", analysisStats.sessionsFoundByContent),
             ("dropped_expectations", analysisStats.droppedExpectations),
             ("dropped_pending_commands", analysisStats.droppedPendingCommands),
+            ("tcp_inconsistent_retransmissions", reassemblyCounters.inconsistentOverlaps),
+            ("tcp_data_after_fin", reassemblyCounters.dataAfterFIN),
             ("ip_datagrams_reassembled", ipCounters.datagramsReassembled),
             ("ip_datagrams_dropped", ipCounters.datagramsDropped),
             ("ip_fragments_duplicate", ipCounters.duplicates),

@@ -36,6 +36,12 @@ public struct OutputOptions: Sendable {
     public var useColor: Bool
     /// Live capture: text blocks are written as they are printed and `Outputs.flush()` is called per batch.
     public var live: Bool
+    /// The sessions and transfers every output is narrowed to (`--session`, `--status`, …).
+    public var narrowing = Narrowing()
+    /// The text summary without command lists: one line per session (`--summary`).
+    public var summaryOnly = false
+    /// The terminal's width when standard output is one: the text summary is wrapped to it.
+    public var width: Int?
 
     /// Creates options; by default the text summary alone.
     public init(
@@ -73,6 +79,8 @@ public final class Outputs {
     public let timeline: TimelineSink?
     /// The streaming text summary, when the text summary goes to standard output.
     public let text: TextStreamSink?
+    /// The JSON document, written as sessions end, when it goes to standard output.
+    public let json: JSONDocumentStreamSink?
 
     private let standardOutput: BufferedOutput?
     private let files: [BufferedOutput]
@@ -108,19 +116,33 @@ public final class Outputs {
         }
         standardOutput = stdout
         if options.summary == .text, let stdout {
+            var summary = TextSummary(useColor: options.useColor, listCommands: !options.summaryOnly, width: options.width)
+            if !options.narrowing.isEmpty { summary.narrowing = options.narrowing }
             text = TextStreamSink(
-                output: stdout, summary: TextSummary(useColor: options.useColor), passwords: passwords,
+                output: stdout, summary: summary, passwords: passwords,
                 flushEachBlock: options.live || stdout.isTerminal, spoolSessions: !options.live)
         } else {
             text = nil
         }
+        if options.summary == .json, let stdout {
+            json = JSONDocumentStreamSink(
+                output: stdout, version: ftpscopeVersion, passwords: passwords,
+                narrowing: options.narrowing.isEmpty ? nil : options.narrowing)
+        } else {
+            json = nil
+        }
         self.files = files
-        eventSink = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+        let fanOut = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+        let narrowed: StreamingEventSink =
+            options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
+        // The JSON document applies the narrowing itself (as `Narrowing.apply` does to a whole-capture input):
+        // which findings it keeps depends on which sessions were kept, known only at the end.
+        eventSink = json.map { FanOutSink([narrowed, $0]) } ?? narrowed
     }
 
-    /// True when the analysis must keep ended sessions (the JSON document lists them all at the end); the
-    /// streaming outputs do not need them, and memory stays flat without.
-    public var needsRetainedSessions: Bool { options.summary == .json }
+    /// True when the analysis must keep ended sessions. No output here needs them (the JSON document is
+    /// written as sessions end), so memory stays flat; the HTML report asks for them itself.
+    public var needsRetainedSessions: Bool { false }
 
     /// Sets what the analysis configuration must say for these outputs (`retainSessions`).
     public func configure(_ configuration: inout AnalysisConfiguration) {
@@ -140,7 +162,7 @@ public final class Outputs {
     /// Writes what comes at the end (remaining timeline rows, the text summary's end or the JSON document), then
     /// flushes and closes every output. Throws the first write error, naming the file.
     public func finish(result: AnalysisResult) throws(OutputError) {
-        var input = result.reportInput(showPasswords: options.showPasswords)
+        var input = options.narrowing.apply(to: result.reportInput(showPasswords: options.showPasswords))
         var first: OutputError?
         if let timeline {
             do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }
@@ -149,8 +171,8 @@ public final class Outputs {
         }
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
-        } else if options.summary == .json, let standardOutput {
-            JSONDocument.write(input) { standardOutput.write($0) }
+        } else if let json {
+            json.finish(input)
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

@@ -322,7 +322,13 @@ public final class IPReassembler {
             pieces.addSlot()
         }
         slots[Int(slot)].reset(key: key, firstTime: time)
-        // A reused slot brings the buffer it kept back into the count of bytes in flight.
+        // A reused slot brings the buffer it kept back into the count of bytes in flight, unless that would pass
+        // the budget (other datagrams grew meanwhile): then the kept buffer is freed instead.
+        if bufferedBytes + slots[Int(slot)].capacity > limits.maxBufferedBytes {
+            slots[Int(slot)].storage?.deallocate()
+            slots[Int(slot)].storage = nil
+            slots[Int(slot)].capacity = 0
+        }
         bufferedBytes += slots[Int(slot)].capacity
         table[key] = slot
         let family = key.isIPv6 ? 1 : 0

@@ -116,6 +116,8 @@ extension TextSummary {
             if !group.endpoints.isEmpty { line += " (" + TextSummary.list(group.endpoints, limit: 4) + ")" }
             out += "  " + paint(tag, color(for: group.first.severity)) + line + "\n"
             // Each sentence once: what an earlier group explained already is not said again.
+            // With --summary, the low and info findings are their line alone: the summary fits one screen.
+            if !listCommands && group.first.severity < .medium { continue }
             let new = TextSummary.sentences(group.detail).filter { said.insert($0).inserted }
             if !new.isEmpty { out += "           " + Escaping.terminal(new.joined(separator: " ")) + "\n" }
         }

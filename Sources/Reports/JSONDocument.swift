@@ -18,13 +18,18 @@ public enum JSONDocument {
 
     /// The document as a value.
     public static func document(_ input: ReportInput) -> JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("version", .string(input.version)),
             ("inputs", .array(input.inputs.map(inputValue))),
             ("stats", .object(input.stats.map { ($0.0, .uint($0.1)) })),
-            ("sessions", deferred(input.sessions) { session($0, input.passwords) }),
+        ]
+        // Said only when the user narrowed the output, so that a script can tell a narrowed document apart.
+        if let narrowing = input.narrowing { members.append(("narrowed_to", .string(narrowing.description))) }
+        members += [
+            ("sessions", deferred(input.sessions) { session($0, input.passwords, narrowing: input.narrowing) }),
             ("findings", deferred(input.findings) { finding($0, input.passwords) }),
-        ])
+        ]
+        return .object(members)
     }
 
     /// An array of `elements` made into JSON one at a time, as it is written.
@@ -47,7 +52,8 @@ public enum JSONDocument {
     }
 
     /// One session (also used by streaming outputs).
-    public static func session(_ session: FTPSession, _ passwords: PasswordPolicy) -> JSONValue {
+    /// One session; under a status filter (`narrowing`) only its transfers with a kept outcome.
+    public static func session(_ session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil) -> JSONValue {
         .object([
             ("id", .string(session.id)),
             ("client", .string(session.client.description)),
@@ -75,7 +81,7 @@ public enum JSONDocument {
             ("tls", .bool(session.tls)),
             ("commands", deferred(session.commands) { command($0, passwords) }),
             ("end_state", .string(session.endState.rawValue)),
-            ("transfers", deferred(session.transfers, transfer)),
+            ("transfers", deferred(narrowing?.transfers(of: session) ?? session.transfers, transfer)),
             ("working_directory", .optional(session.workingDirectory)),
             ("connection_state", .string(session.connectionState.rawValue)),
             ("started_midstream", .bool(session.startedMidstream)),
@@ -100,6 +106,7 @@ public enum JSONDocument {
         ]
         if !command.preliminary.isEmpty { members.append(("preliminary", .array(command.preliminary.map(reply)))) }
         if command.truncated { members.append(("truncated", .bool(true))) }
+        if command.reply?.truncated == true { members.append(("reply_truncated", .bool(true))) }
         return .object(members)
     }
 
@@ -137,6 +144,7 @@ public enum JSONDocument {
         if let offset = transfer.restOffset { members.append(("rest_offset", .uint(offset))) }
         if let type = transfer.transferType { members.append(("type", .string(type))) }
         if let diagnosis = transfer.diagnosis { members.append(("diagnosis", .string(diagnosis))) }
+        members += TransferMetricsFields.json(transfer)
         if let file = transfer.extractedFile {
             members.append(("sha256", .string(file.sha256)))
             members.append(("bytes_extracted", .uint(file.bytes)))

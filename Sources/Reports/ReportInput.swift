@@ -44,6 +44,8 @@ public struct ReportInput {
     public var findings: [Finding]
     /// The password policy.
     public var passwords: PasswordPolicy
+    /// What the outputs were narrowed to (`--session`, `--status`, …), once `Narrowing.apply` made them so.
+    public var narrowing: Narrowing?
 
     /// Creates the input of a report.
     public init(

@@ -39,6 +39,9 @@ extension TextSummary {
     /// The first lines: the captures read, the sessions with their logins, the transfers by outcome.
     func renderHeadline(_ input: ReportInput, _ counts: SummaryCounts) -> String {
         var out = renderCaptures(input.inputs)
+        if let narrowing = input.narrowing ?? narrowing, !narrowing.isEmpty {
+            out += paint("narrowed to " + Escaping.terminal(narrowing.description), .yellow) + "\n"
+        }
         if counts.sessions == 0 {
             out += "No FTP sessions found.\n"
         } else {
@@ -71,8 +74,8 @@ extension TextSummary {
         var out = ""
         if inputs.count <= 3 {
             for file in inputs {
-                out += "capture \(Escaping.terminal(file.path)): \(file.format), \(file.linkType), "
-                out += "\(file.packets) packets, \(HumanUnits.bytes(file.bytes))"
+                // Format and link type are in the JSON document; a reader needs the size and the time span.
+                out += "capture \(Escaping.terminal(file.path)): \(file.packets) packets, \(HumanUnits.bytes(file.bytes))"
                 if let first = file.firstTime, let last = file.lastTime { out += ", " + TextSummary.span(first, last) }
                 out += "\n"
             }
@@ -94,9 +97,22 @@ extension TextSummary {
         return out
     }
 
-    /// `2024-05-01T10:00:02.123456Z – 2024-05-01T10:00:14.000000Z (12.1 s)`.
+    /// `2024-05-01 10:00:02 – 10:00:14 UTC (12.1 s)`; the date again when the span crosses midnight. The
+    /// microseconds are in the JSON document.
     static func span(_ first: Timestamp, _ last: Timestamp) -> String {
-        "\(first.iso8601) – \(last.iso8601) (\(HumanUnits.duration(milliseconds: first.milliseconds(to: last))))"
+        let start = first.iso8601
+        let end = last.iso8601
+        // "2024-05-01T10:00:02.123456Z": the date is what precedes "T", the time the 8 characters after it.
+        func parts(_ text: String) -> (Substring, Substring) {
+            guard let t = text.firstIndex(of: "T") else { return (text[...], "") }
+            let time = text[text.index(after: t)...].prefix(8)
+            return (text[..<t], time)
+        }
+        let (startDate, startTime) = parts(start)
+        let (endDate, endTime) = parts(end)
+        let duration = HumanUnits.duration(milliseconds: first.milliseconds(to: last))
+        if startDate == endDate { return "\(startDate) \(startTime) – \(endTime) UTC (\(duration))" }
+        return "\(startDate) \(startTime) – \(endDate) \(endTime) UTC (\(duration))"
     }
 
     /// The last line: the totals a reader needs; the internal counters stay in the JSON document's `stats`.
@@ -112,6 +128,15 @@ extension TextSummary {
         let notable: [(String, String, String)] = [
             ("decode_errors", "packet not decoded", "packets not decoded"),
             ("ip_fragments", "IP fragment", "IP fragments"),
+            ("ip_datagrams_reassembled", "datagram reassembled from fragments", "datagrams reassembled from fragments"),
+            ("ip_fragments_conflicting", "conflicting IP fragment", "conflicting IP fragments"),
+            ("ip_fragments_tiny", "tiny IP fragment", "tiny IP fragments"),
+            ("ip_fragments_dropped_overlap", "IP fragment dropped (overlap)", "IP fragments dropped (overlap)"),
+            ("ip_fragments_dropped_timeout", "IP fragment timed out", "IP fragments timed out"),
+            ("ip_fragments_dropped_capacity", "IP fragment dropped at the cap", "IP fragments dropped at the cap"),
+            ("ip_fragments_dropped_malformed", "impossible IP fragment", "impossible IP fragments"),
+            ("tcp_inconsistent_retransmissions", "conflicting TCP retransmission", "conflicting TCP retransmissions"),
+            ("tcp_data_after_fin", "segment with data after FIN", "segments with data after FIN"),
             ("icmp_unreachable", "ICMP unreachable message", "ICMP unreachable messages"),
             ("dropped_expectations", "announcement dropped at the cap", "announcements dropped at the cap"),
             ("dropped_pending_commands", "command dropped at the cap", "commands dropped at the cap"),

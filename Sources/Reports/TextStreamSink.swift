@@ -64,7 +64,7 @@ public final class TextStreamSink: StreamingEventSink {
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
             counts.add(session: session)
-            let block = summary.renderSession(session, passwords, said: said)
+            let block = summary.fit(summary.renderSession(session, passwords, said: said))
             if number < nextNumber {
                 // Its turn was skipped when the hold was full: print it now rather than never.
                 print(block)
@@ -98,15 +98,16 @@ public final class TextStreamSink: StreamingEventSink {
         if input.findings.isEmpty {
             input.findings = findings.sorted { ($0.time, $0.severity) < ($1.time, $1.severity) }
         }
-        output.write(summary.renderHead(input, counts))
+        output.write(summary.fit(summary.renderHead(input, counts)))
         if findingsNotListed > 0 {
             output.write("(\(findingsNotListed) more findings not listed; see --csv or --jsonl)\n\n")
         }
         if let spool, !spool.isEmpty {
             output.write(summary.bold("Sessions") + "\n")
             spool.drain { output.write(bytes: $0) }
+            if !summary.listCommands { output.write("\n") }
         }
-        output.write(summary.renderTotals(input.stats))
+        output.write(summary.fit(summary.renderTotals(input.stats)))
         try output.close()
     }
 
@@ -120,11 +121,11 @@ public final class TextStreamSink: StreamingEventSink {
     private func print(_ block: String) {
         sessionsPrinted += 1
         if let spool {
-            spool.append(block + "\n")
+            spool.append(summary.listCommands ? block + "\n" : block)
             return
         }
         output.write(block)
-        output.write("\n")
+        if summary.listCommands { output.write("\n") }
         if flushEachBlock { output.flush() }
     }
 }

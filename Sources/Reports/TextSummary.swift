@@ -6,27 +6,44 @@ import NetworkTypes
 public struct TextSummary {
     /// Colour with ANSI sequences (only on a terminal, never with NO_COLOR; the caller decides).
     public var useColor: Bool
-    /// Print every command, not just a count.
+    /// Print each session's commands and transfers; without, one line per session (`--summary`).
     public var listCommands: Bool
+    /// The terminal's width, to wrap to; nil when the output is not a terminal (never wrapped).
+    public var width: Int?
+    /// What the outputs were narrowed to; under a status filter a session block shows only the kept transfers.
+    public var narrowing: Narrowing?
 
     /// Creates a renderer.
-    public init(useColor: Bool = false, listCommands: Bool = true) {
+    public init(useColor: Bool = false, listCommands: Bool = true, width: Int? = nil) {
         self.useColor = useColor
         self.listCommands = listCommands
+        self.width = width
+    }
+
+    /// `text` wrapped to the terminal's width, when there is one.
+    public func fit(_ text: String) -> String {
+        guard let width else { return text }
+        return TerminalFit.wrap(text, width: width)
     }
 
     /// Renders the whole report: the headline (captures, sessions, transfers by outcome), the findings most
     /// severe first, each session's block, and the totals. The streaming output (`TextStreamSink`) prints the
     /// same text.
     public func render(_ input: ReportInput) -> String {
+        if let narrowing = input.narrowing, self.narrowing == nil {
+            var narrowed = self
+            narrowed.narrowing = narrowing
+            return narrowed.render(input)
+        }
         var out = renderHead(input, SummaryCounts(input.sessions))
         if !input.sessions.isEmpty { out += bold("Sessions") + "\n" }
         let said = SaidBefore()
         for session in input.sessions {
-            out += renderSession(session, input.passwords, said: said) + "\n"
+            out += renderSession(session, input.passwords, said: said) + (listCommands ? "\n" : "")
         }
+        if !listCommands && !input.sessions.isEmpty { out += "\n" }
         out += renderTotals(input.stats)
-        return out
+        return fit(out)
     }
 
     /// What comes before the session blocks: the headline and the findings.
@@ -38,6 +55,7 @@ public struct TextSummary {
     /// transfers (failures first), ending with a newline.
     /// `said` remembers what earlier blocks said (a banner), so that a repeat refers to the first instead.
     public func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy, said: SaidBefore? = nil) -> String {
+        guard listCommands else { return renderOneLiner(session) }
         var out = bold("\(session.id)  \(session.client) -> \(session.server)")
         out += "  \(session.start.iso8601)  (\(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end))))\n"
         if let banner = session.banner {
@@ -61,17 +79,29 @@ public struct TextSummary {
         if session.startedMidstream { out += ", capture began mid-session" }
         if session.detectedByContent { out += ", FTP found by content on port \(session.server.port)" }
         out += "\n"
-        out += "  commands: \(session.commands.count)\n"
-        if listCommands { out += renderCommands(session, passwords) }
-        if !session.transfers.isEmpty { out += renderTransfers(session) }
+        // Under a status filter, the transfers with a kept outcome and the commands that announced or ran them.
+        let transfers = narrowing?.transfers(of: session) ?? session.transfers
+        var commands = session.commands[...]
+        if narrowing?.statuses != nil {
+            let kept = Set(transfers.map(ObjectIdentifier.init))
+            let shown = session.commands.filter { command in
+                command.transferIndex.map { $0 < session.transfers.count && kept.contains(ObjectIdentifier(session.transfers[$0])) } ?? false
+            }
+            out += "  commands: \(session.commands.count), \(shown.count) of them about the transfers shown\n"
+            commands = shown[...]
+        } else {
+            out += "  commands: \(session.commands.count)\n"
+        }
+        out += renderCommands(commands, total: commands.count, passwords)
+        if !transfers.isEmpty { out += renderTransfers(transfers, session: session) }
         return out
     }
 
-    private func renderCommands(_ session: FTPSession, _ passwords: PasswordPolicy) -> String {
-        let listed = session.commands.prefix(TextSummary.maxListedCommands)
+    private func renderCommands(_ commands: ArraySlice<CommandRecord>, total: Int, _ passwords: PasswordPolicy) -> String {
+        let listed = commands.prefix(TextSummary.maxListedCommands)
         let cells = listed.map { command -> (String, String) in
             let argument = Escaping.terminal(passwords.displayArgument(of: command))
-            return (Escaping.terminal(command.verb), TextSummary.clip(argument, TextSummary.maxArgumentWidth))
+            return (Escaping.terminal(command.verb), TextSummary.clip(argument, argumentLimit))
         }
         // Columns as wide as this session needs, so replies line up without a sea of spaces.
         let verbWidth = cells.map { $0.0.columnWidth }.max() ?? 0
@@ -89,7 +119,16 @@ public struct TextSummary {
                 out += "→ "
                 out += paint(String(reply.code), reply.code >= 400 ? .red : .plain)
                 out += " "
-                out += TextSummary.clip(Escaping.terminal(reply.text.firstLine), 70)
+                // On a terminal the reply is shortened to the room left on the line rather than wrapped: a
+                // command list reads down, one command a line (the full text is in the JSON and the CSV).
+                var room = 70
+                if let width {
+                    room = max(12, width - (4 + 12 + 2 + verbWidth + 1 + (argumentWidth > 0 ? argumentWidth + 1 : 0) + 6))
+                    if let latency = command.replyTimeMilliseconds, latency >= 1000 {
+                        room = max(12, room - HumanUnits.duration(milliseconds: latency).count - 4)
+                    }
+                }
+                out += TextSummary.clip(Escaping.terminal(reply.text.firstLine), min(70, room))
                 if let latency = command.replyTimeMilliseconds, latency >= 1000 {
                     out += "  ("
                     out += HumanUnits.duration(milliseconds: latency)
@@ -100,8 +139,8 @@ public struct TextSummary {
             }
             out += "\n"
         }
-        if session.commands.count > TextSummary.maxListedCommands {
-            out += "    … \(session.commands.count - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
+        if total > TextSummary.maxListedCommands {
+            out += "    … \(total - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
         }
         return out
     }
@@ -112,15 +151,15 @@ public struct TextSummary {
         out += spaces(text.paddingCount(width))
     }
 
-    private func renderTransfers(_ session: FTPSession) -> String {
+    private func renderTransfers(_ transfers: [Transfer], session: FTPSession) -> String {
         // Failures first (what the reader came for), each group in time order.
-        let ordered = session.transfers.enumerated().sorted { lhs, rhs in
+        let ordered = transfers.enumerated().sorted { lhs, rhs in
             let left = (lhs.element.status.isFailure ? 0 : 1, lhs.element.start ?? session.start, lhs.offset)
             let right = (rhs.element.status.isFailure ? 0 : 1, rhs.element.start ?? session.start, rhs.offset)
             return left < right
         }.map(\.element)
         let failures = ordered.filter { $0.status.isFailure }.count
-        var out = "  transfers: \(session.transfers.count)"
+        var out = "  transfers: \(transfers.count)"
         if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
         out += "\n"
         // A failed connection's cause is explained once under Findings; any other explanation once here, and a
@@ -159,6 +198,12 @@ public struct TextSummary {
     }
 
     static let maxArgumentWidth = 48
+
+    /// Arguments are cut at 48 characters, and on a narrow terminal to leave the reply half the line.
+    var argumentLimit: Int {
+        guard let width else { return TextSummary.maxArgumentWidth }
+        return max(12, min(TextSummary.maxArgumentWidth, (width - 30) / 2))
+    }
     static let maxFileWidth = 40
 
     /// Beyond this, the text output lists a count; the JSON and CSV have everything.

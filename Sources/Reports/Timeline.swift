@@ -83,6 +83,18 @@ public struct TimelineRow: Sendable {
     public var communityID: String?
     /// Typed facts behind the row for writers that need more than the columns (not a column itself).
     public var context = TimelineContext()
+    /// Data connections: payload bytes per second in the data direction.
+    public var bytesPerSecond: Double?
+    /// Data connections: transfer command → first data byte, in milliseconds.
+    public var firstByteMilliseconds: Double?
+    /// Data connections: retransmitted segments of unacknowledged data.
+    public var retransmissions: UInt32?
+    /// Data connections: zero-window advertisements by the receiver.
+    public var zeroWindows: UInt32?
+    /// Data connections: who closed first (`client`, `server`).
+    public var closedBy: String?
+    /// Data connections: how (`fin`, `rst`).
+    public var close: String?
 
     /// Creates a row with only time, session and event set.
     public init(time: Timestamp, session: String?, event: TimelineEventKind) {
@@ -96,7 +108,7 @@ public struct TimelineRow: Sendable {
         "time", "session", "event", "client", "server", "user", "command", "argument", "reply_code", "reply_text",
         "reply_time_ms", "data_mode", "data_announced", "data_observed", "data_status", "bytes", "duration_ms",
         "severity", "finding", "detail", "cause", "community_id",
-    ]
+    ] + TransferMetricsFields.columns
 
     /// The cells in column order; nil for absent (an empty text counts as absent: SPEC.md, "empty as absent").
     public var values: [TimelineValue?] {
@@ -110,6 +122,9 @@ public struct TimelineRow: Sendable {
             durationMilliseconds.map(TimelineValue.milliseconds), severity.map(TimelineValue.text),
             finding.map(TimelineValue.text), detail.map(TimelineValue.text), cause.map(TimelineValue.text),
             communityID.map(TimelineValue.text),
+            bytesPerSecond.map { .integer(TransferMetricsFields.integerRate($0)) }, firstByteMilliseconds.map(TimelineValue.milliseconds),
+            retransmissions.map { .integer(Int64($0)) }, zeroWindows.map { .integer(Int64($0)) },
+            closedBy.map(TimelineValue.text), close.map(TimelineValue.text),
         ]
         return cells.map { $0 == .text("") ? nil : $0 }
     }
@@ -226,6 +241,14 @@ public struct TimelineRowBuilder {
             row.context.path = transfer.path
             row.context.sha256 = transfer.extractedFile?.sha256
             row.context.dataFailed = transfer.status.isFailure
+            if let metrics = transfer.metrics {
+                row.bytesPerSecond = metrics.bytesPerSecond
+                row.firstByteMilliseconds = metrics.firstByteMilliseconds
+                row.retransmissions = metrics.retransmissions
+                row.zeroWindows = metrics.zeroWindows
+                row.closedBy = metrics.closedBy?.rawValue
+                row.close = metrics.close?.rawValue
+            }
             return row
 
         case .finding(let finding):

@@ -78,6 +78,12 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.detail)
         text(row.cause)
         text(row.communityID)
+        integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
+        number(row.firstByteMilliseconds)
+        integer(row.retransmissions.map(Int64.init))
+        integer(row.zeroWindows.map(Int64.init))
+        text(row.closedBy)
+        text(row.close)
         out.append(0x0D)
         out.append(0x0A)
     }

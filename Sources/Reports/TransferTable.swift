@@ -41,12 +41,14 @@ enum TransferRow {
         ]
     }
 
-    /// SYN count and reply code, when they tell something.
+    /// SYN count and reply code, when they tell something (a 2xx reply to a transfer that completed does not).
     static func notes(_ transfer: Transfer) -> [String] {
         var notes: [String] = []
         let syns = transfer.synAttempts
         if syns > 1 || transfer.status == .unanswered { notes.append("\(syns) SYN\(syns == 1 ? "" : "s")") }
-        if let reply = transfer.reply { notes.append("reply \(reply.code)") }
+        if let reply = transfer.reply, !(transfer.status == .completed && (200..<300).contains(reply.code)) {
+            notes.append("reply \(reply.code)")
+        }
         return notes
     }
 

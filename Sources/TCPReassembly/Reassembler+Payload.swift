@@ -13,6 +13,9 @@ extension TCPReassembler {
     ) {
         let handling = connection.appliedHandling
         let end = start + Int64(wire)
+        if start < me.nextOffset && handling == .reassemble {
+            checkRetransmission(connection, direction, me, start: start, payload: payload, captured: captured, at: time)
+        }
         if end <= me.nextOffset {
             // Entirely old: a retransmission (or a keep-alive probe's one stale byte).
             retransmitted(connection, direction, me, bytes: wire)
@@ -52,6 +55,7 @@ extension TCPReassembler {
                 if keepBytes {
                     let slice = UnsafeRawBufferPointer(rebasing: payload[overlap..<(overlap + Int(count))])
                     delegate.connection(connection, received: slice, from: direction, at: time)
+                    me.recent.append(slice, endingAt: me.nextOffset)
                 }
             }
             if usableEnd > me.nextOffset && !connection.isClosed && connection.appliedHandling == handling {
@@ -69,6 +73,27 @@ extension TCPReassembler {
             gap(connection, direction, me, length: limit - me.nextOffset, at: time)
             drain(connection, direction, me, at: time)
         }
+    }
+
+    /// A segment that repeats bytes already delivered: compared with them (as far back as `RecentBytes` holds);
+    /// different content is reported to the delegate. Policy: the bytes delivered first stand — a receiving
+    /// host has already acknowledged and handed them to the application, so no stack lets a later copy replace
+    /// them.
+    func checkRetransmission(
+        _ connection: TCPConnection, _ direction: Direction, _ me: DirectionState, start: Int64,
+        payload: UnsafeRawBufferPointer, captured: Int, at time: Timestamp
+    ) {
+        let seen = UnsafeRawBufferPointer(rebasing: payload[0..<min(captured, payload.count)])
+        guard let difference = me.recent.firstDifference(seen, at: start) else { return }
+        counters.inconsistentOverlaps &+= 1
+        // Evidence from the start of the repeated part (up to 64 bytes of each version).
+        let from = max(start, me.recent.startOffset)
+        let kept = me.recent.bytes(from: from, length: 64)
+        let otherEnd = min(seen.count, Int(from - start) + 64)
+        let other = Array(seen[Int(from - start)..<otherEnd])
+        delegate.connection(
+            connection, conflictingRetransmissionAt: UInt64(clamping: difference), kept: kept, other: other,
+            keptFrom: UInt64(clamping: from), from: direction, at: time)
     }
 
     func retransmitted(_ connection: TCPConnection, _ direction: Direction, _ me: DirectionState, bytes: Int) {
@@ -204,7 +229,9 @@ extension TCPReassembler {
                 me.stats.bytes &+= UInt64(count)
                 if entry.hasBytes && connection.appliedHandling == .reassemble {
                     entry.bytes.withUnsafeBytes { bytes in
-                        delegate.connection(connection, received: UnsafeRawBufferPointer(rebasing: bytes[skipCount...]), from: direction, at: time)
+                        let slice = UnsafeRawBufferPointer(rebasing: bytes[skipCount...])
+                        delegate.connection(connection, received: slice, from: direction, at: time)
+                        me.recent.append(slice, endingAt: me.nextOffset)
                     }
                 }
             }

@@ -158,20 +158,30 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             me.anchor(at: segment.seq)
         }
 
+        // The peer acknowledging bytes we never saw proves they were sent: they are a gap, not a delay. Done before
+        // this segment's own payload: what it acknowledges was sent before it, so a reply (here) comes after the
+        // command it answers (held beyond the gap there) — otherwise a forward jump pairs replies with nothing.
+        if hasACK && !isRST && peer.started && connection.appliedHandling != .ignore && !connection.isClosed {
+            acknowledge(connection, direction.opposite, peer, ack: segment.ack, at: time)
+        }
+
         if me.started && !isRST {
             let start = me.offset(of: dataSeq)
             if wire == 0 {
                 me.noteSequence(at: start)
             } else {
                 me.noteSent(start: start, length: wire, at: time)
+                if let fin = me.finOffset, start + Int64(wire) > fin {
+                    // Data beyond the sender's FIN. RFC 9293 (CLOSE-WAIT) tells the receiver to ignore it, but
+                    // receivers that answer it exist (a QUIT after the FIN answered 221 in a report against
+                    // Suricata): it is delivered, as those hosts saw it, and flagged so a reader knows.
+                    counters.dataAfterFIN &+= 1
+                    delegate.connection(
+                        connection, dataAfterFINAt: UInt64(clamping: max(start, fin)), length: wire, from: direction, at: time)
+                }
                 ingest(connection, direction, me, start: start, payload: payload, captured: captured, wire: wire, at: time)
             }
             if isFIN && me.finOffset == nil { me.finOffset = start + Int64(wire) }
-        }
-
-        // The peer acknowledging bytes we never saw proves they were sent: they are a gap, not a delay.
-        if hasACK && !isRST && peer.started && connection.appliedHandling != .ignore && !connection.isClosed {
-            acknowledge(connection, direction.opposite, peer, ack: segment.ack, at: time)
         }
 
         // Close promptly on RST, or once both sides sent FIN (the last ACK is not waited for).

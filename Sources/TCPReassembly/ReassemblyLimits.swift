@@ -71,6 +71,8 @@ public struct ReassemblyCounters: Sendable, Hashable {
     public var retransmittedBytes: UInt64 = 0
     /// Segments that overlapped held or delivered data with different bytes (inconsistent retransmission).
     public var inconsistentOverlaps: UInt64 = 0
+    /// Segments carrying data beyond their sender's FIN (delivered and reported).
+    public var dataAfterFIN: UInt64 = 0
     /// Segments that arrived ahead of a hole and were held.
     public var outOfOrderSegments: UInt64 = 0
     /// Out-of-order memory held now (bytes plus entry overhead).

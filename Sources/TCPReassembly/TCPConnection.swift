@@ -96,6 +96,8 @@ final class DirectionState {
     var pending: [PendingSegment] = []
     /// Memory charged to `pending` (bytes plus a per-entry overhead).
     var pendingCost = 0
+    /// The last bytes delivered (reassembled sides only), to compare retransmissions with.
+    var recent = RecentBytes()
 
     /// The stream offset of a sequence number near the current position.
     @inline(__always) func offset(of seq: SeqNumber) -> Int64 {

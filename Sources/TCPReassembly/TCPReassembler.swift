@@ -32,4 +32,27 @@ public protocol TCPStreamDelegate: AnyObject {
     func connection(_ connection: TCPConnection, gapAt offset: UInt64, length: UInt64, from direction: Direction, at time: Timestamp)
     /// The connection ended (FIN both ways, RST, idle timeout or end of capture); its state is final.
     func connectionClosed(_ connection: TCPConnection)
+    /// A retransmission carried different bytes than those already delivered, first differing at stream offset
+    /// `offset`; `kept` (delivered, they stand) and `other` both start at `keptFrom`. Only for reassembled sides.
+    func connection(
+        _ connection: TCPConnection, conflictingRetransmissionAt offset: UInt64, kept: [UInt8], other: [UInt8],
+        keptFrom: UInt64, from direction: Direction, at time: Timestamp)
+    /// A segment carried `length` bytes beyond its sender's FIN, from stream offset `offset`; they are delivered.
+    func connection(
+        _ connection: TCPConnection, dataAfterFINAt offset: UInt64, length: Int, from direction: Direction,
+        at time: Timestamp)
+}
+
+extension TCPStreamDelegate {
+    /// Delegates that do not judge conflicting retransmissions ignore them (the counter still counts them).
+    public func connection(
+        _ connection: TCPConnection, conflictingRetransmissionAt offset: UInt64, kept: [UInt8], other: [UInt8],
+        keptFrom: UInt64, from direction: Direction, at time: Timestamp
+    ) {}
+
+    /// Delegates that do not judge data after FIN ignore it (the counter still counts it).
+    public func connection(
+        _ connection: TCPConnection, dataAfterFINAt offset: UInt64, length: Int, from direction: Direction,
+        at time: Timestamp
+    ) {}
 }

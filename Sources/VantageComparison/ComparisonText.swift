@@ -109,7 +109,8 @@ public enum ComparisonText {
     static func status(_ view: TransferSnapshot?) -> String {
         guard let view else { return "-" }
         var text = view.status.rawValue
-        if let syns = view.connection?.syns, syns > 0, !view.status.isSuccess {
+        if let connection = view.connection, !connection.answered, connection.syns > 0, !view.status.isSuccess {
+            let syns = connection.syns
             text += " (\(syns) SYN\(syns == 1 ? "" : "s"))"
         }
         return text

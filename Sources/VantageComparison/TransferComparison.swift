@@ -69,14 +69,21 @@ enum TransferComparison {
         let present = clientToServer.filter { views[$0] != nil }
         let serverOpens = result.mode?.serverOpens ?? false
         let fromOpener = serverOpens ? Array(present.reversed()) : present
-        let (span, packet) = lostSpan(views: views, fromOpener: fromOpener)
+        // Data flows from the server for downloads and listings, from the client for uploads.
+        let upload = ["STOR", "STOU", "APPE"].contains(result.command ?? "")
+        let dataPath = result.command == nil ? fromOpener : (upload ? present : Array(present.reversed()))
+        let (span, packet) = lostSpan(views: views, fromOpener: fromOpener, dataPath: dataPath)
         result.lostBetween = span
         result.lostPacket = packet
-        let derived = derivedCause(views: views, sessions: sessions)
-        // The single-capture analysis's typed cause from the capture point nearest the opener (it saw most); what
-        // both views together support when no capture gives one.
-        let typed = fromOpener.compactMap { views[$0]?.cause }.first { $0 != .unknown }
-        result.cause = typed ?? derived
+        let derived = derivedCause(views: views, sessions: sessions, synLost: packet == .syn)
+        // The single-capture analysis's typed cause from the capture point nearest the opener (it saw most), unless
+        // the comparison sees what no single capture can (a NAT made visible by the two views); what both views
+        // together support when no capture gives one.
+        // A capture point that saw more than the fallback (a firewall somewhere) wins over one that did not.
+        let typedCauses = fromOpener.compactMap { views[$0]?.cause }.filter { $0 != .unknown }
+        let fallbacks: Set<TransferCause> = [.passivePortBlocked, .clientFirewall]
+        let typed = typedCauses.first { !fallbacks.contains($0) } ?? typedCauses.first
+        result.cause = derived.onlyByComparing ? derived.cause : typed ?? derived.cause
         result.detail = TransferWording.detail(
             result, views: views, sessions: sessions, fromOpener: fromOpener, serverOpens: serverOpens, labels: labels)
         return result
@@ -84,7 +91,7 @@ enum TransferComparison {
 
     /// The first capture point along the opener's way where its packets (or, coming back, the answer, or the
     /// data) stop being seen.
-    static func lostSpan(views: [TransferSnapshot?], fromOpener: [Int]) -> (LostSpan?, LostPacket?) {
+    static func lostSpan(views: [TransferSnapshot?], fromOpener: [Int], dataPath: [Int]) -> (LostSpan?, LostPacket?) {
         guard fromOpener.count >= 2 else { return (nil, nil) }
         func transition(_ along: [Int], _ seen: (TransferSnapshot) -> Bool) -> LostSpan? {
             let marks = along.map { seen(views[$0]!) }
@@ -103,20 +110,24 @@ enum TransferComparison {
         if let span = transition(fromOpener.reversed(), { $0.connection!.answered || $0.connection!.rejected }) {
             return (span, .answer)
         }
-        if let span = transition(fromOpener, { $0.connection!.payloadBytes > 0 }) { return (span, .data) }
+        if let span = transition(dataPath, { $0.connection!.payloadBytes > 0 }) { return (span, .data) }
         return (nil, nil)
     }
 
-    /// The cause both views together support, for a failed transfer.
-    static func derivedCause(views: [TransferSnapshot?], sessions: [SessionSnapshot?]) -> TransferCause? {
+    /// The cause both views together support, for a failed transfer, and whether it rests on something only the
+    /// comparison sees (the control connection's ends translated between the capture points).
+    static func derivedCause(
+        views: [TransferSnapshot?], sessions: [SessionSnapshot?], synLost: Bool
+    ) -> (cause: TransferCause?, onlyByComparing: Bool) {
         let present = views.indices.filter { views[$0] != nil }
         let statuses = present.map { views[$0]!.status }
-        if statuses.allSatisfy(\.isSuccess) { return nil }
+        if statuses.allSatisfy(\.isSuccess) { return (nil, false) }
         let connectionFailed = statuses.contains { $0 == .refused || $0 == .unanswered || $0 == .notSeen }
         if !connectionFailed {
-            return statuses.contains(.commandFailed) ? .serverRefusedCommand : .unknown
+            return (statuses.contains(.commandFailed) ? .serverRefusedCommand : .unknown, false)
         }
-        guard let mode = present.lazy.compactMap({ views[$0]!.mode }).first else { return .unknown }
+        guard let mode = present.lazy.compactMap({ views[$0]!.mode }).first else { return (.unknown, false) }
+        let ends = present.compactMap { sessions[$0] }
         if mode.serverOpens {
             // Behind NAT without a helper: a private address announced, and at some capture point the control
             // connection comes from another address (the NAT made visible).
@@ -124,12 +135,17 @@ enum TransferComparison {
                 guard let announced = views[index]!.announced, let session = sessions[index] else { return false }
                 return announced.address.isPrivate && announced.address != session.client.address
             }
-            return behindNAT ? .natWithoutALG : .clientFirewall
+            let clientTranslated = Set(ends.map(\.client.address)).count > 1
+            return behindNAT ? (.natWithoutALG, clientTranslated && synLost) : (.clientFirewall, false)
         }
         let announcedInternal = present.contains { index in
             guard let announced = views[index]!.announced, let session = sessions[index] else { return false }
             return announced.address.isPrivate && announced.address != session.server.address
         }
-        return announcedInternal ? .passiveAddressInternal : .passivePortBlocked
+        if announcedInternal { return (.passiveAddressInternal, false) }
+        // The server's end translated between the capture points: a NAT in front of the server forwards the
+        // control port; the passive SYNs that die between the two points were not forwarded.
+        if synLost && Set(ends.map(\.server)).count > 1 { return (.passivePortNotForwarded, true) }
+        return (.passivePortBlocked, false)
     }
 }

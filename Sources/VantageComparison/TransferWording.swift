@@ -47,6 +47,9 @@ enum TransferWording {
                 case .passivePortBlocked?:
                     story +=
                         ", by a firewall or router that blocks the passive port\(target.map { " \($0.port)" } ?? "") (open the server's passive port range on it)"
+                case .passivePortNotForwarded?:
+                    story +=
+                        ", by the NAT in front of the server, which forwards the control port but not the passive port\(target.map { " \($0.port)" } ?? "") (forward the server's passive port range to it)"
                 case .passiveAddressInternal?:
                     story +=
                         " (the server announced an internal address the client cannot reach: set the server's external address)"
@@ -58,8 +61,19 @@ enum TransferWording {
                 return
                     "the \(acceptor)'s answer to \(synText) was seen at \(seen) and never reached \(missing): lost between them"
             case .data:
-                return
-                    "the data connection was set up, but its data was seen at \(seen) and not at \(missing): lost between them"
+                let sender =
+                    switch transfer.command {
+                    case nil: "its"
+                    case "STOR"?, "STOU"?, "APPE"?: "the client's"
+                    default: "the server's"
+                    }
+                var story =
+                    "the data connection was set up, but \(sender) data was seen at \(seen) and never reached \(missing): lost between them"
+                if transfer.cause == .pathMTUBlackhole {
+                    story +=
+                        ", large segments dropped on the way with no ICMP \"fragmentation needed\" reaching the sender (a path MTU black hole: let that ICMP through, or clamp the MSS on the router)"
+                }
+                return story
             }
         }
         guard let sighting else {

@@ -67,6 +67,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Window for --bruteforce-threshold, in seconds.", valueName: "SECONDS"))
     var bruteforceWindow: Double = 600
 
+    @OptionGroup(title: "Narrowing") var narrowing: NarrowingOptions
+
     func validate() throws {
         _ = try controlPorts()
         if bruteforceThreshold < 2 { throw ValidationError("--bruteforce-threshold: give at least 2") }
@@ -101,6 +103,10 @@ struct CommonOptions: ParsableArguments {
         var options = OutputOptions(
             summary: summary, csvPath: csv, jsonlPath: jsonl, showPasswords: showPasswords,
             useColor: summary == .text && Terminal.colorAllowed(fileDescriptor: 1), live: live)
+        // Validated already (`validate`), so this does not throw here.
+        options.narrowing = (try? narrowing.narrowing()) ?? Narrowing()
+        options.summaryOnly = narrowing.summary
+        if summary == .text { options.width = TerminalFit.columns(of: 1) }
         options.jsonlSchema = schema
         return options
     }

@@ -55,6 +55,14 @@ import Testing
         Expectation(
             file: "stalled-receiver-vsftpd.pcap", logins: [.succeeded], statuses: [[.stalled]],
             causes: [.dataTimeout], findings: [.cleartextCredentials, .failedDataConnection]),
+        // ProFTPD 1.3.8 and Pure-FTPd 1.0.50 (unpacked from their Debian packages): the same refusal after connect,
+        // each resets the queued data connection; then a download completes.
+        Expectation(
+            file: "proftpd-session.pcap", logins: [.succeeded], statuses: [[.commandFailed, .completed]],
+            causes: [.serverRefusedCommand], findings: [.cleartextCredentials]),
+        Expectation(
+            file: "pure-ftpd-session.pcap", logins: [.succeeded], statuses: [[.commandFailed, .completed]],
+            causes: [.serverRefusedCommand], findings: [.cleartextCredentials]),
     ]
 
     @Test(arguments: expectations)
@@ -155,6 +163,57 @@ import Testing
         let diagnosis = try #require(transfer.diagnosis)
         #expect(diagnosis.contains("zero window"))
         #expect(diagnosis.contains("stopped reading"))
+    }
+
+    /// Each server's wording, as the analysis keeps it.
+    @Test func proftpdAndPureFTPdWording() throws {
+        let proftpd = try OfflineAnalysis.run(paths: [SampleTests.path("proftpd-session.pcap")])
+        let p = try #require(proftpd.sessions.first)
+        #expect(p.banner?.contains("ftpscope sample ProFTPD") == true)
+        #expect(p.transfers[0].reply?.text == "/pub/missing.bin: No such file or directory")
+        #expect(p.transfers[0].evidence.resetBy == .server)
+        #expect(p.transfers[1].preliminaryReply?.text == "Opening BINARY mode data connection for /pub/notes.txt (4096 bytes)")
+        #expect(p.transfers[1].reply?.text == "Transfer complete")
+        #expect(p.transfers[1].bytes == 4_096)
+        let pure = try OfflineAnalysis.run(paths: [SampleTests.path("pure-ftpd-session.pcap")])
+        let q = try #require(pure.sessions.first)
+        // Pure-FTPd greets with a six-line 220 and measures its own speed in the 226.
+        // Every line of it starts `220-`; the first line's text is what follows the code and hyphen.
+        #expect(q.banner?.hasPrefix("--------- Welcome to Pure-FTPd [privsep] [TLS] ----------\n") == true)
+        #expect(q.banner?.contains("You are user number 1 of 50 allowed.") == true)
+        #expect(q.transfers[0].reply?.text == "Can't open /pub/missing.bin: No such file or directory")
+        #expect(q.transfers[0].diagnosis?.contains("refused RETR /pub/missing.bin with 550 Can't open") == true)
+        #expect(q.transfers[1].preliminaryReply?.text == "Accepted data connection")
+        #expect(q.transfers[1].reply?.text.hasPrefix("File successfully transferred\n") == true)
+        #expect(q.transfers[1].bytes == 4_096)
+    }
+
+    /// The evidence per transfer (JSON members and timeline columns) on real captures.
+    @Test func transferMetrics() throws {
+        let receiver = try OfflineAnalysis.run(paths: [SampleTests.path("stalled-receiver-vsftpd.pcap")])
+        let stalled = try #require(receiver.sessions.first?.transfers.first?.metrics)
+        #expect(stalled.zeroWindows >= 3)
+        // vsftpd's last 24 bytes went twice (frame 28, a tail-loss probe; Wireshark too calls it a retransmission
+        // and the client answers with a D-SACK).
+        #expect(stalled.retransmissions == 1)
+        #expect(stalled.closedBy == .client)
+        #expect(stalled.close == .rst)
+        #expect(stalled.firstByteMilliseconds.map { $0 >= 0 && $0 < 100 } == true)
+        let mtu = try OfflineAnalysis.run(paths: [SampleTests.path("stalled-mtu-server-side.pcap")])
+        let blackhole = try #require(mtu.sessions.first?.transfers.first?.metrics)
+        #expect(blackhole.retransmissions >= 5)
+        #expect(blackhole.closedBy == .client)
+        #expect(blackhole.close == .fin)
+        let normal = try OfflineAnalysis.run(paths: [SampleTests.path("passive-vsftpd.pcap")])
+        let transfers = try #require(normal.sessions.first?.transfers)
+        #expect(transfers.allSatisfy { $0.metrics?.retransmissions == 0 && $0.metrics?.zeroWindows == 0 })
+        #expect(transfers.allSatisfy { $0.metrics?.close == .fin })
+        // The JSON document and the timeline carry them.
+        let json = JSONDocument.render(mtu.reportInput(showPasswords: false))
+        #expect(json.contains("\"retransmissions\": \(blackhole.retransmissions)"))
+        #expect(json.contains("\"closed_by\": \"client\""))
+        let header = TimelineRow.columns.suffix(6)
+        #expect(Array(header) == ["bytes_per_second", "first_byte_ms", "retransmissions", "zero_windows", "closed_by", "close"])
     }
 
     @Test func guessingRunIsFlaggedWithTheDefaults() throws {

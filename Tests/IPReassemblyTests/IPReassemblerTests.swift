@@ -160,6 +160,31 @@ import Testing
         #expect(reassembler.counters.droppedCapacity == UInt64(count - 256))
     }
 
+    /// A slot reused with the buffer it kept must not take the datagrams in flight past the byte budget (found by
+    /// FuzzIPReassembly: a kept buffer was counted back in without a check).
+    @Test func keptBuffersStayWithinTheByteBudget() {
+        let limits = IPReassemblyLimits(maxDatagrams: 4, maxBufferedBytes: 65_536, retainedBufferBytes: 1024)
+        let reassembler = IPReassembler(limits: limits)
+        let small = Self.payload(16)
+        // Two small datagrams in flight together, then completed: two free slots with 1024-byte buffers.
+        let keys = (0..<2).map {
+            FragmentKey(
+                source: Self.key4.source, destination: Self.key4.destination, identification: UInt32($0),
+                protocolNumber: 6)
+        }
+        for key in keys { _ = Self.feed(reassembler, key, [(0, small, true)]) }
+        for key in keys { #expect(Self.feed(reassembler, key, [(16, small, false)]).count == 1) }
+        // One datagram takes the whole budget, then another starts in a slot with a kept buffer.
+        _ = Self.feed(reassembler, Self.key4, [(65_000, Self.payload(64), true)])
+        #expect(reassembler.bytesInFlight <= limits.maxBufferedBytes)
+        let other = FragmentKey(
+            source: Self.key4.source, destination: Self.key4.destination, identification: 99, protocolNumber: 6)
+        _ = Self.feed(reassembler, other, [(0, small, true)])
+        #expect(reassembler.bytesInFlight <= limits.maxBufferedBytes)
+        reassembler.finish()
+        #expect(reassembler.bytesInFlight == 0)
+    }
+
     /// Scattered fragments of one datagram beyond the piece limit give it up instead of growing without bound.
     @Test func scatteredFragmentsHitThePieceLimit() {
         let reassembler = IPReassembler(limits: IPReassemblyLimits(maxPiecesPerDatagram: 8))

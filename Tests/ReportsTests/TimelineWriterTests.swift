@@ -37,9 +37,9 @@ import Testing
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(
             text
-                == "time,session,event,client,server,user,command,argument,reply_code,reply_text,reply_time_ms,data_mode,data_announced,data_observed,data_status,bytes,duration_ms,severity,finding,detail,cause,community_id\r\n"
+                == "time,session,event,client,server,user,command,argument,reply_code,reply_text,reply_time_ms,data_mode,data_announced,data_observed,data_status,bytes,duration_ms,severity,finding,detail,cause,community_id,bytes_per_second,first_byte_ms,retransmissions,zero_windows,closed_by,close\r\n"
         )
-        #expect(TimelineRow.columns.count == 22)
+        #expect(TimelineRow.columns.count == 28)
     }
 
     @Test func recordHasOneFieldPerColumn() {
@@ -83,10 +83,13 @@ import Testing
         row.detail = text
         row.cause = text
         row.communityID = text
+        row.closedBy = text
+        row.close = text
         let record = CSVTimelineWriter.record(row)
         let cell = CSVTimelineWriter.field(text)
         #expect(record.hasPrefix("2024-05-01T10:00:00.123456Z,\(cell),finding,\(cell),"))
-        #expect(record.contains(",\(cell),\(cell),\(cell)\r\n"), "detail, cause and community_id are the last three cells")
+        // detail, cause, community_id, then the transfer metrics: four numbers (absent here), closed_by, close.
+        #expect(record.contains(",\(cell),\(cell),\(cell),,,,,\(cell),\(cell)\r\n"), "the last cells")
         #expect(record.hasSuffix(",\(cell)\r\n"))
         #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
     }

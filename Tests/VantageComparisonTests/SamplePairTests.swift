@@ -114,3 +114,23 @@ import Testing
         #expect(group.transfers.allSatisfy { $0.detail == nil })
     }
 }
+
+/// Sessions whose dialogs are alike (the same wrong login again and again, a few hundred milliseconds apart) pair
+/// with their own counterparts, not their neighbours, when one capture's clock is seconds off: the offset most
+/// sessions agree on settles it.
+@Suite struct LookAlikeSessionTests {
+    @Test(arguments: [3_300_000 as Int64, -950_000])
+    func lookAlikeSessionsPairWithThemselves(microseconds: Int64) throws {
+        let original = Paths.sample("failed-logins-pyftpdlib.pcap")
+        let shifted = try TimeShift.shiftedCopy(of: original, byMicroseconds: microseconds)
+        defer { try? FileManager.default.removeItem(atPath: shifted) }
+        let report = try Comparison.run(captures: [
+            CapturePoint(label: "a", path: original), CapturePoint(label: "b", path: shifted),
+        ])
+        #expect(report.unpaired.isEmpty)
+        #expect(report.groups.map { $0.sessions.map { $0?.id } } == (1...5).map { ["S\($0)", "S\($0)"] })
+        #expect(report.groups.allSatisfy { abs(($0.clockOffsets[1] ?? 0) - microseconds * 1000) < 1000 })
+        // The same client port at both: each session met itself.
+        #expect(report.groups.allSatisfy { $0.sessions[0]?.client == $0.sessions[1]?.client })
+    }
+}

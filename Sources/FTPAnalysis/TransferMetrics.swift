@@ -1,0 +1,81 @@
+import NetworkTypes
+import TCPReassembly
+
+/// The facts a support engineer asks for about one transfer's data connection (issue 15): how fast it went,
+/// how long the data took to start, whether the sender had to retransmit, whether the receiver stopped taking
+/// data, and who ended the connection and how. Read from the data connection's counters when the transfer settles.
+public struct TransferMetrics: Sendable, Hashable {
+    /// Payload bytes in the data direction per second, from the first data byte to the last; nil for a single
+    /// burst (no time between them) or no data.
+    public var bytesPerSecond: Double?
+    /// From the transfer command to the first data byte, in milliseconds; nil without both.
+    public var firstByteMilliseconds: Double?
+    /// Segments of unacknowledged data the data's sender sent again.
+    public var retransmissions: UInt32
+    /// Zero-window advertisements by the data's receiver.
+    public var zeroWindows: UInt32
+    /// Who closed the data connection first; nil when neither did in the capture.
+    public var closedBy: DataSide?
+    /// How: FIN (orderly) or RST (abort).
+    public var close: CloseKind?
+
+    /// Creates a record.
+    public init(
+        bytesPerSecond: Double?, firstByteMilliseconds: Double?, retransmissions: UInt32, zeroWindows: UInt32,
+        closedBy: DataSide?, close: CloseKind?
+    ) {
+        self.bytesPerSecond = bytesPerSecond
+        self.firstByteMilliseconds = firstByteMilliseconds
+        self.retransmissions = retransmissions
+        self.zeroWindows = zeroWindows
+        self.closedBy = closedBy
+        self.close = close
+    }
+
+    /// The metrics of a transfer's primary data connection; nil when there is none.
+    static func of(_ transfer: Transfer, session: FTPSession) -> TransferMetrics? {
+        guard let connection = transfer.observedConnection else { return nil }
+        // Announcement-only rows (no command) carry data both ways as far as we know; count the larger side.
+        let fromOriginator = transfer.command == nil
+            ? connection.originatorBytes >= connection.responderBytes : transfer.dataFromOriginator
+        let sender = fromOriginator ? connection.originatorProgress : connection.responderProgress
+        let receiver = fromOriginator ? connection.responderProgress : connection.originatorProgress
+        let bytes = fromOriginator ? connection.originatorBytes : connection.responderBytes
+        let first = fromOriginator ? connection.originatorFirstPayload : connection.responderFirstPayload
+        let last = fromOriginator ? connection.originatorLastPayload : connection.responderLastPayload
+        var rate: Double?
+        if let first, let last, bytes > 0 {
+            let seconds = Double(first.nanoseconds(to: last)) / 1e9
+            if seconds > 0 { rate = Double(bytes) / seconds }
+        }
+        var firstByte: Double?
+        if let sent = transfer.commandTime, let first {
+            let milliseconds = sent.milliseconds(to: first)
+            if milliseconds >= 0 { firstByte = milliseconds }
+        }
+        // Who opened it: the client in passive mode, the server in active mode; without an announcement, the
+        // control connection's addresses tell.
+        let originatorIsClient: Bool
+        if let mode = transfer.mode {
+            originatorIsClient = !mode.serverConnects
+        } else {
+            originatorIsClient = connection.originator.address != session.server.address
+        }
+        let originatorSide: DataSide = originatorIsClient ? .client : .server
+        let responderSide: DataSide = originatorIsClient ? .server : .client
+        var closedBy: DataSide?
+        var close: CloseKind?
+        let o = connection.originatorProgress
+        let r = connection.responderProgress
+        switch (o.closeTime, r.closeTime) {
+        case (let ot?, let rt?):
+            if ot <= rt { (closedBy, close) = (originatorSide, o.close) } else { (closedBy, close) = (responderSide, r.close) }
+        case (_?, nil): (closedBy, close) = (originatorSide, o.close)
+        case (nil, _?): (closedBy, close) = (responderSide, r.close)
+        case (nil, nil): break
+        }
+        return TransferMetrics(
+            bytesPerSecond: rate, firstByteMilliseconds: firstByte, retransmissions: sender.retransmittedSegments,
+            zeroWindows: receiver.zeroWindows, closedBy: closedBy, close: close)
+    }
+}

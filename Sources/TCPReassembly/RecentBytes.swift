@@ -1,0 +1,60 @@
+/// The last bytes delivered on one side of a reassembled (control) connection, so that a retransmission of data
+/// already delivered can be compared with what was delivered: same sequence numbers with different content is an
+/// insertion or evasion attempt (Ptacek and Newsham 1998), or a broken middlebox, and is reported.
+///
+/// A fixed ring of `capacity` bytes, allocated on the first delivery of a reassembled side only (data connections
+/// are counted, never kept), and overwritten in place: no allocation per segment.
+struct RecentBytes {
+    /// How far back a retransmission can be checked. Control lines are short; a retransmission of older data is
+    /// counted as a retransmission without the comparison.
+    static let capacity = 512
+
+    private var ring: [UInt8] = []
+    /// Stream offset just past the newest byte held.
+    private(set) var endOffset: Int64 = 0
+    /// Bytes held (up to `capacity`).
+    private(set) var count = 0
+
+    /// Stream offset of the oldest byte held.
+    var startOffset: Int64 { endOffset - Int64(count) }
+
+    /// Records `bytes`, delivered so that the stream now ends at `end`.
+    mutating func append(_ bytes: UnsafeRawBufferPointer, endingAt end: Int64) {
+        if ring.isEmpty { ring = [UInt8](repeating: 0, count: RecentBytes.capacity) }
+        if end - Int64(bytes.count) != endOffset { count = 0 }  // a gap or skip: what is held is not contiguous
+        let take = min(bytes.count, RecentBytes.capacity)
+        let source = bytes.count - take
+        ring.withUnsafeMutableBufferPointer { ring in
+            for index in 0..<take {
+                let offset = end - Int64(take) + Int64(index)
+                ring[Int(offset % Int64(RecentBytes.capacity))] = bytes[source + index]
+            }
+        }
+        endOffset = end
+        count = min(RecentBytes.capacity, count + bytes.count)
+    }
+
+    /// The byte at stream offset `offset` (which must be in `startOffset..<endOffset`).
+    func byte(at offset: Int64) -> UInt8 { ring[Int(offset % Int64(RecentBytes.capacity))] }
+
+    /// Where `payload`, which starts at stream offset `start`, first differs from the bytes held; nil when they
+    /// agree wherever both exist.
+    func firstDifference(_ payload: UnsafeRawBufferPointer, at start: Int64) -> Int64? {
+        let low = max(start, startOffset)
+        let high = min(start + Int64(payload.count), endOffset)
+        guard low < high else { return nil }
+        var offset = low
+        while offset < high {
+            if byte(at: offset) != payload[Int(offset - start)] { return offset }
+            offset += 1
+        }
+        return nil
+    }
+
+    /// Up to `length` held bytes from `offset`.
+    func bytes(from offset: Int64, length: Int) -> [UInt8] {
+        guard offset >= startOffset, offset < endOffset else { return [] }
+        let end = min(endOffset, offset + Int64(length))
+        return (offset..<end).map { byte(at: $0) }
+    }
+}

@@ -54,23 +54,48 @@ extension FieldDiagnosis {
 
     /// True for a passive announcement that the client abandoned without a trace of a data connection: the server
     /// accepted it (227/229/228), no SYN to it is in the capture, no transfer command used it, and the client's
-    /// next move was a new announcement, QUIT, or the end of the session (close, or silence until the capture
-    /// ended). Clients that connect before they send the transfer command (curl, ftplib) do exactly this when
-    /// their SYNs are lost before the capture point: curl tries EPSV until its connect timeout, then PASV, then
-    /// gives up. Such an announcement is a failed data connection (`not_seen`), not an unused one.
+    /// next move, a second or more later (or at once after such an abandoned attempt), was a new announcement,
+    /// QUIT, or the end of the session (close, or silence until the capture ended). Clients that connect before they send the transfer command (curl,
+    /// ftplib) do exactly this when their SYNs are lost before the capture point: curl tries EPSV until its
+    /// connect timeout, then PASV, then gives up. Such an announcement is a failed data connection (`not_seen`),
+    /// not an unused one.
     ///
     /// Active announcements (PORT/EPRT) are left alone: the server connects only for a transfer command, so an
     /// unused one failed at nothing (a client may send hundreds of them, as in Zeek's many-PORT trace).
     static func clientGaveUp(on transfer: Transfer, session: FTPSession) -> Bool {
-        guard transfer.command == nil, transfer.connections.isEmpty, transfer.liveConnections.isEmpty,
+        guard let delay = abandonment(of: transfer, session: session) else { return false }
+        // A client that tried to connect waited at least one retransmission timeout (1 s initially, RFC 6298
+        // section 2) before it could tell the SYN went unanswered; one that moves on sooner never tried, and its
+        // announcement is merely unused (as in the benchmark generator's sessions and Zeek's traces) — unless
+        // the announcement before it was abandoned that way: curl's connect timeout covers all its attempts, so
+        // after a long EPSV attempt it takes the 227 to PASV and quits at once.
+        let attempt: Int64 = 1_000_000_000
+        if delay >= attempt { return true }
+        guard let index = session.transfers.firstIndex(where: { $0 === transfer }), index > 0 else { return false }
+        // The attempt before was given up after a wait: no SYN to it in the capture, or SYNs that carried no
+        // data (a connect-first client whose SYNs went unanswered), and no transfer command.
+        return (abandonment(of: session.transfers[index - 1], session: session, allowingEmptyConnections: true) ?? 0)
+            >= attempt
+    }
+
+    /// For an accepted passive announcement with no transfer command and no data connection, after which the
+    /// client's next move was a new announcement, QUIT, or the end of the session: how long after the
+    /// announcement it moved (nanoseconds); nil for any other announcement.
+    private static func abandonment(of transfer: Transfer, session: FTPSession, allowingEmptyConnections: Bool = false)
+        -> Int64?
+    {
+        let noConnection = transfer.connections.isEmpty && transfer.liveConnections.isEmpty
+        let noData = transfer.connections.allSatisfy { $0.originatorBytes == 0 && $0.responderBytes == 0 }
+        guard transfer.command == nil, noConnection || (allowingEmptyConnections && noData),
             let mode = transfer.mode, !mode.serverConnects, transfer.announced != nil,
             let reply = transfer.announcementReply, reply.code >= 200 && reply.code < 300, !transfer.inferred
-        else { return false }
+        else { return nil }
         guard let next = session.commands.first(where: { $0.time > reply.time }) else {
             // Nothing more from the client: it closed, or fell silent until the capture ended.
-            return true
+            return session.end.nanoseconds - reply.time.nanoseconds
         }
-        return givingUpVerbs.contains(next.verb)
+        guard givingUpVerbs.contains(next.verb) else { return nil }
+        return next.time.nanoseconds - reply.time.nanoseconds
     }
 
     /// The cause of a passive data connection that never reached the capture, when the addresses tell more than

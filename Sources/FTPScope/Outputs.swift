@@ -79,6 +79,8 @@ public final class Outputs {
     public let timeline: TimelineSink?
     /// The streaming text summary, when the text summary goes to standard output.
     public let text: TextStreamSink?
+    /// The JSON document, written as sessions end, when it goes to standard output.
+    public let json: JSONDocumentStreamSink?
 
     private let standardOutput: BufferedOutput?
     private let files: [BufferedOutput]
@@ -122,14 +124,25 @@ public final class Outputs {
         } else {
             text = nil
         }
+        if options.summary == .json, let stdout {
+            json = JSONDocumentStreamSink(
+                output: stdout, version: ftpscopeVersion, passwords: passwords,
+                narrowing: options.narrowing.isEmpty ? nil : options.narrowing)
+        } else {
+            json = nil
+        }
         self.files = files
         let fanOut = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
-        eventSink = options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
+        let narrowed: StreamingEventSink =
+            options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
+        // The JSON document applies the narrowing itself (as `Narrowing.apply` does to a whole-capture input):
+        // which findings it keeps depends on which sessions were kept, known only at the end.
+        eventSink = json.map { FanOutSink([narrowed, $0]) } ?? narrowed
     }
 
-    /// True when the analysis must keep ended sessions (the JSON document lists them all at the end); the
-    /// streaming outputs do not need them, and memory stays flat without.
-    public var needsRetainedSessions: Bool { options.summary == .json }
+    /// True when the analysis must keep ended sessions. No output here needs them (the JSON document is
+    /// written as sessions end), so memory stays flat; the HTML report asks for them itself.
+    public var needsRetainedSessions: Bool { false }
 
     /// Sets what the analysis configuration must say for these outputs (`retainSessions`).
     public func configure(_ configuration: inout AnalysisConfiguration) {
@@ -158,8 +171,8 @@ public final class Outputs {
         }
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
-        } else if options.summary == .json, let standardOutput {
-            JSONDocument.write(input) { standardOutput.write($0) }
+        } else if let json {
+            json.finish(input)
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

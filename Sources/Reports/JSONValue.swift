@@ -24,10 +24,11 @@ public indirect enum JSONValue: Sendable {
 
     /// Serialises into `sink` in pieces of about `chunkBytes`, so memory holds one piece (plus the element being
     /// made) however large the document.
-    public func write(pretty: Bool, chunkBytes: Int = 1 << 16, to sink: (String) -> Void) {
+    /// `indent` is the nesting level the value sits at (for a value written inside a document streamed by hand).
+    public func write(pretty: Bool, indent: Int = 0, chunkBytes: Int = 1 << 16, to sink: (String) -> Void) {
         withoutActuallyEscaping(sink) { sink in
             var out = JSONOutput(sink: sink, chunkBytes: chunkBytes)
-            write(into: &out, pretty: pretty, indent: 0)
+            write(into: &out, pretty: pretty, indent: indent)
             out.flush()
         }
     }

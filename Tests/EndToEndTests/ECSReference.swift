@@ -139,7 +139,7 @@ struct ECSReference {
 }
 
 /// JSON as parsed from our output, keeping booleans, integers and other numbers apart (ECS types differ).
-indirect enum ParsedJSON: Decodable, CustomStringConvertible {
+indirect enum ParsedJSON: Decodable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
     case integer(Int64)

@@ -454,12 +454,15 @@ import Testing
         }
     }
 
-    @Test func onlyTheJSONDocumentKeepsSessions() throws {
-        var configuration = AnalysisConfiguration()
-        try Outputs(options: OutputOptions(summary: .json)).configure(&configuration)
-        #expect(configuration.retainSessions)
-        try Outputs(options: OutputOptions(summary: .none)).configure(&configuration)
-        #expect(!configuration.retainSessions)
+    /// No output makes the analysis keep ended sessions: the JSON document is written as they end (memory stays
+    /// flat), and the timelines and text summary stream.
+    @Test func noOutputKeepsSessions() throws {
+        for summary in [OutputOptions.Summary.json, .text, .none] {
+            var configuration = AnalysisConfiguration()
+            #expect(configuration.retainSessions)
+            try Outputs(options: OutputOptions(summary: summary, csvPath: "/dev/null")).configure(&configuration)
+            #expect(!configuration.retainSessions)
+        }
     }
 }
 

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import FTPAnalysis
+import NetworkTypes
+
+/// The `--format json` document written while the analysis runs, so memory holds the sessions still open rather
+/// than every session of the capture: each session is written as it ends (in session order), findings are spooled
+/// to a temporary file as they come, and what is only known at the end (`inputs`, `stats`) closes the document.
+///
+/// The members are those of `JSONDocument.render`, in another order (`version`, `sessions`, `inputs`, `stats`,
+/// `findings`; SPEC.md: key order is not part of the contract).
+public final class JSONDocumentStreamSink: StreamingEventSink {
+    private let output: BufferedOutput
+    private let passwords: PasswordPolicy
+    private let findings = RecordSpool()
+    /// Where each finding sits in the spool, with what the document is ordered by (time, then severity, as
+    /// `FTPAnalyzer.finish` orders the findings it keeps; arrival breaks ties, as its stable sort does).
+    private var findingIndex: [(time: Timestamp, rank: Int, record: Int, session: String?, keep: (Bool, Bool))] = []
+    /// What the user narrowed the document to (SPEC.md filters), applied as `Narrowing.apply` applies it.
+    private let narrowing: Narrowing?
+    /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
+    private var keptSessions: Set<String> = []
+    /// Ended sessions waiting for a lower-numbered one to end first, by number.
+    private var held: [Int: String] = [:]
+    private var nextNumber = 1
+    private var sessionsWritten = 0
+    private let maximumHeldSessions: Int
+
+    /// Sessions held back to keep the document in session order; past it the lowest held are written out of
+    /// order rather than held without bound (a session open across the whole capture).
+    public static let defaultMaximumHeldSessions = 10_000
+
+    /// Starts the document on `output`.
+    public init(
+        output: BufferedOutput, version: String, passwords: PasswordPolicy, narrowing: Narrowing? = nil,
+        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions
+    ) {
+        self.output = output
+        self.passwords = passwords
+        self.narrowing = narrowing
+        self.maximumHeldSessions = max(1, maximumHeldSessions)
+        var head = "{\n  \"version\": " + JSONValue.string(version).serialized(pretty: false) + ",\n"
+        if let narrowing {
+            head += "  \"narrowed_to\": " + JSONValue.string(narrowing.description).serialized(pretty: false) + ",\n"
+        }
+        output.write(head + "  \"sessions\": [")
+    }
+
+    public func analysis(_ event: AnalysisEvent) {
+        switch event {
+        case .sessionEnded(let session):
+            let number = Int(session.id.dropFirst()) ?? 0
+            var text = ""
+            if let narrowing {
+                if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
+                    keptSessions.insert(session.id)
+                    JSONDocument.session(session, passwords, narrowing: narrowing).write(pretty: true, indent: 2) { text += $0 }
+                }
+            } else {
+                JSONDocument.session(session, passwords).write(pretty: true, indent: 2) { text += $0 }
+            }
+            if number < nextNumber {
+                writeSession(text)
+                return
+            }
+            held[number] = text
+            if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
+            while let ready = held.removeValue(forKey: nextNumber) {
+                nextNumber += 1
+                writeSession(ready)
+            }
+        case .finding(let finding):
+            var text = ""
+            JSONDocument.finding(finding, passwords).write(pretty: true, indent: 2) { text += $0 }
+            let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
+            guard keep.map({ $0.0 || $0.1 }) ?? true else { return }
+            findingIndex.append(
+                (finding.time, finding.severity.rank, findings.append(text), finding.session, keep ?? (true, true)))
+        default:
+            break
+        }
+    }
+
+    public func advance(watermark: Timestamp?) {}
+
+    public func flush() { output.flush() }
+
+    /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
+    public func finish(_ input: ReportInput) {
+        for number in held.keys.sorted() { writeSession(held[number]!) }
+        held.removeAll()
+        output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
+        let inputs = JSONValue.array(input.inputs.map(JSONDocument.inputValue))
+        let stats = JSONValue.object(input.stats.map { ($0.0, .uint($0.1)) })
+        output.write("  \"inputs\": ")
+        inputs.write(pretty: true, indent: 1) { output.write($0) }
+        output.write(",\n  \"stats\": ")
+        stats.write(pretty: true, indent: 1) { output.write($0) }
+        output.write(",\n  \"findings\": [")
+        findingIndex.removeAll { entry in
+            let sessionKept = entry.session.map(keptSessions.contains) ?? false
+            return !(sessionKept ? entry.keep.0 : entry.keep.1)
+        }
+        if !findingIndex.isEmpty {
+            findingIndex.sort { ($0.time, $0.rank, $0.record) < ($1.time, $1.rank, $1.record) }
+            for (position, entry) in findingIndex.enumerated() {
+                output.write(position == 0 ? "\n    " : ",\n    ")
+                output.write(bytes: findings.read(entry.record))
+            }
+            output.write("\n  ]")
+        } else {
+            output.write("]")
+        }
+        output.write("\n}\n")
+    }
+
+    private func writeSession(_ text: String) {
+        guard !text.isEmpty else { return }  // narrowed out
+        output.write((sessionsWritten == 0 ? "\n    " : ",\n    ") + text)
+        sessionsWritten += 1
+    }
+}
+
+/// Texts written to an unlinked temporary file and read back by number in any order, so a document's findings
+/// cost disk, not memory (kept in memory if no temporary file can be made, or the disk fills).
+final class RecordSpool {
+    private var file: UnsafeMutablePointer<FILE>?
+    private var records: [(offset: Int, length: Int)] = []
+    private var memory: [[UInt8]] = []
+    private var end = 0
+
+    init() { file = tmpfile() }
+
+    deinit {
+        if let file { fclose(file) }
+    }
+
+    /// Stores `text`; returns its number.
+    func append(_ text: String) -> Int {
+        var text = text
+        let number = records.count
+        text.withUTF8 { bytes in
+            if let file, memory.isEmpty, let base = bytes.baseAddress,
+                fseek(file, end, SEEK_SET) == 0, fwrite(base, 1, bytes.count, file) == bytes.count
+            {
+                records.append((end, bytes.count))
+                end += bytes.count
+            } else {
+                records.append((-1, memory.count))
+                memory.append(Array(bytes))
+            }
+        }
+        return number
+    }
+
+    /// The bytes of record `number`.
+    func read(_ number: Int) -> [UInt8] {
+        let record = records[number]
+        if record.offset < 0 { return memory[record.length] }
+        guard let file, fflush(file) == 0, fseek(file, record.offset, SEEK_SET) == 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: record.length)
+        let count = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, record.length, file) }
+        return Array(bytes.prefix(count))
+    }
+}

@@ -92,7 +92,8 @@ let package = Package(
             name: "FTPAnalysisTests",
             dependencies: ["FTPAnalysis", "TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
         .testTarget(
-            name: "ReportsTests", dependencies: ["Reports", "FTPAnalysis", "FTPScope", "NetworkTypes", "TestSupport"]),
+            name: "ReportsTests",
+            dependencies: ["Reports", "FTPAnalysis", "FTPProtocol", "FTPScope", "NetworkTypes", "TestSupport"]),
         .testTarget(
             name: "FileExtractionTests",
             dependencies: [

@@ -15,7 +15,9 @@ struct Compare: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Capture files (pcap, pcapng, gzip), one per capture point.", valueName: "CAPTURE"))
+    @Argument(
+        help: ArgumentHelp("Capture files (pcap, pcapng, gzip), one per capture point.", valueName: "CAPTURE"),
+        completion: .file(extensions: ["pcap", "pcapng", "gz", "cap", "dmp"]))
     var captures: [String]
 
     @Option(

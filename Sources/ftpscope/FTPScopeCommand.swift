@@ -9,7 +9,8 @@ struct FTPScopeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ftpscope",
         abstract: "Analyse FTP in packet captures: sessions, logins, data connections and why they failed.",
-        version: ftpscopeVersion,
+        // `ftpscope --version` names the tool, as other tools do ("ftpscope 0.1.0"), not the number alone.
+        version: "ftpscope \(ftpscopeVersion)",
         subcommands: [Analyze.self, Sniff.self, Compare.self]
     )
 }
@@ -33,12 +34,13 @@ struct CommonOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Write the session timeline as CSV (RFC 4180, one row per event, in time order); - for standard output.",
-            valueName: "PATH"))
+            valueName: "PATH"), completion: .file())
     var csv: String?
 
     @Option(
         help: ArgumentHelp(
-            "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"))
+            "Write the same timeline as JSON Lines (one object per event); - for standard output.", valueName: "PATH"),
+        completion: .file())
     var jsonl: String?
 
     @Option(
@@ -140,17 +142,22 @@ struct Analyze: ParsableCommand {
         discussion: "Several captures are read in time order as one stream (rotated capture sets)."
     )
 
-    @Argument(help: ArgumentHelp("Capture files to read, or - for standard input.", valueName: "CAPTURE"))
+    @Argument(
+        help: ArgumentHelp("Capture files to read, or - for standard input.", valueName: "CAPTURE"),
+        completion: .file(extensions: ["pcap", "pcapng", "gz", "cap", "dmp"]))
     var captures: [String]
 
     @OptionGroup var options: CommonOptions
 
-    @Option(help: ArgumentHelp("Write a self-contained HTML report with a ladder diagram per session.", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp("Write a self-contained HTML report with a ladder diagram per session.", valueName: "PATH"),
+        completion: .file(extensions: ["html"]))
     var report: String?
 
     @Option(
         help: ArgumentHelp(
-            "Write every transferred file and listing into DIR, with SHA-256 and a manifest.csv.", valueName: "DIR"))
+            "Write every transferred file and listing into DIR, with SHA-256 and a manifest.csv.", valueName: "DIR"),
+        completion: .directory)
     var extract: String?
 
     func validate() throws {
@@ -229,7 +236,10 @@ struct Sniff: ParsableCommand {
             """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Interface to capture on (any: all interfaces).", valueName: "NAME"))
+    // Completed from the kernel's list of interfaces (Linux), plus libpcap's "any".
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("Interface to capture on (any: all interfaces).", valueName: "NAME"),
+        completion: .shellCommand("ls /sys/class/net 2>/dev/null; echo any"))
     var interface: String
 
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))

@@ -1,0 +1,108 @@
+import FTPProtocol
+import NetworkTypes
+import Testing
+
+@testable import FTPAnalysis
+@testable import Reports
+
+/// The reports rendered from hand-built values (no capture): each says the verdict it is given, in its own form,
+/// and none decides anything on its own.
+@Suite struct HandBuiltReportTests {
+    static let start = Timestamp(seconds: 1_714_557_600, nanoseconds: 0)
+
+    /// One session with a failed active transfer (NAT), a completed passive one and an unused announcement.
+    static func session() -> FTPSession {
+        let session = FTPSession(
+            client: Endpoint(address: .v4(0xC000_0201), port: 50_000),
+            server: Endpoint(address: .v4(0xC000_0215), port: 21), start: start, serial: 1, limits: FTPLimits())
+        session.id = "S1"
+        session.confirmed = true
+        session.end = start.adding(nanoseconds: 20_000_000_000)
+        session.user = "alice"
+        session.loginAttempts = [
+            LoginAttempt(user: "alice", time: start, password: "secret", outcome: .succeeded, replyCode: 230)
+        ]
+        let failed = Transfer()
+        failed.command = "LIST"
+        failed.mode = .active
+        failed.announcementVerb = "PORT"
+        failed.announced = Endpoint(address: .v4(0x0A00_0002), port: 40_000)
+        failed.commandTime = start.adding(nanoseconds: 1_000_000_000)
+        failed.reply = ReplyRecord(code: 425, text: "Failed to establish connection.", time: start.adding(nanoseconds: 6_000_000_000))
+        failed.diagnosis = "hand-written diagnosis"
+        var evidence = DataEvidence()
+        evidence.synAttempts = 5
+        evidence.announced = failed.announced
+        evidence.vantage = .between
+        failed.verdict = DataVerdict(status: .unanswered, cause: .natWithoutALG, evidence: evidence)
+        let completed = Transfer()
+        completed.command = "RETR"
+        completed.argument = "f"
+        completed.mode = .passive
+        completed.announced = Endpoint(address: .v4(0xC000_0215), port: 40_001)
+        completed.reply = ReplyRecord(code: 226, text: "ok", time: start.adding(nanoseconds: 8_000_000_000))
+        completed.verdict = DataVerdict(status: .completed, cause: nil, evidence: DataEvidence())
+        let unused = Transfer()
+        unused.mode = .passive
+        unused.announcementVerb = "PASV"
+        unused.announcedAt = start.adding(nanoseconds: 9_000_000_000)
+        session.transfers = [failed, completed, unused]
+        session.endState = .quit
+        session.ended = true
+        return session
+    }
+
+    static func input(_ session: FTPSession) -> ReportInput {
+        ReportInput(
+            version: "test", inputs: [], stats: [], sessions: [session], findings: [],
+            passwords: PasswordPolicy(showPasswords: false))
+    }
+
+    @Test func jsonCarriesTheCauseOfFailedTransfersOnly() {
+        let transfers = Self.session().transfers.map { JSONDocument.transfer($0).serialized(pretty: false) }
+        #expect(transfers[0].contains(#""status":"unanswered""#))
+        #expect(transfers[0].contains(#""cause":"nat_without_alg""#))
+        #expect(!transfers[1].contains(#""cause""#))
+        #expect(transfers[2].contains(#""status":"unused""#) && !transfers[2].contains(#""cause""#))
+    }
+
+    @Test func timelineRowsCarryStatusAndCause() {
+        let session = Self.session()
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        _ = builder.row(for: .sessionStarted(session))
+        let rows = session.transfers.map { builder.row(for: .transfer(session, $0)) }
+        #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
+        #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
+        #expect(rows[0].detail == "hand-written diagnosis")
+        let csv = CSVTimelineWriter.record(rows[0])
+        #expect(csv.contains(",hand-written diagnosis,nat_without_alg,"))
+    }
+
+    @Test func textSaysTheStatusAndCause() {
+        let text = TextSummary().renderSession(Self.session(), PasswordPolicy(showPasswords: false))
+        #expect(text.contains("alice, logged in"))
+        #expect(text.contains("unanswered"))
+        #expect(text.contains("cause nat_without_alg"))
+        #expect(text.contains("transfers: 3, 1 failed"))
+        #expect(!text.contains("secret"))
+    }
+
+    @Test func htmlSaysTheStatusAndCause() {
+        let html = HTMLReport.render(Self.input(Self.session()))
+        #expect(html.contains(#"<span class="chip bad">unanswered</span> <span class="cause muted">nat_without_alg</span>"#))
+        #expect(html.contains(#">login succeeded</span>"#))
+        #expect(!html.contains("secret"))
+    }
+
+    /// Colours follow `DataStatus.gravity`, the one order: the HTML tone of every status is its gravity's.
+    @Test(arguments: DataStatus.allCases)
+    func toneFollowsGravity(_ status: DataStatus) {
+        let tone = HTMLReport.tone(status)
+        switch status.gravity {
+        case .failure: #expect(tone == "bad")
+        case .warning: #expect(tone == "warn")
+        case .ok: #expect(tone == "ok")
+        case .none: #expect(tone == "grey")
+        }
+    }
+}

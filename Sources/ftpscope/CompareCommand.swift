@@ -56,18 +56,7 @@ struct Compare: ParsableCommand {
         return list
     }
 
-    func controlPorts() throws -> Set<UInt16> {
-        var result: Set<UInt16> = []
-        for part in ports.split(separator: ",") {
-            let text = part.trimmingCharacters(in: .whitespaces)
-            guard let port = UInt16(text), port > 0 else {
-                throw ValidationError("--ports: '\(text)' is not a TCP port (1-65535)")
-            }
-            result.insert(port)
-        }
-        guard !result.isEmpty else { throw ValidationError("--ports: give at least one port") }
-        return result
-    }
+    func controlPorts() throws -> Set<UInt16> { try parseControlPorts(ports) }
 
     func run() throws {
         let points = zip(try captureLabels(), captures).map { CapturePoint(label: $0, path: $1) }

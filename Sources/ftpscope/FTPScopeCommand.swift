@@ -113,18 +113,7 @@ struct CommonOptions: ParsableArguments {
         return options
     }
 
-    func controlPorts() throws -> Set<UInt16> {
-        var result: Set<UInt16> = []
-        for part in ports.split(separator: ",") {
-            let text = part.trimmingCharacters(in: .whitespaces)
-            guard let port = UInt16(text), port > 0 else {
-                throw ValidationError("--ports: '\(text)' is not a TCP port (1-65535)")
-            }
-            result.insert(port)
-        }
-        guard !result.isEmpty else { throw ValidationError("--ports: give at least one port") }
-        return result
-    }
+    func controlPorts() throws -> Set<UInt16> { try parseControlPorts(ports) }
 
     func configuration() throws -> AnalysisConfiguration {
         var configuration = AnalysisConfiguration()

@@ -192,6 +192,15 @@ struct Analyze: ParsableCommand {
         for warning in result.warnings + (extraction?.finish() ?? []) {
             Terminal.error("ftpscope: warning: \(warning)")
         }
+        // Say what --extract wrote (on standard error: standard output carries the summary or a document).
+        if let extraction, let directory = extract {
+            let records = extraction.records
+            let bytes = records.reduce(UInt64(0)) { $0 + $1.file.bytes }
+            let partial = records.filter { !$0.file.complete }.count
+            Terminal.error(
+                "ftpscope: extracted \(records.count) file\(records.count == 1 ? "" : "s") (\(HumanUnits.bytes(bytes)))"
+                    + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv")
+        }
         do {
             try outputs.finish(result: result)
         } catch {

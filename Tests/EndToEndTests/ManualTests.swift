@@ -41,6 +41,30 @@ import Testing
             """)
     }
 
+    /// `man -l` renders the committed page (groff through man-db, installed by scripts/setup.sh) with every
+    /// command and its options.
+    @Test func manRendersTheCommittedPage() throws {
+        let man = try #require(
+            ["/usr/bin/man", "/bin/man"].first(where: FileManager.default.isExecutableFile),
+            "man is installed (scripts/setup.sh installs man-db)")
+        let page = Paths.repositoryRoot.appendingPathComponent("docs/ftpscope.1").path
+        let rendered = try Self.run("/usr/bin/env", ["MANWIDTH=80", "MAN_KEEP_FORMATTING=0", man, "-l", page])
+        #expect(rendered.status == 0, "man -l failed: \(rendered.output.prefix(500))")
+        // man marks bold and underline by overstriking (`X\bX`, `_\bX`) when it writes to a pipe: drop the marks.
+        let plain = rendered.output.replacing(/.\u{08}/, with: "")
+        let lines = Set(plain.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        for command in ["analyze", "sniff", "compare"] {
+            let rendersCommand = lines.contains { $0 == command || $0.hasPrefix(command + " ") }
+            #expect(rendersCommand, "the rendered page has the \(command) command")
+        }
+        for option in ["--csv PATH", "--extract DIR", "-i, --interface NAME", "--labels A,B,", "--status STATUS,"] {
+            let rendersOption = lines.contains(option)
+            #expect(rendersOption, "the rendered page has \(option)")
+        }
+        #expect(rendered.output.contains("FTPSCOPE(1)"))
+        #expect(!rendered.output.contains("warning"))
+    }
+
     /// Runs a program, returning its exit status and its standard output and error together.
     static func run(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -22,6 +22,9 @@ public struct ExtractionRecord: Sendable, Hashable {
     public var path: String?
     /// What was written.
     public var file: ExtractedFile
+    /// True when an earlier run into the same directory had already written this very file (same manifest row,
+    /// same size and SHA-256): it was kept, not copied again, and its manifest row not repeated.
+    public var alreadyPresent = false
 }
 
 /// Writes the payload of data connections to files in a directory (`--extract DIR`), with SHA-256, as it streams.
@@ -202,46 +205,53 @@ public final class FileExtractor: DataChannelSink {
             listingEntries = readListing(stream, style: style)
         }
         let written: ExtractedFile?
+        var alreadyPresent = false
         if let merged = resumeIntoEarlierFile(transfer, session: session, stream: stream, label: label) {
             written = merged
+        } else if let placed = placeNewFile(transfer, session: session, index: index, stream: stream, label: label) {
+            written = placed.file
+            alreadyPresent = placed.alreadyPresent
         } else {
-            written = placeNewFile(transfer, session: session, index: index, stream: stream, label: label)
+            written = nil
         }
         guard let written else { return }
+        let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: written)
+        // A resumed transfer rewrites the same bytes into the same earlier file on a second run: its row is there.
+        if !alreadyPresent && manifest.earlierFile(for: row) == written.fileName { alreadyPresent = true }
         transfer.extractedFile = written
         if let listingEntries { transfer.listing = listingEntries }
         if keepsRecords {
             records.append(
                 ExtractionRecord(
-                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written
-                ))
+                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written,
+                    alreadyPresent: alreadyPresent))
         }
-        let row = [
-            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
-            String(written.bytes), written.sha256, transfer.status.rawValue, written.fileName,
-            transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
-            written.complete ? "complete" : "partial", written.note ?? "",
-        ]
+        // A file recognised from an earlier run already has its row: repeating it would list the file twice.
+        guard !alreadyPresent else { return }
         if let error = manifest.write(row: row) { warnings.append("\(label): manifest not written: \(error)") }
     }
 
-    /// Renames the stream's temporary file to its final name; registers it for a later resumption.
+    /// The manifest row of one written file (`Manifest.header`'s columns).
+    private static func manifestRow(session: FTPSession, index: Int, transfer: Transfer, file: ExtractedFile)
+        -> [String]
+    {
+        [
+            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
+            String(file.bytes), file.sha256, transfer.status.rawValue, file.fileName,
+            transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
+            file.complete ? "complete" : "partial", file.note ?? "",
+        ]
+    }
+
+    /// Renames the stream's temporary file to its final name (or, when an earlier run into this directory already
+    /// wrote the same file, keeps that one and drops the stream); registers it for a later resumption.
     private func placeNewFile(
         _ transfer: Transfer, session: FTPSession, index: Int, stream: StreamFile, label: String
-    ) -> ExtractedFile? {
+    ) -> (file: ExtractedFile, alreadyPresent: Bool)? {
         let isListing = ListingParser.style(of: transfer.command) != nil
         let target = isListing ? listings : root
         let wanted = Self.fileName(session: session.id, index: index, transfer: transfer)
         guard let temporary = stream.temporaryName else { return nil }
-        let finalName: String
-        switch Self.reserveAndRename(temporary, from: root, to: target, wanted: wanted) {
-        case .success(let name):
-            finalName = name
-        case .failure(let error):
-            stream.discard()
-            warnings.append("\(label): not extracted: \(error.message)")
-            return nil
-        }
         let digest = stream.digest()
         let restOffset = transfer.restOffset ?? 0
         var reasons = partialReasons(transfer, stream: stream)
@@ -249,9 +259,28 @@ public final class FileExtractor: DataChannelSink {
             reasons.append(
                 "starts at REST offset \(restOffset): the first \(restOffset) bytes are not in this capture")
         }
-        let file = ExtractedFile(
-            fileName: isListing ? Self.listingsFolder + "/" + finalName : finalName, bytes: stream.bytes,
-            sha256: digest, complete: reasons.isEmpty, note: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        var file = ExtractedFile(
+            fileName: "", bytes: stream.bytes, sha256: digest, complete: reasons.isEmpty,
+            note: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: file)
+        let alreadyPresent = manifest.earlierFile(for: row).flatMap {
+            Self.sameFile($0, in: root, listings: listings, bytes: stream.bytes, sha256: digest)
+        }
+        let finalName: String
+        if let alreadyPresent {
+            stream.discard()
+            finalName = alreadyPresent
+        } else {
+            switch Self.reserveAndRename(temporary, from: root, to: target, wanted: wanted) {
+            case .success(let name):
+                finalName = name
+            case .failure(let error):
+                stream.discard()
+                warnings.append("\(label): not extracted: \(error.message)")
+                return nil
+            }
+        }
+        file.fileName = isListing ? Self.listingsFolder + "/" + finalName : finalName
         if !isListing, let key = ResumeKey(transfer, session: session) {
             if resumable[key] == nil && resumable.count >= maximumResumableFiles {
                 resumable.remove(at: resumable.startIndex)
@@ -260,7 +289,22 @@ public final class FileExtractor: DataChannelSink {
                 name: finalName, start: restOffset, length: stream.bytes, gapFree: stream.missingBytes == 0)
         }
         stream.close()
-        return file
+        return (file, alreadyPresent != nil)
+    }
+
+    /// The bare name of `listed` (a manifest `file` cell) when that file is still in DIR (or its listings folder)
+    /// as a regular file with this size and SHA-256; nil otherwise, so a changed or removed file is written anew.
+    private static func sameFile(
+        _ listed: String, in root: DirectoryHandle, listings: DirectoryHandle, bytes: UInt64, sha256: String
+    ) -> String? {
+        let prefix = listingsFolder + "/"
+        let (folder, name) =
+            listed.hasPrefix(prefix) ? (listings, String(listed.dropFirst(prefix.count))) : (root, listed)
+        guard !name.isEmpty, !name.contains("/"), let fd = folder.openExistingRegular(name) else { return nil }
+        defer { closeDescriptor(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, UInt64(info.st_size) == bytes, hashFile(fd) == sha256 else { return nil }
+        return name
     }
 
     /// Writes a resumed transfer into the file of its earlier part, when there is one (see the type's rules).

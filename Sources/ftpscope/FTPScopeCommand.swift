@@ -194,12 +194,15 @@ struct Analyze: ParsableCommand {
         }
         // Say what --extract wrote (on standard error: standard output carries the summary or a document).
         if let extraction, let directory = extract {
-            let records = extraction.records
+            let records = extraction.records.filter { !$0.alreadyPresent }
+            let kept = extraction.records.count - records.count
             let bytes = records.reduce(UInt64(0)) { $0 + $1.file.bytes }
             let partial = records.filter { !$0.file.complete }.count
             Terminal.error(
                 "ftpscope: extracted \(records.count) file\(records.count == 1 ? "" : "s") (\(HumanUnits.bytes(bytes)))"
-                    + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv")
+                    + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv"
+                    + (kept > 0
+                        ? "; \(kept) already there from an earlier run (same content), kept and not listed again" : ""))
         }
         do {
             try outputs.finish(result: result)

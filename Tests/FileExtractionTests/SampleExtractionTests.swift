@@ -150,6 +150,27 @@ import Testing
         #expect(try run.diskHash(readme.file.fileName) == Expected.zeekReadme)
     }
 
+    /// Extracting a real capture twice into one directory: the second run recognises every file (a resumed
+    /// download rewritten into its earlier file included), writes no copy and repeats no manifest row.
+    @Test(arguments: [
+        "passive-vsftpd.pcap", "resumed-transfer.pcap", "pyftpdlib-commands.pcap", "aborted-transfer.pcap",
+        "epsv-ipv6.pcap",
+    ])
+    func secondExtractionIntoTheSameDirectoryRepeatsNothing(name: String) throws {
+        let directory = try TemporaryDirectory.make() + "/out"
+        let first = try ExtractionRun(paths: [Paths.sample(name)], directory: directory)
+        let rows = try first.manifestRows()
+        let files = first.filesOnDisk()
+        let hashes = try files.map { try first.diskHash($0) }
+        let second = try ExtractionRun(paths: [Paths.sample(name)], directory: directory)
+        #expect(!first.records.isEmpty)
+        #expect(second.records.count == first.records.count)
+        #expect(second.records.filter { !$0.alreadyPresent }.map(\.file.fileName) == [])
+        #expect(try second.manifestRows() == rows)
+        #expect(second.filesOnDisk() == files)
+        #expect(try files.map { try second.diskHash($0) } == hashes)
+    }
+
     static let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
 
     /// Every file tshark's Export Objects (ftp-data) links to a transfer has the same hash as one of ours.

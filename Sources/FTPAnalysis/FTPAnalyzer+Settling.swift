@@ -28,7 +28,7 @@ extension FTPAnalyzer {
             record.icmpReporter = icmp.message.reporter
             record.icmp = ICMPEvidence(
                 type: icmp.message.isICMPv6 ? 1 : 3, code: icmp.message.code, isICMPv6: icmp.message.isICMPv6,
-                reporter: icmp.message.reporter)
+                reporter: icmp.message.reporter, reason: icmp.message.reason)
         }
         return record
     }

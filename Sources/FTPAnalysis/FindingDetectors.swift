@@ -121,13 +121,14 @@ struct FindingDetectors {
             evidence.append(("reply_text", .string(reply.text)))
         }
         let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-        return Finding(
+        var finding = Finding(
             kind: .failedDataConnection, severity: .medium, session: session.id,
                 time: transfer.start ?? session.start,
                 summary: "data connection for \(what.isEmpty ? "an announcement" : what) \(transfer.status.rawValue)"
                     + (transfer.announced.map { " (\($0))" } ?? ""),
-                detail: transfer.diagnosis ?? "The data connection failed.",
-                evidence: evidence)
+                detail: "", evidence: evidence)
+        finding.verdict = transfer.verdict
+        return finding
     }
 
     /// Findings about an announced address (once per kind and session), when the announcement is parsed.

@@ -109,10 +109,13 @@ public struct Finding: Sendable {
     public var time: Timestamp
     /// One line for lists.
     public var summary: String
-    /// One sentence with the likely cause and the fix.
+    /// One sentence with the likely cause and the fix (empty when `verdict` says it: the reports word it).
     public var detail: String
     /// Facts behind it, in order.
     public var evidence: [(String, EvidenceValue)]
+    /// The verdict of the failed transfer a `failed_data_connection` finding is about; reports word its detail
+    /// from it (Reports/CauseWording.swift), as they word the transfer's.
+    public var verdict: DataVerdict?
 
     /// Creates a finding.
     public init(

@@ -131,8 +131,6 @@ public final class Transfer {
     public var cause: DataCause? { verdict.cause }
     /// The facts behind the verdict.
     public var evidence: DataEvidence { verdict.evidence }
-    /// Why it failed, in the user's terms, with the fix.
-    public internal(set) var diagnosis: String?
     /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
     public internal(set) var metrics: TransferMetrics?
 

@@ -69,7 +69,7 @@ struct FindingGroup {
             kind = finding.kind
             severity = finding.severity
             summary = finding.summary
-            detail = finding.detail
+            detail = CauseWording.detail(of: finding)
             if Key.endpointKinds.contains(finding.kind) {
                 // "data connection for LIST unanswered (10.0.0.2:54445)": the endpoint is listed by the group.
                 if let endpoint = finding.announcedEndpoint, summary.hasSuffix(" (\(endpoint))") {

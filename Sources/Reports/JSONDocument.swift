@@ -172,7 +172,7 @@ public enum JSONDocument {
             ("session", .optional(finding.session)),
             ("time", time(finding.time)),
             ("summary", .string(finding.summary)),
-            ("detail", .string(finding.detail)),
+            ("detail", .string(CauseWording.detail(of: finding))),
             ("evidence", evidence(.object(finding.evidence))),
         ])
     }

@@ -276,7 +276,7 @@ public struct TimelineRowBuilder {
             }
             row.severity = finding.severity.rawValue
             row.finding = finding.kind.rawValue
-            row.detail = finding.detail
+            row.detail = CauseWording.detail(of: finding)
             return row
 
         case .sessionEnded(let session):

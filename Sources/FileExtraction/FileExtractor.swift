@@ -27,6 +27,28 @@ public struct ExtractionRecord: Sendable, Hashable {
     public var alreadyPresent = false
 }
 
+/// Counts of what extraction wrote (the summary line on standard error), kept in constant memory.
+public struct ExtractionTotals: Sendable, Hashable {
+    /// Files written in this run.
+    public var files = 0
+    /// Bytes of the files written in this run.
+    public var bytes: UInt64 = 0
+    /// Files written in this run that are partial.
+    public var partial = 0
+    /// Files an earlier run into the same directory had already written (kept, not written again).
+    public var alreadyPresent = 0
+
+    mutating func count(_ file: ExtractedFile, alreadyPresent present: Bool) {
+        if present {
+            alreadyPresent += 1
+            return
+        }
+        files += 1
+        bytes += file.bytes
+        if !file.complete { partial += 1 }
+    }
+}
+
 /// Writes the payload of data connections to files in a directory (`--extract DIR`), with SHA-256, as it streams.
 ///
 /// **What is written.** RETR, STOR, STOU and APPE payloads go to `DIR/`, LIST/NLST/MLSD listings to
@@ -72,6 +94,9 @@ public final class FileExtractor: DataChannelSink {
     public let directoryPath: String
     /// Files written, in the order their transfers settled.
     public private(set) var records: [ExtractionRecord] = []
+    /// What was written, counted even when `records` is not kept: files written (or recognised), their bytes,
+    /// the partial ones, and those an earlier run into DIR had already written.
+    public private(set) var totals = ExtractionTotals()
     /// Problems met while writing (a full disk, a name that could not be reserved), one line each.
     public private(set) var warnings: [String] = []
     /// Listing entries kept per listing.
@@ -219,6 +244,7 @@ public final class FileExtractor: DataChannelSink {
         // A resumed transfer rewrites the same bytes into the same earlier file on a second run: its row is there.
         if !alreadyPresent && manifest.earlierFile(for: row) == written.fileName { alreadyPresent = true }
         transfer.extractedFile = written
+        totals.count(written, alreadyPresent: alreadyPresent)
         if let listingEntries { transfer.listing = listingEntries }
         if keepsRecords {
             records.append(

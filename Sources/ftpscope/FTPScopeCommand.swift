@@ -166,7 +166,8 @@ struct Analyze: ParsableCommand {
         var extraction: Extraction?
         if let directory = extract {
             do {
-                extraction = try Extraction(directory: directory)
+                // The manifest lists every file; the records are not needed here, so memory stays flat.
+                extraction = try Extraction(directory: directory, keepRecords: false)
             } catch {
                 Terminal.error("ftpscope: \(error)")
                 throw ExitCode(1)
@@ -194,12 +195,10 @@ struct Analyze: ParsableCommand {
         }
         // Say what --extract wrote (on standard error: standard output carries the summary or a document).
         if let extraction, let directory = extract {
-            let records = extraction.records.filter { !$0.alreadyPresent }
-            let kept = extraction.records.count - records.count
-            let bytes = records.reduce(UInt64(0)) { $0 + $1.file.bytes }
-            let partial = records.filter { !$0.file.complete }.count
+            let totals = extraction.totals
+            let (files, partial, kept) = (totals.files, totals.partial, totals.alreadyPresent)
             Terminal.error(
-                "ftpscope: extracted \(records.count) file\(records.count == 1 ? "" : "s") (\(HumanUnits.bytes(bytes)))"
+                "ftpscope: extracted \(files) file\(files == 1 ? "" : "s") (\(HumanUnits.bytes(totals.bytes)))"
                     + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv"
                     + (kept > 0
                         ? "; \(kept) already there from an earlier run (same content), kept and not listed again" : ""))

@@ -169,6 +169,13 @@ import Testing
         #expect(try second.manifestRows() == rows)
         #expect(second.filesOnDisk() == files)
         #expect(try files.map { try second.diskHash($0) } == hashes)
+        // The counts on standard error agree with the records, without keeping them.
+        #expect(first.totals.files == first.records.count)
+        #expect(first.totals.bytes == first.records.reduce(0) { $0 + $1.file.bytes })
+        #expect(first.totals.partial == first.records.filter { !$0.file.complete }.count)
+        #expect(first.totals.alreadyPresent == 0)
+        #expect(second.totals.files == 0 && second.totals.bytes == 0)
+        #expect(second.totals.alreadyPresent == first.records.count)
     }
 
     static let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)

@@ -58,6 +58,10 @@ public enum DataStatus: String, Sendable, Hashable, CaseIterable {
     /// True for outcomes that mean the data connection itself could not be made (a `failed_data_connection`
     /// finding).
     public var isConnectionFailure: Bool { self == .refused || self == .unanswered || self == .notSeen }
+
+    /// True for outcomes that raise a `failed_data_connection` finding: the data connection could not be made,
+    /// or it was made and then stalled. The text summary explains these under the finding, not the transfer.
+    public var raisesDataConnectionFinding: Bool { isConnectionFailure || self == .stalled }
 }
 
 /// Why a data channel failed (SPEC.md, cause): one typed value per failed transfer. The sentence explaining it

@@ -158,7 +158,9 @@ struct Analyze: ParsableCommand {
         var configuration = try options.configuration()
         let outputs: Outputs
         do {
-            outputs = try Outputs(options: options.outputOptions(live: false))
+            var outputOptions = options.outputOptions(live: false)
+            outputOptions.reportPath = report
+            outputs = try Outputs(options: outputOptions)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
@@ -174,8 +176,6 @@ struct Analyze: ParsableCommand {
             }
         }
         outputs.configure(&configuration)
-        // The HTML report is drawn from whole sessions, so they are kept when one is asked for.
-        if report != nil { configuration.retainSessions = true }
         let progress = ProgressLine(paths: captures)
         outputs.beforeTerminalWrite = { progress.clear() }
         let result: AnalysisResult
@@ -212,15 +212,6 @@ struct Analyze: ParsableCommand {
         if let timeline = outputs.timeline, timeline.rowsOutOfOrder > 0 {
             Terminal.error(
                 "ftpscope: warning: \(timeline.rowsOutOfOrder) timeline rows written out of time order (more than \(timeline.maximumHeldRows) rows were pending at once, or an event settled late)")
-        }
-        if let path = self.report {
-            do {
-                let input = result.reportInput(showPasswords: options.showPasswords)
-                try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path))
-            } catch {
-                Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
-                throw ExitCode(1)
-            }
         }
     }
 }

@@ -118,9 +118,7 @@ extension FTPAnalyzer {
             stats.nonFTPControlConnections += 1
             let finding = Finding(
                 kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
-                summary: "connection \(session.client) -> \(session.server) on an FTP control port is not FTP",
-                detail:
-                    "No FTP greeting or command was seen on this connection; another protocol (SSH, telnet, a scanner) is using the FTP port, so it was not analysed as FTP.",
+                facts: .notFTP(client: session.client, server: session.server),
                 evidence: [
                     ("client", .string(session.client.description)),
                     ("server", .string(session.server.description)),

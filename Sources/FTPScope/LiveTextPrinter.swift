@@ -79,7 +79,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
         case .finding(let finding):
             let text = "[\(finding.severity.rawValue)] \(finding.kind.rawValue): \(Escaping.terminal(finding.summary))"
             return prefix(finding.time, finding.session ?? "-", "finding") + text + "\n    "
-                + Escaping.terminal(CauseWording.detail(of: finding)) + "\n"
+                + Escaping.terminal(finding.detail) + "\n"
         case .sessionEnded(let session):
             var text = session.endState.rawValue
             text += ": user \(Escaping.terminal(session.user ?? "-")) (login \(session.login.rawValue))"

@@ -60,12 +60,6 @@ public enum CauseWording {
         }
     }
 
-    /// The detail of a finding: the verdict's sentence for a failed data connection, else the finding's own text.
-    public static func detail(of finding: Finding) -> String {
-        guard let verdict = finding.verdict else { return finding.detail }
-        return diagnosis(of: verdict) ?? "The data connection failed."
-    }
-
     /// A data connection that could not be made: what the opener saw, what the announced address says, the fix.
     private static func connectionFailure(
         _ status: DataStatus, cause: DataCause?, mode: DataMode, verb: String, _ facts: DataEvidence

@@ -85,7 +85,7 @@ struct FindingGroup {
             kind = finding.kind
             severity = finding.severity
             summary = finding.summary
-            detail = CauseWording.detail(of: finding)
+            detail = finding.detail
             guard Key.endpointKinds.contains(finding.kind), let verdict = finding.verdict else { return }
             // The group's summary is made from its findings' subjects.
             summary = ""

@@ -214,7 +214,7 @@ public enum HTMLReport {
             if let session = finding.session { out += "<a href=\"#\(html(session))\">\(html(session))</a>" } else { out += "–" }
             out += "<div class=\"muted mono small\">\(html(clock(finding.time)))</div></td>"
             out += "<td><div><span class=\"kind\">\(html(finding.kind.rawValue))</span> \(html(finding.summary))</div>"
-            out += "<div class=\"detail\">\(html(CauseWording.detail(of: finding), lineBreaks: true))</div></td></tr>\n"
+            out += "<div class=\"detail\">\(html(finding.detail, lineBreaks: true))</div></td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
         if total > maxFindings {

@@ -172,7 +172,7 @@ public enum JSONDocument {
             ("session", .optional(finding.session)),
             ("time", time(finding.time)),
             ("summary", .string(finding.summary)),
-            ("detail", .string(CauseWording.detail(of: finding))),
+            ("detail", .string(finding.detail)),
             ("evidence", evidence(.object(finding.evidence))),
         ])
     }

@@ -276,7 +276,7 @@ public struct TimelineRowBuilder {
             }
             row.severity = finding.severity.rawValue
             row.finding = finding.kind.rawValue
-            row.detail = CauseWording.detail(of: finding)
+            row.detail = finding.detail
             return row
 
         case .sessionEnded(let session):

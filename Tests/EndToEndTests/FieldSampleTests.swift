@@ -119,7 +119,7 @@ import Testing
         #expect(result.findings.allSatisfy { $0.kind != .privateAddressAnnounced })
         let failed = result.findings.filter { $0.kind == .failedDataConnection }
         #expect(failed.count == 2)
-        #expect(failed.allSatisfy { CauseWording.detail(of: $0).contains("forward the passive range") })
+        #expect(failed.allSatisfy { $0.detail.contains("forward the passive range") })
         let client = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-client-side.pcap")])
         let abandoned = try #require(client.sessions.first?.transfers.last?.diagnosis)
         #expect(abandoned.contains("the client did not try this one"))

@@ -27,13 +27,10 @@ import Testing
 
     static func finding(_ verdict: DataVerdict, session: String, second: Int64) -> Finding {
         let announced = verdict.evidence.announced!
-        var finding = Finding(
+        return Finding(
             kind: .failedDataConnection, severity: .medium, session: session,
-            time: start.adding(nanoseconds: second * 1_000_000_000),
-            summary: "data connection for \(verdict.evidence.command!) unanswered (\(announced))", detail: "",
+            time: start.adding(nanoseconds: second * 1_000_000_000), facts: .failedDataConnection(verdict),
             evidence: [("announced", .string(announced.description))])
-        finding.verdict = verdict
-        return finding
     }
 
     @Test func sameCauseMergesIntoOneLineWithTheEndpointsAndTheFixOnce() {

@@ -18,7 +18,7 @@ import Testing
         .finding(
             Finding(
                 kind: .protocolAnomaly, severity: .low, session: nil, time: Timestamp(seconds: seconds, nanoseconds: 0),
-                summary: summary, detail: "d",
+                facts: .controlAnomalies(count: 1, first: summary),
                 evidence: [("client", .string("192.0.2.1:1")), ("server", .string("192.0.2.2:21"))]))
     }
 

@@ -200,11 +200,11 @@ enum DataChannelDiagnosis {
 
     /// The outcome of one of several connections of a transfer (the ladder draws each): its own failure to
     /// establish, a reset, else the transfer's status.
-    static func outcome(of connection: DataConnectionRecord, in transfer: Transfer) -> DataStatus {
+    static func outcome(of connection: DataConnectionRecord, status: DataStatus) -> DataStatus {
         if let failed = connectionFailure(connection) { return failed }
         switch connection.state {
         case .rsto, .rstr, .rstrh: return .reset
-        default: return transfer.status
+        default: return status
         }
     }
 

@@ -88,10 +88,13 @@ extension FTPAnalyzer {
         transfer.liveConnections.removeAll()
         transfer.settled = true
         DataChannelDiagnosis.settle(transfer, session: session)
-        dataSink?.dataChannelSettled(transfer, of: session)
+        if let result = dataSink?.dataChannelSettled(transfer, of: session) {
+            if let file = result.file { transfer.extractedFile = file }
+            if let listing = result.listing { transfer.listing = listing }
+        }
         if session.confirmed {
-            emit(.transfer(session, transfer))
             let index = session.transfers.lastIndex { $0 === transfer } ?? 0
+            emit(.transfer(session, TransferSnapshot(transfer, index: index)))
             if let finding = detectors.dataChannelFinding(transfer, index: index, session: session) { record(finding) }
         }
     }

@@ -269,7 +269,7 @@ public enum CauseWording {
     }
 }
 
-extension Transfer {
+extension TransferFacts {
     /// Why it failed, in the user's terms, with the fix: its verdict as `CauseWording` words it.
     public var diagnosis: String? { CauseWording.diagnosis(of: verdict) }
 }

@@ -76,7 +76,7 @@ import Testing
         let session = Self.session()
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session))
-        let rows = session.transfers.map { builder.row(for: .transfer(session, $0)) }
+        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, TransferSnapshot($1, index: $0))) }
         #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
         #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
         // The sentence is worded from the verdict's facts alone.
@@ -86,6 +86,26 @@ import Testing
         )
         let csv = CSVTimelineWriter.record(rows[0])
         #expect(csv.contains("enable the NAT's FTP helper.\",nat_without_alg,"))
+    }
+
+    /// The transfer event carries a value: what the analysis does with the transfer afterwards (a late
+    /// re-diagnosis) does not change what a streamed row says.
+    @Test func theTransferEventIsASnapshot() {
+        let session = Self.session()
+        let transfer = session.transfers[0]
+        let snapshot = TransferSnapshot(transfer, index: 0)
+        transfer.verdict = DataVerdict(status: .refused, cause: .clientFirewall, evidence: DataEvidence())
+        transfer.extractedFile = ExtractedFile(fileName: "x", bytes: 1, sha256: "00", complete: true)
+        #expect(snapshot.status == .unanswered)
+        #expect(snapshot.cause == .natWithoutALG)
+        #expect(snapshot.extractedFile == nil)
+        #expect(snapshot.index == 0)
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        _ = builder.row(for: .sessionStarted(session))
+        let row = builder.row(for: .transfer(session, snapshot))
+        #expect(row.dataStatus == "unanswered")
+        #expect(row.cause == "nat_without_alg")
+        #expect(row.context.sha256 == nil)
     }
 
     @Test func textSaysTheStatusAndCause() {

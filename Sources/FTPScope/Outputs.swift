@@ -179,6 +179,8 @@ public final class Outputs {
             do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }
             // Said only when a timeline was asked for, so other outputs (and baselines) do not change.
             input.stats.append(("timeline_rows_out_of_order", timeline.rowsOutOfOrder))
+            // How many rows waited at once for earlier events to settle: what the ordering buffer cost.
+            input.stats.append(("timeline_rows_held_peak", UInt64(timeline.peakHeldRows)))
         }
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }

@@ -36,6 +36,22 @@ public enum FindingFacts: Sendable {
     case evasion(EvasionObservation)
 }
 
+extension FindingFacts {
+    /// The typed cause of failed data connections this finding explains, when it explains one: an active
+    /// announcement NAT did not rewrite is `nat_without_alg`, a third host `bounce`, a passive reply naming an
+    /// address other than the server's `passive_address_internal` (as `DataChannelDiagnosis` names the failures
+    /// they lead to), and a failed data connection its own cause.
+    public var cause: DataCause? {
+        switch self {
+        case .natAddressMismatch: return .natWithoutALG
+        case .bounce: return .bounce
+        case .passiveAddressMismatch: return .passiveAddressInternal
+        case .failedDataConnection(let verdict): return verdict.cause
+        default: return nil
+        }
+    }
+}
+
 /// A login that succeeded after a password-guessing run began.
 public struct BruteforceSuccess: Sendable, Hashable {
     /// The session it happened in.

@@ -112,7 +112,11 @@ extension TextSummary {
         guard !findings.isEmpty else { return "" }
         var out = bold("Findings, most severe first") + "\n"
         var said: Set<Substring> = []
-        for group in FindingGroup.make(findings) {
+        let groups = FindingGroup.make(findings)
+        // A cause that failed data connections show is explained with them, once: another finding about the same
+        // cause (the NAT mismatch behind the failures) names it and refers there.
+        let failureCauses = Set(groups.filter { $0.first.kind == .failedDataConnection }.compactMap(\.cause))
+        for group in groups {
             // "[medium]" is the longest tag: every tag gets its width plus one space.
             let tag = "[\(group.first.severity.rawValue)]".padding(9)
             var line = group.first.kind.rawValue
@@ -121,7 +125,15 @@ extension TextSummary {
             line += ": " + Escaping.terminal(group.summary)
             if !group.endpoints.isEmpty { line += " (" + TextSummary.list(group.endpoints, limit: 4) + ")" }
             if let cause = group.cause { line += ", cause " + cause.rawValue }
+            var referred = false
+            if group.first.kind != .failedDataConnection, let cause = group.first.facts.cause,
+                failureCauses.contains(cause)
+            {
+                line += ", cause \(cause.rawValue), explained under failed_data_connection"
+                referred = true
+            }
             out += "  " + paint(tag, color(for: group.first.severity)) + line + "\n"
+            if referred { continue }
             // Each sentence once: what an earlier group explained already is not said again.
             // With --summary, the low and info findings are their line alone: the summary fits one screen.
             if !listCommands && group.first.severity < .medium { continue }

@@ -72,4 +72,17 @@ import Testing
         #expect(wording.why.hasSuffix("Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."))
         #expect(wording.sentence == wording.opener + " " + wording.why)
     }
+
+    @Test func theNATMismatchRefersToTheFailuresItCaused() {
+        let mismatch = Finding(
+            kind: .natAddressMismatch, severity: .medium, session: "S1", time: Self.start,
+            facts: .natAddressMismatch(verb: "PORT", announced: .v4(0x0A00_0002), client: Self.client))
+        let failure = Self.finding(Self.natVerdict(port: 40_000, command: "LIST", syns: 5), session: "S1", second: 1)
+        let text = TextSummary().renderFindings([mismatch, failure])
+        #expect(text.contains("client connects from 192.0.2.1, cause nat_without_alg, explained under failed_data_connection\n"))
+        #expect(!text.contains("The client sits behind NAT"))
+        #expect(text.contains("it is behind NAT that does not rewrite PORT"))
+        // Without a failure to explain it, the mismatch explains itself.
+        #expect(TextSummary().renderFindings([mismatch]).contains("The client sits behind NAT"))
+    }
 }

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -176,7 +177,7 @@ enum DataChannelDiagnosis {
     }
 
     static func shortOfExpected(_ transfer: Transfer) -> Bool {
-        guard let expected = transfer.expectedSize, transfer.command == "RETR" else { return false }
+        guard let expected = transfer.expectedSize, transfer.command == .retr else { return false }
         let offset = transfer.restOffset ?? 0
         let wanted = expected > offset ? expected - offset : 0
         // ASCII mode changes line ends in transit, so sizes only compare in image (binary) mode.
@@ -194,7 +195,7 @@ enum DataChannelDiagnosis {
             }
         }
         let announced = transfer.announced
-        let verb = transfer.announcementVerb ?? (mode.serverConnects ? "PORT" : "PASV")
+        let verb: FTPVerb = transfer.announcementVerb ?? (mode.serverConnects ? .port : .pasv)
         let attempts = transfer.synAttempts
         let connection = transfer.observedConnection
         var icmp = ""

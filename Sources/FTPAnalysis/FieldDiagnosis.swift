@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -27,7 +28,7 @@ enum FieldDiagnosis {
         guard transfer.status == .commandFailed, let command = transfer.command, let reply = transfer.reply,
             refusesCommand(reply.code)
         else { return nil }
-        let what = [command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let what = [command.name, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         var sentence = "The server refused \(what) with \(reply.code) \(reply.text.firstLine.trimmingFinalPeriod)."
         if let connection = transfer.observedConnection {
             let reset = connection.responderReset || connection.originatorReset
@@ -50,7 +51,7 @@ enum FieldDiagnosis {
 extension FieldDiagnosis {
     /// Commands after which a client no longer uses an earlier passive announcement: a new announcement, or the
     /// end of the session.
-    private static let givingUpVerbs: Set<String> = ["PASV", "EPSV", "LPSV", "PORT", "EPRT", "LPRT", "QUIT", "REIN"]
+    private static let givingUpVerbs: Set<FTPVerb> = [.pasv, .epsv, .lpsv, .port, .eprt, .lprt, .quit, .rein]
 
     /// True for a passive announcement that the client abandoned without a trace of a data connection: the server
     /// accepted it (227/229/228), no SYN to it is in the capture, no transfer command used it, and the client's
@@ -115,7 +116,7 @@ extension FieldDiagnosis {
         // connected to the one it reached the control port at (RFC 2428 section 3): either way the SYNs went to
         // the NAT, which did not forward them.
         if (announced.address != server && !announced.address.isPrivate)
-            || (announced.address == server && transfer.announcementVerb == "EPSV")
+            || (announced.address == server && transfer.announcementVerb == .epsv)
         {
             return .passivePortNotForwarded
         }
@@ -127,19 +128,19 @@ extension FieldDiagnosis {
         guard transfer.status == .notSeen, transfer.command == nil, transfer.connections.isEmpty,
             let announced = transfer.announced, let reply = transfer.announcementReply
         else { return nil }
-        let verb = transfer.announcementVerb ?? "PASV"
+        let verb = transfer.announcementVerb ?? .pasv
         let next = session.commands.first { $0.time > reply.time }
         let gaveUp: String
         if let next {
             let seconds = Double(reply.time.nanoseconds(to: next.time)) / 1e9
             let after = seconds >= 1 ? " \(formatSeconds(seconds)) later" : ""
-            gaveUp = next.verb == "QUIT" ? "quit\(after)" : "sent \(next.verb)\(after) instead"
+            gaveUp = next.verb == .quit ? "quit\(after)" : "sent \(next.verbText)\(after) instead"
         } else {
             gaveUp = "ended the session"
         }
         let range = DataChannelDiagnosis.passiveRange(session)
         // A 229 names only a port: the client connects to the address it reached the control port at.
-        let noAddress = verb == "EPSV" && announced.address == session.server.address
+        let noAddress = verb == .epsv && announced.address == session.server.address
         let what = noAddress ? "port \(announced.port)" : "\(announced)"
         var sentence = "The server announced \(what) in its \(reply.code) reply to \(verb); the client sent no transfer command and \(gaveUp), and no data connection to that port is in the capture."
         switch transfer.cause {

@@ -115,12 +115,12 @@ struct FindingDetectors {
         if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
         if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
         if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
-        if let command = transfer.command { evidence.append(("command", .string(command))) }
+        if let command = transfer.command { evidence.append(("command", .string(command.name))) }
         if let reply = transfer.reply {
             evidence.append(("reply_code", .int(Int64(reply.code))))
             evidence.append(("reply_text", .string(reply.text)))
         }
-        let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let what = [transfer.command?.name, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         return Finding(
             kind: .failedDataConnection, severity: .medium, session: session.id,
                 time: transfer.start ?? session.start,
@@ -137,7 +137,7 @@ struct FindingDetectors {
         guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
         // A 229 reply names no address (RFC 2428 section 3): the one it stands for is the control peer's, which
         // nobody announced.
-        if transfer.announcementVerb == "EPSV" && announced.address == session.server.address { return [] }
+        if transfer.announcementVerb == .epsv && announced.address == session.server.address { return [] }
         let time = transfer.announcedAt ?? session.start
         // Made only for a finding: nearly every announcement has none, and the endpoint text is not free.
         var evidence: [(String, EvidenceValue)] {
@@ -157,7 +157,7 @@ struct FindingDetectors {
                     found.append(
                         Finding(
                             kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
-                            summary: "\(transfer.announcementVerb ?? "PORT") announces \(announced.address) but the client connects from \(session.client.address)",
+                            summary: "\(transfer.announcementVerb ?? .port) announces \(announced.address) but the client connects from \(session.client.address)",
                             detail:
                                 "The client sits behind NAT that does not rewrite active-mode announcements, so the server is told to connect to an address it cannot reach. Use passive mode, or enable the NAT's FTP helper.",
                             evidence: evidence))
@@ -167,7 +167,7 @@ struct FindingDetectors {
                 found.append(
                     Finding(
                         kind: .bounce, severity: .high, session: session.id, time: time,
-                        summary: "\(transfer.announcementVerb ?? "PORT") names a third host \(announced.address)",
+                        summary: "\(transfer.announcementVerb ?? .port) names a third host \(announced.address)",
                         detail:
                             "The client asked the server to connect to a host other than itself (FTP bounce, RFC 2577): it can be used to scan or attack that host through the server. Servers should refuse PORT addresses other than the client's.",
                         evidence: evidence))
@@ -180,7 +180,7 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
-                    summary: "\(transfer.announcementVerb ?? "PASV") reply names \(announced.address), not the server's \(session.server.address)",
+                    summary: "\(transfer.announcementVerb ?? .pasv) reply names \(announced.address), not the server's \(session.server.address)",
                     detail:
                         "The server announces an address other than the one the client reached it at (server behind NAT, or a misconfigured external address). Clients that trust the reply connect to the wrong host; set the server's external address.",
                     evidence: evidence))
@@ -205,7 +205,7 @@ struct FindingDetectors {
 
     /// A dangerous SITE command the server accepted, when its reply arrives.
     func siteFinding(_ command: CommandRecord, session: FTPSession) -> Finding? {
-        guard command.verb == "SITE" else { return nil }
+        guard command.verb == .site else { return nil }
         let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
         guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
             reply.code >= 200 && reply.code < 300

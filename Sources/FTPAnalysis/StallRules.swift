@@ -79,7 +79,7 @@ enum StallRules {
 
     /// The sentence for a stalled transfer: what the counters show, from the capture's vantage, and the fix.
     static func explain(_ transfer: Transfer, _ stall: Stall) -> String {
-        let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let what = [transfer.command?.name, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         let sender = stall.sender == .server ? "server" : "client"
         let receiver = stall.sender == .server ? "client" : "server"
         let ending = transfer.reply.map { " The server's reply: \($0.code) \($0.text.firstLine.trimmingFinalPeriod)." } ?? ""

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -90,7 +91,7 @@ public enum DataChannelMatch: String, Sendable {
 /// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`).
 public final class Transfer {
     /// The data command (LIST, RETR, …), or nil while only announced.
-    public internal(set) var command: String?
+    public internal(set) var command: FTPVerb?
     /// Its argument.
     public internal(set) var argument: String?
     /// The argument resolved against the working directory.
@@ -98,7 +99,7 @@ public final class Transfer {
     /// How the channel was announced; nil when no announcement was seen.
     public internal(set) var mode: DataMode?
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    public internal(set) var announcementVerb: String?
+    public internal(set) var announcementVerb: FTPVerb?
     /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
     public internal(set) var announced: Endpoint?
     /// When it was announced.
@@ -171,7 +172,7 @@ public final class Transfer {
     public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
 
     /// True when data flows client → server (uploads).
-    public var isUpload: Bool { command == "STOR" || command == "STOU" || command == "APPE" }
+    public var isUpload: Bool { command?.isUpload ?? false }
 
     /// Payload bytes sent in the data direction: those in the capture plus those the capture missed (the
     /// stream's sequence numbers tell how many were sent), so a thinned capture does not look like a short file.

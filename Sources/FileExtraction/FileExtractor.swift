@@ -190,7 +190,7 @@ public final class FileExtractor: DataChannelSink {
             stream = newStream()
             stream.createEmpty()
         }
-        let label = "\(session.id) T\(index) \(transfer.command ?? "data")"
+        let label = "\(session.id) T\(index) \(transfer.command?.name ?? "data")"
         stream.flush()
         if let error = stream.writeError {
             stream.discard()
@@ -213,11 +213,11 @@ public final class FileExtractor: DataChannelSink {
         if keepsRecords {
             records.append(
                 ExtractionRecord(
-                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written
+                    session: session.id, transfer: index, command: transfer.command?.name, path: transfer.path, file: written
                 ))
         }
         let row = [
-            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
+            session.id, String(index), transfer.command?.name ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
             String(written.bytes), written.sha256, transfer.status.rawValue, written.fileName,
             transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
             written.complete ? "complete" : "partial", written.note ?? "",
@@ -324,7 +324,7 @@ public final class FileExtractor: DataChannelSink {
         } else if transfer.abortRequested {
             reasons.append("ABOR was sent during the transfer")
         }
-        if transfer.command == "RETR", transfer.transferType?.uppercased().hasPrefix("I") == true,
+        if transfer.command == .retr, transfer.transferType?.uppercased().hasPrefix("I") == true,
             let expected = transfer.expectedSize
         {
             let end = (transfer.restOffset ?? 0) + stream.bytes + stream.missingBytes
@@ -357,11 +357,11 @@ public final class FileExtractor: DataChannelSink {
         let prefix = FileNameSanitizer.sanitize(session, fallback: "S0") + "-T\(index)"
         if let command = transfer.command, ListingParser.style(of: command) != nil {
             let directory = FileNameSanitizer.sanitize(transfer.path ?? "", fallback: "")
-            return prefix + "-" + command + (directory.isEmpty ? "" : "-" + directory) + ".txt"
+            return prefix + "-" + command.name + (directory.isEmpty ? "" : "-" + directory) + ".txt"
         }
         guard let command = transfer.command else { return prefix + "-data" }
         let source = transfer.path ?? transfer.argument ?? ""
-        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == "STOU" ? "stou" : "file")
+        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == .stou ? "stou" : "file")
     }
 
     /// `name` with `-n` before its extension.
@@ -443,7 +443,7 @@ private struct ResumeKey: Hashable {
     var upload: Bool
 
     init?(_ transfer: Transfer, session: FTPSession) {
-        guard transfer.command == "RETR" || transfer.command == "STOR", let path = transfer.path, !path.isEmpty
+        guard transfer.command == .retr || transfer.command == .stor, let path = transfer.path, !path.isEmpty
         else { return nil }
         server = session.server.address
         self.path = path

@@ -15,7 +15,7 @@ public enum AnalysisEvent {
     /// Bytes of the control connection missing from the capture.
     case gap(FTPSession, time: Timestamp, length: UInt64, fromClient: Bool)
     /// A data channel's outcome is settled: the transfer as it was then, as a value.
-    case transfer(FTPSession, TransferSnapshot)
+    case transfer(FTPSession, SettledTransfer)
     /// A finding (its session, if any, is named in it).
     case finding(Finding)
     /// The control connection ended; the session is final.

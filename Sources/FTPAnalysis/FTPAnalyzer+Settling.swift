@@ -94,7 +94,7 @@ extension FTPAnalyzer {
         }
         if session.confirmed {
             let index = session.transfers.lastIndex { $0 === transfer } ?? 0
-            emit(.transfer(session, TransferSnapshot(transfer, index: index)))
+            emit(.transfer(session, SettledTransfer(transfer, index: index)))
             if let finding = detectors.dataChannelFinding(transfer, index: index, session: session) { record(finding) }
         }
     }

@@ -89,7 +89,7 @@ public enum DataChannelMatch: String, Sendable {
 }
 
 /// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`), as the
-/// analysis builds it. Outputs that stream receive a `TransferSnapshot` of it when it settles; both read alike
+/// analysis builds it. Outputs that stream receive a `SettledTransfer` of it when it settles; both read alike
 /// through `TransferFacts`.
 public final class Transfer: TransferFacts {
     /// The data command (LIST, RETR, …), or nil while only announced.

@@ -1,7 +1,7 @@
 import FTPProtocol
 import NetworkTypes
 
-/// What a transfer is, read alike from the analysis's live `Transfer` and from the `TransferSnapshot` value that
+/// What a transfer is, read alike from the analysis's live `Transfer` and from the `SettledTransfer` value that
 /// streamed outputs receive when it settles (issue 14: events are values, so a row written when a transfer
 /// settled says what it was then, whatever the analysis does with the transfer afterwards).
 public protocol TransferFacts {
@@ -50,7 +50,7 @@ public protocol TransferFacts {
 }
 
 /// A settled transfer as a value: what the `transfer` event carries.
-public struct TransferSnapshot: TransferFacts, Sendable {
+public struct SettledTransfer: TransferFacts, Sendable {
     /// See `TransferFacts.command`.
     public var command: FTPVerb?
     /// See `TransferFacts.argument`.

@@ -1,5 +1,5 @@
 /// A JSON value with ordered object members, so documents keep SPEC.md's field order.
-public indirect enum JSONValue: Sendable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -134,8 +134,16 @@ private struct JSONOutput {
     /// A line break and two spaces per level.
     mutating func newline(indent: Int) {
         bytes.append(0x0A)
-        bytes.append(contentsOf: repeatElement(0x20, count: 2 * indent))
+        var spaces = 2 * indent
+        while spaces > 0 {
+            let piece = Swift.min(spaces, JSONOutput.blanks.utf8CodeUnitCount)
+            JSONOutput.blanks.withUTF8Buffer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<piece])) }
+            spaces -= piece
+        }
     }
+
+    /// Indentation to copy from (appending a repeated element byte by byte cost more than the rest of a line).
+    private static let blanks: StaticString = "                                                                "
 
     /// The decimal digits of `value`.
     mutating func appendDecimal(_ value: UInt64) {

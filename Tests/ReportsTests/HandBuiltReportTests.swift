@@ -76,7 +76,7 @@ import Testing
         let session = Self.session()
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session))
-        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, TransferSnapshot($1, index: $0))) }
+        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, SettledTransfer($1, index: $0))) }
         #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
         #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
         // The sentence is worded from the verdict's facts alone.
@@ -93,7 +93,7 @@ import Testing
     @Test func theTransferEventIsASnapshot() {
         let session = Self.session()
         let transfer = session.transfers[0]
-        let snapshot = TransferSnapshot(transfer, index: 0)
+        let snapshot = SettledTransfer(transfer, index: 0)
         transfer.verdict = DataVerdict(status: .refused, cause: .clientFirewall, evidence: DataEvidence())
         transfer.extractedFile = ExtractedFile(fileName: "x", bytes: 1, sha256: "00", complete: true)
         #expect(snapshot.status == .unanswered)

@@ -35,7 +35,7 @@ extension FTPAnalyzer {
         let index = session.commands.count
         session.commands.append(record)
         if session.pending.count >= configuration.maxPendingCommands {
-            session.pending.removeFirst()
+            session.pending.remove(at: 0)
             stats.droppedPendingCommands += 1
             if !session.pendingCapReported {
                 // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.

@@ -11,8 +11,8 @@ extension FTPAnalyzer {
             session.noteAnomaly("invalid reply line: \(line.text.prefix(80))", at: time)
             // A line without a valid code where a reply is due is taken as that (malformed) reply, so the
             // replies after it still pair with the right commands.
-            if session.confirmed, let head = session.pending.first {
-                session.pending.removeFirst()
+            if session.confirmed, let head = session.pendingHead {
+                session.pending.remove(at: 0)
                 session.commands[head].malformedReply = line.text
                 flushCommands(session)
             }
@@ -21,7 +21,7 @@ extension FTPAnalyzer {
             if reply.truncatedLines > 0 || !reply.isComplete {
                 // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
                 session.noteAnomaly(
-                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lines.count + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
+                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lineCount + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
                     at: time)
             }
             var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
@@ -54,7 +54,7 @@ extension FTPAnalyzer {
                 adoptOrphanReply(record, session: session)
                 return
             }
-            guard let head = session.pending.first else {
+            guard let head = session.pendingHead else {
                 adoptOrphanReply(record, session: session)
                 return
             }
@@ -81,7 +81,7 @@ extension FTPAnalyzer {
                 answered = session.pending[1]
                 session.pending.remove(at: 1)
             } else {
-                session.pending.removeFirst()
+                session.pending.remove(at: 0)
             }
             session.commands[answered].reply = record
             // The command is delivered before what its reply settles (a transfer, a finding).
@@ -134,7 +134,7 @@ extension FTPAnalyzer {
             session.unrepairedClientGaps = 0
             session.unrepairedServerGaps = 0
         }
-        guard let head = session.pending.first else { return true }
+        guard let head = session.pendingHead else { return true }
         if ReplyPlausibility.canAnswer(code, session.commands[head].verb) { return true }
         if session.unrepairedServerGaps > 0,
             let match = session.pending.dropFirst().firstIndex(where: {
@@ -268,4 +268,11 @@ extension FTPAnalyzer {
         }
         return false
     }
+}
+
+extension FTPSession {
+    /// The oldest command awaiting its reply. Indexed rather than `pending.first`, and removed with
+    /// `remove(at: 0)` rather than `removeFirst()`: those generic collection paths allocate per call in a debug
+    /// build, which the control-line allocation tests run (and the reply path is taken once per line).
+    var pendingHead: Int? { pending.isEmpty ? nil : pending[0] }
 }

@@ -134,7 +134,9 @@ extension TransferFacts {
 
     /// The primary observed connection: the one that carried data, else the last attempt.
     public var observedConnection: DataConnectionRecord? {
-        connections.max { lhs, rhs in
+        // Nearly every transfer has one connection or none; the comparison below is for the rest.
+        if connections.count < 2 { return connections.first }
+        return connections.max { lhs, rhs in
             (lhs.originatorBytes + lhs.responderBytes, lhs.firstTime.nanoseconds)
                 < (rhs.originatorBytes + rhs.responderBytes, rhs.firstTime.nanoseconds)
         }

@@ -77,11 +77,15 @@ public struct FTPCommand: Sendable, Equatable {
 
     /// Checked on the bytes as sent: letters of either case count (they are upper-cased for the verb).
     private static func isWellFormedVerb(_ verb: ArraySlice<UInt8>) -> Bool {
-        guard (3...maxVerbLength).contains(verb.count), let first = verb.first, isLetter(first) else {
-            return false
+        guard verb.count >= 3 && verb.count <= maxVerbLength, isLetter(verb[verb.startIndex]) else { return false }
+        var index = verb.startIndex
+        while index < verb.endIndex {
+            let byte = verb[index]
+            if !isLetter(byte) && !(byte >= 0x30 && byte <= 0x39) { return false }
+            index += 1
         }
-        return verb.allSatisfy { isLetter($0) || (0x30...0x39).contains($0) }
+        return true
     }
 
-    private static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
 }

@@ -186,17 +186,27 @@ public enum FTPVerb: Hashable, Sendable, CustomStringConvertible {
         public let count: UInt8
 
         /// Packs the first `capacity` bytes of `bytes`, upper-casing ASCII letters when `upperCasing` is true.
-        public init(_ bytes: some Collection<UInt8>, upperCasing: Bool = false) {
+        ///
+        /// Written for a concrete slice with an index loop, not for any collection: the per-line path must not
+        /// allocate even in a debug build, where unspecialised generic iteration does.
+        public init(_ bytes: ArraySlice<UInt8>, upperCasing: Bool = false) {
             var packed: UInt64 = 0
             var count: UInt8 = 0
-            for byte in bytes {
-                guard Int(count) < Spelling.capacity else { break }
+            var index = bytes.startIndex
+            while index < bytes.endIndex && Int(count) < Spelling.capacity {
+                let byte = bytes[index]
                 let stored = upperCasing && byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
                 packed |= UInt64(stored) << (8 * UInt64(count))
                 count += 1
+                index += 1
             }
             self.packed = packed
             self.count = count
+        }
+
+        /// Packs the first `capacity` bytes of any byte sequence (text in tests, hand-built values).
+        public init(_ bytes: some Sequence<UInt8>, upperCasing: Bool = false) {
+            self.init(ArraySlice(bytes.prefix(Spelling.capacity)), upperCasing: upperCasing)
         }
 
         /// The kept bytes, in order.
@@ -206,7 +216,7 @@ public enum FTPVerb: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Recognises a verb spelled exactly as `bytes` (no case folding: the catalog's verbs are upper-case).
-    public init(spelled bytes: some Collection<UInt8>) {
+    public init(spelled bytes: some Sequence<UInt8>) {
         self.init(Spelling(bytes))
     }
 

@@ -145,20 +145,23 @@ extension TextSummary {
 
     /// A text's sentences, cut after each `. ` (an address or a version number has no space after its dots).
     static func sentences(_ text: String) -> [Substring] {
+        // Walked on the UTF-8 view: `.` and ` ` are ASCII, so their positions are valid cuts, and stepping by
+        // `Character` ran grapheme breaking on every byte of every finding's text.
         var out: [Substring] = []
-        var start = text.startIndex
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(after: index)
-            if text[index] == ".", next < text.endIndex, text[next] == " " {
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let next = bytes.index(after: index)
+            if bytes[index] == UInt8(ascii: "."), next < bytes.endIndex, bytes[next] == UInt8(ascii: " ") {
                 out.append(text[start..<next])
-                start = text.index(after: next)
+                start = bytes.index(after: next)
                 index = start
                 continue
             }
             index = next
         }
-        if start < text.endIndex { out.append(text[start...]) }
+        if start < bytes.endIndex { out.append(text[start...]) }
         return out
     }
 

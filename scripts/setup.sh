@@ -9,6 +9,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v gzip >/dev/null || need+=(gzip)
 # `script` (a pseudo-terminal for the 80-column test of the text summary, Tests/EndToEndTests/TerminalTests.swift).
 command -v script >/dev/null || need+=(bsdutils)
+# `man` renders the committed page docs/ftpscope.1 (Tests/EndToEndTests/ManualTests.swift).
+command -v man >/dev/null || need+=(man-db)
 [ ${#need[@]} -eq 0 ] && exit 0
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)

@@ -1,24 +1,69 @@
 import NetworkTypes
 import TCPReassembly
 
-/// Decides what became of each data channel and explains failures in the user's terms.
+/// Decides what became of each data channel: one typed verdict per transfer, with the facts its wording quotes
+/// (the sentences are the reports' business, Reports/CauseWording.swift).
 enum DataChannelDiagnosis {
-    /// Sets the verdict (status, cause, evidence) and the `diagnosis` of a transfer from its replies and its
-    /// observed connection.
+    /// Sets the verdict (status, cause, evidence) of a transfer from its replies and its observed connection.
     static func settle(_ transfer: Transfer, session: FTPSession) {
         transfer.metrics = TransferMetrics.of(transfer, session: session)
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
-        if let stall = StallRules.stall(of: transfer, status: status) {
-            transfer.verdict = DataVerdict(
-                status: .stalled, cause: stall.cause, evidence: evidence(of: transfer, session: session))
-            transfer.diagnosis = StallRules.explain(transfer, stall)
-            return
+        var evidence = evidence(of: transfer, session: session)
+        let cause: DataCause?
+        if let (stallCause, stall) = StallRules.stall(of: transfer, status: status) {
+            status = .stalled
+            cause = stallCause
+            evidence.stall = stall
+        } else {
+            cause = self.cause(of: transfer, status: status, session: session)
         }
-        transfer.verdict = DataVerdict(
-            status: status, cause: cause(of: transfer, status: status, session: session),
-            evidence: evidence(of: transfer, session: session))
-        transfer.diagnosis = explain(transfer, session: session)
+        if status.isFailure { fillWordingFacts(&evidence, of: transfer, status: status, session: session) }
+        transfer.verdict = DataVerdict(status: status, cause: cause, evidence: evidence)
+    }
+
+    /// The facts the sentence of a failed transfer quotes: the announcement and what its address is, the replies,
+    /// which step was refused, the passive ports seen, an abandoned announcement.
+    private static func fillWordingFacts(
+        _ evidence: inout DataEvidence, of transfer: Transfer, status: DataStatus, session: FTPSession
+    ) {
+        let client = session.client.address
+        let server = session.server.address
+        evidence.mode = transfer.mode
+        evidence.announcementVerb = transfer.announcementVerb
+        evidence.client = client
+        evidence.server = server
+        evidence.command = transfer.command
+        evidence.argument = transfer.argument
+        evidence.reply = transfer.reply.map { ReplyLine(code: $0.code, text: String($0.text.firstLine)) }
+        evidence.announcementReply = transfer.announcementReply.map {
+            ReplyLine(code: $0.code, text: String($0.text.firstLine))
+        }
+        if let mode = transfer.mode, let announced = transfer.announced {
+            if mode.serverConnects {
+                switch AddressRules.active(announced: announced.address, client: client) {
+                case .own: evidence.announcedAddress = .own
+                case .behindNAT: evidence.announcedAddress = .behindNAT
+                case .thirdHost: evidence.announcedAddress = .thirdHost
+                }
+                evidence.privateToOutside = AddressRules.privateToOutside(announced.address, peer: server)
+            } else {
+                switch AddressRules.passive(announced: announced.address, server: server) {
+                case .own: evidence.announcedAddress = .own
+                case .internal: evidence.announcedAddress = .internal
+                case .other: evidence.announcedAddress = .other
+                }
+            }
+        }
+        if let mode = transfer.mode, !mode.serverConnects { evidence.passivePorts = passiveRange(session) }
+        if status == .commandFailed {
+            if transfer.command != nil, let reply = transfer.reply, FieldDiagnosis.refusesCommand(reply.code) {
+                evidence.refusal = .command
+            } else if let code = transfer.announcementReply?.code, code >= 400 {
+                evidence.refusal = .announcement
+            }
+        }
+        if status == .notSeen { evidence.abandonment = FieldDiagnosis.abandonment(transfer, session: session) }
     }
 
     /// Why a transfer with this status failed; nil when it did not (`DataStatus.isFailure`).
@@ -155,11 +200,11 @@ enum DataChannelDiagnosis {
 
     /// The outcome of one of several connections of a transfer (the ladder draws each): its own failure to
     /// establish, a reset, else the transfer's status.
-    static func outcome(of connection: DataConnectionRecord, in transfer: Transfer) -> DataStatus {
+    static func outcome(of connection: DataConnectionRecord, status: DataStatus) -> DataStatus {
         if let failed = connectionFailure(connection) { return failed }
         switch connection.state {
         case .rsto, .rstr, .rstrh: return .reset
-        default: return transfer.status
+        default: return status
         }
     }
 
@@ -184,117 +229,15 @@ enum DataChannelDiagnosis {
         return transfer.bytes < wanted
     }
 
-    static func explain(_ transfer: Transfer, session: FTPSession) -> String? {
-        if let abandoned = FieldDiagnosis.explainAbandoned(transfer, session: session) { return abandoned }
-        guard let mode = transfer.mode else {
-            switch transfer.status {
-            case .notSeen:
-                return "The server could not open a data connection (\(replySummary(transfer))) and no announcement was seen in the capture."
-            default: return nil
-            }
-        }
-        let announced = transfer.announced
-        let verb = transfer.announcementVerb ?? (mode.serverConnects ? "PORT" : "PASV")
-        let attempts = transfer.synAttempts
-        let connection = transfer.observedConnection
-        var icmp = ""
-        if let reason = connection?.icmpReason {
-            icmp = " An ICMP \"\(reason)\" from \(connection?.icmpReporter?.description ?? "a router") answered the SYN."
-        }
-        switch transfer.status {
-        case .refused, .unanswered, .notSeen:
-            break
-        case .commandFailed:
-            if let refusal = FieldDiagnosis.explainRefusal(transfer) { return refusal }
-            if let code = transfer.announcementReply?.code, code >= 400, let text = transfer.announcementReply?.text {
-                return "The server rejected \(verb) with \(code) \(text.firstLine.trimmingFinalPeriod)."
-                    + (mode.serverConnects
-                        && announced.map { AddressRules.active(announced: $0.address, client: session.client.address) != .own }
-                            == true
-                        ? " It announced \(announced!.address), not the address the control connection comes from (\(session.client.address)): NAT without an FTP helper, or a bounce attempt; use passive mode."
-                        : "")
-            }
-            return nil
-        default:
-            return nil
-        }
-        let outcome: String
-        switch transfer.status {
-        case .refused:
-            outcome = connection?.icmpReason != nil ? "was rejected by ICMP" : "was refused (RST answered the SYN)"
-        case .unanswered:
-            outcome = "got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)"
-        default: outcome = "was never attempted in the capture"
-        }
-        guard let announced else {
-            return "The data connection \(outcome); the announcement could not be parsed."
-        }
-        if mode.serverConnects {
-            let opener = "The server's data connection to \(announced) \(outcome).\(icmp)"
-            let target = AddressRules.active(announced: announced.address, client: session.client.address)
-            if target == .behindNAT {
-                return opener
-                    + " The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(session.client.address): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."
-            }
-            if target == .thirdHost {
-                return opener
-                    + " \(verb) named \(announced.address), not the control client \(session.client.address): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode."
-            }
-            if transfer.status == .refused {
-                return opener
-                    + " The client (or a firewall in front of it) rejects incoming connections on port \(announced.port). Use passive mode, or allow the server's inbound data connections on the client's firewall."
-            }
-            if transfer.status == .unanswered {
-                return opener
-                    + " A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(session.server.address) to the client's data ports."
-            }
-            if transfer.status == .notSeen && AddressRules.privateToOutside(announced.address, peer: session.server.address) {
-                // Captured on the client's side: the server's SYNs never arrived here.
-                return opener
-                    + " No connection from the server reached this capture point before it gave up (\(replySummary(transfer))). The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV)."
-            }
-            return opener + " The server gave up (\(replySummary(transfer))) without a SYN in the capture: it may have failed to connect before reaching this link, or refused the address. Use passive mode."
-        }
-        let opener = "The client's data connection to \(announced) \(outcome).\(icmp)"
-        let target = AddressRules.passive(announced: announced.address, server: session.server.address)
-        if target == .internal {
-            return opener
-                + " The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(session.server.address). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper."
-        }
-        if target == .other {
-            return opener
-                + " The server announced \(announced.address), not its control address \(session.server.address); check that address is reachable from the client, or configure the server's external address."
-        }
-        let range = passiveRange(session)
-        if let reporter = connection?.icmpReporter, transfer.status == .refused {
-            let who = reporter == session.server.address ? "The server's own firewall" : "A firewall at \(reporter)"
-            return opener + " \(who) rejects connections to the passive port: open the server's passive port range\(range) on it."
-        }
-        if transfer.status == .refused {
-            return opener
-                + " Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."
-        }
-        return opener
-            + " A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well."
-    }
-
-    static func passiveRange(_ session: FTPSession) -> String {
+    /// The passive ports the server announced in the session so far.
+    static func passiveRange(_ session: FTPSession) -> ClosedRange<UInt16>? {
         let ports = session.transfers.compactMap { transfer -> UInt16? in
             guard let mode = transfer.mode, !mode.serverConnects else { return nil }
             return transfer.announced?.port
         }
-        guard let low = ports.min(), let high = ports.max() else { return "" }
-        return low == high ? " (port \(low) was announced)" : " (observed \(low)–\(high))"
+        guard let low = ports.min(), let high = ports.max() else { return nil }
+        return low...high
     }
-
-    static func replySummary(_ transfer: Transfer) -> String {
-        guard let reply = transfer.reply else { return "no reply" }
-        return "\(reply.code) \(reply.text.firstLine)"
-    }
-}
-
-extension Substring {
-    var trimmingFinalPeriod: Substring { hasSuffix(".") ? dropLast() : self }
 }
 
 extension String {

@@ -3,7 +3,7 @@ import TCPReassembly
 
 /// Failures seen in the field that the plain correlator misread (issue 15): a refusal that arrives after the client
 /// already opened the data connection, which the server then resets. Each rule reads the transfer's replies and
-/// its data connection and returns a status or a sentence; `DataChannelDiagnosis` asks them first.
+/// its data connection and returns a status or a cause; `DataChannelDiagnosis` asks them first.
 enum FieldDiagnosis {
     /// True for a final reply that refuses the transfer command itself (RFC 959 section 4.2: 450/451/452 and
     /// 5xx), as opposed to 425/426, which blame the data connection.
@@ -20,30 +20,6 @@ enum FieldDiagnosis {
     static func statusOfResetConnection(_ transfer: Transfer) -> DataStatus? {
         guard let code = transfer.reply?.code, refusesCommand(code) else { return nil }
         return .commandFailed
-    }
-
-    /// The sentence for a transfer command the server refused, with the data connection's part in it.
-    static func explainRefusal(_ transfer: Transfer) -> String? {
-        guard transfer.status == .commandFailed, let command = transfer.command, let reply = transfer.reply,
-            refusesCommand(reply.code)
-        else { return nil }
-        let what = [command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-        var sentence = "The server refused \(what) with \(reply.code) \(reply.text.firstLine.trimmingFinalPeriod)."
-        if let connection = transfer.observedConnection {
-            let reset = connection.responderReset || connection.originatorReset
-            sentence +=
-                " The data connection was already open (the client connects before it sends the command)"
-                + (reset ? " and was reset as a consequence" : " and was closed unused")
-                + "; it was not at fault."
-        }
-        switch reply.code {
-        case 550, 450: sentence += " Check that the path exists and that the account may read or write it."
-        case 552, 452: sentence += " The server is out of space or over a quota."
-        case 553: sentence += " The server does not allow that file name."
-        case 530, 532: sentence += " The session is not logged in (or lacks an account) for this command."
-        default: break
-        }
-        return sentence
     }
 }
 
@@ -122,44 +98,19 @@ extension FieldDiagnosis {
         return nil
     }
 
-    /// The sentence for an announcement the client abandoned (`clientGaveUp`), told from the capture's vantage.
-    static func explainAbandoned(_ transfer: Transfer, session: FTPSession) -> String? {
-        guard transfer.status == .notSeen, transfer.command == nil, transfer.connections.isEmpty,
-            let announced = transfer.announced, let reply = transfer.announcementReply
+    /// The facts of an announcement the client abandoned (`clientGaveUp`), for its sentence: the reply that
+    /// announced it, the client's next move and whether the capture shows its other data connections.
+    static func abandonment(_ transfer: Transfer, session: FTPSession) -> Abandonment? {
+        guard transfer.command == nil, transfer.connections.isEmpty, let announced = transfer.announced,
+            let reply = transfer.announcementReply
         else { return nil }
-        let verb = transfer.announcementVerb ?? "PASV"
         let next = session.commands.first { $0.time > reply.time }
-        let gaveUp: String
-        if let next {
-            let seconds = Double(reply.time.nanoseconds(to: next.time)) / 1e9
-            let after = seconds >= 1 ? " \(formatSeconds(seconds)) later" : ""
-            gaveUp = next.verb == "QUIT" ? "quit\(after)" : "sent \(next.verb)\(after) instead"
-        } else {
-            gaveUp = "ended the session"
-        }
-        let range = DataChannelDiagnosis.passiveRange(session)
-        // A 229 names only a port: the client connects to the address it reached the control port at.
-        let noAddress = verb == "EPSV" && announced.address == session.server.address
-        let what = noAddress ? "port \(announced.port)" : "\(announced)"
-        var sentence = "The server announced \(what) in its \(reply.code) reply to \(verb); the client sent no transfer command and \(gaveUp), and no data connection to that port is in the capture."
-        switch transfer.cause {
-        case .passivePortNotForwarded:
-            sentence += " The capture is at the server (\(session.server.address), a private address behind NAT): the client's SYNs to \(noAddress ? "the NAT's public address" : announced.address.description) never reached it. The NAT in front of the server forwards the control port but not the passive ports: forward the passive range\(range) to \(session.server.address) as well, or use a NAT with an FTP helper."
-        case .passiveAddressInternal:
-            sentence += " \(announced.address) is not an address the client can reach: set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P)."
-        default:
-            if session.transfers.contains(where: { $0 !== transfer && $0.mode?.serverConnects == false && !$0.connections.isEmpty }) {
-                // The capture shows the client's other data connections, so it would show this one's SYN too.
-                sentence += " This capture holds the client's other data connections, so the client did not try this one: it gave up after its earlier data connection failed (see that one for the cause)."
-                return sentence
-            }
-            sentence += " The client's SYNs (if it sent any) did not reach this capture point: a firewall or a NAT that does not forward the passive range\(range) stands between client and server; open or forward that range."
-        }
-        return sentence
-    }
-
-    private static func formatSeconds(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) s"
+        return Abandonment(
+            replyCode: reply.code, nextVerb: next?.verb, delay: next.map { reply.time.nanoseconds(to: $0.time) },
+            // A 229 names only a port: the client connects to the address it reached the control port at.
+            portOnly: (transfer.announcementVerb ?? "PASV") == "EPSV" && announced.address == session.server.address,
+            otherConnectionsSeen: session.transfers.contains {
+                $0 !== transfer && $0.mode?.serverConnects == false && !$0.connections.isEmpty
+            })
     }
 }

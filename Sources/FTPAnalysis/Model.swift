@@ -97,7 +97,8 @@ public enum EvidenceValue: Sendable, Hashable {
     }
 }
 
-/// A judgement about the capture: what was found, how bad, and why.
+/// A judgement about the capture: what was found, how bad, and the facts behind it. Its sentences are worded by
+/// the reports from `facts` (Reports/FindingWording.swift).
 public struct Finding: Sendable {
     /// What kind.
     public var kind: FindingKind
@@ -107,25 +108,28 @@ public struct Finding: Sendable {
     public var session: String?
     /// When it happened.
     public var time: Timestamp
-    /// One line for lists.
-    public var summary: String
-    /// One sentence with the likely cause and the fix.
-    public var detail: String
-    /// Facts behind it, in order.
+    /// What was found, as values.
+    public var facts: FindingFacts
+    /// Facts behind it, in order, as every report shows them (JSON `evidence`).
     public var evidence: [(String, EvidenceValue)]
 
     /// Creates a finding.
     public init(
-        kind: FindingKind, severity: Severity, session: String?, time: Timestamp, summary: String, detail: String,
+        kind: FindingKind, severity: Severity, session: String?, time: Timestamp, facts: FindingFacts,
         evidence: [(String, EvidenceValue)] = []
     ) {
         self.kind = kind
         self.severity = severity
         self.session = session
         self.time = time
-        self.summary = summary
-        self.detail = detail
+        self.facts = facts
         self.evidence = evidence
+    }
+
+    /// The verdict of the failed transfer a `failed_data_connection` finding is about.
+    public var verdict: DataVerdict? {
+        if case .failedDataConnection(let verdict) = facts { return verdict }
+        return nil
     }
 }
 

@@ -58,6 +58,10 @@ public enum DataStatus: String, Sendable, Hashable, CaseIterable {
     /// True for outcomes that mean the data connection itself could not be made (a `failed_data_connection`
     /// finding).
     public var isConnectionFailure: Bool { self == .refused || self == .unanswered || self == .notSeen }
+
+    /// True for outcomes that raise a `failed_data_connection` finding: the data connection could not be made,
+    /// or it was made and then stalled. The text summary explains these under the finding, not the transfer.
+    public var raisesDataConnectionFinding: Bool { isConnectionFailure || self == .stalled }
 }
 
 /// Why a data channel failed (SPEC.md, cause): one typed value per failed transfer. The sentence explaining it
@@ -122,13 +126,16 @@ public struct ICMPEvidence: Sendable, Hashable {
     public var isICMPv6: Bool
     /// Who sent it (a router, a firewall, or the destination host).
     public var reporter: IPAddress
+    /// The reason its code names ("port unreachable", "administratively prohibited", …).
+    public var reason: String
 
     /// Creates a record.
-    public init(type: UInt8, code: UInt8, isICMPv6: Bool, reporter: IPAddress) {
+    public init(type: UInt8, code: UInt8, isICMPv6: Bool, reporter: IPAddress, reason: String = "") {
         self.type = type
         self.code = code
         self.isICMPv6 = isICMPv6
         self.reporter = reporter
+        self.reason = reason
     }
 }
 
@@ -147,6 +154,38 @@ public struct DataEvidence: Sendable, Hashable {
     public var observed: Endpoint?
     /// Where the capture was taken.
     public var vantage = Vantage.unknown
+
+    // What the wording of a failure quotes; filled for failed transfers only (a completed or unused one has
+    // nothing to explain, and many-PORT sessions have thousands of those).
+
+    /// How the channel was announced.
+    public var mode: DataMode?
+    /// The announcement's verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
+    public var announcementVerb: String?
+    /// The control connection's client address.
+    public var client: IPAddress?
+    /// The control connection's server address.
+    public var server: IPAddress?
+    /// What the announced address is to the side that announced it.
+    public var announcedAddress: AnnouncedAddress?
+    /// True when an active announcement names a private address to a server on a public one.
+    public var privateToOutside = false
+    /// The data command (RETR, LIST, …).
+    public var command: String?
+    /// Its argument.
+    public var argument: String?
+    /// The final reply to the data command.
+    public var reply: ReplyLine?
+    /// The reply to the announcement.
+    public var announcementReply: ReplyLine?
+    /// Which step the server refused, for `command_failed`.
+    public var refusal: Refusal?
+    /// The passive ports the server announced in the session so far.
+    public var passivePorts: ClosedRange<UInt16>?
+    /// The passive announcement the client abandoned, for a `not_seen` one without a transfer command.
+    public var abandonment: Abandonment?
+    /// What the progress counters show, for `stalled`.
+    public var stall: StallEvidence?
 
     /// Creates an empty record.
     public init() {}

@@ -24,8 +24,10 @@ public final class Extraction {
     /// What to pass as the analysis's `dataSink` (the analyzer holds it weakly: keep this object alive).
     public var sink: DataChannelSink { extractor }
 
-    /// Files written so far.
+    /// Files written so far (empty when records are not kept).
     public var records: [ExtractionRecord] { extractor.records }
+    /// Counts of what was written, kept whether or not records are.
+    public var totals: ExtractionTotals { extractor.totals }
 
     /// Ends extraction (call after the analysis finished) and returns the warnings to print, one line each.
     public func finish() -> [String] {

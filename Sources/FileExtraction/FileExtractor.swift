@@ -22,12 +22,37 @@ public struct ExtractionRecord: Sendable, Hashable {
     public var path: String?
     /// What was written.
     public var file: ExtractedFile
+    /// True when an earlier run into the same directory had already written this very file (same manifest row,
+    /// same size and SHA-256): it was kept, not copied again, and its manifest row not repeated.
+    public var alreadyPresent = false
+}
+
+/// Counts of what extraction wrote (the summary line on standard error), kept in constant memory.
+public struct ExtractionTotals: Sendable, Hashable {
+    /// Files written in this run.
+    public var files = 0
+    /// Bytes of the files written in this run.
+    public var bytes: UInt64 = 0
+    /// Files written in this run that are partial.
+    public var partial = 0
+    /// Files an earlier run into the same directory had already written (kept, not written again).
+    public var alreadyPresent = 0
+
+    mutating func count(_ file: ExtractedFile, alreadyPresent present: Bool) {
+        if present {
+            alreadyPresent += 1
+            return
+        }
+        files += 1
+        bytes += file.bytes
+        if !file.complete { partial += 1 }
+    }
 }
 
 /// Writes the payload of data connections to files in a directory (`--extract DIR`), with SHA-256, as it streams.
 ///
 /// **What is written.** RETR, STOR, STOU and APPE payloads go to `DIR/`, LIST/NLST/MLSD listings to
-/// `DIR/listings/` (and are parsed into `Transfer.listing`). Downloads and listings are the server's bytes,
+/// `DIR/listings/` (and parsed, for the analysis to record as `Transfer.listing`). Downloads and listings are the server's bytes,
 /// uploads the client's. Files are saved exactly as sent: a `TYPE A` transfer keeps the line endings of the wire
 /// (the JSON document's `type` says which type was in force). A data connection whose command is not in the
 /// capture is saved as `…-data` from the side that sent more.
@@ -69,6 +94,9 @@ public final class FileExtractor: DataChannelSink {
     public let directoryPath: String
     /// Files written, in the order their transfers settled.
     public private(set) var records: [ExtractionRecord] = []
+    /// What was written, counted even when `records` is not kept: files written (or recognised), their bytes,
+    /// the partial ones, and those an earlier run into DIR had already written.
+    public private(set) var totals = ExtractionTotals()
     /// Problems met while writing (a full disk, a name that could not be reserved), one line each.
     public private(set) var warnings: [String] = []
     /// Listing entries kept per listing.
@@ -131,10 +159,10 @@ public final class FileExtractor: DataChannelSink {
         stream.gap(length)
     }
 
-    public func dataChannelSettled(_ transfer: Transfer, of session: FTPSession) {
+    public func dataChannelSettled(_ transfer: Transfer, of session: FTPSession) -> DataChannelResult {
         let streams = pending.removeValue(forKey: ObjectIdentifier(transfer))
-        guard !finished else { return }
-        settle(transfer, session: session, streams: streams)
+        guard !finished else { return DataChannelResult() }
+        return settle(transfer, session: session, streams: streams)
     }
 
     /// The stream that receives bytes from this side, or nil when the command is known and the bytes go the
@@ -162,7 +190,8 @@ public final class FileExtractor: DataChannelSink {
 
     // MARK: - Settling
 
-    private func settle(_ transfer: Transfer, session: FTPSession, streams: PendingStreams?) {
+    /// Writes the transfer's payload and parses its listing; returns what it made (nothing on failure).
+    private func settle(_ transfer: Transfer, session: FTPSession, streams: PendingStreams?) -> DataChannelResult {
         let fromServer: Bool
         if transfer.command != nil {
             fromServer = !transfer.isUpload
@@ -174,7 +203,7 @@ public final class FileExtractor: DataChannelSink {
         // A session that was never confirmed as FTP is not reported, so neither are its files.
         guard !session.id.isEmpty, let position = session.transfers.firstIndex(where: { $0 === transfer }) else {
             chosen?.discard()
-            return
+            return DataChannelResult()
         }
         let index = position + 1
         let stream: StreamFile
@@ -186,7 +215,7 @@ public final class FileExtractor: DataChannelSink {
             chosen?.discard()
             guard transfer.command != nil, transfer.status == .completed, transfer.observedConnection != nil,
                 transfer.missingBytes == 0
-            else { return }
+            else { return DataChannelResult() }
             stream = newStream()
             stream.createEmpty()
         }
@@ -195,53 +224,61 @@ public final class FileExtractor: DataChannelSink {
         if let error = stream.writeError {
             stream.discard()
             warnings.append("\(label): not extracted: \(error)")
-            return
+            return DataChannelResult()
         }
         var listingEntries: [ListingEntry]?
         if let style = ListingParser.style(of: transfer.command) {
             listingEntries = readListing(stream, style: style)
         }
         let written: ExtractedFile?
+        var alreadyPresent = false
         if let merged = resumeIntoEarlierFile(transfer, session: session, stream: stream, label: label) {
             written = merged
+        } else if let placed = placeNewFile(transfer, session: session, index: index, stream: stream, label: label) {
+            written = placed.file
+            alreadyPresent = placed.alreadyPresent
         } else {
-            written = placeNewFile(transfer, session: session, index: index, stream: stream, label: label)
+            written = nil
         }
-        guard let written else { return }
-        transfer.extractedFile = written
-        if let listingEntries { transfer.listing = listingEntries }
+        guard let written else { return DataChannelResult() }
+        let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: written)
+        // A resumed transfer rewrites the same bytes into the same earlier file on a second run: its row is there.
+        if !alreadyPresent && manifest.earlierFile(for: row) == written.fileName { alreadyPresent = true }
+        let result = DataChannelResult(file: written, listing: listingEntries)
+        totals.count(written, alreadyPresent: alreadyPresent)
         if keepsRecords {
             records.append(
                 ExtractionRecord(
-                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written
-                ))
+                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written,
+                    alreadyPresent: alreadyPresent))
         }
-        let row = [
-            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
-            String(written.bytes), written.sha256, transfer.status.rawValue, written.fileName,
-            transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
-            written.complete ? "complete" : "partial", written.note ?? "",
-        ]
+        // A file recognised from an earlier run already has its row: repeating it would list the file twice.
+        guard !alreadyPresent else { return result }
         if let error = manifest.write(row: row) { warnings.append("\(label): manifest not written: \(error)") }
+        return result
     }
 
-    /// Renames the stream's temporary file to its final name; registers it for a later resumption.
+    /// The manifest row of one written file (`Manifest.header`'s columns).
+    private static func manifestRow(session: FTPSession, index: Int, transfer: Transfer, file: ExtractedFile)
+        -> [String]
+    {
+        [
+            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
+            String(file.bytes), file.sha256, transfer.status.rawValue, file.fileName,
+            transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
+            file.complete ? "complete" : "partial", file.note ?? "",
+        ]
+    }
+
+    /// Renames the stream's temporary file to its final name (or, when an earlier run into this directory already
+    /// wrote the same file, keeps that one and drops the stream); registers it for a later resumption.
     private func placeNewFile(
         _ transfer: Transfer, session: FTPSession, index: Int, stream: StreamFile, label: String
-    ) -> ExtractedFile? {
+    ) -> (file: ExtractedFile, alreadyPresent: Bool)? {
         let isListing = ListingParser.style(of: transfer.command) != nil
         let target = isListing ? listings : root
         let wanted = Self.fileName(session: session.id, index: index, transfer: transfer)
         guard let temporary = stream.temporaryName else { return nil }
-        let finalName: String
-        switch Self.reserveAndRename(temporary, from: root, to: target, wanted: wanted) {
-        case .success(let name):
-            finalName = name
-        case .failure(let error):
-            stream.discard()
-            warnings.append("\(label): not extracted: \(error.message)")
-            return nil
-        }
         let digest = stream.digest()
         let restOffset = transfer.restOffset ?? 0
         var reasons = partialReasons(transfer, stream: stream)
@@ -249,9 +286,28 @@ public final class FileExtractor: DataChannelSink {
             reasons.append(
                 "starts at REST offset \(restOffset): the first \(restOffset) bytes are not in this capture")
         }
-        let file = ExtractedFile(
-            fileName: isListing ? Self.listingsFolder + "/" + finalName : finalName, bytes: stream.bytes,
-            sha256: digest, complete: reasons.isEmpty, note: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        var file = ExtractedFile(
+            fileName: "", bytes: stream.bytes, sha256: digest, complete: reasons.isEmpty,
+            note: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: file)
+        let alreadyPresent = manifest.earlierFile(for: row).flatMap {
+            Self.sameFile($0, in: root, listings: listings, bytes: stream.bytes, sha256: digest)
+        }
+        let finalName: String
+        if let alreadyPresent {
+            stream.discard()
+            finalName = alreadyPresent
+        } else {
+            switch Self.reserveAndRename(temporary, from: root, to: target, wanted: wanted) {
+            case .success(let name):
+                finalName = name
+            case .failure(let error):
+                stream.discard()
+                warnings.append("\(label): not extracted: \(error.message)")
+                return nil
+            }
+        }
+        file.fileName = isListing ? Self.listingsFolder + "/" + finalName : finalName
         if !isListing, let key = ResumeKey(transfer, session: session) {
             if resumable[key] == nil && resumable.count >= maximumResumableFiles {
                 resumable.remove(at: resumable.startIndex)
@@ -260,7 +316,22 @@ public final class FileExtractor: DataChannelSink {
                 name: finalName, start: restOffset, length: stream.bytes, gapFree: stream.missingBytes == 0)
         }
         stream.close()
-        return file
+        return (file, alreadyPresent != nil)
+    }
+
+    /// The bare name of `listed` (a manifest `file` cell) when that file is still in DIR (or its listings folder)
+    /// as a regular file with this size and SHA-256; nil otherwise, so a changed or removed file is written anew.
+    private static func sameFile(
+        _ listed: String, in root: DirectoryHandle, listings: DirectoryHandle, bytes: UInt64, sha256: String
+    ) -> String? {
+        let prefix = listingsFolder + "/"
+        let (folder, name) =
+            listed.hasPrefix(prefix) ? (listings, String(listed.dropFirst(prefix.count))) : (root, listed)
+        guard !name.isEmpty, !name.contains("/"), let fd = folder.openExistingRegular(name) else { return nil }
+        defer { closeDescriptor(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, UInt64(info.st_size) == bytes, hashFile(fd) == sha256 else { return nil }
+        return name
     }
 
     /// Writes a resumed transfer into the file of its earlier part, when there is one (see the type's rules).

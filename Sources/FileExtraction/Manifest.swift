@@ -10,8 +10,11 @@ import Reports
 /// `DIR/manifest.csv`: one row per extracted transfer, written (and flushed) as each transfer settles, so a live
 /// capture that is stopped leaves a manifest of what was written.
 ///
-/// An existing manifest is appended to, never truncated: extraction never overwrites, and a second run into the
-/// same directory adds its files (with suffixed names) and its rows. The header is written only to an empty file.
+/// An existing manifest is appended to, never truncated: extraction never overwrites. Its rows are read back
+/// first, so a second run into the same directory recognises a file it already wrote (a row equal in every column
+/// but `file`, whose file is still there with that size and SHA-256) and neither copies it again nor repeats its
+/// row; a different file under a used name gets a suffixed name and a row of its own. The header is written only
+/// to an empty file.
 final class Manifest {
     /// The columns. The first nine are the issue's; further ones are added at the end only.
     static let header = [
@@ -20,7 +23,14 @@ final class Manifest {
     ]
     static let fileName = "manifest.csv"
 
+    /// The column holding the file's name.
+    static let fileColumn = 8
+
     private var fd: Int32
+    /// Rows of earlier runs, keyed by every cell but `file` (as written: neutralised), giving that row's file.
+    private var earlierFiles: [String: String] = [:]
+    /// True when the existing manifest was too large to read back (`ManifestRows.maximumReadBytes`).
+    private(set) var earlierRowsUnread = false
 
     init(directory: DirectoryHandle) throws(ExtractionError) {
         let shown =
@@ -39,7 +49,28 @@ final class Manifest {
             if let error = write(row: Self.header) {
                 throw ExtractionError("cannot extract to \(directory.path): \(shown): \(error)")
             }
+        } else if let content = ManifestRows.read(fd, size: Int(info.st_size)) {
+            for row in ManifestRows.parse(content).dropFirst() where row.count == Self.header.count {
+                earlierFiles[Self.key(row)] = row[Self.fileColumn]
+            }
+        } else {
+            earlierRowsUnread = true
         }
+    }
+
+    /// The file an earlier run listed for a row equal to `row` in every column but `file`, if any.
+    func earlierFile(for row: [String]) -> String? {
+        earlierFiles.isEmpty ? nil : earlierFiles[Self.key(row.map(CSVField.neutralised))]
+    }
+
+    /// Every cell but the file name, in the form the manifest stores them.
+    private static func key(_ cells: [String]) -> String {
+        var key = ""
+        for (column, cell) in cells.enumerated() where column != fileColumn {
+            key += cell
+            key += "\u{1F}"
+        }
+        return key
     }
 
     deinit { close() }

@@ -22,6 +22,13 @@ public final class ECSTimelineWriter: TimelineWriter {
         output.write(ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false) + "\n")
     }
 
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+        line.append(contentsOf: ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false).utf8)
+        line.append(0x0A)
+    }
+
+    public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
+
     public func flush() { output.flush() }
 
     public func close() throws(OutputError) { try output.close() }

@@ -1,8 +1,9 @@
 import FTPAnalysis
 
 /// Findings as the text summary lists them: most severe first, and each explanation once. Findings that say the
-/// same thing (thirty `cleartext_credentials` of a password-guessing run, two failed data connections with the same
-/// cause) become one group with a count, the sessions and the endpoints concerned.
+/// same thing (thirty `cleartext_credentials` of a password-guessing run) become one group with a count and the
+/// sessions concerned; failed data connections with the same typed cause and the same explanation become one group
+/// with the endpoints concerned, and the cause and its fix are said once.
 ///
 /// The JSON document and the timelines keep every finding on its own; only the text merges them.
 struct FindingGroup {
@@ -12,6 +13,10 @@ struct FindingGroup {
     var summary: String
     /// The explanation shared by the group, said once.
     var detail: String
+    /// The typed cause shared by the group's failed data connections.
+    var cause: DataCause?
+    /// What each failed data connection was ("LIST unanswered"), in order, without repeats.
+    var subjects: [String] = []
     /// How many findings it stands for.
     var count = 0
     /// Their sessions, in order of appearance, without repeats.
@@ -31,7 +36,7 @@ struct FindingGroup {
             } else {
                 position = groups.count
                 index[key] = position
-                groups.append(FindingGroup(first: finding, summary: key.summary, detail: key.detail))
+                groups.append(FindingGroup(first: finding, summary: key.summary, detail: key.detail, cause: key.cause))
             }
             groups[position].add(finding)
         }
@@ -47,20 +52,31 @@ struct FindingGroup {
     private mutating func add(_ finding: Finding) {
         count += 1
         if let session = finding.session, !sessions.contains(session) { sessions.append(session) }
-        if Key.endpointKinds.contains(finding.kind), let endpoint = finding.announcedEndpoint,
-            !endpoints.contains(endpoint)
-        {
-            endpoints.append(endpoint)
-        }
+        guard Key.endpointKinds.contains(finding.kind) else { return }
+        let endpoint = finding.announcedEndpoint
+        if let endpoint, !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+        // "data connection for LIST unanswered (10.0.0.2:54445)": the endpoint is listed by the group.
+        var subject = Substring(finding.summary)
+        if let endpoint, subject.hasSuffix(" (\(endpoint))") { subject = subject.dropLast(endpoint.count + 3) }
+        if subject.hasPrefix(Self.subjectPrefix) { subject = subject.dropFirst(Self.subjectPrefix.count) }
+        if !subjects.contains(where: { $0 == subject }) { subjects.append(String(subject)) }
+        summary = subjects.count == 1
+            ? Self.subjectPrefix + subjects[0]
+            : "data connections for " + TextSummary.list(subjects, limit: 4)
     }
 
-    /// What makes two findings the same for a reader: kind, severity, and the same sentences once what differs
-    /// between them (the endpoint a failed data connection went to) is set apart.
+    /// How a `failed_data_connection` summary begins.
+    private static let subjectPrefix = "data connection for "
+
+    /// What makes two findings the same for a reader: kind, severity and the same sentences; for failed data
+    /// connections, the same typed cause and the same cause-and-fix wording (what differs between them, the
+    /// command, the endpoint and the SYNs, is listed by the group and said on the transfer lines).
     struct Key: Hashable {
         var kind: FindingKind
         var severity: Severity
         var summary: String
         var detail: String
+        var cause: DataCause?
 
         /// Kinds whose findings name one data endpoint each, which a group lists instead of repeating.
         static let endpointKinds: Set<FindingKind> = [.failedDataConnection]
@@ -70,21 +86,11 @@ struct FindingGroup {
             severity = finding.severity
             summary = finding.summary
             detail = finding.detail
-            if Key.endpointKinds.contains(finding.kind) {
-                // "data connection for LIST unanswered (10.0.0.2:54445)": the endpoint is listed by the group.
-                if let endpoint = finding.announcedEndpoint, summary.hasSuffix(" (\(endpoint))") {
-                    summary = String(summary.dropLast(endpoint.count + 3))
-                }
-                // The diagnosis opens with a sentence about this one connection ("The server's data connection
-                // to 10.0.0.2:54445 got no answer (5 SYNs unanswered).") that the transfer line says already;
-                // what follows is the cause and the fix, the same for every connection that failed alike.
-                let bytes = Array(detail.utf8)
-                if let cut = bytes.indices.dropLast().first(where: { bytes[$0] == 0x2E && bytes[$0 + 1] == 0x20 }),
-                    cut + 2 < bytes.count
-                {
-                    detail = String(decoding: bytes[(cut + 2)...], as: UTF8.self)
-                }
-            }
+            guard Key.endpointKinds.contains(finding.kind), let verdict = finding.verdict else { return }
+            // The group's summary is made from its findings' subjects.
+            summary = ""
+            cause = verdict.cause
+            if let wording = CauseWording.wording(of: verdict), !wording.why.isEmpty { detail = wording.why }
         }
     }
 }
@@ -106,7 +112,11 @@ extension TextSummary {
         guard !findings.isEmpty else { return "" }
         var out = bold("Findings, most severe first") + "\n"
         var said: Set<Substring> = []
-        for group in FindingGroup.make(findings) {
+        let groups = FindingGroup.make(findings)
+        // A cause that failed data connections show is explained with them, once: another finding about the same
+        // cause (the NAT mismatch behind the failures) names it and refers there.
+        let failureCauses = Set(groups.filter { $0.first.kind == .failedDataConnection }.compactMap(\.cause))
+        for group in groups {
             // "[medium]" is the longest tag: every tag gets its width plus one space.
             let tag = "[\(group.first.severity.rawValue)]".padding(9)
             var line = group.first.kind.rawValue
@@ -114,7 +124,16 @@ extension TextSummary {
             if !group.sessions.isEmpty { line += " (" + TextSummary.sessionList(group.sessions) + ")" }
             line += ": " + Escaping.terminal(group.summary)
             if !group.endpoints.isEmpty { line += " (" + TextSummary.list(group.endpoints, limit: 4) + ")" }
+            if let cause = group.cause { line += ", cause " + cause.rawValue }
+            var referred = false
+            if group.first.kind != .failedDataConnection, let cause = group.first.facts.cause,
+                failureCauses.contains(cause)
+            {
+                line += ", cause \(cause.rawValue), explained under failed_data_connection"
+                referred = true
+            }
             out += "  " + paint(tag, color(for: group.first.severity)) + line + "\n"
+            if referred { continue }
             // Each sentence once: what an earlier group explained already is not said again.
             // With --summary, the low and info findings are their line alone: the summary fits one screen.
             if !listCommands && group.first.severity < .medium { continue }

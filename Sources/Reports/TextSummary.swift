@@ -162,8 +162,8 @@ public struct TextSummary {
         var out = "  transfers: \(transfers.count)"
         if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
         out += "\n"
-        // A failed connection's cause is explained once under Findings; any other explanation once here, and a
-        // transfer that failed for the same reason as the one above it says so instead of repeating it.
+        // A failed connection's cause is explained once under Findings; any other cause and its fix once here,
+        // and a transfer that failed for the same reason as one above says what happened to it and refers to it.
         var explained: Set<String> = []
         var explanations: [String?] = []
         let rows = ordered.map { transfer -> [String] in
@@ -171,13 +171,17 @@ public struct TextSummary {
             var explanation: String?
             // The typed cause in SPEC.md's words, so the text says what the JSON and the timeline say.
             if let cause = transfer.cause { notes.append("cause " + cause.rawValue) }
-            if let diagnosis = transfer.diagnosis {
-                if transfer.status.isConnectionFailure {
+            if let wording = CauseWording.wording(of: transfer.verdict) {
+                if transfer.status.raisesDataConnectionFinding {
+                    // The cause and fix are under Findings; what the row cannot show (an ICMP error, a stall's
+                    // counters) stays with the transfer.
                     notes.append("explained under Findings")
-                } else if explained.insert(diagnosis).inserted {
-                    explanation = diagnosis
+                    if !wording.facts.isEmpty && explained.insert(wording.facts).inserted { explanation = wording.facts }
+                } else if wording.why.isEmpty || explained.insert(wording.why).inserted {
+                    explanation = wording.sentence
                 } else {
                     notes.append("same cause as above")
+                    if !wording.what.isEmpty { explanation = wording.what }
                 }
             }
             explanations.append(explanation)

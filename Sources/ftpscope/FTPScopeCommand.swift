@@ -170,7 +170,9 @@ struct Analyze: ParsableCommand {
         var configuration = try options.configuration()
         let outputs: Outputs
         do {
-            outputs = try Outputs(options: options.outputOptions(live: false))
+            var outputOptions = options.outputOptions(live: false)
+            outputOptions.reportPath = report
+            outputs = try Outputs(options: outputOptions)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
@@ -178,15 +180,14 @@ struct Analyze: ParsableCommand {
         var extraction: Extraction?
         if let directory = extract {
             do {
-                extraction = try Extraction(directory: directory)
+                // The manifest lists every file; the records are not needed here, so memory stays flat.
+                extraction = try Extraction(directory: directory, keepRecords: false)
             } catch {
                 Terminal.error("ftpscope: \(error)")
                 throw ExitCode(1)
             }
         }
         outputs.configure(&configuration)
-        // The HTML report is drawn from whole sessions, so they are kept when one is asked for.
-        if report != nil { configuration.retainSessions = true }
         let progress = ProgressLine(paths: captures)
         outputs.beforeTerminalWrite = { progress.clear() }
         let result: AnalysisResult
@@ -207,12 +208,13 @@ struct Analyze: ParsableCommand {
         }
         // Say what --extract wrote (on standard error: standard output carries the summary or a document).
         if let extraction, let directory = extract {
-            let records = extraction.records
-            let bytes = records.reduce(UInt64(0)) { $0 + $1.file.bytes }
-            let partial = records.filter { !$0.file.complete }.count
+            let totals = extraction.totals
+            let (files, partial, kept) = (totals.files, totals.partial, totals.alreadyPresent)
             Terminal.error(
-                "ftpscope: extracted \(records.count) file\(records.count == 1 ? "" : "s") (\(HumanUnits.bytes(bytes)))"
-                    + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv")
+                "ftpscope: extracted \(files) file\(files == 1 ? "" : "s") (\(HumanUnits.bytes(totals.bytes)))"
+                    + (partial > 0 ? ", \(partial) partial" : "") + " to \(directory); listed in its manifest.csv"
+                    + (kept > 0
+                        ? "; \(kept) already there from an earlier run (same content), kept and not listed again" : ""))
         }
         do {
             try outputs.finish(result: result)
@@ -223,15 +225,6 @@ struct Analyze: ParsableCommand {
         if let timeline = outputs.timeline, timeline.rowsOutOfOrder > 0 {
             Terminal.error(
                 "ftpscope: warning: \(timeline.rowsOutOfOrder) timeline rows written out of time order (more than \(timeline.maximumHeldRows) rows were pending at once, or an event settled late)")
-        }
-        if let path = self.report {
-            do {
-                let input = result.reportInput(showPasswords: options.showPasswords)
-                try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path))
-            } catch {
-                Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
-                throw ExitCode(1)
-            }
         }
     }
 }

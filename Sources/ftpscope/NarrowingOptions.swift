@@ -13,8 +13,9 @@ struct NarrowingOptions: ParsableArguments {
         help: ArgumentHelp(
             "Only transfers with these outcomes, and the sessions that have one.",
             discussion:
-                "Comma-separated data statuses: completed, refused, unanswered, not_seen, not_captured, reset, command_failed, aborted, incomplete, stalled, unused; failed stands for every status but completed and unused.",
-            valueName: "STATUS,…"))
+                "Comma-separated data statuses: \(DataStatus.allCases.map(\.rawValue).joined(separator: ", ")); failed stands for every status but completed and unused.",
+            valueName: "STATUS,…"),
+        completion: .list(["failed"] + DataStatus.allCases.map(\.rawValue)))
     var status: String?
 
     @Option(help: ArgumentHelp("Only sessions that tried to log in as this user.", valueName: "NAME"))

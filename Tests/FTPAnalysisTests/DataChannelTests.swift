@@ -81,7 +81,8 @@ import Testing
         let analyzer = Harness().run(refused)
         let transfer = try #require(analyzer.sessions.first?.transfers.first)
         #expect(transfer.status == .refused)
-        #expect(transfer.diagnosis?.contains("firewall") == true)
+        #expect(transfer.cause == .clientFirewall)
+        #expect(transfer.evidence.announcedAddress == .own)
         #expect(analyzer.findings.contains { $0.kind == .failedDataConnection })
 
         let unanswered = session(

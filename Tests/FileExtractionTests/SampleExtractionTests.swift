@@ -150,6 +150,34 @@ import Testing
         #expect(try run.diskHash(readme.file.fileName) == Expected.zeekReadme)
     }
 
+    /// Extracting a real capture twice into one directory: the second run recognises every file (a resumed
+    /// download rewritten into its earlier file included), writes no copy and repeats no manifest row.
+    @Test(arguments: [
+        "passive-vsftpd.pcap", "resumed-transfer.pcap", "pyftpdlib-commands.pcap", "aborted-transfer.pcap",
+        "epsv-ipv6.pcap",
+    ])
+    func secondExtractionIntoTheSameDirectoryRepeatsNothing(name: String) throws {
+        let directory = try TemporaryDirectory.make() + "/out"
+        let first = try ExtractionRun(paths: [Paths.sample(name)], directory: directory)
+        let rows = try first.manifestRows()
+        let files = first.filesOnDisk()
+        let hashes = try files.map { try first.diskHash($0) }
+        let second = try ExtractionRun(paths: [Paths.sample(name)], directory: directory)
+        #expect(!first.records.isEmpty)
+        #expect(second.records.count == first.records.count)
+        #expect(second.records.filter { !$0.alreadyPresent }.map(\.file.fileName) == [])
+        #expect(try second.manifestRows() == rows)
+        #expect(second.filesOnDisk() == files)
+        #expect(try files.map { try second.diskHash($0) } == hashes)
+        // The counts on standard error agree with the records, without keeping them.
+        #expect(first.totals.files == first.records.count)
+        #expect(first.totals.bytes == first.records.reduce(0) { $0 + $1.file.bytes })
+        #expect(first.totals.partial == first.records.filter { !$0.file.complete }.count)
+        #expect(first.totals.alreadyPresent == 0)
+        #expect(second.totals.files == 0 && second.totals.bytes == 0)
+        #expect(second.totals.alreadyPresent == first.records.count)
+    }
+
     static let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile)
 
     /// Every file tshark's Export Objects (ftp-data) links to a transfer has the same hash as one of ours.

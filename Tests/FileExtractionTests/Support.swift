@@ -52,6 +52,7 @@ struct ExtractionRun {
     var result: AnalysisResult
     var directory: String
     var records: [ExtractionRecord]
+    var totals: ExtractionTotals
     var warnings: [String]
 
     init(paths: [String], directory: String? = nil, configuration: AnalysisConfiguration = AnalysisConfiguration())
@@ -62,6 +63,7 @@ struct ExtractionRun {
         result = try OfflineAnalysis.run(paths: paths, configuration: configuration, dataSink: extraction.sink)
         warnings = extraction.finish()
         records = extraction.records
+        totals = extraction.totals
         self.directory = directory
     }
 

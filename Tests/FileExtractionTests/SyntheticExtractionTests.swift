@@ -55,23 +55,73 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: base).sorted() == ["out", "victim.txt"])
     }
 
-    /// A second run into the same directory never overwrites: new names get `-1`, the manifest is appended to.
-    @Test func neverOverwritesAndAppendsToTheManifest() throws {
+    /// A second run of the same capture into the same directory recognises every file it already wrote: nothing
+    /// is copied again and no manifest row is repeated (issue 18), and the first run's file is untouched.
+    @Test func secondRunOfTheSameCaptureAddsNothing() throws {
         let capture = try Synthetic.write(
-            Synthetic.session([Synthetic.Transfer(command: "RETR report.pdf", payload: Synthetic.payload(3000))]))
+            Synthetic.session([
+                Synthetic.Transfer(command: "RETR report.pdf", payload: Synthetic.payload(3000)),
+                Synthetic.Transfer(command: "LIST", payload: Array("-rw-r--r-- 1 ftp ftp 3000 Nov 21 20:30 a\r\n".utf8)),
+                Synthetic.Transfer(command: "RETR =SUM(1),2.csv", payload: Synthetic.payload(10)),
+            ]))
         let directory = try TemporaryDirectory.make() + "/out"
         let first = try ExtractionRun(paths: [capture], directory: directory)
+        let rowsAfterFirst = try first.manifestRows()
+        let filesAfterFirst = first.filesOnDisk()
         let second = try ExtractionRun(paths: [capture], directory: directory)
+        #expect(first.records.count == 3)
+        #expect(first.records.allSatisfy { !$0.alreadyPresent })
+        #expect(second.records.map(\.file.fileName) == first.records.map(\.file.fileName))
+        #expect(second.records.allSatisfy { $0.alreadyPresent })
+        #expect(second.records.map(\.file.sha256) == first.records.map(\.file.sha256))
+        #expect(try second.manifestRows() == rowsAfterFirst)
+        #expect(rowsAfterFirst.count == 4)
+        #expect(second.filesOnDisk() == filesAfterFirst)
+        #expect(filesAfterFirst.count == 4)  // two files, one listing, the manifest
+    }
+
+    /// A different file under a used name is never written over: it gets `-1` and a row of its own.
+    @Test func differentContentUnderAUsedNameGetsANewNameAndRow() throws {
+        let directory = try TemporaryDirectory.make() + "/out"
+        let one = try Synthetic.write(
+            Synthetic.session([Synthetic.Transfer(command: "RETR report.pdf", payload: Synthetic.payload(3000))]))
+        let other = try Synthetic.write(
+            Synthetic.session([Synthetic.Transfer(command: "RETR report.pdf", payload: Synthetic.payload(2999))]))
+        let first = try ExtractionRun(paths: [one], directory: directory)
+        let second = try ExtractionRun(paths: [other], directory: directory)
         #expect(first.records.map(\.file.fileName) == ["S1-T1-report.pdf"])
         #expect(second.records.map(\.file.fileName) == ["S1-T1-report-1.pdf"])
-        #expect(try second.contents("S1-T1-report.pdf") == second.contents("S1-T1-report-1.pdf"))
+        #expect(second.records.map(\.alreadyPresent) == [false])
+        #expect(try second.contents("S1-T1-report.pdf") != second.contents("S1-T1-report-1.pdf"))
         let rows = try second.manifestRows()
         #expect(rows.count == 3)
         #expect(
             rows[0].prefix(9) == [
                 "session", "transfer", "command", "path", "mode", "bytes", "sha256", "status", "file",
             ])
-        #expect(rows[2][8] == "S1-T1-report-1.pdf")
+        #expect(rows.map { $0[8] } == ["file", "S1-T1-report.pdf", "S1-T1-report-1.pdf"])
+    }
+
+    /// A file changed or removed since the earlier run is not trusted: the transfer is written again, suffixed
+    /// when the name is taken, with its own row.
+    @Test func changedEarlierFileIsWrittenAgain() throws {
+        let capture = try Synthetic.write(
+            Synthetic.session([Synthetic.Transfer(command: "RETR report.pdf", payload: Synthetic.payload(3000))]))
+        let directory = try TemporaryDirectory.make() + "/out"
+        let first = try ExtractionRun(paths: [capture], directory: directory)
+        var changed = try first.contents("S1-T1-report.pdf")
+        changed[0] ^= 0xFF
+        try Data(changed).write(to: URL(fileURLWithPath: directory + "/S1-T1-report.pdf"))
+        let second = try ExtractionRun(paths: [capture], directory: directory)
+        #expect(second.records.map(\.file.fileName) == ["S1-T1-report-1.pdf"])
+        #expect(second.records.map(\.alreadyPresent) == [false])
+        #expect(try second.manifestRows().count == 3)
+        try FileManager.default.removeItem(atPath: directory + "/S1-T1-report-1.pdf")
+        try FileManager.default.removeItem(atPath: directory + "/S1-T1-report.pdf")
+        let third = try ExtractionRun(paths: [capture], directory: directory)
+        #expect(third.records.map(\.file.fileName) == ["S1-T1-report.pdf"])
+        #expect(third.records.map(\.alreadyPresent) == [false])
+        #expect(try third.manifestRows().count == 4)
     }
 
     /// The manifest quotes per RFC 4180 and neutralises cells a spreadsheet would run.

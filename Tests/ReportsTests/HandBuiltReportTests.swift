@@ -29,11 +29,17 @@ import Testing
         failed.announced = Endpoint(address: .v4(0x0A00_0002), port: 40_000)
         failed.commandTime = start.adding(nanoseconds: 1_000_000_000)
         failed.reply = ReplyRecord(code: 425, text: "Failed to establish connection.", time: start.adding(nanoseconds: 6_000_000_000))
-        failed.diagnosis = "hand-written diagnosis"
         var evidence = DataEvidence()
         evidence.synAttempts = 5
         evidence.announced = failed.announced
         evidence.vantage = .between
+        evidence.mode = .active
+        evidence.announcementVerb = "PORT"
+        evidence.client = session.client.address
+        evidence.server = session.server.address
+        evidence.announcedAddress = .behindNAT
+        evidence.command = "LIST"
+        evidence.reply = ReplyLine(code: 425, text: "Failed to establish connection.")
         failed.verdict = DataVerdict(status: .unanswered, cause: .natWithoutALG, evidence: evidence)
         let completed = Transfer()
         completed.command = "RETR"
@@ -70,12 +76,36 @@ import Testing
         let session = Self.session()
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session))
-        let rows = session.transfers.map { builder.row(for: .transfer(session, $0)) }
+        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, SettledTransfer($1, index: $0))) }
         #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
         #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
-        #expect(rows[0].detail == "hand-written diagnosis")
+        // The sentence is worded from the verdict's facts alone.
+        #expect(
+            rows[0].detail
+                == "The server's data connection to 10.0.0.2:40000 got no answer (5 SYNs unanswered). The client announced its private address 10.0.0.2 in PORT but its control connection comes from 192.0.2.1: it is behind NAT that does not rewrite PORT, so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."
+        )
         let csv = CSVTimelineWriter.record(rows[0])
-        #expect(csv.contains(",hand-written diagnosis,nat_without_alg,"))
+        #expect(csv.contains("enable the NAT's FTP helper.\",nat_without_alg,"))
+    }
+
+    /// The transfer event carries a value: what the analysis does with the transfer afterwards (a late
+    /// re-diagnosis) does not change what a streamed row says.
+    @Test func theTransferEventIsASnapshot() {
+        let session = Self.session()
+        let transfer = session.transfers[0]
+        let snapshot = SettledTransfer(transfer, index: 0)
+        transfer.verdict = DataVerdict(status: .refused, cause: .clientFirewall, evidence: DataEvidence())
+        transfer.extractedFile = ExtractedFile(fileName: "x", bytes: 1, sha256: "00", complete: true)
+        #expect(snapshot.status == .unanswered)
+        #expect(snapshot.cause == .natWithoutALG)
+        #expect(snapshot.extractedFile == nil)
+        #expect(snapshot.index == 0)
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        _ = builder.row(for: .sessionStarted(session))
+        let row = builder.row(for: .transfer(session, snapshot))
+        #expect(row.dataStatus == "unanswered")
+        #expect(row.cause == "nat_without_alg")
+        #expect(row.context.sha256 == nil)
     }
 
     @Test func textSaysTheStatusAndCause() {

@@ -1,0 +1,279 @@
+import FTPAnalysis
+import NetworkTypes
+
+/// Every sentence that explains a transfer's verdict: what happened to its data connection, why (the typed
+/// cause) and the fix. The analysis decides the verdict and gathers the facts (`DataVerdict`); this file only
+/// words them, so text, CSV, JSON Lines, JSON and HTML say the same thing (issue 14: reports render, never judge).
+public enum CauseWording {
+    /// A verdict's explanation in two parts: what happened to this one transfer, and why with the fix, which is
+    /// the same for every transfer that failed alike (the text summary says it once per cause).
+    public struct Wording: Sendable, Hashable {
+        /// What became of this transfer's data connection, as a table row shows it too (endpoint, outcome,
+        /// SYNs); may be empty.
+        public var opener = ""
+        /// What else the capture shows of this transfer (an ICMP error, the counters of a stall, the replies);
+        /// may be empty.
+        public var facts = ""
+        /// The cause and the fix; may be empty when the facts tell no more than what happened.
+        public var why = ""
+
+        /// What happened to this transfer: the opener and the facts.
+        public var what: String { join(opener, facts) }
+        /// The whole explanation.
+        public var sentence: String { join(what, why) }
+    }
+
+    /// Two texts with a space between them, or the one that is not empty.
+    private static func join(_ first: String, _ second: String) -> String {
+        first.isEmpty ? second : second.isEmpty ? first : first + " " + second
+    }
+
+    /// The sentence for a transfer's verdict; nil when there is nothing to explain (completed, unused, or a
+    /// failure whose facts say nothing more than its status).
+    public static func diagnosis(of verdict: DataVerdict) -> String? { wording(of: verdict)?.sentence }
+
+    /// The explanation of a transfer's verdict in its two parts; nil when there is nothing to explain.
+    public static func wording(of verdict: DataVerdict) -> Wording? {
+        let facts = verdict.evidence
+        if verdict.status == .stalled, let stall = facts.stall { return stalled(stall, cause: verdict.cause, facts) }
+        if verdict.status == .notSeen, let abandonment = facts.abandonment {
+            return abandoned(abandonment, cause: verdict.cause, facts)
+        }
+        guard let mode = facts.mode else {
+            guard verdict.status == .notSeen else { return nil }
+            return Wording(
+                facts: "",
+                why: "The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture.")
+        }
+        let verb = facts.announcementVerb ?? (mode.serverConnects ? "PORT" : "PASV")
+        switch verdict.status {
+        case .refused, .unanswered, .notSeen:
+            return connectionFailure(verdict.status, cause: verdict.cause, mode: mode, verb: verb, facts)
+        case .commandFailed:
+            switch facts.refusal {
+            case .command?: return refused(facts)
+            case .announcement?: return rejectedAnnouncement(mode: mode, verb: verb, facts)
+            case nil: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// A data connection that could not be made: what the opener saw, what the announced address says, the fix.
+    private static func connectionFailure(
+        _ status: DataStatus, cause: DataCause?, mode: DataMode, verb: String, _ facts: DataEvidence
+    ) -> Wording {
+        let attempts = facts.synAttempts
+        let outcome: String
+        switch status {
+        case .refused:
+            outcome = facts.icmp != nil ? "was rejected by ICMP" : "was refused (RST answered the SYN)"
+        case .unanswered:
+            outcome = "got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)"
+        default: outcome = "was never attempted in the capture"
+        }
+        guard let announced = facts.announced else {
+            return Wording(facts: "The data connection \(outcome); the announcement could not be parsed.", why: "")
+        }
+        let icmp = facts.icmp.map { "An ICMP \"\($0.reason)\" from \($0.reporter) answered the SYN." } ?? ""
+        let client = name(facts.client)
+        let server = name(facts.server)
+        if mode.serverConnects {
+            let opener = "The server's data connection to \(announced) \(outcome)."
+            switch facts.announcedAddress {
+            case .behindNAT?:
+                return Wording(
+                    opener: opener, facts: icmp,
+                    why: "The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(client): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper.")
+            case .thirdHost?:
+                return Wording(
+                    opener: opener, facts: icmp,
+                    why: "\(verb) named \(announced.address), not the control client \(client): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode.")
+            default:
+                break
+            }
+            if status == .refused {
+                return Wording(
+                    opener: opener, facts: icmp,
+                    why: "The client (or a firewall in front of it) rejects incoming connections on port \(announced.port). Use passive mode, or allow the server's inbound data connections on the client's firewall.")
+            }
+            if status == .unanswered {
+                return Wording(
+                    opener: opener, facts: icmp,
+                    why: "A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(server) to the client's data ports.")
+            }
+            if facts.privateToOutside {
+                // Captured on the client's side: the server's SYNs never arrived here.
+                return Wording(
+                    opener: opener,
+                    facts: join(icmp, "No connection from the server reached this capture point before it gave up (\(replySummary(facts)))."),
+                    why: "The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV).")
+            }
+            return Wording(
+                opener: opener, facts: join(icmp, "The server gave up (\(replySummary(facts))) without a SYN in the capture."),
+                why: "It may have failed to connect before reaching this link, or refused the address. Use passive mode.")
+        }
+        let opener = "The client's data connection to \(announced) \(outcome)."
+        switch facts.announcedAddress {
+        case .internal?:
+            return Wording(
+                opener: opener, facts: icmp,
+                why: "The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(server). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper.")
+        case .other?:
+            return Wording(
+                opener: opener, facts: icmp,
+                why: "The server announced \(announced.address), not its control address \(server); check that address is reachable from the client, or configure the server's external address.")
+        default:
+            break
+        }
+        let range = passiveRange(facts)
+        if let reporter = facts.icmp?.reporter, status == .refused {
+            let who = reporter == facts.server ? "The server's own firewall" : "A firewall at \(reporter)"
+            return Wording(
+                opener: opener, facts: icmp,
+                why: "\(who) rejects connections to the passive port: open the server's passive port range\(range) on it.")
+        }
+        if status == .refused {
+            return Wording(
+                opener: opener, facts: icmp,
+                why: "Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall.")
+        }
+        return Wording(
+            opener: opener, facts: icmp,
+            why: "A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well.")
+    }
+
+    /// The server refused the announcement itself (500 Illegal PORT command).
+    private static func rejectedAnnouncement(mode: DataMode, verb: String, _ facts: DataEvidence) -> Wording? {
+        guard let reply = facts.announcementReply else { return nil }
+        var wording = Wording(facts: "The server rejected \(verb) with \(reply.code) \(reply.text.trimmingFinalPeriod).", why: "")
+        if mode.serverConnects, let announced = facts.announced, facts.announcedAddress != .own {
+            wording.why = "It announced \(announced.address), not the address the control connection comes from (\(name(facts.client))): NAT without an FTP helper, or a bounce attempt; use passive mode."
+        }
+        return wording
+    }
+
+    /// The server refused the transfer command, with the data connection's part in it.
+    private static func refused(_ facts: DataEvidence) -> Wording? {
+        guard let reply = facts.reply else { return nil }
+        var wording = Wording(
+            facts: "The server refused \(what(facts)) with \(reply.code) \(reply.text.trimmingFinalPeriod).", why: "")
+        var why: [String] = []
+        if facts.observed != nil {
+            why.append(
+                "The data connection was already open (the client connects before it sends the command)"
+                    + (facts.resetBy != nil ? " and was reset as a consequence" : " and was closed unused")
+                    + "; it was not at fault.")
+        }
+        switch reply.code {
+        case 550, 450: why.append("Check that the path exists and that the account may read or write it.")
+        case 552, 452: why.append("The server is out of space or over a quota.")
+        case 553: why.append("The server does not allow that file name.")
+        case 530, 532: why.append("The session is not logged in (or lacks an account) for this command.")
+        default: break
+        }
+        wording.why = why.joined(separator: " ")
+        return wording
+    }
+
+    /// An announcement the client abandoned, told from the capture's vantage.
+    private static func abandoned(_ abandonment: Abandonment, cause: DataCause?, _ facts: DataEvidence) -> Wording {
+        let verb = facts.announcementVerb ?? "PASV"
+        let gaveUp: String
+        if let next = abandonment.nextVerb {
+            let seconds = Double(abandonment.delay ?? 0) / 1e9
+            let after = seconds >= 1 ? " \(formatSeconds(seconds)) later" : ""
+            gaveUp = next == "QUIT" ? "quit\(after)" : "sent \(next)\(after) instead"
+        } else {
+            gaveUp = "ended the session"
+        }
+        let range = passiveRange(facts)
+        let server = name(facts.server)
+        let announcedAddress = facts.announced.map { "\($0.address)" } ?? "the announced address"
+        let what = abandonment.portOnly
+            ? "port \(facts.announced?.port ?? 0)" : facts.announced.map { "\($0)" } ?? "a port"
+        var wording = Wording(
+            facts: "The server announced \(what) in its \(abandonment.replyCode) reply to \(verb); the client sent no transfer command and \(gaveUp), and no data connection to that port is in the capture.",
+            why: "")
+        switch cause {
+        case .passivePortNotForwarded?:
+            wording.why = "The capture is at the server (\(server), a private address behind NAT): the client's SYNs to \(abandonment.portOnly ? "the NAT's public address" : announcedAddress) never reached it. The NAT in front of the server forwards the control port but not the passive ports: forward the passive range\(range) to \(server) as well, or use a NAT with an FTP helper."
+        case .passiveAddressInternal?:
+            wording.why = "\(announcedAddress) is not an address the client can reach: set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P)."
+        default:
+            if abandonment.otherConnectionsSeen {
+                // The capture shows the client's other data connections, so it would show this one's SYN too.
+                wording.why = "This capture holds the client's other data connections, so the client did not try this one: it gave up after its earlier data connection failed (see that one for the cause)."
+            } else {
+                wording.why = "The client's SYNs (if it sent any) did not reach this capture point: a firewall or a NAT that does not forward the passive range\(range) stands between client and server; open or forward that range."
+            }
+        }
+        return wording
+    }
+
+    /// A stalled transfer: what the counters show, from the capture's vantage, and the fix.
+    private static func stalled(_ stall: StallEvidence, cause: DataCause?, _ facts: DataEvidence) -> Wording {
+        let what = what(facts)
+        let sender = stall.sender == .server ? "server" : "client"
+        let receiver = stall.sender == .server ? "client" : "server"
+        let ending = facts.reply.map { " The server's reply: \($0.code) \($0.text.trimmingFinalPeriod)." } ?? ""
+        let blackhole = "a path-MTU black hole (a router drops packets too big for the next link and sends no ICMP \"fragmentation needed\")."
+        let clamp = "Clamp the TCP MSS on the router (iptables TCPMSS --clamp-mss-to-pmtu) or lower the MTU on the path, and let ICMP type 3 code 4 (ICMPv6 \"packet too big\") through."
+        switch cause {
+        case .pathMTUBlackhole? where stall.view == .sender:
+            let acked = stall.largestAcknowledged == 0
+                ? "no data segment was ever acknowledged"
+                : "the largest segment acknowledged was \(stall.largestAcknowledged) bytes"
+            return Wording(
+                facts: "The data connection for \(what) stalled: the \(sender) sent \(stall.retransmittedSize)-byte segments \(stall.retransmissions) more times without an acknowledgement, while \(acked) and the \(receiver)'s small packets kept arriving.\(ending)",
+                why: "Large segments are lost on the way: \(blackhole) Seen from the \(receiver), the large segments never arrive. \(clamp)")
+        case .pathMTUBlackhole?:
+            return Wording(
+                facts: "The data connection for \(what) stalled: the \(sender)'s sequence numbers show \(stall.unseenBytes) bytes sent that never reached this capture point, while its small packets (ACKs, FIN) did.\(ending)",
+                why: "Full-size segments are lost on the way: \(blackhole) Seen from the \(sender), the same segments are retransmitted and never acknowledged. \(clamp)")
+        case .dataTimeout?:
+            return Wording(
+                facts: "The data connection for \(what) stalled: the \(receiver) advertised a zero window \(stall.zeroWindows) times and took no more data (the \(sender) probed the closed window), until the transfer was given up.\(ending)",
+                why: "The \(receiver) stopped reading: look at the \(receiver) program (hung, blocked on its disk or its output) rather than the network.")
+        default:
+            return Wording(
+                facts: "The data connection for \(what) stalled: the \(sender) retransmitted unacknowledged data \(stall.retransmissions) times, with segments no larger than ones acknowledged before.\(ending)",
+                why: "Packets are lost on the path, not only large ones: look for loss or a failing link between the two.")
+        }
+    }
+
+    /// The data command with its argument ("RETR /pub/file").
+    private static func what(_ facts: DataEvidence) -> String {
+        [facts.command, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// " (observed 50000–50010)" for the passive ports seen, " (port 50000 was announced)" for one.
+    private static func passiveRange(_ facts: DataEvidence) -> String {
+        guard let ports = facts.passivePorts else { return "" }
+        return ports.lowerBound == ports.upperBound
+            ? " (port \(ports.lowerBound) was announced)" : " (observed \(ports.lowerBound)–\(ports.upperBound))"
+    }
+
+    /// "226 Transfer complete" or "no reply".
+    private static func replySummary(_ facts: DataEvidence) -> String {
+        guard let reply = facts.reply else { return "no reply" }
+        return "\(reply.code) \(reply.text)"
+    }
+
+    private static func name(_ address: IPAddress?) -> String { address.map { "\($0)" } ?? "the peer" }
+
+    private static func formatSeconds(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+}
+
+extension TransferFacts {
+    /// Why it failed, in the user's terms, with the fix: its verdict as `CauseWording` words it.
+    public var diagnosis: String? { CauseWording.diagnosis(of: verdict) }
+}
+
+extension String {
+    fileprivate var trimmingFinalPeriod: Substring { hasSuffix(".") ? dropLast() : self[...] }
+}

@@ -66,7 +66,7 @@ extension FTPAnalyzer {
                     let transfer = session.transfers[transferIndex]
                     if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
                     if let size = ReplyParsing.parse150Size(reply.text) { transfer.expectedSize = size }
-                    if transfer.command == "STOU", let name = Self.stouFileName(reply.text) {
+                    if transfer.command == .stou, let name = Self.stouFileName(reply.text) {
                         transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
                     }
                 }
@@ -74,7 +74,7 @@ extension FTPAnalyzer {
             }
             var answered = head
             if (500...504).contains(reply.code), session.pending.count > 1, !session.commands[head].preliminary.isEmpty,
-                FTPCommandCatalog.dataTransferVerbs.contains(session.commands[head].verb)
+                session.commands[head].verb.isDataTransfer
             {
                 // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
                 // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
@@ -95,7 +95,13 @@ extension FTPAnalyzer {
     func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
         session.unsolicitedReplies.append(record)
         if session.confirmed { emit(.reply(session, record)) }
-        guard let lostVerb = [227: "PASV", 229: "EPSV", 228: "LPSV"][record.code] else { return }
+        let lostVerb: FTPVerb
+        switch record.code {
+        case 227: lostVerb = .pasv
+        case 229: lostVerb = .epsv
+        case 228: lostVerb = .lpsv
+        default: return
+        }
         var command = CommandRecord(time: record.time, verb: lostVerb, argument: "")
         command.reply = record
         command.reconstructed = true
@@ -151,7 +157,7 @@ extension FTPAnalyzer {
         let command = session.commands[index]
         let code = reply.code
         switch command.verb {
-        case "USER", "PASS", "ACCT":
+        case .user, .pass, .acct:
             guard !session.loginAttempts.isEmpty else { break }
             let last = session.loginAttempts.count - 1
             if code == 230 || code == 202 {
@@ -171,40 +177,40 @@ extension FTPAnalyzer {
             } else {
                 session.loginAttempts[last].replyCode = code
             }
-        case "PWD", "XPWD":
+        case .pwd, .xpwd:
             if code == 257, let path = ReplyParsing.parse257Path(reply.text) { session.workingDirectory = path }
-        case "CWD", "XCWD":
+        case .cwd, .xcwd:
             if code >= 200 && code < 300 {
                 let argument = command.argument
                 if argument.hasPrefix("/") || session.workingDirectory != nil {
                     session.workingDirectory = ReplyParsing.resolvePath(argument, cwd: session.workingDirectory)
                 }
             }
-        case "CDUP", "XCUP":
+        case .cdup, .xcup:
             if code >= 200 && code < 300, let cwd = session.workingDirectory {
                 session.workingDirectory = ReplyParsing.resolvePath("..", cwd: cwd)
             }
-        case "SIZE":
+        case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
                 session.lastSize = (ReplyParsing.resolvePath(command.argument, cwd: session.workingDirectory), size)
             }
-        case "AUTH":
+        case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
             if code == 234 { startTLS(session, at: reply.time) }
-        case "PASV", "EPSV", "LPSV":
+        case .pasv, .epsv, .lpsv:
             applyPassiveReply(reply, to: index, session: session)
-        case "PORT", "EPRT", "LPRT":
+        case .port, .eprt, .lprt:
             if let transferIndex = command.transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = reply
                 if code >= 400 { removeExpectations(of: transfer) }
             }
-        case "SITE":
+        case .site:
             if let finding = detectors.siteFinding(session.commands[index], session: session), session.confirmed {
                 record(finding)
             }
         default:
-            if let transferIndex = command.transferIndex, FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
+            if let transferIndex = command.transferIndex, command.verb.isDataTransfer {
                 session.transfers[transferIndex].reply = reply
                 trySettle(session.transfers[transferIndex], session: session)
             }
@@ -215,7 +221,7 @@ extension FTPAnalyzer {
         _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
     ) {
         let command = session.commands[index]
-        if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
+        if command.verb == .epsv && DataChannelParser.isEPSVAll(command.argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
         transfer.announcementVerb = command.verb
@@ -225,11 +231,11 @@ extension FTPAnalyzer {
         session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
         switch command.verb {
-        case "PASV":
+        case .pasv:
             transfer.mode = .passive
             guard reply.code == 227 else { return }
             parsed = DataChannelParser.parse227(reply.text)
-        case "EPSV":
+        case .epsv:
             transfer.mode = .extendedPassive
             guard reply.code == 229 else { return }
             parsed = DataChannelParser.parse229(reply.text)

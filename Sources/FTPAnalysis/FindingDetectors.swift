@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// Turns the facts of settled sessions into findings. Parsers record; these judge.
@@ -103,7 +104,7 @@ struct FindingDetectors {
         if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
         if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
         if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
-        if let command = transfer.command { evidence.append(("command", .string(command))) }
+        if let command = transfer.command { evidence.append(("command", .string(command.name))) }
         if let reply = transfer.reply {
             evidence.append(("reply_code", .int(Int64(reply.code))))
             evidence.append(("reply_text", .string(reply.text)))
@@ -120,7 +121,7 @@ struct FindingDetectors {
         guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
         // A 229 reply names no address (RFC 2428 section 3): the one it stands for is the control peer's, which
         // nobody announced.
-        if transfer.announcementVerb == "EPSV" && announced.address == session.server.address { return [] }
+        if transfer.announcementVerb == .epsv && announced.address == session.server.address { return [] }
         let time = transfer.announcedAt ?? session.start
         // Made only for a finding: nearly every announcement has none, and the endpoint text is not free.
         var evidence: [(String, EvidenceValue)] {
@@ -141,7 +142,7 @@ struct FindingDetectors {
                         Finding(
                             kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
                             facts: .natAddressMismatch(
-                                verb: transfer.announcementVerb ?? "PORT", announced: announced.address,
+                                verb: transfer.announcementVerb ?? .port, announced: announced.address,
                                 client: session.client.address),
                             evidence: evidence))
                 }
@@ -150,7 +151,7 @@ struct FindingDetectors {
                 found.append(
                     Finding(
                         kind: .bounce, severity: .high, session: session.id, time: time,
-                        facts: .bounce(verb: transfer.announcementVerb ?? "PORT", announced: announced.address),
+                        facts: .bounce(verb: transfer.announcementVerb ?? .port, announced: announced.address),
                         evidence: evidence))
             }
         }
@@ -162,7 +163,7 @@ struct FindingDetectors {
                 Finding(
                     kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
                     facts: .passiveAddressMismatch(
-                        verb: transfer.announcementVerb ?? "PASV", announced: announced.address,
+                        verb: transfer.announcementVerb ?? .pasv, announced: announced.address,
                         server: session.server.address),
                     evidence: evidence))
         }
@@ -184,7 +185,7 @@ struct FindingDetectors {
 
     /// A dangerous SITE command the server accepted, when its reply arrives.
     func siteFinding(_ command: CommandRecord, session: FTPSession) -> Finding? {
-        guard command.verb == "SITE" else { return nil }
+        guard command.verb == .site else { return nil }
         let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
         guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
             reply.code >= 200 && reply.code < 300

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// What a finding found, as values: one case per finding the detectors raise, carrying what its wording quotes.
@@ -23,11 +24,11 @@ public enum FindingFacts: Sendable {
     /// A data connection that could not be made or stalled (`failed_data_connection`): the transfer's verdict.
     case failedDataConnection(DataVerdict)
     /// An active announcement of a private address while the client connects from another (`nat_address_mismatch`).
-    case natAddressMismatch(verb: String, announced: IPAddress, client: IPAddress)
+    case natAddressMismatch(verb: FTPVerb, announced: IPAddress, client: IPAddress)
     /// An active announcement naming a third host (`bounce`, RFC 2577).
-    case bounce(verb: String, announced: IPAddress)
+    case bounce(verb: FTPVerb, announced: IPAddress)
     /// A passive reply naming an address other than the server's control address (`passive_address_mismatch`).
-    case passiveAddressMismatch(verb: String, announced: IPAddress, server: IPAddress)
+    case passiveAddressMismatch(verb: FTPVerb, announced: IPAddress, server: IPAddress)
     /// A private address announced to a peer outside private address space (`private_address_announced`).
     case privateAddressAnnounced(announced: IPAddress, peer: IPAddress)
     /// Repeated failed logins from one client to one server (`bruteforce`); `success` is a later login that worked.

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// How a session's login went (SPEC.md, login).
@@ -157,8 +158,10 @@ public struct ReplyRecord: Sendable, Equatable {
 public struct CommandRecord: Sendable {
     /// When the command was sent.
     public var time: Timestamp
-    /// Upper-cased verb.
-    public var verb: String
+    /// The verb (recognised upper-cased, RFC 959 section 5.3).
+    public var verb: FTPVerb
+    /// The verb as sent when it is not well-formed (see `FTPCommand.malformedVerb`); nil otherwise.
+    public var malformedVerb: String? = nil
     /// Argument as sent (passwords are redacted by the reports, not here).
     public var argument: String
     /// Preliminary (1xx) replies, in order.
@@ -177,6 +180,9 @@ public struct CommandRecord: Sendable {
     public var replyLost = false
     /// Index into the session's transfers when this command announced or used a data channel.
     public var transferIndex: Int?
+
+    /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
+    public var verbText: String { malformedVerb ?? verb.name }
 
     /// Milliseconds from the command to its final reply.
     public var replyTimeMilliseconds: Double? { reply.map { time.milliseconds(to: $0.time) } }

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -92,7 +93,7 @@ public enum DataChannelMatch: String, Sendable {
 /// through `TransferFacts`.
 public final class Transfer: TransferFacts {
     /// The data command (LIST, RETR, …), or nil while only announced.
-    public internal(set) var command: String?
+    public internal(set) var command: FTPVerb?
     /// Its argument.
     public internal(set) var argument: String?
     /// The argument resolved against the working directory.
@@ -100,7 +101,7 @@ public final class Transfer: TransferFacts {
     /// How the channel was announced; nil when no announcement was seen.
     public internal(set) var mode: DataMode?
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    public internal(set) var announcementVerb: String?
+    public internal(set) var announcementVerb: FTPVerb?
     /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
     public internal(set) var announced: Endpoint?
     /// When it was announced.

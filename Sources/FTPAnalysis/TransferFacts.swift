@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// What a transfer is, read alike from the analysis's live `Transfer` and from the `SettledTransfer` value that
@@ -5,7 +6,7 @@ import NetworkTypes
 /// settled says what it was then, whatever the analysis does with the transfer afterwards).
 public protocol TransferFacts {
     /// The data command (LIST, RETR, …), or nil while only announced.
-    var command: String? { get }
+    var command: FTPVerb? { get }
     /// Its argument.
     var argument: String? { get }
     /// The argument resolved against the working directory.
@@ -13,7 +14,7 @@ public protocol TransferFacts {
     /// How the channel was announced; nil when no announcement was seen.
     var mode: DataMode? { get }
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    var announcementVerb: String? { get }
+    var announcementVerb: FTPVerb? { get }
     /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
     var announced: Endpoint? { get }
     /// When it was announced.
@@ -51,7 +52,7 @@ public protocol TransferFacts {
 /// A settled transfer as a value: what the `transfer` event carries.
 public struct SettledTransfer: TransferFacts, Sendable {
     /// See `TransferFacts.command`.
-    public var command: String?
+    public var command: FTPVerb?
     /// See `TransferFacts.argument`.
     public var argument: String?
     /// See `TransferFacts.path`.
@@ -59,7 +60,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
     /// See `TransferFacts.mode`.
     public var mode: DataMode?
     /// See `TransferFacts.announcementVerb`.
-    public var announcementVerb: String?
+    public var announcementVerb: FTPVerb?
     /// See `TransferFacts.announced`.
     public var announced: Endpoint?
     /// See `TransferFacts.announcedAt`.
@@ -155,7 +156,7 @@ extension TransferFacts {
     public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
 
     /// True when data flows client → server (uploads).
-    public var isUpload: Bool { command == "STOR" || command == "STOU" || command == "APPE" }
+    public var isUpload: Bool { command?.isUpload ?? false }
 
     /// Payload bytes sent in the data direction: those in the capture plus those the capture missed (the
     /// stream's sequence numbers tell how many were sent), so a thinned capture does not look like a short file.

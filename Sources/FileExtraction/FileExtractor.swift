@@ -219,7 +219,7 @@ public final class FileExtractor: DataChannelSink {
             stream = newStream()
             stream.createEmpty()
         }
-        let label = "\(session.id) T\(index) \(transfer.command ?? "data")"
+        let label = "\(session.id) T\(index) \(transfer.command?.name ?? "data")"
         stream.flush()
         if let error = stream.writeError {
             stream.discard()
@@ -249,7 +249,7 @@ public final class FileExtractor: DataChannelSink {
         if keepsRecords {
             records.append(
                 ExtractionRecord(
-                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written,
+                    session: session.id, transfer: index, command: transfer.command?.name, path: transfer.path, file: written,
                     alreadyPresent: alreadyPresent))
         }
         // A file recognised from an earlier run already has its row: repeating it would list the file twice.
@@ -263,7 +263,7 @@ public final class FileExtractor: DataChannelSink {
         -> [String]
     {
         [
-            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
+            session.id, String(index), transfer.command?.name ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
             String(file.bytes), file.sha256, transfer.status.rawValue, file.fileName,
             transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
             file.complete ? "complete" : "partial", file.note ?? "",
@@ -395,7 +395,7 @@ public final class FileExtractor: DataChannelSink {
         } else if transfer.abortRequested {
             reasons.append("ABOR was sent during the transfer")
         }
-        if transfer.command == "RETR", transfer.transferType?.uppercased().hasPrefix("I") == true,
+        if transfer.command == .retr, transfer.transferType?.uppercased().hasPrefix("I") == true,
             let expected = transfer.expectedSize
         {
             let end = (transfer.restOffset ?? 0) + stream.bytes + stream.missingBytes
@@ -428,11 +428,11 @@ public final class FileExtractor: DataChannelSink {
         let prefix = FileNameSanitizer.sanitize(session, fallback: "S0") + "-T\(index)"
         if let command = transfer.command, ListingParser.style(of: command) != nil {
             let directory = FileNameSanitizer.sanitize(transfer.path ?? "", fallback: "")
-            return prefix + "-" + command + (directory.isEmpty ? "" : "-" + directory) + ".txt"
+            return prefix + "-" + command.name + (directory.isEmpty ? "" : "-" + directory) + ".txt"
         }
         guard let command = transfer.command else { return prefix + "-data" }
         let source = transfer.path ?? transfer.argument ?? ""
-        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == "STOU" ? "stou" : "file")
+        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == .stou ? "stou" : "file")
     }
 
     /// `name` with `-n` before its extension.
@@ -514,7 +514,7 @@ private struct ResumeKey: Hashable {
     var upload: Bool
 
     init?(_ transfer: Transfer, session: FTPSession) {
-        guard transfer.command == "RETR" || transfer.command == "STOR", let path = transfer.path, !path.isEmpty
+        guard transfer.command == .retr || transfer.command == .stor, let path = transfer.path, !path.isEmpty
         else { return nil }
         server = session.server.address
         self.path = path

@@ -31,7 +31,7 @@ public enum FindingWording {
             return "connection \(client) -> \(server) on an FTP control port is not FTP"
         case .failedDataConnection(let verdict):
             let facts = verdict.evidence
-            let what = [facts.command, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            let what = [facts.command?.name, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             return "data connection for \(what.isEmpty ? "an announcement" : what) \(verdict.status.rawValue)"
                 + (facts.announced.map { " (\($0))" } ?? "")
         case .natAddressMismatch(let verb, let announced, let client):

@@ -343,10 +343,10 @@ public enum HTMLReport {
             out += "<th>connected</th><th>status</th><th class=\"num\">SYNs</th><th class=\"num\">bytes</th><th>final reply</th></tr></thead>\n<tbody>\n"
             for (index, transfer) in session.transfers.prefix(maxTransferRows).enumerated() {
                 out += "<tr><td>\(index + 1)</td><td class=\"mono\">"
-                let command = [transfer.command, transfer.path ?? transfer.argument].compactMap { $0 }.joined(separator: " ")
+                let command = [transfer.command?.name, transfer.path ?? transfer.argument].compactMap { $0 }.joined(separator: " ")
                 out += command.isEmpty ? "<span class=\"muted\">(none)</span>" : html(clipped(command, 80))
                 out += "</td><td>\(html(transfer.mode?.rawValue.replacingUnderscores ?? "–"))"
-                if let verb = transfer.announcementVerb { out += " <span class=\"muted\">\(html(verb))</span>" }
+                if let verb = transfer.announcementVerb { out += " <span class=\"muted\">\(html(verb.name))</span>" }
                 out += "</td><td class=\"mono\">\(html(transfer.announced?.description ?? "–"))</td>"
                 if let connection = transfer.observedConnection {
                     out += "<td class=\"mono\">\(html(connection.originator.description)) → \(html(connection.responder.description))</td>"

@@ -101,7 +101,7 @@ public struct TextSummary {
         let listed = commands.prefix(TextSummary.maxListedCommands)
         let cells = listed.map { command -> (String, String) in
             let argument = Escaping.terminal(passwords.displayArgument(of: command))
-            return (Escaping.terminal(command.verb), TextSummary.clip(argument, argumentLimit))
+            return (Escaping.terminal(command.verbText), TextSummary.clip(argument, argumentLimit))
         }
         // Columns as wide as this session needs, so replies line up without a sea of spaces.
         let verbWidth = cells.map { $0.0.columnWidth }.max() ?? 0

@@ -82,7 +82,7 @@ import Testing
     func refusalAfterConnectIsTheServersReply(_ file: String) throws {
         let result = try OfflineAnalysis.run(paths: [SampleTests.path(file)])
         let refused = try #require(result.sessions.first?.transfers.first)
-        #expect(refused.command == "RETR")
+        #expect(refused.command == .retr)
         #expect(refused.reply?.code == 550)
         // The data connection was established before the command.
         let connection = try #require(refused.observedConnection)
@@ -106,7 +106,7 @@ import Testing
     @Test func unforwardedPassiveRangeIsExplainedFromTheServer() throws {
         let result = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-server-side.pcap")])
         let transfers = try #require(result.sessions.first?.transfers)
-        #expect(transfers.map(\.announcementVerb) == ["EPSV", "PASV"])
+        #expect(transfers.map(\.announcementVerb) == [.epsv, .pasv])
         #expect(transfers.allSatisfy { $0.command == nil && $0.connections.isEmpty })
         let pasv = try #require(transfers.last?.diagnosis)
         #expect(pasv.contains("The capture is at the server"))

@@ -23,9 +23,9 @@ import Testing
             LoginAttempt(user: "alice", time: start, password: "secret", outcome: .succeeded, replyCode: 230)
         ]
         let failed = Transfer()
-        failed.command = "LIST"
+        failed.command = .list
         failed.mode = .active
-        failed.announcementVerb = "PORT"
+        failed.announcementVerb = .port
         failed.announced = Endpoint(address: .v4(0x0A00_0002), port: 40_000)
         failed.commandTime = start.adding(nanoseconds: 1_000_000_000)
         failed.reply = ReplyRecord(code: 425, text: "Failed to establish connection.", time: start.adding(nanoseconds: 6_000_000_000))
@@ -34,15 +34,15 @@ import Testing
         evidence.announced = failed.announced
         evidence.vantage = .between
         evidence.mode = .active
-        evidence.announcementVerb = "PORT"
+        evidence.announcementVerb = .port
         evidence.client = session.client.address
         evidence.server = session.server.address
         evidence.announcedAddress = .behindNAT
-        evidence.command = "LIST"
+        evidence.command = .list
         evidence.reply = ReplyLine(code: 425, text: "Failed to establish connection.")
         failed.verdict = DataVerdict(status: .unanswered, cause: .natWithoutALG, evidence: evidence)
         let completed = Transfer()
-        completed.command = "RETR"
+        completed.command = .retr
         completed.argument = "f"
         completed.mode = .passive
         completed.announced = Endpoint(address: .v4(0xC000_0215), port: 40_001)
@@ -50,7 +50,7 @@ import Testing
         completed.verdict = DataVerdict(status: .completed, cause: nil, evidence: DataEvidence())
         let unused = Transfer()
         unused.mode = .passive
-        unused.announcementVerb = "PASV"
+        unused.announcementVerb = .pasv
         unused.announcedAt = start.adding(nanoseconds: 9_000_000_000)
         session.transfers = [failed, completed, unused]
         session.endState = .quit

@@ -48,11 +48,13 @@ let package = Package(
         // Community ID v1 flow hashes (SHA-1 from swift-crypto), for joining our records with other tools'.
         .target(
             name: "CommunityID", dependencies: ["NetworkTypes", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Reports", dependencies: ["FTPAnalysis", "NetworkTypes", "CommunityID"]),
+        .target(name: "Reports", dependencies: ["FTPAnalysis", "FTPProtocol", "NetworkTypes", "CommunityID"]),
         // Writes data-channel payload to files (--extract) with SHA-256; the only user of swift-crypto.
         .target(
             name: "FileExtraction",
-            dependencies: ["FTPAnalysis", "NetworkTypes", "Reports", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "FTPAnalysis", "FTPProtocol", "NetworkTypes", "Reports", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "FTPScope",
@@ -66,7 +68,9 @@ let package = Package(
         // through one adapter file (SessionView.swift).
         .target(
             name: "VantageComparison",
-            dependencies: ["FTPScope", "FTPAnalysis", "NetworkTypes", "TCPReassembly", "PacketCapture", "Reports"]
+            dependencies: [
+                "FTPScope", "FTPAnalysis", "FTPProtocol", "NetworkTypes", "TCPReassembly", "PacketCapture", "Reports",
+            ]
         ),
         .executableTarget(
             name: "ftpscope",

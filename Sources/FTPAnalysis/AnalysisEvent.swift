@@ -14,8 +14,8 @@ public enum AnalysisEvent {
     case tlsStarted(FTPSession, Timestamp)
     /// Bytes of the control connection missing from the capture.
     case gap(FTPSession, time: Timestamp, length: UInt64, fromClient: Bool)
-    /// A data channel's outcome is settled.
-    case transfer(FTPSession, Transfer)
+    /// A data channel's outcome is settled: the transfer as it was then, as a value.
+    case transfer(FTPSession, SettledTransfer)
     /// A finding (its session, if any, is named in it).
     case finding(Finding)
     /// The control connection ended; the session is final.
@@ -37,6 +37,22 @@ public protocol DataChannelSink: AnyObject {
         at time: Timestamp)
     /// `length` bytes from one side are missing from the capture.
     func dataChannel(_ transfer: Transfer, of session: FTPSession, gapOf length: UInt64, fromServer: Bool, at time: Timestamp)
-    /// The transfer is settled (its status and reply are final); no more bytes will come for it.
-    func dataChannelSettled(_ transfer: Transfer, of session: FTPSession)
+    /// The transfer is settled (its status and reply are final); no more bytes will come for it. Returns what
+    /// was made of its payload, which the analysis records on the transfer (the sink does not write into the
+    /// model).
+    func dataChannelSettled(_ transfer: Transfer, of session: FTPSession) -> DataChannelResult
+}
+
+/// What a data-channel sink made of a settled transfer's payload.
+public struct DataChannelResult: Sendable {
+    /// The file written for it, if one was.
+    public var file: ExtractedFile?
+    /// Its parsed directory listing, for a LIST/NLST/MLSD transfer whose payload was read.
+    public var listing: [ListingEntry]?
+
+    /// Creates a result.
+    public init(file: ExtractedFile? = nil, listing: [ListingEntry]? = nil) {
+        self.file = file
+        self.listing = listing
+    }
 }

@@ -200,11 +200,11 @@ enum DataChannelDiagnosis {
 
     /// The outcome of one of several connections of a transfer (the ladder draws each): its own failure to
     /// establish, a reset, else the transfer's status.
-    static func outcome(of connection: DataConnectionRecord, in transfer: Transfer) -> DataStatus {
+    static func outcome(of connection: DataConnectionRecord, status: DataStatus) -> DataStatus {
         if let failed = connectionFailure(connection) { return failed }
         switch connection.state {
         case .rsto, .rstr, .rstrh: return .reset
-        default: return transfer.status
+        default: return status
         }
     }
 
@@ -221,7 +221,7 @@ enum DataChannelDiagnosis {
     }
 
     static func shortOfExpected(_ transfer: Transfer) -> Bool {
-        guard let expected = transfer.expectedSize, transfer.command == "RETR" else { return false }
+        guard let expected = transfer.expectedSize, transfer.command == .retr else { return false }
         let offset = transfer.restOffset ?? 0
         let wanted = expected > offset ? expected - offset : 0
         // ASCII mode changes line ends in transit, so sizes only compare in image (binary) mode.

@@ -55,7 +55,6 @@ public struct EvasionObservation: Sendable, Equatable {
     /// The `protocol_anomaly` finding for it. Evidence says `evasion: true`, the policy ftpscope followed and
     /// what the other policies would have done, so a reader can tell what the end host may have seen instead.
     public var finding: Finding {
-        let pair = "\(source) → \(destination)"
         var evidence: [(String, EvidenceValue)] = [
             ("evasion", .bool(true)),
             ("fragment_anomaly", .string(kind.rawValue)),
@@ -66,20 +65,12 @@ public struct EvasionObservation: Sendable, Equatable {
             ("fragment_length", .int(Int64(length))),
         ]
         let severity: Severity
-        let summary: String
-        let detail: String
         switch kind {
         case .tinyFragment:
             severity = .medium
-            summary = "tiny first IP fragment (\(length) bytes) from \(pair): the TCP header is split (evasion attempt)"
-            detail =
-                "The first fragment of a TCP datagram is too short to hold the TCP header, so a filter that checks first fragments cannot see the ports or flags (RFC 1858 tiny fragment attack); ftpscope reassembled the datagram and analysed it whole."
             evidence.append(("policy", .string("reassembled")))
         case .conflictingFragmentOverlap:
             severity = .high
-            summary = "IP fragments from \(pair) overlap with different content (evasion attempt)"
-            detail =
-                "Two fragments of one IPv4 datagram carry different bytes for the same offsets, which makes an analyzer and the end host read different data (RFC 1858 overlapping fragment attack). ftpscope kept the first bytes (BSD/Windows policy); Linux since 4.19 drops such datagrams and some stacks keep the last bytes, so the host may have seen the other version in the evidence, or nothing."
             evidence += [
                 ("policy", .string("first_wins")),
                 ("difference_offset", .int(Int64(differenceOffset))),
@@ -88,9 +79,6 @@ public struct EvasionObservation: Sendable, Equatable {
             ]
         case .ipv6FragmentOverlap:
             severity = .medium
-            summary = "overlapping IPv6 fragments from \(pair): datagram discarded (evasion attempt)"
-            detail =
-                "Two fragments of one IPv6 datagram overlap. RFC 5722 makes hosts discard the whole datagram, and ftpscope did the same; a host that does not follow it may have accepted one of the versions in the evidence."
             evidence += [
                 ("policy", .string("discard_datagram")),
                 ("overlap_offset", .int(Int64(differenceOffset))),
@@ -99,7 +87,7 @@ public struct EvasionObservation: Sendable, Equatable {
             ]
         }
         return Finding(
-            kind: .protocolAnomaly, severity: severity, session: nil, time: time, summary: summary, detail: detail,
+            kind: .protocolAnomaly, severity: severity, session: nil, time: time, facts: .evasion(self),
             evidence: evidence)
     }
 

@@ -17,7 +17,8 @@ extension FTPAnalyzer {
             if session.detectedByContent { confirmProbe(session) }
             confirm(session)
         }
-        var record = CommandRecord(time: time, verb: command.verb, argument: command.argument)
+        var record = CommandRecord(
+            time: time, verb: command.verb, malformedVerb: command.malformedVerb, argument: command.argument)
         record.user = session.user
         // A line the stream ended in the middle of is delivered, flagged, rather than lost (issue 16): the
         // server may still have acted on it (a QUIT without CRLF before the FIN is common).
@@ -34,7 +35,7 @@ extension FTPAnalyzer {
         let index = session.commands.count
         session.commands.append(record)
         if session.pending.count >= configuration.maxPendingCommands {
-            session.pending.removeFirst()
+            session.pending.remove(at: 0)
             stats.droppedPendingCommands += 1
             if !session.pendingCapReported {
                 // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.
@@ -50,11 +51,11 @@ extension FTPAnalyzer {
 
     func applyCommand(_ index: Int, command: FTPCommand, session: FTPSession, at time: Timestamp) {
         switch command.verb {
-        case "USER":
+        case .user:
             session.user = command.argument
             session.loginAttempts.append(
                 LoginAttempt(user: command.argument, time: time, password: nil, outcome: .unknown, replyCode: nil))
-        case "PASS":
+        case .pass:
             if session.loginAttempts.isEmpty || session.loginAttempts[session.loginAttempts.count - 1].password != nil
             {
                 // PASS without a USER before it (or a second PASS): still an attempt, user unknown.
@@ -62,25 +63,25 @@ extension FTPAnalyzer {
                     LoginAttempt(user: session.user ?? "", time: time, password: nil, outcome: .unknown, replyCode: nil))
             }
             session.loginAttempts[session.loginAttempts.count - 1].password = command.argument
-        case "QUIT":
+        case .quit:
             session.quitSent = true
-        case "REST":
+        case .rest:
             session.restOffset = UInt64(command.argument.trimmingCharacters(in: " \t"))
-        case "TYPE":
+        case .type:
             session.currentType = command.argument.uppercased()
-        case "ABOR":
+        case .abor:
             // Only a transfer still running can be aborted; an ABOR after its final reply changes nothing.
             if let running = session.transfers.last(where: { $0.command != nil }), running.reply == nil {
                 running.abortRequested = true
             }
-        case "PORT", "EPRT", "LPRT":
+        case .port, .eprt, .lprt:
             let parsed: Result<AnnouncedEndpoint, AnnouncementError>
             let mode: DataMode
             switch command.verb {
-            case "PORT":
+            case .port:
                 parsed = DataChannelParser.parsePORT(command.argument)
                 mode = .active
-            case "EPRT":
+            case .eprt:
                 parsed = DataChannelParser.parseEPRT(command.argument)
                 mode = .extendedActive
             default:
@@ -97,13 +98,13 @@ extension FTPAnalyzer {
                 let host = announced.host.flatMap { $0.isUnspecified ? nil : $0 } ?? session.client.address
                 transfer.announced = Endpoint(address: host, port: announced.port)
             case .failure(let error):
-                session.noteAnomaly("unparseable \(command.verb) argument \"\(command.argument.prefix(80))\": \(error)", at: time)
+                session.noteAnomaly("unparseable \(command.verb.name) argument \"\(command.argument.prefix(80))\": \(error)", at: time)
             }
             session.transfers.append(transfer)
             session.commands[index].transferIndex = session.transfers.count - 1
             if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
         default:
-            if FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
+            if command.verb.isDataTransfer {
                 bindDataCommand(index, command: command, session: session, at: time)
             }
         }
@@ -125,15 +126,15 @@ extension FTPAnalyzer {
         transfer.transferType = session.currentType
         transfer.restOffset = session.restOffset
         session.restOffset = nil
-        if FTPCommandCatalog.takesPath(command.verb) || !command.argument.isEmpty {
+        if command.verb.takesPath || !command.argument.isEmpty {
             let argument = command.argument
             if !argument.isEmpty && !argument.hasPrefix("-") {
                 transfer.path = ReplyParsing.resolvePath(argument, cwd: session.workingDirectory)
-            } else if command.verb == "LIST" || command.verb == "NLST" || command.verb == "MLSD" {
+            } else if command.verb.isListing {
                 transfer.path = session.workingDirectory
             }
         }
-        if command.verb == "RETR", let size = session.lastSize, size.path == transfer.path {
+        if command.verb == .retr, let size = session.lastSize, size.path == transfer.path {
             transfer.expectedSize = size.size
         }
         session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }

@@ -11,8 +11,8 @@ extension FTPAnalyzer {
             session.noteAnomaly("invalid reply line: \(line.text.prefix(80))", at: time)
             // A line without a valid code where a reply is due is taken as that (malformed) reply, so the
             // replies after it still pair with the right commands.
-            if session.confirmed, let head = session.pending.first {
-                session.pending.removeFirst()
+            if session.confirmed, let head = session.pendingHead {
+                session.pending.remove(at: 0)
                 session.commands[head].malformedReply = line.text
                 flushCommands(session)
             }
@@ -21,7 +21,7 @@ extension FTPAnalyzer {
             if reply.truncatedLines > 0 || !reply.isComplete {
                 // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
                 session.noteAnomaly(
-                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lines.count + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
+                    "multi-line \(reply.code) reply \(reply.isComplete ? "of" : "never closed after") \(reply.lineCount + reply.truncatedLines) lines; \(reply.truncatedLines) beyond maxReplyLines (\(configuration.protocolLimits.maxReplyLines)) not kept",
                     at: time)
             }
             var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
@@ -54,7 +54,7 @@ extension FTPAnalyzer {
                 adoptOrphanReply(record, session: session)
                 return
             }
-            guard let head = session.pending.first else {
+            guard let head = session.pendingHead else {
                 adoptOrphanReply(record, session: session)
                 return
             }
@@ -66,7 +66,7 @@ extension FTPAnalyzer {
                     let transfer = session.transfers[transferIndex]
                     if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
                     if let size = ReplyParsing.parse150Size(reply.text) { transfer.expectedSize = size }
-                    if transfer.command == "STOU", let name = Self.stouFileName(reply.text) {
+                    if transfer.command == .stou, let name = Self.stouFileName(reply.text) {
                         transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
                     }
                 }
@@ -74,14 +74,14 @@ extension FTPAnalyzer {
             }
             var answered = head
             if (500...504).contains(reply.code), session.pending.count > 1, !session.commands[head].preliminary.isEmpty,
-                FTPCommandCatalog.dataTransferVerbs.contains(session.commands[head].verb)
+                session.commands[head].verb.isDataTransfer
             {
                 // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
                 // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
                 answered = session.pending[1]
                 session.pending.remove(at: 1)
             } else {
-                session.pending.removeFirst()
+                session.pending.remove(at: 0)
             }
             session.commands[answered].reply = record
             // The command is delivered before what its reply settles (a transfer, a finding).
@@ -95,7 +95,13 @@ extension FTPAnalyzer {
     func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
         session.unsolicitedReplies.append(record)
         if session.confirmed { emit(.reply(session, record)) }
-        guard let lostVerb = [227: "PASV", 229: "EPSV", 228: "LPSV"][record.code] else { return }
+        let lostVerb: FTPVerb
+        switch record.code {
+        case 227: lostVerb = .pasv
+        case 229: lostVerb = .epsv
+        case 228: lostVerb = .lpsv
+        default: return
+        }
         var command = CommandRecord(time: record.time, verb: lostVerb, argument: "")
         command.reply = record
         command.reconstructed = true
@@ -128,7 +134,7 @@ extension FTPAnalyzer {
             session.unrepairedClientGaps = 0
             session.unrepairedServerGaps = 0
         }
-        guard let head = session.pending.first else { return true }
+        guard let head = session.pendingHead else { return true }
         if ReplyPlausibility.canAnswer(code, session.commands[head].verb) { return true }
         if session.unrepairedServerGaps > 0,
             let match = session.pending.dropFirst().firstIndex(where: {
@@ -151,7 +157,7 @@ extension FTPAnalyzer {
         let command = session.commands[index]
         let code = reply.code
         switch command.verb {
-        case "USER", "PASS", "ACCT":
+        case .user, .pass, .acct:
             guard !session.loginAttempts.isEmpty else { break }
             let last = session.loginAttempts.count - 1
             if code == 230 || code == 202 {
@@ -171,40 +177,40 @@ extension FTPAnalyzer {
             } else {
                 session.loginAttempts[last].replyCode = code
             }
-        case "PWD", "XPWD":
+        case .pwd, .xpwd:
             if code == 257, let path = ReplyParsing.parse257Path(reply.text) { session.workingDirectory = path }
-        case "CWD", "XCWD":
+        case .cwd, .xcwd:
             if code >= 200 && code < 300 {
                 let argument = command.argument
                 if argument.hasPrefix("/") || session.workingDirectory != nil {
                     session.workingDirectory = ReplyParsing.resolvePath(argument, cwd: session.workingDirectory)
                 }
             }
-        case "CDUP", "XCUP":
+        case .cdup, .xcup:
             if code >= 200 && code < 300, let cwd = session.workingDirectory {
                 session.workingDirectory = ReplyParsing.resolvePath("..", cwd: cwd)
             }
-        case "SIZE":
+        case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
                 session.lastSize = (ReplyParsing.resolvePath(command.argument, cwd: session.workingDirectory), size)
             }
-        case "AUTH":
+        case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
             if code == 234 { startTLS(session, at: reply.time) }
-        case "PASV", "EPSV", "LPSV":
+        case .pasv, .epsv, .lpsv:
             applyPassiveReply(reply, to: index, session: session)
-        case "PORT", "EPRT", "LPRT":
+        case .port, .eprt, .lprt:
             if let transferIndex = command.transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = reply
                 if code >= 400 { removeExpectations(of: transfer) }
             }
-        case "SITE":
+        case .site:
             if let finding = detectors.siteFinding(session.commands[index], session: session), session.confirmed {
                 record(finding)
             }
         default:
-            if let transferIndex = command.transferIndex, FTPCommandCatalog.dataTransferVerbs.contains(command.verb) {
+            if let transferIndex = command.transferIndex, command.verb.isDataTransfer {
                 session.transfers[transferIndex].reply = reply
                 trySettle(session.transfers[transferIndex], session: session)
             }
@@ -215,7 +221,7 @@ extension FTPAnalyzer {
         _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
     ) {
         let command = session.commands[index]
-        if command.verb == "EPSV" && DataChannelParser.isEPSVAll(command.argument) { return }
+        if command.verb == .epsv && DataChannelParser.isEPSVAll(command.argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
         transfer.announcementVerb = command.verb
@@ -225,11 +231,11 @@ extension FTPAnalyzer {
         session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
         switch command.verb {
-        case "PASV":
+        case .pasv:
             transfer.mode = .passive
             guard reply.code == 227 else { return }
             parsed = DataChannelParser.parse227(reply.text)
-        case "EPSV":
+        case .epsv:
             transfer.mode = .extendedPassive
             guard reply.code == 229 else { return }
             parsed = DataChannelParser.parse229(reply.text)
@@ -262,4 +268,11 @@ extension FTPAnalyzer {
         }
         return false
     }
+}
+
+extension FTPSession {
+    /// The oldest command awaiting its reply. Indexed rather than `pending.first`, and removed with
+    /// `remove(at: 0)` rather than `removeFirst()`: those generic collection paths allocate per call in a debug
+    /// build, which the control-line allocation tests run (and the reply path is taken once per line).
+    var pendingHead: Int? { pending.isEmpty ? nil : pending[0] }
 }

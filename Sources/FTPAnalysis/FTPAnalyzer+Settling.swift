@@ -88,10 +88,13 @@ extension FTPAnalyzer {
         transfer.liveConnections.removeAll()
         transfer.settled = true
         DataChannelDiagnosis.settle(transfer, session: session)
-        dataSink?.dataChannelSettled(transfer, of: session)
+        if let result = dataSink?.dataChannelSettled(transfer, of: session) {
+            if let file = result.file { transfer.extractedFile = file }
+            if let listing = result.listing { transfer.listing = listing }
+        }
         if session.confirmed {
-            emit(.transfer(session, transfer))
             let index = session.transfers.lastIndex { $0 === transfer } ?? 0
+            emit(.transfer(session, SettledTransfer(transfer, index: index)))
             if let finding = detectors.dataChannelFinding(transfer, index: index, session: session) { record(finding) }
         }
     }
@@ -118,9 +121,7 @@ extension FTPAnalyzer {
             stats.nonFTPControlConnections += 1
             let finding = Finding(
                 kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
-                summary: "connection \(session.client) -> \(session.server) on an FTP control port is not FTP",
-                detail:
-                    "No FTP greeting or command was seen on this connection; another protocol (SSH, telnet, a scanner) is using the FTP port, so it was not analysed as FTP.",
+                facts: .notFTP(client: session.client, server: session.server),
                 evidence: [
                     ("client", .string(session.client.description)),
                     ("server", .string(session.server.description)),

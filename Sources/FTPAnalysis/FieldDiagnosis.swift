@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -26,7 +27,7 @@ enum FieldDiagnosis {
 extension FieldDiagnosis {
     /// Commands after which a client no longer uses an earlier passive announcement: a new announcement, or the
     /// end of the session.
-    private static let givingUpVerbs: Set<String> = ["PASV", "EPSV", "LPSV", "PORT", "EPRT", "LPRT", "QUIT", "REIN"]
+    private static let givingUpVerbs: Set<FTPVerb> = [.pasv, .epsv, .lpsv, .port, .eprt, .lprt, .quit, .rein]
 
     /// True for a passive announcement that the client abandoned without a trace of a data connection: the server
     /// accepted it (227/229/228), no SYN to it is in the capture, no transfer command used it, and the client's
@@ -91,7 +92,7 @@ extension FieldDiagnosis {
         // connected to the one it reached the control port at (RFC 2428 section 3): either way the SYNs went to
         // the NAT, which did not forward them.
         if (announced.address != server && !announced.address.isPrivate)
-            || (announced.address == server && transfer.announcementVerb == "EPSV")
+            || (announced.address == server && transfer.announcementVerb == .epsv)
         {
             return .passivePortNotForwarded
         }
@@ -108,7 +109,7 @@ extension FieldDiagnosis {
         return Abandonment(
             replyCode: reply.code, nextVerb: next?.verb, delay: next.map { reply.time.nanoseconds(to: $0.time) },
             // A 229 names only a port: the client connects to the address it reached the control port at.
-            portOnly: (transfer.announcementVerb ?? "PASV") == "EPSV" && announced.address == session.server.address,
+            portOnly: transfer.announcementVerb == .epsv && announced.address == session.server.address,
             otherConnectionsSeen: session.transfers.contains {
                 $0 !== transfer && $0.mode?.serverConnects == false && !$0.connections.isEmpty
             })

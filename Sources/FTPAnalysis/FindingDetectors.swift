@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// Turns the facts of settled sessions into findings. Parsers record; these judge.
@@ -25,12 +26,7 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .tlsProtected, severity: .info, session: session.id, time: session.tlsTime ?? session.start,
-                    summary: session.implicitTLS
-                        ? "control channel encrypted from the first byte (implicit FTPS)"
-                        : "control channel encrypted after AUTH",
-                    detail: session.clearTextResumedAt == nil
-                        ? "Commands after the TLS handshake are not readable; credentials sent after it are protected. Data connections between the two hosts during the session are reported as inferred."
-                        : "The channel returned to clear text (CCC) at \(session.clearTextResumedAt!.iso8601); commands after that are readable again, and so is anything sent in them.",
+                    facts: .tlsProtected(implicit: session.implicitTLS, clearTextResumedAt: session.clearTextResumedAt),
                     evidence: [
                         ("implicit", .bool(session.implicitTLS)),
                         ("inferred_data_connections", .int(Int64(session.transfers.filter(\.inferred).count))),
@@ -40,9 +36,7 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .captureGap, severity: .low, session: session.id, time: session.firstGapTime ?? session.start,
-                    summary: "\(session.missingBytes) bytes of the control connection are missing from the capture",
-                    detail:
-                        "Packets were lost by the capture (not by the network): commands or replies around the gap may be missing. Capture with a larger buffer or snap length.",
+                    facts: .captureGap(missingBytes: session.missingBytes),
                     evidence: [("missing_bytes", .int(Int64(session.missingBytes)))]))
         }
         if !session.anomalies.isEmpty {
@@ -50,8 +44,8 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .protocolAnomaly, severity: .low, session: session.id, time: session.anomalies[0].0,
-                    summary: "\(session.anomalies.count + session.droppedAnomalies) protocol anomal\(session.anomalies.count + session.droppedAnomalies == 1 ? "y" : "ies") on the control channel",
-                    detail: "The control channel carried lines that are not valid FTP: \(session.anomalies[0].1).",
+                    facts: .controlAnomalies(
+                        count: session.anomalies.count + session.droppedAnomalies, first: session.anomalies[0].1),
                     evidence: [
                         ("count", .int(Int64(session.anomalies.count + session.droppedAnomalies))),
                         ("examples", .list(examples)),
@@ -81,24 +75,19 @@ struct FindingDetectors {
                     ("time", .string(attempt.time.iso8601)),
                 ])
             }
-            let users = Array(Set(named.map(\.user))).sorted().joined(separator: ", ")
+            let users = Array(Set(named.map(\.user))).sorted()
             found.append(
                 Finding(
                     kind: .cleartextCredentials, severity: succeeded ? .high : .medium, session: session.id,
                     time: named[0].time,
-                    summary: succeeded
-                        ? "password for \(users) sent in clear text and accepted"
-                        : "password for \(users) sent in clear text (login \(named.last!.outcome.rawValue))",
-                    detail:
-                        "USER/PASS crossed the network unencrypted, readable by anyone on the path. Require FTPS (AUTH TLS) or move to SFTP, and change the password\(succeeded ? "" : " if it is a real one").",
+                    facts: .cleartextCredentials(users: users, accepted: succeeded, lastOutcome: named.last!.outcome),
                     evidence: [("attempts", .list(attempts))]))
         }
         if let anonymous = session.loginAttempts.first(where: { $0.isAnonymousUser && $0.outcome == .anonymous }) {
             found.append(
                 Finding(
                     kind: .anonymousLogin, severity: .info, session: session.id, time: anonymous.time,
-                    summary: "anonymous login as \(anonymous.user)",
-                    detail: "The server accepts guest logins; make sure that is intended and that the guest area holds nothing private.",
+                    facts: .anonymousLogin(user: anonymous.user),
                     evidence: [("user", .string(anonymous.user)), ("password", .string(anonymous.password ?? ""))]))
         }
     }
@@ -115,20 +104,14 @@ struct FindingDetectors {
         if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
         if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
         if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
-        if let command = transfer.command { evidence.append(("command", .string(command))) }
+        if let command = transfer.command { evidence.append(("command", .string(command.name))) }
         if let reply = transfer.reply {
             evidence.append(("reply_code", .int(Int64(reply.code))))
             evidence.append(("reply_text", .string(reply.text)))
         }
-        let what = [transfer.command, transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-        var finding = Finding(
-            kind: .failedDataConnection, severity: .medium, session: session.id,
-                time: transfer.start ?? session.start,
-                summary: "data connection for \(what.isEmpty ? "an announcement" : what) \(transfer.status.rawValue)"
-                    + (transfer.announced.map { " (\($0))" } ?? ""),
-                detail: "", evidence: evidence)
-        finding.verdict = transfer.verdict
-        return finding
+        return Finding(
+            kind: .failedDataConnection, severity: .medium, session: session.id, time: transfer.start ?? session.start,
+            facts: .failedDataConnection(transfer.verdict), evidence: evidence)
     }
 
     /// Findings about an announced address (once per kind and session), when the announcement is parsed.
@@ -138,7 +121,7 @@ struct FindingDetectors {
         guard let mode = transfer.mode, let announced = transfer.announced else { return [] }
         // A 229 reply names no address (RFC 2428 section 3): the one it stands for is the control peer's, which
         // nobody announced.
-        if transfer.announcementVerb == "EPSV" && announced.address == session.server.address { return [] }
+        if transfer.announcementVerb == .epsv && announced.address == session.server.address { return [] }
         let time = transfer.announcedAt ?? session.start
         // Made only for a finding: nearly every announcement has none, and the endpoint text is not free.
         var evidence: [(String, EvidenceValue)] {
@@ -158,9 +141,9 @@ struct FindingDetectors {
                     found.append(
                         Finding(
                             kind: .natAddressMismatch, severity: .medium, session: session.id, time: time,
-                            summary: "\(transfer.announcementVerb ?? "PORT") announces \(announced.address) but the client connects from \(session.client.address)",
-                            detail:
-                                "The client sits behind NAT that does not rewrite active-mode announcements, so the server is told to connect to an address it cannot reach. Use passive mode, or enable the NAT's FTP helper.",
+                            facts: .natAddressMismatch(
+                                verb: transfer.announcementVerb ?? .port, announced: announced.address,
+                                client: session.client.address),
                             evidence: evidence))
                 }
             } else if !session.reportedBounce {
@@ -168,9 +151,7 @@ struct FindingDetectors {
                 found.append(
                     Finding(
                         kind: .bounce, severity: .high, session: session.id, time: time,
-                        summary: "\(transfer.announcementVerb ?? "PORT") names a third host \(announced.address)",
-                        detail:
-                            "The client asked the server to connect to a host other than itself (FTP bounce, RFC 2577): it can be used to scan or attack that host through the server. Servers should refuse PORT addresses other than the client's.",
+                        facts: .bounce(verb: transfer.announcementVerb ?? .port, announced: announced.address),
                         evidence: evidence))
             }
         }
@@ -181,9 +162,9 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .passiveAddressMismatch, severity: .medium, session: session.id, time: time,
-                    summary: "\(transfer.announcementVerb ?? "PASV") reply names \(announced.address), not the server's \(session.server.address)",
-                    detail:
-                        "The server announces an address other than the one the client reached it at (server behind NAT, or a misconfigured external address). Clients that trust the reply connect to the wrong host; set the server's external address.",
+                    facts: .passiveAddressMismatch(
+                        verb: transfer.announcementVerb ?? .pasv, announced: announced.address,
+                        server: session.server.address),
                     evidence: evidence))
         }
         let peer = mode.serverConnects ? session.server.address : session.client.address
@@ -192,9 +173,7 @@ struct FindingDetectors {
             found.append(
                 Finding(
                     kind: .privateAddressAnnounced, severity: .low, session: session.id, time: time,
-                    summary: "private address \(announced.address) announced to \(peer)",
-                    detail:
-                        "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed.",
+                    facts: .privateAddressAnnounced(announced: announced.address, peer: peer),
                     evidence: evidence))
         }
         return found
@@ -206,16 +185,14 @@ struct FindingDetectors {
 
     /// A dangerous SITE command the server accepted, when its reply arrives.
     func siteFinding(_ command: CommandRecord, session: FTPSession) -> Finding? {
-        guard command.verb == "SITE" else { return nil }
+        guard command.verb == .site else { return nil }
         let sub = command.argument.split(separator: " ").first.map { $0.uppercased() } ?? ""
         guard FindingDetectors.dangerousSiteCommands.contains(sub), let reply = command.reply,
             reply.code >= 200 && reply.code < 300
         else { return nil }
         return Finding(
             kind: .riskyCommand, severity: .high, session: session.id, time: command.time,
-            summary: "SITE \(sub) accepted (\(reply.code))",
-            detail:
-                "The server accepted a SITE \(sub) command, which runs programs or copies files on the server for the client: disable it (ProFTPD: remove mod_copy; wu-ftpd: no SITE EXEC) unless it is truly needed.",
+            facts: .dangerousSite(subcommand: sub, replyCode: reply.code),
             evidence: [("argument", .string(command.argument)), ("reply_code", .int(Int64(reply.code)))])
     }
 
@@ -224,10 +201,7 @@ struct FindingDetectors {
         let accepted = session.loginAttempts.contains { $0.user.lowercased() == "root" && $0.outcome == .succeeded }
         return Finding(
             kind: .riskyCommand, severity: accepted ? .high : .medium, session: session.id, time: root.time,
-            summary: accepted ? "login as root accepted" : "login as root attempted",
-            detail: accepted
-                ? "The server lets root log in over FTP: deny it (vsftpd/ProFTPD: list root in ftpusers) and use an unprivileged account."
-                : "Someone tried to log in as root; servers should refuse root over FTP (ftpusers).",
+            facts: .rootLogin(accepted: accepted),
             evidence: [("outcome", .string(accepted ? "succeeded" : root.outcome.rawValue))])
     }
 
@@ -280,23 +254,17 @@ struct FindingDetectors {
     func bruteforceFindings() -> [Finding] {
         bruteforceOrder.compactMap { pair in
             guard let run = bruteforceRuns[pair] else { return nil }
-            var detail = "One client failed to log in repeatedly in a short time: password guessing. Block the client and enforce a lockout."
             var evidence: [(String, EvidenceValue)] = [
                 ("failures", .int(Int64(run.failures))),
                 ("users", .list(run.users.sorted().prefix(20).map { .string($0) })),
                 ("first", .string(run.first.iso8601)),
             ]
-            if let (time, session, user) = run.success {
-                detail += " A later login as \(user) succeeded (\(session), \(time.iso8601)): treat that account as compromised."
-                evidence.append(("succeeded_after", .string(session)))
-            } else {
-                detail += " No login from this client succeeded in the capture."
-            }
+            let success = run.success.map { BruteforceSuccess(session: $0.1, user: $0.2, time: $0.0) }
+            if let success { evidence.append(("succeeded_after", .string(success.session))) }
             return Finding(
                 kind: .bruteforce, severity: .high, session: run.session, time: run.crossed,
-                summary: "\(run.failures) failed logins from \(pair.client) to \(pair.server)"
-                    + (run.success == nil ? ", none succeeded" : ", then one succeeded"),
-                detail: detail, evidence: evidence)
+                facts: .bruteforce(failures: run.failures, client: pair.client, server: pair.server, success: success),
+                evidence: evidence)
         }
     }
 }

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// How a session's login went (SPEC.md, login).
@@ -97,7 +98,8 @@ public enum EvidenceValue: Sendable, Hashable {
     }
 }
 
-/// A judgement about the capture: what was found, how bad, and why.
+/// A judgement about the capture: what was found, how bad, and the facts behind it. Its sentences are worded by
+/// the reports from `facts` (Reports/FindingWording.swift).
 public struct Finding: Sendable {
     /// What kind.
     public var kind: FindingKind
@@ -107,28 +109,28 @@ public struct Finding: Sendable {
     public var session: String?
     /// When it happened.
     public var time: Timestamp
-    /// One line for lists.
-    public var summary: String
-    /// One sentence with the likely cause and the fix (empty when `verdict` says it: the reports word it).
-    public var detail: String
-    /// Facts behind it, in order.
+    /// What was found, as values.
+    public var facts: FindingFacts
+    /// Facts behind it, in order, as every report shows them (JSON `evidence`).
     public var evidence: [(String, EvidenceValue)]
-    /// The verdict of the failed transfer a `failed_data_connection` finding is about; reports word its detail
-    /// from it (Reports/CauseWording.swift), as they word the transfer's.
-    public var verdict: DataVerdict?
 
     /// Creates a finding.
     public init(
-        kind: FindingKind, severity: Severity, session: String?, time: Timestamp, summary: String, detail: String,
+        kind: FindingKind, severity: Severity, session: String?, time: Timestamp, facts: FindingFacts,
         evidence: [(String, EvidenceValue)] = []
     ) {
         self.kind = kind
         self.severity = severity
         self.session = session
         self.time = time
-        self.summary = summary
-        self.detail = detail
+        self.facts = facts
         self.evidence = evidence
+    }
+
+    /// The verdict of the failed transfer a `failed_data_connection` finding is about.
+    public var verdict: DataVerdict? {
+        if case .failedDataConnection(let verdict) = facts { return verdict }
+        return nil
     }
 }
 
@@ -156,8 +158,10 @@ public struct ReplyRecord: Sendable, Equatable {
 public struct CommandRecord: Sendable {
     /// When the command was sent.
     public var time: Timestamp
-    /// Upper-cased verb.
-    public var verb: String
+    /// The verb (recognised upper-cased, RFC 959 section 5.3).
+    public var verb: FTPVerb
+    /// The verb as sent when it is not well-formed (see `FTPCommand.malformedVerb`); nil otherwise.
+    public var malformedVerb: String? = nil
     /// Argument as sent (passwords are redacted by the reports, not here).
     public var argument: String
     /// Preliminary (1xx) replies, in order.
@@ -176,6 +180,9 @@ public struct CommandRecord: Sendable {
     public var replyLost = false
     /// Index into the session's transfers when this command announced or used a data channel.
     public var transferIndex: Int?
+
+    /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
+    public var verbText: String { malformedVerb ?? verb.name }
 
     /// Milliseconds from the command to its final reply.
     public var replyTimeMilliseconds: Double? { reply.map { time.milliseconds(to: $0.time) } }

@@ -1,25 +1,42 @@
+import FTPProtocol
+
 /// Which reply codes can answer which command (RFC 959 section 5.4, "Command-Reply Sequences", with the
 /// extensions' own tables). Used only to re-pair commands and replies after a capture gap.
 enum ReplyPlausibility {
     /// True when `code` can be the reply to `verb`. Errors (4xx, 5xx) can answer anything, and so can any code
     /// for a command whose replies are not listed.
-    static func canAnswer(_ code: Int, _ verb: String) -> Bool {
+    static func canAnswer(_ code: Int, _ verb: FTPVerb) -> Bool {
         if code >= 400 { return true }
-        if code >= 100 && code < 200 { return preliminary.contains(verb) }
-        guard let codes = finals[verb] else { return true }
-        return codes.contains(code)
+        if code >= 100 && code < 200 { return hasPreliminary(verb) }
+        switch verb {
+        case .user: return code == 230 || code == 331 || code == 332
+        case .pass: return code == 202 || code == 230 || code == 332
+        case .acct: return code == 202 || code == 230
+        case .cwd, .xcwd, .cdup, .xcup: return code == 200 || code == 250
+        case .quit: return code == 221
+        case .rein: return code == 220
+        case .port, .eprt, .lprt, .type, .mode, .stru, .noop, .pbsz, .prot: return code == 200
+        case .pasv: return code == 227
+        case .epsv: return code == 200 || code == 229
+        case .lpsv: return code == 228
+        case .retr, .stor, .stou, .appe, .list, .nlst, .mlsd: return code == 226 || code == 250
+        case .rest, .rnfr: return code == 350
+        case .rnto, .dele, .rmd, .xrmd: return code == 250
+        case .mkd, .xmkd, .pwd, .xpwd: return code == 257
+        case .syst: return code == 215
+        case .size, .mdtm: return code == 213
+        case .feat: return code == 211
+        case .auth: return code == 234 || code == 334
+        case .abor: return code == 225 || code == 226
+        default: return true
+        }
     }
 
-    static let preliminary: Set<String> = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD", "REIN", "ABOR", "STAT"]
-
-    static let finals: [String: Set<Int>] = [
-        "USER": [230, 331, 332], "PASS": [202, 230, 332], "ACCT": [202, 230], "CWD": [200, 250], "XCWD": [200, 250],
-        "CDUP": [200, 250], "XCUP": [200, 250], "QUIT": [221], "REIN": [220], "PORT": [200], "EPRT": [200],
-        "LPRT": [200], "PASV": [227], "EPSV": [200, 229], "LPSV": [228], "TYPE": [200], "MODE": [200], "STRU": [200],
-        "RETR": [226, 250], "STOR": [226, 250], "STOU": [226, 250], "APPE": [226, 250], "LIST": [226, 250],
-        "NLST": [226, 250], "MLSD": [226, 250], "REST": [350], "RNFR": [350], "RNTO": [250], "DELE": [250],
-        "RMD": [250], "XRMD": [250], "MKD": [257], "XMKD": [257], "PWD": [257], "XPWD": [257], "SYST": [215],
-        "NOOP": [200], "SIZE": [213], "MDTM": [213], "FEAT": [211], "AUTH": [234, 334], "PBSZ": [200],
-        "PROT": [200], "ABOR": [225, 226],
-    ]
+    /// Commands that may get a 1xx before their final reply (RFC 959 section 5.4).
+    static func hasPreliminary(_ verb: FTPVerb) -> Bool {
+        switch verb {
+        case .retr, .stor, .stou, .appe, .list, .nlst, .mlsd, .rein, .abor, .stat: true
+        default: false
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
@@ -87,10 +88,12 @@ public enum DataChannelMatch: String, Sendable {
     case inferred
 }
 
-/// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`).
-public final class Transfer {
+/// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`), as the
+/// analysis builds it. Outputs that stream receive a `SettledTransfer` of it when it settles; both read alike
+/// through `TransferFacts`.
+public final class Transfer: TransferFacts {
     /// The data command (LIST, RETR, …), or nil while only announced.
-    public internal(set) var command: String?
+    public internal(set) var command: FTPVerb?
     /// Its argument.
     public internal(set) var argument: String?
     /// The argument resolved against the working directory.
@@ -98,7 +101,7 @@ public final class Transfer {
     /// How the channel was announced; nil when no announcement was seen.
     public internal(set) var mode: DataMode?
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    public internal(set) var announcementVerb: String?
+    public internal(set) var announcementVerb: FTPVerb?
     /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
     public internal(set) var announced: Endpoint?
     /// When it was announced.
@@ -125,19 +128,13 @@ public final class Transfer {
     public internal(set) var inferred = false
     /// The typed verdict (status, cause, evidence); settled when the transfer is.
     public internal(set) var verdict = DataVerdict(status: .unused, cause: nil, evidence: DataEvidence())
-    /// The outcome (the verdict's status).
-    public var status: DataStatus { verdict.status }
-    /// Why it failed (the verdict's cause); nil unless `status.isFailure`.
-    public var cause: DataCause? { verdict.cause }
-    /// The facts behind the verdict.
-    public var evidence: DataEvidence { verdict.evidence }
     /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
     public internal(set) var metrics: TransferMetrics?
 
-    /// The file written for it by extraction (`--extract`), set by the data-channel sink when it settles.
-    public var extractedFile: ExtractedFile?
+    /// The file written for it by extraction (`--extract`), as the data-channel sink reported it when it settled.
+    public internal(set) var extractedFile: ExtractedFile?
     /// The parsed directory listing of a LIST/NLST/MLSD transfer, when its payload was read.
-    public var listing: [ListingEntry]?
+    public internal(set) var listing: [ListingEntry]?
     /// True once its outcome is settled and delivered.
     public internal(set) var settled = false
     /// Live connections still being tracked (reference, until they close).
@@ -145,75 +142,6 @@ public final class Transfer {
 
     init() {}
 
-    /// The primary observed connection: the one that carried data, else the last attempt.
-    public var observedConnection: DataConnectionRecord? {
-        connections.max { lhs, rhs in
-            (lhs.originatorBytes + lhs.responderBytes, lhs.firstTime.nanoseconds)
-                < (rhs.originatorBytes + rhs.responderBytes, rhs.firstTime.nanoseconds)
-        }
-    }
-
-    /// The endpoint actually connected to.
-    public var observed: Endpoint? { observedConnection?.responder }
-
-    /// The outcome of one of its connections as the correlator reads it: the transfer's status for the primary
-    /// (or only) connection, else that connection's own failure to establish or reset.
-    public func outcome(of connection: DataConnectionRecord) -> DataStatus {
-        guard connections.count > 1, let primary = observedConnection,
-            !(primary.firstTime == connection.firstTime && primary.originator == connection.originator)
-        else { return status }
-        return DataChannelDiagnosis.outcome(of: connection, in: self)
-    }
-
-    /// SYNs sent over every matched connection.
-    public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
-
-    /// True when data flows client → server (uploads).
-    public var isUpload: Bool { command == "STOR" || command == "STOU" || command == "APPE" }
-
-    /// Payload bytes sent in the data direction: those in the capture plus those the capture missed (the
-    /// stream's sequence numbers tell how many were sent), so a thinned capture does not look like a short file.
-    public var bytes: UInt64 { capturedBytes + missingBytes }
-
-    /// Payload bytes in the data direction that are in the capture.
-    public var capturedBytes: UInt64 {
-        guard let connection = observedConnection else { return 0 }
-        if command == nil { return connection.originatorBytes + connection.responderBytes }
-        return dataFromOriginator ? connection.originatorBytes : connection.responderBytes
-    }
-
-    /// Payload bytes in the data direction missing from the capture.
-    public var missingBytes: UInt64 {
-        guard let connection = observedConnection else { return 0 }
-        if command == nil { return connection.originatorMissingBytes + connection.responderMissingBytes }
-        return dataFromOriginator ? connection.originatorMissingBytes : connection.responderMissingBytes
-    }
-
-    /// True when the side that receives the data reset the data connection.
-    var receiverReset: Bool {
-        guard let connection = observedConnection, command != nil else { return false }
-        return dataFromOriginator ? connection.responderReset : connection.originatorReset
-    }
-
-    /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
-    /// the originator (the client), a download in passive mode by the responder (the server).
-    var dataFromOriginator: Bool {
-        let clientOpened = !(mode?.serverConnects ?? true)
-        return isUpload == clientOpened
-    }
-
-    /// When the data connection (or, without one, the data command) began.
-    public var start: Timestamp? { observedConnection?.firstTime ?? commandTime ?? announcedAt }
-
-    /// When it ended: the data connection's last packet, or the final reply.
-    public var end: Timestamp? {
-        let replyTime = reply?.time
-        if let last = observedConnection?.lastTime {
-            if let replyTime, replyTime > last { return replyTime }
-            return last
-        }
-        return replyTime
-    }
 }
 
 /// A transfer's payload as written to disk by extraction.

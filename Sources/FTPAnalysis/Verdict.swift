@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// What became of a data channel (SPEC.md, data status). The raw values are SPEC.md's words.
@@ -161,7 +162,7 @@ public struct DataEvidence: Sendable, Hashable {
     /// How the channel was announced.
     public var mode: DataMode?
     /// The announcement's verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    public var announcementVerb: String?
+    public var announcementVerb: FTPVerb?
     /// The control connection's client address.
     public var client: IPAddress?
     /// The control connection's server address.
@@ -171,7 +172,7 @@ public struct DataEvidence: Sendable, Hashable {
     /// True when an active announcement names a private address to a server on a public one.
     public var privateToOutside = false
     /// The data command (RETR, LIST, …).
-    public var command: String?
+    public var command: FTPVerb?
     /// Its argument.
     public var argument: String?
     /// The final reply to the data command.

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 // The facts a transfer's verdict carries so that reports can word it without asking the analysis again
@@ -47,7 +48,7 @@ public struct Abandonment: Sendable, Hashable {
     /// The code of the server's reply that announced the port.
     public var replyCode: Int
     /// The client's next command, if any (nil: it ended the session).
-    public var nextVerb: String?
+    public var nextVerb: FTPVerb?
     /// How long after the announcement it moved (nanoseconds), when it sent a next command.
     public var delay: Int64?
     /// True when the announcement named only a port (a 229 reply, RFC 2428 section 3).
@@ -57,7 +58,7 @@ public struct Abandonment: Sendable, Hashable {
     public var otherConnectionsSeen: Bool
 
     /// Creates a record.
-    public init(replyCode: Int, nextVerb: String?, delay: Int64?, portOnly: Bool, otherConnectionsSeen: Bool) {
+    public init(replyCode: Int, nextVerb: FTPVerb?, delay: Int64?, portOnly: Bool, otherConnectionsSeen: Bool) {
         self.replyCode = replyCode
         self.nextVerb = nextVerb
         self.delay = delay

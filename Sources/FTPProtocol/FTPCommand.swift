@@ -1,30 +1,35 @@
 /// A parsed client command: `VERB[<SP>argument]`.
 public struct FTPCommand: Sendable, Equatable {
-    /// The verb, upper-cased (RFC 959 section 5.3: commands are case-insensitive; only ASCII letters change).
-    /// Unknown and malformed verbs are kept as sent (upper-cased), so a report can show what the client said.
-    public var verb: String
+    /// The verb, recognised from the upper-cased bytes (RFC 959 section 5.3: commands are case-insensitive; only
+    /// ASCII letters change). Unknown verbs are `.other` with their spelling, so a report can show what was said.
+    public var verb: FTPVerb
+    /// The verb as sent (upper-cased, decoded like `FTPLine.text`) when it is not well-formed; nil otherwise.
+    ///
+    /// Only a malformed verb can be longer than `FTPVerb.Spelling.capacity` or hold bytes that are not letters, so
+    /// only those pay for a `String`; `verbText` is what reports print.
+    public var malformedVerb: String?
     /// The text after the first space or tab, with leading spaces and tabs removed; `""` when there is none.
     ///
     /// Trailing and interior spaces are kept: RFC 959 pathnames may contain and end with spaces.
     public var argument: String
-    /// True when the verb is in `FTPCommandCatalog`.
-    public var isKnown: Bool
     /// True when the verb looks like an FTP command: 3 to `FTPCommand.maxVerbLength` ASCII letters, digits allowed
     /// after the first letter (`XMD5`, `XSHA256`). False for binary garbage, TLS records, SSH banners and
     /// anything else that is not a command at all.
     public var isWellFormed: Bool
 
+    /// True when the verb is in `FTPCommandCatalog` (a known verb is always well-formed).
+    public var isKnown: Bool { verb.isKnown }
+
+    /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
+    public var verbText: String { malformedVerb ?? verb.name }
+
     /// Longest verb counted as well-formed. RFC 959 verbs have 3 or 4 letters; extensions run longer
     /// (`XSHA256`, 7), and 8 leaves room without admitting words of prose.
     public static let maxVerbLength = 8
 
-    /// Creates a command from its parts; `isKnown` and `isWellFormed` are derived from the verb.
+    /// Creates a command from its parts; the verb is upper-cased and recognised as `parse` does.
     public init(verb: String, argument: String = "") {
-        let upper = String(decoding: verb.utf8.map(FTPCommand.upperASCII), as: UTF8.self)
-        self.verb = upper
-        self.argument = argument
-        isKnown = FTPCommandCatalog.isKnown(upper)
-        isWellFormed = FTPCommand.isWellFormedVerb(upper.utf8)
+        self = FTPCommand.parse(verb: Array(verb.utf8)[...], argument: argument)
     }
 
     /// Parses one line from the client. Never fails: anything that is not a command yields `isWellFormed == false`.
@@ -40,19 +45,22 @@ public struct FTPCommand: Sendable, Equatable {
         var argumentStart = verbEnd
         while argumentStart < bytes.count && isBlank(bytes[argumentStart]) { argumentStart += 1 }
 
-        // Upper-case the bytes before decoding, so an escaped invalid byte stays `\xNN`, not `\XNN`.
-        let verbBytes = bytes[start..<verbEnd].map(upperASCII)
-        let verb = FTPText.decode(verbBytes[...])
-        let wellFormed = isWellFormedVerb(verbBytes)
-        return FTPCommand(
-            verb: verb, argument: FTPText.decode(bytes[argumentStart...]),
-            isKnown: wellFormed && FTPCommandCatalog.isKnown(verb), isWellFormed: wellFormed)
+        return parse(verb: bytes[start..<verbEnd], argument: FTPText.decode(bytes[argumentStart...]))
     }
 
-    private init(verb: String, argument: String, isKnown: Bool, isWellFormed: Bool) {
+    private static func parse(verb bytes: ArraySlice<UInt8>, argument: String) -> FTPCommand {
+        let wellFormed = isWellFormedVerb(bytes)
+        let spelling = FTPVerb.Spelling(bytes, upperCasing: true)
+        let verb = wellFormed ? FTPVerb(spelling) : .other(spelling)
+        // Upper-case the bytes before decoding, so an escaped invalid byte stays `\xNN`, not `\XNN`.
+        let malformed = wellFormed ? nil : FTPText.decode(bytes.map(upperASCII)[...])
+        return FTPCommand(verb: verb, malformedVerb: malformed, argument: argument, isWellFormed: wellFormed)
+    }
+
+    private init(verb: FTPVerb, malformedVerb: String?, argument: String, isWellFormed: Bool) {
         self.verb = verb
+        self.malformedVerb = malformedVerb
         self.argument = argument
-        self.isKnown = isKnown
         self.isWellFormed = isWellFormed
     }
 
@@ -67,10 +75,17 @@ public struct FTPCommand: Sendable, Equatable {
         (0x61...0x7A).contains(byte) ? byte - 0x20 : byte
     }
 
-    private static func isWellFormedVerb(_ verb: some Collection<UInt8>) -> Bool {
-        guard (3...maxVerbLength).contains(verb.count), let first = verb.first, (0x41...0x5A).contains(first) else {
-            return false
+    /// Checked on the bytes as sent: letters of either case count (they are upper-cased for the verb).
+    private static func isWellFormedVerb(_ verb: ArraySlice<UInt8>) -> Bool {
+        guard verb.count >= 3 && verb.count <= maxVerbLength, isLetter(verb[verb.startIndex]) else { return false }
+        var index = verb.startIndex
+        while index < verb.endIndex {
+            let byte = verb[index]
+            if !isLetter(byte) && !(byte >= 0x30 && byte <= 0x39) { return false }
+            index += 1
         }
-        return verb.allSatisfy { (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }
+        return true
     }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
 }

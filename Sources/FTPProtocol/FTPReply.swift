@@ -8,7 +8,22 @@ public struct FTPReply: Sendable, Equatable {
     /// including a leading `ddd-` that many servers repeat on every line: RFC 959 lets interior lines be
     /// anything, so a prefix there is text, not syntax, and stripping it would make `230-` and `230-230-`
     /// indistinguishable. `displayLines` strips it for presentation.
-    public var lines: [String]
+    ///
+    /// Stored as the first line and the others apart, so a single-line reply (nearly all of them) holds no array
+    /// and its `text` is that line, not a join: the reply path allocates nothing beyond the text itself.
+    public var lines: [String] {
+        get { otherLines.isEmpty ? [firstLine] : [firstLine] + otherLines }
+        set {
+            firstLine = newValue.first ?? ""
+            otherLines = Array(newValue.dropFirst())
+        }
+    }
+    /// The first line's text (`""` for a bare code).
+    public private(set) var firstLine: String
+    /// The lines after the first; empty for a single-line reply.
+    public private(set) var otherLines: [String]
+    /// Number of lines kept.
+    public var lineCount: Int { 1 + otherLines.count }
     /// True for a reply that began with `ddd-`.
     public var isMultiline: Bool
     /// Interior lines dropped beyond `FTPLimits.maxReplyLines`.
@@ -24,15 +39,27 @@ public struct FTPReply: Sendable, Equatable {
         hasTruncatedLine: Bool = false
     ) {
         self.code = code
-        self.lines = lines
+        firstLine = lines.first ?? ""
+        otherLines = Array(lines.dropFirst())
         self.isMultiline = isMultiline
         self.truncatedLines = truncatedLines
         self.isComplete = isComplete
         self.hasTruncatedLine = hasTruncatedLine
     }
 
+    /// A single-line reply, without building a one-element array.
+    public init(code: Int, text: String, hasTruncatedLine: Bool = false) {
+        self.code = code
+        firstLine = text
+        otherLines = []
+        isMultiline = false
+        truncatedLines = 0
+        isComplete = true
+        self.hasTruncatedLine = hasTruncatedLine
+    }
+
     /// The lines joined with `"\n"`.
-    public var text: String { lines.joined(separator: "\n") }
+    public var text: String { otherLines.isEmpty ? firstLine : lines.joined(separator: "\n") }
 
     /// The lines with a leading `ddd-` or `ddd ` of this reply's code also removed from interior lines, for display.
     public var displayLines: [String] {
@@ -138,11 +165,11 @@ public struct ReplyAssembler: Sendable {
         }
         let code = Int(bytes[0] - 0x30) * 100 + Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
         if bytes.count == 3 {
-            return .reply(FTPReply(code: code, lines: [""], hasTruncatedLine: line.truncated))
+            return .reply(FTPReply(code: code, text: "", hasTruncatedLine: line.truncated))
         }
         switch bytes[3] {
         case 0x20:
-            return .reply(FTPReply(code: code, lines: [FTPText.decode(bytes[4...])], hasTruncatedLine: line.truncated))
+            return .reply(FTPReply(code: code, text: FTPText.decode(bytes[4...]), hasTruncatedLine: line.truncated))
         case 0x2D:
             var lines: [String] = []
             lines.reserveCapacity(4)

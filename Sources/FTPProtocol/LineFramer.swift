@@ -123,13 +123,16 @@ public struct LineFramer: Sendable {
     }
 
     private mutating func emit(unterminated: Bool, _ onLine: (FTPLine) -> Void) {
-        // Copy through a buffer pointer: handing `buffer` itself over would share its storage, and the
-        // `removeAll(keepingCapacity:)` below would then allocate a fresh full-size buffer on every line.
-        let bytes = buffer.withUnsafeBufferPointer { [UInt8]($0) }
-        let line = FTPLine(
-            bytes: bytes, truncated: lineLength > buffer.count, originalLength: lineLength, unterminated: unterminated)
-        buffer.removeAll(keepingCapacity: true)
+        // The line is lent the framer's own buffer, and the buffer is taken back once `onLine` returns: when the
+        // receiver kept no copy of the line (the common case: it parses it and keeps values), the storage is
+        // unshared again and is reused without an allocation. A receiver that keeps the line keeps that storage,
+        // and the framer reserves a new buffer on the next byte, which is what a copy here would have cost.
+        var line = FTPLine(
+            bytes: [], truncated: lineLength > buffer.count, originalLength: lineLength, unterminated: unterminated)
+        swap(&line.bytes, &buffer)
         lineLength = 0
         onLine(line)
+        swap(&line.bytes, &buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 }

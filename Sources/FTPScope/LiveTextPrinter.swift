@@ -45,7 +45,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
         case .reply(let session, let reply):
             return line(reply.time, session, "reply", "\(reply.code) \(firstLine(reply.text))")
         case .command(let session, let command):
-            var text = Escaping.terminal(command.verb)
+            var text = Escaping.terminal(command.verbText)
             let argument = passwords.displayArgument(of: command)
             if !argument.isEmpty { text += " " + Escaping.terminal(argument.prefix(160)) }
             if let reply = command.reply {
@@ -65,7 +65,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
             return line(time, session, "gap", "\(length) bytes missing from the \(fromClient ? "client" : "server")")
         case .transfer(let session, let transfer):
             var text = transfer.status.rawValue
-            let what = [transfer.command, transfer.path ?? transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }
+            let what = [transfer.command?.name, transfer.path ?? transfer.argument].compactMap { $0 }.filter { !$0.isEmpty }
             text += " " + (what.isEmpty ? "(no command)" : Escaping.terminal(what.joined(separator: " ").prefix(120)))
             text += " " + (transfer.mode?.rawValue ?? "-")
             text += " announced " + (transfer.announced?.description ?? "-")
@@ -79,7 +79,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
         case .finding(let finding):
             let text = "[\(finding.severity.rawValue)] \(finding.kind.rawValue): \(Escaping.terminal(finding.summary))"
             return prefix(finding.time, finding.session ?? "-", "finding") + text + "\n    "
-                + Escaping.terminal(CauseWording.detail(of: finding)) + "\n"
+                + Escaping.terminal(finding.detail) + "\n"
         case .sessionEnded(let session):
             var text = session.endState.rawValue
             text += ": user \(Escaping.terminal(session.user ?? "-")) (login \(session.login.rawValue))"

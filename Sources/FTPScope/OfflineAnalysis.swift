@@ -86,7 +86,8 @@ public struct AnalysisResult {
     }
 }
 
-/// Offline analysis: captures → decoder → reassembler → FTP analysis, as one synchronous loop.
+/// Offline analysis: captures → decoder → reassembler → FTP analysis, as one synchronous loop, or with the reading and
+/// decoding on a thread of its own (`threads`).
 public enum OfflineAnalysis {
     /// Reads every capture (in time order, as one stream) and analyses it. `eventSink` receives events as they
     /// settle (streaming outputs); `dataSink`, when given, receives the payload of data connections (file
@@ -94,11 +95,13 @@ public enum OfflineAnalysis {
     /// `StreamingEventSink` it is also told, once per second of capture time, the analyzer's watermark
     /// (`advance(watermark:)`), so time-ordered outputs can write what has settled. `progress` is called about once per second of capture time and every 65 536 packets with packets
     /// and bytes read so far.
+    /// `threads` above 1 reads and decodes on a reader thread while this thread analyses (`AnalysisThreads`); the
+    /// result is the same for every value.
     /// Throws only when a capture cannot be opened; damage inside a capture becomes a warning.
     public static func run(
         paths: [String], configuration: AnalysisConfiguration = AnalysisConfiguration(), filter: String? = nil,
         eventSink: AnalysisEventSink? = nil, dataSink: DataChannelSink? = nil,
-        progress: ((UInt64, UInt64) -> Void)? = nil
+        progress: ((UInt64, UInt64) -> Void)? = nil, threads: Int = 1
     ) throws(CaptureError) -> AnalysisResult {
         let captures = try CaptureSet(paths: paths)
         if let filter, !filter.isEmpty { try captures.setFilter(filter) }
@@ -114,32 +117,57 @@ public enum OfflineAnalysis {
         // Idle connections are swept once per second of capture time, not per packet.
         let sweepInterval: Int64 = 1_000_000_000
         var readError: CaptureError?
-        while true {
-            let more: Bool
-            do {
-                more = try captures.next { header, linkType, packet in
-                    let time = header.time
-                    if time > lastTime { lastTime = time }
-                    packetStats.dispatch(
-                        packet, capturedLength: header.capturedLength, decoder: PacketDecoder(linkType: linkType),
-                        at: time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
-                    if lastTime >= nextExpiry {
-                        fragments.expire(now: lastTime)
-                        reassembler.expireIdle(now: lastTime)
-                        analyzer.expire(now: lastTime)
-                        nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
-                        streaming?.advance(watermark: analyzer.pendingWatermark)
-                        progress?(packetStats.packets, packetStats.bytes)
-                    } else if packetStats.packets & 0xFFFF == 0 {
-                        // A dense capture can hold millions of packets in a second: progress by count too.
-                        progress?(packetStats.packets, packetStats.bytes)
-                    }
-                }
-            } catch {
-                readError = error
-                more = false
+        // The one per-packet step of both loops below, so the threaded run does exactly what the plain one does.
+        func step(
+            _ decoded: DecodedPacket, packet: UnsafeRawBufferPointer, capturedLength: Int, linkType: LinkType,
+            time: Timestamp
+        ) {
+            if time > lastTime { lastTime = time }
+            packetStats.dispatch(
+                decoded, packet: packet, capturedLength: capturedLength, decoder: PacketDecoder(linkType: linkType),
+                at: time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+            if lastTime >= nextExpiry {
+                fragments.expire(now: lastTime)
+                reassembler.expireIdle(now: lastTime)
+                analyzer.expire(now: lastTime)
+                nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
+                streaming?.advance(watermark: analyzer.pendingWatermark)
+                progress?(packetStats.packets, packetStats.bytes)
+            } else if packetStats.packets & 0xFFFF == 0 {
+                // A dense capture can hold millions of packets in a second: progress by count too.
+                progress?(packetStats.packets, packetStats.bytes)
             }
-            if !more { break }
+        }
+        let reader = threads > 1 ? CaptureReader(captures: captures) : nil
+        if let reader, reader.start() {
+            // Pipelined: the reader thread reads and decodes, this thread analyses, batch by batch.
+            while let batch = reader.queue.take() {
+                for entry in batch.entries {
+                    step(
+                        entry.decoded, packet: batch.bytes(of: entry), capturedLength: entry.capturedLength,
+                        linkType: entry.linkType, time: entry.time)
+                }
+                batch.reset()
+                reader.queue.recycle(batch)
+            }
+            reader.join()
+            readError = reader.failure
+        } else {
+            // One thread (`threads` 1, or no thread could be started): today's plain synchronous loop.
+            while true {
+                let more: Bool
+                do {
+                    more = try captures.next { header, linkType, packet in
+                        step(
+                            PacketDecoder(linkType: linkType).decode(packet), packet: packet,
+                            capturedLength: header.capturedLength, linkType: linkType, time: header.time)
+                    }
+                } catch {
+                    readError = error
+                    more = false
+                }
+                if !more { break }
+            }
         }
         fragments.finish()
         analyzer.captureEnding()

@@ -42,6 +42,8 @@ public struct OutputOptions: Sendable {
     public var summaryOnly = false
     /// The terminal's width when standard output is one: the text summary is wrapped to it.
     public var width: Int?
+    /// Where to write the HTML report (`--report`), if anywhere. It is not narrowed: it shows the whole capture.
+    public var reportPath: String?
 
     /// Creates options; by default the text summary alone.
     public init(
@@ -81,6 +83,8 @@ public final class Outputs {
     public let text: TextStreamSink?
     /// The JSON document, written as sessions end, when it goes to standard output.
     public let json: JSONDocumentStreamSink?
+    /// The HTML report, its sections spooled as sessions end, when `reportPath` is given.
+    public let report: (sink: HTMLReportSink, output: BufferedOutput)?
 
     private let standardOutput: BufferedOutput?
     private let files: [BufferedOutput]
@@ -131,13 +135,20 @@ public final class Outputs {
         } else {
             json = nil
         }
+        // Opened with the others, so a path that cannot be written is said before any work, not after it.
+        if let path = options.reportPath {
+            report = (HTMLReportSink(passwords: passwords), try open(path))
+        } else {
+            report = nil
+        }
         self.files = files
         let fanOut = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
         let narrowed: StreamingEventSink =
             options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
         // The JSON document applies the narrowing itself (as `Narrowing.apply` does to a whole-capture input):
         // which findings it keeps depends on which sessions were kept, known only at the end.
-        eventSink = json.map { FanOutSink([narrowed, $0]) } ?? narrowed
+        let unnarrowed: [AnalysisEventSink] = [json as AnalysisEventSink?, report?.sink].compactMap { $0 }
+        eventSink = unnarrowed.isEmpty ? narrowed : FanOutSink([narrowed] + unnarrowed)
     }
 
     /// True when the analysis must keep ended sessions. No output here needs them (the JSON document is
@@ -168,11 +179,18 @@ public final class Outputs {
             do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }
             // Said only when a timeline was asked for, so other outputs (and baselines) do not change.
             input.stats.append(("timeline_rows_out_of_order", timeline.rowsOutOfOrder))
+            // How many rows waited at once for earlier events to settle: what the ordering buffer cost.
+            input.stats.append(("timeline_rows_held_peak", UInt64(timeline.peakHeldRows)))
         }
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
         } else if let json {
             json.finish(input)
+        }
+        if let (sink, output) = report {
+            sink.finish(
+                result.reportInput(showPasswords: options.showPasswords), text: { output.write($0) },
+                bytes: { output.write($0) })
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

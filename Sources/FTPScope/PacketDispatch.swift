@@ -13,9 +13,21 @@ extension PacketStats {
         _ packet: UnsafeRawBufferPointer, capturedLength: Int, decoder: PacketDecoder, at time: Timestamp,
         fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
     ) {
+        dispatch(
+            decoder.decode(packet), packet: packet, capturedLength: capturedLength, decoder: decoder, at: time,
+            fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+    }
+
+    /// Hands on one packet already decoded (by the offline reader thread, `CaptureReader`): `packet` holds its bytes
+    /// when it is TCP, ICMP or a fragment, and may be empty otherwise.
+    @inline(__always)
+    mutating func dispatch(
+        _ decoded: DecodedPacket, packet: UnsafeRawBufferPointer, capturedLength: Int, decoder: PacketDecoder,
+        at time: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
+    ) {
         packets += 1
         bytes += UInt64(capturedLength)
-        switch decoder.decode(packet) {
+        switch decoded {
         case .tcp(let segment):
             tcpSegments += 1
             let payload = UnsafeRawBufferPointer(

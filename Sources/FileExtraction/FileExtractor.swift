@@ -52,7 +52,7 @@ public struct ExtractionTotals: Sendable, Hashable {
 /// Writes the payload of data connections to files in a directory (`--extract DIR`), with SHA-256, as it streams.
 ///
 /// **What is written.** RETR, STOR, STOU and APPE payloads go to `DIR/`, LIST/NLST/MLSD listings to
-/// `DIR/listings/` (and are parsed into `Transfer.listing`). Downloads and listings are the server's bytes,
+/// `DIR/listings/` (and parsed, for the analysis to record as `Transfer.listing`). Downloads and listings are the server's bytes,
 /// uploads the client's. Files are saved exactly as sent: a `TYPE A` transfer keeps the line endings of the wire
 /// (the JSON document's `type` says which type was in force). A data connection whose command is not in the
 /// capture is saved as `…-data` from the side that sent more.
@@ -159,10 +159,10 @@ public final class FileExtractor: DataChannelSink {
         stream.gap(length)
     }
 
-    public func dataChannelSettled(_ transfer: Transfer, of session: FTPSession) {
+    public func dataChannelSettled(_ transfer: Transfer, of session: FTPSession) -> DataChannelResult {
         let streams = pending.removeValue(forKey: ObjectIdentifier(transfer))
-        guard !finished else { return }
-        settle(transfer, session: session, streams: streams)
+        guard !finished else { return DataChannelResult() }
+        return settle(transfer, session: session, streams: streams)
     }
 
     /// The stream that receives bytes from this side, or nil when the command is known and the bytes go the
@@ -190,7 +190,8 @@ public final class FileExtractor: DataChannelSink {
 
     // MARK: - Settling
 
-    private func settle(_ transfer: Transfer, session: FTPSession, streams: PendingStreams?) {
+    /// Writes the transfer's payload and parses its listing; returns what it made (nothing on failure).
+    private func settle(_ transfer: Transfer, session: FTPSession, streams: PendingStreams?) -> DataChannelResult {
         let fromServer: Bool
         if transfer.command != nil {
             fromServer = !transfer.isUpload
@@ -202,7 +203,7 @@ public final class FileExtractor: DataChannelSink {
         // A session that was never confirmed as FTP is not reported, so neither are its files.
         guard !session.id.isEmpty, let position = session.transfers.firstIndex(where: { $0 === transfer }) else {
             chosen?.discard()
-            return
+            return DataChannelResult()
         }
         let index = position + 1
         let stream: StreamFile
@@ -214,16 +215,16 @@ public final class FileExtractor: DataChannelSink {
             chosen?.discard()
             guard transfer.command != nil, transfer.status == .completed, transfer.observedConnection != nil,
                 transfer.missingBytes == 0
-            else { return }
+            else { return DataChannelResult() }
             stream = newStream()
             stream.createEmpty()
         }
-        let label = "\(session.id) T\(index) \(transfer.command ?? "data")"
+        let label = "\(session.id) T\(index) \(transfer.command?.name ?? "data")"
         stream.flush()
         if let error = stream.writeError {
             stream.discard()
             warnings.append("\(label): not extracted: \(error)")
-            return
+            return DataChannelResult()
         }
         var listingEntries: [ListingEntry]?
         if let style = ListingParser.style(of: transfer.command) {
@@ -239,22 +240,22 @@ public final class FileExtractor: DataChannelSink {
         } else {
             written = nil
         }
-        guard let written else { return }
+        guard let written else { return DataChannelResult() }
         let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: written)
         // A resumed transfer rewrites the same bytes into the same earlier file on a second run: its row is there.
         if !alreadyPresent && manifest.earlierFile(for: row) == written.fileName { alreadyPresent = true }
-        transfer.extractedFile = written
+        let result = DataChannelResult(file: written, listing: listingEntries)
         totals.count(written, alreadyPresent: alreadyPresent)
-        if let listingEntries { transfer.listing = listingEntries }
         if keepsRecords {
             records.append(
                 ExtractionRecord(
-                    session: session.id, transfer: index, command: transfer.command, path: transfer.path, file: written,
+                    session: session.id, transfer: index, command: transfer.command?.name, path: transfer.path, file: written,
                     alreadyPresent: alreadyPresent))
         }
         // A file recognised from an earlier run already has its row: repeating it would list the file twice.
-        guard !alreadyPresent else { return }
+        guard !alreadyPresent else { return result }
         if let error = manifest.write(row: row) { warnings.append("\(label): manifest not written: \(error)") }
+        return result
     }
 
     /// The manifest row of one written file (`Manifest.header`'s columns).
@@ -262,7 +263,7 @@ public final class FileExtractor: DataChannelSink {
         -> [String]
     {
         [
-            session.id, String(index), transfer.command ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
+            session.id, String(index), transfer.command?.name ?? "", transfer.path ?? "", transfer.mode?.rawValue ?? "",
             String(file.bytes), file.sha256, transfer.status.rawValue, file.fileName,
             transfer.transferType ?? "", transfer.restOffset.map { String($0) } ?? "",
             file.complete ? "complete" : "partial", file.note ?? "",
@@ -394,7 +395,7 @@ public final class FileExtractor: DataChannelSink {
         } else if transfer.abortRequested {
             reasons.append("ABOR was sent during the transfer")
         }
-        if transfer.command == "RETR", transfer.transferType?.uppercased().hasPrefix("I") == true,
+        if transfer.command == .retr, transfer.transferType?.uppercased().hasPrefix("I") == true,
             let expected = transfer.expectedSize
         {
             let end = (transfer.restOffset ?? 0) + stream.bytes + stream.missingBytes
@@ -427,11 +428,11 @@ public final class FileExtractor: DataChannelSink {
         let prefix = FileNameSanitizer.sanitize(session, fallback: "S0") + "-T\(index)"
         if let command = transfer.command, ListingParser.style(of: command) != nil {
             let directory = FileNameSanitizer.sanitize(transfer.path ?? "", fallback: "")
-            return prefix + "-" + command + (directory.isEmpty ? "" : "-" + directory) + ".txt"
+            return prefix + "-" + command.name + (directory.isEmpty ? "" : "-" + directory) + ".txt"
         }
         guard let command = transfer.command else { return prefix + "-data" }
         let source = transfer.path ?? transfer.argument ?? ""
-        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == "STOU" ? "stou" : "file")
+        return prefix + "-" + FileNameSanitizer.sanitize(source, fallback: command == .stou ? "stou" : "file")
     }
 
     /// `name` with `-n` before its extension.
@@ -513,7 +514,7 @@ private struct ResumeKey: Hashable {
     var upload: Bool
 
     init?(_ transfer: Transfer, session: FTPSession) {
-        guard transfer.command == "RETR" || transfer.command == "STOR", let path = transfer.path, !path.isEmpty
+        guard transfer.command == .retr || transfer.command == .stor, let path = transfer.path, !path.isEmpty
         else { return nil }
         server = session.server.address
         self.path = path

@@ -1,4 +1,5 @@
 import FTPAnalysis
+import FTPProtocol
 
 /// Parses directory listings (the payload of LIST, NLST and MLSD) into entries.
 ///
@@ -46,11 +47,11 @@ public struct ListingParser {
     }
 
     /// The style of a data command's listing, or nil when it is not a listing command.
-    public static func style(of command: String?) -> Style? {
+    public static func style(of command: FTPVerb?) -> Style? {
         switch command {
-        case "LIST": return .list
-        case "NLST": return .names
-        case "MLSD": return .machine
+        case .list?: return .list
+        case .nlst?: return .names
+        case .mlsd?: return .machine
         default: return nil
         }
     }

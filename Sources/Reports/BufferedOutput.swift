@@ -88,6 +88,13 @@ public final class BufferedOutput {
         if buffer.count >= BufferedOutput.capacity { flush() }
     }
 
+    /// Appends borrowed bytes (already UTF-8), valid only during the call.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= BufferedOutput.capacity { flush() }
+    }
+
     /// Writes out everything buffered.
     public func flush() {
         guard !buffer.isEmpty else { return }

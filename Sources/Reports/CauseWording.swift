@@ -45,7 +45,7 @@ public enum CauseWording {
                 facts: "",
                 why: "The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture.")
         }
-        let verb = facts.announcementVerb ?? (mode.serverConnects ? "PORT" : "PASV")
+        let verb = (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name
         switch verdict.status {
         case .refused, .unanswered, .notSeen:
             return connectionFailure(verdict.status, cause: verdict.cause, mode: mode, verb: verb, facts)
@@ -58,12 +58,6 @@ public enum CauseWording {
         default:
             return nil
         }
-    }
-
-    /// The detail of a finding: the verdict's sentence for a failed data connection, else the finding's own text.
-    public static func detail(of finding: Finding) -> String {
-        guard let verdict = finding.verdict else { return finding.detail }
-        return diagnosis(of: verdict) ?? "The data connection failed."
     }
 
     /// A data connection that could not be made: what the opener saw, what the announced address says, the fix.
@@ -185,12 +179,12 @@ public enum CauseWording {
 
     /// An announcement the client abandoned, told from the capture's vantage.
     private static func abandoned(_ abandonment: Abandonment, cause: DataCause?, _ facts: DataEvidence) -> Wording {
-        let verb = facts.announcementVerb ?? "PASV"
+        let verb = (facts.announcementVerb ?? .pasv).name
         let gaveUp: String
         if let next = abandonment.nextVerb {
             let seconds = Double(abandonment.delay ?? 0) / 1e9
             let after = seconds >= 1 ? " \(formatSeconds(seconds)) later" : ""
-            gaveUp = next == "QUIT" ? "quit\(after)" : "sent \(next)\(after) instead"
+            gaveUp = next == .quit ? "quit\(after)" : "sent \(next.name)\(after) instead"
         } else {
             gaveUp = "ended the session"
         }
@@ -251,7 +245,7 @@ public enum CauseWording {
 
     /// The data command with its argument ("RETR /pub/file").
     private static func what(_ facts: DataEvidence) -> String {
-        [facts.command, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        [facts.command?.name, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// " (observed 50000–50010)" for the passive ports seen, " (port 50000 was announced)" for one.
@@ -275,7 +269,7 @@ public enum CauseWording {
     }
 }
 
-extension Transfer {
+extension TransferFacts {
     /// Why it failed, in the user's terms, with the fix: its verdict as `CauseWording` words it.
     public var diagnosis: String? { CauseWording.diagnosis(of: verdict) }
 }

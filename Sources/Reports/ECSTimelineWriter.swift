@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// The timeline as Elastic Common Schema documents (`--jsonl PATH --schema ecs`): one nested JSON object per
@@ -21,6 +22,13 @@ public final class ECSTimelineWriter: TimelineWriter {
     public func write(_ row: TimelineRow) {
         output.write(ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false) + "\n")
     }
+
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+        line.append(contentsOf: ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false).utf8)
+        line.append(0x0A)
+    }
+
+    public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
     public func flush() { output.flush() }
 
@@ -130,9 +138,8 @@ public final class ECSTimelineWriter: TimelineWriter {
 
     private static func file(_ row: TimelineRow) -> JSONValue? {
         // Files only: a listing's path is a directory and its bytes are the listing's.
-        let fileCommands: Set<String> = ["RETR", "STOR", "STOU", "APPE"]
         guard row.event == .dataConnection, let path = row.context.path, let command = row.command,
-            fileCommands.contains(command)
+            FTPVerb(command).isDataTransfer, !FTPVerb(command).isListing
         else { return nil }
         var members: [(String, JSONValue)] = [("path", .string(path))]
         let name = path.split(separator: "/").last.map(String.init) ?? path

@@ -42,37 +42,65 @@ public enum Escaping {
 
     /// A JSON string literal with quotes (RFC 8259 section 7): always valid JSON whatever the input.
     public static func json(_ text: some StringProtocol) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x00..<0x20, 0x7F, 0x2028, 0x2029:
-                // Line and paragraph separators are valid JSON but break JavaScript consumers; escape them too.
-                out += "\\u" + String(format4: scalar.value)
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        appendJSON(String(text), to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal with quotes (RFC 8259 section 7), working on its UTF-8 bytes:
+    /// runs that need nothing are copied whole. Escaped: `"` and `\`, C0 controls and DEL (`\n`, `\r`,
+    /// `\t`, else `\u00XX`), and U+2028/U+2029, which are valid JSON but end a line in JavaScript.
+    static func appendJSON(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            out.append(0x22)
+            var runStart = 0
+            var index = 0
+            let count = utf8.count
+            while index < count {
+                let byte = utf8[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte != 0x7F {
+                    // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
+                    guard byte == 0xE2, index + 2 < count, utf8[index + 1] == 0x80,
+                        utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
+                    else {
+                        index += 1
+                        continue
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                    appendUnicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
+                    index += 3
+                    runStart = index
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                switch byte {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                default: appendUnicodeEscape(UInt16(byte), to: &out)
+                }
+                index += 1
+                runStart = index
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+            out.append(0x22)
         }
-        out += "\""
-        return out
+    }
+
+    /// `\uXXXX` with four lower-case hex digits.
+    private static func appendUnicodeEscape(_ value: UInt16, to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        out += [0x5C, 0x75]
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(digits.utf8Start[Int((value >> UInt16(shift)) & 0xF)])
+        }
     }
 
     static func hex2(_ byte: UInt8) -> String {
         let digits: [Character] = Array("0123456789abcdef")
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-    }
-}
-
-extension String {
-    /// Four lower-case hex digits.
-    fileprivate init(format4 value: UInt32) {
-        let hex = String(value, radix: 16)
-        let padding = String(repeating: "0", count: Swift.max(0, 4 - hex.count))
-        self = padding + hex
     }
 }

@@ -85,7 +85,7 @@ struct FindingGroup {
             kind = finding.kind
             severity = finding.severity
             summary = finding.summary
-            detail = CauseWording.detail(of: finding)
+            detail = finding.detail
             guard Key.endpointKinds.contains(finding.kind), let verdict = finding.verdict else { return }
             // The group's summary is made from its findings' subjects.
             summary = ""
@@ -112,7 +112,11 @@ extension TextSummary {
         guard !findings.isEmpty else { return "" }
         var out = bold("Findings, most severe first") + "\n"
         var said: Set<Substring> = []
-        for group in FindingGroup.make(findings) {
+        let groups = FindingGroup.make(findings)
+        // A cause that failed data connections show is explained with them, once: another finding about the same
+        // cause (the NAT mismatch behind the failures) names it and refers there.
+        let failureCauses = Set(groups.filter { $0.first.kind == .failedDataConnection }.compactMap(\.cause))
+        for group in groups {
             // "[medium]" is the longest tag: every tag gets its width plus one space.
             let tag = "[\(group.first.severity.rawValue)]".padding(9)
             var line = group.first.kind.rawValue
@@ -121,7 +125,15 @@ extension TextSummary {
             line += ": " + Escaping.terminal(group.summary)
             if !group.endpoints.isEmpty { line += " (" + TextSummary.list(group.endpoints, limit: 4) + ")" }
             if let cause = group.cause { line += ", cause " + cause.rawValue }
+            var referred = false
+            if group.first.kind != .failedDataConnection, let cause = group.first.facts.cause,
+                failureCauses.contains(cause)
+            {
+                line += ", cause \(cause.rawValue), explained under failed_data_connection"
+                referred = true
+            }
             out += "  " + paint(tag, color(for: group.first.severity)) + line + "\n"
+            if referred { continue }
             // Each sentence once: what an earlier group explained already is not said again.
             // With --summary, the low and info findings are their line alone: the summary fits one screen.
             if !listCommands && group.first.severity < .medium { continue }
@@ -133,20 +145,23 @@ extension TextSummary {
 
     /// A text's sentences, cut after each `. ` (an address or a version number has no space after its dots).
     static func sentences(_ text: String) -> [Substring] {
+        // Walked on the UTF-8 view: `.` and ` ` are ASCII, so their positions are valid cuts, and stepping by
+        // `Character` ran grapheme breaking on every byte of every finding's text.
         var out: [Substring] = []
-        var start = text.startIndex
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(after: index)
-            if text[index] == ".", next < text.endIndex, text[next] == " " {
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let next = bytes.index(after: index)
+            if bytes[index] == UInt8(ascii: "."), next < bytes.endIndex, bytes[next] == UInt8(ascii: " ") {
                 out.append(text[start..<next])
-                start = text.index(after: next)
+                start = bytes.index(after: next)
                 index = start
                 continue
             }
             index = next
         }
-        if start < text.endIndex { out.append(text[start...]) }
+        if start < bytes.endIndex { out.append(text[start...]) }
         return out
     }
 

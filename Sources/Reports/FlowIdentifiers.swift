@@ -10,7 +10,7 @@ extension FTPSession {
     public var communityID: String { CommunityID.v1(client, server) }
 }
 
-extension Transfer {
+extension TransferFacts {
     /// Community ID of the data connection actually seen; nil when none is in the capture (`not_seen`,
     /// `not_captured`, `unused`), since an announcement alone names only one end of a connection.
     public var communityID: String? {

@@ -98,7 +98,7 @@ public enum JSONDocument {
     static func command(_ command: CommandRecord, _ passwords: PasswordPolicy) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("time", time(command.time)),
-            ("command", .string(command.verb)),
+            ("command", .string(command.verbText)),
             ("argument", .string(passwords.displayArgument(of: command))),
             ("reply_code", command.reply.map { .int(Int64($0.code)) } ?? .null),
             ("reply_text", .optional(command.reply?.text)),
@@ -113,7 +113,7 @@ public enum JSONDocument {
     /// One transfer (SPEC.md `transfers`).
     public static func transfer(_ transfer: Transfer) -> JSONValue {
         var members: [(String, JSONValue)] = [
-            ("command", .optional(transfer.command)),
+            ("command", .optional(transfer.command?.name)),
             ("argument", .optional(transfer.argument)),
             ("path", .optional(transfer.path)),
             ("mode", .optional(transfer.mode?.rawValue)),
@@ -131,7 +131,7 @@ public enum JSONDocument {
             ("start", time(transfer.start)),
             ("end", time(transfer.end)),
         ]
-        if let verb = transfer.announcementVerb { members.append(("announcement", .string(verb))) }
+        if let verb = transfer.announcementVerb { members.append(("announcement", .string(verb.name))) }
         if transfer.inferred { members.append(("inferred", .bool(true))) }
         if transfer.missingBytes > 0 { members.append(("missing_bytes", .uint(transfer.missingBytes))) }
         if let connection = transfer.observedConnection {
@@ -172,7 +172,7 @@ public enum JSONDocument {
             ("session", .optional(finding.session)),
             ("time", time(finding.time)),
             ("summary", .string(finding.summary)),
-            ("detail", .string(CauseWording.detail(of: finding))),
+            ("detail", .string(finding.detail)),
             ("evidence", evidence(.object(finding.evidence))),
         ])
     }

@@ -1,5 +1,5 @@
 /// A JSON value with ordered object members, so documents keep SPEC.md's field order.
-public indirect enum JSONValue: Sendable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -35,38 +35,40 @@ public indirect enum JSONValue: Sendable {
 
     fileprivate func write(into out: inout JSONOutput, pretty: Bool, indent: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
-        case .uint(let value): out += String(value)
+        case .null: out.append("null")
+        case .bool(let value): out.append(value ? "true" : "false")
+        case .int(let value):
+            if value < 0 { out.bytes.append(0x2D) }
+            out.appendDecimal(value.magnitude)
+        case .uint(let value): out.appendDecimal(value)
         case .double(let value):
             if value.isFinite {
                 // Three decimals are plenty for milliseconds and rates, and keep output stable across runs.
                 let scaled = (value * 1000).rounded() / 1000
-                out += scaled == scaled.rounded() && abs(scaled) < 1e15 ? String(Int64(scaled)) : String(scaled)
+                out.append(scaled == scaled.rounded() && abs(scaled) < 1e15 ? String(Int64(scaled)) : String(scaled))
             } else {
-                out += "null"
+                out.append("null")
             }
-        case .string(let value): out += Escaping.json(value)
+        case .string(let value): Escaping.appendJSON(value, to: &out.bytes)
         case .array(let values):
             writeArray(count: values.count, { values[$0] }, into: &out, pretty: pretty, indent: indent)
         case .deferredArray(let deferred):
             writeArray(count: deferred.count, deferred.element, into: &out, pretty: pretty, indent: indent)
         case .object(let members):
             if members.isEmpty {
-                out += "{}"
+                out.append("{}")
                 return
             }
-            out += "{"
+            out.bytes.append(0x7B)
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out += "," }
-                if pretty { newline(&out, indent + 1) }
-                out += Escaping.json(key)
-                out += pretty ? ": " : ":"
+                if index > 0 { out.bytes.append(0x2C) }
+                if pretty { out.newline(indent: indent + 1) }
+                Escaping.appendJSON(key, to: &out.bytes)
+                out.append(pretty ? ": " : ":")
                 value.write(into: &out, pretty: pretty, indent: indent + 1)
             }
-            if pretty { newline(&out, indent) }
-            out += "}"
+            if pretty { out.newline(indent: indent) }
+            out.bytes.append(0x7D)
         }
     }
 
@@ -74,23 +76,18 @@ public indirect enum JSONValue: Sendable {
         count: Int, _ element: (Int) -> JSONValue, into out: inout JSONOutput, pretty: Bool, indent: Int
     ) {
         if count == 0 {
-            out += "[]"
+            out.append("[]")
             return
         }
-        out += "["
+        out.bytes.append(0x5B)
         for index in 0..<count {
-            if index > 0 { out += "," }
-            if pretty { newline(&out, indent + 1) }
+            if index > 0 { out.bytes.append(0x2C) }
+            if pretty { out.newline(indent: indent + 1) }
             element(index).write(into: &out, pretty: pretty, indent: indent + 1)
             out.flushIfFull()
         }
-        if pretty { newline(&out, indent) }
-        out += "]"
-    }
-
-    private func newline(_ out: inout JSONOutput, _ indent: Int) {
-        out += "\n"
-        out += String(repeating: "  ", count: indent)
+        if pretty { out.newline(indent: indent) }
+        out.bytes.append(0x5D)
     }
 }
 
@@ -109,26 +106,67 @@ public struct JSONDeferredArray: @unchecked Sendable {
     }
 }
 
-/// Text being serialised, handed to a sink whenever it passes `chunkBytes`.
+/// UTF-8 being serialised, handed to a sink (as text) whenever it passes `chunkBytes`. Bytes, not a `String`:
+/// appending to a string re-checks and re-grows it piece by piece, and this runs for every field of every session.
 private struct JSONOutput {
-    var text = ""
+    var bytes: [UInt8] = []
     let sink: ((String) -> Void)?
     let chunkBytes: Int
 
     init(sink: ((String) -> Void)?, chunkBytes: Int) {
         self.sink = sink
         self.chunkBytes = chunkBytes
+        bytes.reserveCapacity(sink == nil ? 256 : Swift.min(chunkBytes, 1 << 16) + 4096)
     }
 
-    static func += (out: inout JSONOutput, piece: String) { out.text += piece }
+    /// Everything written (for `serialized`).
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func append(_ piece: StaticString) {
+        piece.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ piece: String) {
+        var piece = piece
+        piece.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// A line break and two spaces per level.
+    mutating func newline(indent: Int) {
+        bytes.append(0x0A)
+        var spaces = 2 * indent
+        while spaces > 0 {
+            let piece = Swift.min(spaces, JSONOutput.blanks.utf8CodeUnitCount)
+            JSONOutput.blanks.withUTF8Buffer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<piece])) }
+            spaces -= piece
+        }
+    }
+
+    /// Indentation to copy from (appending a repeated element byte by byte cost more than the rest of a line).
+    private static let blanks: StaticString = "                                                                "
+
+    /// The decimal digits of `value`.
+    mutating func appendDecimal(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var position = buffer.count
+            var rest = value
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
+        }
+    }
 
     mutating func flushIfFull() {
-        if sink != nil && text.utf8.count >= chunkBytes { flush() }
+        if sink != nil && bytes.count >= chunkBytes { flush() }
     }
 
     mutating func flush() {
-        guard let sink, !text.isEmpty else { return }
-        sink(text)
-        text.removeAll(keepingCapacity: true)
+        guard let sink, !bytes.isEmpty else { return }
+        sink(String(decoding: bytes, as: UTF8.self))
+        bytes.removeAll(keepingCapacity: true)
     }
 }

@@ -1,4 +1,5 @@
 import FTPAnalysis
+import FTPProtocol
 import NetworkTypes
 
 /// The SVG ladder (sequence) diagram of one session: client and server as columns, with a column for the
@@ -12,9 +13,9 @@ struct LadderDiagram {
     let passwords: PasswordPolicy
 
     /// Commands that only navigate or query state; long runs of them become one row.
-    static let routineVerbs: Set<String> = [
-        "CWD", "XCWD", "CDUP", "XCUP", "PWD", "XPWD", "TYPE", "NOOP", "MODE", "STRU", "SYST", "FEAT", "OPTS",
-        "SIZE", "MDTM", "MLST", "CLNT", "ALLO", "HELP", "STAT",
+    static let routineVerbs: Set<FTPVerb> = [
+        .cwd, .xcwd, .cdup, .xcup, .pwd, .xpwd, .type, .noop, .mode, .stru, .syst, .feat, .opts,
+        .size, .mdtm, .mlst, .clnt, .allo, .help, .stat,
     ]
     /// Runs of more than this many routine commands collapse.
     static let routineRunLimit = 4
@@ -134,7 +135,7 @@ struct LadderDiagram {
         }
         for (index, command) in session.commands.enumerated() {
             let argument = passwords.displayArgument(of: command)
-            var label = command.verb + (argument.isEmpty ? "" : " " + argument)
+            var label = command.verbText + (argument.isEmpty ? "" : " " + argument)
             if command.reconstructed { label += "  (inferred: lost in a capture gap)" }
             let failed = (command.reply?.code ?? 0) >= 400
             add(Row(time: command.time, kind: .arrow(from: .client, to: .server, dashed: command.reconstructed, cross: false),
@@ -152,7 +153,7 @@ struct LadderDiagram {
                         important: failed || command.transferIndex != nil, command: index))
             } else if command.replyLost {
                 add(Row(time: command.time, kind: .box, tone: .neutral, label: "reply lost in a capture gap",
-                        title: "The server's reply to \(command.verb) is missing from the capture.", command: index))
+                        title: "The server's reply to \(command.verbText) is missing from the capture.", command: index))
             }
         }
         for reply in session.unsolicitedReplies {
@@ -168,7 +169,7 @@ struct LadderDiagram {
                 note = notes.count + 1
                 notes.append(Note(number: notes.count + 1, text: diagnosis, tone: LadderDiagram.tone(for: transfer.status)))
             }
-            let what = [transfer.command, transfer.path ?? transfer.argument].compactMap { $0 }.joined(separator: " ")
+            let what = [transfer.command?.name, transfer.path ?? transfer.argument].compactMap { $0 }.joined(separator: " ")
             if transfer.connections.isEmpty {
                 guard transfer.status != .unused, transfer.mode != nil || transfer.command != nil else { continue }
                 let toward = serverConnects(transfer, nil)
@@ -263,7 +264,7 @@ struct LadderDiagram {
             for row in run {
                 guard let command = row.command, seen.insert(command).inserted else { continue }
                 let record = session.commands[command]
-                if let position = verbs.firstIndex(where: { $0.0 == record.verb }) { verbs[position].1 += 1 } else { verbs.append((record.verb, 1)) }
+                if let position = verbs.firstIndex(where: { $0.0 == record.verbText }) { verbs[position].1 += 1 } else { verbs.append((record.verbText, 1)) }
                 if (record.reply?.code ?? 0) >= 400 { errors += 1 }
             }
             if seen.count > LadderDiagram.routineRunLimit {

@@ -75,7 +75,7 @@ public struct Narrowing: Sendable {
     public func matches(_ session: FTPSession) -> Bool { matchesConnection(session) && matchesUser(session) }
 
     /// True when the transfer's outcome is kept.
-    public func matches(_ transfer: Transfer) -> Bool { statuses?.contains(transfer.status) ?? true }
+    public func matches(_ transfer: some TransferFacts) -> Bool { statuses?.contains(transfer.status) ?? true }
 
     /// The session's transfers that are kept.
     public func transfers(of session: FTPSession) -> [Transfer] {

@@ -82,6 +82,6 @@ public struct PasswordPolicy: Sendable {
 
     /// The argument of a command as it may be printed.
     public func displayArgument(of command: CommandRecord) -> String {
-        command.verb == "PASS" ? display(password: command.argument, user: command.user) : command.argument
+        command.verb == .pass ? display(password: command.argument, user: command.user) : command.argument
     }
 }

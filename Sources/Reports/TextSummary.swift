@@ -101,7 +101,7 @@ public struct TextSummary {
         let listed = commands.prefix(TextSummary.maxListedCommands)
         let cells = listed.map { command -> (String, String) in
             let argument = Escaping.terminal(passwords.displayArgument(of: command))
-            return (Escaping.terminal(command.verb), TextSummary.clip(argument, argumentLimit))
+            return (Escaping.terminal(command.verbText), TextSummary.clip(argument, argumentLimit))
         }
         // Columns as wide as this session needs, so replies line up without a sea of spaces.
         let verbWidth = cells.map { $0.0.columnWidth }.max() ?? 0
@@ -313,7 +313,12 @@ extension String {
         utf8.allSatisfy { $0 < 0x80 } ? utf8.count : count
     }
 
-    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+    /// Underscores as spaces (`not_seen` → `not seen`), on the bytes: mapping `Character`s ran grapheme breaking
+    /// for a vocabulary word, about 6,000 instructions a cell in the control-heavy profile.
+    var replacingUnderscores: String {
+        guard utf8.contains(UInt8(ascii: "_")) else { return self }
+        return String(decoding: utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
 }
 
 private let blanks = String(repeating: " ", count: 256)

@@ -181,11 +181,11 @@ public struct TimelineRowBuilder {
 
         case .command(let session, let command):
             // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
-            let user = command.verb == "USER" ? command.argument : command.user
+            let user = command.verb == .user ? command.argument : command.user
             var row = sessionRow(session, .command, at: command.time)
             row.user = user
-            if command.verb == "USER" || command.user != nil { live[session.id]?.user = user }
-            row.command = command.verb
+            if command.verb == .user || command.user != nil { live[session.id]?.user = user }
+            row.command = command.verbText
             row.argument = passwords.displayArgument(of: command)
             row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: command.reply?.code)
             if let reply = command.reply {
@@ -217,7 +217,7 @@ public struct TimelineRowBuilder {
         case .transfer(let session, let transfer):
             var row = sessionRow(session, .dataConnection, at: transfer.start ?? session.start)
             // An announcement never used by a data command is still a row: PASV/PORT stands in for the command.
-            row.command = transfer.command ?? transfer.announcementVerb
+            row.command = (transfer.command ?? transfer.announcementVerb)?.name
             row.argument = transfer.argument
             if let reply = transfer.reply ?? transfer.announcementReply {
                 row.replyCode = reply.code
@@ -276,7 +276,7 @@ public struct TimelineRowBuilder {
             }
             row.severity = finding.severity.rawValue
             row.finding = finding.kind.rawValue
-            row.detail = CauseWording.detail(of: finding)
+            row.detail = finding.detail
             return row
 
         case .sessionEnded(let session):

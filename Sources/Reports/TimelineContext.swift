@@ -1,4 +1,5 @@
 import FTPAnalysis
+import FTPProtocol
 import NetworkTypes
 
 /// What a timeline row knows beyond SPEC.md's columns, for writers that need typed facts rather than text: the
@@ -55,8 +56,8 @@ public struct TimelineContext: Sendable {
     }
 
     /// The verdict a reply gives a USER, PASS or ACCT command; nil for other commands or no reply.
-    static func loginVerdict(verb: String, replyCode: Int?) -> LoginVerdict? {
-        guard verb == "USER" || verb == "PASS" || verb == "ACCT", let code = replyCode else { return nil }
+    static func loginVerdict(verb: FTPVerb, replyCode: Int?) -> LoginVerdict? {
+        guard verb.isLogin, let code = replyCode else { return nil }
         switch code {
         case 230, 202: return .accepted
         case 300..<400: return .continuing

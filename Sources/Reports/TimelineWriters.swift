@@ -4,6 +4,10 @@ import NetworkTypes
 public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
     func write(_ row: TimelineRow)
+    /// Appends the row as this writer writes it (its line end included) to `line`.
+    func encode(_ row: TimelineRow, into line: inout [UInt8])
+    /// Writes a line made by `encode` (borrowed: valid only during the call).
+    func write(encoded line: UnsafeRawBufferPointer)
     /// Pushes buffered rows to the file (live mode calls it after each batch).
     func flush()
     /// Flushes and closes; throws the first write error.
@@ -29,6 +33,10 @@ public final class CSVTimelineWriter: TimelineWriter {
         CSVTimelineWriter.encode(row, into: &line)
         output.write(bytes: line)
     }
+
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) { CSVTimelineWriter.encode(row, into: &line) }
+
+    public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
     public func flush() { output.flush() }
 
@@ -191,6 +199,12 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     public func write(_ row: TimelineRow) {
         output.write(JSONLinesTimelineWriter.line(row))
     }
+
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+        line.append(contentsOf: JSONLinesTimelineWriter.line(row).utf8)
+    }
+
+    public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
     public func flush() { output.flush() }
 

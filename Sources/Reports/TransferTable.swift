@@ -27,7 +27,7 @@ enum TransferRow {
             }
         }
         // A transfer inferred in an encrypted session: its command was sent inside TLS.
-        let command = transfer.command ?? (transfer.inferred ? "(encrypted)" : transfer.announcementVerb ?? "")
+        let command = transfer.command?.name ?? (transfer.inferred ? "(encrypted)" : transfer.announcementVerb?.name ?? "")
         return [
             transfer.start.map(TextSummary.clock) ?? "",
             command,

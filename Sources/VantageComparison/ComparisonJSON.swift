@@ -63,7 +63,7 @@ public enum ComparisonJSON {
         let lost: JSONValue =
             transfer.lostBetween.map { .array([.string(labels[$0.seenAt]), .string(labels[$0.missingAt])]) } ?? .null
         return .object([
-            ("command", .optional(transfer.command)),
+            ("command", .optional(transfer.command?.name)),
             ("argument", .optional(transfer.argument)),
             ("mode", .optional(transfer.mode?.rawValue)),
             ("announced", byLabel { .optional($0.announced?.description) }),

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// One capture of the comparison: its label and where it was read from.
@@ -35,13 +36,13 @@ public enum LostPacket: String, Sendable {
 /// One transfer as every capture point saw it.
 public struct ComparedTransfer: Sendable {
     /// The data command (LIST, RETR, …), nil while only announced.
-    public var command: String?
+    public var command: FTPVerb?
     /// Its argument.
     public var argument: String?
     /// How the channel was announced.
     public var mode: TransferMode?
     /// The announcement verb (PORT, PASV, …).
-    public var announcementVerb: String?
+    public var announcementVerb: FTPVerb?
     /// Per capture point (in the order of the captures): what it saw, nil when the transfer is not in it.
     public var views: [TransferSnapshot?]
     /// True when the announcement's text differs between capture points (an FTP helper rewrote it), false when

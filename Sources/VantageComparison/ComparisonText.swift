@@ -45,7 +45,7 @@ public enum ComparisonText {
         endpoints("server end") { $0.server.description }
         var notes: [Int: [String]] = [:]
         for (index, transfer) in group.transfers.enumerated() {
-            let title = [transfer.announcementVerb, transfer.command, transfer.argument.map { Escaping.terminal($0) }]
+            let title = [transfer.announcementVerb?.name, transfer.command?.name, transfer.argument.map { Escaping.terminal($0) }]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             rows.append(["\(index + 1). \(title)"])
             let rewritten: [String] =

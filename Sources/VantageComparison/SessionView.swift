@@ -31,8 +31,8 @@ extension SessionSnapshot {
         }
         for command in session.commands where !command.reconstructed {
             // An announcement's argument is what an FTP helper rewrites (and its length with it): left out.
-            let argument = SessionSnapshot.announcingVerbs.contains(command.verb) ? "" : command.argument
-            dialog.append(DialogLine(key: .command(verb: command.verb, argument: argument), time: command.time))
+            let argument = command.verb.isActiveAnnouncement ? "" : command.argument
+            dialog.append(DialogLine(key: .command(verb: command.verbText, argument: argument), time: command.time))
             for reply in command.preliminary {
                 dialog.append(DialogLine(key: .reply(code: reply.code), time: reply.time))
             }
@@ -40,7 +40,7 @@ extension SessionSnapshot {
         }
         var announcementArguments: [Int: String] = [:]
         for command in session.commands {
-            if let index = command.transferIndex, SessionSnapshot.announcingVerbs.contains(command.verb) {
+            if let index = command.transferIndex, command.verb.isActiveAnnouncement {
                 announcementArguments[index] = command.argument
             }
         }
@@ -51,10 +51,6 @@ extension SessionSnapshot {
             id: session.id, client: session.client, server: session.server, tls: session.tls, dialog: dialog,
             transfers: transfers)
     }
-
-    /// Commands whose argument announces a data endpoint from the client (RFC 959 PORT, RFC 2428 EPRT, RFC 1639
-    /// LPRT).
-    static let announcingVerbs: Set<String> = ["PORT", "EPRT", "LPRT"]
 }
 
 extension TransferSnapshot {

@@ -1,3 +1,4 @@
+import FTPProtocol
 import NetworkTypes
 
 /// One line of a control dialog, reduced to what NAT leaves alone: a command's verb and argument (an
@@ -64,13 +65,13 @@ public struct ConnectionSighting: Sendable {
 /// One transfer or announcement as one capture saw it.
 public struct TransferSnapshot: Sendable {
     /// The data command (LIST, RETR, …), nil while only announced.
-    public var command: String?
+    public var command: FTPVerb?
     /// Its argument.
     public var argument: String?
     /// How the channel was announced, when it was.
     public var mode: TransferMode?
     /// PORT, EPRT, PASV, EPSV, LPRT or LPSV.
-    public var announcementVerb: String?
+    public var announcementVerb: FTPVerb?
     /// The announcement as it was on the wire at this vantage: the argument of PORT/EPRT/LPRT, the text of the
     /// 227/229/228 reply. Compared across vantages to see whether something rewrote it.
     public var announcementText: String?
@@ -86,11 +87,11 @@ public struct TransferSnapshot: Sendable {
     public var connection: ConnectionSighting?
 
     /// The key transfers are aligned on across vantages: nothing NAT changes.
-    var alignmentKey: String { "\(announcementVerb ?? "")|\(command ?? "")|\(argument ?? "")" }
+    var alignmentKey: String { "\(announcementVerb?.name ?? "")|\(command?.name ?? "")|\(argument ?? "")" }
 
     /// Creates a snapshot.
     public init(
-        command: String?, argument: String?, mode: TransferMode?, announcementVerb: String?,
+        command: FTPVerb?, argument: String?, mode: TransferMode?, announcementVerb: FTPVerb?,
         announcementText: String?, announced: Endpoint?, status: TransferStatus, cause: TransferCause?,
         replyCode: Int?, connection: ConnectionSighting?
     ) {

@@ -70,7 +70,7 @@ enum TransferComparison {
         let serverOpens = result.mode?.serverOpens ?? false
         let fromOpener = serverOpens ? Array(present.reversed()) : present
         // Data flows from the server for downloads and listings, from the client for uploads.
-        let upload = ["STOR", "STOU", "APPE"].contains(result.command ?? "")
+        let upload = result.command?.isUpload ?? false
         let dataPath = result.command == nil ? fromOpener : (upload ? present : Array(present.reversed()))
         let (span, packet) = lostSpan(views: views, fromOpener: fromOpener, dataPath: dataPath)
         result.lostBetween = span

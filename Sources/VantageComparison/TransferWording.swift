@@ -43,7 +43,7 @@ enum TransferWording {
                 switch transfer.cause {
                 case .natWithoutALG?:
                     story +=
-                        ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb ?? "PORT") named the client's private address; passive mode avoids this)"
+                        ", by the NAT router, which has no mapping for \(target.map(\.description) ?? "the announced endpoint") (the \(transfer.announcementVerb?.name ?? "PORT") named the client's private address; passive mode avoids this)"
                 case .passivePortBlocked?:
                     story +=
                         ", by a firewall or router that blocks the passive port\(target.map { " \($0.port)" } ?? "") (open the server's passive port range on it)"
@@ -64,7 +64,7 @@ enum TransferWording {
                 let sender =
                     switch transfer.command {
                     case nil: "its"
-                    case "STOR"?, "STOU"?, "APPE"?: "the client's"
+                    case .stor?, .stou?, .appe?: "the client's"
                     default: "the server's"
                     }
                 var story =
@@ -111,7 +111,7 @@ enum TransferWording {
     static func announcementNote(
         _ transfer: ComparedTransfer, views: [TransferSnapshot?], sessions: [SessionSnapshot?], labels: [String]
     ) -> String? {
-        let verb = transfer.announcementVerb ?? "announcement"
+        let verb = transfer.announcementVerb?.name ?? "announcement"
         switch transfer.rewritten {
         case true?:
             let texts = views.indices.compactMap { index in

@@ -69,10 +69,22 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Window for --bruteforce-threshold, in seconds.", valueName: "SECONDS"))
     var bruteforceWindow: Double = 600
 
+    @Option(
+        help: ArgumentHelp(
+            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on a thread of its own; sniff always captures on its own thread.",
+            valueName: "N"))
+    var threads: Int?
+
     @OptionGroup(title: "Narrowing") var narrowing: NarrowingOptions
+
+    /// `--threads`, or the machine's default.
+    var threadCount: Int { threads ?? AnalysisThreads.machineDefault }
 
     func validate() throws {
         _ = try controlPorts()
+        if let threads, !(1...AnalysisThreads.maximum).contains(threads) {
+            throw ValidationError("--threads: give a number from 1 to \(AnalysisThreads.maximum)")
+        }
         if bruteforceThreshold < 2 { throw ValidationError("--bruteforce-threshold: give at least 2") }
         if !(bruteforceWindow > 0) || !bruteforceWindow.isFinite {
             throw ValidationError("--bruteforce-window: give a positive number of seconds")
@@ -158,7 +170,9 @@ struct Analyze: ParsableCommand {
         var configuration = try options.configuration()
         let outputs: Outputs
         do {
-            outputs = try Outputs(options: options.outputOptions(live: false))
+            var outputOptions = options.outputOptions(live: false)
+            outputOptions.reportPath = report
+            outputs = try Outputs(options: outputOptions)
         } catch {
             Terminal.error("ftpscope: \(error.message)")
             throw ExitCode(1)
@@ -174,8 +188,6 @@ struct Analyze: ParsableCommand {
             }
         }
         outputs.configure(&configuration)
-        // The HTML report is drawn from whole sessions, so they are kept when one is asked for.
-        if report != nil { configuration.retainSessions = true }
         let progress = ProgressLine(paths: captures)
         outputs.beforeTerminalWrite = { progress.clear() }
         let result: AnalysisResult
@@ -183,7 +195,8 @@ struct Analyze: ParsableCommand {
             result = try OfflineAnalysis.run(
                 paths: captures, configuration: configuration, filter: options.filter, eventSink: outputs.eventSink,
                 dataSink: extraction?.sink,
-                progress: progress.enabled ? { packets, bytes in progress.update(packets: packets, bytes: bytes) } : nil)
+                progress: progress.enabled ? { packets, bytes in progress.update(packets: packets, bytes: bytes) } : nil,
+                threads: options.threadCount)
         } catch {
             progress.clear()
             Terminal.error("ftpscope: \(error.message)")
@@ -212,15 +225,6 @@ struct Analyze: ParsableCommand {
         if let timeline = outputs.timeline, timeline.rowsOutOfOrder > 0 {
             Terminal.error(
                 "ftpscope: warning: \(timeline.rowsOutOfOrder) timeline rows written out of time order (more than \(timeline.maximumHeldRows) rows were pending at once, or an event settled late)")
-        }
-        if let path = self.report {
-            do {
-                let input = result.reportInput(showPasswords: options.showPasswords)
-                try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path))
-            } catch {
-                Terminal.error("ftpscope: cannot write report \(path): \((error as NSError).localizedDescription)")
-                throw ExitCode(1)
-            }
         }
     }
 }

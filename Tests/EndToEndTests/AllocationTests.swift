@@ -77,6 +77,37 @@ struct AllocationTests {
         #expect(allocations <= 8, "\(allocations) allocations over \(packets.count - warm) in-order packets")
     }
 
+    /// Control lines through the whole pipeline (issue 17): once a session is under way, a NOOP and its `200 OK`
+    /// (a segment each way, plus the ACKs) are decoded, reassembled, framed, parsed, paired and recorded. What
+    /// remains per exchange is the growth of the session's command list, which doubles (so it is counted in
+    /// logarithmically many allocations, not one per line); the lines themselves allocate nothing.
+    @Test func shortControlExchangesAllocateNothingPerLine() {
+        var control = ConversationBuilder(client: Self.client, server: Self.server)
+        control.handshake()
+        control.serverSends("220 ready\r\n")
+        control.clientSends("USER alice\r\n")
+        control.serverSends("331 password\r\n")
+        control.clientSends("PASS secret\r\n")
+        control.serverSends("230 welcome\r\n")
+        let exchanges = 4000
+        for _ in 0..<exchanges {
+            control.clientSends("NOOP\r\n")
+            control.serverSends("200 OK\r\n")
+        }
+        let packets = control.packets
+        var pipeline = Pipeline()
+        let warm = packets.count / 4
+        pipeline.feed(packets[..<warm])
+        let allocations = Allocations.count { pipeline.feed(packets[warm...]) }
+        let session = pipeline.analyzer.sessions.first
+        #expect(session?.commands.count == exchanges + 2)
+        #expect(session?.commands.last?.reply?.code == 200)
+        let measured = exchanges * 3 / 4
+        #expect(
+            allocations <= 8,
+            "\(allocations) allocations over \(measured) NOOP/200 exchanges (\(packets.count - warm) packets)")
+    }
+
     /// Fragmented segments (issue 16): once the IP reassembler's slots and buffers exist, a fragment is copied into
     /// a reused buffer and a completed datagram goes on to TCP like a packet: nothing is allocated per fragment.
     @Test func fragmentedDataSegmentsAllocateNothing() {

@@ -24,12 +24,12 @@ import Testing
             )
             for command in session.commands {
                 lines.append(
-                    "  \(command.verb) \(command.argument) -> \(command.reply.map { String($0.code) } ?? "-") \(command.reply?.text ?? "")"
+                    "  \(command.verbText) \(command.argument) -> \(command.reply.map { String($0.code) } ?? "-") \(command.reply?.text ?? "")"
                 )
             }
             for transfer in session.transfers {
                 lines.append(
-                    "  transfer \(transfer.command ?? "-") \(transfer.argument ?? "") \(transfer.mode?.rawValue ?? "-") \(transfer.announced?.description ?? "-") \(transfer.status.rawValue) \(transfer.cause?.rawValue ?? "-") \(transfer.bytes) bytes"
+                    "  transfer \(transfer.command?.name ?? "-") \(transfer.argument ?? "") \(transfer.mode?.rawValue ?? "-") \(transfer.announced?.description ?? "-") \(transfer.status.rawValue) \(transfer.cause?.rawValue ?? "-") \(transfer.bytes) bytes"
                 )
             }
         }

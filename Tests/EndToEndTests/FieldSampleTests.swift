@@ -82,7 +82,7 @@ import Testing
     func refusalAfterConnectIsTheServersReply(_ file: String) throws {
         let result = try OfflineAnalysis.run(paths: [SampleTests.path(file)])
         let refused = try #require(result.sessions.first?.transfers.first)
-        #expect(refused.command == "RETR")
+        #expect(refused.command == .retr)
         #expect(refused.reply?.code == 550)
         // The data connection was established before the command.
         let connection = try #require(refused.observedConnection)
@@ -106,7 +106,7 @@ import Testing
     @Test func unforwardedPassiveRangeIsExplainedFromTheServer() throws {
         let result = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-server-side.pcap")])
         let transfers = try #require(result.sessions.first?.transfers)
-        #expect(transfers.map(\.announcementVerb) == ["EPSV", "PASV"])
+        #expect(transfers.map(\.announcementVerb) == [.epsv, .pasv])
         #expect(transfers.allSatisfy { $0.command == nil && $0.connections.isEmpty })
         let pasv = try #require(transfers.last?.diagnosis)
         #expect(pasv.contains("The capture is at the server"))
@@ -119,7 +119,7 @@ import Testing
         #expect(result.findings.allSatisfy { $0.kind != .privateAddressAnnounced })
         let failed = result.findings.filter { $0.kind == .failedDataConnection }
         #expect(failed.count == 2)
-        #expect(failed.allSatisfy { CauseWording.detail(of: $0).contains("forward the passive range") })
+        #expect(failed.allSatisfy { $0.detail.contains("forward the passive range") })
         let client = try OfflineAnalysis.run(paths: [SampleTests.path("passive-not-forwarded-client-side.pcap")])
         let abandoned = try #require(client.sessions.first?.transfers.last?.diagnosis)
         #expect(abandoned.contains("the client did not try this one"))

@@ -143,8 +143,8 @@ import Testing
                 #expect(fragmented.commands.count == whole.commands.count, "\(label) \(whole.id)")
                 for (command, expected) in zip(fragmented.commands, whole.commands) {
                     #expect(
-                        "\(command.time) \(command.verb) \(command.argument) \(command.reply?.code ?? 0) \(command.reply?.text ?? "")"
-                            == "\(expected.time) \(expected.verb) \(expected.argument) \(expected.reply?.code ?? 0) \(expected.reply?.text ?? "")",
+                        "\(command.time) \(command.verbText) \(command.argument) \(command.reply?.code ?? 0) \(command.reply?.text ?? "")"
+                            == "\(expected.time) \(expected.verbText) \(expected.argument) \(expected.reply?.code ?? 0) \(expected.reply?.text ?? "")",
                         "\(label) \(whole.id)")
                 }
                 #expect(fragmented.transfers.count == whole.transfers.count, "\(label) \(whole.id)")

@@ -45,7 +45,7 @@ import Testing
         let session = try #require(result.sessions.first)
         let command = try #require(session.commands.last)
         #expect(command.truncated)
-        #expect(command.verb.utf8.count <= AnalysisConfiguration().protocolLimits.maxLineLength)
+        #expect(command.verbText.utf8.count <= AnalysisConfiguration().protocolLimits.maxLineLength)
         #expect(Self.anomalies(result).contains { $0.contains("command line of \(bytes) bytes cut to") })
         #expect(result.findings.contains { $0.kind == .protocolAnomaly })
     }
@@ -142,7 +142,7 @@ import Testing
         }
         let session = try #require(result.sessions.first)
         let limit = AnalysisConfiguration().protocolLimits.maxLineLength
-        let cwds = session.commands.filter { $0.verb == "CWD" }
+        let cwds = session.commands.filter { $0.verb == .cwd }
         #expect(cwds.count == repeats)
         #expect(cwds.allSatisfy { $0.truncated && $0.argument.utf8.count <= limit })
         #expect((session.workingDirectory?.utf8.count ?? 0) <= limit + 1)

@@ -29,7 +29,7 @@ import Testing
         conversation.serverSends("230 welcome\r\n")
     }
 
-    static func verbs(_ result: AnalysisResult) -> [String] { result.sessions.first?.commands.map(\.verb) ?? [] }
+    static func verbs(_ result: AnalysisResult) -> [String] { result.sessions.first?.commands.map(\.verbText) ?? [] }
 
     /// A command in a final segment without a line end: delivered, flagged `truncated`, and noted.
     @Test func partialLineAtEndOfStreamIsDelivered() throws {
@@ -83,7 +83,7 @@ import Testing
         let result = try Self.analyze("long-reply", conversation)
         #expect(Self.verbs(result) == ["USER", "PASS", "PASV", "QUIT"])
         let session = try #require(result.sessions.first)
-        let pasv = try #require(session.commands.first { $0.verb == "PASV" })
+        let pasv = try #require(session.commands.first { $0.verb == .pasv })
         #expect(pasv.reply?.code == 227 && pasv.reply?.truncated == true)
         #expect(session.commands.last?.reply?.truncated == false)
         #expect(session.anomalies.contains { $0.1.contains("227 reply line longer than 4096 bytes cut") })

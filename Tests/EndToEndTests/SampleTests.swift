@@ -127,7 +127,7 @@ import Testing
     @Test func uploadBytesCountTheClientSide() throws {
         let result = try OfflineAnalysis.run(paths: [Self.path("passive-vsftpd.pcap")])
         let transfers = try #require(result.sessions.first?.transfers)
-        #expect(transfers.map(\.command) == ["LIST", "RETR", "STOR"])
+        #expect(transfers.map(\.command) == [.list, .retr, .stor])
         #expect(transfers.map(\.bytes) == [133, 4096, 3000])
         #expect(transfers[1].path == "/pub/notes.txt")
         #expect(transfers[2].path == "/upload/upload.txt")
@@ -136,8 +136,8 @@ import Testing
     @Test func urgentAbortRepliesPairWithTheirCommands() throws {
         let result = try OfflineAnalysis.run(paths: [Self.path("aborted-transfer-urgent-abor.pcap")])
         let commands = try #require(result.sessions.first?.commands)
-        #expect(commands.first { $0.verb == "RETR" }?.reply?.code == 426)
-        #expect(commands.first { $0.verb == "ABOR" }?.reply?.code == 500)
+        #expect(commands.first { $0.verb == .retr }?.reply?.code == 426)
+        #expect(commands.first { $0.verb == .abor }?.reply?.code == 500)
     }
 
     @Test func protectedSessionsInferTheirDataConnections() throws {

@@ -13,6 +13,13 @@ import Testing
     final class Collector: TimelineWriter {
         var rows: [TimelineRow] = []
         func write(_ row: TimelineRow) { rows.append(row) }
+        /// The sink hands over encoded lines: the "line" here is the index of the row in `encoded`.
+        private var encoded: [TimelineRow] = []
+        func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+            withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
+            encoded.append(row)
+        }
+        func write(encoded line: UnsafeRawBufferPointer) { rows.append(encoded[line.loadUnaligned(as: Int.self)]) }
         func flush() {}
         func close() throws(OutputError) {}
     }

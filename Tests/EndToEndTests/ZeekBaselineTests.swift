@@ -111,7 +111,7 @@ import Testing
     @Test func bigTransferCountsBytesBeyondFourGiB() throws {
         let result = try OfflineAnalysis.run(paths: [Paths.trace("bigtransfer.pcap")])
         let retr = try #require(result.sessions.first?.transfers.last)
-        #expect(retr.command == "RETR")
+        #expect(retr.command == .retr)
         #expect(retr.expectedSize == 5_416_666_670)
         // Zeek's conn.log: resp_bytes 5416666670, missed_bytes 5416642848; 23,822 bytes are in the capture.
         #expect(retr.bytes == 5_416_666_670)
@@ -131,11 +131,11 @@ import Testing
     @Test func passiveAddressOtherThanTheServer() throws {
         let result = try OfflineAnalysis.run(paths: [Paths.trace("cwd-navigation.pcap")])
         let session = try #require(result.sessions.first)
-        #expect(session.transfers.filter { $0.command == "RETR" }.count == 687)
+        #expect(session.transfers.filter { $0.command == .retr }.count == 687)
         #expect(session.transfers.filter { $0.status == .notCaptured }.count == 687)
         // One PASV was lost in a capture gap; its 227 still announces the endpoint.
         #expect(session.transfers.allSatisfy { $0.announced?.address.description == "205.167.25.101" })
-        #expect(session.commands.filter(\.reconstructed).map(\.verb) == ["PASV"])
+        #expect(session.commands.filter(\.reconstructed).map(\.verbText) == ["PASV"])
         #expect(result.findings.contains { $0.kind == .passiveAddressMismatch })
         #expect(result.findings.contains { $0.kind == .captureGap })
         #expect(session.missingBytes == 233)

@@ -95,7 +95,7 @@ import Testing
             // payload: lines touching a gap are left out of the comparison (cwd-navigation has nine).
             let expectedCommands = streamLines.filter { $0.kind == "cmd" && !Self.isGapMarker($0) }
                 .map { ($0.codeOrCommand.uppercased(), $0.argument) }
-            var actualCommands = session.commands.map { ($0.verb, Self.printable($0.argument)) }
+            var actualCommands = session.commands.map { ($0.verbText, Self.printable($0.argument)) }
             if session.missingBytes > 0 {
                 // Around a gap tshark and ftpscope both lose the cut line; compare what both decoded.
                 let expectedSet = Set(expectedCommands.map { "\($0.0) \($0.1)" })

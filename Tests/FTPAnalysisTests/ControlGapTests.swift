@@ -23,7 +23,7 @@ import Testing
         frames.remove(at: lost)
         let session = try #require(Harness().run(frames).sessions.first)
         #expect(session.missingBytes == UInt64(" SIZE\r\n211 End\r\n".utf8.count))
-        #expect(session.commands.map(\.verb) == ["FEAT", "PWD", "QUIT"])
+        #expect(session.commands.map(\.verbText) == ["FEAT", "PWD", "QUIT"])
         #expect(session.commands[0].reply?.code == 211)
         #expect(session.commands[0].reply?.text == "Features:\n MDTM")
         #expect(!session.commands[0].replyLost)

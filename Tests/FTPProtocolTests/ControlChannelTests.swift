@@ -18,11 +18,11 @@ import Testing
             case .gap: channel.gap()
             case .text(let text):
                 for chunk in feeding.chunks(of: Array(text.utf8)) {
-                    chunk.withUnsafeBytes { bytes in channel.append(bytes) { _, command in out.append(command.verb + " " + command.argument) } }
+                    chunk.withUnsafeBytes { bytes in channel.append(bytes) { _, command in out.append(command.verbText + " " + command.argument) } }
                 }
             }
         }
-        channel.finish { _, command in out.append(command.verb + " " + command.argument) }
+        channel.finish { _, command in out.append(command.verbText + " " + command.argument) }
         return out
     }
 
@@ -77,9 +77,9 @@ import Testing
     @Test func restartAfterTLSStartsAClearLine() {
         var channel = ClientControlChannel()
         var out: [String] = []
-        Array("garbage-without-end".utf8).withUnsafeBytes { channel.append($0) { _, c in out.append(c.verb) } }
+        Array("garbage-without-end".utf8).withUnsafeBytes { channel.append($0) { _, c in out.append(c.verbText) } }
         channel.restart()
-        Array("PWD\r\n".utf8).withUnsafeBytes { channel.append($0) { _, c in out.append(c.verb) } }
+        Array("PWD\r\n".utf8).withUnsafeBytes { channel.append($0) { _, c in out.append(c.verbText) } }
         #expect(out == ["PWD"])
     }
 }

@@ -48,9 +48,9 @@ struct CorpusTests {
         var checked = 0
         for row in try Self.rows(of: file) where row.kind == "cmd" {
             let command = FTPCommand.parse(FTPLine(bytes: row.raw))
-            #expect(command.verb == row.codeOrCommand.uppercased(), "\(file.lastPathComponent): \(row.codeOrCommand)")
+            #expect(command.verbText == row.codeOrCommand.uppercased(), "\(file.lastPathComponent): \(row.codeOrCommand)")
             #expect(command.argument == FTPLine(bytes: unescapeCorpusField(row.argOrText[...])).text)
-            if command.isWellFormed && command.verb.count <= 4 {
+            if command.isWellFormed && command.verbText.count <= 4 {
                 #expect(command.isKnown, "\(command.verb)")
             }
             checked += 1

@@ -31,7 +31,7 @@ struct FTPCommandTests {
         ])
     func parse(line: String, verb: String, argument: String, known: Bool, wellFormed: Bool) {
         let command = FTPCommand.parse(line)
-        #expect(command.verb == verb)
+        #expect(command.verbText == verb)
         #expect(command.argument == argument)
         #expect(command.isKnown == known)
         #expect(command.isWellFormed == wellFormed)
@@ -42,7 +42,7 @@ struct FTPCommandTests {
         let command = FTPCommand.parse(FTPLine(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0xFF, 0xC3]))
         #expect(!command.isWellFormed)
         #expect(!command.isKnown)
-        #expect(command.verb == "\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\\xFF\\xC3")
+        #expect(command.verbText == "\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\\xFF\\xC3")
         let invalidInArgument = FTPCommand.parse(FTPLine(bytes: Array("RETR a".utf8) + [0xE9]))
         #expect(invalidInArgument.argument == "a\\xE9")
     }

@@ -28,7 +28,7 @@ import Testing
         #expect(list.file.bytes == 133)
         #expect(list.file.complete)
         #expect(try run.contents(list.file.fileName).count == 133)
-        let transfer = try #require(run.transfers.first { $0.transfer.command == "LIST" }?.transfer)
+        let transfer = try #require(run.transfers.first { $0.transfer.command == .list }?.transfer)
         #expect(
             transfer.listing == [
                 ListingEntry(name: "data.bin", type: "file", size: 20000, modified: "Nov 21 20:30"),
@@ -128,7 +128,7 @@ import Testing
         let mlsd = try #require(run.record("MLSD"))
         #expect(mlsd.file.fileName == "listings/S1-T4-MLSD-newdir.txt")
         #expect(mlsd.file.bytes == 175)
-        let transfer = try #require(run.transfers.first { $0.transfer.command == "MLSD" }?.transfer)
+        let transfer = try #require(run.transfers.first { $0.transfer.command == .mlsd }?.transfer)
         #expect(
             transfer.listing == [
                 ListingEntry(name: "renamed.txt", type: "file", size: 1140, modified: "20261121204549"),

@@ -21,6 +21,32 @@ import Testing
         #expect(Escaping.terminal("a\nb") == "a\\nb")
     }
 
+    /// The JSON escaping works on UTF-8 bytes; its literals are what the scalar-by-scalar rule gives: `\u00XX`
+    /// for controls and DEL, the short forms for `\n \r \t " \\`, `\u2028`/`\u2029`, everything else as is.
+    @Test func jsonEscapesAreExact() {
+        #expect(Escaping.json("a\u{0}b\u{1F}c\u{7F}") == "\"a\\u0000b\\u001fc\\u007f\"")
+        #expect(Escaping.json("q\"b\\n\nr\rt\t") == "\"q\\\"b\\\\n\\nr\\rt\\t\"")
+        #expect(Escaping.json("x\u{2028}y\u{2029}z") == "\"x\\u2028y\\u2029z\"")
+        #expect(Escaping.json("é📁\u{2027}\u{202A}") == "\"é📁\u{2027}\u{202A}\"")
+        #expect(Escaping.json("") == "\"\"")
+        // The same character cut differently in the bytes (E2 80 A8 at the very end, and a lone E2 80).
+        #expect(Escaping.json("end\u{2028}") == "\"end\\u2028\"")
+    }
+
+    /// Random strings over a hostile alphabet round-trip through a JSON parser from outside the project.
+    @Test(arguments: 0..<8)
+    func randomJSONStringsRoundTrip(_ seed: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(seed) &+ 0x9E37_79B9)
+        let alphabet: [Character] = ["a", "\"", "\\", "\n", "\u{0}", "\u{1B}", "\u{7F}", "\u{2028}", "\u{2029}", "é", "📁", "\u{E2}"]
+        for _ in 0..<200 {
+            let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            let literal = Escaping.json(text)
+            let parsed = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
+            #expect(parsed == [text])
+            #expect(!literal.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x2028 || $0.value == 0x2029 })
+        }
+    }
+
     @Test(arguments: hostile)
     func jsonStringsRoundTrip(_ text: String) throws {
         let literal = Escaping.json(text)
@@ -76,5 +102,18 @@ import Testing
         #expect(HumanUnits.bytes(5_416_666_670) == "5.0 GiB")
         #expect(HumanUnits.duration(milliseconds: 850) == "850 ms")
         #expect(HumanUnits.duration(milliseconds: 12_345) == "12.3 s")
+    }
+}
+
+/// splitmix64: a small deterministic generator for repeatable random tests.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

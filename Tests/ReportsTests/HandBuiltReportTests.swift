@@ -23,9 +23,9 @@ import Testing
             LoginAttempt(user: "alice", time: start, password: "secret", outcome: .succeeded, replyCode: 230)
         ]
         let failed = Transfer()
-        failed.command = "LIST"
+        failed.command = .list
         failed.mode = .active
-        failed.announcementVerb = "PORT"
+        failed.announcementVerb = .port
         failed.announced = Endpoint(address: .v4(0x0A00_0002), port: 40_000)
         failed.commandTime = start.adding(nanoseconds: 1_000_000_000)
         failed.reply = ReplyRecord(code: 425, text: "Failed to establish connection.", time: start.adding(nanoseconds: 6_000_000_000))
@@ -34,15 +34,15 @@ import Testing
         evidence.announced = failed.announced
         evidence.vantage = .between
         evidence.mode = .active
-        evidence.announcementVerb = "PORT"
+        evidence.announcementVerb = .port
         evidence.client = session.client.address
         evidence.server = session.server.address
         evidence.announcedAddress = .behindNAT
-        evidence.command = "LIST"
+        evidence.command = .list
         evidence.reply = ReplyLine(code: 425, text: "Failed to establish connection.")
         failed.verdict = DataVerdict(status: .unanswered, cause: .natWithoutALG, evidence: evidence)
         let completed = Transfer()
-        completed.command = "RETR"
+        completed.command = .retr
         completed.argument = "f"
         completed.mode = .passive
         completed.announced = Endpoint(address: .v4(0xC000_0215), port: 40_001)
@@ -50,7 +50,7 @@ import Testing
         completed.verdict = DataVerdict(status: .completed, cause: nil, evidence: DataEvidence())
         let unused = Transfer()
         unused.mode = .passive
-        unused.announcementVerb = "PASV"
+        unused.announcementVerb = .pasv
         unused.announcedAt = start.adding(nanoseconds: 9_000_000_000)
         session.transfers = [failed, completed, unused]
         session.endState = .quit
@@ -76,7 +76,7 @@ import Testing
         let session = Self.session()
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session))
-        let rows = session.transfers.map { builder.row(for: .transfer(session, $0)) }
+        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, SettledTransfer($1, index: $0))) }
         #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
         #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
         // The sentence is worded from the verdict's facts alone.
@@ -86,6 +86,26 @@ import Testing
         )
         let csv = CSVTimelineWriter.record(rows[0])
         #expect(csv.contains("enable the NAT's FTP helper.\",nat_without_alg,"))
+    }
+
+    /// The transfer event carries a value: what the analysis does with the transfer afterwards (a late
+    /// re-diagnosis) does not change what a streamed row says.
+    @Test func theTransferEventIsASnapshot() {
+        let session = Self.session()
+        let transfer = session.transfers[0]
+        let snapshot = SettledTransfer(transfer, index: 0)
+        transfer.verdict = DataVerdict(status: .refused, cause: .clientFirewall, evidence: DataEvidence())
+        transfer.extractedFile = ExtractedFile(fileName: "x", bytes: 1, sha256: "00", complete: true)
+        #expect(snapshot.status == .unanswered)
+        #expect(snapshot.cause == .natWithoutALG)
+        #expect(snapshot.extractedFile == nil)
+        #expect(snapshot.index == 0)
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        _ = builder.row(for: .sessionStarted(session))
+        let row = builder.row(for: .transfer(session, snapshot))
+        #expect(row.dataStatus == "unanswered")
+        #expect(row.cause == "nat_without_alg")
+        #expect(row.context.sha256 == nil)
     }
 
     @Test func textSaysTheStatusAndCause() {

@@ -10,6 +10,13 @@ import Testing
     final class Collector: TimelineWriter {
         var rows: [TimelineRow] = []
         func write(_ row: TimelineRow) { rows.append(row) }
+        /// The sink hands over encoded lines: the "line" here is the index of the row in `encoded`.
+        private var encoded: [TimelineRow] = []
+        func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+            withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
+            encoded.append(row)
+        }
+        func write(encoded line: UnsafeRawBufferPointer) { rows.append(encoded[line.loadUnaligned(as: Int.self)]) }
         func flush() {}
         func close() throws(OutputError) {}
     }
@@ -18,7 +25,7 @@ import Testing
         .finding(
             Finding(
                 kind: .protocolAnomaly, severity: .low, session: nil, time: Timestamp(seconds: seconds, nanoseconds: 0),
-                summary: summary, detail: "d",
+                facts: .controlAnomalies(count: 1, first: summary),
                 evidence: [("client", .string("192.0.2.1:1")), ("server", .string("192.0.2.2:21"))]))
     }
 

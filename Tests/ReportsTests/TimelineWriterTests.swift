@@ -176,14 +176,19 @@ import Testing
     }
 
     @Test func findingsInTextAreEscaped() {
-        let finding = Finding(
+        // Wire text reaches a finding's summary (a user name) and its explanation (an invalid line).
+        let user = Finding(
+            kind: .anonymousLogin, severity: .info, session: "S1", time: Self.t0,
+            facts: .anonymousLogin(user: "odd \u{1B}[31mred\u{1B}[0m line"))
+        let line = Finding(
             kind: .protocolAnomaly, severity: .low, session: "S1", time: Self.t0,
-            summary: "odd \u{1B}[31mred\u{1B}[0m line", detail: "bell \u{07}\u{202E}")
+            facts: .controlAnomalies(count: 1, first: "bell \u{07}\u{202E}"))
         let input = ReportInput(
-            version: "test", inputs: [], stats: [("packets", 1)], sessions: [], findings: [finding],
+            version: "test", inputs: [], stats: [("packets", 1)], sessions: [], findings: [user, line],
             passwords: PasswordPolicy(showPasswords: false))
         let text = TextSummary(useColor: false).render(input)
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
-        #expect(text.contains("odd \\x1b[31mred\\x1b[0m line"))
+        #expect(text.contains("anonymous login as odd \\x1b[31mred\\x1b[0m line"))
+        #expect(text.contains("not valid FTP: bell \\x07"))
     }
 }

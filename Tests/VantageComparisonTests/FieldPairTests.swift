@@ -22,7 +22,7 @@ import Testing
         let group = try Self.compare("passive-not-forwarded")
         #expect(group.sessions.map { $0?.server.description } == ["198.51.100.1:21", "10.0.1.21:21"])
         #expect(group.sessions.map { $0?.client.description } == ["198.51.100.10:48674", "198.51.100.10:48674"])
-        #expect(group.transfers.map(\.announcementVerb) == ["EPSV", "PASV"])
+        #expect(group.transfers.map(\.announcementVerb) == [.epsv, .pasv])
         #expect(group.transfers[0].views.map { $0?.status.rawValue } == ["unanswered", "not_seen"])
         #expect(group.transfers[0].views[0]?.cause == .passivePortBlocked)
         #expect(group.transfers[0].lostBetween == LostSpan(seenAt: 0, missingAt: 1))

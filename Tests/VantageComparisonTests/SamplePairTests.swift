@@ -28,7 +28,7 @@ import Testing
         #expect(abs(offset) < 1_000_000)
         #expect(group.clientToServer == [0, 1])
         let transfers = group.transfers
-        #expect(transfers.map(\.command) == ["LIST", "LIST", "LIST", "RETR"])
+        #expect(transfers.map(\.command) == [.list, .list, .list, .retr])
         #expect(
             transfers.map { $0.views.map { $0?.status.rawValue } } == [
                 ["not_seen", "unanswered"], ["not_seen", "unanswered"], ["completed", "completed"],

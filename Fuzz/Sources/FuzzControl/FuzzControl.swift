@@ -61,16 +61,16 @@ private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
         check(line.bytes.count <= limits.maxLineLength, "line longer than maxLineLength")
         check(line.originalLength >= line.bytes.count, "originalLength below kept bytes")
         switch command.verb {
-        case "PORT": _ = DataChannelParser.parsePORT(command.argument)
-        case "EPRT": _ = DataChannelParser.parseEPRT(command.argument)
-        case "LPRT": _ = DataChannelParser.parseLPRT(command.argument)
-        case "EPSV": _ = DataChannelParser.isEPSVAll(command.argument)
+        case .port: _ = DataChannelParser.parsePORT(command.argument)
+        case .eprt: _ = DataChannelParser.parseEPRT(command.argument)
+        case .lprt: _ = DataChannelParser.parseLPRT(command.argument)
+        case .epsv: _ = DataChannelParser.isEPSVAll(command.argument)
         default: break
         }
     }
     func onReplyEvent(_ event: ReplyEvent) {
         guard case .reply(let reply) = event else { return }
-        check(reply.lines.count <= max(2, limits.maxReplyLines), "reply kept more lines than maxReplyLines")
+        check(reply.lineCount <= max(2, limits.maxReplyLines), "reply kept more lines than maxReplyLines")
         let text = reply.text
         switch reply.code {
         case 227: _ = DataChannelParser.parse227(text)
@@ -135,7 +135,8 @@ private func analyze(_ chunks: [Chunk], configuration: AnalysisConfiguration) {
         check(session.anomalies.count <= 100, "anomalies unbounded")
         _ = session.repliesInOrder.count
     }
-    for finding in analyzer.findings { _ = finding.summary.count + finding.detail.count }
+    // Findings carry typed facts now (their sentences are worded in Reports, outside this package).
+    for finding in analyzer.findings { _ = finding.kind.rawValue.count + finding.evidence.count }
 }
 
 /// libFuzzer's entry point.

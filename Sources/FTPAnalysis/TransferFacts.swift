@@ -1,0 +1,206 @@
+import FTPProtocol
+import NetworkTypes
+
+/// What a transfer is, read alike from the analysis's live `Transfer` and from the `SettledTransfer` value that
+/// streamed outputs receive when it settles (issue 14: events are values, so a row written when a transfer
+/// settled says what it was then, whatever the analysis does with the transfer afterwards).
+public protocol TransferFacts {
+    /// The data command (LIST, RETR, …), or nil while only announced.
+    var command: FTPVerb? { get }
+    /// Its argument.
+    var argument: String? { get }
+    /// The argument resolved against the working directory.
+    var path: String? { get }
+    /// How the channel was announced; nil when no announcement was seen.
+    var mode: DataMode? { get }
+    /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
+    var announcementVerb: FTPVerb? { get }
+    /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
+    var announced: Endpoint? { get }
+    /// When it was announced.
+    var announcedAt: Timestamp? { get }
+    /// When the data command was sent.
+    var commandTime: Timestamp? { get }
+    /// The reply to the announcement (200 to PORT, 227 to PASV, …).
+    var announcementReply: ReplyRecord? { get }
+    /// The final reply to the data command.
+    var reply: ReplyRecord? { get }
+    /// Preliminary reply (150/125) to the data command.
+    var preliminaryReply: ReplyRecord? { get }
+    /// Data connections matched to it (normally one).
+    var connections: [DataConnectionRecord] { get }
+    /// Size announced by `150 … (N bytes)` or a SIZE reply.
+    var expectedSize: UInt64? { get }
+    /// REST offset in force for this transfer.
+    var restOffset: UInt64? { get }
+    /// TYPE in force (A, I, …).
+    var transferType: String? { get }
+    /// True when ABOR was sent during it.
+    var abortRequested: Bool { get }
+    /// True when inferred without a readable announcement.
+    var inferred: Bool { get }
+    /// The typed verdict (status, cause, evidence).
+    var verdict: DataVerdict { get }
+    /// Throughput, time to first byte, retransmissions, zero windows, who closed.
+    var metrics: TransferMetrics? { get }
+    /// The file written for it by extraction (`--extract`).
+    var extractedFile: ExtractedFile? { get }
+    /// The parsed directory listing of a LIST/NLST/MLSD transfer, when its payload was read.
+    var listing: [ListingEntry]? { get }
+}
+
+/// A settled transfer as a value: what the `transfer` event carries.
+public struct SettledTransfer: TransferFacts, Sendable {
+    /// See `TransferFacts.command`.
+    public var command: FTPVerb?
+    /// See `TransferFacts.argument`.
+    public var argument: String?
+    /// See `TransferFacts.path`.
+    public var path: String?
+    /// See `TransferFacts.mode`.
+    public var mode: DataMode?
+    /// See `TransferFacts.announcementVerb`.
+    public var announcementVerb: FTPVerb?
+    /// See `TransferFacts.announced`.
+    public var announced: Endpoint?
+    /// See `TransferFacts.announcedAt`.
+    public var announcedAt: Timestamp?
+    /// See `TransferFacts.commandTime`.
+    public var commandTime: Timestamp?
+    /// See `TransferFacts.announcementReply`.
+    public var announcementReply: ReplyRecord?
+    /// See `TransferFacts.reply`.
+    public var reply: ReplyRecord?
+    /// See `TransferFacts.preliminaryReply`.
+    public var preliminaryReply: ReplyRecord?
+    /// See `TransferFacts.connections`.
+    public var connections: [DataConnectionRecord]
+    /// See `TransferFacts.expectedSize`.
+    public var expectedSize: UInt64?
+    /// See `TransferFacts.restOffset`.
+    public var restOffset: UInt64?
+    /// See `TransferFacts.transferType`.
+    public var transferType: String?
+    /// See `TransferFacts.abortRequested`.
+    public var abortRequested: Bool
+    /// See `TransferFacts.inferred`.
+    public var inferred: Bool
+    /// See `TransferFacts.verdict`.
+    public var verdict: DataVerdict
+    /// See `TransferFacts.metrics`.
+    public var metrics: TransferMetrics?
+    /// See `TransferFacts.extractedFile`.
+    public var extractedFile: ExtractedFile?
+    /// See `TransferFacts.listing`.
+    public var listing: [ListingEntry]?
+    /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
+    public var index: Int
+
+    /// The transfer as it is now. Every field is a value or copy-on-write storage shared with the transfer, so
+    /// taking one costs no copy of the connections or the listing.
+    public init(_ transfer: Transfer, index: Int) {
+        command = transfer.command
+        argument = transfer.argument
+        path = transfer.path
+        mode = transfer.mode
+        announcementVerb = transfer.announcementVerb
+        announced = transfer.announced
+        announcedAt = transfer.announcedAt
+        commandTime = transfer.commandTime
+        announcementReply = transfer.announcementReply
+        reply = transfer.reply
+        preliminaryReply = transfer.preliminaryReply
+        connections = transfer.connections
+        expectedSize = transfer.expectedSize
+        restOffset = transfer.restOffset
+        transferType = transfer.transferType
+        abortRequested = transfer.abortRequested
+        inferred = transfer.inferred
+        verdict = transfer.verdict
+        metrics = transfer.metrics
+        extractedFile = transfer.extractedFile
+        listing = transfer.listing
+        self.index = index
+    }
+}
+
+extension TransferFacts {
+    /// The outcome (the verdict's status).
+    public var status: DataStatus { verdict.status }
+    /// Why it failed (the verdict's cause); nil unless `status.isFailure`.
+    public var cause: DataCause? { verdict.cause }
+    /// The facts behind the verdict.
+    public var evidence: DataEvidence { verdict.evidence }
+
+    /// The primary observed connection: the one that carried data, else the last attempt.
+    public var observedConnection: DataConnectionRecord? {
+        // Nearly every transfer has one connection or none; the comparison below is for the rest.
+        if connections.count < 2 { return connections.first }
+        return connections.max { lhs, rhs in
+            (lhs.originatorBytes + lhs.responderBytes, lhs.firstTime.nanoseconds)
+                < (rhs.originatorBytes + rhs.responderBytes, rhs.firstTime.nanoseconds)
+        }
+    }
+
+    /// The endpoint actually connected to.
+    public var observed: Endpoint? { observedConnection?.responder }
+
+    /// The outcome of one of its connections as the correlator reads it: the transfer's status for the primary
+    /// (or only) connection, else that connection's own failure to establish or reset.
+    public func outcome(of connection: DataConnectionRecord) -> DataStatus {
+        guard connections.count > 1, let primary = observedConnection,
+            !(primary.firstTime == connection.firstTime && primary.originator == connection.originator)
+        else { return status }
+        return DataChannelDiagnosis.outcome(of: connection, status: status)
+    }
+
+    /// SYNs sent over every matched connection.
+    public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
+
+    /// True when data flows client → server (uploads).
+    public var isUpload: Bool { command?.isUpload ?? false }
+
+    /// Payload bytes sent in the data direction: those in the capture plus those the capture missed (the
+    /// stream's sequence numbers tell how many were sent), so a thinned capture does not look like a short file.
+    public var bytes: UInt64 { capturedBytes + missingBytes }
+
+    /// Payload bytes in the data direction that are in the capture.
+    public var capturedBytes: UInt64 {
+        guard let connection = observedConnection else { return 0 }
+        if command == nil { return connection.originatorBytes + connection.responderBytes }
+        return dataFromOriginator ? connection.originatorBytes : connection.responderBytes
+    }
+
+    /// Payload bytes in the data direction missing from the capture.
+    public var missingBytes: UInt64 {
+        guard let connection = observedConnection else { return 0 }
+        if command == nil { return connection.originatorMissingBytes + connection.responderMissingBytes }
+        return dataFromOriginator ? connection.originatorMissingBytes : connection.responderMissingBytes
+    }
+
+    /// True when the side that receives the data reset the data connection.
+    var receiverReset: Bool {
+        guard let connection = observedConnection, command != nil else { return false }
+        return dataFromOriginator ? connection.responderReset : connection.originatorReset
+    }
+
+    /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
+    /// the originator (the client), a download in passive mode by the responder (the server).
+    var dataFromOriginator: Bool {
+        let clientOpened = !(mode?.serverConnects ?? true)
+        return isUpload == clientOpened
+    }
+
+    /// When the data connection (or, without one, the data command) began.
+    public var start: Timestamp? { observedConnection?.firstTime ?? commandTime ?? announcedAt }
+
+    /// When it ended: the data connection's last packet, or the final reply.
+    public var end: Timestamp? {
+        let replyTime = reply?.time
+        if let last = observedConnection?.lastTime {
+            if let replyTime, replyTime > last { return replyTime }
+            return last
+        }
+        return replyTime
+    }
+}

@@ -1,0 +1,93 @@
+import Glibc
+import NetworkTypes
+import PacketCapture
+import PacketDecoding
+
+/// The reader thread of a threaded offline analysis: reads the captures through libpcap (and gzip), decodes each
+/// packet, and hands the results to the analysis thread in reused `DecodedBatch`es over a bounded `HandOffQueue`
+/// (DESIGN.md, "With several threads"). Reading, decompressing and decoding thus overlap the analysis, which sees
+/// exactly the packets, in exactly the order, of the one-thread loop, so its output is the same.
+///
+/// Why `@unchecked Sendable` is safe: `captures` and `failure` are touched only by the reader thread between
+/// `start()` and `join()`, and by the caller's thread only before `start()` and after `join()` (thread creation and
+/// `pthread_join` order those accesses); the queue is itself thread-safe.
+final class CaptureReader: @unchecked Sendable {
+    /// Batches: 1024 packets or 1 MiB, and four queued: the hand-over holds a few MiB whatever the capture's size.
+    static let batchPackets = 1024
+    static let batchBytes = 1 << 20
+    static let depth = 4
+
+    let queue = HandOffQueue<DecodedBatch>(capacity: CaptureReader.depth)
+    private let captures: CaptureSet
+    private var thread: pthread_t?
+    /// The error that ended reading early, if any: read it after `join()`.
+    private(set) var failure: CaptureError?
+
+    init(captures: CaptureSet) {
+        self.captures = captures
+    }
+
+    /// Starts the reader thread. False when no thread could be made (the caller then reads on its own thread).
+    func start() -> Bool {
+        var created = pthread_t()
+        let argument = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(
+            &created, nil,
+            { argument in
+                guard let argument else { return nil }
+                Unmanaged<CaptureReader>.fromOpaque(argument).takeRetainedValue().run()
+                return nil
+            }, argument)
+        guard status == 0 else {
+            Unmanaged<CaptureReader>.fromOpaque(argument).release()
+            return false
+        }
+        thread = created
+        return true
+    }
+
+    /// Waits for the reader thread to end. Call after `take()` gave nil, or after `queue.abandon()`.
+    func join() {
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    private static func makeBatch() -> DecodedBatch {
+        DecodedBatch(maxPackets: batchPackets, byteCapacity: batchBytes)
+    }
+
+    private func run() {
+        var batch = Self.makeBatch()
+        var stopped = false
+        while !stopped {
+            let more: Bool
+            do {
+                more = try captures.next { header, linkType, packet in
+                    let decoded = PacketDecoder(linkType: linkType).decode(packet)
+                    // Only what the analysis reads the bytes of is copied; other packets are just counted.
+                    let copy: Bool
+                    switch decoded {
+                    case .tcp, .icmpUnreachable, .fragment: copy = true
+                    case .other, .malformed: copy = false
+                    }
+                    if !batch.isEmpty && !batch.hasRoom(for: copy ? packet.count : 0) {
+                        guard let next = queue.put(batch, make: Self.makeBatch) else {
+                            stopped = true
+                            return
+                        }
+                        batch = next
+                    }
+                    batch.append(
+                        decoded, bytes: packet, copy: copy, capturedLength: header.capturedLength, time: header.time,
+                        linkType: linkType)
+                }
+            } catch {
+                failure = error
+                more = false
+            }
+            if !more { break }
+        }
+        if !stopped && !batch.isEmpty { _ = queue.put(batch, make: Self.makeBatch) }
+        queue.finish()
+    }
+}

@@ -1,0 +1,79 @@
+import NetworkTypes
+import PacketDecoding
+
+/// Packets the offline reader thread read and decoded, handed to the analysis thread as a whole (DESIGN.md: batches,
+/// not single packets, cross threads).
+///
+/// One contiguous byte arena and one entry array, both allocated once and reused: after warm-up, filling a batch
+/// allocates nothing. Only packets the analysis reads the bytes of (TCP segments, ICMP errors, IP fragments) are
+/// copied in; for the rest the decode result and length are enough.
+final class DecodedBatch {
+    /// One packet: its decode result, where its bytes lie in the arena, and what the packet path counts.
+    struct Entry {
+        var decoded: DecodedPacket
+        var offset: Int
+        /// Bytes copied into the arena (0 when the analysis needs only the decode result).
+        var copiedLength: Int
+        /// The packet's captured length, counted whether or not it was copied.
+        var capturedLength: Int
+        var time: Timestamp
+        var linkType: LinkType
+    }
+
+    private var arena: UnsafeMutableRawBufferPointer
+    private var used = 0
+    private(set) var entries: [Entry] = []
+    private let maxPackets: Int
+
+    /// A batch of up to `maxPackets` packets or `byteCapacity` copied bytes, whichever fills first.
+    init(maxPackets: Int, byteCapacity: Int) {
+        self.maxPackets = max(1, maxPackets)
+        arena = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, byteCapacity), alignment: 16)
+        entries.reserveCapacity(self.maxPackets)
+    }
+
+    deinit {
+        arena.deallocate()
+    }
+
+    /// True when the batch holds no packet.
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Room for one more packet whose `length` bytes are to be copied?
+    func hasRoom(for length: Int) -> Bool {
+        entries.count < maxPackets && arena.count - used >= length
+    }
+
+    /// Adds one packet, copying `bytes` when the analysis will read them. The caller checked `hasRoom(for:)` on an
+    /// empty batch too: a packet larger than the whole arena grows it (only for captures with a snapshot length
+    /// above the arena's size, so not per packet).
+    func append(
+        _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer, copy: Bool, capturedLength: Int, time: Timestamp,
+        linkType: LinkType
+    ) {
+        let length = copy ? bytes.count : 0
+        if arena.count - used < length {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: used + length, alignment: 16)
+            if used > 0 { grown.baseAddress!.copyMemory(from: arena.baseAddress!, byteCount: used) }
+            arena.deallocate()
+            arena = grown
+        }
+        if length > 0 { (arena.baseAddress! + used).copyMemory(from: bytes.baseAddress!, byteCount: length) }
+        entries.append(
+            Entry(
+                decoded: decoded, offset: used, copiedLength: length, capturedLength: capturedLength, time: time,
+                linkType: linkType))
+        used += length
+    }
+
+    /// The copied bytes of `entry` (empty for packets that were not copied): valid until the batch is reset.
+    func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(arena)[entry.offset..<(entry.offset + entry.copiedLength)])
+    }
+
+    /// Empties the batch, keeping its storage.
+    func reset() {
+        entries.removeAll(keepingCapacity: true)
+        used = 0
+    }
+}

@@ -1,0 +1,95 @@
+import Glibc
+
+/// A bounded hand-over of reusable buffers from one producer thread to one consumer thread, with the pool of free
+/// buffers that bounds memory: at most `capacity` full items wait, and items go back to the pool once consumed, so
+/// a steady run allocates nothing. Offline analysis loses nothing, so unlike live capture's queue both sides wait
+/// (the reader for room, the analysis for work) instead of dropping.
+///
+/// Why `@unchecked Sendable` is safe: every stored `var` is read and written only with `mutex` held (the `let`s are
+/// set once in `init`), and an item is owned by one thread at a time: the producer while it fills it, the queue
+/// while it is queued or free, the consumer between `take` and `recycle`. Items change hands only inside the lock,
+/// which orders every write to an item before the next owner's reads.
+final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let roomOrWork: UnsafeMutablePointer<pthread_cond_t>
+    private let capacity: Int
+    // A ring of `capacity` slots: no allocation after `init`.
+    private var ring: [Item?]
+    private var head = 0
+    private var count = 0
+    private var free: [Item] = []
+    private var finished = false
+    private var abandoned = false
+
+    /// A queue holding at most `capacity` full items.
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        ring = Array(repeating: nil, count: self.capacity)
+        free.reserveCapacity(self.capacity + 2)
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        roomOrWork = .allocate(capacity: 1)
+        pthread_cond_init(roomOrWork, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(roomOrWork)
+        roomOrWork.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    // MARK: - Producer
+
+    /// Queues a full item, waiting for room, and returns a free one to fill next (`make()` only while the pool is
+    /// still growing to its bound). Returns nil once the consumer has gone (`abandon`): the producer should stop.
+    func put(_ item: Item, make: () -> Item) -> Item? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while count == capacity && !abandoned { pthread_cond_wait(roomOrWork, mutex) }
+        if abandoned { return nil }
+        ring[(head + count) % capacity] = item
+        count += 1
+        pthread_cond_broadcast(roomOrWork)
+        return free.popLast() ?? make()
+    }
+
+    /// The producer is done: once the queued items are taken, `take` returns nil.
+    func finish() {
+        pthread_mutex_lock(mutex)
+        finished = true
+        pthread_cond_broadcast(roomOrWork)
+        pthread_mutex_unlock(mutex)
+    }
+
+    // MARK: - Consumer
+
+    /// The next full item, waiting for one; nil when the producer has finished and everything was taken.
+    func take() -> Item? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while count == 0 && !finished { pthread_cond_wait(roomOrWork, mutex) }
+        guard count > 0 else { return nil }
+        let item = ring[head]
+        ring[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+        pthread_cond_broadcast(roomOrWork)
+        return item
+    }
+
+    /// Gives a consumed item back to the pool.
+    func recycle(_ item: Item) {
+        pthread_mutex_lock(mutex)
+        free.append(item)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// The consumer stops taking: a producer waiting for room is released and told to stop.
+    func abandon() {
+        pthread_mutex_lock(mutex)
+        abandoned = true
+        pthread_cond_broadcast(roomOrWork)
+        pthread_mutex_unlock(mutex)
+    }
+}

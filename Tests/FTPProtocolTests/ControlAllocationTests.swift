@@ -1,0 +1,70 @@
+import FTPProtocol
+import TestSupport
+import Testing
+
+/// Allocations per control line in the control channel (issue 17, "a control path without String"): counted,
+/// never timed. The framer lends its buffer to each line and takes it back, and a verb is an enum recognised from
+/// the bytes, and a single-line reply keeps its text without a line array, so a command with a short argument and
+/// a reply with a short text cost no allocation at all. What is still allocated is stated below: a text longer than
+/// Swift's 15-byte inline string is one allocation (the `String` the analysis keeps).
+@Suite(.enabled(if: Allocations.countingAvailable, "allocation counting needs glibc and no sanitizer"))
+struct ControlAllocationTests {
+    static let rounds = 2000
+
+    /// The navigation commands of a typical session: verbs alone or with a short argument.
+    static let commands = Array("NOOP\r\nCWD /pub\r\nTYPE I\r\nPASV\r\nSIZE a.txt\r\nPWD\r\nSYST\r\nREST 0\r\n".utf8)
+    static let commandLines = 8
+
+    @Test func shortCommandLinesAllocateNothing() {
+        var channel = ClientControlChannel()
+        var known = 0
+        var passive = 0
+        func feed(_ count: Int) {
+            for _ in 0..<count {
+                Self.commands.withUnsafeBytes { bytes in
+                    channel.append(bytes) { _, command in
+                        if command.isKnown { known += 1 }
+                        if command.verb == .pasv { passive += 1 }
+                    }
+                }
+            }
+        }
+        feed(10)  // warm-up: the framer reserves its line buffer on the first byte
+        let allocations = Allocations.count { feed(Self.rounds) }
+        #expect(known == (Self.rounds + 10) * Self.commandLines)
+        #expect(passive == Self.rounds + 10)
+        #expect(
+            allocations == 0,
+            "\(allocations) allocations over \(Self.rounds * Self.commandLines) command lines: one per line?")
+    }
+
+    /// Single-line replies with short texts.
+    @Test func shortRepliesAllocateNothing() {
+        #expect(Self.replies(Array("200 OK\r\n250 Done\r\n213 1024\r\n350 Restart\r\n".utf8), lines: 4) == 0)
+    }
+
+    /// A text past the inline size is the one allocation of its reply: the `String` itself, no line array, no join.
+    @Test func longReplyTextIsItsOnlyAllocation() {
+        let replies = Array("227 Entering Passive Mode (198,51,100,2,195,80)\r\n226 Transfer complete\r\n".utf8)
+        #expect(Self.replies(replies, lines: 2) == UInt64(2 * Self.rounds))
+    }
+
+    /// Allocations while `rounds` copies of `replies` (holding `lines` single-line replies) go through a channel.
+    static func replies(_ replies: [UInt8], lines: Int) -> UInt64 {
+        var channel = ServerControlChannel()
+        var codes = 0
+        func feed(_ count: Int) {
+            for _ in 0..<count {
+                replies.withUnsafeBytes { bytes in
+                    channel.append(bytes) { event in
+                        if case .reply = event { codes += 1 }
+                    }
+                }
+            }
+        }
+        feed(10)
+        let allocations = Allocations.count { feed(Self.rounds) }
+        #expect(codes == (Self.rounds + 10) * lines)
+        return allocations
+    }
+}

@@ -7,7 +7,7 @@ extension FTPAnalyzer {
     // MARK: - Control lines
 
     func handleCommand(_ line: FTPLine, _ command: FTPCommand, session: FTPSession, at time: Timestamp) {
-        if session.clientEncrypted { return }
+        if session.clientEncrypted || session.notFTP { return }
         if command.isWellFormed && command.isKnown {
             session.wellFormedCommands += 1
         } else {

@@ -10,8 +10,8 @@ extension FTPAnalyzer {
     {
         let session = control.session
         control.probedBytes += data.count
-        // Whether the server began with a greeting is judged on the stream's first bytes (`openStream`), not on
-        // this chunk.
+        // Whether the server began with a greeting is judged on its first parsed line (`handleReplyEvent`), not
+        // on this chunk; this only bounds how long a connection that never completes a line is probed.
         if control.probedBytes > configuration.contentProbeBytes && !session.confirmed {
             abandonProbe(connection)
         }

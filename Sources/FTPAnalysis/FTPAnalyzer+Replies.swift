@@ -5,6 +5,16 @@ import TCPReassembly
 /// Server lines: replies paired with their commands (repaired after capture gaps) and applied.
 extension FTPAnalyzer {
     func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
+        if session.notFTP { return }
+        if session.detectedByContent && !session.confirmed && session.validReplyLines == 0
+            && session.invalidServerLines == 0 && session.bannerCode == nil && !Self.isGreeting(event)
+        {
+            // A connection on another port is FTP only if the server speaks first with a greeting (RFC 959
+            // section 5.4: 220, or 120 then 220). Judged on the first parsed line, however the bytes were
+            // segmented; the caller drops the connection.
+            session.notFTP = true
+            return
+        }
         switch event {
         case .invalid(let line):
             session.invalidServerLines += 1
@@ -111,6 +121,12 @@ extension FTPAnalyzer {
         // belongs to that transfer.
         let waiting = session.transfers.last.flatMap { $0.command != nil && $0.mode == nil ? $0 : nil }
         applyPassiveReply(record, to: session.commands.count - 1, session: session, into: waiting)
+    }
+
+    /// True for a reply that can open a session: 220, or 120 (ready in nnn minutes) before it.
+    static func isGreeting(_ event: ReplyEvent) -> Bool {
+        if case .reply(let reply) = event { return reply.code == 220 || reply.code == 120 }
+        return false
     }
 
     /// The name a server chose for STOU, from `150 FILE: name` (RFC 1123 section 4.1.2.9).

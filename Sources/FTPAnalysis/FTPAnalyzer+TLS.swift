@@ -32,8 +32,6 @@ extension FTPAnalyzer {
 
     /// What the first bytes of a direction decided.
     enum StreamOpening {
-        /// A probed connection whose server does not begin with a greeting: not FTP.
-        case notFTP
         /// All of the chunk is held (it could still begin a TLS record).
         case hold
         /// TLS from the first byte: the held bytes and the chunk went to the TLS skipper.
@@ -42,9 +40,9 @@ extension FTPAnalyzer {
         case replay(Int)
     }
 
-    /// Judges the first three bytes of a direction, however they are segmented: a probed server must begin
-    /// with a greeting, and a channel beginning with a TLS handshake record is implicit FTPS (port 990; RFC 4217
-    /// section 1 calls it deprecated, but servers still offer it). Nothing of such a channel is readable.
+    /// Judges the first three bytes of a direction, however they are segmented: a channel beginning with a TLS
+    /// handshake record is implicit FTPS (port 990; RFC 4217 section 1 calls it deprecated, but servers still offer
+    /// it). Nothing of such a channel is readable.
     func openStream(_ control: ControlContext, data: UnsafeRawBufferPointer, fromClient: Bool, at time: Timestamp)
         -> StreamOpening
     {
@@ -53,11 +51,6 @@ extension FTPAnalyzer {
         defer { if fromClient { control.clientHead = head } else { control.serverHead = head } }
         let heldBefore = head.held
         head.take(data)
-        if control.probing && !fromClient && session.validReplyLines == 0 && session.bannerCode == nil
-            && !head.couldBeGreeting
-        {
-            return .notFTP
-        }
         let encrypted = fromClient ? session.clientEncrypted : session.serverEncrypted
         guard !control.probing, !encrypted, session.commands.isEmpty, !session.greetingSeen,
             session.validReplyLines == 0, head.couldBeTLS

@@ -108,9 +108,6 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         var held = 0
         if !(fromClient ? control.clientHead.isComplete : control.serverHead.isComplete) {
             switch openStream(control, data: data, fromClient: fromClient, at: time) {
-            case .notFTP:
-                abandonProbe(connection)
-                return
             case .hold, .implicitTLS:
                 return
             case .replay(let count):
@@ -129,6 +126,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 let replay = UnsafeRawBufferPointer(rebasing: bytes[..<held])
                 feed(replay, session: session, fromClient: fromClient, at: time)
             }
+            if session.notFTP {
+                abandonProbe(connection)
+                return
+            }
         }
         var data = data
         if fromClient ? session.clientEncrypted : session.serverEncrypted {
@@ -140,6 +141,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             data = UnsafeRawBufferPointer(rebasing: data[plainStart...])
         }
         feed(data, session: session, fromClient: fromClient, at: time)
+        // Probing judged the server's first line: not a greeting, so not FTP.
+        if session.notFTP { abandonProbe(connection) }
     }
 
     /// Clear-text bytes of one direction into its control channel, and what they complete into the session.

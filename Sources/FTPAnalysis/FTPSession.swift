@@ -69,6 +69,8 @@ public final class FTPSession {
     public internal(set) var conflictingRetransmissions = 0
     var malformedCommands = 0
     var confirmed = false
+    /// Probing found the server's first line is not an FTP greeting: the connection is dropped, later lines ignored.
+    var notFTP = false
     var quitSent = false
     var tlsPending = false
     var pendingPassword: (index: Int, password: String)?

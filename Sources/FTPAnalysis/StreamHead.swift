@@ -1,9 +1,8 @@
 /// The first three bytes of one direction of a control connection, gathered however the capture segmented them.
 ///
-/// Two decisions rest on them: is this FTP at all (the server speaks first, RFC 959 section 5.4: `220`, or `120`
-/// then `220`), and is it TLS from the first byte (implicit FTPS: a handshake record, type 22, version 3.x, RFC
-/// 8446 section 5.1). Judging the first *segment* instead gets both wrong when a greeting arrives as `22` + `0 …`
-/// or a ClientHello's header is split.
+/// One decision rests on them: is it TLS from the first byte (implicit FTPS: a handshake record, type 22, version
+/// 3.x, RFC 8446 section 5.1). Judging the first *segment* instead gets it wrong when a ClientHello's header is
+/// split. (Whether a probed connection is FTP at all is judged on its first parsed line, `handleReplyEvent`.)
 struct StreamHead {
     private var first: UInt8 = 0
     private var second: UInt8 = 0
@@ -50,11 +49,5 @@ struct StreamHead {
     /// True while the bytes so far could begin a TLS handshake record.
     var couldBeTLS: Bool {
         (count < 1 || first == 0x16) && (count < 2 || second == 0x03) && (count < 3 || third <= 0x04)
-    }
-
-    /// True while the bytes so far could begin an FTP greeting: `220` or `120` (RFC 959 section 5.4).
-    var couldBeGreeting: Bool {
-        (count < 1 || first == UInt8(ascii: "2") || first == UInt8(ascii: "1"))
-            && (count < 2 || second == UInt8(ascii: "2")) && (count < 3 || third == UInt8(ascii: "0"))
     }
 }

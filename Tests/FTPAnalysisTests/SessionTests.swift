@@ -118,6 +118,25 @@ import Testing
         #expect(Harness(configuration: ported).run(control.packets).sessions.first?.detectedByContent == false)
     }
 
+    /// Probing judges the server's first parsed line, not its first bytes or segment: a greeting split as `2`,
+    /// `20 ready`, CRLF is FTP; a first line that only starts like one (`2201 …`) or a 421 is not.
+    @Test(arguments: [
+        (["2", "20 ready", "\r\n"], true),
+        (["120 soon\r\n220 ", "ready\r\n"], true),
+        (["2201 no\r\n", "220 ready\r\n"], false),
+        (["421 busy\r\n"], false),
+    ])
+    func probingDecidesOnTheFirstLine(serverChunks: [String], isFTP: Bool) {
+        var control = ConversationBuilder(client: Hosts.client, server: Hosts.server(port: 2121))
+        control.handshake()
+        for chunk in serverChunks { control.serverSends(chunk) }
+        control.clientSends("USER frank\r\n")
+        control.serverSends("331 pw\r\n")
+        let sessions = Harness().run(control.packets).sessions
+        #expect(sessions.count == (isFTP ? 1 : 0))
+        #expect(sessions.first?.user == (isFTP ? "frank" : nil))
+    }
+
     @Test func httpOnAnotherPortIsIgnored() {
         var web = ConversationBuilder(client: Hosts.client, server: Hosts.server(port: 8080))
         web.handshake()

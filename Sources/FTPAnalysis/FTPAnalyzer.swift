@@ -1,6 +1,5 @@
 import FTPProtocol
 import NetworkTypes
-import PacketDecoding
 import TCPReassembly
 
 /// The FTP analysis: turns reassembled TCP connections into sessions, commands, replies and data channels.

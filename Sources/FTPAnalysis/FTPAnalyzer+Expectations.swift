@@ -9,7 +9,7 @@ extension FTPAnalyzer {
     func addExpectation(for transfer: Transfer, session: FTPSession, at time: Timestamp) {
         guard let endpoint = transfer.announced else { return }
         if session.confirmed {
-            for finding in detectors.announcementFindings(transfer, session: session) { record(finding) }
+            detect(.addressAnnounced(transfer, session))
         }
         if expectationCount >= configuration.maxExpectationsTotal {
             pruneExpectations(now: time)

@@ -185,7 +185,7 @@ extension FTPAnalyzer {
                 {
                     // Reported at the accepted login (with the attempts so far), not at the session's end.
                     session.credentialsReported = true
-                    for finding in detectors.credentialFindings(for: session) { record(finding) }
+                    detect(.loginAccepted(session))
                 }
             } else if code >= 400 {
                 session.loginAttempts[last].outcome = .failed
@@ -222,9 +222,7 @@ extension FTPAnalyzer {
                 if code >= 400 { removeExpectations(of: transfer) }
             }
         case .site:
-            if let finding = detectors.siteFinding(session.commands[index], session: session), session.confirmed {
-                record(finding)
-            }
+            if session.confirmed { detect(.commandAnswered(session.commands[index], session)) }
         default:
             if let transferIndex = command.transferIndex, command.verb.isDataTransfer {
                 session.transfers[transferIndex].reply = reply

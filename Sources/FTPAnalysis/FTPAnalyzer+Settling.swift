@@ -95,7 +95,7 @@ extension FTPAnalyzer {
         if session.confirmed {
             let index = session.transfers.lastIndex { $0 === transfer } ?? 0
             emit(.transfer(session, SettledTransfer(transfer, index: index)))
-            if let finding = detectors.dataChannelFinding(transfer, index: index, session: session) { record(finding) }
+            detect(.dataChannelSettled(transfer, index: index, session))
         }
     }
 
@@ -133,7 +133,7 @@ extension FTPAnalyzer {
         protectedSessions.removeAll { $0 === session }
         flushCommands(session)
         for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
-        for finding in detectors.findings(for: session) { record(finding) }
+        detect(.sessionEnded(session))
         emit(.sessionEnded(session))
     }
 

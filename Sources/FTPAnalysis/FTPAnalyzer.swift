@@ -25,7 +25,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     var recentUnmatched: [TCPConnection] = []
     var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
     var finished = false
-    var detectors = FindingDetectors()
+    var detectors: DetectorSet
     var captureEnded = false
     /// Findings by severity, counted even when `findings` is not kept (streaming runs).
     public internal(set) var findingCounts: [Severity: Int] = [:]
@@ -40,8 +40,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
-        detectors.bruteforceThreshold = configuration.bruteforceThreshold
-        detectors.bruteforceWindow = configuration.bruteforceWindow
+        detectors = DetectorSet(configuration: configuration)
     }
 
     // MARK: - Connections
@@ -277,7 +276,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         for session in liveSessions.values.sorted(by: { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }) {
             endSession(session)
         }
-        for finding in detectors.bruteforceFindings() { record(finding) }
+        detect(.analysisFinished)
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
     }
 }

@@ -99,11 +99,6 @@ public final class FTPSession {
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
     public internal(set) var clearTextResumedAt: Timestamp?
-    /// Announcement findings already reported for this session (each kind once).
-    var reportedNAT = false
-    var reportedPrivate = false
-    var reportedPassive = false
-    var reportedBounce = false
     /// True once the credential findings were delivered (at the first accepted login).
     var credentialsReported = false
     /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.

@@ -1,0 +1,36 @@
+/// Every detector of one analyzer, fed the same events in a fixed order.
+///
+/// The order is part of the output contract: findings are streamed and stored in the order raised, and the JSON
+/// baselines keep the order of findings with equal times. Add a detector where its findings belong in that order.
+struct DetectorSet {
+    private var cleartext = CleartextCredentialDetector()
+    private var anonymous = AnonymousLoginDetector()
+    private var root = RootLoginDetector()
+    private var bruteforce: BruteforceDetector
+    private var addresses = AddressAnnouncementDetector()
+    private var site = DangerousSiteDetector()
+    private var dataChannels = FailedDataChannelDetector()
+    private var tls = TLSDetector()
+    private var gaps = CaptureGapDetector()
+    private var anomalies = ControlAnomalyDetector()
+
+    /// A set configured as the analysis is.
+    init(configuration: AnalysisConfiguration) {
+        bruteforce = BruteforceDetector(
+            threshold: configuration.bruteforceThreshold, window: configuration.bruteforceWindow)
+    }
+
+    /// Fans one event out to every detector; the findings are appended to `found` in reporting order.
+    mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
+        cleartext.observe(event, into: &found)
+        anonymous.observe(event, into: &found)
+        root.observe(event, into: &found)
+        bruteforce.observe(event, into: &found)
+        addresses.observe(event, into: &found)
+        site.observe(event, into: &found)
+        dataChannels.observe(event, into: &found)
+        tls.observe(event, into: &found)
+        gaps.observe(event, into: &found)
+        anomalies.observe(event, into: &found)
+    }
+}

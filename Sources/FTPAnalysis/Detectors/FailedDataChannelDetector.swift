@@ -1,0 +1,27 @@
+/// A settled data channel that failed or stalled: a stalled connection was made, then stopped, and is as much a
+/// failed data connection as one never made.
+struct FailedDataChannelDetector: FindingDetector {
+    mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
+        guard case .dataChannelSettled(let transfer, let index, let session) = event,
+            transfer.status.isConnectionFailure || transfer.status == .stalled
+        else { return }
+        var evidence: [(String, EvidenceValue)] = [
+            ("transfer", .int(Int64(index))),
+            ("status", .string(transfer.status.rawValue)),
+            ("syn_attempts", .int(Int64(transfer.synAttempts))),
+        ]
+        if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
+        if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
+        if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }
+        if let command = transfer.command { evidence.append(("command", .string(command.name))) }
+        if let reply = transfer.reply {
+            evidence.append(("reply_code", .int(Int64(reply.code))))
+            evidence.append(("reply_text", .string(reply.text)))
+        }
+        found.append(
+            Finding(
+                kind: .failedDataConnection, severity: .medium, session: session.id,
+                time: transfer.start ?? session.start, facts: .failedDataConnection(transfer.verdict),
+                evidence: evidence))
+    }
+}

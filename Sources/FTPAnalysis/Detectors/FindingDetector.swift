@@ -1,0 +1,28 @@
+import NetworkTypes
+
+/// What the analysis tells its detectors: settled facts, never packets or bytes. Each case is raised by the analyzer
+/// in one place (see `FTPAnalyzer.detect`), at most once per announcement, reply, transfer or session.
+enum DetectorEvent {
+    /// A data-channel announcement of a confirmed session was parsed (PORT/EPRT/LPRT or a passive reply).
+    case addressAnnounced(Transfer, FTPSession)
+    /// The first accepted login of a confirmed session that sent a password: credentials are reported now so that
+    /// time-ordered outputs need not wait for the session's end.
+    case loginAccepted(FTPSession)
+    /// A command of a confirmed session got its final reply.
+    case commandAnswered(CommandRecord, FTPSession)
+    /// A data channel of a confirmed session was settled; `index` is its position in the session's transfers.
+    case dataChannelSettled(Transfer, index: Int, FTPSession)
+    /// A confirmed session ended: every fact about it is known.
+    case sessionEnded(FTPSession)
+    /// The capture is over: findings that span sessions are delivered now.
+    case analysisFinished
+}
+
+/// One rule (or one family of rules on the same fact) that turns analysis events into findings.
+///
+/// Detectors are values held by a `DetectorSet`, one set per analyzer: their state is their own and never global,
+/// and they are called through their concrete types, so there is no existential per event.
+protocol FindingDetector {
+    /// Judges one event, appending the findings it raises (usually none) in the order they are reported.
+    mutating func observe(_ event: DetectorEvent, into found: inout [Finding])
+}

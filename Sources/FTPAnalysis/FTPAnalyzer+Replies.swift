@@ -12,7 +12,7 @@ extension FTPAnalyzer {
             // A connection on another port is FTP only if the server speaks first with a greeting (RFC 959
             // section 5.4: 220, or 120 then 220). Judged on the first parsed line, however the bytes were
             // segmented; the caller drops the connection.
-            session.notFTP = true
+            session.phase = .notFTP
             return
         }
         switch event {

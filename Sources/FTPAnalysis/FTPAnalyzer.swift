@@ -74,7 +74,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits)
             session.startedMidstream = !connection.sawInitialSYN
             liveSessions[ObjectIdentifier(session)] = session
-            connection.context = ControlContext(session: session, probing: false)
+            connection.context = ControlContext(session: session)
             return .reassemble
         }
         remember(connection)
@@ -84,7 +84,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             serial: connection.serial, limits: configuration.protocolLimits)
         session.startedMidstream = !connection.sawInitialSYN
         session.detectedByContent = true
-        connection.context = ControlContext(session: session, probing: true)
+        session.phase = .probing
+        connection.context = ControlContext(session: session)
         return .reassemble
     }
 
@@ -117,7 +118,6 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             probe(connection, control: control, data: data, fromClient: fromClient)
             if connection.context !== control { return }
         }
-        defer { if control.probing && session.confirmed { control.probing = false } }
         if held > 0 {
             // Bytes held while they could have begun a TLS record: they were the start of clear text after all.
             let head = fromClient ? control.clientHead : control.serverHead

@@ -219,7 +219,7 @@ extension FTPAnalyzer {
             if let transferIndex = command.transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = reply
-                if code >= 400 { removeExpectations(of: transfer) }
+                if code >= 400 { correlator.removeExpectations(of: transfer) }
             }
         case .site:
             if session.confirmed { detect(.commandAnswered(session.commands[index], session)) }

@@ -4,15 +4,15 @@ import TCPReassembly
 /// What the analysis attaches to a control connection.
 final class ControlContext {
     let session: FTPSession
-    var probing: Bool
+    /// True while the connection is judged by its content (and after it turned out not to be FTP).
+    var probing: Bool { session.phase == .probing || session.phase == .notFTP }
     var probedBytes = 0
     /// The first bytes of each direction.
     var clientHead = StreamHead()
     var serverHead = StreamHead()
 
-    init(session: FTPSession, probing: Bool) {
+    init(session: FTPSession) {
         self.session = session
-        self.probing = probing
     }
 }
 

@@ -2,7 +2,7 @@ import FTPProtocol
 import NetworkTypes
 import TCPReassembly
 
-/// Data-channel expectations: announced endpoints waiting for their connection, and how a new connection is matched.
+/// Announcing data channels to the correlator, and attaching the connections it matches.
 extension FTPAnalyzer {
     // MARK: - Expectations
 
@@ -11,9 +11,9 @@ extension FTPAnalyzer {
         if session.confirmed {
             detect(.addressAnnounced(transfer, session))
         }
-        if expectationCount >= configuration.maxExpectationsTotal {
-            pruneExpectations(now: time)
-            if expectationCount >= configuration.maxExpectationsTotal {
+        if correlator.expectationCount >= configuration.maxExpectationsTotal {
+            correlator.pruneExpectations(now: time)
+            if correlator.expectationCount >= configuration.maxExpectationsTotal {
                 stats.droppedExpectations += 1
                 return
             }
@@ -30,13 +30,13 @@ extension FTPAnalyzer {
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
         session.announcedEndpoints.append(endpoint)
-        expectationsByEndpoint[endpoint, default: []].append(expectation)
-        expectationsByPort[endpoint.port, default: []].append(expectation)
-        expectationCount += 1
+        correlator.expectationsByEndpoint[endpoint, default: []].append(expectation)
+        correlator.expectationsByPort[endpoint.port, default: []].append(expectation)
+        correlator.expectationCount += 1
         // A SYN seen just before its announcement (capture reordering) is matched now.
-        if let early = recentUnmatched.lastIndex(where: { matches($0, expectation) != nil }) {
-            let connection = recentUnmatched.remove(at: early)
-            if let match = matches(connection, expectation) {
+        if let early = correlator.recentUnmatched.lastIndex(where: { correlator.matches($0, expectation) != nil }) {
+            let connection = correlator.recentUnmatched.remove(at: early)
+            if let match = correlator.matches(connection, expectation) {
                 if let control = connection.context as? ControlContext, control.probing {
                     liveSessions[ObjectIdentifier(control.session)] = nil
                 }
@@ -46,122 +46,15 @@ extension FTPAnalyzer {
         }
     }
 
-    /// An ended session's announcements can no longer be used: dropping them frees the session's memory
-    /// (expectations hold it) so long captures stay flat.
-    func dropExpectations(of session: FTPSession) {
-        for endpoint in session.announcedEndpoints {
-            if let list = expectationsByEndpoint[endpoint] {
-                let kept = list.filter { $0.session !== session }
-                expectationCount -= list.count - kept.count
-                expectationsByEndpoint[endpoint] = kept.isEmpty ? nil : kept
-            }
-            if let list = expectationsByPort[endpoint.port] {
-                let kept = list.filter { $0.session !== session }
-                expectationsByPort[endpoint.port] = kept.isEmpty ? nil : kept
-            }
-        }
-        session.announcedEndpoints.removeAll()
-    }
-
-    func removeExpectations(of transfer: Transfer) {
-        guard let endpoint = transfer.announced else { return }
-        let before = expectationsByEndpoint[endpoint]?.count ?? 0
-        expectationsByEndpoint[endpoint]?.removeAll { $0.transfer === transfer }
-        expectationsByPort[endpoint.port]?.removeAll { $0.transfer === transfer }
-        expectationCount -= before - (expectationsByEndpoint[endpoint]?.count ?? 0)
-    }
-
-    func pruneExpectations(now: Timestamp) {
-        let lifetime = configuration.expectationLifetime
-        expectationsByEndpoint = expectationsByEndpoint.compactMapValues { list in
-            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
-            return kept.isEmpty ? nil : kept
-        }
-        expectationsByPort = expectationsByPort.compactMapValues { list in
-            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
-            return kept.isEmpty ? nil : kept
-        }
-        expectationCount = expectationsByEndpoint.values.reduce(0) { $0 + $1.count }
-    }
-
-    func inWindow(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
-        let delta = expectation.time.nanoseconds(to: connection.firstTime)
-        return delta >= -configuration.expectationLead && delta <= configuration.expectationLifetime
-    }
-
-    func matches(_ connection: TCPConnection, _ expectation: Expectation) -> DataChannelMatch? {
-        guard inWindow(connection, expectation) else { return nil }
-        let session = expectation.session
-        if connection.originator == session.client && connection.responder == session.server { return nil }
-        if connection.responder == expectation.endpoint { return .exact }
-        guard connection.responder.port == expectation.endpoint.port,
-            let mode = expectation.transfer.mode
-        else { return nil }
-        // Same port, other address: NAT rewrote the announcement or the address it connects to, or the client
-        // ignored a 227 address it could not reach (curl, lftp and FileZilla do). Only between the session's hosts.
-        if mode.serverConnects {
-            return connection.originator.address == session.server.address
-                || connection.responder.address == session.client.address ? .portOnly : nil
-        }
-        return connection.originator.address == session.client.address
-            || connection.responder.address == session.server.address ? .portOnly : nil
-    }
-
-    func findExpectation(for connection: TCPConnection) -> (Expectation, DataChannelMatch)? {
-        if let list = expectationsByEndpoint[connection.responder] {
-            // Several sessions can announce the same endpoint over time (a server reuses its passive ports):
-            // prefer, newest first, an unused announcement of the session whose hosts the connection joins,
-            // then any of that session, then any at all.
-            let candidates = list.filter { inWindow(connection, $0) }
-            let own = candidates.filter { joinsHosts(connection, $0) }
-            if let best = own.last(where: { !$0.used }) ?? own.last ?? candidates.last(where: { !$0.used })
-                ?? candidates.last
-            {
-                return (best, .exact)
-            }
-        }
-        if let candidates = expectationsByPort[connection.responder.port] {
-            for expectation in candidates.reversed() {
-                if let match = matches(connection, expectation) { return (expectation, match) }
-            }
-        }
-        return nil
-    }
-
-    /// True when the connection's opener is the side of the expectation's session that should open it.
-    func joinsHosts(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
-        let session = expectation.session
-        let opener = expectation.transfer.mode?.serverConnects == true ? session.server.address : session.client.address
-        return connection.originator.address == opener
-    }
-
     func attach(
         _ connection: TCPConnection, to transfer: Transfer, session: FTPSession, match: DataChannelMatch
     ) {
         stats.dataConnections += 1
         transfer.liveConnections.append((connection, match))
         connection.context = DataContext(transfer: transfer, session: session, match: match)
-        for expectation in expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []
+        for expectation in correlator.expectationsByEndpoint[transfer.announced ?? connection.responder] ?? []
         where expectation.transfer === transfer {
             expectation.used = true
         }
-    }
-
-    /// A protected session whose two hosts this connection joins: after AUTH TLS the announcements are
-    /// unreadable, so a connection between the same hosts during the session is its probable data channel.
-    func protectedSession(for connection: TCPConnection) -> FTPSession? {
-        guard !protectedSessions.isEmpty else { return nil }
-        let hosts = (connection.originator.address, connection.responder.address)
-        return protectedSessions.last { session in
-            guard !session.ended, let since = session.tlsTime, connection.firstTime >= since else { return false }
-            if connection.originator == session.client && connection.responder == session.server { return false }
-            return (hosts.0 == session.client.address && hosts.1 == session.server.address)
-                || (hosts.0 == session.server.address && hosts.1 == session.client.address)
-        }
-    }
-
-    func remember(_ connection: TCPConnection) {
-        if recentUnmatched.count >= configuration.maxRecentUnmatched { recentUnmatched.removeFirst() }
-        recentUnmatched.append(connection)
     }
 }

@@ -12,7 +12,7 @@ extension FTPAnalyzer {
             // A connection on another port is FTP only if the server speaks first with a greeting (RFC 959
             // section 5.4: 220, or 120 then 220). Judged on the first parsed line, however the bytes were
             // segmented; the caller drops the connection.
-            session.notFTP = true
+            session.phase = .notFTP
             return
         }
         switch event {
@@ -219,7 +219,7 @@ extension FTPAnalyzer {
             if let transferIndex = command.transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = reply
-                if code >= 400 { removeExpectations(of: transfer) }
+                if code >= 400 { correlator.removeExpectations(of: transfer) }
             }
         case .site:
             if session.confirmed { detect(.commandAnswered(session.commands[index], session)) }

@@ -23,7 +23,7 @@ extension FTPAnalyzer {
     /// What is known of a data connection now, with any ICMP error that answered its SYN.
     func dataRecord(_ connection: TCPConnection, match: DataChannelMatch) -> DataConnectionRecord {
         var record = DataConnectionRecord(connection, match: match)
-        if let icmp = icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
+        if let icmp = correlator.icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
             record.icmpReason = icmp.message.reason
             record.icmpReporter = icmp.message.reporter
             record.icmp = ICMPEvidence(
@@ -115,7 +115,7 @@ extension FTPAnalyzer {
         }
         session.ended = true
         liveSessions[ObjectIdentifier(session)] = nil
-        dropExpectations(of: session)
+        correlator.dropExpectations(of: session)
         guard session.confirmed else {
             guard !session.detectedByContent, session.sawPayload else { return }
             stats.nonFTPControlConnections += 1
@@ -130,7 +130,7 @@ extension FTPAnalyzer {
             record(finding)
             return
         }
-        protectedSessions.removeAll { $0 === session }
+        correlator.protectedSessions.removeAll { $0 === session }
         flushCommands(session)
         for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
         detect(.sessionEnded(session))
@@ -146,10 +146,7 @@ extension FTPAnalyzer {
     /// never answered (after the expectation lifetime). Call periodically with the capture's current time.
     public func expire(now: Timestamp) {
         let lifetime = configuration.expectationLifetime
-        if !icmpByFlow.isEmpty {
-            // An ICMP error matters only to the SYN it answered; a minute later it never will.
-            icmpByFlow = icmpByFlow.filter { $0.value.time.nanoseconds(to: now) < 60_000_000_000 }
-        }
+        correlator.expireICMP(now: now)
         for session in liveSessions.values where session.confirmed {
             for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
                 if transfer.command == nil {

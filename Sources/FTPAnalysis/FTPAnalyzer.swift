@@ -19,18 +19,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Counters.
     public internal(set) var stats = AnalysisStats()
 
-    var expectationsByEndpoint: [Endpoint: [Expectation]] = [:]
-    var expectationsByPort: [UInt16: [Expectation]] = [:]
-    var expectationCount = 0
-    var recentUnmatched: [TCPConnection] = []
-    var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
+    /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
+    let correlator: DataChannelCorrelator
     var finished = false
     var detectors: DetectorSet
     var captureEnded = false
     /// Findings by severity, counted even when `findings` is not kept (streaming runs).
     public internal(set) var findingCounts: [Severity: Int] = [:]
-    /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
-    var protectedSessions: [FTPSession] = []
     var nextSessionNumber = 1
     /// Receives data-channel payload (file extraction); nil means data connections are only counted.
     public weak var dataSink: DataChannelSink?
@@ -40,6 +35,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
+        correlator = DataChannelCorrelator(configuration: configuration)
         detectors = DetectorSet(configuration: configuration)
     }
 
@@ -47,11 +43,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     public func connectionOpened(_ connection: TCPConnection) -> StreamHandling {
         stats.tcpConnections += 1
-        if let (expectation, match) = findExpectation(for: connection) {
+        if let (expectation, match) = correlator.findExpectation(for: connection) {
             attach(connection, to: expectation.transfer, session: expectation.session, match: match)
             return dataHandling
         }
-        if let session = protectedSession(for: connection) {
+        if let session = correlator.protectedSession(for: connection) {
             let transfer = Transfer()
             transfer.inferred = true
             transfer.mode = connection.originator.address == session.client.address ? .passive : .active
@@ -74,17 +70,18 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits)
             session.startedMidstream = !connection.sawInitialSYN
             liveSessions[ObjectIdentifier(session)] = session
-            connection.context = ControlContext(session: session, probing: false)
+            connection.context = ControlContext(session: session)
             return .reassemble
         }
-        remember(connection)
+        correlator.remember(connection)
         guard configuration.detectByContent else { return .ignore }
         let session = FTPSession(
             client: connection.originator, server: connection.responder, start: connection.firstTime,
             serial: connection.serial, limits: configuration.protocolLimits)
         session.startedMidstream = !connection.sawInitialSYN
         session.detectedByContent = true
-        connection.context = ControlContext(session: session, probing: true)
+        session.phase = .probing
+        connection.context = ControlContext(session: session)
         return .reassemble
     }
 
@@ -117,7 +114,6 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             probe(connection, control: control, data: data, fromClient: fromClient)
             if connection.context !== control { return }
         }
-        defer { if control.probing && session.confirmed { control.probing = false } }
         if held > 0 {
             // Bytes held while they could have begun a TLS record: they were the start of clear text after all.
             let head = fromClient ? control.clientHead : control.serverHead
@@ -256,9 +252,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     /// Records an ICMP destination-unreachable that quotes a TCP segment (a data SYN, typically).
     public func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
-        if icmpByFlow.count < 10_000 {
-            icmpByFlow[message.quotedFlow] = (message, time)
-        }
+        correlator.noteICMPUnreachable(message, at: time)
     }
 
     // MARK: - Finishing

@@ -68,9 +68,23 @@ public final class FTPSession {
     /// Retransmissions that carried different bytes than those delivered (issue 16).
     public internal(set) var conflictingRetransmissions = 0
     var malformedCommands = 0
-    var confirmed = false
+    /// How far the analysis of this control connection has got; the flags below read it.
+    var phase: SessionPhase = .awaitingGreeting
+    /// True once the connection was shown to speak FTP (it has an id and its events are delivered).
+    var confirmed: Bool {
+        get { phase == .open || phase == .ended(confirmed: true) }
+        set {
+            guard newValue && !confirmed else { return }
+            phase = ended ? .ended(confirmed: true) : .open
+        }
+    }
+    /// True once the control connection ended and everything was delivered.
+    var ended: Bool {
+        get { if case .ended = phase { return true } else { return false } }
+        set { if newValue && !ended { phase = .ended(confirmed: confirmed) } }
+    }
     /// Probing found the server's first line is not an FTP greeting: the connection is dropped, later lines ignored.
-    var notFTP = false
+    var notFTP: Bool { phase == .notFTP }
     var quitSent = false
     var tlsPending = false
     var pendingPassword: (index: Int, password: String)?
@@ -93,8 +107,6 @@ public final class FTPSession {
     var gapRepairBudget = 0
     /// Commands already delivered as events.
     var emittedCommands = 0
-    /// True once the control connection ended and everything was delivered.
-    var ended = false
     /// When the first capture gap was seen.
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
@@ -170,6 +182,22 @@ public final class FTPSession {
             droppedAnomalies += 1
         }
     }
+}
+
+/// How far the analysis of a control connection has got (one value instead of a set of flags that could
+/// contradict each other).
+enum SessionPhase: Equatable {
+    /// On a port not configured for FTP: analysed in case it is FTP, judged by the server's first line (a 220,
+    /// or 120 then 220, RFC 959 section 5.4), then confirmed by a well-formed command.
+    case probing
+    /// Probing found a first server line that is not a greeting: not FTP; the connection is dropped.
+    case notFTP
+    /// On an FTP control port, not yet shown to speak FTP.
+    case awaitingGreeting
+    /// FTP: the session has its id and its events are delivered.
+    case open
+    /// The control connection ended; `confirmed` tells whether it had been shown to be FTP.
+    case ended(confirmed: Bool)
 }
 
 extension LoginAttempt {

@@ -1,0 +1,142 @@
+import NetworkTypes
+import TCPReassembly
+
+/// The data-channel correlator's state: announced endpoints waiting for their connection (by endpoint and by
+/// port), connections seen before their announcement (capture reordering), ICMP errors that answered a SYN, and the
+/// sessions whose announcements TLS hides. It matches a new connection to an expectation; the analyzer attaches it.
+/// One per analyzer, no shared state (the threaded pipeline runs analyzers side by side).
+final class DataChannelCorrelator {
+    let configuration: AnalysisConfiguration
+    var expectationsByEndpoint: [Endpoint: [Expectation]] = [:]
+    var expectationsByPort: [UInt16: [Expectation]] = [:]
+    var expectationCount = 0
+    var recentUnmatched: [TCPConnection] = []
+    var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
+    /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
+    var protectedSessions: [FTPSession] = []
+
+    init(configuration: AnalysisConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Records an ICMP destination-unreachable that quotes a TCP segment (bounded: a flood must not grow it).
+    func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
+        if icmpByFlow.count < 10_000 {
+            icmpByFlow[message.quotedFlow] = (message, time)
+        }
+    }
+
+    /// An ICMP error matters only to the SYN it answered; a minute later it never will.
+    func expireICMP(now: Timestamp) {
+        if !icmpByFlow.isEmpty {
+            icmpByFlow = icmpByFlow.filter { $0.value.time.nanoseconds(to: now) < 60_000_000_000 }
+        }
+    }
+
+    /// An ended session's announcements can no longer be used: dropping them frees the session's memory
+    /// (expectations hold it) so long captures stay flat.
+    func dropExpectations(of session: FTPSession) {
+        for endpoint in session.announcedEndpoints {
+            if let list = expectationsByEndpoint[endpoint] {
+                let kept = list.filter { $0.session !== session }
+                expectationCount -= list.count - kept.count
+                expectationsByEndpoint[endpoint] = kept.isEmpty ? nil : kept
+            }
+            if let list = expectationsByPort[endpoint.port] {
+                let kept = list.filter { $0.session !== session }
+                expectationsByPort[endpoint.port] = kept.isEmpty ? nil : kept
+            }
+        }
+        session.announcedEndpoints.removeAll()
+    }
+
+    func removeExpectations(of transfer: Transfer) {
+        guard let endpoint = transfer.announced else { return }
+        let before = expectationsByEndpoint[endpoint]?.count ?? 0
+        expectationsByEndpoint[endpoint]?.removeAll { $0.transfer === transfer }
+        expectationsByPort[endpoint.port]?.removeAll { $0.transfer === transfer }
+        expectationCount -= before - (expectationsByEndpoint[endpoint]?.count ?? 0)
+    }
+
+    func pruneExpectations(now: Timestamp) {
+        let lifetime = configuration.expectationLifetime
+        expectationsByEndpoint = expectationsByEndpoint.compactMapValues { list in
+            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
+            return kept.isEmpty ? nil : kept
+        }
+        expectationsByPort = expectationsByPort.compactMapValues { list in
+            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
+            return kept.isEmpty ? nil : kept
+        }
+        expectationCount = expectationsByEndpoint.values.reduce(0) { $0 + $1.count }
+    }
+
+    func inWindow(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+        let delta = expectation.time.nanoseconds(to: connection.firstTime)
+        return delta >= -configuration.expectationLead && delta <= configuration.expectationLifetime
+    }
+
+    func matches(_ connection: TCPConnection, _ expectation: Expectation) -> DataChannelMatch? {
+        guard inWindow(connection, expectation) else { return nil }
+        let session = expectation.session
+        if connection.originator == session.client && connection.responder == session.server { return nil }
+        if connection.responder == expectation.endpoint { return .exact }
+        guard connection.responder.port == expectation.endpoint.port,
+            let mode = expectation.transfer.mode
+        else { return nil }
+        // Same port, other address: NAT rewrote the announcement or the address it connects to, or the client
+        // ignored a 227 address it could not reach (curl, lftp and FileZilla do). Only between the session's hosts.
+        if mode.serverConnects {
+            return connection.originator.address == session.server.address
+                || connection.responder.address == session.client.address ? .portOnly : nil
+        }
+        return connection.originator.address == session.client.address
+            || connection.responder.address == session.server.address ? .portOnly : nil
+    }
+
+    func findExpectation(for connection: TCPConnection) -> (Expectation, DataChannelMatch)? {
+        if let list = expectationsByEndpoint[connection.responder] {
+            // Several sessions can announce the same endpoint over time (a server reuses its passive ports):
+            // prefer, newest first, an unused announcement of the session whose hosts the connection joins,
+            // then any of that session, then any at all.
+            let candidates = list.filter { inWindow(connection, $0) }
+            let own = candidates.filter { joinsHosts(connection, $0) }
+            if let best = own.last(where: { !$0.used }) ?? own.last ?? candidates.last(where: { !$0.used })
+                ?? candidates.last
+            {
+                return (best, .exact)
+            }
+        }
+        if let candidates = expectationsByPort[connection.responder.port] {
+            for expectation in candidates.reversed() {
+                if let match = matches(connection, expectation) { return (expectation, match) }
+            }
+        }
+        return nil
+    }
+
+    /// True when the connection's opener is the side of the expectation's session that should open it.
+    func joinsHosts(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+        let session = expectation.session
+        let opener = expectation.transfer.mode?.serverConnects == true ? session.server.address : session.client.address
+        return connection.originator.address == opener
+    }
+
+    /// A protected session whose two hosts this connection joins: after AUTH TLS the announcements are
+    /// unreadable, so a connection between the same hosts during the session is its probable data channel.
+    func protectedSession(for connection: TCPConnection) -> FTPSession? {
+        guard !protectedSessions.isEmpty else { return nil }
+        let hosts = (connection.originator.address, connection.responder.address)
+        return protectedSessions.last { session in
+            guard !session.ended, let since = session.tlsTime, connection.firstTime >= since else { return false }
+            if connection.originator == session.client && connection.responder == session.server { return false }
+            return (hosts.0 == session.client.address && hosts.1 == session.server.address)
+                || (hosts.0 == session.server.address && hosts.1 == session.client.address)
+        }
+    }
+
+    func remember(_ connection: TCPConnection) {
+        if recentUnmatched.count >= configuration.maxRecentUnmatched { recentUnmatched.removeFirst() }
+        recentUnmatched.append(connection)
+    }
+}

@@ -19,6 +19,13 @@ final class DataChannelCorrelator {
         self.configuration = configuration
     }
 
+    /// Files an announcement under its endpoint and its port.
+    func add(_ expectation: Expectation) {
+        expectationsByEndpoint[expectation.endpoint, default: []].append(expectation)
+        expectationsByPort[expectation.endpoint.port, default: []].append(expectation)
+        expectationCount += 1
+    }
+
     /// Records an ICMP destination-unreachable that quotes a TCP segment (bounded: a flood must not grow it).
     func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
         if icmpByFlow.count < 10_000 {

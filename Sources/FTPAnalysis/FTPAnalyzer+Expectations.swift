@@ -30,9 +30,7 @@ extension FTPAnalyzer {
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
         session.announcedEndpoints.append(endpoint)
-        correlator.expectationsByEndpoint[endpoint, default: []].append(expectation)
-        correlator.expectationsByPort[endpoint.port, default: []].append(expectation)
-        correlator.expectationCount += 1
+        correlator.add(expectation)
         // A SYN seen just before its announcement (capture reordering) is matched now.
         if let early = correlator.recentUnmatched.lastIndex(where: { correlator.matches($0, expectation) != nil }) {
             let connection = correlator.recentUnmatched.remove(at: early)

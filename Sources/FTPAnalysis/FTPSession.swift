@@ -121,7 +121,7 @@ public final class FTPSession {
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
 
-    init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits) {
+    init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits()) {
         self.client = client
         self.server = server
         self.start = start

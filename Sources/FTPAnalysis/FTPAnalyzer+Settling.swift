@@ -119,15 +119,7 @@ extension FTPAnalyzer {
         guard session.confirmed else {
             guard !session.detectedByContent, session.sawPayload else { return }
             stats.nonFTPControlConnections += 1
-            let finding = Finding(
-                kind: .protocolAnomaly, severity: .low, session: nil, time: session.start,
-                facts: .notFTP(client: session.client, server: session.server),
-                evidence: [
-                    ("client", .string(session.client.description)),
-                    ("server", .string(session.server.description)),
-                    ("invalid_lines", .int(Int64(session.invalidServerLines + session.malformedCommands))),
-                ])
-            record(finding)
+            detect(.notFTP(session))
             return
         }
         correlator.protectedSessions.removeAll { $0 === session }

@@ -259,6 +259,13 @@ import Testing
         #expect(found.first?.time == Self.time(3))
     }
 
+    @Test func aConnectionThatIsNotFTPIsOneAnomalyWithoutSession() {
+        var detector = ControlAnomalyDetector()
+        let found = Self.run(&detector, [.notFTP(Self.session())])
+        #expect(found.map(\.kind) == [.protocolAnomaly])
+        #expect(found.first?.session == nil)
+    }
+
     // MARK: - The set
 
     @Test func theSetKeepsTheReportingOrder() {

@@ -12,6 +12,8 @@ enum DetectorEvent {
     case commandAnswered(CommandRecord, FTPSession)
     /// A data channel of a confirmed session was settled; `index` is its position in the session's transfers.
     case dataChannelSettled(Transfer, index: Int, FTPSession)
+    /// A connection on an FTP control port carried bytes but ended without ever looking like FTP.
+    case notFTP(FTPSession)
     /// A confirmed session ended: every fact about it is known.
     case sessionEnded(FTPSession)
     /// The capture is over: findings that span sessions are delivered now.

@@ -109,6 +109,6 @@ extension FTPAnalyzer {
     /// Records an evasion attempt seen below TCP as a `protocol_anomaly` finding (not tied to a session: the
     /// fragments may precede any connection).
     public func noteEvasion(_ observation: EvasionObservation) {
-        record(observation.finding)
+        detect(.evasion(observation))
     }
 }

@@ -13,6 +13,7 @@ struct DetectorSet {
     private var tls = TLSDetector()
     private var gaps = CaptureGapDetector()
     private var anomalies = ControlAnomalyDetector()
+    private var evasion = EvasionDetector()
 
     /// A set configured as the analysis is.
     init(configuration: AnalysisConfiguration) {
@@ -32,5 +33,6 @@ struct DetectorSet {
         tls.observe(event, into: &found)
         gaps.observe(event, into: &found)
         anomalies.observe(event, into: &found)
+        evasion.observe(event, into: &found)
     }
 }

@@ -14,6 +14,8 @@ enum DetectorEvent {
     case dataChannelSettled(Transfer, index: Int, FTPSession)
     /// A connection on an FTP control port carried bytes but ended without ever looking like FTP.
     case notFTP(FTPSession)
+    /// The IP stage saw fragments that let an analyzer and the end host read different bytes.
+    case evasion(EvasionObservation)
     /// A confirmed session ended: every fact about it is known.
     case sessionEnded(FTPSession)
     /// The capture is over: findings that span sessions are delivered now.

@@ -173,7 +173,8 @@ public final class Outputs {
     /// Writes what comes at the end (remaining timeline rows, the text summary's end or the JSON document), then
     /// flushes and closes every output. Throws the first write error, naming the file.
     public func finish(result: AnalysisResult) throws(OutputError) {
-        var input = options.narrowing.apply(to: result.reportInput(showPasswords: options.showPasswords))
+        let whole = result.reportInput(showPasswords: options.showPasswords)
+        var input = options.narrowing.apply(to: whole)
         var first: OutputError?
         if let timeline {
             do throws(OutputError) { try timeline.finish() } catch { first = first ?? error }
@@ -188,9 +189,8 @@ public final class Outputs {
             json.finish(input)
         }
         if let (sink, output) = report {
-            sink.finish(
-                result.reportInput(showPasswords: options.showPasswords), text: { output.write($0) },
-                bytes: { output.write($0) })
+            // The report shows the whole capture: the input before narrowing and before the timeline's counters.
+            sink.finish(whole, text: { output.write($0) }, bytes: { output.write($0) })
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

@@ -232,8 +232,10 @@ public final class FileExtractor: DataChannelSink {
         }
         let written: ExtractedFile?
         var alreadyPresent = false
+        var resumed = false
         if let merged = resumeIntoEarlierFile(transfer, session: session, stream: stream, label: label) {
             written = merged
+            resumed = true
         } else if let placed = placeNewFile(transfer, session: session, index: index, stream: stream, label: label) {
             written = placed.file
             alreadyPresent = placed.alreadyPresent
@@ -243,7 +245,8 @@ public final class FileExtractor: DataChannelSink {
         guard let written else { return DataChannelResult() }
         let row = Self.manifestRow(session: session, index: index, transfer: transfer, file: written)
         // A resumed transfer rewrites the same bytes into the same earlier file on a second run: its row is there.
-        if !alreadyPresent && manifest.earlierFile(for: row) == written.fileName { alreadyPresent = true }
+        // (A new file was looked up already, by `placeNewFile`.)
+        if resumed { alreadyPresent = manifest.earlierFile(for: row) == written.fileName }
         let result = DataChannelResult(file: written, listing: listingEntries)
         totals.count(written, alreadyPresent: alreadyPresent)
         if keepsRecords {

@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import FTPAnalysis
 import NetworkTypes
 
@@ -14,15 +7,16 @@ import NetworkTypes
 /// severe findings (at most `HTMLReport.maxFindings`, kept in a bounded list), then the contents and the sections,
 /// failed sessions first, each group in session order.
 ///
-/// What stays in memory per session is one `Entry` (about 40 bytes: where its two pieces are in the file, its
-/// health and number), plus, until a session ends, its findings.
+/// What stays in memory per session is about 70 bytes (its `Entry`: health, number and two record numbers, and
+/// the spool's offset and length of those two records), plus, until the session ends, its findings.
 public final class HTMLReportSink: StreamingEventSink {
     /// Where a session's pieces are in the spool, and how it sorts.
     private struct Entry {
         var health: HTMLReport.Health
         var id: SessionNumber
-        var row: Range<Int64>
-        var body: Range<Int64>
+        /// The record numbers of its contents row and its section (after the first line) in the spool.
+        var row: Int
+        var body: Int
     }
 
     /// A session id as the analyzer gives them (`S12`), kept as its number so an entry holds no string; an id
@@ -48,7 +42,7 @@ public final class HTMLReportSink: StreamingEventSink {
     /// The most severe findings so far, in report order (severity, then time, then arrival), at most the limit.
     private var shownFindings: [(finding: Finding, arrival: Int)] = []
     private var findingArrivals = 0
-    private let spool = RandomAccessSpool()
+    private let spool = RecordSpool()
     private let passwords: PasswordPolicy
 
     /// Creates a sink; `passwords` is the policy for the sections' command lists.
@@ -118,7 +112,7 @@ public final class HTMLReportSink: StreamingEventSink {
         text(HTMLReport.opening(input, figures, findings: shownFindings.map(\.finding)))
         if ordered.count > 1 {
             text(HTMLReport.contentsOpening)
-            for entry in ordered { spool.read(entry.row, into: bytes) }
+            for entry in ordered { spool.read(entry.row).withUnsafeBytes(bytes) }
             text(HTMLReport.contentsClosing)
         }
         text(HTMLReport.sessionsHeading(empty: ordered.isEmpty))
@@ -132,67 +126,8 @@ public final class HTMLReportSink: StreamingEventSink {
             case .other(let index): id = ids[index]
             }
             text(HTMLReport.sectionOpening(id: id, entry.health, open: open))
-            spool.read(entry.body, into: bytes)
+            spool.read(entry.body).withUnsafeBytes(bytes)
         }
         text(HTMLReport.closing(input))
-    }
-}
-
-/// Text appended to an unlinked temporary file and read back by range. When no temporary file can be made (or
-/// a write fails), what follows is kept in memory instead, so nothing is lost.
-final class RandomAccessSpool {
-    private var file: UnsafeMutablePointer<FILE>?
-    private var fileLength: Int64 = 0
-    private var memory: [UInt8] = []
-    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-
-    init() {
-        file = tmpfile()
-    }
-
-    deinit {
-        if let file { fclose(file) }
-    }
-
-    /// Appends `text`; returns where it is (offsets past the file's end are in memory).
-    func append(_ text: String) -> Range<Int64> {
-        var text = text
-        let start = fileLength + Int64(memory.count)
-        text.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress, !utf8.isEmpty else { return }
-            if let file, memory.isEmpty, fwrite(base, 1, utf8.count, file) == utf8.count {
-                fileLength += Int64(utf8.count)
-                return
-            }
-            if let file, memory.isEmpty {
-                // A short write: trust none of this piece to the file, and keep everything from here in memory.
-                fflush(file)
-                ftruncate(fileno(file), off_t(fileLength))
-                fseeko(file, off_t(fileLength), SEEK_SET)
-            }
-            memory.append(contentsOf: utf8)
-        }
-        return start..<(start + Int64(text.utf8.count))
-    }
-
-    /// Hands the bytes of `range` to `write`, in chunks.
-    func read(_ range: Range<Int64>, into write: (UnsafeRawBufferPointer) -> Void) {
-        var position = range.lowerBound
-        if let file, position < fileLength {
-            fflush(file)
-            fseeko(file, off_t(position), SEEK_SET)
-            while position < min(range.upperBound, fileLength) {
-                let wanted = Int(min(Int64(chunk.count), min(range.upperBound, fileLength) - position))
-                let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, wanted, file) }
-                guard count > 0 else { break }
-                chunk.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                position += Int64(count)
-            }
-            fseeko(file, 0, SEEK_END)
-        }
-        guard position < range.upperBound, position >= fileLength else { return }
-        let lower = Int(position - fileLength)
-        let upper = Int(range.upperBound - fileLength)
-        memory.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[lower..<upper])) }
     }
 }

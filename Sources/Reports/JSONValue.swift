@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// A JSON value with ordered object members, so documents keep SPEC.md's field order.
 public enum JSONValue: Sendable {
     case null
@@ -37,10 +39,8 @@ public enum JSONValue: Sendable {
         switch self {
         case .null: out.append("null")
         case .bool(let value): out.append(value ? "true" : "false")
-        case .int(let value):
-            if value < 0 { out.bytes.append(0x2D) }
-            out.appendDecimal(value.magnitude)
-        case .uint(let value): out.appendDecimal(value)
+        case .int(let value): appendDecimal(value, to: &out.bytes)
+        case .uint(let value): appendDecimal(value, to: &out.bytes)
         case .double(let value):
             if value.isFinite {
                 // Three decimals are plenty for milliseconds and rates, and keep output stable across runs.
@@ -144,21 +144,6 @@ private struct JSONOutput {
 
     /// Indentation to copy from (appending a repeated element byte by byte cost more than the rest of a line).
     private static let blanks: StaticString = "                                                                "
-
-    /// The decimal digits of `value`.
-    mutating func appendDecimal(_ value: UInt64) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var position = buffer.count
-            var rest = value
-            repeat {
-                position -= 1
-                buffer[position] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
-                rest /= 10
-            } while rest > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
-        }
-    }
 
     mutating func flushIfFull() {
         if sink != nil && bytes.count >= chunkBytes { flush() }

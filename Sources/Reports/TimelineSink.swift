@@ -67,7 +67,7 @@ public final class TimelineSink: StreamingEventSink {
     public init(
         writers: [TimelineWriter], passwords: PasswordPolicy, maximumHeldRows: Int = TimelineSink.defaultMaximumHeldRows
     ) {
-        // Two writers at most (CSV and JSON Lines): `EncodedRow.Ends` has room for two lines.
+        // Two writers at most (CSV and JSON Lines): an `EncodedRow` splits its bytes once.
         precondition(writers.count <= 2, "a timeline sink writes to at most two writers")
         self.writers = writers
         self.builder = TimelineRowBuilder(passwords: passwords)
@@ -106,17 +106,15 @@ public final class TimelineSink: StreamingEventSink {
     /// the full-size control-heavy benchmark capture).
     private func encode(_ row: TimelineRow) -> EncodedRow {
         scratch.removeAll(keepingCapacity: true)
-        var ends = EncodedRow.Ends()
-        for (index, writer) in writers.enumerated() {
-            writer.encode(row, into: &scratch)
-            ends.set(index, scratch.count)
-        }
+        writers.first?.encode(row, into: &scratch)
+        let split = scratch.count
+        if writers.count > 1 { writers[1].encode(row, into: &scratch) }
         // An exact-size copy: handing over `scratch` itself would share its buffer, and the next row's
         // `removeAll(keepingCapacity:)` would then leave every held row with the largest row's capacity.
         let bytes = [UInt8](unsafeUninitializedCapacity: scratch.count) { buffer, count in
             count = scratch.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
         }
-        return EncodedRow(bytes: bytes, ends: ends)
+        return EncodedRow(bytes: bytes, split: split)
     }
 
     public func flush() {
@@ -145,32 +143,17 @@ public final class TimelineSink: StreamingEventSink {
         }
         rowsWritten += 1
         row.bytes.withUnsafeBytes { bytes in
-            var start = 0
-            for (index, writer) in writers.enumerated() {
-                let end = row.ends.get(index)
-                writer.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-                start = end
-            }
+            writers.first?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
+            if writers.count > 1 { writers[1].write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...])) }
         }
     }
 }
 
-/// A timeline row encoded for every writer: writer `i`'s line is `bytes[ends[i-1]..<ends[i]]`.
+/// A timeline row encoded for its writers (two at most): the first writer's line is `bytes[..<split]`, the second's
+/// `bytes[split...]`.
 struct EncodedRow {
-    /// Where each writer's line ends (CSV and JSON Lines: two writers at most; more are rejected at creation).
-    struct Ends {
-        private var first = 0
-        private var second = 0
-
-        mutating func set(_ index: Int, _ end: Int) {
-            if index == 0 { first = end } else { second = end }
-        }
-
-        func get(_ index: Int) -> Int { index == 0 ? first : second }
-    }
-
     var bytes: [UInt8]
-    var ends: Ends
+    var split: Int
 }
 
 /// A binary min-heap of rows by (time, sequence): equal times keep the order the events settled in.

@@ -58,7 +58,7 @@ public final class CSVTimelineWriter: TimelineWriter {
         }
         func integer(_ value: Int64?) {
             out.append(UInt8(ascii: ","))
-            if let value { appendInteger(value, to: &out) }
+            if let value { appendDecimal(value, to: &out) }
         }
         func number(_ value: Double?) {
             out.append(UInt8(ascii: ","))
@@ -101,17 +101,6 @@ public final class CSVTimelineWriter: TimelineWriter {
             let length = time.writeISO8601(into: buffer.baseAddress!)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
         }
-    }
-
-    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(truncatingIfNeeded: magnitude % 10) + 0x30)
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
     }
 
     /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.

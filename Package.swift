@@ -82,6 +82,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        // A timeline writer that keeps rows, shared by the tests of the timeline sink and of whole runs.
+        .target(name: "TimelineTestSupport", dependencies: ["Reports"], path: "Tests/TimelineTestSupport"),
         .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
         .testTarget(name: "CommunityIDTests", dependencies: ["CommunityID", "NetworkTypes", "TestSupport"]),
         // Every test target declares each module it imports (checked by `--explicit-target-dependency-import-check`).
@@ -97,7 +99,9 @@ let package = Package(
             dependencies: ["FTPAnalysis", "TCPReassembly", "PacketDecoding", "NetworkTypes", "TestSupport"]),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports", "FTPAnalysis", "FTPProtocol", "FTPScope", "NetworkTypes", "TestSupport"]),
+            dependencies: [
+                "Reports", "FTPAnalysis", "FTPProtocol", "FTPScope", "NetworkTypes", "TestSupport", "TimelineTestSupport",
+            ]),
         .testTarget(
             name: "FileExtractionTests",
             dependencies: [
@@ -109,7 +113,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "FTPScope", "FTPAnalysis", "Reports", "IPReassembly", "TCPReassembly", "PacketDecoding", "PacketCapture",
-                "NetworkTypes", "TestSupport",
+                "NetworkTypes", "TestSupport", "TimelineTestSupport",
             ],
             exclude: ["Baselines"]),
     ],

@@ -4,6 +4,7 @@ import Foundation
 import NetworkTypes
 import Reports
 import Testing
+import TimelineTestSupport
 import TestSupport
 
 /// Every control and data connection of every sample, its `community_id` as our JSON document writes it, checked
@@ -44,7 +45,7 @@ import TestSupport
     }
 
     @Test func timelineRowsCarryTheConnectionTheyAreAbout() throws {
-        let collector = TimelineTests.Collector()
+        let collector = TimelineRowCollector()
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         let result = try OfflineAnalysis.run(
             paths: [Paths.samples.appendingPathComponent("active-nat-failure.pcap").path], eventSink: timeline)

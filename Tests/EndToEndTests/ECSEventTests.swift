@@ -3,6 +3,7 @@ import FTPScope
 import Foundation
 import Reports
 import Testing
+import TimelineTestSupport
 import TestSupport
 
 /// `--jsonl --schema ecs` against Elastic's own reference data (../shared/ecs) on every sample and every Zeek
@@ -15,7 +16,7 @@ import TestSupport
 
     /// The ECS documents of one capture, as the writer serialises them, with the analysis they came from.
     static func documents(_ path: String, showPasswords: Bool = false) throws -> (AnalysisResult, [String]) {
-        let collector = TimelineTests.Collector()
+        let collector = TimelineRowCollector()
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: showPasswords))
         let result = try OfflineAnalysis.run(paths: [path], eventSink: timeline)
         try timeline.finish()

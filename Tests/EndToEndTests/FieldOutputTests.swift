@@ -3,6 +3,7 @@ import FTPScope
 import Foundation
 import Reports
 import Testing
+import TimelineTestSupport
 
 /// Every output shows each field failure's status, its cause and the fix (issue 15): the text summary, the JSON
 /// document, the timeline (CSV and JSON Lines carry the same row) and the HTML report.
@@ -48,7 +49,7 @@ import Testing
         #expect(html.contains(expected.cause.rawValue))
         #expect(html.contains(expected.fix))
 
-        let collector = Collector()
+        let collector = TimelineRowCollector()
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         _ = try OfflineAnalysis.run(paths: [SampleTests.path(expected.file)], eventSink: timeline)
         try timeline.finish()
@@ -58,17 +59,4 @@ import Testing
         #expect(row.values.count == TimelineRow.columns.count)
     }
 
-    final class Collector: TimelineWriter {
-        var rows: [TimelineRow] = []
-        func write(_ row: TimelineRow) { rows.append(row) }
-        /// The sink hands over encoded lines: the "line" here is the index of the row in `encoded`.
-        private var encoded: [TimelineRow] = []
-        func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-            withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
-            encoded.append(row)
-        }
-        func write(encoded line: UnsafeRawBufferPointer) { rows.append(encoded[line.loadUnaligned(as: Int.self)]) }
-        func flush() {}
-        func close() throws(OutputError) {}
-    }
 }

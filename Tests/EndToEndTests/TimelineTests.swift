@@ -5,24 +5,11 @@ import NetworkTypes
 import Reports
 import TestSupport
 import Testing
+import TimelineTestSupport
 
 /// The session timeline through the whole pipeline: time order across sessions, agreement with the JSON document,
 /// Python's csv module and pandas, and hostile wire content.
 @Suite struct TimelineTests {
-    /// Collects rows in memory.
-    final class Collector: TimelineWriter {
-        var rows: [TimelineRow] = []
-        func write(_ row: TimelineRow) { rows.append(row) }
-        /// The sink hands over encoded lines: the "line" here is the index of the row in `encoded`.
-        private var encoded: [TimelineRow] = []
-        func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-            withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
-            encoded.append(row)
-        }
-        func write(encoded line: UnsafeRawBufferPointer) { rows.append(encoded[line.loadUnaligned(as: Int.self)]) }
-        func flush() {}
-        func close() throws(OutputError) {}
-    }
 
     /// Records the order in which events settle.
     final class Recorder: AnalysisEventSink {
@@ -83,7 +70,7 @@ import Testing
         let path = directory + "/interleaved.pcap"
         try PcapWriter.write(PcapWriter.pcap(ConversationBuilder.interleave([s1, s2])), to: path)
 
-        let collector = Collector()
+        let collector = TimelineRowCollector()
         let recorder = Recorder()
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         var configuration = AnalysisConfiguration()

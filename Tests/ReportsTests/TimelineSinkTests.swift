@@ -2,24 +2,12 @@ import FTPAnalysis
 import Foundation
 import NetworkTypes
 import Testing
+import TimelineTestSupport
 
 @testable import Reports
 
 /// The ordering buffer: rows out in time order behind the watermark, and never more than its bound held.
 @Suite struct TimelineSinkTests {
-    final class Collector: TimelineWriter {
-        var rows: [TimelineRow] = []
-        func write(_ row: TimelineRow) { rows.append(row) }
-        /// The sink hands over encoded lines: the "line" here is the index of the row in `encoded`.
-        private var encoded: [TimelineRow] = []
-        func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-            withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
-            encoded.append(row)
-        }
-        func write(encoded line: UnsafeRawBufferPointer) { rows.append(encoded[line.loadUnaligned(as: Int.self)]) }
-        func flush() {}
-        func close() throws(OutputError) {}
-    }
 
     static func finding(at seconds: Int64, _ summary: String = "s") -> AnalysisEvent {
         .finding(
@@ -30,7 +18,7 @@ import Testing
     }
 
     @Test func rowsWaitForTheWatermarkAndComeOutInTimeOrder() throws {
-        let collector = Collector()
+        let collector = TimelineRowCollector()
         let sink = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         for seconds: Int64 in [5, 3, 9, 4] { sink.analysis(Self.finding(at: seconds)) }
         #expect(collector.rows.isEmpty)
@@ -46,7 +34,7 @@ import Testing
     }
 
     @Test func equalTimesKeepArrivalOrder() throws {
-        let collector = Collector()
+        let collector = TimelineRowCollector()
         let sink = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         for index in 0..<50 { sink.analysis(Self.finding(at: 1, "\(index)")) }
         try sink.finish()
@@ -54,7 +42,7 @@ import Testing
     }
 
     @Test func theBufferNeverHoldsMoreThanItsBound() throws {
-        let collector = Collector()
+        let collector = TimelineRowCollector()
         let bound = 100
         let sink = TimelineSink(
             writers: [collector], passwords: PasswordPolicy(showPasswords: false), maximumHeldRows: bound)

@@ -35,6 +35,23 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
         case .v6: return "[\(address)]:\(port)"
         }
     }
+
+    /// Appends `description`'s UTF-8 to `out`; IPv4 without making a string (reports write one per record).
+    public func appendDescription(to out: inout [UInt8]) {
+        guard case .v4(let value) = address else {
+            var text = description
+            text.withUTF8 { out.append(contentsOf: $0) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            let base = buffer.baseAddress!
+            var length = IPAddress.writeV4(value, into: base)
+            base[length] = UInt8(ascii: ":")
+            length += 1
+            length += writeDecimal(UInt64(port), into: base + length)
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+        }
+    }
 }
 
 /// A TCP flow as seen in one packet: from `source` to `destination`.

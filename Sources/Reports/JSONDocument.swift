@@ -1,189 +1,204 @@
 import FTPAnalysis
 import NetworkTypes
 
-/// The `--format json` document of SPEC.md.
+/// The `--format json` document of SPEC.md, written member by member into bytes (`JSONWriter`): a session of a
+/// million commands costs its records and a 64 KiB buffer, never a tree or a string of the document.
 public enum JSONDocument {
     /// The whole document, pretty-printed, ending with a newline.
     public static func render(_ input: ReportInput) -> String {
-        document(input).serialized(pretty: true) + "\n"
+        var text = ""
+        write(input) { text += $0 }
+        return text
     }
 
-    /// The whole document as `render` makes it, handed to `sink` in pieces: sessions, commands, transfers and
-    /// findings are made one at a time, so a session of a million commands costs its records, not a tree and a
-    /// string of the document besides.
+    /// The whole document as `render` makes it, handed to `sink` in pieces of about 64 KiB.
     public static func write(_ input: ReportInput, to sink: (String) -> Void) {
-        document(input).write(pretty: true, to: sink)
-        sink("\n")
-    }
-
-    /// The document as a value.
-    public static func document(_ input: ReportInput) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("version", .string(input.version)),
-            ("inputs", .array(input.inputs.map(inputValue))),
-            ("stats", .object(input.stats.map { ($0.0, .uint($0.1)) })),
-        ]
+        let pieceBytes = 1 << 16
+        var out = JSONWriter(pretty: true, capacity: pieceBytes + 4096)
+        func handOver() {
+            sink(String(decoding: out.bytes, as: UTF8.self))
+            out.removeAll()
+        }
+        out.beginObject()
+        out.key("version")
+        out.string(input.version)
+        out.key("inputs")
+        out.value(.array(input.inputs.map(inputValue)))
+        out.key("stats")
+        out.value(statsValue(input.stats))
         // Said only when the user narrowed the output, so that a script can tell a narrowed document apart.
-        if let narrowing = input.narrowing { members.append(("narrowed_to", .string(narrowing.description))) }
-        members += [
-            ("sessions", deferred(input.sessions) { session($0, input.passwords, narrowing: input.narrowing) }),
-            ("findings", deferred(input.findings) { finding($0, input.passwords) }),
-        ]
-        return .object(members)
+        if let narrowing = input.narrowing {
+            out.key("narrowed_to")
+            out.string(narrowing.description)
+        }
+        out.key("sessions")
+        out.beginArray()
+        for session in input.sessions {
+            out.element()
+            write(session: session, input.passwords, narrowing: input.narrowing, into: &out)
+            if out.bytes.count >= pieceBytes { handOver() }
+        }
+        out.endArray()
+        out.key("findings")
+        out.beginArray()
+        for finding in input.findings {
+            out.element()
+            write(finding: finding, input.passwords, into: &out)
+            if out.bytes.count >= pieceBytes { handOver() }
+        }
+        out.endArray()
+        out.endObject()
+        out.endLine()
+        handOver()
     }
-
-    /// An array of `elements` made into JSON one at a time, as it is written.
-    static func deferred<Elements: RandomAccessCollection>(
-        _ elements: Elements, _ make: @escaping (Elements.Element) -> JSONValue
-    ) -> JSONValue where Elements.Index == Int {
-        .deferredArray(JSONDeferredArray(count: elements.count) { make(elements[elements.startIndex + $0]) })
-    }
-
-    static func time(_ time: Timestamp?) -> JSONValue { time.map { .string($0.iso8601) } ?? .null }
 
     static func inputValue(_ input: InputDescription) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("path", .string(input.path)), ("format", .string(input.format)), ("link_type", .string(input.linkType)),
-            ("packets", .uint(input.packets)), ("bytes", .uint(input.bytes)), ("first_time", time(input.firstTime)),
-            ("last_time", time(input.lastTime)), ("truncated", .bool(input.truncated)),
+            ("packets", .uint(input.packets)), ("bytes", .uint(input.bytes)),
+            ("first_time", input.firstTime.map { .string($0.iso8601) } ?? .null),
+            ("last_time", input.lastTime.map { .string($0.iso8601) } ?? .null), ("truncated", .bool(input.truncated)),
         ]
         if let warning = input.warning { members.append(("warning", .string(warning))) }
         return .object(members)
     }
 
-    /// One session (also used by streaming outputs).
+    static func statsValue(_ stats: [(String, UInt64)]) -> JSONValue { .object(stats.map { ($0.0, .uint($0.1)) }) }
+
+    /// One session as the document writes it, alone (`indent` 0) and compact or pretty: for tests and tools.
+    public static func sessionText(
+        _ session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil, pretty: Bool = true
+    ) -> String {
+        var out = JSONWriter(pretty: pretty)
+        write(session: session, passwords, narrowing: narrowing, into: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// One transfer as the document writes it, alone.
+    public static func transferText(_ transfer: Transfer, pretty: Bool = false) -> String {
+        var out = JSONWriter(pretty: pretty)
+        write(transfer: transfer, into: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
     /// One session; under a status filter (`narrowing`) only its transfers with a kept outcome.
-    public static func session(_ session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil) -> JSONValue {
-        .object([
-            ("id", .string(session.id)),
-            ("client", .string(session.client.description)),
-            ("server", .string(session.server.description)),
-            ("community_id", .string(session.communityID)),
-            ("start", time(session.start)),
-            ("end", time(session.end)),
-            ("banner", .optional(session.banner)),
-            ("user", .optional(session.user)),
-            ("login", .string(session.login.rawValue)),
-            (
-                "login_attempts",
-                .array(
-                    session.loginAttempts.map { attempt in
-                        .object([
-                            ("user", .string(attempt.user)),
-                            ("password", attempt.password.map { .string(passwords.display(password: $0, user: attempt.user)) } ?? .null),
-                            ("password_length", attempt.password.map { .int(Int64($0.count)) } ?? .null),
-                            ("outcome", .string(attempt.outcome.rawValue)),
-                            ("reply_code", attempt.replyCode.map { .int(Int64($0)) } ?? .null),
-                            ("time", time(attempt.time)),
-                        ])
-                    })
-            ),
-            ("tls", .bool(session.tls)),
-            ("commands", deferred(session.commands) { command($0, passwords) }),
-            ("end_state", .string(session.endState.rawValue)),
-            ("transfers", deferred(narrowing?.transfers(of: session) ?? session.transfers, transfer)),
-            ("working_directory", .optional(session.workingDirectory)),
-            ("connection_state", .string(session.connectionState.rawValue)),
-            ("started_midstream", .bool(session.startedMidstream)),
-            ("detected_by_content", .bool(session.detectedByContent)),
-            ("missing_bytes", .uint(session.missingBytes)),
-            ("unsolicited_replies", .array(session.unsolicitedReplies.map(reply))),
-        ])
-    }
-
-    static func reply(_ reply: ReplyRecord) -> JSONValue {
-        .object([("code", .int(Int64(reply.code))), ("text", .string(reply.text)), ("time", time(reply.time))])
-    }
-
-    static func command(_ command: CommandRecord, _ passwords: PasswordPolicy) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("time", time(command.time)),
-            ("command", .string(command.verbText)),
-            ("argument", .string(passwords.displayArgument(of: command))),
-            ("reply_code", command.reply.map { .int(Int64($0.code)) } ?? .null),
-            ("reply_text", .optional(command.reply?.text)),
-            ("reply_time_ms", command.replyTimeMilliseconds.map { .double($0) } ?? .null),
-        ]
-        if !command.preliminary.isEmpty { members.append(("preliminary", .array(command.preliminary.map(reply)))) }
-        if command.truncated { members.append(("truncated", .bool(true))) }
-        if command.reply?.truncated == true { members.append(("reply_truncated", .bool(true))) }
-        return .object(members)
-    }
-
-    /// One transfer (SPEC.md `transfers`).
-    public static func transfer(_ transfer: Transfer) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("command", .optional(transfer.command?.name)),
-            ("argument", .optional(transfer.argument)),
-            ("path", .optional(transfer.path)),
-            ("mode", .optional(transfer.mode?.rawValue)),
-            ("announced", .optional(transfer.announced?.description)),
-            ("observed", .optional(transfer.observed?.description)),
-            ("status", .string(transfer.status.rawValue)),
-        ]
-        if let cause = transfer.cause { members.append(("cause", .string(cause.rawValue))) }
-        if let communityID = transfer.communityID { members.append(("community_id", .string(communityID))) }
-        members += [
-            ("syn_attempts", .int(Int64(transfer.synAttempts))),
-            ("reply_code", transfer.reply.map { .int(Int64($0.code)) } ?? .null),
-            ("reply_text", .optional(transfer.reply?.text)),
-            ("bytes", .uint(transfer.bytes)),
-            ("start", time(transfer.start)),
-            ("end", time(transfer.end)),
-        ]
-        if let verb = transfer.announcementVerb { members.append(("announcement", .string(verb.name))) }
-        if transfer.inferred { members.append(("inferred", .bool(true))) }
-        if transfer.missingBytes > 0 { members.append(("missing_bytes", .uint(transfer.missingBytes))) }
-        if let connection = transfer.observedConnection {
-            members.append(("data_originator", .string(connection.originator.description)))
-            members.append(("connection_state", .string(connection.state.rawValue)))
-            members.append(("match", .string(connection.match.rawValue)))
-            if let icmp = connection.icmpReason { members.append(("icmp", .string(icmp))) }
+    public static func write(
+        session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil, into out: inout JSONWriter
+    ) {
+        out.beginObject()
+        out.key("id")
+        out.string(session.id)
+        out.key("client")
+        out.endpoint(session.client)
+        out.key("server")
+        out.endpoint(session.server)
+        out.key("community_id")
+        out.string(session.communityID)
+        out.key("start")
+        out.time(session.start)
+        out.key("end")
+        out.time(session.end)
+        out.key("banner")
+        out.optional(session.banner)
+        out.key("user")
+        out.optional(session.user)
+        out.key("login")
+        out.string(session.login.rawValue)
+        out.key("login_attempts")
+        out.beginArray()
+        for attempt in session.loginAttempts {
+            out.element()
+            out.beginObject()
+            out.key("user")
+            out.string(attempt.user)
+            out.key("password")
+            out.optional(attempt.password.map { passwords.display(password: $0, user: attempt.user) })
+            out.key("password_length")
+            if let password = attempt.password { out.int(password.count) } else { out.null() }
+            out.key("outcome")
+            out.string(attempt.outcome.rawValue)
+            out.key("reply_code")
+            if let code = attempt.replyCode { out.int(code) } else { out.null() }
+            out.key("time")
+            out.time(attempt.time)
+            out.endObject()
         }
-        if let size = transfer.expectedSize { members.append(("expected_size", .uint(size))) }
-        if let offset = transfer.restOffset { members.append(("rest_offset", .uint(offset))) }
-        if let type = transfer.transferType { members.append(("type", .string(type))) }
-        if let diagnosis = transfer.diagnosis { members.append(("diagnosis", .string(diagnosis))) }
-        members += TransferMetricsFields.json(transfer)
-        if let file = transfer.extractedFile {
-            members.append(("sha256", .string(file.sha256)))
-            members.append(("bytes_extracted", .uint(file.bytes)))
-            members.append(("extracted_file", .string(file.fileName)))
-            members.append(("extraction", .string(file.complete ? "complete" : "partial")))
-            if let note = file.note { members.append(("extraction_note", .string(note))) }
+        out.endArray()
+        out.key("tls")
+        out.bool(session.tls)
+        out.key("commands")
+        out.beginArray()
+        for command in session.commands {
+            out.element()
+            write(command: command, passwords, into: &out)
         }
-        if let listing = transfer.listing { members.append(("listing", .array(listing.map(listingEntry)))) }
-        return .object(members)
-    }
-
-    /// One entry of a parsed directory listing.
-    public static func listingEntry(_ entry: ListingEntry) -> JSONValue {
-        var members: [(String, JSONValue)] = [("name", .string(entry.name)), ("type", .string(entry.type))]
-        if let size = entry.size { members.append(("size", .uint(size))) }
-        if let modified = entry.modified { members.append(("modified", .string(modified))) }
-        return .object(members)
-    }
-
-    /// One finding.
-    public static func finding(_ finding: Finding, _ passwords: PasswordPolicy) -> JSONValue {
-        .object([
-            ("kind", .string(finding.kind.rawValue)),
-            ("severity", .string(finding.severity.rawValue)),
-            ("session", .optional(finding.session)),
-            ("time", time(finding.time)),
-            ("summary", .string(finding.summary)),
-            ("detail", .string(finding.detail)),
-            ("evidence", evidence(.object(finding.evidence))),
-        ])
-    }
-
-    static func evidence(_ value: EvidenceValue) -> JSONValue {
-        switch value {
-        case .string(let text): return .string(text)
-        case .int(let number): return .int(number)
-        case .bool(let flag): return .bool(flag)
-        case .list(let values): return .array(values.map(evidence))
-        case .object(let pairs): return .object(pairs.map { ($0.0, evidence($0.1)) })
+        out.endArray()
+        out.key("end_state")
+        out.string(session.endState.rawValue)
+        out.key("transfers")
+        out.beginArray()
+        for transfer in narrowing?.transfers(of: session) ?? session.transfers {
+            out.element()
+            write(transfer: transfer, into: &out)
         }
+        out.endArray()
+        out.key("working_directory")
+        out.optional(session.workingDirectory)
+        out.key("connection_state")
+        out.string(session.connectionState.rawValue)
+        out.key("started_midstream")
+        out.bool(session.startedMidstream)
+        out.key("detected_by_content")
+        out.bool(session.detectedByContent)
+        out.key("missing_bytes")
+        out.uint(session.missingBytes)
+        out.key("unsolicited_replies")
+        write(replies: session.unsolicitedReplies, into: &out)
+        out.endObject()
+    }
+
+    static func write(replies: [ReplyRecord], into out: inout JSONWriter) {
+        out.beginArray()
+        for reply in replies {
+            out.element()
+            out.beginObject()
+            out.key("code")
+            out.int(reply.code)
+            out.key("text")
+            out.string(reply.text)
+            out.key("time")
+            out.time(reply.time)
+            out.endObject()
+        }
+        out.endArray()
+    }
+
+    static func write(command: CommandRecord, _ passwords: PasswordPolicy, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("time")
+        out.time(command.time)
+        out.key("command")
+        out.string(command.verbText)
+        out.key("argument")
+        out.string(passwords.displayArgument(of: command))
+        out.key("reply_code")
+        if let reply = command.reply { out.int(reply.code) } else { out.null() }
+        out.key("reply_text")
+        out.optional(command.reply?.text)
+        out.key("reply_time_ms")
+        if let milliseconds = command.replyTimeMilliseconds { out.double(milliseconds) } else { out.null() }
+        if !command.preliminary.isEmpty {
+            out.key("preliminary")
+            write(replies: command.preliminary, into: &out)
+        }
+        if command.truncated {
+            out.key("truncated")
+            out.bool(true)
+        }
+        if command.reply?.truncated == true {
+            out.key("reply_truncated")
+            out.bool(true)
+        }
+        out.endObject()
     }
 }

@@ -26,7 +26,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
     private var keptSessions: Set<String> = []
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
-    private var held: [Int: String] = [:]
+    private var held: [Int: [UInt8]] = [:]
+    /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
+    private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
     private var nextNumber = 1
     private var sessionsWritten = 0
     private let maximumHeldSessions: Int
@@ -55,32 +57,32 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         switch event {
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
-            var text = ""
+            scratch.removeAll()
             if let narrowing {
                 if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
                     keptSessions.insert(session.id)
-                    JSONDocument.session(session, passwords, narrowing: narrowing).write(pretty: true, indent: 2) { text += $0 }
+                    JSONDocument.write(session: session, passwords, narrowing: narrowing, into: &scratch)
                 }
             } else {
-                JSONDocument.session(session, passwords).write(pretty: true, indent: 2) { text += $0 }
+                JSONDocument.write(session: session, passwords, into: &scratch)
             }
             if number < nextNumber {
-                writeSession(text)
+                writeSession(scratch.bytes)
                 return
             }
-            held[number] = text
+            held[number] = scratch.bytes
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
                 writeSession(ready)
             }
         case .finding(let finding):
-            var text = ""
-            JSONDocument.finding(finding, passwords).write(pretty: true, indent: 2) { text += $0 }
             let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
             guard keep.map({ $0.0 || $0.1 }) ?? true else { return }
+            scratch.removeAll()
+            JSONDocument.write(finding: finding, passwords, into: &scratch)
             findingIndex.append(
-                (finding.time, finding.severity.rank, findings.append(text), finding.session, keep ?? (true, true)))
+                (finding.time, finding.severity.rank, findings.append(scratch.bytes), finding.session, keep ?? (true, true)))
         default:
             break
         }
@@ -96,7 +98,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
         let inputs = JSONValue.array(input.inputs.map(JSONDocument.inputValue))
-        let stats = JSONValue.object(input.stats.map { ($0.0, .uint($0.1)) })
+        let stats = JSONDocument.statsValue(input.stats)
         output.write("  \"inputs\": ")
         inputs.write(pretty: true, indent: 1) { output.write($0) }
         output.write(",\n  \"stats\": ")
@@ -119,9 +121,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         output.write("\n}\n")
     }
 
-    private func writeSession(_ text: String) {
-        guard !text.isEmpty else { return }  // narrowed out
-        output.write((sessionsWritten == 0 ? "\n    " : ",\n    ") + text)
+    private func writeSession(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }  // narrowed out
+        output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+        output.write(bytes: bytes)
         sessionsWritten += 1
     }
 }

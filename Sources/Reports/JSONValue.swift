@@ -18,9 +18,10 @@ public enum JSONValue: Sendable {
     public static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
 
     /// Serialises compactly (one line, for JSON Lines) or indented by two spaces.
-    public func serialized(pretty: Bool) -> String {
+    /// `indent` is the nesting level the value sits at (for a value written inside a larger document).
+    public func serialized(pretty: Bool, indent: Int = 0) -> String {
         var out = JSONOutput(sink: nil, chunkBytes: .max)
-        write(into: &out, pretty: pretty, indent: 0)
+        write(into: &out, pretty: pretty, indent: indent)
         return out.text
     }
 

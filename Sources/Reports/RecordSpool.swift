@@ -23,17 +23,22 @@ final class RecordSpool {
     /// Stores `text`; returns its number.
     func append(_ text: String) -> Int {
         var text = text
+        return text.withUTF8 { append($0) }
+    }
+
+    /// Stores `bytes`; returns their number.
+    func append(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { append($0) } }
+
+    private func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let number = records.count
-        text.withUTF8 { bytes in
-            if let file, memory.isEmpty, let base = bytes.baseAddress,
-                fseek(file, end, SEEK_SET) == 0, fwrite(base, 1, bytes.count, file) == bytes.count
-            {
-                records.append((end, bytes.count))
-                end += bytes.count
-            } else {
-                records.append((-1, memory.count))
-                memory.append(Array(bytes))
-            }
+        if let file, memory.isEmpty, let base = bytes.baseAddress,
+            fseek(file, end, SEEK_SET) == 0, fwrite(base, 1, bytes.count, file) == bytes.count
+        {
+            records.append((end, bytes.count))
+            end += bytes.count
+        } else {
+            records.append((-1, memory.count))
+            memory.append(Array(bytes))
         }
         return number
     }

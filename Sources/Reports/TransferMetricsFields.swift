@@ -8,16 +8,28 @@ enum TransferMetricsFields {
     static let columns = ["bytes_per_second", "first_byte_ms", "retransmissions", "zero_windows", "closed_by", "close"]
 
     /// JSON members of a transfer (absent ones left out).
-    static func json(_ transfer: Transfer) -> [(String, JSONValue)] {
-        guard let metrics = transfer.metrics else { return [] }
-        var members: [(String, JSONValue)] = []
-        if let rate = metrics.bytesPerSecond { members.append(("bytes_per_second", .double(rate.rounded()))) }
-        if let first = metrics.firstByteMilliseconds { members.append(("first_byte_ms", .double(first))) }
-        members.append(("retransmissions", .uint(UInt64(metrics.retransmissions))))
-        members.append(("zero_windows", .uint(UInt64(metrics.zeroWindows))))
-        if let side = metrics.closedBy { members.append(("closed_by", .string(side.rawValue))) }
-        if let close = metrics.close { members.append(("close", .string(close.rawValue))) }
-        return members
+    static func write(_ transfer: Transfer, into out: inout JSONWriter) {
+        guard let metrics = transfer.metrics else { return }
+        if let rate = metrics.bytesPerSecond {
+            out.key("bytes_per_second")
+            out.double(rate.rounded())
+        }
+        if let first = metrics.firstByteMilliseconds {
+            out.key("first_byte_ms")
+            out.double(first)
+        }
+        out.key("retransmissions")
+        out.uint(UInt64(metrics.retransmissions))
+        out.key("zero_windows")
+        out.uint(UInt64(metrics.zeroWindows))
+        if let side = metrics.closedBy {
+            out.key("closed_by")
+            out.string(side.rawValue)
+        }
+        if let close = metrics.close {
+            out.key("close")
+            out.string(close.rawValue)
+        }
     }
 
     /// Bytes per second as a whole number for the timeline, clamped (hostile sequence numbers can make any rate).

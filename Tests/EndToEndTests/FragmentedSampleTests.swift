@@ -46,12 +46,6 @@ import Testing
         }
     }
 
-    static func text(_ value: JSONValue) -> String {
-        var out = ""
-        value.write(pretty: true) { out += $0 }
-        return out
-    }
-
     /// Writes `packets` fragmented by `fragmenter` to a temporary capture and analyses it.
     static func analyzeFragmented(
         _ packets: [PcapWriter.Packet], link: LinkType, _ fragmenter: Fragmenter, name: String
@@ -88,8 +82,8 @@ import Testing
             name: "conflicting.pcap")
         let passwords = PasswordPolicy(showPasswords: true)
         #expect(
-            result.sessions.map { Self.text(JSONDocument.session($0, passwords)) }
-                == original.sessions.map { Self.text(JSONDocument.session($0, passwords)) })
+            result.sessions.map { JSONDocument.sessionText($0, passwords) }
+                == original.sessions.map { JSONDocument.sessionText($0, passwords) })
         #expect(result.ipCounters.conflicting > 0)
         let findings = result.findings.filter(Self.isFragmentFinding)
         #expect(findings.count == 2, "one per direction (host pair), not one per datagram")
@@ -150,12 +144,12 @@ import Testing
                 #expect(fragmented.transfers.count == whole.transfers.count, "\(label) \(whole.id)")
                 for (transfer, expected) in zip(fragmented.transfers, whole.transfers) {
                     #expect(
-                        Self.text(JSONDocument.transfer(transfer)) == Self.text(JSONDocument.transfer(expected)),
+                        JSONDocument.transferText(transfer, pretty: true) == JSONDocument.transferText(expected, pretty: true),
                         "\(label) \(whole.id)")
                 }
                 #expect(
-                    Self.text(JSONDocument.session(fragmented, passwords))
-                        == Self.text(JSONDocument.session(whole, passwords)), "\(label) \(whole.id)")
+                    JSONDocument.sessionText(fragmented, passwords)
+                        == JSONDocument.sessionText(whole, passwords), "\(label) \(whole.id)")
             }
             // Fragments shorter than a TCP header add the tiny-fragment finding (RFC 1858); nothing else changes.
             let fragmentFindings = result.findings.filter(Self.isFragmentFinding)

@@ -102,7 +102,7 @@ import Testing
         // so the count is not fixed; the line must be there with its figures.
         #expect(
             run.standardOutput.split(separator: "\n").contains { line in
-                line.wholeMatch(of: /  libpcap: [0-9]+ received, [0-9]+ dropped by the kernel, [0-9]+ dropped by the interface/) != nil
+                line.wholeMatch(of: /\ \ libpcap: [0-9]+ received, [0-9]+ dropped by the kernel, [0-9]+ dropped by the interface/) != nil
             }, "\(run.standardOutput)")
     }
 }

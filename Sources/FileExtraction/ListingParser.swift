@@ -184,7 +184,7 @@ public struct ListingParser {
         case "p": type = "fifo"
         default: type = "socket"
         }
-        if typeLetter == "l", let arrow = name.range(of: " -> ") {
+        if typeLetter == "l", let arrow = name.firstRange(of: " -> ") {
             name = String(name[..<arrow.lowerBound])
         }
         guard name != "." && name != ".." else { return nil }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import FTPAnalysis
-import Foundation
 import VantageComparison
 
 struct Compare: ParsableCommand {
@@ -46,7 +45,7 @@ struct Compare: ParsableCommand {
             return Set(names).count == names.count ? names : captures
         }
         let list = labels.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+            $0.trimmedOfBlanks
         }
         guard list.count == captures.count else {
             throw ValidationError("--labels: give \(captures.count) labels, one per capture (got \(list.count))")

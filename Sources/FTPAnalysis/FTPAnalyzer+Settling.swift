@@ -45,11 +45,11 @@ extension FTPAnalyzer {
         stats.ftpSessions += 1
         liveSessions[ObjectIdentifier(session)] = session
         if configuration.retainSessions { sessions.append(session) }
-        emit(.sessionStarted(session))
+        emit(.sessionStarted(session.identity))
         if let code = session.bannerCode, let time = session.bannerTime {
-            emit(.reply(session, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
+            emit(.reply(session.identity, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
         }
-        for reply in session.unsolicitedReplies { emit(.reply(session, reply)) }
+        for reply in session.unsolicitedReplies { emit(.reply(session.identity, reply)) }
         flushCommands(session)
     }
 
@@ -62,7 +62,7 @@ extension FTPAnalyzer {
                 command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
                 || !session.pending.contains(session.emittedCommands)
             guard settled else { return }
-            emit(.command(session, command))
+            emit(.command(session.identity, command))
             session.emittedCommands += 1
         }
     }
@@ -94,7 +94,7 @@ extension FTPAnalyzer {
         }
         if session.confirmed {
             let index = session.transfers.lastIndex { $0 === transfer } ?? 0
-            emit(.transfer(session, SettledTransfer(transfer, index: index)))
+            emit(.transfer(session.identity, SettledTransfer(transfer, index: index)))
             detect(.dataChannelSettled(transfer, index: index, session))
         }
     }

@@ -171,7 +171,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if fromClient { control.clientHead.giveUp() } else { control.serverHead.giveUp() }
         session.missingBytes += length
         if session.firstGapTime == nil { session.firstGapTime = time }
-        if session.confirmed { emit(.gap(session, time: time, length: length, fromClient: fromClient)) }
+        if session.confirmed { emit(.gap(session.identity, time: time, length: length, fromClient: fromClient)) }
         session.noteAnomaly(
             "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
             at: time)

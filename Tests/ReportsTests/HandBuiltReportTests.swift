@@ -77,8 +77,8 @@ import Testing
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session.identity))
         let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session.identity, SettledTransfer($1, index: $0))) }
-        #expect(rows.map(\.dataStatus) == ["unanswered", "completed", "unused"])
-        #expect(rows.map(\.cause) == ["nat_without_alg", nil, nil])
+        #expect(rows.map(\.dataStatus) == [.unanswered, .completed, .unused])
+        #expect(rows.map(\.cause) == [.natWithoutALG, nil, nil])
         // The sentence is worded from the verdict's facts alone.
         #expect(
             rows[0].detail
@@ -103,8 +103,8 @@ import Testing
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         _ = builder.row(for: .sessionStarted(session.identity))
         let row = builder.row(for: .transfer(session.identity, snapshot))
-        #expect(row.dataStatus == "unanswered")
-        #expect(row.cause == "nat_without_alg")
+        #expect(row.dataStatus == .unanswered)
+        #expect(row.cause == .natWithoutALG)
         #expect(row.context.sha256 == nil)
     }
 

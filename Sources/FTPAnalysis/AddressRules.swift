@@ -2,8 +2,9 @@ import NetworkTypes
 
 /// The address rules of FTP's data-channel announcements, in one place: what an announced address says about NAT,
 /// private addressing and third parties. Diagnosis (the cause of a failed transfer) and the announcement
-/// findings both ask these, so a report never tells two stories about one announcement.
-enum AddressRules {
+/// findings both ask these, and so does the comparison of several capture points (VantageComparison), so a report
+/// never tells two stories about one announcement.
+public enum AddressRules {
     /// What an active-mode announcement (PORT, EPRT, LPRT) names, against the control connection's client.
     enum ActiveTarget: Equatable {
         /// The client's own control address.
@@ -37,6 +38,19 @@ enum AddressRules {
         if announced == server { return .own }
         if announced.isPrivate && !server.isPrivate { return .internal }
         return .other
+    }
+
+    /// True when a passive announcement names a public address other than the server's control address: a server
+    /// behind NAT that knows its NAT's public address (vsftpd `pasv_address`, ProFTPD `MasqueradeAddress`).
+    static func namesPublicAddress(announced: IPAddress, server: IPAddress) -> Bool {
+        announced != server && !announced.isPrivate
+    }
+
+    /// True when an announcement names a private address other than the announcing side's control address. The
+    /// comparison of capture points asks this of each point: at one inside the announcer's network the address is
+    /// its own, beyond its NAT it is not, so one point showing it is enough (a NAT that no helper rewrote through).
+    public static func privateElsewhere(_ announced: IPAddress, own: IPAddress) -> Bool {
+        announced.isPrivate && announced != own
     }
 
     /// True when a private address is announced to a peer outside private address space (SPEC.md,

@@ -1,16 +1,23 @@
 import NetworkTypes
 import TCPReassembly
 
-/// The data-channel correlator's state: announced endpoints waiting for their connection (by endpoint and by
-/// port), connections seen before their announcement (capture reordering), ICMP errors that answered a SYN, and the
-/// sessions whose announcements TLS hides. It matches a new connection to an expectation; the analyzer attaches it.
-/// One per analyzer, no shared state (the threaded pipeline runs analyzers side by side).
+/// The data-channel correlator: announcements, data connections, ICMP errors and the ends of sessions in; each
+/// transfer's one typed verdict out (`DataVerdict`, decided by `DataChannelDiagnosis`).
+///
+/// It keeps the announced endpoints waiting for their connection (by endpoint and by port), connections seen
+/// before their announcement (capture reordering), ICMP errors that answered a SYN, and the sessions whose
+/// announcements TLS hides. It decides which transfer a connection belongs to and when a transfer is settled; the
+/// analyzer carries that out (routes the TCP connection, delivers the settled transfer, runs the detectors).
+/// Connections reach it as values (`DataConnectionAttempt` when opened, `DataConnectionRecord` when closed) with a
+/// handle it only hands back. One per analyzer, no shared state (the threaded pipeline runs analyzers side by side).
 final class DataChannelCorrelator {
     let configuration: AnalysisConfiguration
     var expectationsByEndpoint: [Endpoint: [Expectation]] = [:]
     var expectationsByPort: [UInt16: [Expectation]] = [:]
     var expectationCount = 0
-    var recentUnmatched: [TCPConnection] = []
+    /// Connections on no control port that matched nothing when they opened: a SYN captured before the reply
+    /// that announced it is matched when the announcement arrives.
+    var recentUnmatched: [(attempt: DataConnectionAttempt, connection: any LiveDataConnection)] = []
     var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
     /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
     var protectedSessions: [FTPSession] = []
@@ -24,13 +31,6 @@ final class DataChannelCorrelator {
         expectationsByEndpoint[expectation.endpoint, default: []].append(expectation)
         expectationsByPort[expectation.endpoint.port, default: []].append(expectation)
         expectationCount += 1
-    }
-
-    /// Records an ICMP destination-unreachable that quotes a TCP segment (bounded: a flood must not grow it).
-    func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
-        if icmpByFlow.count < 10_000 {
-            icmpByFlow[message.quotedFlow] = (message, time)
-        }
     }
 
     /// An ICMP error matters only to the SYN it answered; a minute later it never will.
@@ -78,12 +78,12 @@ final class DataChannelCorrelator {
         expectationCount = expectationsByEndpoint.values.reduce(0) { $0 + $1.count }
     }
 
-    func inWindow(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+    func inWindow(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
         let delta = expectation.time.nanoseconds(to: connection.firstTime)
         return delta >= -configuration.expectationLead && delta <= configuration.expectationLifetime
     }
 
-    func matches(_ connection: TCPConnection, _ expectation: Expectation) -> DataChannelMatch? {
+    func matches(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> DataChannelMatch? {
         guard inWindow(connection, expectation) else { return nil }
         let session = expectation.session
         if connection.originator == session.client && connection.responder == session.server { return nil }
@@ -101,7 +101,7 @@ final class DataChannelCorrelator {
             || connection.responder.address == session.server.address ? .portOnly : nil
     }
 
-    func findExpectation(for connection: TCPConnection) -> (Expectation, DataChannelMatch)? {
+    func findExpectation(for connection: DataConnectionAttempt) -> (Expectation, DataChannelMatch)? {
         if let list = expectationsByEndpoint[connection.responder] {
             // Several sessions can announce the same endpoint over time (a server reuses its passive ports):
             // prefer, newest first, an unused announcement of the session whose hosts the connection joins,
@@ -123,7 +123,7 @@ final class DataChannelCorrelator {
     }
 
     /// True when the connection's opener is the side of the expectation's session that should open it.
-    func joinsHosts(_ connection: TCPConnection, _ expectation: Expectation) -> Bool {
+    func joinsHosts(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
         let session = expectation.session
         let opener = expectation.transfer.mode?.serverConnects == true ? session.server.address : session.client.address
         return connection.originator.address == opener
@@ -131,7 +131,7 @@ final class DataChannelCorrelator {
 
     /// A protected session whose two hosts this connection joins: after AUTH TLS the announcements are
     /// unreadable, so a connection between the same hosts during the session is its probable data channel.
-    func protectedSession(for connection: TCPConnection) -> FTPSession? {
+    func protectedSession(for connection: DataConnectionAttempt) -> FTPSession? {
         guard !protectedSessions.isEmpty else { return nil }
         let hosts = (connection.originator.address, connection.responder.address)
         return protectedSessions.last { session in
@@ -142,8 +142,39 @@ final class DataChannelCorrelator {
         }
     }
 
-    func remember(_ connection: TCPConnection) {
+    func remember(_ attempt: DataConnectionAttempt, _ connection: any LiveDataConnection) {
         if recentUnmatched.count >= configuration.maxRecentUnmatched { recentUnmatched.removeFirst() }
-        recentUnmatched.append(connection)
+        recentUnmatched.append((attempt, connection))
     }
+}
+
+/// A TCP connection as it opens: what matching reads of it.
+struct DataConnectionAttempt: Sendable {
+    /// The side that opened it.
+    let originator: Endpoint
+    /// The side it was opened to.
+    let responder: Endpoint
+    /// Its first packet.
+    let firstTime: Timestamp
+
+    init(originator: Endpoint, responder: Endpoint, firstTime: Timestamp) {
+        self.originator = originator
+        self.responder = responder
+        self.firstTime = firstTime
+    }
+
+    init(_ connection: TCPConnection) {
+        self.init(originator: connection.originator, responder: connection.responder, firstTime: connection.firstTime)
+    }
+}
+
+/// A data connection still open: the correlator holds it for the analyzer (which routes its packets) and reads its
+/// state when a transfer must be settled before the connection closes (its session ended first).
+protocol LiveDataConnection: AnyObject {
+    /// What it looks like now.
+    func snapshot(match: DataChannelMatch) -> DataConnectionRecord
+}
+
+extension TCPConnection: LiveDataConnection {
+    func snapshot(match: DataChannelMatch) -> DataConnectionRecord { DataConnectionRecord(self, match: match) }
 }

@@ -17,22 +17,6 @@ extension FTPAnalyzer {
         eventSink?.analysis(event)
     }
 
-    /// Data connections are reassembled only when their payload is wanted (extraction); otherwise counted.
-    var dataHandling: StreamHandling { dataSink == nil ? .countOnly : .reassemble }
-
-    /// What is known of a data connection now, with any ICMP error that answered its SYN.
-    func dataRecord(_ connection: TCPConnection, match: DataChannelMatch) -> DataConnectionRecord {
-        var record = DataConnectionRecord(connection, match: match)
-        if let icmp = correlator.icmpByFlow[FlowKey(source: connection.originator, destination: connection.responder)] {
-            record.icmpReason = icmp.message.reason
-            record.icmpReporter = icmp.message.reporter
-            record.icmp = ICMPEvidence(
-                type: icmp.message.isICMPv6 ? 1 : 3, code: icmp.message.code, isICMPv6: icmp.message.isICMPv6,
-                reporter: icmp.message.reporter, reason: icmp.message.reason)
-        }
-        return record
-    }
-
     /// Marks a session as FTP: it gets the next id and its greeting (if already seen) is delivered.
     func confirm(_ session: FTPSession) {
         guard session.id.isEmpty else {
@@ -45,11 +29,11 @@ extension FTPAnalyzer {
         stats.ftpSessions += 1
         liveSessions[ObjectIdentifier(session)] = session
         if configuration.retainSessions { sessions.append(session) }
-        emit(.sessionStarted(session))
+        emit(.sessionStarted(session.identity))
         if let code = session.bannerCode, let time = session.bannerTime {
-            emit(.reply(session, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
+            emit(.reply(session.identity, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
         }
-        for reply in session.unsolicitedReplies { emit(.reply(session, reply)) }
+        for reply in session.unsolicitedReplies { emit(.reply(session.identity, reply)) }
         flushCommands(session)
     }
 
@@ -62,40 +46,8 @@ extension FTPAnalyzer {
                 command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
                 || !session.pending.contains(session.emittedCommands)
             guard settled else { return }
-            emit(.command(session, command))
+            emit(.command(session.identity, command))
             session.emittedCommands += 1
-        }
-    }
-
-    /// Settles a transfer once its final reply and every data connection are in.
-    func trySettle(_ transfer: Transfer, session: FTPSession) {
-        guard !transfer.settled, transfer.command != nil, transfer.reply != nil, transfer.liveConnections.isEmpty
-        else { return }
-        settle(transfer, session: session)
-    }
-
-    func settle(_ transfer: Transfer, session: FTPSession) {
-        for (connection, match) in transfer.liveConnections {
-            // Still open at the end of the session or the capture: take the state as it is now.
-            transfer.connections.append(dataRecord(connection, match: match))
-            if !configuration.retainSessions && dataSink == nil {
-                // Nothing will read this transfer again (streamed outputs have it; nothing extracts its bytes), so
-                // the connection lets go of it: an unanswered SYN's record lasts a minute, and through it the
-                // whole session with every command would too.
-                connection.context = nil
-            }
-        }
-        transfer.liveConnections.removeAll()
-        transfer.settled = true
-        DataChannelDiagnosis.settle(transfer, session: session)
-        if let result = dataSink?.dataChannelSettled(transfer, of: session) {
-            if let file = result.file { transfer.extractedFile = file }
-            if let listing = result.listing { transfer.listing = listing }
-        }
-        if session.confirmed {
-            let index = session.transfers.lastIndex { $0 === transfer } ?? 0
-            emit(.transfer(session, SettledTransfer(transfer, index: index)))
-            detect(.dataChannelSettled(transfer, index: index, session))
         }
     }
 
@@ -115,43 +67,25 @@ extension FTPAnalyzer {
         }
         session.ended = true
         liveSessions[ObjectIdentifier(session)] = nil
-        correlator.dropExpectations(of: session)
         guard session.confirmed else {
+            correlator.sessionEnded(session, carryOut)
             guard !session.detectedByContent, session.sawPayload else { return }
             stats.nonFTPControlConnections += 1
             detect(.notFTP(session))
             return
         }
-        correlator.protectedSessions.removeAll { $0 === session }
+        // Its commands are delivered before the transfers they announced settle.
         flushCommands(session)
-        for transfer in session.transfers where !transfer.settled { settle(transfer, session: session) }
+        correlator.sessionEnded(session, carryOut)
         detect(.sessionEnded(session))
         emit(.sessionEnded(session))
     }
 
-    /// How long after its data connection failed an announcement that no command used is settled.
-    static let failedAnnouncementGrace: Int64 = 30_000_000_000
-
-    /// Settles data channels whose time is up, so that a long session (or a live capture) reports them when
-    /// they fail rather than when the session ends: an announcement whose connection failed and that no
-    /// command used (after 30 s), an announcement never used (after the expectation lifetime), a data command
-    /// never answered (after the expectation lifetime). Call periodically with the capture's current time.
+    /// Settles data channels whose time is up (`DataChannelCorrelator.expire`), so that a long session (or a
+    /// live capture) reports them when they fail rather than when the session ends. Call periodically with the
+    /// capture's current time.
     public func expire(now: Timestamp) {
-        let lifetime = configuration.expectationLifetime
-        correlator.expireICMP(now: now)
-        for session in liveSessions.values where session.confirmed {
-            for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
-                if transfer.command == nil {
-                    if let last = transfer.connections.map(\.lastTime).max() {
-                        if last.nanoseconds(to: now) > FTPAnalyzer.failedAnnouncementGrace { settle(transfer, session: session) }
-                    } else if let announced = transfer.announcedAt, announced.nanoseconds(to: now) > lifetime {
-                        settle(transfer, session: session)
-                    }
-                } else if transfer.reply == nil, let sent = transfer.commandTime, sent.nanoseconds(to: now) > lifetime {
-                    settle(transfer, session: session)
-                }
-            }
-        }
+        correlator.expire(liveSessions.values, now: now, carryOut)
     }
 
     /// The earliest time of anything not yet delivered: events with an earlier time will not come any more.

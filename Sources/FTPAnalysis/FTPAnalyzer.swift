@@ -21,6 +21,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
     let correlator: DataChannelCorrelator
+    /// The ports whose connections are control channels (computed once, not per connection).
+    let controlAndImplicitTLSPorts: Set<UInt16>
     var finished = false
     var detectors: DetectorSet
     var captureEnded = false
@@ -36,6 +38,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
         correlator = DataChannelCorrelator(configuration: configuration)
+        controlAndImplicitTLSPorts = configuration.controlPorts.union(configuration.implicitTLSPorts)
         detectors = DetectorSet(configuration: configuration)
     }
 
@@ -43,21 +46,14 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     public func connectionOpened(_ connection: TCPConnection) -> StreamHandling {
         stats.tcpConnections += 1
-        if let (expectation, match) = correlator.findExpectation(for: connection) {
-            attach(connection, to: expectation.transfer, session: expectation.session, match: match)
-            return dataHandling
+        let ports = controlAndImplicitTLSPorts
+        let onControlPort = ports.contains(connection.responder.port) || ports.contains(connection.originator.port)
+        if let attachment = correlator.connectionOpened(
+            DataConnectionAttempt(connection), connection, onControlPort: onControlPort)
+        {
+            return route(connection, attachment)
         }
-        if let session = correlator.protectedSession(for: connection) {
-            let transfer = Transfer()
-            transfer.inferred = true
-            transfer.mode = connection.originator.address == session.client.address ? .passive : .active
-            transfer.announcedAt = connection.firstTime
-            session.transfers.append(transfer)
-            attach(connection, to: transfer, session: session, match: .inferred)
-            return .countOnly
-        }
-        let ports = configuration.controlPorts.union(configuration.implicitTLSPorts)
-        if ports.contains(connection.responder.port) || ports.contains(connection.originator.port) {
+        if onControlPort {
             if liveSessions.count >= configuration.maxSessions {
                 // A connection flood to the FTP port must not grow the session list without bound.
                 stats.droppedSessions += 1
@@ -73,7 +69,6 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             connection.context = ControlContext(session: session)
             return .reassemble
         }
-        correlator.remember(connection)
         guard configuration.detectByContent else { return .ignore }
         let session = FTPSession(
             client: connection.originator, server: connection.responder, start: connection.firstTime,
@@ -171,7 +166,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if fromClient { control.clientHead.giveUp() } else { control.serverHead.giveUp() }
         session.missingBytes += length
         if session.firstGapTime == nil { session.firstGapTime = time }
-        if session.confirmed { emit(.gap(session, time: time, length: length, fromClient: fromClient)) }
+        if session.confirmed { emit(.gap(session.identity, time: time, length: length, fromClient: fromClient)) }
         session.noteAnomaly(
             "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
             at: time)
@@ -227,25 +222,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 endSession(session)
             }
         } else if let data = connection.context as? DataContext {
-            data.transfer.liveConnections.removeAll { $0.0 === connection }
-            let record = dataRecord(connection, match: data.match)
-            if data.transfer.settled {
-                // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
-                if let index = data.transfer.connections.firstIndex(where: {
-                    $0.originator == record.originator && $0.responder == record.responder
-                        && $0.firstTime == record.firstTime
-                }) {
-                    data.transfer.connections[index] = record
-                    DataChannelDiagnosis.settle(data.transfer, session: data.session)
-                }
-            } else {
-                data.transfer.connections.append(record)
-                if data.transfer.inferred {
-                    settle(data.transfer, session: data.session)
-                } else {
-                    trySettle(data.transfer, session: data.session)
-                }
-            }
+            correlator.connectionClosed(DataConnectionRecord(connection, match: data.match), connection, of: data, carryOut)
         }
         connection.context = nil
     }

@@ -85,13 +85,12 @@ extension FieldDiagnosis {
         let server = session.server.address
         // Seen at the server, the client comes from a public address to the server's private one: through a NAT
         // that forwarded the control connection.
-        guard server.isPrivate, !session.client.address.isPrivate, announced.address.isIPv4 == server.isIPv4 else {
-            return nil
-        }
+        let vantage = AddressRules.vantage(client: session.client.address, server: server, activeAnnouncement: nil)
+        guard vantage == .serverSide, announced.address.isIPv4 == server.isIPv4 else { return nil }
         // The server announced its NAT's public address (pasv_address), or EPSV named no address, so the client
         // connected to the one it reached the control port at (RFC 2428 section 3): either way the SYNs went to
         // the NAT, which did not forward them.
-        if (announced.address != server && !announced.address.isPrivate)
+        if AddressRules.namesPublicAddress(announced: announced.address, server: server)
             || (announced.address == server && transfer.announcementVerb == .epsv)
         {
             return .passivePortNotForwarded

@@ -22,34 +22,35 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// `192.0.2.10:51234` or `[2001:db8::1]:21` (SPEC.md, endpoint).
     public var description: String {
-        switch address {
-        case .v4(let value):
-            // The common case written into one buffer (address, colon, port): no interpolation.
-            return String(unsafeUninitializedCapacity: 21) { buffer in
-                let out = buffer.baseAddress!
-                var length = IPAddress.writeV4(value, into: out)
-                out[length] = UInt8(ascii: ":")
-                length += 1
-                return length + writeDecimal(UInt64(port), into: out + length)
-            }
-        case .v6: return "[\(address)]:\(port)"
-        }
+        String(unsafeUninitializedCapacity: Endpoint.maximumDescriptionLength) { write(into: $0.baseAddress!) }
     }
 
-    /// Appends `description`'s UTF-8 to `out`; IPv4 without making a string (reports write one per record).
-    public func appendDescription(to out: inout [UInt8]) {
-        guard case .v4(let value) = address else {
-            var text = description
-            text.withUTF8 { out.append(contentsOf: $0) }
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
-            let base = buffer.baseAddress!
-            var length = IPAddress.writeV4(value, into: base)
-            base[length] = UInt8(ascii: ":")
+    /// The longest `description`: `[` 39 characters of IPv6 `]:` and five digits of port.
+    public static let maximumDescriptionLength = 47
+
+    /// Writes `description`'s UTF-8 at `out` (room for `maximumDescriptionLength` bytes) and returns its length:
+    /// digit by digit, as reports write an endpoint per record and interpolation cost thousands of instructions.
+    public func write(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var length = 0
+        switch address {
+        case .v4(let value):
+            length = IPAddress.writeV4(value, into: out)
+        case .v6(let high, let low):
+            out[0] = UInt8(ascii: "[")
+            length = 1 + IPAddress.writeV6(high, low, into: out + 1)
+            out[length] = UInt8(ascii: "]")
             length += 1
-            length += writeDecimal(UInt64(port), into: base + length)
-            out.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+        }
+        out[length] = UInt8(ascii: ":")
+        length += 1
+        return length + writeDecimal(UInt64(port), into: out + length)
+    }
+
+    /// Appends `description`'s UTF-8 to `out` without making a string.
+    public func appendDescription(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Endpoint.maximumDescriptionLength) { buffer in
+            let length = write(into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
         }
     }
 }

@@ -1,3 +1,4 @@
+import FTPAnalysis
 import FTPProtocol
 import NetworkTypes
 
@@ -102,7 +103,7 @@ public final class ECSTimelineWriter: TimelineWriter {
             let host = server.address.isIPv4 ? server.address.description : "[\(server.address)]"
             document.append(("url", .object([("original", .string("ftp://\(host)\(path.hasPrefix("/") ? "" : "/")\(path)"))])))
         }
-        if let finding = row.finding { document.append(("rule", .object([("name", .string(finding))]))) }
+        if let finding = row.finding { document.append(("rule", .object([("name", .string(finding.rawValue))]))) }
         if context.tls { document.append(("tls", .object([("established", .bool(true))]))) }
         document.append(("observer", observer))
         document.append(("ftp", ftp(row)))
@@ -110,12 +111,12 @@ public final class ECSTimelineWriter: TimelineWriter {
     }
 
     /// ECS `event.severity` is a number; these are the risk scores Elastic's detection rules use for each level.
-    static func riskScore(_ severity: String) -> Int64 {
+    static func riskScore(_ severity: Severity) -> Int64 {
         switch severity {
-        case "high": return 73
-        case "medium": return 47
-        case "low": return 21
-        default: return 0
+        case .high: return 73
+        case .medium: return 47
+        case .low: return 21
+        case .info: return 0
         }
     }
 
@@ -128,7 +129,7 @@ public final class ECSTimelineWriter: TimelineWriter {
         if let detail = row.detail { return detail }
         var parts: [String] = []
         if let command = row.command { parts.append(row.argument.map { "\(command) \($0)" } ?? command) }
-        if let status = row.dataStatus { parts.append(status) }
+        if let status = row.dataStatus { parts.append(status.rawValue) }
         if let code = row.replyCode {
             let text = row.replyText.map { " " + ($0.split(separator: "\n").first.map(String.init) ?? "") } ?? ""
             parts.append((parts.isEmpty ? "" : "→ ") + "\(code)\(text)")
@@ -153,8 +154,8 @@ public final class ECSTimelineWriter: TimelineWriter {
     private static func ftp(_ row: TimelineRow) -> JSONValue {
         var members: [(String, JSONValue)] = [("event", .string(row.event.rawValue))]
         if let session = row.session { members.append(("session", .string(session))) }
-        if let client = row.client { members.append(("client", .string(client))) }
-        if let server = row.server { members.append(("server", .string(server))) }
+        if let client = row.client { members.append(("client", .string(client.description))) }
+        if let server = row.server { members.append(("server", .string(server.description))) }
         if let command = row.command { members.append(("command", .string(command))) }
         if let argument = row.argument { members.append(("argument", .string(argument))) }
         var reply: [(String, JSONValue)] = []
@@ -163,17 +164,17 @@ public final class ECSTimelineWriter: TimelineWriter {
         if let time = row.replyTimeMilliseconds { reply.append(("time_ms", .double(time))) }
         if !reply.isEmpty { members.append(("reply", .object(reply))) }
         var data: [(String, JSONValue)] = []
-        if let mode = row.dataMode { data.append(("mode", .string(mode))) }
-        if let announced = row.dataAnnounced { data.append(("announced", .string(announced))) }
-        if let observed = row.dataObserved { data.append(("observed", .string(observed))) }
-        if let status = row.dataStatus { data.append(("status", .string(status))) }
-        if let cause = row.cause { data.append(("cause", .string(cause))) }
+        if let mode = row.dataMode { data.append(("mode", .string(mode.rawValue))) }
+        if let announced = row.dataAnnounced { data.append(("announced", .string(announced.description))) }
+        if let observed = row.dataObserved { data.append(("observed", .string(observed.description))) }
+        if let status = row.dataStatus { data.append(("status", .string(status.rawValue))) }
+        if let cause = row.cause { data.append(("cause", .string(cause.rawValue))) }
         if row.event == .dataConnection, let bytes = row.bytes { data.append(("bytes", .int(Int64(clamping: bytes)))) }
         if let duration = row.durationMilliseconds { data.append(("duration_ms", .double(duration))) }
         if !data.isEmpty { members.append(("data", .object(data))) }
         if row.event == .gap, let bytes = row.bytes { members.append(("gap_bytes", .int(Int64(clamping: bytes)))) }
         if let finding = row.finding {
-            members.append(("finding", .object([("kind", .string(finding)), ("severity", .optional(row.severity))])))
+            members.append(("finding", .object([("kind", .string(finding.rawValue)), ("severity", .optional(row.severity?.rawValue))])))
         }
         return .object(members)
     }
@@ -219,7 +220,7 @@ struct ECSCategorisation {
         case .dataConnection:
             types = ["connection", "end"]
             if let failed = row.context.dataFailed {
-                outcome = failed ? "failure" : (row.dataStatus == "completed" ? "success" : "unknown")
+                outcome = failed ? "failure" : (row.dataStatus == .completed ? "success" : "unknown")
             }
         case .gap:
             types = ["info"]

@@ -65,8 +65,15 @@ public struct JSONWriter {
         if let value { string(value) } else { null() }
     }
     /// A number as `JSONValue.double` writes it (three decimals at most).
-    public mutating func double(_ value: Double) {
-        guard value.isFinite else { return null() }
+    public mutating func double(_ value: Double) { JSONWriter.appendNumber(value, to: &bytes) }
+
+    /// Appends a number as `JSONValue.double` writes it: three decimals at most, a whole number without a point,
+    /// `null` when not finite. The timeline's CSV writes its numbers this way too, so both files agree.
+    public static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {
+        guard value.isFinite else {
+            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
+            return
+        }
         let scaled = (value * 1000).rounded() / 1000
         if scaled == scaled.rounded() && abs(scaled) < 1e15 {
             appendDecimal(Int64(scaled), to: &bytes)

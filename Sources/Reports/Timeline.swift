@@ -28,9 +28,6 @@ public enum TimelineValue: Sendable, Equatable {
         case .milliseconds(let value): return .double(value)
         }
     }
-
-    /// A number as JSON writes it (`JSONValue.double`): the CSV writes numbers this way so both files agree.
-    static func number(_ value: Double) -> String { JSONValue.double(value).serialized(pretty: false) }
 }
 
 /// One row of the session timeline (SPEC.md, Timeline). Absent fields are nil: an empty CSV cell, a member left
@@ -43,9 +40,9 @@ public struct TimelineRow: Sendable {
     /// What happened.
     public var event: TimelineEventKind
     /// Control connection's client endpoint.
-    public var client: String?
+    public var client: Endpoint?
     /// Control connection's server endpoint.
-    public var server: String?
+    public var server: Endpoint?
     /// User name known at that point.
     public var user: String?
     /// Upper-cased verb.
@@ -59,25 +56,25 @@ public struct TimelineRow: Sendable {
     /// Command → final reply latency.
     public var replyTimeMilliseconds: Double?
     /// Data-channel mode.
-    public var dataMode: String?
+    public var dataMode: DataMode?
     /// Announced endpoint.
-    public var dataAnnounced: String?
+    public var dataAnnounced: Endpoint?
     /// Endpoint actually connected to.
-    public var dataObserved: String?
+    public var dataObserved: Endpoint?
     /// Data-channel outcome.
-    public var dataStatus: String?
+    public var dataStatus: DataStatus?
     /// Payload bytes (missing bytes, for a gap).
     public var bytes: UInt64?
     /// Data connection duration.
     public var durationMilliseconds: Double?
     /// Finding severity.
-    public var severity: String?
+    public var severity: Severity?
     /// Finding kind.
-    public var finding: String?
+    public var finding: FindingKind?
     /// One-sentence explanation.
     public var detail: String?
     /// The typed cause of a failed data connection (`DataCause`'s SPEC.md word).
-    public var cause: String?
+    public var cause: DataCause?
     /// Community ID v1 of the connection the row is about: the data connection for data-channel rows, the
     /// control connection otherwise.
     public var communityID: String?
@@ -113,15 +110,15 @@ public struct TimelineRow: Sendable {
     /// The cells in column order; nil for absent (an empty text counts as absent: SPEC.md, "empty as absent").
     public var values: [TimelineValue?] {
         let cells: [TimelineValue?] = [
-            .text(time.iso8601), session.map(TimelineValue.text), .text(event.rawValue), client.map(TimelineValue.text),
-            server.map(TimelineValue.text), user.map(TimelineValue.text), command.map(TimelineValue.text),
-            argument.map(TimelineValue.text), replyCode.map { .integer(Int64($0)) }, replyText.map(TimelineValue.text),
-            replyTimeMilliseconds.map(TimelineValue.milliseconds), dataMode.map(TimelineValue.text),
-            dataAnnounced.map(TimelineValue.text), dataObserved.map(TimelineValue.text),
-            dataStatus.map(TimelineValue.text), bytes.map { .integer(Int64(clamping: $0)) },
-            durationMilliseconds.map(TimelineValue.milliseconds), severity.map(TimelineValue.text),
-            finding.map(TimelineValue.text), detail.map(TimelineValue.text), cause.map(TimelineValue.text),
-            communityID.map(TimelineValue.text),
+            .text(time.iso8601), session.map(TimelineValue.text), .text(event.rawValue),
+            client.map { .text($0.description) }, server.map { .text($0.description) }, user.map(TimelineValue.text),
+            command.map(TimelineValue.text), argument.map(TimelineValue.text), replyCode.map { .integer(Int64($0)) },
+            replyText.map(TimelineValue.text), replyTimeMilliseconds.map(TimelineValue.milliseconds),
+            dataMode.map { .text($0.rawValue) }, dataAnnounced.map { .text($0.description) },
+            dataObserved.map { .text($0.description) }, dataStatus.map { .text($0.rawValue) },
+            bytes.map { .integer(Int64(clamping: $0)) }, durationMilliseconds.map(TimelineValue.milliseconds),
+            severity.map { .text($0.rawValue) }, finding.map { .text($0.rawValue) }, detail.map(TimelineValue.text),
+            cause.map { .text($0.rawValue) }, communityID.map(TimelineValue.text),
             bytesPerSecond.map { .integer(TransferMetricsFields.integerRate($0)) }, firstByteMilliseconds.map(TimelineValue.milliseconds),
             retransmissions.map { .integer(Int64($0)) }, zeroWindows.map { .integer(Int64($0)) },
             closedBy.map(TimelineValue.text), close.map(TimelineValue.text),
@@ -131,19 +128,18 @@ public struct TimelineRow: Sendable {
 }
 
 /// Turns analysis events into timeline rows. Remembers, per live session, what rows need and events do not
-/// carry (endpoints and the current user for findings); forgets a session when it ends, so memory follows the
-/// sessions open at once, not the capture.
+/// carry (the current user for findings) and what would otherwise be made again for every row (the control
+/// connection's Community ID); forgets a session when it ends, so memory follows the sessions open at once, not
+/// the capture.
 public struct TimelineRowBuilder {
     /// The password policy applied to PASS arguments.
     public var passwords: PasswordPolicy
 
     private struct SessionFacts {
-        var client: String
-        var server: String
+        var client: Endpoint
+        var server: Endpoint
         var user: String?
         var communityID: String
-        var clientEndpoint: Endpoint
-        var serverEndpoint: Endpoint
     }
 
     private var live: [String: SessionFacts] = [:]
@@ -162,15 +158,14 @@ public struct TimelineRowBuilder {
         switch event {
         case .sessionStarted(let session):
             live[session.id] = SessionFacts(
-                client: session.client.description, server: session.server.description, user: nil,
-                communityID: session.communityID, clientEndpoint: session.client, serverEndpoint: session.server)
+                client: session.client, server: session.server, user: nil, communityID: session.communityID)
             var row = sessionRow(session, .sessionStart, at: session.start)
             row.context.start = session.start
-            var notes: [String] = []
-            if session.startedMidstream { notes.append("capture began after the control connection opened") }
-            if session.detectedByContent { notes.append("FTP found by its content on port \(session.server.port)") }
-            if session.implicitTLS { notes.append("TLS from the first byte (implicit FTPS)") }
-            if !notes.isEmpty { row.detail = notes.joined(separator: "; ") }
+            var notes = Notes()
+            if session.startedMidstream { notes.add("capture began after the control connection opened") }
+            if session.detectedByContent { notes.add("FTP found by its content on port \(session.server.port)") }
+            if session.implicitTLS { notes.add("TLS from the first byte (implicit FTPS)") }
+            row.detail = notes.text
             return row
 
         case .reply(let session, let reply):
@@ -183,8 +178,9 @@ public struct TimelineRowBuilder {
             // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
             let user = command.verb == .user ? command.argument : command.user
             var row = sessionRow(session, .command, at: command.time)
+            // `row.user` is still the session's user as known so far: written back only when it changes.
+            if (command.verb == .user || command.user != nil) && row.user != user { live[session.id]?.user = user }
             row.user = user
-            if command.verb == .user || command.user != nil { live[session.id]?.user = user }
             row.command = command.verbText
             row.argument = passwords.displayArgument(of: command)
             row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: command.reply?.code)
@@ -193,12 +189,12 @@ public struct TimelineRowBuilder {
                 row.replyText = reply.text
                 row.replyTimeMilliseconds = command.replyTimeMilliseconds
             }
-            var notes: [String] = []
-            if command.reconstructed { notes.append("command lost in a capture gap; inferred from its reply") }
-            if command.replyLost { notes.append("reply lost in a capture gap") }
-            if command.truncated { notes.append("command line cut at the line limit") }
-            if let malformed = command.malformedReply { notes.append("malformed reply: \(malformed)") }
-            if !notes.isEmpty { row.detail = notes.joined(separator: "; ") }
+            var notes = Notes()
+            if command.reconstructed { notes.add("command lost in a capture gap; inferred from its reply") }
+            if command.replyLost { notes.add("reply lost in a capture gap") }
+            if command.truncated { notes.add("command line cut at the line limit") }
+            if let malformed = command.malformedReply { notes.add("malformed reply: " + malformed) }
+            row.detail = notes.text
             return row
 
         case .tlsStarted(let session, let time):
@@ -223,21 +219,25 @@ public struct TimelineRowBuilder {
                 row.replyCode = reply.code
                 row.replyText = reply.text
             }
-            row.dataMode = transfer.mode?.rawValue
-            row.dataAnnounced = transfer.announced?.description
-            row.dataObserved = transfer.observed?.description
-            row.dataStatus = transfer.status.rawValue
+            row.dataMode = transfer.mode
+            row.dataAnnounced = transfer.announced
+            row.dataObserved = transfer.observed
+            row.dataStatus = transfer.status
             row.bytes = transfer.bytes
-            if let connection = transfer.observedConnection {
+            // Computed from the transfer's connections: asked once, not once per column.
+            let connection = transfer.observedConnection
+            if let connection {
                 row.durationMilliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
+                row.communityID = CommunityID.v1(connection.originator, connection.responder)
+                row.context.dataOriginator = connection.originator
+                row.context.dataResponder = connection.responder
+                row.context.start = connection.firstTime
+                row.context.end = connection.lastTime
+            } else {
+                row.communityID = nil
             }
             row.detail = transfer.diagnosis
-            row.cause = transfer.cause?.rawValue
-            row.communityID = transfer.communityID
-            row.context.dataOriginator = transfer.observedConnection?.originator
-            row.context.dataResponder = transfer.observedConnection?.responder
-            row.context.start = transfer.observedConnection?.firstTime
-            row.context.end = transfer.observedConnection?.lastTime
+            row.cause = transfer.cause
             row.context.path = transfer.path
             row.context.sha256 = transfer.extractedFile?.sha256
             row.context.dataFailed = transfer.status.isFailure
@@ -258,34 +258,43 @@ public struct TimelineRowBuilder {
                 row.server = facts.server
                 row.user = facts.user
                 row.communityID = facts.communityID
-                row.context.client = facts.clientEndpoint
-                row.context.server = facts.serverEndpoint
+                row.context.client = facts.client
+                row.context.server = facts.server
                 row.context.controlCommunityID = facts.communityID
             } else {
                 // A connection that is not an FTP session names its endpoints in the evidence.
                 for (key, value) in finding.evidence {
                     guard case .string(let text) = value else { continue }
-                    if key == "client" { row.client = text }
-                    if key == "server" { row.server = text }
+                    if key == "client" { row.client = TimelineContext.endpoint(text) }
+                    if key == "server" { row.server = TimelineContext.endpoint(text) }
                 }
-                row.context.client = row.client.flatMap(TimelineContext.endpoint)
-                row.context.server = row.server.flatMap(TimelineContext.endpoint)
-                if let client = row.context.client, let server = row.context.server {
+                row.context.client = row.client
+                row.context.server = row.server
+                if let client = row.client, let server = row.server {
                     row.context.controlCommunityID = CommunityID.v1(client, server)
                 }
             }
-            row.severity = finding.severity.rawValue
-            row.finding = finding.kind.rawValue
+            row.severity = finding.severity
+            row.finding = finding.kind
             row.detail = finding.detail
             return row
 
         case .sessionEnded(let session):
-            var row = sessionRow(session, .sessionEnd, at: session.end)
+            var row = sessionRow(session.identity, .sessionEnd, at: session.end)
             row.context.start = session.start
             row.context.end = session.end
-            row.detail = "\(session.endState.rawValue) (\(session.connectionState.rawValue))"
+            row.detail = session.endState.rawValue + " (" + session.connectionState.rawValue + ")"
             if let facts = live.removeValue(forKey: session.id) { remember(ended: session.id, facts) }
             return row
+        }
+    }
+
+    /// A row's notes joined with `; `, nil when there are none (the common case: no array, no join).
+    private struct Notes {
+        var text: String?
+
+        mutating func add(_ note: String) {
+            if text == nil { text = note } else { text! += "; " + note }
         }
     }
 
@@ -300,24 +309,21 @@ public struct TimelineRowBuilder {
         ended[id] = facts
     }
 
-    private func sessionRow(_ session: FTPSession, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
+    private func sessionRow(_ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
         var row = TimelineRow(time: time, session: session.id, event: event)
+        row.client = session.client
+        row.server = session.server
         row.context.client = session.client
         row.context.server = session.server
         if let tlsTime = session.tlsTime, time >= tlsTime { row.context.tls = true }
         if let facts = live[session.id] {
-            // Endpoint text made once per session, not once per row.
-            row.client = facts.client
-            row.server = facts.server
+            // The Community ID made once per session, not once per row.
             row.user = facts.user
             row.communityID = facts.communityID
-            row.context.controlCommunityID = facts.communityID
         } else {
-            row.client = session.client.description
-            row.server = session.server.description
             row.communityID = session.communityID
-            row.context.controlCommunityID = row.communityID
         }
+        row.context.controlCommunityID = row.communityID
         return row
     }
 }

@@ -1,3 +1,4 @@
+import FTPAnalysis
 import NetworkTypes
 
 /// Writes timeline rows somewhere (CSV, JSON Lines).
@@ -50,11 +51,20 @@ public final class CSVTimelineWriter: TimelineWriter {
     }
 
     /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
+    /// Endpoints and vocabulary words go in as they are: nothing in them needs quoting or escaping.
     static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
             out.append(UInt8(ascii: ","))
             appendText(value, to: &out)
+        }
+        func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
+            out.append(UInt8(ascii: ","))
+            if let value { appendWord(value.rawValue, to: &out) }
+        }
+        func endpoint(_ value: Endpoint?) {
+            out.append(UInt8(ascii: ","))
+            value?.appendDescription(to: &out)
         }
         func integer(_ value: Int64?) {
             out.append(UInt8(ascii: ","))
@@ -62,29 +72,29 @@ public final class CSVTimelineWriter: TimelineWriter {
         }
         func number(_ value: Double?) {
             out.append(UInt8(ascii: ","))
-            if let value { out.append(contentsOf: TimelineValue.number(value).utf8) }
+            if let value { JSONWriter.appendNumber(value, to: &out) }
         }
         appendTime(row.time, to: &out)
         text(row.session)
-        text(row.event.rawValue)
-        text(row.client)
-        text(row.server)
+        word(row.event)
+        endpoint(row.client)
+        endpoint(row.server)
         text(row.user)
         text(row.command)
         text(row.argument)
         integer(row.replyCode.map(Int64.init))
         text(row.replyText)
         number(row.replyTimeMilliseconds)
-        text(row.dataMode)
-        text(row.dataAnnounced)
-        text(row.dataObserved)
-        text(row.dataStatus)
+        word(row.dataMode)
+        endpoint(row.dataAnnounced)
+        endpoint(row.dataObserved)
+        word(row.dataStatus)
         integer(row.bytes.map { Int64(clamping: $0) })
         number(row.durationMilliseconds)
-        text(row.severity)
-        text(row.finding)
+        word(row.severity)
+        word(row.finding)
         text(row.detail)
-        text(row.cause)
+        word(row.cause)
         text(row.communityID)
         integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
         number(row.firstByteMilliseconds)
@@ -94,6 +104,12 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.close)
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    /// A vocabulary word (`SPEC.md`'s lower-case words): copied as it is.
+    private static func appendWord(_ word: String, to out: inout [UInt8]) {
+        var word = word
+        word.withUTF8 { out.append(contentsOf: $0) }
     }
 
     private static func appendTime(_ time: Timestamp, to out: inout [UInt8]) {
@@ -185,13 +201,16 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     /// Writes to `output`.
     public init(output: BufferedOutput) { self.output = output }
 
+    /// The line being encoded, reused so writing a row allocates nothing.
+    private var line: [UInt8] = []
+
     public func write(_ row: TimelineRow) {
-        output.write(JSONLinesTimelineWriter.line(row))
+        line.removeAll(keepingCapacity: true)
+        JSONLinesTimelineWriter.encode(row, into: &line)
+        output.write(bytes: line)
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-        line.append(contentsOf: JSONLinesTimelineWriter.line(row).utf8)
-    }
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) { JSONLinesTimelineWriter.encode(row, into: &line) }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
@@ -201,10 +220,88 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
 
     /// One line, with its LF.
     public static func line(_ row: TimelineRow) -> String {
-        var members: [(String, JSONValue)] = []
-        for (name, value) in zip(TimelineRow.columns, row.values) {
-            if let value { members.append((name, value.json)) }
+        var bytes: [UInt8] = []
+        encode(row, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends one line (with its LF): SPEC.md's members in column order, written straight as bytes (the same
+    /// bytes `JSONValue.object(...).serialized(pretty: false)` gave; an empty text is absent).
+    static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
+        var first = true
+        func key(_ name: StaticString) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(0x22)
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(0x22)
+            out.append(UInt8(ascii: ":"))
         }
-        return JSONValue.object(members).serialized(pretty: false) + "\n"
+        func text(_ name: StaticString, _ value: String?) {
+            guard let value, !value.isEmpty else { return }
+            key(name)
+            Escaping.appendJSON(value, to: &out)
+        }
+        func word<Word: RawRepresentable>(_ name: StaticString, _ value: Word?) where Word.RawValue == String {
+            guard let value else { return }
+            key(name)
+            out.append(0x22)
+            var word = value.rawValue
+            word.withUTF8 { out.append(contentsOf: $0) }
+            out.append(0x22)
+        }
+        func endpoint(_ name: StaticString, _ value: Endpoint?) {
+            guard let value else { return }
+            key(name)
+            out.append(0x22)
+            value.appendDescription(to: &out)
+            out.append(0x22)
+        }
+        func integer(_ name: StaticString, _ value: Int64?) {
+            guard let value else { return }
+            key(name)
+            appendDecimal(value, to: &out)
+        }
+        func number(_ name: StaticString, _ value: Double?) {
+            guard let value else { return }
+            key(name)
+            JSONWriter.appendNumber(value, to: &out)
+        }
+        key("time")
+        out.append(0x22)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { buffer in
+            let length = row.time.writeISO8601(into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
+        }
+        out.append(0x22)
+        text("session", row.session)
+        word("event", row.event)
+        endpoint("client", row.client)
+        endpoint("server", row.server)
+        text("user", row.user)
+        text("command", row.command)
+        text("argument", row.argument)
+        integer("reply_code", row.replyCode.map(Int64.init))
+        text("reply_text", row.replyText)
+        number("reply_time_ms", row.replyTimeMilliseconds)
+        word("data_mode", row.dataMode)
+        endpoint("data_announced", row.dataAnnounced)
+        endpoint("data_observed", row.dataObserved)
+        word("data_status", row.dataStatus)
+        integer("bytes", row.bytes.map { Int64(clamping: $0) })
+        number("duration_ms", row.durationMilliseconds)
+        word("severity", row.severity)
+        word("finding", row.finding)
+        text("detail", row.detail)
+        word("cause", row.cause)
+        text("community_id", row.communityID)
+        integer("bytes_per_second", row.bytesPerSecond.map(TransferMetricsFields.integerRate))
+        number("first_byte_ms", row.firstByteMilliseconds)
+        integer("retransmissions", row.retransmissions.map(Int64.init))
+        integer("zero_windows", row.zeroWindows.map(Int64.init))
+        text("closed_by", row.closedBy)
+        text("close", row.close)
+        out.append(UInt8(ascii: "}"))
+        out.append(0x0A)
     }
 }

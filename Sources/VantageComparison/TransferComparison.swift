@@ -1,3 +1,4 @@
+import FTPAnalysis
 import NetworkTypes
 
 /// Lines up the transfers of one session group across capture points and judges each: rewritten announcement,
@@ -133,14 +134,14 @@ enum TransferComparison {
             // connection comes from another address (the NAT made visible).
             let behindNAT = present.contains { index in
                 guard let announced = views[index]!.announced, let session = sessions[index] else { return false }
-                return announced.address.isPrivate && announced.address != session.client.address
+                return AddressRules.privateElsewhere(announced.address, own: session.client.address)
             }
             let clientTranslated = Set(ends.map(\.client.address)).count > 1
             return behindNAT ? (.natWithoutALG, clientTranslated && synLost) : (.clientFirewall, false)
         }
         let announcedInternal = present.contains { index in
             guard let announced = views[index]!.announced, let session = sessions[index] else { return false }
-            return announced.address.isPrivate && announced.address != session.server.address
+            return AddressRules.privateElsewhere(announced.address, own: session.server.address)
         }
         if announcedInternal { return (.passiveAddressInternal, false) }
         // The server's end translated between the capture points: a NAT in front of the server forwards the

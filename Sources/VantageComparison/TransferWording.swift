@@ -1,3 +1,4 @@
+import FTPAnalysis
 import NetworkTypes
 
 /// The comparison's verdict on one transfer in words: where its packets died and what that means.
@@ -123,7 +124,7 @@ enum TransferWording {
             let natSeen = views.indices.contains { index in
                 guard let announced = views[index]?.announced, let session = sessions[index] else { return false }
                 let peer = transfer.mode?.serverOpens == true ? session.client.address : session.server.address
-                return announced.address.isPrivate && announced.address != peer
+                return AddressRules.privateElsewhere(announced.address, own: peer)
             }
             return natSeen
                 ? "the \(verb) text is the same at \(views.compactMap { $0 }.count == 2 ? "both capture points" : "every capture point") and names a private address: no helper rewrote it"

@@ -53,8 +53,8 @@ import TimelineTestSupport
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: false))
         _ = try OfflineAnalysis.run(paths: [SampleTests.path(expected.file)], eventSink: timeline)
         try timeline.finish()
-        let row = try #require(collector.rows.first { $0.event == .dataConnection && $0.cause == expected.cause.rawValue })
-        #expect(row.dataStatus == expected.status.rawValue)
+        let row = try #require(collector.rows.first { $0.event == .dataConnection && $0.cause == expected.cause })
+        #expect(row.dataStatus == expected.status)
         #expect(row.detail?.contains(expected.fix) == true)
         #expect(row.values.count == TimelineRow.columns.count)
     }

@@ -30,7 +30,7 @@ import TimelineTestSupport
         try sink.finish()
         #expect(collector.rows.map { $0.time.nanoseconds / 1_000_000_000 } == [3, 4, 5, 6, 9])
         #expect(sink.rowsOutOfOrder == 0)
-        #expect(collector.rows[0].client == "192.0.2.1:1")
+        #expect(collector.rows[0].client?.description == "192.0.2.1:1")
     }
 
     @Test func equalTimesKeepArrivalOrder() throws {

@@ -12,8 +12,8 @@ import Testing
 
     static func commandRow(argument: String, replyText: String = "OK") -> TimelineRow {
         var row = TimelineRow(time: t0, session: "S1", event: .command)
-        row.client = "192.0.2.1:50000"
-        row.server = "[2001:db8::1]:21"
+        row.client = Endpoint(address: IPAddress("192.0.2.1")!, port: 50000)
+        row.server = Endpoint(address: IPAddress("2001:db8::1")!, port: 21)
         row.user = "alice"
         row.command = "STOR"
         row.argument = argument
@@ -77,19 +77,20 @@ import Testing
         "=1,2", "tab\tand,comma",
     ])
     func recordCellsAreFieldsOfTheirValues(_ text: String) {
+        // Every text cell (endpoints and vocabulary words are typed: no wire text reaches them).
         var row = TimelineRow(time: Self.t0, session: text, event: .finding)
-        row.client = text
+        row.user = text
         row.argument = text
         row.detail = text
-        row.cause = text
         row.communityID = text
         row.closedBy = text
         row.close = text
         let record = CSVTimelineWriter.record(row)
         let cell = CSVTimelineWriter.field(text)
-        #expect(record.hasPrefix("2024-05-01T10:00:00.123456Z,\(cell),finding,\(cell),"))
-        // detail, cause, community_id, then the transfer metrics: four numbers (absent here), closed_by, close.
-        #expect(record.contains(",\(cell),\(cell),\(cell),,,,,\(cell),\(cell)\r\n"), "the last cells")
+        #expect(record.hasPrefix("2024-05-01T10:00:00.123456Z,\(cell),finding,,,\(cell),"))
+        // detail, cause (absent), community_id, then the transfer metrics: four numbers (absent here), closed_by,
+        // close.
+        #expect(record.contains(",\(cell),,\(cell),,,,,\(cell),\(cell)\r\n"), "the last cells")
         #expect(record.hasSuffix(",\(cell)\r\n"))
         #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
     }

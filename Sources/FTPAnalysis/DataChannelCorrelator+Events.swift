@@ -1,0 +1,215 @@
+import NetworkTypes
+import TCPReassembly
+
+/// How the analyzer should read a data connection the correlator attached.
+enum DataRouting: Equatable {
+    /// Its payload may be wanted (file extraction): reassemble it when a data sink is present.
+    case payload
+    /// Count it only: an inferred channel of a TLS-protected session carries encrypted bytes.
+    case countOnly
+}
+
+/// A data connection the correlator tied to a transfer: the analyzer routes it there.
+struct DataChannelAttachment {
+    /// What the connection's packets are delivered with.
+    let context: DataContext
+    /// How to read it.
+    let routing: DataRouting
+}
+
+/// What the correlator asks of the analyzer while it settles.
+enum CorrelationAction {
+    /// The transfer's verdict is final: deliver it (`.transfer`) and let the detectors see it.
+    case settled(Transfer, FTPSession)
+    /// Nothing will read the transfer through this connection again (streamed outputs have it, nothing extracts
+    /// its bytes): let the connection go of it, so an unanswered SYN's record, lasting a minute, does not keep the
+    /// whole session alive.
+    case release(any LiveDataConnection)
+}
+
+/// What became of an announcement offered to the correlator.
+enum AnnouncementOutcome {
+    /// Filed; a connection seen just before it (capture reordering) was attached at once.
+    case filed(early: (connection: any LiveDataConnection, attachment: DataChannelAttachment)?)
+    /// Not tracked: too many announcements overall, or in this session (`firstOverSessionLimit` the first time the
+    /// session went over, so its anomaly is noted once).
+    case dropped(firstOverSessionLimit: Bool)
+}
+
+/// The correlator's inputs, each settling what it completes.
+extension DataChannelCorrelator {
+    /// How long after its data connection failed an announcement that no command used is settled.
+    static let failedAnnouncementGrace: Int64 = 30_000_000_000
+
+    /// A readable announcement (PORT/EPRT/LPRT sent, 227/229/228 received) with `transfer.announced` set.
+    func announce(_ transfer: Transfer, session: FTPSession, at time: Timestamp) -> AnnouncementOutcome {
+        guard let endpoint = transfer.announced else { return .filed(early: nil) }
+        if expectationCount >= configuration.maxExpectationsTotal {
+            pruneExpectations(now: time)
+            if expectationCount >= configuration.maxExpectationsTotal { return .dropped(firstOverSessionLimit: false) }
+        }
+        session.expectationCount += 1
+        if session.expectationCount > configuration.maxExpectationsPerSession {
+            return .dropped(firstOverSessionLimit: session.expectationCount == configuration.maxExpectationsPerSession + 1)
+        }
+        let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
+        session.announcedEndpoints.append(endpoint)
+        add(expectation)
+        // A SYN seen just before its announcement (capture reordering) is matched now.
+        guard let early = recentUnmatched.lastIndex(where: { matches($0.attempt, expectation) != nil }) else {
+            return .filed(early: nil)
+        }
+        let (attempt, connection) = recentUnmatched.remove(at: early)
+        guard let match = matches(attempt, expectation) else { return .filed(early: nil) }
+        let attachment = attach(connection, at: attempt, to: transfer, session: session, match: match, routing: .payload)
+        return .filed(early: (connection, attachment))
+    }
+
+    /// The server refused an active announcement (`500 Illegal PORT command`): nothing will connect to it.
+    func announcementRefused(_ transfer: Transfer) {
+        removeExpectations(of: transfer)
+    }
+
+    /// A TCP connection opened: the transfer it is the data channel of, if any. A connection that matches nothing
+    /// and is on no control port is remembered a while, for an announcement captured after its SYN.
+    func connectionOpened(
+        _ attempt: DataConnectionAttempt, _ connection: any LiveDataConnection, onControlPort: Bool
+    ) -> DataChannelAttachment? {
+        if let (expectation, match) = findExpectation(for: attempt) {
+            return attach(
+                connection, at: attempt, to: expectation.transfer, session: expectation.session, match: match,
+                routing: .payload)
+        }
+        if let session = protectedSession(for: attempt) {
+            // The announcement is encrypted: the connection between the session's hosts is its probable data
+            // channel, a transfer of its own, read as active when the server opened it.
+            let transfer = Transfer()
+            transfer.inferred = true
+            transfer.mode = attempt.originator.address == session.client.address ? .passive : .active
+            transfer.announcedAt = attempt.firstTime
+            session.transfers.append(transfer)
+            return attach(connection, at: attempt, to: transfer, session: session, match: .inferred, routing: .countOnly)
+        }
+        if !onControlPort { remember(attempt, connection) }
+        return nil
+    }
+
+    private func attach(
+        _ connection: any LiveDataConnection, at attempt: DataConnectionAttempt, to transfer: Transfer,
+        session: FTPSession, match: DataChannelMatch, routing: DataRouting
+    ) -> DataChannelAttachment {
+        transfer.liveConnections.append((connection, match))
+        for expectation in expectationsByEndpoint[transfer.announced ?? attempt.responder] ?? []
+        where expectation.transfer === transfer {
+            expectation.used = true
+        }
+        return DataChannelAttachment(context: DataContext(transfer: transfer, session: session, match: match), routing: routing)
+    }
+
+    /// The final reply to the transfer's data command arrived (`transfer.reply` set).
+    func finalReply(for transfer: Transfer, session: FTPSession, _ perform: (CorrelationAction) -> Void) {
+        trySettle(transfer, session: session, perform)
+    }
+
+    /// A data connection closed (or went idle, or the capture ended), with its final state.
+    func connectionClosed(
+        _ record: DataConnectionRecord, _ connection: any LiveDataConnection, of context: DataContext,
+        _ perform: (CorrelationAction) -> Void
+    ) {
+        let transfer = context.transfer
+        transfer.liveConnections.removeAll { $0.0 === connection }
+        let record = withICMP(record)
+        if transfer.settled {
+            // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
+            if let index = transfer.connections.firstIndex(where: {
+                $0.originator == record.originator && $0.responder == record.responder && $0.firstTime == record.firstTime
+            }) {
+                transfer.connections[index] = record
+                DataChannelDiagnosis.settle(transfer, session: context.session)
+            }
+            return
+        }
+        transfer.connections.append(record)
+        if transfer.inferred {
+            // No command or reply will come for an inferred channel: its connection is all there is.
+            settle(transfer, session: context.session, perform)
+        } else {
+            trySettle(transfer, session: context.session, perform)
+        }
+    }
+
+    /// Records an ICMP destination-unreachable that quotes a TCP segment (bounded: a flood must not grow it).
+    func noteICMPUnreachable(_ message: ICMPUnreachable, at time: Timestamp) {
+        if icmpByFlow.count < 10_000 {
+            icmpByFlow[message.quotedFlow] = (message, time)
+        }
+    }
+
+    /// The session's control connection ended: its announcements can no longer be used, and once it is confirmed
+    /// as FTP every transfer it still has open is settled with what the capture shows now.
+    func sessionEnded(_ session: FTPSession, _ perform: (CorrelationAction) -> Void) {
+        dropExpectations(of: session)
+        protectedSessions.removeAll { $0 === session }
+        guard session.confirmed else { return }
+        for transfer in session.transfers where !transfer.settled { settle(transfer, session: session, perform) }
+    }
+
+    /// Settles data channels whose time is up, so that a long session (or a live capture) reports them when they
+    /// fail rather than when the session ends: an announcement whose connection failed and that no command used
+    /// (after 30 s), an announcement never used (after the expectation lifetime), a data command never answered
+    /// (after the expectation lifetime).
+    func expire(_ sessions: some Sequence<FTPSession>, now: Timestamp, _ perform: (CorrelationAction) -> Void) {
+        expireICMP(now: now)
+        let lifetime = configuration.expectationLifetime
+        for session in sessions where session.confirmed {
+            for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
+                if transfer.command == nil {
+                    if let last = transfer.connections.map(\.lastTime).max() {
+                        if last.nanoseconds(to: now) > Self.failedAnnouncementGrace {
+                            settle(transfer, session: session, perform)
+                        }
+                    } else if let announced = transfer.announcedAt, announced.nanoseconds(to: now) > lifetime {
+                        settle(transfer, session: session, perform)
+                    }
+                } else if transfer.reply == nil, let sent = transfer.commandTime, sent.nanoseconds(to: now) > lifetime {
+                    settle(transfer, session: session, perform)
+                }
+            }
+        }
+    }
+
+    // MARK: - Settling
+
+    /// Settles a transfer once its final reply and every data connection are in.
+    private func trySettle(_ transfer: Transfer, session: FTPSession, _ perform: (CorrelationAction) -> Void) {
+        guard !transfer.settled, transfer.command != nil, transfer.reply != nil, transfer.liveConnections.isEmpty
+        else { return }
+        settle(transfer, session: session, perform)
+    }
+
+    private func settle(_ transfer: Transfer, session: FTPSession, _ perform: (CorrelationAction) -> Void) {
+        for (connection, match) in transfer.liveConnections {
+            // Still open at the end of the session or the capture: take the state as it is now.
+            transfer.connections.append(withICMP(connection.snapshot(match: match)))
+            perform(.release(connection))
+        }
+        transfer.liveConnections.removeAll()
+        transfer.settled = true
+        DataChannelDiagnosis.settle(transfer, session: session)
+        perform(.settled(transfer, session))
+    }
+
+    /// The record with any ICMP error that answered its SYN.
+    private func withICMP(_ record: DataConnectionRecord) -> DataConnectionRecord {
+        guard !icmpByFlow.isEmpty,
+            let icmp = icmpByFlow[FlowKey(source: record.originator, destination: record.responder)]
+        else { return record }
+        var record = record
+        record.icmpReason = icmp.message.reason
+        record.icmpReporter = icmp.message.reporter
+        record.icmp = ICMPEvidence(
+            type: icmp.message.isICMPv6 ? 1 : 3, code: icmp.message.code, isICMPv6: icmp.message.isICMPv6,
+            reporter: icmp.message.reporter, reason: icmp.message.reason)
+        return record
+    }
+}

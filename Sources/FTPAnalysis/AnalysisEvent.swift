@@ -3,23 +3,63 @@ import NetworkTypes
 /// Something the analysis has settled, delivered as soon as it is settled so that outputs can stream (a timeline
 /// row, a live line). Events arrive in the order they were settled, which is not always time order across
 /// sessions: a command is delivered when its final reply arrives, a session's findings when it ends.
+///
+/// Every event is a value except the session at `sessionEnded`, and that one is final: once a session has ended,
+/// the analysis does not change it again unless it keeps sessions for whole-capture reports or extracts files
+/// (`AnalysisConfiguration.retainSessions`, a `DataChannelSink`). So a sink may run on another thread than the
+/// analysis (the output stage of `--threads`): nothing it is handed is written while it reads.
 public enum AnalysisEvent {
     /// A control connection was recognised as FTP; its id is assigned.
-    case sessionStarted(FTPSession)
+    case sessionStarted(SessionIdentity)
     /// The greeting, or a reply that answers no command.
-    case reply(FTPSession, ReplyRecord)
+    case reply(SessionIdentity, ReplyRecord)
     /// A command with its final reply (or without one, when the session ended first).
-    case command(FTPSession, CommandRecord)
+    case command(SessionIdentity, CommandRecord)
     /// The control channel switched to TLS at this time.
-    case tlsStarted(FTPSession, Timestamp)
+    case tlsStarted(SessionIdentity, Timestamp)
     /// Bytes of the control connection missing from the capture.
-    case gap(FTPSession, time: Timestamp, length: UInt64, fromClient: Bool)
+    case gap(SessionIdentity, time: Timestamp, length: UInt64, fromClient: Bool)
     /// A data channel's outcome is settled: the transfer as it was then, as a value.
-    case transfer(FTPSession, SettledTransfer)
+    case transfer(SessionIdentity, SettledTransfer)
     /// A finding (its session, if any, is named in it).
     case finding(Finding)
-    /// The control connection ended; the session is final.
+    /// The control connection ended; the session is final (see above).
     case sessionEnded(FTPSession)
+}
+
+/// The session an event belongs to, as it stood when the event was settled: what streamed outputs print beside
+/// each event, without a reference to the live session (which the analysis goes on changing).
+public struct SessionIdentity: Sendable {
+    /// `S1`, `S2`, … (`FTPSession.id`).
+    public let id: String
+    /// The client end of the control connection.
+    public let client: Endpoint
+    /// The server end.
+    public let server: Endpoint
+    /// The control connection's first packet.
+    public let start: Timestamp
+    /// Its last packet so far.
+    public let lastSeen: Timestamp
+    /// The user of the last USER command so far.
+    public let user: String?
+    /// True when the capture began after the control connection opened.
+    public let startedMidstream: Bool
+    /// True when FTP was recognised by its content on a port not configured for it.
+    public let detectedByContent: Bool
+    /// True when TLS began on the first byte (implicit FTPS).
+    public let implicitTLS: Bool
+    /// When the control channel went into TLS, if it had by then.
+    public let tlsTime: Timestamp?
+}
+
+extension FTPSession {
+    /// The session as it stands now, for an event.
+    public var identity: SessionIdentity {
+        SessionIdentity(
+            id: id, client: client, server: server, start: start, lastSeen: end, user: user,
+            startedMidstream: startedMidstream, detectedByContent: detectedByContent, implicitTLS: implicitTLS,
+            tlsTime: tlsTime)
+    }
 }
 
 /// Receives analysis events. Called synchronously on the analysis path, once per event (never per packet).

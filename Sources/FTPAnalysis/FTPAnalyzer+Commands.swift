@@ -107,7 +107,7 @@ extension FTPAnalyzer {
                 trySettle(session.transfers[transferIndex], session: session)
             }
         case .gap(let length, let fromClient):
-            emit(.gap(session, time: time, length: length, fromClient: fromClient))
+            emit(.gap(session.identity, time: time, length: length, fromClient: fromClient))
         }
     }
 }

@@ -63,7 +63,7 @@ extension FTPAnalyzer {
             }
             if session.confirmed {
                 let index = session.transfers.lastIndex { $0 === transfer } ?? 0
-                emit(.transfer(session, SettledTransfer(transfer, index: index)))
+                emit(.transfer(session.identity, SettledTransfer(transfer, index: index)))
                 detect(.dataChannelSettled(transfer, index: index, session))
             }
         }

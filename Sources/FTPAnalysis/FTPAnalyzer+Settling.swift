@@ -29,11 +29,11 @@ extension FTPAnalyzer {
         stats.ftpSessions += 1
         liveSessions[ObjectIdentifier(session)] = session
         if configuration.retainSessions { sessions.append(session) }
-        emit(.sessionStarted(session))
+        emit(.sessionStarted(session.identity))
         if let code = session.bannerCode, let time = session.bannerTime {
-            emit(.reply(session, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
+            emit(.reply(session.identity, ReplyRecord(code: code, text: session.banner ?? "", time: time)))
         }
-        for reply in session.unsolicitedReplies { emit(.reply(session, reply)) }
+        for reply in session.unsolicitedReplies { emit(.reply(session.identity, reply)) }
         flushCommands(session)
     }
 
@@ -46,7 +46,7 @@ extension FTPAnalyzer {
                 command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
                 || !session.machine.isPending(session.emittedCommands)
             guard settled else { return }
-            emit(.command(session, command))
+            emit(.command(session.identity, command))
             session.emittedCommands += 1
         }
     }

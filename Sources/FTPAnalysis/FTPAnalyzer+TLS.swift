@@ -14,7 +14,7 @@ extension FTPAnalyzer {
         session.clientTLS = TLSRecordSkipper()
         session.serverTLS = TLSRecordSkipper()
         correlator.protectedSessions.append(session)
-        if session.confirmed { emit(.tlsStarted(session, time)) }
+        if session.confirmed { emit(.tlsStarted(session.identity, time)) }
     }
 
     /// The channel left TLS (after CCC): parse it as text again, from a clean line start.

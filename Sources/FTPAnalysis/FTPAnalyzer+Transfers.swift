@@ -69,7 +69,7 @@ extension FTPAnalyzer {
     /// answers was lost in a capture gap or sent before the capture began, so it is reconstructed.
     func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
         session.unsolicitedReplies.append(record)
-        if session.confirmed { emit(.reply(session, record)) }
+        if session.confirmed { emit(.reply(session.identity, record)) }
         let lostVerb: FTPVerb
         switch record.code {
         case 227: lostVerb = .pasv

@@ -73,7 +73,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
             if transfer.bytes > 0 || transfer.status == .completed { text += ", \(HumanUnits.bytes(transfer.bytes))" }
             if transfer.synAttempts > 1 || transfer.status == .unanswered { text += ", \(transfer.synAttempts) SYN" }
             if let reply = transfer.reply { text += ", reply \(reply.code)" }
-            var out = line(transfer.end ?? transfer.start ?? session.end, session, "data_connection", text)
+            var out = line(transfer.end ?? transfer.start ?? session.lastSeen, session.id, "data_connection", text)
             if let diagnosis = transfer.diagnosis { out += "    " + Escaping.terminal(diagnosis) + "\n" }
             return out
         case .finding(let finding):
@@ -87,7 +87,7 @@ public final class LiveTextPrinter: AnalysisEventSink {
             text += ", \(session.transfers.count) transfer\(session.transfers.count == 1 ? "" : "s")"
             text += ", \(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end)))"
             if session.tls { text += ", TLS" }
-            return line(session.end, session, "session_end", text)
+            return line(session.end, session.id, "session_end", text)
         }
     }
 
@@ -95,8 +95,12 @@ public final class LiveTextPrinter: AnalysisEventSink {
         "\(time.iso8601) \(session) \(event) "
     }
 
-    private static func line(_ time: Timestamp, _ session: FTPSession, _ event: String, _ text: String) -> String {
+    private static func line(_ time: Timestamp, _ session: SessionIdentity, _ event: String, _ text: String) -> String {
         prefix(time, session.id, event) + text + "\n"
+    }
+
+    private static func line(_ time: Timestamp, _ session: String, _ event: String, _ text: String) -> String {
+        prefix(time, session, event) + text + "\n"
     }
 
     private static func firstLine(_ text: String) -> String {

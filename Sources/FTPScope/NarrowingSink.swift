@@ -42,18 +42,20 @@ public final class NarrowingSink: StreamingEventSink {
         default:
             break
         }
-        guard let session = event.session else { return }
+        guard let session = event.sessionIdentity else { return }
         switch verdicts[session.id] ?? .dropped {
         case .dropped:
             return
         case .kept:
             pass(event)
         case .undecided(var held):
-            let ended: Bool
-            if case .sessionEnded = event { ended = true } else { ended = false }
+            let ended: FTPSession?
+            if case .sessionEnded(let session) = event { ended = session } else { ended = nil }
             // Decided once a user is known, when the session ends, or when too much is held.
-            if narrowing.user == nil || session.user != nil || ended || held.count >= NarrowingSink.maximumHeldEvents {
-                let keep = narrowing.matchesUser(session)
+            if narrowing.user == nil || session.user != nil || ended != nil
+                || held.count >= NarrowingSink.maximumHeldEvents
+            {
+                let keep = ended.map(narrowing.matchesUser) ?? matchesUser(session, held + [event])
                 verdicts[session.id] = keep ? .kept : .dropped
                 guard keep else { return }
                 for earlier in held { pass(earlier) }
@@ -62,6 +64,17 @@ public final class NarrowingSink: StreamingEventSink {
                 held.append(event)
                 verdicts[session.id] = .undecided(held)
             }
+        }
+    }
+
+    /// `Narrowing.matchesUser` from what the stream has said so far: the session's current user, or a USER
+    /// command among its events (an earlier login attempt under another name).
+    private func matchesUser(_ session: SessionIdentity, _ events: [AnalysisEvent]) -> Bool {
+        guard let user = narrowing.user else { return true }
+        if session.user == user { return true }
+        return events.contains { event in
+            guard case .command(_, let command) = event else { return false }
+            return command.verb == .user && command.argument == user
         }
     }
 
@@ -94,9 +107,10 @@ public final class NarrowingSink: StreamingEventSink {
 
 extension AnalysisEvent {
     /// The session an event belongs to (none for a finding).
-    var session: FTPSession? {
+    var sessionIdentity: SessionIdentity? {
         switch self {
-        case .sessionStarted(let session), .sessionEnded(let session): return session
+        case .sessionStarted(let session): return session
+        case .sessionEnded(let session): return session.identity
         case .reply(let session, _), .command(let session, _), .tlsStarted(let session, _), .transfer(let session, _):
             return session
         case .gap(let session, _, _, _): return session

@@ -106,9 +106,16 @@ public enum OfflineAnalysis {
         let captures = try CaptureSet(paths: paths)
         if let filter, !filter.isEmpty { try captures.setFilter(filter) }
         let analyzer = FTPAnalyzer(configuration: configuration)
-        analyzer.eventSink = eventSink
+        // With threads to spare, the outputs run on a thread of their own, when what they are handed is final
+        // (no retained sessions, no extraction: see `OutputStage`).
+        var stage: OutputStage?
+        if threads > 1, !configuration.retainSessions, dataSink == nil, let sinks = eventSink as? StreamingEventSink {
+            let candidate = OutputStage(sinks: sinks)
+            if candidate.start() { stage = candidate }
+        }
+        analyzer.eventSink = stage ?? eventSink
         analyzer.dataSink = dataSink
-        let streaming = eventSink as? StreamingEventSink
+        let streaming = stage ?? (eventSink as? StreamingEventSink)
         let reassembler = TCPReassembler(delegate: analyzer)
         let fragments = IPReassembler()
         var packetStats = PacketStats()
@@ -173,6 +180,8 @@ public enum OfflineAnalysis {
         analyzer.captureEnding()
         reassembler.finish(at: lastTime)
         analyzer.finish()
+        // Every event is delivered and the output thread has ended: the sinks are this thread's again.
+        stage?.finish()
         var warnings: [String] = []
         var inputs: [InputDescription] = []
         for summary in captures.summaries {

@@ -10,6 +10,11 @@ extension FTPSession {
     public var communityID: String { CommunityID.v1(client, server) }
 }
 
+extension SessionIdentity {
+    /// Community ID of the control connection.
+    public var communityID: String { CommunityID.v1(client, server) }
+}
+
 extension TransferFacts {
     /// Community ID of the data connection actually seen; nil when none is in the capture (`not_seen`,
     /// `not_captured`, `unused`), since an announcement alone names only one end of a connection.

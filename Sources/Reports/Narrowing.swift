@@ -58,7 +58,10 @@ public struct Narrowing: Sendable {
 
     /// True when the session's id and endpoints match; the user is judged apart (`matchesUser`), since it is
     /// known only once USER was sent.
-    public func matchesConnection(_ session: FTPSession) -> Bool {
+    public func matchesConnection(_ session: FTPSession) -> Bool { matchesConnection(session.identity) }
+
+    /// `matchesConnection` for a streamed event's session.
+    public func matchesConnection(_ session: SessionIdentity) -> Bool {
         if let sessions, !sessions.contains(session.id) { return false }
         if let client, !client.matches(session.client) { return false }
         if let server, !server.matches(session.server) { return false }

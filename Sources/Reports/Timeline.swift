@@ -280,7 +280,7 @@ public struct TimelineRowBuilder {
             return row
 
         case .sessionEnded(let session):
-            var row = sessionRow(session, .sessionEnd, at: session.end)
+            var row = sessionRow(session.identity, .sessionEnd, at: session.end)
             row.context.start = session.start
             row.context.end = session.end
             row.detail = session.endState.rawValue + " (" + session.connectionState.rawValue + ")"
@@ -309,7 +309,7 @@ public struct TimelineRowBuilder {
         ended[id] = facts
     }
 
-    private func sessionRow(_ session: FTPSession, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
+    private func sessionRow(_ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
         var row = TimelineRow(time: time, session: session.id, event: event)
         row.client = session.client
         row.server = session.server

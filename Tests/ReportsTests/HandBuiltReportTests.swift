@@ -75,8 +75,8 @@ import Testing
     @Test func timelineRowsCarryStatusAndCause() {
         let session = Self.session()
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
-        _ = builder.row(for: .sessionStarted(session))
-        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session, SettledTransfer($1, index: $0))) }
+        _ = builder.row(for: .sessionStarted(session.identity))
+        let rows = session.transfers.enumerated().map { builder.row(for: .transfer(session.identity, SettledTransfer($1, index: $0))) }
         #expect(rows.map(\.dataStatus) == [.unanswered, .completed, .unused])
         #expect(rows.map(\.cause) == [.natWithoutALG, nil, nil])
         // The sentence is worded from the verdict's facts alone.
@@ -101,8 +101,8 @@ import Testing
         #expect(snapshot.extractedFile == nil)
         #expect(snapshot.index == 0)
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
-        _ = builder.row(for: .sessionStarted(session))
-        let row = builder.row(for: .transfer(session, snapshot))
+        _ = builder.row(for: .sessionStarted(session.identity))
+        let row = builder.row(for: .transfer(session.identity, snapshot))
         #expect(row.dataStatus == .unanswered)
         #expect(row.cause == .natWithoutALG)
         #expect(row.context.sha256 == nil)

@@ -1,0 +1,105 @@
+import FTPAnalysis
+import Glibc
+import NetworkTypes
+import Reports
+
+/// The outputs on a thread of their own: the analysis thread queues its events (and watermark advances) in
+/// batches, and the output thread hands them, in the same order, to the sinks (text summary, timelines, JSON
+/// document, HTML report). On control-heavy captures the outputs cost about as much as the analysis, so this
+/// third stage of `--threads` (after the reader) lets the two run side by side (docs/threads.md).
+///
+/// What makes it safe to hand the sinks what the analysis made: every `AnalysisEvent` is a value except the
+/// session at `sessionEnded`, which the analysis no longer changes once it has ended when it keeps no sessions and
+/// extracts nothing (see `AnalysisEvent`); `OfflineAnalysis` uses the stage only then. The sinks are touched by the
+/// output thread alone between `start()` and `finish()`, and by the caller only before and after (thread creation
+/// and `pthread_join` order those accesses) — hence `@unchecked Sendable`. The queue is itself thread-safe.
+final class OutputStage: StreamingEventSink, @unchecked Sendable {
+    /// Events per hand-over, and hand-overs in flight: a few hundred KiB of events at most wait.
+    static let batchItems = 512
+    static let depth = 4
+
+    private let sinks: StreamingEventSink
+    private let queue = HandOffQueue<OutputBatch>(capacity: OutputStage.depth)
+    private var filling = OutputBatch()
+    private var thread: pthread_t?
+
+    /// A stage in front of `sinks`; nothing runs on another thread until `start()`.
+    init(sinks: StreamingEventSink) {
+        self.sinks = sinks
+    }
+
+    /// Starts the output thread. False when no thread could be made (then do not use the stage).
+    func start() -> Bool {
+        var created = pthread_t()
+        let argument = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(
+            &created, nil,
+            { argument in
+                guard let argument else { return nil }
+                Unmanaged<OutputStage>.fromOpaque(argument).takeRetainedValue().run()
+                return nil
+            }, argument)
+        guard status == 0 else {
+            Unmanaged<OutputStage>.fromOpaque(argument).release()
+            return false
+        }
+        thread = created
+        return true
+    }
+
+    // MARK: - The analysis thread's side
+
+    func analysis(_ event: AnalysisEvent) { enqueue(.event(event)) }
+
+    func advance(watermark: Timestamp?) { enqueue(.advance(watermark)) }
+
+    func flush() { enqueue(.flush) }
+
+    /// Hands over what is queued, lets the output thread deliver everything, and waits for it to end. After this
+    /// the sinks are the caller's again.
+    func finish() {
+        if !filling.items.isEmpty { handOver() }
+        queue.finish()
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    private func enqueue(_ item: OutputBatch.Item) {
+        filling.items.append(item)
+        if filling.items.count >= OutputStage.batchItems { handOver() }
+    }
+
+    private func handOver() {
+        // The output thread never abandons the queue, so `put` always returns a batch.
+        filling = queue.put(filling, make: OutputBatch.init) ?? OutputBatch()
+    }
+
+    // MARK: - The output thread
+
+    private func run() {
+        while let batch = queue.take() {
+            for item in batch.items {
+                switch item {
+                case .event(let event): sinks.analysis(event)
+                case .advance(let watermark): sinks.advance(watermark: watermark)
+                case .flush: sinks.flush()
+                }
+            }
+            batch.items.removeAll(keepingCapacity: true)
+            queue.recycle(batch)
+        }
+    }
+}
+
+/// Events on their way to the output thread, in a reused array.
+final class OutputBatch {
+    enum Item {
+        case event(AnalysisEvent)
+        case advance(Timestamp?)
+        case flush
+    }
+
+    var items: [Item] = []
+
+    init() { items.reserveCapacity(OutputStage.batchItems) }
+}

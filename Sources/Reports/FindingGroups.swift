@@ -44,13 +44,16 @@ struct FindingGroup {
             }
             groups[position].add(finding)
         }
-        return groups.enumerated().sorted { lhs, rhs in
-            if lhs.element.first.severity != rhs.element.first.severity {
-                return lhs.element.first.severity > rhs.element.first.severity
-            }
-            if lhs.element.first.time != rhs.element.first.time { return lhs.element.first.time < rhs.element.first.time }
-            return lhs.offset < rhs.offset
-        }.map(\.element)
+        // A group that lists its subjects is summarised once it has them all, not again at each finding.
+        for position in groups.indices where !groups[position].subjects.isEmpty { groups[position].summarise() }
+        // Sorted by small keys, then gathered: sorting the groups themselves moved their strings and sets around.
+        let keys = groups.map { (severity: $0.first.severity, time: $0.first.time) }
+        let order = groups.indices.sorted { lhs, rhs in
+            if keys[lhs].severity != keys[rhs].severity { return keys[lhs].severity > keys[rhs].severity }
+            if keys[lhs].time != keys[rhs].time { return keys[lhs].time < keys[rhs].time }
+            return lhs < rhs
+        }
+        return order.map { groups[$0] }
     }
 
     private mutating func add(_ finding: Finding) {
@@ -64,6 +67,10 @@ struct FindingGroup {
         if let endpoint, subject.hasSuffix(" (\(endpoint))") { subject = subject.dropLast(endpoint.count + 3) }
         if subject.hasPrefix(Self.subjectPrefix) { subject = subject.dropFirst(Self.subjectPrefix.count) }
         if !subjects.contains(where: { $0 == subject }) { subjects.append(String(subject)) }
+    }
+
+    /// The summary of a group of failed data connections: what they were, listed.
+    private mutating func summarise() {
         summary = subjects.count == 1
             ? Self.subjectPrefix + subjects[0]
             : "data connections for " + TextSummary.list(subjects, limit: 4)

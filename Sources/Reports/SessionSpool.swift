@@ -24,22 +24,19 @@ final class SessionSpool {
         if let file { fclose(file) }
     }
 
-    /// Appends a block.
-    func append(_ text: String) {
-        isEmpty = isEmpty && text.isEmpty
-        var text = text
-        text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-            var written = 0
-            if let file, memory.isEmpty { written = fwrite(base, 1, bytes.count, file) }
-            // A full disk: keep what did not fit (and all that follows, to keep the order) in memory rather
-            // than lose it.
-            if written < bytes.count { memory.append(contentsOf: bytes[written...]) }
-        }
+    /// Appends bytes (borrowed: copied before the call returns).
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        isEmpty = false
+        var written = 0
+        if let file, memory.isEmpty { written = fwrite(base, 1, bytes.count, file) }
+        // A full disk: keep what did not fit (and all that follows, to keep the order) in memory rather than
+        // lose it.
+        if written < bytes.count { memory.append(contentsOf: bytes[written...]) }
     }
 
-    /// Hands everything held to `write`, in order and in chunks, then forgets it.
-    func drain(_ write: ([UInt8]) -> Void) {
+    /// Hands everything held to `write` (borrowed bytes), in order and in chunks, then forgets it.
+    func drain(_ write: (UnsafeRawBufferPointer) -> Void) {
         if let file {
             fflush(file)
             rewind(file)
@@ -47,12 +44,12 @@ final class SessionSpool {
             while true {
                 let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
                 if count <= 0 { break }
-                write(Array(chunk[0..<count]))
+                chunk.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             }
             fclose(file)
             self.file = tmpfile()
         }
-        if !memory.isEmpty { write(memory) }
+        if !memory.isEmpty { memory.withUnsafeBytes { write($0) } }
         memory.removeAll()
         isEmpty = true
     }

@@ -123,16 +123,7 @@ public enum TerminalFit {
     /// The text without its colour sequences.
     static func plain(_ text: Substring) -> String {
         var out = ""
-        var inEscape = false
-        for character in text {
-            if inEscape {
-                if character.isLetter { inEscape = false }
-            } else if character == "\u{1B}" {
-                inEscape = true
-            } else {
-                out.append(character)
-            }
-        }
+        forEachVisible(text) { out.append($0) }
         return out
     }
 
@@ -140,6 +131,13 @@ public enum TerminalFit {
     static func visibleWidth(_ text: Substring) -> Int {
         if !text.utf8.contains(0x1B) { return text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count }
         var count = 0
+        forEachVisible(text) { _ in count += 1 }
+        return count
+    }
+
+    /// Calls `body` with each character of `text` outside its ANSI `ESC [ … letter` sequences: the one reading
+    /// of colour sequences behind `plain` and `visibleWidth`.
+    private static func forEachVisible(_ text: Substring, _ body: (Character) -> Void) {
         var inEscape = false
         for character in text {
             if inEscape {
@@ -147,9 +145,8 @@ public enum TerminalFit {
             } else if character == "\u{1B}" {
                 inEscape = true
             } else {
-                count += 1
+                body(character)
             }
         }
-        return count
     }
 }

@@ -28,7 +28,9 @@ public final class TextStreamSink: StreamingEventSink {
     public var heldSessions: Int { held.count }
 
     private let output: BufferedOutput
-    private var held: [Int: String] = [:]
+    private var held: [Int: [UInt8]] = [:]
+    /// The block being rendered, reused so that a block in its turn (nearly all) is written without a copy.
+    private var block: TextBytes
     private var nextNumber = 1
     private var counts = SummaryCounts()
     private let said = SaidBefore()
@@ -48,6 +50,7 @@ public final class TextStreamSink: StreamingEventSink {
         self.passwords = passwords
         self.flushEachBlock = flushEachBlock
         self.maximumHeldSessions = max(1, maximumHeldSessions)
+        block = TextBytes(useColor: summary.useColor)
     }
 
     public func analysis(_ event: AnalysisEvent) {
@@ -64,13 +67,22 @@ public final class TextStreamSink: StreamingEventSink {
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
             counts.add(session: session)
-            let block = summary.fit(summary.renderSession(session, passwords, said: said))
+            block.removeAll()
+            summary.writeSession(session, passwords, said: said, into: &block)
+            summary.fit(&block.bytes)
             if number < nextNumber {
                 // Its turn was skipped when the hold was full: print it now rather than never.
-                print(block)
+                print(block.bytes)
                 return
             }
-            held[number] = block
+            if number == nextNumber {
+                // Its turn: written from the buffer, then any held blocks that follow it.
+                nextNumber += 1
+                print(block.bytes)
+                printReady()
+                return
+            }
+            held[number] = Array(block.bytes)
             if held.count > maximumHeldSessions, let lowest = held.keys.min() {
                 nextNumber = lowest
             }
@@ -104,7 +116,7 @@ public final class TextStreamSink: StreamingEventSink {
         }
         if let spool, !spool.isEmpty {
             output.write(summary.bold("Sessions") + "\n")
-            spool.drain { output.write(bytes: $0) }
+            spool.drain { output.write($0) }
             if !summary.listCommands { output.write("\n") }
         }
         output.write(summary.fit(summary.renderTotals(input.stats)))
@@ -118,14 +130,21 @@ public final class TextStreamSink: StreamingEventSink {
         }
     }
 
-    private func print(_ block: String) {
+    private func print(_ block: [UInt8]) {
         sessionsPrinted += 1
-        if let spool {
-            spool.append(summary.listCommands ? block + "\n" : block)
-            return
+        block.withUnsafeBytes { bytes in
+            if let spool {
+                spool.append(bytes)
+            } else {
+                output.write(bytes)
+            }
         }
-        output.write(block)
-        if summary.listCommands { output.write("\n") }
-        if flushEachBlock { output.flush() }
+        if summary.listCommands {
+            // A blank line between blocks.
+            withUnsafeBytes(of: UInt8(ascii: "\n")) { newline in
+                if let spool { spool.append(newline) } else { output.write(newline) }
+            }
+        }
+        if spool == nil && flushEachBlock { output.flush() }
     }
 }

@@ -26,6 +26,12 @@ public struct TextSummary {
         return TerminalFit.wrap(text, width: width)
     }
 
+    /// `fit` for text written as bytes: piped output (no width) is left as it is, without a string.
+    func fit(_ bytes: inout [UInt8]) {
+        guard let width else { return }
+        bytes = Array(TerminalFit.wrap(String(decoding: bytes, as: UTF8.self), width: width).utf8)
+    }
+
     /// Renders the whole report: the headline (captures, sessions, transfers by outcome), the findings most
     /// severe first, each session's block, and the totals. The streaming output (`TextStreamSink`) prints the
     /// same text.
@@ -55,113 +61,153 @@ public struct TextSummary {
     /// transfers (failures first), ending with a newline.
     /// `said` remembers what earlier blocks said (a banner), so that a repeat refers to the first instead.
     public func renderSession(_ session: FTPSession, _ passwords: PasswordPolicy, said: SaidBefore? = nil) -> String {
-        guard listCommands else { return renderOneLiner(session) }
-        var out = bold("\(session.id)  \(session.client) -> \(session.server)")
-        out += "  \(session.start.iso8601)  (\(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end))))\n"
+        var out = TextBytes(useColor: useColor)
+        writeSession(session, passwords, said: said, into: &out)
+        return out.string
+    }
+
+    /// `renderSession` appended to `out` as bytes (the streaming summary writes every block into one buffer).
+    func writeSession(_ session: FTPSession, _ passwords: PasswordPolicy, said: SaidBefore?, into out: inout TextBytes) {
+        guard listCommands else { return out.append(renderOneLiner(session)) }
+        out.beginBold()
+        out.append(session.id)
+        out.append("  ")
+        out.append(session.client)
+        out.append(" -> ")
+        out.append(session.server)
+        out.endBold()
+        out.append("  ")
+        out.appendTime(session.start)
+        out.append("  (")
+        out.append(HumanUnits.duration(milliseconds: session.start.milliseconds(to: session.end)))
+        out.append(")\n")
         if let banner = session.banner {
             let first = String(banner.firstLine)
             if let earlier = said?.banner(first, session: session.id) {
-                out += "  banner:  same as \(earlier)\n"
+                out.append("  banner:  same as ")
+                out.append(earlier)
             } else {
-                out += "  banner:  \(Escaping.terminal(first))\n"
+                out.append("  banner:  ")
+                out.appendTerminal(first[...], clippedTo: .max)
             }
+            out.append("\n")
         }
         let login = session.login
-        let loginText = paint(
+        out.append("  user:    ")
+        if let user = session.user {
+            out.appendTerminal(user[...], clippedTo: .max)
+            out.append(", ")
+        }
+        out.append(
             SessionWording.login(session),
-            login == .failed ? .red : (login == .succeeded || login == .anonymous ? .green : .plain))
-        out += "  user:    "
-        if let user = session.user { out += Escaping.terminal(user) + ", " }
-        out += loginText
-        if session.tls { out += ", " + paint(session.implicitTLS ? "TLS from the first byte" : "TLS after AUTH", .green) }
-        out += "\n"
-        out += "  ended:   " + SessionWording.ended(session)
-        if session.startedMidstream { out += ", capture began mid-session" }
-        if session.detectedByContent { out += ", FTP found by content on port \(session.server.port)" }
-        out += "\n"
+            painted: login == .failed ? .red : (login == .succeeded || login == .anonymous ? .green : .plain))
+        if session.tls {
+            out.append(", ")
+            out.append(session.implicitTLS ? "TLS from the first byte" : "TLS after AUTH", painted: .green)
+        }
+        out.append("\n  ended:   ")
+        out.append(SessionWording.ended(session))
+        if session.startedMidstream { out.append(", capture began mid-session") }
+        if session.detectedByContent {
+            out.append(", FTP found by content on port ")
+            out.append(decimal: Int(session.server.port))
+        }
+        out.append("\n  commands: ")
+        out.append(decimal: session.commands.count)
         // Under a status filter, the transfers with a kept outcome and the commands that announced or ran them.
-        let transfers = narrowing?.transfers(of: session) ?? session.transfers
+        var transfers = session.transfers
         var commands = session.commands[...]
-        if narrowing?.statuses != nil {
+        if let narrowing, narrowing.statuses != nil {
+            transfers = narrowing.transfers(of: session)
             let kept = Set(transfers.map(ObjectIdentifier.init))
             let shown = session.commands.filter { command in
                 command.transferIndex.map { $0 < session.transfers.count && kept.contains(ObjectIdentifier(session.transfers[$0])) } ?? false
             }
-            out += "  commands: \(session.commands.count), \(shown.count) of them about the transfers shown\n"
+            out.append(", ")
+            out.append(decimal: shown.count)
+            out.append(" of them about the transfers shown")
             commands = shown[...]
-        } else {
-            out += "  commands: \(session.commands.count)\n"
         }
-        out += renderCommands(commands, total: commands.count, passwords)
-        if !transfers.isEmpty { out += renderTransfers(transfers, session: session) }
-        return out
+        out.append("\n")
+        writeCommands(commands, total: commands.count, passwords, into: &out)
+        if !transfers.isEmpty { writeTransfers(transfers, session: session, into: &out) }
     }
 
-    private func renderCommands(_ commands: ArraySlice<CommandRecord>, total: Int, _ passwords: PasswordPolicy) -> String {
+    private func writeCommands(
+        _ commands: ArraySlice<CommandRecord>, total: Int, _ passwords: PasswordPolicy, into out: inout TextBytes
+    ) {
         let listed = commands.prefix(TextSummary.maxListedCommands)
-        let cells = listed.map { command -> (String, String) in
-            let argument = Escaping.terminal(passwords.displayArgument(of: command))
-            return (Escaping.terminal(command.verbText), TextSummary.clip(argument, argumentLimit))
-        }
+        // The verb and argument as shown, with their widths: measured once, for the columns and the padding.
+        var cells: [(verb: String, verbWidth: Int, argument: String, argumentWidth: Int)] = []
+        cells.reserveCapacity(listed.count)
         // Columns as wide as this session needs, so replies line up without a sea of spaces.
-        let verbWidth = cells.map { $0.0.columnWidth }.max() ?? 0
-        let argumentWidth = cells.map { $0.1.columnWidth }.max() ?? 0
-        var out = ""
-        out.reserveCapacity(listed.count * (verbWidth + argumentWidth + 48))
-        for (command, (verb, argument)) in zip(listed, cells) {
-            // Appended piece by piece into one string: building each line from `+` made a dozen temporaries.
-            out += "    "
-            out += TextSummary.clock(command.time)
-            out += "  "
-            appendPadded(verb, verbWidth + 1, to: &out)
-            if argumentWidth > 0 { appendPadded(argument, argumentWidth + 1, to: &out) }
-            if let reply = command.reply {
-                out += "→ "
-                out += paint(String(reply.code), reply.code >= 400 ? .red : .plain)
-                out += " "
+        var verbWidth = 0
+        var argumentWidth = 0
+        for index in listed.indices {
+            let verb = Escaping.terminal(listed[index].verbText)
+            let argument = TextSummary.clip(Escaping.terminal(passwords.displayArgument(of: listed[index])), argumentLimit)
+            cells.append((verb, verb.columnWidth, argument, argument.columnWidth))
+            verbWidth = max(verbWidth, cells[cells.count - 1].verbWidth)
+            argumentWidth = max(argumentWidth, cells[cells.count - 1].argumentWidth)
+        }
+        for (index, cell) in zip(listed.indices, cells) {
+            // Read in place: a `CommandRecord` is too large to copy for each line.
+            out.append("    ")
+            out.appendClock(listed[index].time)
+            out.append("  ")
+            out.appendPadded(cell.verb, columns: cell.verbWidth, width: verbWidth + 1)
+            if argumentWidth > 0 { out.appendPadded(cell.argument, columns: cell.argumentWidth, width: argumentWidth + 1) }
+            if let reply = listed[index].reply {
+                out.append("→ ")
+                let color: Color = reply.code >= 400 ? .red : .plain
+                out.beginPaint(color)
+                out.append(decimal: reply.code)
+                out.endPaint(color)
+                out.append(" ")
                 // On a terminal the reply is shortened to the room left on the line rather than wrapped: a
                 // command list reads down, one command a line (the full text is in the JSON and the CSV).
+                let slow = listed[index].replyTimeMilliseconds.flatMap { $0 >= 1000 ? HumanUnits.duration(milliseconds: $0) : nil }
                 var room = 70
                 if let width {
                     room = max(12, width - (4 + 12 + 2 + verbWidth + 1 + (argumentWidth > 0 ? argumentWidth + 1 : 0) + 6))
-                    if let latency = command.replyTimeMilliseconds, latency >= 1000 {
-                        room = max(12, room - HumanUnits.duration(milliseconds: latency).count - 4)
-                    }
+                    if let slow { room = max(12, room - slow.count - 4) }
                 }
-                out += TextSummary.clip(Escaping.terminal(reply.text.firstLine), min(70, room))
-                if let latency = command.replyTimeMilliseconds, latency >= 1000 {
-                    out += "  ("
-                    out += HumanUnits.duration(milliseconds: latency)
-                    out += ")"
+                out.appendTerminalFirstLine(reply.text, clippedTo: min(70, room))
+                if let slow {
+                    out.append("  (")
+                    out.append(slow)
+                    out.append(")")
                 }
             } else {
-                out += "→ (no reply)"
+                out.append("→ (no reply)")
             }
-            out += "\n"
+            out.append("\n")
         }
         if total > TextSummary.maxListedCommands {
-            out += "    … \(total - TextSummary.maxListedCommands) more (see --format json or --csv)\n"
+            out.append("    … ")
+            out.append(decimal: total - TextSummary.maxListedCommands)
+            out.append(" more (see --format json or --csv)\n")
         }
-        return out
     }
 
-    /// `text` and spaces to `width` (at least one space), as `padding` makes it, without the temporary.
-    private func appendPadded(_ text: String, _ width: Int, to out: inout String) {
-        out += text
-        out += spaces(text.paddingCount(width))
-    }
-
-    private func renderTransfers(_ transfers: [Transfer], session: FTPSession) -> String {
-        // Failures first (what the reader came for), each group in time order.
-        let ordered = transfers.enumerated().sorted { lhs, rhs in
-            let left = (lhs.element.status.isFailure ? 0 : 1, lhs.element.start ?? session.start, lhs.offset)
-            let right = (rhs.element.status.isFailure ? 0 : 1, rhs.element.start ?? session.start, rhs.offset)
-            return left < right
-        }.map(\.element)
+    private func writeTransfers(_ transfers: [Transfer], session: FTPSession, into out: inout TextBytes) {
+        // Failures first (what the reader came for), each group in time order. The keys are made once: a
+        // transfer's start is computed from its connections.
+        let keys = transfers.enumerated().map { offset, transfer in
+            (transfer.status.isFailure ? 0 : 1, transfer.start ?? session.start, offset)
+        }
+        let ordered = transfers.indices.sorted { keys[$0] < keys[$1] }.map { transfers[$0] }
         let failures = ordered.filter { $0.status.isFailure }.count
-        var out = "  transfers: \(transfers.count)"
-        if failures > 0 { out += ", " + paint("\(failures) failed", .red) }
-        out += "\n"
+        out.append("  transfers: ")
+        out.append(decimal: transfers.count)
+        if failures > 0 {
+            out.append(", ")
+            out.beginPaint(.red)
+            out.append(decimal: failures)
+            out.append(" failed")
+            out.endPaint(.red)
+        }
+        out.append("\n")
         // A failed connection's cause is explained once under Findings; any other cause and its fix once here,
         // and a transfer that failed for the same reason as one above says what happened to it and refers to it.
         var explained: Set<String> = []
@@ -187,13 +233,20 @@ public struct TextSummary {
             explanations.append(explanation)
             return TransferRow.cells(transfer, notes: notes)
         }
-        let table = TransferRow.table(rows)
-        out += "    " + table.heading + "\n"
-        for ((transfer, line), explanation) in zip(zip(ordered, table.lines), explanations) {
-            out += "    " + line.before + paint(line.status, color(for: transfer.status)) + line.after + "\n"
-            if let explanation { out += "        " + Escaping.terminal(explanation) + "\n" }
+        let layout = TransferRow.Layout(rows)
+        out.append("    ")
+        layout.append(TransferRow.headings, color: .plain, to: &out)
+        out.append("\n")
+        for ((transfer, row), explanation) in zip(zip(ordered, rows), explanations) {
+            out.append("    ")
+            layout.append(row, color: color(for: transfer.status), to: &out)
+            out.append("\n")
+            if let explanation {
+                out.append("        ")
+                out.appendTerminal(explanation[...], clippedTo: .max)
+                out.append("\n")
+            }
         }
-        return out
     }
 
     /// Text cut to `width` characters with an ellipsis.
@@ -301,11 +354,6 @@ extension String {
 
     /// Spaces that bring the text to `width` columns, and at least one so columns never touch.
     func paddingCount(_ width: Int) -> Int { max(1, width - columnWidth) }
-
-    func leftPadding(_ width: Int) -> String {
-        let count = columnWidth
-        return count >= width ? self : spaces(width - count) + self
-    }
 
     /// Characters, for lining up columns. ASCII text (nearly all of it) is counted by its bytes: counting
     /// `Character`s runs grapheme breaking, which was a tenth of the text report's cost.

@@ -5,25 +5,26 @@ import FTPAnalysis
 enum TransferRow {
     /// Column headings, in the order of `cells`.
     static let headings = ["started", "command", "file", "mode", "endpoint", "outcome", "size", "rate", "notes"]
-    /// Columns aligned right, like numbers in a table.
-    static let rightAligned: Set<Int> = [6, 7]
     /// The outcome column, coloured by the caller.
     static let statusColumn = 5
 
     /// The cells of one transfer.
     static func cells(_ transfer: Transfer, notes: [String]) -> [String] {
         let file = transfer.path ?? transfer.argument ?? ""
-        var endpoint = transfer.announced?.description ?? transfer.observed?.description ?? ""
-        if let observed = transfer.observed, let announced = transfer.announced, observed != announced {
-            endpoint = "\(announced) (observed \(observed))"
+        let announced = transfer.announced
+        let observed = transfer.observed
+        var endpoint = announced?.description ?? observed?.description ?? ""
+        if let observed, let announced, observed != announced {
+            endpoint = announced.description + " (observed " + observed.description + ")"
         }
         var size = ""
         var rate = ""
-        if transfer.observedConnection != nil && (transfer.bytes > 0 || transfer.status == .completed) {
-            size = HumanUnits.bytes(transfer.bytes)
-            if let connection = transfer.observedConnection, transfer.bytes > 0 {
-                rate = HumanUnits.rate(
-                    bytes: transfer.bytes, milliseconds: connection.firstTime.milliseconds(to: connection.lastTime))
+        // Computed from the transfer's connections: asked once, not once per use.
+        if let connection = transfer.observedConnection {
+            let bytes = transfer.bytes
+            if bytes > 0 || transfer.status == .completed { size = HumanUnits.bytes(bytes) }
+            if bytes > 0 {
+                rate = HumanUnits.rate(bytes: bytes, milliseconds: connection.firstTime.milliseconds(to: connection.lastTime))
             }
         }
         // A transfer inferred in an encrypted session: its command was sent inside TLS.
@@ -52,47 +53,58 @@ enum TransferRow {
         return notes
     }
 
-    /// One laid-out line: the text before the outcome, the outcome, and the text after it.
-    struct Line {
-        var before: String
-        var status: String
-        var after: String
-    }
+    /// Columns aligned right, like numbers in a table (size and rate).
+    static func isRightAligned(_ column: Int) -> Bool { column == 6 || column == 7 }
 
-    /// Lays the rows out under the headings; columns empty in every row are left out.
-    static func table(_ rows: [[String]]) -> (heading: String, lines: [Line]) {
-        var widths = [Int](repeating: 0, count: headings.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.columnWidth) } }
-        let shown = widths.indices.filter { widths[$0] > 0 || $0 == statusColumn }
-        for index in shown { widths[index] = max(widths[index], headings[index].columnWidth) }
-        let last = shown.last ?? 0
-        func lay(_ row: [String]) -> Line {
-            var line = Line(before: "", status: "", after: "")
-            for index in shown {
-                let cell = row[index]
-                let text: String
-                if rightAligned.contains(index) {
-                    text = cell.leftPadding(widths[index]) + (index == last ? "" : " ")
-                } else {
-                    text = index == last ? cell : cell.padding(widths[index] + 1)
-                }
-                if index < statusColumn {
-                    line.before += text
-                } else if index == statusColumn {
-                    line.status = text
-                } else {
-                    line.after += text
-                }
-            }
-            // Trailing spaces of empty last columns go.
-            while line.after.hasSuffix(" ") { line.after.removeLast() }
-            if line.after.isEmpty {
-                while line.status.hasSuffix(" ") { line.status.removeLast() }
-            }
-            return line
+    /// The columns of one session's transfer rows: each as wide as its widest cell or heading; columns empty in
+    /// every row are left out.
+    struct Layout {
+        private var widths: [Int]
+        private var shown: [Int]
+
+        init(_ rows: [[String]]) {
+            var widths = [Int](repeating: 0, count: headings.count)
+            for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.columnWidth) } }
+            let shown = widths.indices.filter { widths[$0] > 0 || $0 == statusColumn }
+            for index in shown { widths[index] = max(widths[index], headings[index].columnWidth) }
+            self.widths = widths
+            self.shown = shown
         }
-        let heading = lay(headings)
-        let lines = rows.map(lay)
-        return (heading.before + heading.status + heading.after, lines)
+
+        /// Appends `row` laid out under the headings, its outcome in `color`; blanks at the end of the line are
+        /// left out (an empty last column's padding).
+        func append(_ row: [String], color: TextSummary.Color, to out: inout TextBytes) {
+            let last = shown.last ?? 0
+            var statusStart = out.bytes.count
+            var statusEnd = statusStart
+            for index in shown {
+                if index == statusColumn { statusStart = out.bytes.count }
+                let cell = row[index]
+                let columns = cell.columnWidth
+                if isRightAligned(index) {
+                    out.appendSpaces(widths[index] - columns)
+                    out.append(cell)
+                    if index != last { out.append(" ") }
+                } else {
+                    out.append(cell)
+                    if index != last { out.appendSpaces(max(1, widths[index] + 1 - columns)) }
+                }
+                if index == statusColumn { statusEnd = out.bytes.count }
+            }
+            // The blanks ending what follows the outcome go; when nothing else does, so do the outcome's own.
+            while out.bytes.count > statusEnd, out.bytes.last == UInt8(ascii: " ") { out.bytes.removeLast() }
+            if out.bytes.count == statusEnd {
+                while out.bytes.count > statusStart, out.bytes.last == UInt8(ascii: " ") { out.bytes.removeLast() }
+                statusEnd = out.bytes.count
+            }
+            guard out.useColor, color != .plain else { return }
+            // The colour goes around the outcome, laid out first so that its padding could be measured.
+            var end = TextBytes(useColor: true, capacity: 8)
+            end.endPaint(color)
+            out.bytes.insert(contentsOf: end.bytes, at: statusEnd)
+            var start = TextBytes(useColor: true, capacity: 8)
+            start.beginPaint(color)
+            out.bytes.insert(contentsOf: start.bytes, at: statusStart)
+        }
     }
 }

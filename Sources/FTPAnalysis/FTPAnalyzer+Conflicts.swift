@@ -15,7 +15,8 @@ extension FTPAnalyzer {
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         session.conflictingRetransmissions += 1
         session.noteAnomaly(
-            "conflicting retransmission from the \(fromClient ? "client" : "server") at offset \(offset) (same sequence numbers, different bytes; first wins): kept \"\(Self.printable(kept))\", other version \"\(Self.printable(other))\"",
+            .conflictingRetransmission(
+                fromClient: fromClient, offset: offset, kept: Self.printable(kept), other: Self.printable(other)),
             at: time)
     }
 
@@ -28,9 +29,7 @@ extension FTPAnalyzer {
         guard let control = connection.context as? ControlContext else { return }
         let session = control.session
         let fromClient = (direction == .originator) == (session.client == connection.originator)
-        session.noteAnomaly(
-            "\(length) bytes from the \(fromClient ? "client" : "server") after its FIN (offset \(offset)): delivered as the receiving host evidently read them; RFC 9293 would have it ignore them",
-            at: time)
+        session.noteAnomaly(.dataAfterFIN(length: length, fromClient: fromClient, offset: offset), at: time)
     }
 
     /// Wire bytes for an anomaly note: printable ASCII kept, CR and LF as `\r` `\n`, anything else as `\xNN`

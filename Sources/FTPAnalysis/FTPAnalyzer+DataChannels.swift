@@ -28,9 +28,7 @@ extension FTPAnalyzer {
         case .dropped(let firstOverSessionLimit):
             stats.droppedExpectations += 1
             if firstOverSessionLimit {
-                session.noteAnomaly(
-                    "more than \(configuration.maxExpectationsPerSession) data-channel announcements; later ones not tracked",
-                    at: time)
+                session.noteAnomaly(.expectationCap(configuration.maxExpectationsPerSession), at: time)
             }
         }
     }

@@ -44,7 +44,7 @@ extension FTPAnalyzer {
             let command = session.commands[session.emittedCommands]
             let settled =
                 command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
-                || !session.pending.contains(session.emittedCommands)
+                || !session.machine.isPending(session.emittedCommands)
             guard settled else { return }
             emit(.command(session.identity, command))
             session.emittedCommands += 1
@@ -54,17 +54,8 @@ extension FTPAnalyzer {
     /// The control connection ended: everything about the session is settled and delivered.
     func endSession(_ session: FTPSession) {
         guard !session.ended else { return }
-        if !session.confirmed && session.wellFormedCommands > 0 && session.validReplyLines > 0 { confirm(session) }
-        // On a control port, well-formed FTP commands and nothing that contradicts FTP make an FTP session even
-        // when the server never greeted (it closed or reset first): a failed FTP session, not another protocol.
-        if !session.confirmed && !session.detectedByContent && session.wellFormedCommands > 0
-            && session.wellFormedCommands >= session.malformedCommands && session.invalidServerLines == 0
-        {
-            if !session.greetingSeen {
-                session.noteAnomaly("no greeting from the server before the connection ended", at: session.start)
-            }
-            confirm(session)
-        }
+        // The machine judges a connection never confirmed by what it showed (`SessionMachine.connectionEnded`).
+        perform(session.machine.connectionEnded(), session: session, at: session.start)
         session.ended = true
         liveSessions[ObjectIdentifier(session)] = nil
         guard session.confirmed else {

@@ -63,7 +63,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             let session = FTPSession(
                 client: serverIsResponder ? connection.originator : connection.responder,
                 server: serverIsResponder ? connection.responder : connection.originator,
-                start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits)
+                start: connection.firstTime, serial: connection.serial, limits: configuration.protocolLimits,
+                maxPendingCommands: configuration.maxPendingCommands)
             session.startedMidstream = !connection.sawInitialSYN
             liveSessions[ObjectIdentifier(session)] = session
             connection.context = ControlContext(session: session)
@@ -72,7 +73,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         guard configuration.detectByContent else { return .ignore }
         let session = FTPSession(
             client: connection.originator, server: connection.responder, start: connection.firstTime,
-            serial: connection.serial, limits: configuration.protocolLimits)
+            serial: connection.serial, limits: configuration.protocolLimits,
+            maxPendingCommands: configuration.maxPendingCommands)
         session.startedMidstream = !connection.sawInitialSYN
         session.detectedByContent = true
         session.phase = .probing
@@ -166,10 +168,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if fromClient { control.clientHead.giveUp() } else { control.serverHead.giveUp() }
         session.missingBytes += length
         if session.firstGapTime == nil { session.firstGapTime = time }
-        if session.confirmed { emit(.gap(session.identity, time: time, length: length, fromClient: fromClient)) }
-        session.noteAnomaly(
-            "\(length) bytes missing from the \(fromClient ? "client" : "server") side at offset \(offset)",
-            at: time)
+        perform(session.machine.gap(length: length, offset: offset, fromClient: fromClient), session: session, at: time)
         // The channel applies the one gap policy (ClientControlChannel); a multi-line reply open at the gap is
         // delivered before it, flagged incomplete. Then replies are checked against their commands for a while.
         if fromClient {
@@ -179,8 +178,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         } else {
             session.serverChannel.gap { _ in }
         }
-        session.gapRepairBudget = FTPAnalyzer.gapRepairReplies
-        if fromClient { session.unrepairedClientGaps += 1 } else { session.unrepairedServerGaps += 1 }
+        session.machine.repairPairing(afterGapFromClient: fromClient)
     }
 
     public func connectionClosed(_ connection: TCPConnection) {

@@ -22,9 +22,15 @@ public final class FTPSession {
     /// When the greeting arrived.
     public internal(set) var bannerTime: Timestamp?
     /// The user name of the last USER command.
-    public internal(set) var user: String?
+    public internal(set) var user: String? {
+        get { machine.user }
+        set { machine.user = newValue }
+    }
     /// Every login attempt in order.
-    public internal(set) var loginAttempts: [LoginAttempt] = []
+    public internal(set) var loginAttempts: [LoginAttempt] {
+        get { machine.loginAttempts }
+        set { machine.loginAttempts = newValue }
+    }
     /// True once AUTH TLS/SSL was accepted (or TLS was seen from the first byte).
     public internal(set) var tls = false
     /// True when TLS began on the first byte (implicit FTPS).
@@ -36,7 +42,10 @@ public final class FTPSession {
     /// Data-channel announcements and data commands.
     public internal(set) var transfers: [Transfer] = []
     /// The working directory, when PWD/CWD replies made it known.
-    public internal(set) var workingDirectory: String?
+    public internal(set) var workingDirectory: String? {
+        get { machine.workingDirectory }
+        set { machine.workingDirectory = newValue }
+    }
     /// How the control connection ended.
     public internal(set) var endState: SessionEnd = .captureEnd
     /// Zeek-style state of the control connection.
@@ -46,7 +55,10 @@ public final class FTPSession {
     /// Bytes missing from the capture on the control connection.
     public internal(set) var missingBytes: UInt64 = 0
     /// True when the connection was identified as FTP by its content rather than its port.
-    public internal(set) var detectedByContent = false
+    public internal(set) var detectedByContent: Bool {
+        get { machine.detectedByContent }
+        set { machine.detectedByContent = newValue }
+    }
     /// Control-channel anomalies (invalid reply lines, over-long lines, …) as text, bounded.
     public internal(set) var anomalies: [(Timestamp, String)] = []
     /// Anomalies not kept because the list was full.
@@ -58,61 +70,51 @@ public final class FTPSession {
     /// The control channel's two directions as text (framing, reply assembly, the gap policy).
     var clientChannel: ClientControlChannel
     var serverChannel: ServerControlChannel
-    /// Indexes into `commands` awaiting a final reply, oldest first.
-    var pending: [Int] = []
-    var greetingSeen = false
-    /// Lines seen from each side, to decide whether this is FTP at all.
-    var validReplyLines = 0
-    var invalidServerLines = 0
-    var wellFormedCommands = 0
+    /// The protocol state: phase, commands awaiting replies, login, working directory, TYPE/REST, gap repair.
+    var machine: SessionMachine
     /// Retransmissions that carried different bytes than those delivered (issue 16).
     public internal(set) var conflictingRetransmissions = 0
-    var malformedCommands = 0
-    /// How far the analysis of this control connection has got; the flags below read it.
-    var phase: SessionPhase = .awaitingGreeting
+    /// How far the analysis of this control connection has got.
+    var phase: SessionPhase {
+        get { machine.phase }
+        set { machine.phase = newValue }
+    }
     /// True once the connection was shown to speak FTP (it has an id and its events are delivered).
     var confirmed: Bool {
-        get { phase == .open || phase == .ended(confirmed: true) }
-        set {
-            guard newValue && !confirmed else { return }
-            phase = ended ? .ended(confirmed: true) : .open
-        }
+        get { machine.confirmed }
+        set { if newValue { machine.confirm() } }
     }
     /// True once the control connection ended and everything was delivered.
     var ended: Bool {
-        get { if case .ended = phase { return true } else { return false } }
-        set { if newValue && !ended { phase = .ended(confirmed: confirmed) } }
+        get { machine.ended }
+        set { if newValue { machine.end() } }
     }
     /// Probing found the server's first line is not an FTP greeting: the connection is dropped, later lines ignored.
     var notFTP: Bool { phase == .notFTP }
-    var quitSent = false
-    var tlsPending = false
-    var pendingPassword: (index: Int, password: String)?
-    var currentType: String?
-    var restOffset: UInt64?
-    var lastSize: (path: String, size: UInt64)?
+    var greetingSeen: Bool { machine.greetingSeen }
+    var validReplyLines: Int { machine.validReplyLines }
+    var invalidServerLines: Int { machine.invalidServerLines }
+    var wellFormedCommands: Int { machine.wellFormedCommands }
+    var malformedCommands: Int { machine.malformedCommands }
+    var quitSent: Bool { machine.quitSent }
+    /// True once the credential findings were delivered (at the first accepted login).
+    var credentialsReported: Bool {
+        get { machine.credentialsReported }
+        set { machine.credentialsReported = newValue }
+    }
     var expectationCount = 0
     /// Endpoints this session announced, to drop its expectations when it ends.
     var announcedEndpoints: [Endpoint] = []
-    /// The pending-command cap was reached and reported (reported once per session).
-    var pendingCapReported = false
     /// The transfer cap was reached and reported.
     var transferCapReported = false
     /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
     var sawPayload = false
-    /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
-    var unrepairedClientGaps = 0
-    var unrepairedServerGaps = 0
-    /// Replies after a gap during which pairing is checked for plausibility.
-    var gapRepairBudget = 0
     /// Commands already delivered as events.
     var emittedCommands = 0
     /// When the first capture gap was seen.
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
     public internal(set) var clearTextResumedAt: Timestamp?
-    /// True once the credential findings were delivered (at the first accepted login).
-    var credentialsReported = false
     /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
     var clientEncrypted = false
     var serverEncrypted = false
@@ -121,7 +123,10 @@ public final class FTPSession {
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
 
-    init(client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits()) {
+    init(
+        client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits(),
+        maxPendingCommands: Int = AnalysisConfiguration().maxPendingCommands
+    ) {
         self.client = client
         self.server = server
         self.start = start
@@ -129,6 +134,7 @@ public final class FTPSession {
         self.connectionSerial = serial
         clientChannel = ClientControlChannel(limits: limits)
         serverChannel = ServerControlChannel(limits: limits)
+        machine = SessionMachine(maxPendingCommands: maxPendingCommands, limits: limits)
     }
 
     /// Every reply in the order it arrived: the greeting, preliminary and final replies, and unsolicited ones.
@@ -175,6 +181,11 @@ public final class FTPSession {
     /// Maximum anomalies kept per session; the rest are counted.
     static let maxAnomalies = 100
 
+    func noteAnomaly(_ anomaly: ControlAnomaly, at time: Timestamp) {
+        noteAnomaly(anomaly.sentence, at: time)
+    }
+
+    /// Keeps an anomaly's sentence (the list is text while finding evidence is).
     func noteAnomaly(_ text: String, at time: Timestamp) {
         if anomalies.count < FTPSession.maxAnomalies {
             anomalies.append((time, text))
@@ -182,22 +193,6 @@ public final class FTPSession {
             droppedAnomalies += 1
         }
     }
-}
-
-/// How far the analysis of a control connection has got (one value instead of a set of flags that could
-/// contradict each other).
-enum SessionPhase: Equatable {
-    /// On a port not configured for FTP: analysed in case it is FTP, judged by the server's first line (a 220,
-    /// or 120 then 220, RFC 959 section 5.4), then confirmed by a well-formed command.
-    case probing
-    /// Probing found a first server line that is not a greeting: not FTP; the connection is dropped.
-    case notFTP
-    /// On an FTP control port, not yet shown to speak FTP.
-    case awaitingGreeting
-    /// FTP: the session has its id and its events are delivered.
-    case open
-    /// The control connection ended; `confirmed` tells whether it had been shown to be FTP.
-    case ended(confirmed: Bool)
 }
 
 extension LoginAttempt {

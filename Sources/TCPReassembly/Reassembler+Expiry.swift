@@ -81,19 +81,17 @@ extension TCPReassembler {
     }
 
     func remove(_ connection: TCPConnection) {
-        if table[connection.key] === connection { table.removeValue(forKey: connection.key) }
-        let slot = TCPReassembler.recentSlot(connection.key)
-        if recent[slot] === connection { recent[slot] = nil }
+        table.remove(connection)
     }
 
     /// End of input: deliver what is held (gaps before it), close every live connection in order of first
     /// packet (`endedWithoutClose` = true), and forget all records.
     public func finish(at time: Timestamp) {
         var live: [TCPConnection] = []
-        for connection in table.values where !connection.isClosed { live.append(connection) }
+        table.forEach { connection in if !connection.isClosed { live.append(connection) } }
         live.sort { $0.serial < $1.serial }
         for connection in live { close(connection, withoutClose: true, at: time) }
-        for connection in table.values {
+        table.forEach { connection in
             connection.idleNext = nil
             connection.idlePrev = nil
             connection.idleList = .none
@@ -104,7 +102,6 @@ extension TCPReassembler {
         longTail = nil
         closedHead = nil
         closedTail = nil
-        for slot in recent.indices { recent[slot] = nil }
         table.removeAll()
     }
 

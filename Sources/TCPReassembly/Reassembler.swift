@@ -16,7 +16,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// Connections open now (closed records kept to absorb trailing packets are not counted).
     public internal(set) var activeConnectionCount = 0
 
-    var table: [FlowKey: TCPConnection] = [:]
+    /// Connections by flow (FlowTable.swift); owns them.
+    let table: FlowTable
     var nextSerial: UInt64 = 0
     // Idle lists, least recently active first. The table owns the connections; every listed connection is in
     // the table, so the links need not retain (and a million-long chain is never released recursively).
@@ -26,10 +27,6 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     unowned(unsafe) var shortTail: TCPConnection?
     unowned(unsafe) var closedHead: TCPConnection?
     unowned(unsafe) var closedTail: TCPConnection?
-    /// Recently used connections, direct-mapped by a cheap mix of the flow key: a hit skips hashing the key
-    /// with SipHash for the table. Every entry is in the table; an entry is cleared when its connection leaves it.
-    var recent = [TCPConnection?](repeating: nil, count: TCPReassembler.recentSlots)
-    static var recentSlots: Int { 256 }  // `recentSlot` takes the top 8 bits of its mix
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     var bufferPool: [[UInt8]] = []
     static var poolLimit: Int { 256 }
@@ -39,20 +36,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     public init(delegate: Delegate, limits: ReassemblyLimits = .init()) {
         self.delegate = delegate
         self.limits = limits
-        table.reserveCapacity(min(limits.maxConnections, 4096))
-    }
-
-    /// The `recent` slot of a (canonical) flow key: ports and addresses folded and multiplied (Fibonacci hashing).
-    @inline(__always) static func recentSlot(_ key: FlowKey) -> Int {
-        func bits(_ address: IPAddress) -> UInt64 {
-            switch address {
-            case .v4(let value): return UInt64(value)
-            case .v6(let high, let low): return high ^ low
-            }
-        }
-        let ports = UInt64(key.source.port) << 16 | UInt64(key.destination.port)
-        let mixed = (bits(key.source.address) &* 31 ^ bits(key.destination.address) ^ ports) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: mixed >> 56)
+        table = FlowTable(capacity: min(limits.maxConnections, 4096))
     }
 
     /// Connection records held, closed ones still absorbing stragglers included.
@@ -60,7 +44,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
     /// A live (not yet closed) connection carrying `flow` in either direction.
     public func connection(for flow: FlowKey) -> TCPConnection? {
-        guard let connection = table[flow.canonical], !connection.isClosed else { return nil }
+        guard let connection = table.connection(for: flow), !connection.isClosed else { return nil }
         return connection
     }
 
@@ -69,31 +53,42 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// One segment; `payload` is borrowed (valid only during the call) and holds the captured payload bytes.
     public func process(_ segment: TCPSegment, payload: UnsafeRawBufferPointer, at time: Timestamp) {
         counters.segments &+= 1
+        var forward = true
+        let index = table.find(
+            PackedEndpoint(segment.flow.source), PackedEndpoint(segment.flow.destination), forward: &forward)
+        guard index >= 0 else {
+            processGeneral(segment, existing: nil, payload: payload, at: time)
+            return
+        }
+        // The table holds the connection for the whole call (only the port-reuse path of `processGeneral` removes
+        // it, and then no longer uses it): borrowed without retain/release.
+        let held = table.connection(at: index)
+        let done = held._withUnsafeGuaranteedRef { connection in
+            processEstablished(connection, forward ? .originator : .responder, segment, payload: payload, at: time)
+        }
+        if done { return }
+        processGeneral(segment, existing: held.takeUnretainedValue(), payload: payload, at: time)
+    }
+
+    /// Every kind of segment: new connections, port reuse, late segments of closed ones, handshakes, closes, data.
+    func processGeneral(
+        _ segment: TCPSegment, existing found: TCPConnection?, payload: UnsafeRawBufferPointer, at time: Timestamp
+    ) {
         let flags = segment.flags
         let isSYN = flags.contains(.syn)
         let hasACK = flags.contains(.ack)
         let isFIN = flags.contains(.fin)
         let isRST = flags.contains(.rst)
-        let key = segment.flow.canonical
 
         let connection: TCPConnection
         var isNew = false
-        let slot = TCPReassembler.recentSlot(key)
-        let found: TCPConnection?
-        if let cached = recent[slot], cached.key == key {
-            found = cached
-        } else {
-            found = table[key]
-            if let found { recent[slot] = found }
-        }
         if let existing = found {
             if isSYN && !hasACK && startsNewConnection(existing, segment) {
                 counters.portReuses &+= 1
                 if !existing.isClosed { close(existing, withoutClose: true, at: time) }
                 unlink(existing)
-                table.removeValue(forKey: key)
-                recent[slot] = nil
-                connection = create(segment, key: key, at: time)
+                withExtendedLifetime(existing) { table.remove(existing) }
+                connection = create(segment, at: time)
                 isNew = true
             } else if existing.isClosed {
                 // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow
@@ -112,7 +107,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
                 connection = existing
             }
         } else {
-            connection = create(segment, key: key, at: time)
+            connection = create(segment, at: time)
             isNew = true
         }
 
@@ -215,7 +210,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         return o.sawFIN || r.sawFIN || carriedData
     }
 
-    func create(_ segment: TCPSegment, key: FlowKey, at time: Timestamp) -> TCPConnection {
+    func create(_ segment: TCPSegment, at time: Timestamp) -> TCPConnection {
         if table.count >= limits.maxConnections { evictOne(at: time) }
         let flags = segment.flags
         let source = segment.flow.source
@@ -235,9 +230,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             sawInitialSYN: flags.contains(.syn) && !flags.contains(.ack),
             firstTime: time,
             serial: nextSerial)
-        connection.key = key
         nextSerial &+= 1
-        table[key] = connection
+        table.insert(connection)
         activeConnectionCount += 1
         counters.connectionsSeen &+= 1
         return connection

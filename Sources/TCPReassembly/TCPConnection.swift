@@ -156,7 +156,6 @@ public final class TCPConnection {
     /// The handling the buffers currently reflect, to notice the delegate's changes.
     var appliedHandling: StreamHandling = .reassemble
     var historyMask: UInt64 = 0
-    var key: FlowKey
     /// Either side sent a FIN (a copy of the sides' flags, so the per-segment idle bookkeeping reads no side).
     var finSeen = false
     // Intrusive idle list (oldest first), so expiry touches only what expires.
@@ -174,7 +173,6 @@ public final class TCPConnection {
         self.firstTime = firstTime
         self.lastTime = firstTime
         self.serial = serial
-        self.key = FlowKey(source: originator, destination: responder).canonical
     }
 
     /// The stats of one side.

@@ -71,7 +71,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on a thread of its own; sniff always captures on its own thread.",
+            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses; sniff always captures on its own thread.",
             valueName: "N"))
     var threads: Int?
 

@@ -1,0 +1,149 @@
+import FTPProtocol
+import NetworkTypes
+import TCPReassembly
+
+/// Transfers from the session state machine's actions: announcements (PORT/EPRT/LPRT, 227/229/228), data
+/// commands bound to them, and the replies that tell how they went, handed to the correlator's side.
+extension FTPAnalyzer {
+    /// PORT/EPRT/LPRT: a new transfer with the announced endpoint (the client's own address when the argument
+    /// leaves it out), filed as an expectation when readable.
+    func announceActive(
+        _ index: Int, verb: FTPVerb, mode: DataMode, _ parsed: Result<AnnouncedEndpoint, AnnouncementError>,
+        session: FTPSession, at time: Timestamp
+    ) {
+        guard transferAllowed(session, at: time) else { return }
+        let transfer = Transfer()
+        transfer.mode = mode
+        transfer.announcementVerb = verb
+        transfer.announcedAt = time
+        switch parsed {
+        case .success(let announced):
+            let host = announced.host.flatMap { $0.isUnspecified ? nil : $0 } ?? session.client.address
+            transfer.announced = Endpoint(address: host, port: announced.port)
+        case .failure(let error):
+            let argument = String(session.commands[index].argument.prefix(80))
+            session.noteAnomaly(.unparseableArgument(verb: verb, argument: argument, error: error), at: time)
+        }
+        session.transfers.append(transfer)
+        session.commands[index].transferIndex = session.transfers.count - 1
+        if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
+    }
+
+    /// A data command: it takes the open announcement, or a transfer of its own.
+    func bindDataCommand(_ index: Int, _ command: DataCommand, session: FTPSession) {
+        let transfer: Transfer
+        if let open = session.transfers.last, open.command == nil, open.mode != nil, !open.settled {
+            transfer = open
+        } else {
+            // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
+            guard transferAllowed(session, at: command.time) else { return }
+            transfer = Transfer()
+            session.transfers.append(transfer)
+        }
+        transfer.command = command.verb
+        transfer.argument = command.argument
+        transfer.commandTime = command.time
+        transfer.transferType = command.transferType
+        transfer.restOffset = command.restOffset
+        session.machine.restTaken()
+        if let path = command.path { transfer.path = path }
+        if let size = command.expectedSize { transfer.expectedSize = size }
+        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
+    }
+
+    /// A preliminary (1xx) reply: kept with its command, and for a data command the size or STOU name it gives.
+    func preliminaryReply(_ record: ReplyRecord, to index: Int, session: FTPSession) {
+        session.commands[index].preliminary.append(record)
+        guard let transferIndex = session.commands[index].transferIndex,
+            session.transfers[transferIndex].command != nil
+        else { return }
+        let transfer = session.transfers[transferIndex]
+        if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
+        if let size = ReplyParsing.parse150Size(record.text) { transfer.expectedSize = size }
+        if transfer.command == .stou, let name = Self.stouFileName(record.text) {
+            transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
+        }
+    }
+
+    /// A reply that answers no command seen. A 227/229/228 still announces a data endpoint: the PASV it
+    /// answers was lost in a capture gap or sent before the capture began, so it is reconstructed.
+    func adoptOrphanReply(_ record: ReplyRecord, session: FTPSession) {
+        session.unsolicitedReplies.append(record)
+        if session.confirmed { emit(.reply(session.identity, record)) }
+        let lostVerb: FTPVerb
+        switch record.code {
+        case 227: lostVerb = .pasv
+        case 229: lostVerb = .epsv
+        case 228: lostVerb = .lpsv
+        default: return
+        }
+        var command = CommandRecord(time: record.time, verb: lostVerb, argument: "")
+        command.reply = record
+        command.reconstructed = true
+        command.user = session.user
+        session.commands.append(command)
+        // When the data command that used it was already seen (its packet revealed the gap), the announcement
+        // belongs to that transfer.
+        let waiting = session.transfers.last.flatMap { $0.command != nil && $0.mode == nil ? $0 : nil }
+        applyPassiveReply(record, to: session.commands.count - 1, session: session, into: waiting)
+    }
+
+    /// The name a server chose for STOU, from `150 FILE: name` (RFC 1123 section 4.1.2.9).
+    static func stouFileName(_ text: String) -> String? {
+        let parts = text.split(separator: "FILE:", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let name = parts[1].trimmingCharacters(in: " ").split(separator: " ").first
+        return name.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func applyPassiveReply(
+        _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
+    ) {
+        let command = session.commands[index]
+        if command.verb == .epsv && DataChannelParser.isEPSVAll(command.argument) { return }
+        if existing == nil && !transferAllowed(session, at: reply.time) { return }
+        let transfer = existing ?? Transfer()
+        transfer.announcementVerb = command.verb
+        transfer.announcedAt = command.time
+        transfer.announcementReply = reply
+        if existing == nil { session.transfers.append(transfer) }
+        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
+        let parsed: Result<AnnouncedEndpoint, AnnouncementError>
+        switch command.verb {
+        case .pasv:
+            transfer.mode = .passive
+            guard reply.code == 227 else { return }
+            parsed = DataChannelParser.parse227(reply.text)
+        case .epsv:
+            transfer.mode = .extendedPassive
+            guard reply.code == 229 else { return }
+            parsed = DataChannelParser.parse229(reply.text)
+        default:
+            transfer.mode = .longPassive
+            guard reply.code == 228 else { return }
+            parsed = DataChannelParser.parse228(reply.text)
+        }
+        switch parsed {
+        case .success(let announced):
+            // RFC 2428 section 3: 229 carries no address; the data connection goes to the control server.
+            let host = announced.host.flatMap { $0.isUnspecified ? nil : $0 } ?? session.server.address
+            transfer.announced = Endpoint(address: host, port: announced.port)
+            addExpectation(for: transfer, session: session, at: reply.time)
+        case .failure(let error):
+            session.noteAnomaly(
+                .unparseableReply(code: reply.code, text: String(reply.text.prefix(80)), error: error), at: reply.time)
+        }
+    }
+
+    /// False once the session holds `maxTransfersPerSession` transfers: a flood of PORT or PASV commands must not
+    /// grow the session without bound. Reported once per session.
+    func transferAllowed(_ session: FTPSession, at time: Timestamp) -> Bool {
+        if session.transfers.count < configuration.maxTransfersPerSession { return true }
+        stats.droppedTransfers += 1
+        if !session.transferCapReported {
+            session.transferCapReported = true
+            session.noteAnomaly(.transferCap(configuration.maxTransfersPerSession), at: time)
+        }
+        return false
+    }
+}

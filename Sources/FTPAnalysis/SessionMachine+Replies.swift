@@ -1,0 +1,223 @@
+import FTPProtocol
+import NetworkTypes
+
+/// Server lines into the session state machine: the greeting, replies paired with their commands (repaired after
+/// capture gaps), and what a final reply means.
+extension SessionMachine {
+    /// A reply (or invalid line) from the server.
+    mutating func reply(_ event: ReplyEvent, at time: Timestamp) -> SessionActions {
+        var actions = SessionActions()
+        if phase == .notFTP { return actions }
+        if detectedByContent && !confirmed && validReplyLines == 0 && invalidServerLines == 0 && greetingCode == nil
+            && !Self.isGreeting(event)
+        {
+            // A connection on another port is FTP only if the server speaks first with a greeting (RFC 959
+            // section 5.4: 220, or 120 then 220). Judged on the first parsed line, however the bytes were
+            // segmented.
+            phase = .notFTP
+            actions.append(.stopAnalysing)
+            return actions
+        }
+        switch event {
+        case .invalid(let line):
+            invalidServerLines += 1
+            actions.append(.anomaly(.invalidReplyLine(String(line.text.prefix(80)))))
+            // A line without a valid code where a reply is due is taken as that (malformed) reply, so the
+            // replies after it still pair with the right commands.
+            if confirmed, !pending.isEmpty {
+                let head = pending.remove(at: 0)
+                actions.append(.malformedReply(index: head.index, text: line.text))
+            }
+        case .reply(let reply):
+            self.reply(reply, at: time, into: &actions)
+        }
+        return actions
+    }
+
+    private mutating func reply(_ reply: FTPReply, at time: Timestamp, into actions: inout SessionActions) {
+        validReplyLines += 1
+        if reply.truncatedLines > 0 || !reply.isComplete {
+            // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
+            actions.append(
+                .anomaly(
+                    .replyLinesNotKept(
+                        code: reply.code, complete: reply.isComplete, lines: reply.lineCount + reply.truncatedLines,
+                        notKept: reply.truncatedLines, maxReplyLines: limits.maxReplyLines)))
+        }
+        var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
+        if reply.hasTruncatedLine {
+            // Cut like an over-long command (FTPLimits.maxLineLength), and said so like one (issue 16).
+            record.truncated = true
+            actions.append(.anomaly(.replyLineCut(code: reply.code, maxLineLength: limits.maxLineLength)))
+        }
+        if !greetingSeen && validReplyLines == 1 && (reply.code == 120 || reply.code == 220 || reply.code == 421) {
+            if reply.code != 120 { greetingSeen = true }
+            greetingCode = reply.code
+            actions.append(.greeting(record))
+            if reply.code == 220 && !detectedByContent { confirmOnReply(&actions) }
+            return
+        }
+        if !greetingSeen && reply.code == 220 && greetingCode == 120 {
+            greetingSeen = true
+            greetingCode = 220
+            actions.append(.greetingAfterDelay(record))
+            return
+        }
+        if !detectedByContent { confirmOnReply(&actions) }
+        if gapRepairBudget > 0 && !repairAfterGap(reply.code, into: &actions) {
+            actions.append(.orphanReply(record))
+            return
+        }
+        guard !pending.isEmpty else {
+            actions.append(.orphanReply(record))
+            return
+        }
+        if reply.code >= 100 && reply.code < 200 {
+            pending[0].gotPreliminary = true
+            actions.append(.preliminary(index: pending[0].index, record))
+            return
+        }
+        let answered: PendingCommand
+        if (500...504).contains(reply.code), pending.count > 1, pending[0].gotPreliminary, pending[0].verb.isDataTransfer {
+            // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
+            // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
+            answered = pending.remove(at: 1)
+        } else {
+            answered = pending.remove(at: 0)
+        }
+        actions.append(.answered(answered, record))
+    }
+
+    private mutating func confirmOnReply(_ actions: inout SessionActions) {
+        guard !confirmed else { return }
+        confirm()
+        actions.append(.confirm(byContent: false))
+    }
+
+    /// True for a reply that can open a session: 220, or 120 (ready in nnn minutes) before it.
+    static func isGreeting(_ event: ReplyEvent) -> Bool {
+        if case .reply(let reply) = event { return reply.code == 220 || reply.code == 120 }
+        return false
+    }
+
+    /// After a capture gap a lost command still gets its reply, and a lost reply leaves its command waiting:
+    /// pairing by order alone would then shift every later reply by one. A reply that cannot answer the
+    /// command at the head of the queue is instead given to the command it can answer (replies lost) or kept as
+    /// the answer to a lost command. Returns false when the reply answers no pending command.
+    private mutating func repairAfterGap(_ code: Int, into actions: inout SessionActions) -> Bool {
+        gapRepairBudget -= 1
+        if gapRepairBudget == 0 {
+            unrepairedClientGaps = 0
+            unrepairedServerGaps = 0
+        }
+        guard !pending.isEmpty else { return true }
+        if ReplyPlausibility.canAnswer(code, pending[0].verb) { return true }
+        if unrepairedServerGaps > 0,
+            let match = pending.dropFirst().firstIndex(where: { ReplyPlausibility.canAnswer(code, $0.verb) })
+        {
+            actions.append(.repliesLost(pending[..<match].map(\.index)))
+            pending.removeSubrange(..<match)
+            unrepairedServerGaps -= 1
+            return true
+        }
+        if unrepairedClientGaps > 0 {
+            if code >= 200 { unrepairedClientGaps -= 1 }
+            return false
+        }
+        return true
+    }
+
+    /// What a final reply means for the command it answers (after the analyzer recorded it and delivered the
+    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels.
+    mutating func apply(_ reply: ReplyRecord, to command: PendingCommand) -> SessionActions {
+        var actions = SessionActions()
+        let code = reply.code
+        switch command.verb {
+        case .user, .pass, .acct:
+            guard !loginAttempts.isEmpty else { break }
+            let last = loginAttempts.count - 1
+            if code == 230 || code == 202 {
+                loginAttempts[last].outcome = loginAttempts[last].isAnonymousUser ? .anonymous : .succeeded
+                loginAttempts[last].replyCode = code
+                if confirmed && !credentialsReported && loginAttempts.contains(where: { $0.password != nil }) {
+                    // Reported at the accepted login (with the attempts so far), not at the session's end.
+                    credentialsReported = true
+                    actions.append(.loginAccepted)
+                }
+            } else if code >= 400 {
+                loginAttempts[last].outcome = .failed
+                loginAttempts[last].replyCode = code
+            } else {
+                loginAttempts[last].replyCode = code
+            }
+        case .pwd, .xpwd:
+            if code == 257, let path = ReplyParsing.parse257Path(reply.text) { workingDirectory = path }
+        case .cwd, .xcwd:
+            if code >= 200 && code < 300 {
+                let argument = command.argument
+                if argument.hasPrefix("/") || workingDirectory != nil {
+                    workingDirectory = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
+                }
+            }
+        case .cdup, .xcup:
+            if code >= 200 && code < 300, let cwd = workingDirectory {
+                workingDirectory = ReplyParsing.resolvePath("..", cwd: cwd)
+            }
+        case .size:
+            if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
+                lastSize = (ReplyParsing.resolvePath(command.argument, cwd: workingDirectory), size)
+            }
+        case .auth:
+            // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
+            if code == 234 { actions.append(.startTLS(reply.time)) }
+        case .pasv, .epsv, .lpsv:
+            actions.append(.passiveReply(index: command.index, reply))
+        case .port, .eprt, .lprt:
+            actions.append(.activeReply(index: command.index, reply))
+        case .site:
+            if confirmed { actions.append(.siteAnswered(index: command.index)) }
+        default:
+            if command.verb.isDataTransfer { actions.append(.dataReply(index: command.index, reply)) }
+        }
+        return actions
+    }
+
+    // MARK: - Gaps
+
+    /// Bytes missing from one side of the control connection.
+    mutating func gap(length: UInt64, offset: UInt64, fromClient: Bool) -> SessionActions {
+        var actions = SessionActions()
+        if confirmed { actions.append(.gap(length: length, fromClient: fromClient)) }
+        actions.append(.anomaly(.missingBytes(length: length, fromClient: fromClient, offset: offset)))
+        return actions
+    }
+
+    /// The channel has delivered what was open at the gap: check the replies after it against their commands
+    /// for a while.
+    mutating func repairPairing(afterGapFromClient fromClient: Bool) {
+        gapRepairBudget = Self.gapRepairReplies
+        if fromClient { unrepairedClientGaps += 1 } else { unrepairedServerGaps += 1 }
+    }
+
+    // MARK: - End
+
+    /// The control connection ended: a connection on a control port not yet confirmed may still be judged FTP by
+    /// what it showed. Returns the actions; the analyzer then ends the session.
+    mutating func connectionEnded() -> SessionActions {
+        var actions = SessionActions()
+        if !confirmed && wellFormedCommands > 0 && validReplyLines > 0 {
+            confirm()
+            actions.append(.confirm(byContent: false))
+        }
+        // On a control port, well-formed FTP commands and nothing that contradicts FTP make an FTP session even
+        // when the server never greeted (it closed or reset first): a failed FTP session, not another protocol.
+        if !confirmed && !detectedByContent && wellFormedCommands > 0 && wellFormedCommands >= malformedCommands
+            && invalidServerLines == 0
+        {
+            if !greetingSeen { actions.append(.anomaly(.noGreeting)) }
+            confirm()
+            actions.append(.confirm(byContent: false))
+        }
+        return actions
+    }
+}

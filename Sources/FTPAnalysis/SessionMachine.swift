@@ -1,0 +1,204 @@
+import FTPProtocol
+import NetworkTypes
+
+/// How far the analysis of a control connection has got (one value instead of a set of flags that could
+/// contradict each other).
+enum SessionPhase: Equatable {
+    /// On a port not configured for FTP: analysed in case it is FTP, judged by the server's first line (a 220,
+    /// or 120 then 220, RFC 959 section 5.4), then confirmed by a well-formed command.
+    case probing
+    /// Probing found a first server line that is not a greeting: not FTP; the connection is dropped.
+    case notFTP
+    /// On an FTP control port, not yet shown to speak FTP.
+    case awaitingGreeting
+    /// FTP: the session has its id and its events are delivered.
+    case open
+    /// The control connection ended; `confirmed` tells whether it had been shown to be FTP.
+    case ended(confirmed: Bool)
+}
+
+/// The protocol state of one FTP control connection: the phase, the commands awaiting replies, the login, the
+/// working directory, TYPE/REST, and the repair of pairing after capture gaps.
+///
+/// Its inputs (a command, a reply, a gap) change the state and return what the analyzer must do
+/// (`SessionAction`); it never calls out, so it can be driven and checked on hand-built sequences.
+struct SessionMachine {
+    var phase: SessionPhase
+    /// True when the connection was identified as FTP by its content rather than its port.
+    var detectedByContent = false
+    /// Most commands kept awaiting replies (`AnalysisConfiguration.maxPendingCommands`).
+    let maxPendingCommands: Int
+    /// The reply-size limits, to state the anomalies they cause.
+    let limits: FTPLimits
+    /// Commands awaiting a final reply, oldest first.
+    var pending: [PendingCommand] = []
+    var greetingSeen = false
+    /// The greeting's code so far (120 until a 220 follows it).
+    var greetingCode: Int?
+    /// Lines seen from each side, to decide whether this is FTP at all.
+    var validReplyLines = 0
+    var invalidServerLines = 0
+    var wellFormedCommands = 0
+    var malformedCommands = 0
+    /// The user name of the last USER command.
+    var user: String?
+    /// Every login attempt in order.
+    var loginAttempts: [LoginAttempt] = []
+    /// True once the credential findings were delivered (at the first accepted login).
+    var credentialsReported = false
+    var quitSent = false
+    var currentType: String?
+    var restOffset: UInt64?
+    var lastSize: (path: String, size: UInt64)?
+    /// The working directory, when PWD/CWD replies made it known.
+    var workingDirectory: String?
+    /// The pending-command cap was reached and reported (reported once per session).
+    private var pendingCapReported = false
+    /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.
+    var unrepairedClientGaps = 0
+    var unrepairedServerGaps = 0
+    /// Replies after a gap during which pairing is checked for plausibility.
+    var gapRepairBudget = 0
+
+    /// Replies after a gap during which pairing is checked.
+    static let gapRepairReplies = 50
+
+    init(phase: SessionPhase = .awaitingGreeting, maxPendingCommands: Int = 100, limits: FTPLimits = FTPLimits()) {
+        self.phase = phase
+        self.maxPendingCommands = maxPendingCommands
+        self.limits = limits
+    }
+
+    /// True once the connection was shown to speak FTP.
+    var confirmed: Bool { phase == .open || phase == .ended(confirmed: true) }
+
+    /// True once the control connection ended.
+    var ended: Bool {
+        if case .ended = phase { return true } else { return false }
+    }
+
+    /// Marks the connection as FTP (from the analyzer: implicit FTPS, or a session judged at its end).
+    mutating func confirm() {
+        guard !confirmed else { return }
+        phase = ended ? .ended(confirmed: true) : .open
+    }
+
+    /// The control connection ended.
+    mutating func end() {
+        if !ended { phase = .ended(confirmed: confirmed) }
+    }
+
+    /// True while the command with record `index` awaits its final reply.
+    func isPending(_ index: Int) -> Bool {
+        var position = 0
+        while position < pending.count {
+            if pending[position].index == index { return true }
+            position += 1
+        }
+        return false
+    }
+
+    // MARK: - Commands
+
+    /// A client command line, whose record will be `index` in the session's commands.
+    mutating func command(_ line: FTPLine, _ command: FTPCommand, index: Int, at time: Timestamp) -> SessionActions {
+        var actions = SessionActions()
+        if phase == .notFTP { return actions }
+        let known = command.isWellFormed && command.isKnown
+        if known { wellFormedCommands += 1 } else { malformedCommands += 1 }
+        if !confirmed && greetingSeen && known {
+            confirm()
+            actions.append(.confirm(byContent: detectedByContent))
+        }
+        // A line the stream ended in the middle of is delivered, flagged, rather than lost (issue 16): the
+        // server may still have acted on it (a QUIT without CRLF before the FIN is common).
+        if line.truncated {
+            actions.append(.anomaly(.commandLineCut(originalLength: line.originalLength, kept: line.bytes.count)))
+        } else if line.unterminated {
+            actions.append(.anomaly(.unterminatedCommandLine(String(line.text.prefix(80)))))
+        }
+        if !command.isWellFormed {
+            actions.append(.anomaly(.malformedCommandLine(String(line.text.prefix(80)))))
+        }
+        actions.append(.recordCommand(user: user, truncated: line.truncated || line.unterminated))
+        if pending.count >= maxPendingCommands {
+            // Indexed removal rather than `removeFirst()`: the generic collection path allocates per call in a
+            // debug build, which the control-line allocation tests run.
+            pending.remove(at: 0)
+            actions.append(.pendingCommandDropped)
+            if !pendingCapReported {
+                // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.
+                pendingCapReported = true
+                actions.append(.anomaly(.pendingCap(maxPendingCommands)))
+            }
+        }
+        pending.append(PendingCommand(index: index, verb: command.verb, argument: command.argument, time: time))
+        apply(command, index: index, at: time, into: &actions)
+        return actions
+    }
+
+    /// What a command changes at once (login, TYPE/REST, QUIT) and what it asks of the data channels.
+    private mutating func apply(
+        _ command: FTPCommand, index: Int, at time: Timestamp, into actions: inout SessionActions
+    ) {
+        switch command.verb {
+        case .user:
+            user = command.argument
+            loginAttempts.append(
+                LoginAttempt(user: command.argument, time: time, password: nil, outcome: .unknown, replyCode: nil))
+        case .pass:
+            if loginAttempts.isEmpty || loginAttempts[loginAttempts.count - 1].password != nil {
+                // PASS without a USER before it (or a second PASS): still an attempt, user unknown.
+                loginAttempts.append(
+                    LoginAttempt(user: user ?? "", time: time, password: nil, outcome: .unknown, replyCode: nil))
+            }
+            loginAttempts[loginAttempts.count - 1].password = command.argument
+        case .quit:
+            quitSent = true
+        case .rest:
+            restOffset = UInt64(command.argument.trimmingCharacters(in: " \t"))
+        case .type:
+            currentType = command.argument.uppercased()
+        case .abor:
+            actions.append(.abortRunningTransfer)
+        case .port:
+            actions.append(
+                .announceActive(
+                    index: index, verb: .port, mode: .active, DataChannelParser.parsePORT(command.argument)))
+        case .eprt:
+            actions.append(
+                .announceActive(
+                    index: index, verb: .eprt, mode: .extendedActive, DataChannelParser.parseEPRT(command.argument)))
+        case .lprt:
+            actions.append(
+                .announceActive(
+                    index: index, verb: .lprt, mode: .longActive, DataChannelParser.parseLPRT(command.argument)))
+        default:
+            if command.verb.isDataTransfer {
+                actions.append(.bindDataCommand(index: index, dataCommand(command, at: time)))
+            }
+        }
+    }
+
+    /// What a data command binds, from the state in force.
+    private func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
+        var bound = DataCommand(
+            verb: command.verb, argument: command.argument, time: time, transferType: currentType,
+            restOffset: restOffset)
+        if command.verb.takesPath || !command.argument.isEmpty {
+            let argument = command.argument
+            if !argument.isEmpty && !argument.hasPrefix("-") {
+                bound.path = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
+            } else if command.verb.isListing {
+                bound.path = workingDirectory
+            }
+        }
+        if command.verb == .retr, let size = lastSize, let path = bound.path, size.path == path {
+            bound.expectedSize = size.size
+        }
+        return bound
+    }
+
+    /// A transfer took the REST offset in force (a data command was bound).
+    mutating func restTaken() { restOffset = nil }
+}

@@ -58,6 +58,9 @@ final class CaptureReader: @unchecked Sendable {
 
     private func run() {
         var batch = Self.makeBatch()
+        // The batch being filled, lent to the per-packet closure without a retain/release per packet (`batch` owns
+        // it; the two change together).
+        var current = Unmanaged.passUnretained(batch)
         var stopped = false
         while !stopped {
             let more: Bool
@@ -70,16 +73,20 @@ final class CaptureReader: @unchecked Sendable {
                     case .tcp, .icmpUnreachable, .fragment: copy = true
                     case .other, .malformed: copy = false
                     }
-                    if !batch.isEmpty && !batch.hasRoom(for: copy ? packet.count : 0) {
+                    let full = current._withUnsafeGuaranteedRef { $0.isEmpty ? false : !$0.hasRoom(for: copy ? packet.count : 0) }
+                    if full {
                         guard let next = queue.put(batch, make: Self.makeBatch) else {
                             stopped = true
                             return
                         }
                         batch = next
+                        current = Unmanaged.passUnretained(next)
                     }
-                    batch.append(
-                        decoded, bytes: packet, copy: copy, capturedLength: header.capturedLength, time: header.time,
-                        linkType: linkType)
+                    current._withUnsafeGuaranteedRef {
+                        $0.append(
+                            decoded, bytes: packet, copy: copy, capturedLength: header.capturedLength, time: header.time,
+                            linkType: linkType)
+                    }
                 }
             } catch {
                 failure = error

@@ -21,6 +21,8 @@ public struct LiveAnalysisOptions: Sendable {
     /// End cleanly on SIGINT/SIGTERM (a second one exits at once). Off for embedding (tests), which stop the
     /// capture through the stop handle given to `onStart`.
     public var handleSignals = true
+    /// Write the streamed outputs on a thread of their own (`--threads` 2 or more; `OutputStage`).
+    public var outputThread = true
 
     /// Options for a capture, with no bound.
     public init(capture: LiveCaptureOptions) {
@@ -130,7 +132,15 @@ public enum LiveAnalysis {
         eventSink: AnalysisEventSink? = nil, onStart: ((LiveCapture) -> Void)? = nil
     ) throws(CaptureError) -> LiveAnalysisResult {
         let capture = try LiveCapture(options: options.capture)
-        let tally = TallySink(forwardingTo: eventSink)
+        // The outputs on a thread of their own when what they are handed is final (no retained sessions; live
+        // runs extract nothing): the analysis thread keeps up with more packets (see `OutputStage`).
+        var stage: OutputStage?
+        if options.outputThread, !configuration.retainSessions, let sinks = eventSink as? StreamingEventSink {
+            let candidate = OutputStage(sinks: sinks)
+            if candidate.start() { stage = candidate }
+        }
+        let outputs: AnalysisEventSink? = stage ?? eventSink
+        let tally = TallySink(forwardingTo: outputs)
         let analyzer = FTPAnalyzer(configuration: configuration)
         analyzer.eventSink = tally
         let reassembler = TCPReassembler(delegate: analyzer)
@@ -179,7 +189,7 @@ public enum LiveAnalysis {
                 }
                 capture.recycle(batch)
                 // Live outputs write what has settled after every batch, so rows appear as events complete.
-                if let streaming = eventSink as? StreamingEventSink {
+                if let streaming = outputs as? StreamingEventSink {
                     streaming.advance(watermark: analyzer.pendingWatermark ?? lastTime)
                     streaming.flush()
                 }
@@ -208,6 +218,8 @@ public enum LiveAnalysis {
         analyzer.captureEnding()
         reassembler.finish(at: endTime)
         analyzer.finish()
+        // Every event is delivered and the output thread has ended: the sinks are this thread's again.
+        stage?.finish()
 
         let statistics = capture.statistics
         var warnings: [String] = []

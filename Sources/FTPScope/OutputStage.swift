@@ -53,12 +53,17 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     func advance(watermark: Timestamp?) { enqueue(.advance(watermark)) }
 
-    func flush() { enqueue(.flush) }
+    /// Live runs flush after each captured batch: what is queued goes to the output thread now, not when a
+    /// batch of events has filled, so lines appear as events settle.
+    func flush() {
+        enqueue(.flush)
+        handOver()
+    }
 
     /// Hands over what is queued, lets the output thread deliver everything, and waits for it to end. After this
     /// the sinks are the caller's again.
     func finish() {
-        if !filling.items.isEmpty { handOver() }
+        handOver()
         queue.finish()
         if let thread { pthread_join(thread, nil) }
         thread = nil
@@ -70,6 +75,7 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
     }
 
     private func handOver() {
+        guard !filling.items.isEmpty else { return }
         // The output thread never abandons the queue, so `put` always returns a batch.
         filling = queue.put(filling, make: OutputBatch.init) ?? OutputBatch()
     }

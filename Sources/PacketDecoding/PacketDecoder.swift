@@ -36,7 +36,9 @@ public struct PacketDecoder: Sendable {
         switch linkType {
         case .ethernet:
             guard bytes.count >= 14 else { return .malformed(.truncatedLinkHeader) }
-            return decodeEtherType(bytes.u16(12), at: 14, bytes)
+            let etherType = bytes.u16(12)
+            if etherType == 0x0800, let segment = commonIPv4TCP(packet, at: 14) { return .tcp(segment) }
+            return decodeEtherType(etherType, at: 14, bytes)
         case .linuxSLL:
             // Packet type, ARPHRD type, address length, 8 address bytes, then the protocol (an ethertype).
             guard bytes.count >= 16 else { return .malformed(.truncatedLinkHeader) }

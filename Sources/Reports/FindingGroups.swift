@@ -62,10 +62,17 @@ struct FindingGroup {
         guard Key.endpointKinds.contains(finding.kind) else { return }
         let endpoint = finding.announcedEndpoint
         if let endpoint, endpointSet.insert(endpoint).inserted { endpoints.append(endpoint) }
-        // "data connection for LIST unanswered (10.0.0.2:54445)": the endpoint is listed by the group.
+        // "data connection for LIST unanswered (10.0.0.2:54445)": the endpoint is listed by the group. Compared
+        // as bytes: the summary is our own wording around an endpoint (ASCII), and comparing `Character`s ran
+        // grapheme breaking over every summary.
         var subject = Substring(finding.summary)
-        if let endpoint, subject.hasSuffix(" (\(endpoint))") { subject = subject.dropLast(endpoint.count + 3) }
-        if subject.hasPrefix(Self.subjectPrefix) { subject = subject.dropFirst(Self.subjectPrefix.count) }
+        if let endpoint {
+            let tail = " (" + endpoint + ")"
+            if subject.utf8.count >= tail.utf8.count, subject.utf8.suffix(tail.utf8.count).elementsEqual(tail.utf8) {
+                subject = subject.dropLast(endpoint.count + 3)
+            }
+        }
+        if subject.utf8.starts(with: Self.subjectPrefix.utf8) { subject = subject.dropFirst(Self.subjectPrefix.count) }
         if !subjects.contains(where: { $0 == subject }) { subjects.append(String(subject)) }
     }
 

@@ -70,7 +70,8 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 writeSession(scratch.bytes)
                 return
             }
-            held[number] = scratch.bytes
+            // A copy of its own size: the scratch buffer's storage (64 KiB and more) stays with the scratch.
+            held[number] = scratch.exactCopy()
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1

@@ -22,6 +22,17 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// What was written, in storage of its own exact size (the buffer's is much larger, and a share of it would
+    /// make the next `removeAll` allocate a whole new one).
+    public func exactCopy() -> [UInt8] {
+        bytes.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
+                _ = target.initialize(from: source)
+                count = source.count
+            }
+        }
+    }
+
     /// Empties the buffer, keeping its storage.
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 

@@ -117,8 +117,9 @@ public struct TextSummary {
         // Under a status filter, the transfers with a kept outcome and the commands that announced or ran them.
         var transfers = session.transfers
         var commands = session.commands[...]
-        if let narrowing, narrowing.statuses != nil {
-            transfers = narrowing.transfers(of: session)
+        // Asked through `self`, not bound: a bound `Narrowing` is a copy of all its sets.
+        if self.narrowing?.statuses != nil {
+            transfers = self.narrowing?.transfers(of: session) ?? transfers
             let kept = Set(transfers.map(ObjectIdentifier.init))
             let shown = session.commands.filter { command in
                 command.transferIndex.map { $0 < session.transfers.count && kept.contains(ObjectIdentifier(session.transfers[$0])) } ?? false

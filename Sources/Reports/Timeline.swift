@@ -100,6 +100,39 @@ public struct TimelineRow: Sendable {
         self.event = event
     }
 
+    /// Makes this row what `init(time:session:event:)` makes, in place: every other field absent again.
+    public mutating func reset(time: Timestamp, session: String?, event: TimelineEventKind) {
+        self.time = time
+        self.session = session
+        self.event = event
+        client = nil
+        server = nil
+        user = nil
+        command = nil
+        argument = nil
+        replyCode = nil
+        replyText = nil
+        replyTimeMilliseconds = nil
+        dataMode = nil
+        dataAnnounced = nil
+        dataObserved = nil
+        dataStatus = nil
+        bytes = nil
+        durationMilliseconds = nil
+        severity = nil
+        finding = nil
+        detail = nil
+        cause = nil
+        communityID = nil
+        context = TimelineContext()
+        bytesPerSecond = nil
+        firstByteMilliseconds = nil
+        retransmissions = nil
+        zeroWindows = nil
+        closedBy = nil
+        close = nil
+    }
+
     /// SPEC.md's columns, in order. CSV headers and JSON Lines member names.
     public static let columns: [String] = [
         "time", "session", "event", "client", "server", "user", "command", "argument", "reply_code", "reply_text",
@@ -155,29 +188,35 @@ public struct TimelineRowBuilder {
 
     /// The row for one event (every event has exactly one).
     public mutating func row(for event: AnalysisEvent) -> TimelineRow {
+        var row = TimelineRow(time: .zero, session: nil, event: .sessionStart)
+        fill(&row, for: event)
+        return row
+    }
+
+    /// Writes the row for `event` into `row`, replacing everything it held. The timeline sink keeps one row and
+    /// fills it for every event: returning a fresh row copied the struct (a dozen strings) three times a row.
+    public mutating func fill(_ row: inout TimelineRow, for event: AnalysisEvent) {
         switch event {
         case .sessionStarted(let session):
             live[session.id] = SessionFacts(
                 client: session.client, server: session.server, user: nil, communityID: session.communityID)
-            var row = sessionRow(session, .sessionStart, at: session.start)
+            sessionRow(&row, session, .sessionStart, at: session.start)
             row.context.start = session.start
             var notes = Notes()
             if session.startedMidstream { notes.add("capture began after the control connection opened") }
             if session.detectedByContent { notes.add("FTP found by its content on port \(session.server.port)") }
             if session.implicitTLS { notes.add("TLS from the first byte (implicit FTPS)") }
             row.detail = notes.text
-            return row
 
         case .reply(let session, let reply):
-            var row = sessionRow(session, .reply, at: reply.time)
+            sessionRow(&row, session, .reply, at: reply.time)
             row.replyCode = reply.code
             row.replyText = reply.text
-            return row
 
         case .command(let session, let command):
             // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
             let user = command.verb == .user ? command.argument : command.user
-            var row = sessionRow(session, .command, at: command.time)
+            sessionRow(&row, session, .command, at: command.time)
             // `row.user` is still the session's user as known so far: written back only when it changes.
             if (command.verb == .user || command.user != nil) && row.user != user { live[session.id]?.user = user }
             row.user = user
@@ -195,23 +234,20 @@ public struct TimelineRowBuilder {
             if command.truncated { notes.add("command line cut at the line limit") }
             if let malformed = command.malformedReply { notes.add("malformed reply: " + malformed) }
             row.detail = notes.text
-            return row
 
         case .tlsStarted(let session, let time):
-            var row = sessionRow(session, .tlsStart, at: time)
+            sessionRow(&row, session, .tlsStart, at: time)
             row.context.tls = true
             row.detail =
                 session.implicitTLS ? "TLS from the first byte (implicit FTPS)" : "control channel switched to TLS"
-            return row
 
         case .gap(let session, let time, let length, let fromClient):
-            var row = sessionRow(session, .gap, at: time)
+            sessionRow(&row, session, .gap, at: time)
             row.bytes = length
             row.detail = "\(length) bytes from the \(fromClient ? "client" : "server") missing from the capture"
-            return row
 
         case .transfer(let session, let transfer):
-            var row = sessionRow(session, .dataConnection, at: transfer.start ?? session.start)
+            sessionRow(&row, session, .dataConnection, at: transfer.start ?? session.start)
             // An announcement never used by a data command is still a row: PASV/PORT stands in for the command.
             row.command = (transfer.command ?? transfer.announcementVerb)?.name
             row.argument = transfer.argument
@@ -249,10 +285,9 @@ public struct TimelineRowBuilder {
                 row.closedBy = metrics.closedBy?.rawValue
                 row.close = metrics.close?.rawValue
             }
-            return row
 
         case .finding(let finding):
-            var row = TimelineRow(time: finding.time, session: finding.session, event: .finding)
+            row.reset(time: finding.time, session: finding.session, event: .finding)
             if let id = finding.session, let facts = live[id] ?? ended[id] {
                 row.client = facts.client
                 row.server = facts.server
@@ -277,15 +312,13 @@ public struct TimelineRowBuilder {
             row.severity = finding.severity
             row.finding = finding.kind
             row.detail = finding.detail
-            return row
 
         case .sessionEnded(let session):
-            var row = sessionRow(session.identity, .sessionEnd, at: session.end)
+            sessionRow(&row, session.identity, .sessionEnd, at: session.end)
             row.context.start = session.start
             row.context.end = session.end
             row.detail = session.endState.rawValue + " (" + session.connectionState.rawValue + ")"
             if let facts = live.removeValue(forKey: session.id) { remember(ended: session.id, facts) }
-            return row
         }
     }
 
@@ -309,8 +342,10 @@ public struct TimelineRowBuilder {
         ended[id] = facts
     }
 
-    private func sessionRow(_ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp) -> TimelineRow {
-        var row = TimelineRow(time: time, session: session.id, event: event)
+    private func sessionRow(
+        _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp
+    ) {
+        row.reset(time: time, session: session.id, event: event)
         row.client = session.client
         row.server = session.server
         row.context.client = session.client
@@ -324,6 +359,5 @@ public struct TimelineRowBuilder {
             row.communityID = session.communityID
         }
         row.context.controlCommunityID = row.communityID
-        return row
     }
 }

@@ -62,6 +62,8 @@ public final class TimelineSink: StreamingEventSink {
     private var sequence: UInt64 = 0
     private var lastWritten: Timestamp?
     private var scratch: [UInt8] = []
+    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`).
+    private var row = TimelineRow(time: .zero, session: nil, event: .sessionStart)
 
     /// Creates a sink writing to `writers` (usually a CSV and/or a JSON Lines writer).
     public init(
@@ -75,15 +77,16 @@ public final class TimelineSink: StreamingEventSink {
     }
 
     public func analysis(_ event: AnalysisEvent) {
-        let row = builder.row(for: event)
+        builder.fill(&row, for: event)
+        let time = row.time
         let encoded = encode(row)
-        if let lastWritten, row.time < lastWritten {
+        if let lastWritten, time < lastWritten {
             // Its moment has passed (it settled late, or the bound forced later rows out): holding it back would
             // only delay it further.
-            emit(encoded, at: row.time)
+            emit(encoded, at: time)
             return
         }
-        heap.push(encoded, at: row.time, sequence: sequence)
+        heap.push(encoded, at: time, sequence: sequence)
         sequence &+= 1
         if heap.count > maximumHeldRows {
             rowsForcedOut += 1

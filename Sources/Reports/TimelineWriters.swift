@@ -121,40 +121,59 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
     private static func appendText(_ text: String?, to out: inout [UInt8]) {
-        guard let text, !text.isEmpty else { return }
-        var utf8 = text.utf8
-        let plain = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            if let first = bytes.first, CSVField.startsFormula(first) { return false }
+        guard var text, !text.isEmpty else { return }
+        // withUTF8 makes a bridged string native first, so the bytes are always at hand.
+        let plain = text.withUTF8 { bytes -> Bool in
+            guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
             var quote = false
-            for byte in bytes where needsCare(byte) {
-                guard CSVField.needsQuoting(byte) else { return false }
-                quote = true
+            var index = 0
+            while index < bytes.count {
+                // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
+                if index + 8 <= bytes.count,
+                    !mayNeedCare(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                {
+                    index += 8
+                    continue
+                }
+                let end = min(index + 8, bytes.count)
+                while index < end {
+                    let byte = base[index]
+                    index += 1
+                    guard needsCare(byte) else { continue }
+                    guard CSVField.needsQuoting(byte) else { return false }
+                    quote = true
+                }
             }
             guard quote else {
                 out.append(contentsOf: bytes)
                 return true
             }
-            // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes): done on the bytes.
+            // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes, a diagnosis): done on the
+            // bytes, copying the runs between double quotes whole.
             out.append(0x22)
-            for byte in bytes {
-                out.append(byte)
-                if byte == 0x22 { out.append(0x22) }
+            var runStart = 0
+            for position in 0..<bytes.count where base[position] == 0x22 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...position]))
+                out.append(0x22)
+                runStart = position + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
             out.append(0x22)
             return true
         }
-        if plain == true { return }
-        if plain == nil {
-            // A bridged or otherwise non-contiguous string: make it native and try again.
-            var native = text
-            native.makeContiguousUTF8()
-            utf8 = native.utf8
-            if !utf8.contains(where: needsCare), let first = utf8.first, !CSVField.startsFormula(first) {
-                out.append(contentsOf: utf8)
-                return
-            }
-        }
-        out.append(contentsOf: field(text).utf8)
+        if !plain { out.append(contentsOf: field(text).utf8) }
+    }
+
+    /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,
+    /// `"` or DEL, nothing at or above 0x80 (where 0xC2 is). The usual SWAR tests for a zero byte (Hacker's Delight
+    /// 6-1): they may flag a byte beside a real match, never miss one, so a false answer is exact.
+    private static func mayNeedCare(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let matches = hasZero(word ^ (ones &* 0x2C)) | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x7F))
+        return (below20 | matches | (word & highs)) != 0
     }
 
     /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead

@@ -71,7 +71,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses; sniff always captures on its own thread.",
+            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses, and sniff writes its outputs on a thread of their own; sniff always captures on its own thread.",
             valueName: "N"))
     var threads: Int?
 
@@ -284,6 +284,7 @@ struct Sniff: ParsableCommand {
         live.capture.promiscuous = promiscuous
         live.duration = duration
         live.count = count
+        live.outputThread = options.threadCount > 1
         // Standard output carries one thing: the live lines (default), one JSON document at the end
         // (--format json), or a timeline given as -. Timelines to files stream beside the live lines.
         let summary = options.outputOptions(live: true).summary

@@ -95,6 +95,57 @@ import Testing
         #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
     }
 
+    @Test func aByteThatNeedsCareIsFoundAtEveryPositionOfAWord() {
+        // Text cells are scanned eight bytes at a time: a special byte anywhere, in a whole word or in the tail,
+        // still makes the cell quoted or escaped exactly as `field` does.
+        for special in [",", "\"", "\n", "\r", "\u{7F}", "\u{85}", "\u{1B}", "\t"] {
+            for position in 0..<19 {
+                var characters = Array(repeating: "a", count: 19)
+                characters[position] = special
+                let text = characters.joined()
+                var row = TimelineRow(time: Self.t0, session: "S1", event: .command)
+                row.argument = text
+                let cell = CSVTimelineWriter.field(text)
+                #expect(CSVTimelineWriter.record(row).contains(",\(cell),"), "\(special.unicodeScalars.first!.value) at \(position)")
+            }
+        }
+    }
+
+    @Test func aResetRowIsAFreshRow() {
+        // The timeline sink fills one row for every event: nothing of the previous row may survive a reset.
+        var row = Self.commandRow(argument: "a.txt")
+        row.dataMode = .passive
+        row.dataAnnounced = Endpoint(address: IPAddress("192.0.2.2")!, port: 40000)
+        row.dataObserved = row.dataAnnounced
+        row.dataStatus = .unanswered
+        row.bytes = 10
+        row.durationMilliseconds = 1.5
+        row.severity = .medium
+        row.finding = .failedDataConnection
+        row.detail = "detail"
+        row.cause = .natWithoutALG
+        row.communityID = "1:x"
+        row.bytesPerSecond = 100
+        row.firstByteMilliseconds = 2
+        row.retransmissions = 1
+        row.zeroWindows = 1
+        row.closedBy = "client"
+        row.close = "fin"
+        row.context.client = row.client
+        row.context.server = row.server
+        row.context.path = "/a.txt"
+        row.context.tls = true
+        row.context.login = .accepted
+        row.reset(time: Self.t0, session: "S9", event: .reply)
+        let fresh = TimelineRow(time: Self.t0, session: "S9", event: .reply)
+        #expect(CSVTimelineWriter.record(row) == CSVTimelineWriter.record(fresh))
+        #expect(JSONLinesTimelineWriter.line(row) == JSONLinesTimelineWriter.line(fresh))
+        let observer = ECSTimelineWriter.observer(version: "test")
+        #expect(
+            ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false)
+                == ECSTimelineWriter.document(fresh, observer: observer).serialized(pretty: false))
+    }
+
     @Test func quotedFieldsSurviveAParser() {
         let nasty = "a,b \"c\"\r\nd\re\nf"
         let fields = Self.parseCSV(CSVTimelineWriter.record(Self.commandRow(argument: nasty, replyText: nasty)))

@@ -24,7 +24,7 @@ extension FTPAnalyzer {
                 let (mode, parsed) = SessionMachine.activeAnnouncement(command)
                 announceActive(index, verb: command.verb, mode: mode, parsed, session: session, at: time)
             case .bindDataCommand(let index):
-                bindDataCommand(index, session.machine.dataCommand(command, at: time), session: session)
+                if let bound = session.machine.dataCommandInput { bindDataCommand(index, bound, session: session) }
             case let action:
                 perform(action, session: session, at: time)
             }

@@ -51,7 +51,7 @@ enum SessionAction: Equatable {
     /// (`SessionMachine.activeAnnouncement`).
     case announceActive(index: Int)
     /// The data command just input (record `index`): bind it to the open announcement or a new transfer
-    /// (`SessionMachine.dataCommand`).
+    /// (`SessionMachine.dataCommandInput`).
     case bindDataCommand(index: Int)
     /// ABOR: mark the running transfer as asked to stop.
     case abortRunningTransfer
@@ -104,8 +104,10 @@ struct SessionActions {
     /// Actions held.
     private(set) var count = 0
 
+    @inline(__always)
     init() {}
 
+    @inline(__always)
     mutating func append(_ action: SessionAction) {
         precondition(count < Self.capacity, "more session actions than SessionActions.capacity")
         switch count {
@@ -121,6 +123,7 @@ struct SessionActions {
         count += 1
     }
 
+    @inline(__always)
     subscript(position: Int) -> SessionAction {
         precondition(position < count)
         switch position {

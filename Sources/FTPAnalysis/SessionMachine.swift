@@ -33,6 +33,9 @@ struct SessionMachine {
     /// Commands awaiting a final reply, oldest first.
     var pending: [PendingCommand] = []
     var greetingSeen = false
+    /// What the last data command binds (`SessionAction.bindDataCommand`). Stored rather than asked for: a call on
+    /// the machine from the analyzer copies the whole machine, reading a stored field does not.
+    private(set) var dataCommandInput: DataCommand?
     /// The user known before the last command (its record's `user`).
     private(set) var userBeforeCommand: String?
     /// Anomalies found and not yet taken by the analyzer (`SessionAction.anomaly`), oldest first.
@@ -173,7 +176,10 @@ struct SessionMachine {
         case .port, .eprt, .lprt:
             actions.append(.announceActive(index: index))
         default:
-            if command.verb.isDataTransfer { actions.append(.bindDataCommand(index: index)) }
+            if command.verb.isDataTransfer {
+                dataCommandInput = dataCommand(command, at: time)
+                actions.append(.bindDataCommand(index: index))
+            }
         }
     }
 
@@ -186,8 +192,8 @@ struct SessionMachine {
         }
     }
 
-    /// What a data command binds, from the state in force (asked for on `bindDataCommand`).
-    func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
+    /// What a data command binds, from the state in force.
+    private func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
         var bound = DataCommand(
             verb: command.verb, argument: command.argument, time: time, transferType: currentType,
             restOffset: restOffset)

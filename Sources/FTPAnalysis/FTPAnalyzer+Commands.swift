@@ -12,34 +12,57 @@ extension FTPAnalyzer {
         let actions = session.machine.command(line, command, index: session.commands.count, at: time)
         var position = 0
         while position < actions.count {
-            if case .recordCommand(let user, let truncated) = actions[position] {
+            // The actions about the command just input are carried out here, where the command is.
+            switch actions[position] {
+            case .recordCommand(let truncated):
                 var record = CommandRecord(
                     time: time, verb: command.verb, malformedVerb: command.malformedVerb, argument: command.argument)
-                record.user = user
+                record.user = session.machine.userBeforeCommand
                 record.truncated = truncated
                 session.commands.append(record)
-            } else {
-                perform(actions[position], session: session, at: time)
+            case .announceActive(let index):
+                let (mode, parsed) = SessionMachine.activeAnnouncement(command)
+                announceActive(index, verb: command.verb, mode: mode, parsed, session: session, at: time)
+            case .bindDataCommand(let index):
+                bindDataCommand(index, session.machine.dataCommand(command, at: time), session: session)
+            case let action:
+                perform(action, session: session, at: time)
             }
             position += 1
         }
     }
 
     func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
-        perform(session.machine.reply(event, at: time), session: session, at: time)
+        let actions = session.machine.reply(event, at: time)
+        guard actions.count > 0 else { return }
+        switch event {
+        case .reply(let reply):
+            perform(actions, session: session, at: time, reply: SessionMachine.record(reply, at: time))
+        case .invalid(let line):
+            var position = 0
+            while position < actions.count {
+                if case .malformedReply(let index) = actions[position] {
+                    session.commands[index].malformedReply = line.text
+                    flushCommands(session)
+                } else {
+                    perform(actions[position], session: session, at: time)
+                }
+                position += 1
+            }
+        }
     }
 
-    /// Carries out the machine's actions in order.
-    func perform(_ actions: SessionActions, session: FTPSession, at time: Timestamp) {
+    /// Carries out the machine's actions in order; `reply` is the reply just input, if the input was one.
+    func perform(_ actions: SessionActions, session: FTPSession, at time: Timestamp, reply: ReplyRecord? = nil) {
         var position = 0
         while position < actions.count {
-            perform(actions[position], session: session, at: time)
+            perform(actions[position], session: session, at: time, reply: reply)
             position += 1
         }
     }
 
     /// Carries out one of the machine's actions.
-    func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp) {
+    func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp, reply: ReplyRecord? = nil) {
         switch action {
         case .confirm(let byContent):
             if byContent { confirmProbe(session) }
@@ -47,67 +70,72 @@ extension FTPAnalyzer {
         case .stopAnalysing:
             // The caller sees `notFTP` and drops the connection.
             break
-        case .anomaly(let anomaly):
-            session.noteAnomaly(anomaly, at: time)
-        case .recordCommand:
-            break  // handled by `handleCommand`, which has the command
+        case .anomaly:
+            session.noteAnomaly(session.machine.takeAnomaly(), at: time)
+        case .recordCommand, .announceActive, .bindDataCommand, .malformedReply:
+            break  // about the line just input: carried out by `handleCommand` / `handleReplyEvent`
         case .pendingCommandDropped:
             stats.droppedPendingCommands += 1
-        case .announceActive(let index, let verb, let mode, let parsed):
-            announceActive(index, verb: verb, mode: mode, parsed, session: session, at: time)
-        case .bindDataCommand(let index, let command):
-            bindDataCommand(index, command, session: session)
         case .abortRunningTransfer:
             // Only a transfer still running can be aborted; an ABOR after its final reply changes nothing.
             if let running = session.transfers.last(where: { $0.command != nil }), running.reply == nil {
                 running.abortRequested = true
             }
-        case .greeting(let record):
+        case .repliesLost:
+            for lost in session.machine.lostReplies { session.commands[lost].replyLost = true }
+        case .loginAccepted:
+            detect(.loginAccepted(session))
+        case .siteAnswered(let index):
+            detect(.commandAnswered(session.commands[index], session))
+        case .gap(let length, let fromClient):
+            emit(.gap(session.identity, time: time, length: length, fromClient: fromClient))
+        case .greeting, .greetingAfterDelay, .orphanReply, .preliminary, .answered, .startTLS, .passiveReply,
+            .activeReply, .dataReply:
+            guard let reply else { preconditionFailure("\(action) without the reply it is about") }
+            perform(action, session: session, reply: reply)
+        }
+    }
+
+    /// Carries out an action about the reply just input.
+    private func perform(_ action: SessionAction, session: FTPSession, reply record: ReplyRecord) {
+        switch action {
+        case .greeting:
             session.banner = record.text
             session.bannerCode = record.code
             session.bannerTime = record.time
-        case .greetingAfterDelay(let record):
+        case .greetingAfterDelay:
             // The 120 "ready in nnn minutes" before it is kept as unsolicited.
             session.unsolicitedReplies.append(
-                ReplyRecord(code: 120, text: session.banner ?? "", time: session.bannerTime ?? time))
+                ReplyRecord(code: 120, text: session.banner ?? "", time: session.bannerTime ?? record.time))
             session.banner = record.text
             session.bannerCode = 220
             session.bannerTime = record.time
-        case .orphanReply(let record):
+        case .orphanReply:
             adoptOrphanReply(record, session: session)
-        case .preliminary(let index, let record):
+        case .preliminary(let index):
             preliminaryReply(record, to: index, session: session)
-        case .malformedReply(let index, let text):
-            session.commands[index].malformedReply = text
-            flushCommands(session)
-        case .repliesLost(let indexes):
-            for lost in indexes { session.commands[lost].replyLost = true }
-        case .answered(let command, let record):
-            session.commands[command.index].reply = record
+        case .answered(let index):
+            session.commands[index].reply = record
             // The command is delivered before what its reply settles (a transfer, a finding).
             flushCommands(session)
-            perform(session.machine.apply(record, to: command), session: session, at: time)
-        case .loginAccepted:
-            detect(.loginAccepted(session))
-        case .startTLS(let time):
-            startTLS(session, at: time)
-        case .passiveReply(let index, let record):
+            perform(session.machine.applyAnswer(record), session: session, at: record.time, reply: record)
+        case .startTLS:
+            startTLS(session, at: record.time)
+        case .passiveReply(let index):
             applyPassiveReply(record, to: index, session: session)
-        case .activeReply(let index, let record):
+        case .activeReply(let index):
             if let transferIndex = session.commands[index].transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = record
                 if record.code >= 400 { correlator.removeExpectations(of: transfer) }
             }
-        case .siteAnswered(let index):
-            detect(.commandAnswered(session.commands[index], session))
-        case .dataReply(let index, let record):
+        case .dataReply(let index):
             if let transferIndex = session.commands[index].transferIndex {
                 session.transfers[transferIndex].reply = record
                 trySettle(session.transfers[transferIndex], session: session)
             }
-        case .gap(let length, let fromClient):
-            emit(.gap(session.identity, time: time, length: length, fromClient: fromClient))
+        default:
+            preconditionFailure("\(action) is not about a reply")
         }
     }
 }

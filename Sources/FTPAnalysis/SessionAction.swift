@@ -29,64 +29,78 @@ struct DataCommand: Equatable {
 
 /// What the session state machine asks the analyzer to do after an input. The machine decides; the analyzer
 /// carries it out (ids, events, transfers and the data-channel correlator are its business).
+///
+/// Plain values of a few words (nothing to retain or release): an input returns up to eight of these inline, so
+/// none carries a command, a reply, a string or an anomaly's facts.
+/// The actions about a reply refer to the reply just input (`SessionMachine.record(_:at:)`), those about a command
+/// to the command just input, and `answered` to `SessionMachine.answered`.
 enum SessionAction: Equatable {
     /// The connection is shown to speak FTP: give it its id and deliver what was held. `byContent`: it was found
     /// on another port by probing.
     case confirm(byContent: Bool)
     /// Probing found a first server line that is not a greeting: drop the connection.
     case stopAnalysing
-    /// Record this anomaly on the session.
-    case anomaly(ControlAnomaly)
-    /// Append the command just input as a record, with the user known before it and whether its line was cut.
-    case recordCommand(user: String?, truncated: Bool)
+    /// Record the machine's oldest unrecorded anomaly on the session (`SessionMachine.takeAnomaly`).
+    case anomaly
+    /// Append the command just input as a record, with the user known before it
+    /// (`SessionMachine.userBeforeCommand`) and whether its line was cut.
+    case recordCommand(truncated: Bool)
     /// The pending-command cap pushed out the oldest command (counted).
     case pendingCommandDropped
-    /// PORT/EPRT/LPRT: an active-mode announcement (or the reason it announces nothing), for command `index`.
-    case announceActive(index: Int, verb: FTPVerb, mode: DataMode, Result<AnnouncedEndpoint, AnnouncementError>)
-    /// A data command: bind it to the open announcement or a new transfer.
-    case bindDataCommand(index: Int, DataCommand)
+    /// The command just input (PORT/EPRT/LPRT, record `index`) announces an active-mode endpoint
+    /// (`SessionMachine.activeAnnouncement`).
+    case announceActive(index: Int)
+    /// The data command just input (record `index`): bind it to the open announcement or a new transfer
+    /// (`SessionMachine.dataCommand`).
+    case bindDataCommand(index: Int)
     /// ABOR: mark the running transfer as asked to stop.
     case abortRunningTransfer
-    /// The server's greeting (220, or 120 before it).
-    case greeting(ReplyRecord)
-    /// 220 after 120 "ready in nnn minutes" (RFC 959 section 5.4): the 120 becomes unsolicited.
-    case greetingAfterDelay(ReplyRecord)
-    /// A reply that answers no command seen.
-    case orphanReply(ReplyRecord)
-    /// A preliminary (1xx) reply to the command with record `index`.
-    case preliminary(index: Int, ReplyRecord)
-    /// A line without a valid code taken as the (malformed) reply to command `index`.
-    case malformedReply(index: Int, text: String)
-    /// These commands' replies were lost in a capture gap (rare: the only action that carries an array).
-    case repliesLost([Int])
-    /// The final reply to `command`: record it, deliver settled commands, then give it back to the machine
-    /// (`SessionMachine.apply(_:to:)`) for what it means.
-    case answered(PendingCommand, ReplyRecord)
+    /// The reply just input is the server's greeting (220, or 120 before it).
+    case greeting
+    /// The reply just input is a 220 after 120 "ready in nnn minutes" (RFC 959 section 5.4): the 120 becomes
+    /// unsolicited.
+    case greetingAfterDelay
+    /// The reply just input answers no command seen.
+    case orphanReply
+    /// The reply just input is preliminary (1xx) to the command with record `index`.
+    case preliminary(index: Int)
+    /// The line just input, without a valid code, is taken as the (malformed) reply to command `index`.
+    case malformedReply(index: Int)
+    /// The replies of the commands in `SessionMachine.lostReplies` were lost in a capture gap.
+    case repliesLost
+    /// The reply just input is the final reply to command `index`: record it, deliver settled commands, then ask
+    /// the machine what it means (`SessionMachine.applyAnswer`).
+    case answered(index: Int)
     /// A login was accepted: the credential findings are due.
     case loginAccepted
     /// 234 to AUTH (RFC 4217): the control channel is TLS from the next byte.
-    case startTLS(Timestamp)
-    /// A reply to PASV/EPSV/LPSV (command `index`): the passive announcement.
-    case passiveReply(index: Int, ReplyRecord)
-    /// A reply to PORT/EPRT/LPRT (command `index`).
-    case activeReply(index: Int, ReplyRecord)
-    /// A reply to SITE (command `index`), for the detectors.
+    case startTLS
+    /// The reply just input answers PASV/EPSV/LPSV (command `index`): the passive announcement.
+    case passiveReply(index: Int)
+    /// The reply just input answers PORT/EPRT/LPRT (command `index`).
+    case activeReply(index: Int)
+    /// The reply just input answers SITE (command `index`), for the detectors.
     case siteAnswered(index: Int)
-    /// The final reply to a data command (command `index`): its transfer can settle.
-    case dataReply(index: Int, ReplyRecord)
+    /// The reply just input is the final reply to a data command (command `index`): its transfer can settle.
+    case dataReply(index: Int)
     /// A capture gap, to deliver as an event (the session is confirmed).
     case gap(length: UInt64, fromClient: Bool)
 }
 
 /// The actions one input produces, in order, kept inline: an input yields at most a handful, and a control line
-/// must not cost a heap allocation to say what it means.
+/// must not cost a heap allocation to say what it means. (Separate stored properties rather than a tuple: a
+/// tuple of optionals is copied through the runtime's generic tuple witnesses.)
 struct SessionActions {
     /// Most actions one input yields (confirm, two anomalies, record, cap drop, cap anomaly, apply).
     static let capacity = 8
-    private var slots: (
-        SessionAction?, SessionAction?, SessionAction?, SessionAction?, SessionAction?, SessionAction?,
-        SessionAction?, SessionAction?
-    ) = (nil, nil, nil, nil, nil, nil, nil, nil)
+    private var a0: SessionAction?
+    private var a1: SessionAction?
+    private var a2: SessionAction?
+    private var a3: SessionAction?
+    private var a4: SessionAction?
+    private var a5: SessionAction?
+    private var a6: SessionAction?
+    private var a7: SessionAction?
     /// Actions held.
     private(set) var count = 0
 
@@ -95,14 +109,14 @@ struct SessionActions {
     mutating func append(_ action: SessionAction) {
         precondition(count < Self.capacity, "more session actions than SessionActions.capacity")
         switch count {
-        case 0: slots.0 = action
-        case 1: slots.1 = action
-        case 2: slots.2 = action
-        case 3: slots.3 = action
-        case 4: slots.4 = action
-        case 5: slots.5 = action
-        case 6: slots.6 = action
-        default: slots.7 = action
+        case 0: a0 = action
+        case 1: a1 = action
+        case 2: a2 = action
+        case 3: a3 = action
+        case 4: a4 = action
+        case 5: a5 = action
+        case 6: a6 = action
+        default: a7 = action
         }
         count += 1
     }
@@ -110,14 +124,14 @@ struct SessionActions {
     subscript(position: Int) -> SessionAction {
         precondition(position < count)
         switch position {
-        case 0: return slots.0!
-        case 1: return slots.1!
-        case 2: return slots.2!
-        case 3: return slots.3!
-        case 4: return slots.4!
-        case 5: return slots.5!
-        case 6: return slots.6!
-        default: return slots.7!
+        case 0: return a0!
+        case 1: return a1!
+        case 2: return a2!
+        case 3: return a3!
+        case 4: return a4!
+        case 5: return a5!
+        case 6: return a6!
+        default: return a7!
         }
     }
 

@@ -21,12 +21,12 @@ extension SessionMachine {
         switch event {
         case .invalid(let line):
             invalidServerLines += 1
-            actions.append(.anomaly(.invalidReplyLine(String(line.text.prefix(80)))))
+            note(.invalidReplyLine(String(line.text.prefix(80))), &actions)
             // A line without a valid code where a reply is due is taken as that (malformed) reply, so the
             // replies after it still pair with the right commands.
             if confirmed, !pending.isEmpty {
                 let head = pending.remove(at: 0)
-                actions.append(.malformedReply(index: head.index, text: line.text))
+                actions.append(.malformedReply(index: head.index))
             }
         case .reply(let reply):
             self.reply(reply, at: time, into: &actions)
@@ -38,46 +38,42 @@ extension SessionMachine {
         validReplyLines += 1
         if reply.truncatedLines > 0 || !reply.isComplete {
             // A reply that never ends holds the whole server side; the cap keeps it bounded, this says so.
-            actions.append(
-                .anomaly(
-                    .replyLinesNotKept(
-                        code: reply.code, complete: reply.isComplete, lines: reply.lineCount + reply.truncatedLines,
-                        notKept: reply.truncatedLines, maxReplyLines: limits.maxReplyLines)))
+            note(
+                .replyLinesNotKept(
+                    code: reply.code, complete: reply.isComplete, lines: reply.lineCount + reply.truncatedLines,
+                    notKept: reply.truncatedLines, maxReplyLines: limits.maxReplyLines), &actions)
         }
-        var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
         if reply.hasTruncatedLine {
             // Cut like an over-long command (FTPLimits.maxLineLength), and said so like one (issue 16).
-            record.truncated = true
-            actions.append(.anomaly(.replyLineCut(code: reply.code, maxLineLength: limits.maxLineLength)))
+            note(.replyLineCut(code: reply.code, maxLineLength: limits.maxLineLength), &actions)
         }
         if !greetingSeen && validReplyLines == 1 && (reply.code == 120 || reply.code == 220 || reply.code == 421) {
             if reply.code != 120 { greetingSeen = true }
             greetingCode = reply.code
-            actions.append(.greeting(record))
+            actions.append(.greeting)
             if reply.code == 220 && !detectedByContent { confirmOnReply(&actions) }
             return
         }
         if !greetingSeen && reply.code == 220 && greetingCode == 120 {
             greetingSeen = true
             greetingCode = 220
-            actions.append(.greetingAfterDelay(record))
+            actions.append(.greetingAfterDelay)
             return
         }
         if !detectedByContent { confirmOnReply(&actions) }
         if gapRepairBudget > 0 && !repairAfterGap(reply.code, into: &actions) {
-            actions.append(.orphanReply(record))
+            actions.append(.orphanReply)
             return
         }
         guard !pending.isEmpty else {
-            actions.append(.orphanReply(record))
+            actions.append(.orphanReply)
             return
         }
         if reply.code >= 100 && reply.code < 200 {
             pending[0].gotPreliminary = true
-            actions.append(.preliminary(index: pending[0].index, record))
+            actions.append(.preliminary(index: pending[0].index))
             return
         }
-        let answered: PendingCommand
         if (500...504).contains(reply.code), pending.count > 1, pending[0].gotPreliminary, pending[0].verb.isDataTransfer {
             // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
             // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
@@ -85,7 +81,14 @@ extension SessionMachine {
         } else {
             answered = pending.remove(at: 0)
         }
-        actions.append(.answered(answered, record))
+        actions.append(.answered(index: answered!.index))
+    }
+
+    /// The record of a reply as the session keeps it (a line cut by `FTPLimits.maxLineLength` is flagged).
+    static func record(_ reply: FTPReply, at time: Timestamp) -> ReplyRecord {
+        var record = ReplyRecord(code: reply.code, text: reply.text, time: time)
+        record.truncated = reply.hasTruncatedLine
+        return record
     }
 
     private mutating func confirmOnReply(_ actions: inout SessionActions) {
@@ -115,7 +118,8 @@ extension SessionMachine {
         if unrepairedServerGaps > 0,
             let match = pending.dropFirst().firstIndex(where: { ReplyPlausibility.canAnswer(code, $0.verb) })
         {
-            actions.append(.repliesLost(pending[..<match].map(\.index)))
+            lostReplies = pending[..<match].map(\.index)
+            actions.append(.repliesLost)
             pending.removeSubrange(..<match)
             unrepairedServerGaps -= 1
             return true
@@ -127,10 +131,12 @@ extension SessionMachine {
         return true
     }
 
-    /// What a final reply means for the command it answers (after the analyzer recorded it and delivered the
+    /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the
     /// settled commands): the login, the working directory, SIZE, TLS, and the data channels.
-    mutating func apply(_ reply: ReplyRecord, to command: PendingCommand) -> SessionActions {
+    mutating func applyAnswer(_ reply: ReplyRecord) -> SessionActions {
         var actions = SessionActions()
+        guard let command = answered else { return actions }
+        answered = nil
         let code = reply.code
         switch command.verb {
         case .user, .pass, .acct:
@@ -169,15 +175,15 @@ extension SessionMachine {
             }
         case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.
-            if code == 234 { actions.append(.startTLS(reply.time)) }
+            if code == 234 { actions.append(.startTLS) }
         case .pasv, .epsv, .lpsv:
-            actions.append(.passiveReply(index: command.index, reply))
+            actions.append(.passiveReply(index: command.index))
         case .port, .eprt, .lprt:
-            actions.append(.activeReply(index: command.index, reply))
+            actions.append(.activeReply(index: command.index))
         case .site:
             if confirmed { actions.append(.siteAnswered(index: command.index)) }
         default:
-            if command.verb.isDataTransfer { actions.append(.dataReply(index: command.index, reply)) }
+            if command.verb.isDataTransfer { actions.append(.dataReply(index: command.index)) }
         }
         return actions
     }
@@ -188,7 +194,7 @@ extension SessionMachine {
     mutating func gap(length: UInt64, offset: UInt64, fromClient: Bool) -> SessionActions {
         var actions = SessionActions()
         if confirmed { actions.append(.gap(length: length, fromClient: fromClient)) }
-        actions.append(.anomaly(.missingBytes(length: length, fromClient: fromClient, offset: offset)))
+        note(.missingBytes(length: length, fromClient: fromClient, offset: offset), &actions)
         return actions
     }
 
@@ -214,7 +220,7 @@ extension SessionMachine {
         if !confirmed && !detectedByContent && wellFormedCommands > 0 && wellFormedCommands >= malformedCommands
             && invalidServerLines == 0
         {
-            if !greetingSeen { actions.append(.anomaly(.noGreeting)) }
+            if !greetingSeen { note(.noGreeting, &actions) }
             confirm()
             actions.append(.confirm(byContent: false))
         }

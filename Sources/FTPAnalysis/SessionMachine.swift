@@ -33,6 +33,14 @@ struct SessionMachine {
     /// Commands awaiting a final reply, oldest first.
     var pending: [PendingCommand] = []
     var greetingSeen = false
+    /// The user known before the last command (its record's `user`).
+    private(set) var userBeforeCommand: String?
+    /// Anomalies found and not yet taken by the analyzer (`SessionAction.anomaly`), oldest first.
+    private(set) var anomalies: [ControlAnomaly] = []
+    /// The commands whose replies the last repair found lost (`SessionAction.repliesLost`).
+    var lostReplies: [Int] = []
+    /// The command the last final reply answered (`SessionAction.answered`), until `applyAnswer`.
+    var answered: PendingCommand?
     /// The greeting's code so far (120 until a 220 follows it).
     var greetingCode: Int?
     /// Lines seen from each side, to decide whether this is FTP at all.
@@ -113,14 +121,15 @@ struct SessionMachine {
         // A line the stream ended in the middle of is delivered, flagged, rather than lost (issue 16): the
         // server may still have acted on it (a QUIT without CRLF before the FIN is common).
         if line.truncated {
-            actions.append(.anomaly(.commandLineCut(originalLength: line.originalLength, kept: line.bytes.count)))
+            note(.commandLineCut(originalLength: line.originalLength, kept: line.bytes.count), &actions)
         } else if line.unterminated {
-            actions.append(.anomaly(.unterminatedCommandLine(String(line.text.prefix(80)))))
+            note(.unterminatedCommandLine(String(line.text.prefix(80))), &actions)
         }
         if !command.isWellFormed {
-            actions.append(.anomaly(.malformedCommandLine(String(line.text.prefix(80)))))
+            note(.malformedCommandLine(String(line.text.prefix(80))), &actions)
         }
-        actions.append(.recordCommand(user: user, truncated: line.truncated || line.unterminated))
+        userBeforeCommand = user
+        actions.append(.recordCommand(truncated: line.truncated || line.unterminated))
         if pending.count >= maxPendingCommands {
             // Indexed removal rather than `removeFirst()`: the generic collection path allocates per call in a
             // debug build, which the control-line allocation tests run.
@@ -129,7 +138,7 @@ struct SessionMachine {
             if !pendingCapReported {
                 // Once per session: a pipelining flood would otherwise fill the anomaly list with this one line.
                 pendingCapReported = true
-                actions.append(.anomaly(.pendingCap(maxPendingCommands)))
+                note(.pendingCap(maxPendingCommands), &actions)
             }
         }
         pending.append(PendingCommand(index: index, verb: command.verb, argument: command.argument, time: time))
@@ -161,27 +170,24 @@ struct SessionMachine {
             currentType = command.argument.uppercased()
         case .abor:
             actions.append(.abortRunningTransfer)
-        case .port:
-            actions.append(
-                .announceActive(
-                    index: index, verb: .port, mode: .active, DataChannelParser.parsePORT(command.argument)))
-        case .eprt:
-            actions.append(
-                .announceActive(
-                    index: index, verb: .eprt, mode: .extendedActive, DataChannelParser.parseEPRT(command.argument)))
-        case .lprt:
-            actions.append(
-                .announceActive(
-                    index: index, verb: .lprt, mode: .longActive, DataChannelParser.parseLPRT(command.argument)))
+        case .port, .eprt, .lprt:
+            actions.append(.announceActive(index: index))
         default:
-            if command.verb.isDataTransfer {
-                actions.append(.bindDataCommand(index: index, dataCommand(command, at: time)))
-            }
+            if command.verb.isDataTransfer { actions.append(.bindDataCommand(index: index)) }
         }
     }
 
-    /// What a data command binds, from the state in force.
-    private func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
+    /// What an active-mode command announces: its mode and the endpoint (or why there is none).
+    static func activeAnnouncement(_ command: FTPCommand) -> (DataMode, Result<AnnouncedEndpoint, AnnouncementError>) {
+        switch command.verb {
+        case .port: return (.active, DataChannelParser.parsePORT(command.argument))
+        case .eprt: return (.extendedActive, DataChannelParser.parseEPRT(command.argument))
+        default: return (.longActive, DataChannelParser.parseLPRT(command.argument))
+        }
+    }
+
+    /// What a data command binds, from the state in force (asked for on `bindDataCommand`).
+    func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
         var bound = DataCommand(
             verb: command.verb, argument: command.argument, time: time, transferType: currentType,
             restOffset: restOffset)
@@ -198,6 +204,15 @@ struct SessionMachine {
         }
         return bound
     }
+
+    /// Records an anomaly and asks the analyzer to take it (rare: anomalies are what is not clean FTP).
+    mutating func note(_ anomaly: ControlAnomaly, _ actions: inout SessionActions) {
+        anomalies.append(anomaly)
+        actions.append(.anomaly)
+    }
+
+    /// The oldest anomaly not yet taken.
+    mutating func takeAnomaly() -> ControlAnomaly { anomalies.remove(at: 0) }
 
     /// A transfer took the REST offset in force (a data command was bound).
     mutating func restTaken() { restOffset = nil }

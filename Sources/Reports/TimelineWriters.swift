@@ -128,13 +128,21 @@ public final class CSVTimelineWriter: TimelineWriter {
             var quote = false
             var index = 0
             while index < bytes.count {
-                let byte = base[index]
-                index += 1
-                // Most bytes are printable ASCII other than `,` and `"`: one comparison of the range first.
-                if byte >= 0x23 && byte < 0x7F && byte != 0x2C { continue }
-                guard needsCare(byte) else { continue }
-                guard CSVField.needsQuoting(byte) else { return false }
-                quote = true
+                // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
+                if index + 8 <= bytes.count,
+                    !mayNeedCare(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                {
+                    index += 8
+                    continue
+                }
+                let end = min(index + 8, bytes.count)
+                while index < end {
+                    let byte = base[index]
+                    index += 1
+                    guard needsCare(byte) else { continue }
+                    guard CSVField.needsQuoting(byte) else { return false }
+                    quote = true
+                }
             }
             guard quote else {
                 out.append(contentsOf: bytes)
@@ -154,6 +162,18 @@ public final class CSVTimelineWriter: TimelineWriter {
             return true
         }
         if !plain { out.append(contentsOf: field(text).utf8) }
+    }
+
+    /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,
+    /// `"` or DEL, nothing at or above 0x80 (where 0xC2 is). The usual SWAR tests for a zero byte (Hacker's Delight
+    /// 6-1): they may flag a byte beside a real match, never miss one, so a false answer is exact.
+    private static func mayNeedCare(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let matches = hasZero(word ^ (ones &* 0x2C)) | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x7F))
+        return (below20 | matches | (word & highs)) != 0
     }
 
     /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead

@@ -95,6 +95,22 @@ import Testing
         #expect(Self.parseCSV(record)[0][7] == Self.parseCSV(cell + "\r\n")[0][0])
     }
 
+    @Test func aByteThatNeedsCareIsFoundAtEveryPositionOfAWord() {
+        // Text cells are scanned eight bytes at a time: a special byte anywhere, in a whole word or in the tail,
+        // still makes the cell quoted or escaped exactly as `field` does.
+        for special in [",", "\"", "\n", "\r", "\u{7F}", "\u{85}", "\u{1B}", "\t"] {
+            for position in 0..<19 {
+                var characters = Array(repeating: "a", count: 19)
+                characters[position] = special
+                let text = characters.joined()
+                var row = TimelineRow(time: Self.t0, session: "S1", event: .command)
+                row.argument = text
+                let cell = CSVTimelineWriter.field(text)
+                #expect(CSVTimelineWriter.record(row).contains(",\(cell),"), "\(special.unicodeScalars.first!.value) at \(position)")
+            }
+        }
+    }
+
     @Test func aResetRowIsAFreshRow() {
         // The timeline sink fills one row for every event: nothing of the previous row may survive a reset.
         var row = Self.commandRow(argument: "a.txt")

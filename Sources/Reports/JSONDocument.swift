@@ -16,7 +16,7 @@ public enum JSONDocument {
         let pieceBytes = 1 << 16
         var out = JSONWriter(pretty: true, capacity: pieceBytes + 4096)
         func handOver() {
-            sink(String(decoding: out.bytes, as: UTF8.self))
+            sink(out.text)
             out.removeAll()
         }
         out.beginObject()
@@ -36,7 +36,7 @@ public enum JSONDocument {
         for session in input.sessions {
             out.element()
             write(session: session, input.passwords, narrowing: input.narrowing, into: &out)
-            if out.bytes.count >= pieceBytes { handOver() }
+            if out.count >= pieceBytes { handOver() }
         }
         out.endArray()
         out.key("findings")
@@ -44,7 +44,7 @@ public enum JSONDocument {
         for finding in input.findings {
             out.element()
             write(finding: finding, input.passwords, into: &out)
-            if out.bytes.count >= pieceBytes { handOver() }
+            if out.count >= pieceBytes { handOver() }
         }
         out.endArray()
         out.endObject()
@@ -71,14 +71,14 @@ public enum JSONDocument {
     ) -> String {
         var out = JSONWriter(pretty: pretty)
         write(session: session, passwords, narrowing: narrowing, into: &out)
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.text
     }
 
     /// One transfer as the document writes it, alone.
     public static func transferText(_ transfer: Transfer, pretty: Bool = false) -> String {
         var out = JSONWriter(pretty: pretty)
         write(transfer: transfer, into: &out)
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.text
     }
 
     /// One session; under a status filter (`narrowing`) only its transfers with a kept outcome.

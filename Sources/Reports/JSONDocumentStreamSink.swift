@@ -67,7 +67,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 JSONDocument.write(session: session, passwords, into: &scratch)
             }
             if number < nextNumber {
-                writeSession(scratch.bytes)
+                scratch.withBytes { writeSession($0) }
                 return
             }
             // A copy of its own size: the scratch buffer's storage (64 KiB and more) stays with the scratch.
@@ -75,7 +75,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
-                writeSession(ready)
+                ready.withUnsafeBytes { writeSession($0) }
             }
         case .finding(let finding):
             let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
@@ -83,7 +83,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             scratch.removeAll()
             JSONDocument.write(finding: finding, passwords, into: &scratch)
             findingIndex.append(
-                (finding.time, finding.severity.rank, findings.append(scratch.bytes), finding.session, keep ?? (true, true)))
+                (finding.time, finding.severity.rank, findings.append(scratch.exactCopy()), finding.session, keep ?? (true, true)))
         default:
             break
         }
@@ -95,7 +95,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
     public func finish(_ input: ReportInput) {
-        for number in held.keys.sorted() { writeSession(held[number]!) }
+        for number in held.keys.sorted() { held[number]!.withUnsafeBytes { writeSession($0) } }
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
         let inputs = JSONValue.array(input.inputs.map(JSONDocument.inputValue))
@@ -122,10 +122,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         output.write("\n}\n")
     }
 
-    private func writeSession(_ bytes: [UInt8]) {
+    private func writeSession(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }  // narrowed out
         output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
-        output.write(bytes: bytes)
+        output.write(bytes)
         sessionsWritten += 1
     }
 }

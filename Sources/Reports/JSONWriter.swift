@@ -6,11 +6,16 @@ import NetworkTypes
 /// first (an array of key/value pairs, a string per endpoint and time) cost more than all of the analysis on
 /// control-heavy captures. The writer produces the same bytes as `JSONValue.serialized` for the same members, so
 /// either may write any part of a document.
-public struct JSONWriter {
-    /// What has been written since the last `take`/`removeAll`.
-    public private(set) var bytes: [UInt8] = []
+///
+/// The buffer is raw memory the writer owns (hence noncopyable): most pieces are a few bytes, and an array's
+/// `append(contentsOf:)` (uniqueness and capacity checks, a call to memcpy) cost more than the bytes themselves.
+public struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written since the last `removeAll`.
+    public private(set) var count = 0
     private let pretty: Bool
-    /// Nesting depth of the container being written, counted from `baseIndent`.
+    /// Nesting depth of the container being written.
     private var depth: Int
     /// True until the open container has a member (so that an empty one is written `{}` / `[]`).
     private var empty = false
@@ -19,22 +24,25 @@ public struct JSONWriter {
     public init(pretty: Bool, indent: Int = 0, capacity: Int = 4096) {
         self.pretty = pretty
         depth = indent
-        bytes.reserveCapacity(capacity)
+        self.capacity = Swift.max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    /// What was written, in storage of its own exact size (the buffer's is much larger, and a share of it would
-    /// make the next `removeAll` allocate a whole new one).
-    public func exactCopy() -> [UInt8] {
-        bytes.withUnsafeBufferPointer { source in
-            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
-                _ = target.initialize(from: source)
-                count = source.count
-            }
-        }
+    deinit { base.deallocate() }
+
+    /// The bytes written, for the duration of `body`.
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
+
+    /// The bytes written, as text.
+    public var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    /// The bytes written, in an array of their own exact size.
+    public func exactCopy() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// Empties the buffer, keeping its storage.
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    public mutating func removeAll() { count = 0 }
 
     // MARK: - Containers
 
@@ -46,37 +54,125 @@ public struct JSONWriter {
     /// Starts a member of the open object: separator, line break and indentation, the quoted key and colon.
     public mutating func key(_ name: StaticString) {
         separate()
-        bytes.append(0x22)
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(0x22)
-        bytes.append(0x3A)
-        if pretty { bytes.append(0x20) }
+        let length = name.utf8CodeUnitCount
+        reserve(length + 4)
+        base[count] = 0x22
+        (base + count + 1).update(from: name.utf8Start, count: length)
+        count += length + 1
+        base[count] = 0x22
+        base[count + 1] = 0x3A
+        count += 2
+        if pretty {
+            base[count] = 0x20
+            count += 1
+        }
     }
 
     /// Starts an element of the open array.
     public mutating func element() { separate() }
 
     /// A line break after the document.
-    public mutating func endLine() { bytes.append(0x0A) }
+    public mutating func endLine() { byte(0x0A) }
 
     // MARK: - Values
 
-    public mutating func null() { append("null") }
-    public mutating func bool(_ value: Bool) { append(value ? "true" : "false") }
-    public mutating func int(_ value: Int) { appendDecimal(Int64(value), to: &bytes) }
-    public mutating func int(_ value: Int64) { appendDecimal(value, to: &bytes) }
-    public mutating func uint(_ value: UInt64) { appendDecimal(value, to: &bytes) }
-    public mutating func string(_ value: String) { Escaping.appendJSON(value, to: &bytes) }
+    public mutating func null() { put("null") }
+    public mutating func bool(_ value: Bool) { put(value ? "true" : "false") }
+    public mutating func int(_ value: Int) { int(Int64(value)) }
+    public mutating func int(_ value: Int64) {
+        reserve(21)
+        if value < 0 {
+            base[count] = 0x2D
+            count += 1
+        }
+        count += writeDecimal(value.magnitude, into: base + count)
+    }
+    public mutating func uint(_ value: UInt64) {
+        reserve(20)
+        count += writeDecimal(value, into: base + count)
+    }
+    /// A string, quoted and escaped as `Escaping.appendJSON` does: `"`, `\\`, C0 controls and DEL, and U+2028 /
+    /// U+2029 (which end a line in JavaScript) as escapes; everything else as it is.
+    public mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            // Quotes, and at most six bytes for each input byte (`\u00XX`).
+            reserve(utf8.count + 2)
+            byte(0x22)
+            var runStart = 0
+            var index = 0
+            let total = utf8.count
+            while index < total {
+                let code = utf8[index]
+                if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
+                    // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
+                    guard code == 0xE2, index + 2 < total, utf8[index + 1] == 0x80,
+                        utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
+                    else {
+                        index += 1
+                        continue
+                    }
+                    put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                    unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029)
+                    index += 3
+                    runStart = index
+                    continue
+                }
+                put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                switch code {
+                case 0x22: put("\\\"")
+                case 0x5C: put("\\\\")
+                case 0x0A: put("\\n")
+                case 0x0D: put("\\r")
+                case 0x09: put("\\t")
+                default: unicodeEscape(UInt16(code))
+                }
+                index += 1
+                runStart = index
+            }
+            put(UnsafeBufferPointer(rebasing: utf8[runStart..<total]))
+            byte(0x22)
+        }
+    }
     public mutating func string(_ value: StaticString) {
-        bytes.append(0x22)
-        value.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(0x22)
+        byte(0x22)
+        put(value)
+        byte(0x22)
     }
     public mutating func optional(_ value: String?) {
         if let value { string(value) } else { null() }
     }
     /// A number as `JSONValue.double` writes it (three decimals at most).
-    public mutating func double(_ value: Double) { JSONWriter.appendNumber(value, to: &bytes) }
+    public mutating func double(_ value: Double) {
+        var scratch: [UInt8] = []
+        JSONWriter.appendNumber(value, to: &scratch)
+        scratch.withUnsafeBufferPointer { put($0) }
+    }
+
+    /// A time as SPEC.md writes it (ISO 8601, microseconds), or null.
+    public mutating func time(_ value: Timestamp?) {
+        guard let value else { return null() }
+        reserve(Timestamp.iso8601MaximumLength + 2)
+        base[count] = 0x22
+        count += 1
+        count += value.writeISO8601(into: base + count)
+        base[count] = 0x22
+        count += 1
+    }
+    /// An endpoint as its `description` (`192.0.2.10:51234`, `[2001:db8::1]:21`), quoted; nothing to escape.
+    public mutating func endpoint(_ value: Endpoint) {
+        reserve(Endpoint.maximumDescriptionLength + 2)
+        base[count] = 0x22
+        count += 1
+        count += value.write(into: base + count)
+        base[count] = 0x22
+        count += 1
+    }
+    /// A value built as a tree (rare members: evidence, listings) at the current position.
+    public mutating func value(_ value: JSONValue) {
+        var text = value.serialized(pretty: pretty, indent: depth)
+        text.withUTF8 { put($0) }
+    }
 
     /// Appends a number as `JSONValue.double` writes it: three decimals at most, a whole number without a point,
     /// `null` when not finite. The timeline's CSV writes its numbers this way too, so both files agree.
@@ -93,36 +189,57 @@ public struct JSONWriter {
             text.withUTF8 { bytes.append(contentsOf: $0) }
         }
     }
-    /// A time as SPEC.md writes it (ISO 8601, microseconds), or null.
-    public mutating func time(_ value: Timestamp?) {
-        guard let value else { return null() }
-        bytes.append(0x22)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: Timestamp.iso8601MaximumLength))
-        let length = bytes.withUnsafeMutableBufferPointer { value.writeISO8601(into: $0.baseAddress! + start) }
-        bytes.removeLast(Timestamp.iso8601MaximumLength - length)
-        bytes.append(0x22)
+    // MARK: - Bytes
+
+    /// Room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        var grown = capacity * 2
+        while grown < count + extra { grown *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = grown
     }
-    /// An endpoint as its `description` (`192.0.2.10:51234`, `[2001:db8::1]:21`), quoted; nothing to escape.
-    public mutating func endpoint(_ value: Endpoint) {
-        bytes.append(0x22)
-        value.appendDescription(to: &bytes)
-        bytes.append(0x22)
+
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        reserve(1)
+        base[count] = value
+        count += 1
     }
-    /// A value built as a tree (rare members: evidence, listings) at the current position.
-    public mutating func value(_ value: JSONValue) {
-        var text = value.serialized(pretty: pretty, indent: depth)
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+
+    @inline(__always)
+    private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    private mutating func put(_ piece: StaticString) {
+        put(UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+    }
+
+    /// `\\uXXXX` with four lower-case hex digits.
+    private mutating func unicodeEscape(_ value: UInt16) {
+        let digits: StaticString = "0123456789abcdef"
+        reserve(6)
+        base[count] = 0x5C
+        base[count + 1] = 0x75
+        for (offset, shift) in [12, 8, 4, 0].enumerated() {
+            base[count + 2 + offset] = digits.utf8Start[Int((value >> UInt16(shift)) & 0xF)]
+        }
+        count += 6
     }
 
     // MARK: - Layout
 
-    private mutating func append(_ piece: StaticString) {
-        piece.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
     private mutating func open(_ bracket: UInt8) {
-        bytes.append(bracket)
+        byte(bracket)
         depth += 1
         empty = true
     }
@@ -131,24 +248,20 @@ public struct JSONWriter {
         depth -= 1
         if !empty && pretty { newline() }
         empty = false
-        bytes.append(bracket)
+        byte(bracket)
     }
 
     private mutating func separate() {
-        if !empty { bytes.append(0x2C) }
+        if !empty { byte(0x2C) }
         empty = false
         if pretty { newline() }
     }
 
     private mutating func newline() {
-        bytes.append(0x0A)
-        var spaces = 2 * depth
-        while spaces > 0 {
-            let piece = Swift.min(spaces, JSONWriter.blanks.utf8CodeUnitCount)
-            JSONWriter.blanks.withUTF8Buffer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<piece])) }
-            spaces -= piece
-        }
+        let spaces = 2 * depth
+        reserve(spaces + 1)
+        base[count] = 0x0A
+        (base + count + 1).update(repeating: 0x20, count: spaces)
+        count += spaces + 1
     }
-
-    private static let blanks: StaticString = "                                                                "
 }

@@ -15,7 +15,7 @@ import Reports
 /// and `pthread_join` order those accesses) — hence `@unchecked Sendable`. The queue is itself thread-safe.
 final class OutputStage: StreamingEventSink, @unchecked Sendable {
     /// Events per hand-over, and hand-overs in flight: a few hundred KiB of events at most wait.
-    static let batchItems = 512
+    static let batchItems = 128
     static let depth = 4
 
     private let sinks: StreamingEventSink

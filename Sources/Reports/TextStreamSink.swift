@@ -82,7 +82,9 @@ public final class TextStreamSink: StreamingEventSink {
                 printReady()
                 return
             }
-            held[number] = Array(block.bytes)
+            // A copy of its own size: sharing the buffer's storage would keep its whole capacity per held block
+            // and make the next removeAll allocate a new buffer.
+            held[number] = block.bytes.withUnsafeBufferPointer { Array($0) }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() {
                 nextNumber = lowest
             }

@@ -36,7 +36,8 @@ if [[ $# -gt 0 ]]; then captures=("$@"); else
     for f in samples/*.pcap; do [[ $f == *ipv6* ]] || captures+=("$f"); done
 fi
 mergecap -a -F pcap -w "$WORK/all.pcap" "${captures[@]}"
-per_loop=$(tcpdump -r "$WORK/all.pcap" 2>/dev/null | wc -l)
+# -n: without it tcpdump looks up every address in DNS, which takes minutes on a large capture.
+per_loop=$(tcpdump -n -r "$WORK/all.pcap" 2>/dev/null | wc -l)
 echo "replaying $per_loop packets x $LOOPS loops"
 
 netns_add "$NS_A"

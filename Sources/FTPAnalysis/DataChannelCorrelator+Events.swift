@@ -65,6 +65,18 @@ extension DataChannelCorrelator {
         return .filed(early: (connection, attachment))
     }
 
+    /// After AUTH TLS (RFC 4217) or on an implicit FTPS port the session's announcements are encrypted: its data
+    /// connections can only be inferred from the hosts they join.
+    func sessionProtected(_ session: FTPSession) {
+        protectedSessions.append(session)
+    }
+
+    /// Both directions of the control channel are clear text again (CCC, RFC 4217 section 12): announcements are
+    /// readable, nothing more is inferred.
+    func sessionInClearText(_ session: FTPSession) {
+        protectedSessions.removeAll { $0 === session }
+    }
+
     /// The server refused an active announcement (`500 Illegal PORT command`): nothing will connect to it.
     func announcementRefused(_ transfer: Transfer) {
         removeExpectations(of: transfer)
@@ -125,7 +137,7 @@ extension DataChannelCorrelator {
                 $0.originator == record.originator && $0.responder == record.responder && $0.firstTime == record.firstTime
             }) {
                 transfer.connections[index] = record
-                DataChannelDiagnosis.settle(transfer, session: context.session)
+                decide(transfer, session: context.session)
             }
             return
         }
@@ -195,8 +207,14 @@ extension DataChannelCorrelator {
         }
         transfer.liveConnections.removeAll()
         transfer.settled = true
-        DataChannelDiagnosis.settle(transfer, session: session)
+        decide(transfer, session: session)
         perform(.settled(transfer, session))
+    }
+
+    /// Gives the transfer its metrics and its verdict from what it holds now.
+    private func decide(_ transfer: Transfer, session: FTPSession) {
+        transfer.metrics = TransferMetrics.of(transfer, session: session)
+        transfer.verdict = Self.verdict(of: transfer, session: session)
     }
 
     /// The record with any ICMP error that answered its SYN.

@@ -2,7 +2,7 @@ import NetworkTypes
 import TCPReassembly
 
 /// The data-channel correlator: announcements, data connections, ICMP errors and the ends of sessions in; each
-/// transfer's one typed verdict out (`DataVerdict`, decided by `DataChannelDiagnosis`).
+/// transfer's one typed verdict out (`DataVerdict`, decided in DataChannelCorrelator+Verdict.swift).
 ///
 /// It keeps the announced endpoints waiting for their connection (by endpoint and by port), connections seen
 /// before their announcement (capture reordering), ICMP errors that answered a SYN, and the sessions whose

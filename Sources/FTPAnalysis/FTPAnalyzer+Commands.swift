@@ -127,7 +127,7 @@ extension FTPAnalyzer {
             if let transferIndex = session.commands[index].transferIndex {
                 let transfer = session.transfers[transferIndex]
                 transfer.announcementReply = record
-                if record.code >= 400 { correlator.removeExpectations(of: transfer) }
+                if record.code >= 400 { correlator.announcementRefused(transfer) }
             }
         case .dataReply(let index):
             if let transferIndex = session.commands[index].transferIndex {

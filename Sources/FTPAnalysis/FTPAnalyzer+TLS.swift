@@ -13,7 +13,7 @@ extension FTPAnalyzer {
         if session.tlsTime == nil { session.tlsTime = time }
         session.clientTLS = TLSRecordSkipper()
         session.serverTLS = TLSRecordSkipper()
-        correlator.protectedSessions.append(session)
+        correlator.sessionProtected(session)
         if session.confirmed { emit(.tlsStarted(session.identity, time)) }
     }
 
@@ -27,7 +27,7 @@ extension FTPAnalyzer {
             session.serverEncrypted = false
             session.serverChannel.restart()
         }
-        if !session.clientEncrypted && !session.serverEncrypted { correlator.protectedSessions.removeAll { $0 === session } }
+        if !session.clientEncrypted && !session.serverEncrypted { correlator.sessionInClearText(session) }
     }
 
     /// What the first bytes of a direction decided.

@@ -4,7 +4,7 @@ import TCPReassembly
 
 /// Failures seen in the field that the plain correlator misread (issue 15): a refusal that arrives after the client
 /// already opened the data connection, which the server then resets. Each rule reads the transfer's replies and
-/// its data connection and returns a status or a cause; `DataChannelDiagnosis` asks them first.
+/// its data connection and returns a status or a cause; the correlator's verdict rules ask them first.
 enum FieldDiagnosis {
     /// True for a final reply that refuses the transfer command itself (RFC 959 section 4.2: 450/451/452 and
     /// 5xx), as opposed to 425/426, which blame the data connection.

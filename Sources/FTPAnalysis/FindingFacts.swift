@@ -40,7 +40,7 @@ public enum FindingFacts: Sendable {
 extension FindingFacts {
     /// The typed cause of failed data connections this finding explains, when it explains one: an active
     /// announcement NAT did not rewrite is `nat_without_alg`, a third host `bounce`, a passive reply naming an
-    /// address other than the server's `passive_address_internal` (as `DataChannelDiagnosis` names the failures
+    /// address other than the server's `passive_address_internal` (as the correlator's verdict names the failures
     /// they lead to), and a failed data connection its own cause.
     public var cause: DataCause? {
         switch self {

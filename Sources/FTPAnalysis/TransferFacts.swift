@@ -151,7 +151,7 @@ extension TransferFacts {
         guard connections.count > 1, let primary = observedConnection,
             !(primary.firstTime == connection.firstTime && primary.originator == connection.originator)
         else { return status }
-        return DataChannelDiagnosis.outcome(of: connection, status: status)
+        return DataChannelCorrelator.outcome(of: connection, status: status)
     }
 
     /// SYNs sent over every matched connection.

@@ -342,7 +342,7 @@ private final class Script {
         let script = Script()
         script.session.tlsTime = Script.at(1)
         script.session.tls = true
-        script.correlator.protectedSessions.append(script.session)
+        script.correlator.sessionProtected(script.session)
         let (connection, attachment) = script.open(Self.clientData, Self.serverData, at: 3)
         let attached = try #require(attachment)
         #expect(attached.routing == .countOnly)
@@ -356,6 +356,16 @@ private final class Script {
         #expect(transfer.verdict.cause == .tlsHidesAnnouncement)
         #expect(transfer.verdict.evidence.announced == nil)
         #expect(transfer.verdict.evidence.observed == Self.serverData)
+    }
+
+    /// After CCC both directions are clear text again: announcements are readable, nothing more is inferred.
+    @Test func clearTextAgainEndsInference() {
+        let script = Script()
+        script.session.tlsTime = Script.at(1)
+        script.correlator.sessionProtected(script.session)
+        script.correlator.sessionInClearText(script.session)
+        #expect(script.open(Self.clientData, Self.serverData, at: 3).1 == nil)
+        #expect(script.session.transfers.isEmpty)
     }
 
     /// The session ends with an announcement nothing used: settled then, its expectation dropped.

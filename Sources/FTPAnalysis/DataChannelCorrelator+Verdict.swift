@@ -1,12 +1,12 @@
 import NetworkTypes
 import TCPReassembly
 
-/// Decides what became of each data channel: one typed verdict per transfer, with the facts its wording quotes
-/// (the sentences are the reports' business, Reports/CauseWording.swift).
-enum DataChannelDiagnosis {
-    /// Sets the verdict (status, cause, evidence) of a transfer from its replies and its observed connection.
-    static func settle(_ transfer: Transfer, session: FTPSession) {
-        transfer.metrics = TransferMetrics.of(transfer, session: session)
+/// The correlator's verdict rules: what became of a data channel, as one typed verdict per transfer with the
+/// facts its wording quotes (the sentences are the reports' business, Reports/CauseWording.swift). Pure functions
+/// of the transfer and its session; the correlator applies them when it settles (DataChannelCorrelator+Events).
+extension DataChannelCorrelator {
+    /// The verdict (status, cause, evidence) of a transfer from its replies and its observed connections.
+    static func verdict(of transfer: Transfer, session: FTPSession) -> DataVerdict {
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
         var evidence = evidence(of: transfer, session: session)
@@ -19,7 +19,7 @@ enum DataChannelDiagnosis {
             cause = self.cause(of: transfer, status: status, session: session)
         }
         if status.isFailure { fillWordingFacts(&evidence, of: transfer, status: status, session: session) }
-        transfer.verdict = DataVerdict(status: status, cause: cause, evidence: evidence)
+        return DataVerdict(status: status, cause: cause, evidence: evidence)
     }
 
     /// The facts the sentence of a failed transfer quotes: the announcement and what its address is, the replies,

@@ -29,21 +29,8 @@ final class CaptureReader: @unchecked Sendable {
 
     /// Starts the reader thread. False when no thread could be made (the caller then reads on its own thread).
     func start() -> Bool {
-        var created = pthread_t()
-        let argument = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(
-            &created, nil,
-            { argument in
-                guard let argument else { return nil }
-                Unmanaged<CaptureReader>.fromOpaque(argument).takeRetainedValue().run()
-                return nil
-            }, argument)
-        guard status == 0 else {
-            Unmanaged<CaptureReader>.fromOpaque(argument).release()
-            return false
-        }
-        thread = created
-        return true
+        thread = startThread { self.run() }
+        return thread != nil
     }
 
     /// Waits for the reader thread to end. Call after `take()` gave nil, or after `queue.abandon()`.

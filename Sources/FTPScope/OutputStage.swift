@@ -30,21 +30,8 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     /// Starts the output thread. False when no thread could be made (then do not use the stage).
     func start() -> Bool {
-        var created = pthread_t()
-        let argument = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(
-            &created, nil,
-            { argument in
-                guard let argument else { return nil }
-                Unmanaged<OutputStage>.fromOpaque(argument).takeRetainedValue().run()
-                return nil
-            }, argument)
-        guard status == 0 else {
-            Unmanaged<OutputStage>.fromOpaque(argument).release()
-            return false
-        }
-        thread = created
-        return true
+        thread = startThread { self.run() }
+        return thread != nil
     }
 
     // MARK: - The analysis thread's side

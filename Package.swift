@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         // A timeline writer that keeps rows, shared by the tests of the timeline sink and of whole runs.
         .target(name: "TimelineTestSupport", dependencies: ["Reports"], path: "Tests/TimelineTestSupport"),
-        .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
+        .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes", "TestSupport"]),
         .testTarget(name: "CommunityIDTests", dependencies: ["CommunityID", "NetworkTypes", "TestSupport"]),
         // Every test target declares each module it imports (checked by `--explicit-target-dependency-import-check`).
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "NetworkTypes", "TestSupport"]),

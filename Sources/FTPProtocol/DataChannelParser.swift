@@ -71,6 +71,13 @@ public enum DataChannelParser {
 
     /// PORT `h1,h2,h3,h4,p1,p2` (RFC 959 section 4.1.2); spaces around the numbers are tolerated.
     public static func parsePORT(_ argument: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
+        var text = argument
+        if let endpoint = text.withUTF8(wellFormedPORT) { return .success(endpoint) }
+        return generalPORT(argument)
+    }
+
+    /// `parsePORT` without the fast path: the reading that names what is wrong.
+    static func generalPORT(_ argument: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
         let fields = argument.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
         if fields.count == 1 && trimmed(fields[0]).isEmpty { return .failure(.missingNumbers) }
         guard fields.count == 6 else { return .failure(.wrongFieldCount(fields.count)) }
@@ -108,6 +115,13 @@ public enum DataChannelParser {
     /// EPRT `<d>proto<d>address<d>port<d>` (RFC 2428 section 2): `d` is any character in ASCII 33...126,
     /// proto 1 is IPv4 and 2 is IPv6, and the address must be of that family.
     public static func parseEPRT(_ argument: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
+        var text = argument
+        if let endpoint = text.withUTF8(wellFormedEPRT) { return .success(endpoint) }
+        return generalEPRT(argument)
+    }
+
+    /// `parseEPRT` without the fast path: the reading that names what is wrong.
+    static func generalEPRT(_ argument: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
         let bytes = trimmed(argument.utf8[...])
         guard let delimiter = bytes.first else { return .failure(.missingNumbers) }
         guard isDelimiter(delimiter) else { return .failure(.badDelimiter) }

@@ -6,22 +6,46 @@ public enum ReplyParsing {
     /// Servers that ignore appendix II and send an unquoted absolute name (`257 /home/user is cwd`) get their
     /// first word, if it starts with `/`. Nil when there is no name or the quote is never closed.
     public static func parse257Path(_ text: String) -> String? {
-        var scalars = text.unicodeScalars[...]
-        guard let open = scalars.firstIndex(of: "\"") else {
-            let word = text.split(separator: " ", maxSplits: 1).first ?? ""
-            return word.hasPrefix("/") ? String(word) : nil
-        }
-        scalars = scalars[scalars.index(after: open)...]
-        var path = String.UnicodeScalarView()
-        while let scalar = scalars.first {
-            scalars = scalars.dropFirst()
-            if scalar == "\"" {
-                guard scalars.first == "\"" else { return String(path) }
-                scalars = scalars.dropFirst()
+        // Byte by byte: `"` and space are ASCII, and no byte of a multi-byte UTF-8 sequence equals either, so
+        // positions found in the bytes are scalar boundaries and the pieces stay valid text.
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            guard let open = bytes.firstIndex(of: 0x22) else {
+                var start = 0
+                while start < bytes.count && bytes[start] == 0x20 { start += 1 }
+                guard start < bytes.count, bytes[start] == UInt8(ascii: "/") else { return nil }
+                var end = start
+                while end < bytes.count && bytes[end] != 0x20 { end += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
-            path.append(scalar)
+            var index = open + 1
+            var hasDoubled = false
+            while index < bytes.count {
+                if bytes[index] == 0x22 {
+                    guard index + 1 < bytes.count, bytes[index + 1] == 0x22 else {
+                        let inner = UnsafeBufferPointer(rebasing: bytes[(open + 1)..<index])
+                        return hasDoubled ? undoubled(inner) : String(decoding: inner, as: UTF8.self)
+                    }
+                    hasDoubled = true
+                    index += 2
+                    continue
+                }
+                index += 1
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// The name inside a 257 reply's quotes with each doubled `"` made one.
+    private static func undoubled(_ inner: UnsafeBufferPointer<UInt8>) -> String {
+        var path: [UInt8] = []
+        path.reserveCapacity(inner.count)
+        var index = 0
+        while index < inner.count {
+            path.append(inner[index])
+            index += inner[index] == 0x22 ? 2 : 1
+        }
+        return String(decoding: path, as: UTF8.self)
     }
 
     /// The size a 150 reply announces: `Opening BINARY mode data connection for f (1234 bytes).` is 1234.
@@ -75,33 +99,78 @@ public enum ReplyParsing {
     /// empty argument resolves to `cwd`. Only `/` separates components: FTP pathnames are server-defined
     /// (RFC 959 section 3.1.2), and `/` is what nearly every server uses.
     public static func resolvePath(_ argument: String, cwd: String?) -> String {
-        if argument.hasPrefix("/") { return normalize(argument) }
+        if argument.utf8.first == UInt8(ascii: "/") { return normalize(argument) }
         guard let cwd else { return argument }
         if argument.isEmpty { return normalize(cwd) }
-        return normalize(cwd.hasSuffix("/") ? cwd + argument : cwd + "/" + argument)
+        return normalize(cwd.utf8.last == UInt8(ascii: "/") ? cwd + argument : cwd + "/" + argument)
     }
 
     /// Collapses `.`/`..`/empty components; a relative path stays relative and keeps `..` it cannot apply.
-    private static func normalize(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
-        var components: [Substring] = []
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
-            switch component {
-            case ".":
+    ///
+    /// Works on the UTF-8 bytes (`/` and `.` are ASCII and never part of a multi-byte sequence). A path that is
+    /// already normal, as nearly every path a client sends is, comes back as it is, without a copy.
+    static func normalize(_ path: String) -> String {
+        var path = path
+        return path.withUTF8 { bytes in
+            isNormal(bytes) ? nil : String(decoding: normalized(bytes), as: UTF8.self)
+        } ?? path
+    }
+
+    /// What a component is to the normaliser.
+    private enum Component {
+        case current, parent, name
+    }
+
+    private static func kind(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Component {
+        guard end - start <= 2, bytes[start] == UInt8(ascii: ".") else { return .name }
+        if end - start == 1 { return .current }
+        return bytes[start + 1] == UInt8(ascii: ".") ? .parent : .name
+    }
+
+    /// True when normalising would return the same bytes: not empty, no empty, `.` or `..` component, no
+    /// trailing `/` (except the root itself).
+    private static func isNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        if bytes.count == 1 && bytes[0] == UInt8(ascii: "/") { return true }
+        var start = bytes[0] == UInt8(ascii: "/") ? 1 : 0
+        while true {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+            if end == start || kind(bytes, start, end) != .name { return false }
+            if end == bytes.count { return true }
+            start = end + 1
+        }
+    }
+
+    /// The normal form built component by component; `..` removes the last name kept (back to its `/`).
+    private static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let absolute = bytes.first == UInt8(ascii: "/")
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 1)
+        var names = 0  // names kept (a relative path's leading `..`s are not names: they cannot be undone)
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            switch kind(bytes, start, end) {
+            case .current:
                 continue
-            case "..":
-                if let last = components.last, last != ".." {
-                    components.removeLast()
-                } else if !absolute {
-                    components.append(component)
-                }
-            default:
-                components.append(component)
+            case .parent where names > 0:
+                while let last = output.popLast(), last != UInt8(ascii: "/") {}
+                names -= 1
+                continue
+            case .parent where absolute:
+                continue  // never above the root
+            case .parent, .name:
+                if absolute || !output.isEmpty { output.append(UInt8(ascii: "/")) }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                if kind(bytes, start, end) == .name { names += 1 }
             }
         }
-        let joined = components.joined(separator: "/")
-        if absolute { return "/" + joined }
-        return joined.isEmpty ? "." : joined
+        if output.isEmpty { output.append(absolute ? UInt8(ascii: "/") : UInt8(ascii: ".")) }
+        return output
     }
 
     /// Decimal digits only, 1 to 20 of them, within `UInt64`.

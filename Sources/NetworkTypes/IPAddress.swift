@@ -28,17 +28,6 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses dotted-quad IPv4 or RFC 4291 text IPv6 (with `::` and an embedded IPv4 tail); nil if invalid.
-    public init?(_ text: some StringProtocol) {
-        if let v4 = IPAddress.parseV4(Substring(text)) {
-            self = .v4(v4)
-        } else if let (high, low) = IPAddress.parseV6(Substring(text)) {
-            self = .v6(high, low)
-        } else {
-            return nil
-        }
-    }
-
     /// True for IPv4.
     public var isIPv4: Bool { if case .v4 = self { return true } else { return false } }
 
@@ -166,81 +155,5 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
             length += 1
         }
         return length
-    }
-
-    static func parseV4(_ text: Substring) -> UInt32? {
-        var value: UInt32 = 0
-        var octets = 0
-        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let octet = UInt32(part), octet <= 255
-            else { return nil }
-            value = value << 8 | octet
-            octets += 1
-        }
-        return octets == 4 ? value : nil
-    }
-
-    static func parseV6(_ text: Substring) -> (UInt64, UInt64)? {
-        guard text.contains(":"), text.count <= 45 else { return nil }
-        var head: [UInt16] = []
-        var tail: [UInt16] = []
-        let halves = text.components(separatedByDoubleColon: ())
-        guard let halves, halves.count <= 2 else { return nil }
-        func groups(_ part: Substring, allowV4Tail: Bool) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var result: [UInt16] = []
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, piece) in pieces.enumerated() {
-                if allowV4Tail && index == pieces.count - 1 && piece.contains(".") {
-                    guard let v4 = parseV4(piece) else { return nil }
-                    result.append(UInt16(v4 >> 16))
-                    result.append(UInt16(v4 & 0xFFFF))
-                } else {
-                    guard !piece.isEmpty, piece.count <= 4, let group = UInt16(piece, radix: 16) else { return nil }
-                    result.append(group)
-                }
-            }
-            return result
-        }
-        if halves.count == 2 {
-            guard let h = groups(halves[0], allowV4Tail: false), let t = groups(halves[1], allowV4Tail: true),
-                h.count + t.count <= 7
-            else { return nil }
-            head = h
-            tail = t
-        } else {
-            guard let h = groups(halves[0], allowV4Tail: true), h.count == 8 else { return nil }
-            head = h
-        }
-        let all = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for index in 0..<4 {
-            high = high << 16 | UInt64(all[index])
-            low = low << 16 | UInt64(all[index + 4])
-        }
-        return (high, low)
-    }
-}
-
-extension Substring {
-    /// Splits on the first `::`; nil when `::` appears more than once.
-    fileprivate func components(separatedByDoubleColon: Void) -> [Substring]? {
-        var index = startIndex
-        var found: Range<Index>?
-        while index < endIndex {
-            let next = self.index(after: index)
-            if self[index] == ":" && next < endIndex && self[next] == ":" {
-                if found != nil { return nil }
-                found = index..<self.index(after: next)
-                index = self.index(after: next)
-                if index < endIndex && self[index] == ":" { return nil }
-                continue
-            }
-            index = next
-        }
-        guard let found else { return [self] }
-        return [self[startIndex..<found.lowerBound], self[found.upperBound..<endIndex]]
     }
 }

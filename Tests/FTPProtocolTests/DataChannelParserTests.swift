@@ -1,5 +1,5 @@
 import TestSupport
-import FTPProtocol
+@testable import FTPProtocol
 import NetworkTypes
 import Testing
 
@@ -185,20 +185,61 @@ struct DataChannelParserTests {
     func fuzz() {
         var generator = SplitMix64(seed: 7)
         let alphabet = Array("0123456789,|!()- .:abcdef227".utf8)
+        var announced = 0
         for _ in 0..<3000 {
             let length = Int(generator.next() % 40)
-            let bytes = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            var bytes = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+            if generator.below(4) == 0 {  // a real announcement inside the noise, so successes are exercised too
+                bytes.insert(contentsOf: "(192,0,2,1,4,1)".utf8, at: generator.below(bytes.count + 1))
+            }
             let text = String(decoding: bytes, as: UTF8.self)
-            _ = DataChannelParser.parsePORT(text)
-            _ = DataChannelParser.parse227(text)
-            _ = DataChannelParser.parseEPRT(text)
-            _ = DataChannelParser.parse229(text)
-            _ = DataChannelParser.parseLPRT(text)
-            _ = DataChannelParser.parse228(text)
-            _ = ReplyParsing.parse257Path(text)
-            _ = ReplyParsing.parse150Size(text)
-            _ = ReplyParsing.parse213Size(text)
-            _ = ReplyParsing.resolvePath(text, cwd: "/a/b")
+            let hasDigit = bytes.contains { $0 >= 0x30 && $0 <= 0x39 }
+            // Every announcement carries a port, so a text without a digit can never give an endpoint.
+            let results = [
+                DataChannelParser.parsePORT(text), DataChannelParser.parse227(text), DataChannelParser.parseEPRT(text),
+                DataChannelParser.parse229(text), DataChannelParser.parseLPRT(text), DataChannelParser.parse228(text),
+            ]
+            for case .success(let endpoint) in results {
+                #expect(hasDigit, "\(text.debugDescription) gave \(endpoint)")
+                announced += 1
+            }
+            if let path = ReplyParsing.parse257Path(text) { #expect(path.utf8.count < max(1, bytes.count)) }
+            if let size = ReplyParsing.parse150Size(text) { #expect(hasDigit, "\(text.debugDescription) gave \(size)") }
+            #expect(ReplyParsing.resolvePath(text, cwd: "/a/b").hasPrefix("/"))
         }
+        #expect(announced > 0, "some random texts must form announcements, or the test checks nothing")
+    }
+
+    @Test("the fast path for PORT and EPRT accepts exactly what the general reading accepts, with the same result")
+    func fastPathAgrees() {
+        var generator = SplitMix64(seed: 0xE9)
+        // Announcements put together from plausible and broken pieces: well-formed ones are common, and each
+        // kind of damage (field count, range, blanks, delimiters, family, address, port) turns up.
+        let numbers = ["192", "0", "2", "255", "256", "1", " 7", "9\t", "", "01", "x", "1000", "12345678901"]
+        let separators = [",", ",", ",", ",", " ,", ";", ""]
+        let delimiters = ["|", "|", "|", "!", "", "||"]
+        let families = ["1", "2", "1", "2", "3", "", "12"]
+        let addresses = ["192.0.2.1", "2001:db8::7", "::", "0.0.0.0", "1.2.3", "x", "", "::ffff:192.0.2.9"]
+        let ports = ["21", "65535", "65536", "0", "", "123456", "2x"]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var port = ""
+            for field in 0..<(4 + generator.below(4)) {
+                if field > 0 { port += separators[generator.below(separators.count)] }
+                port += numbers[generator.below(numbers.count)]
+            }
+            func delimiter() -> String { delimiters[generator.below(delimiters.count)] }
+            let eprt =
+                (generator.below(4) == 0 ? " " : "") + delimiter() + families[generator.below(families.count)]
+                + delimiter() + addresses[generator.below(addresses.count)] + delimiter()
+                + ports[generator.below(ports.count)] + delimiter()
+            let fastPORT = DataChannelParser.parsePORT(port)
+            #expect(fastPORT == DataChannelParser.generalPORT(port), "PORT \(port.debugDescription)")
+            let fastEPRT = DataChannelParser.parseEPRT(eprt)
+            #expect(fastEPRT == DataChannelParser.generalEPRT(eprt), "EPRT \(eprt.debugDescription)")
+            if case .success = fastPORT { accepted += 1 }
+            if case .success = fastEPRT { accepted += 1 }
+        }
+        #expect(accepted > 100, "the generator must produce valid announcements too")
     }
 }

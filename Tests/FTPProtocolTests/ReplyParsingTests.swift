@@ -1,4 +1,5 @@
 import FTPProtocol
+import TestSupport
 import Testing
 
 @Suite("ReplyParsing")
@@ -67,8 +68,57 @@ struct ReplyParsingTests {
             ("relative/../x", nil, "relative/../x"),  // cwd unknown: as given
             ("x", "rel/dir", "rel/dir/x"),  // a relative cwd stays relative
             ("../../x", "rel", "../x"),
+            ("..", "rel", "."),  // a relative path that cancels out is "."
+            ("..", "/", "/"),
+            ("a/../../..", "x", ".."),  // the cwd and the name undone, one ".." left over
+            ("caf\u{E9}/./r\u{E9}sum\u{E9}", "/", "/caf\u{E9}/r\u{E9}sum\u{E9}"),
         ] as [(String, String?, String)])
     func resolve(argument: String, cwd: String?, expected: String) {
         #expect(ReplyParsing.resolvePath(argument, cwd: cwd) == expected)
+    }
+
+    @Test("path resolution agrees with the rule stated over component lists, on random paths")
+    func resolveRandom() {
+        var generator = SplitMix64(seed: 0x5EED)
+        let pieces = ["a", "bc", ".", "..", "", "\u{E9}", "...", ".a", " "]
+        func randomPath() -> String {
+            let count = Int(generator.next() % 6)
+            let joined = (0..<count).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }
+                .joined(separator: "/")
+            return generator.next() % 2 == 0 ? "/" + joined : joined
+        }
+        for _ in 0..<5000 {
+            let argument = randomPath()
+            let cwd: String? = generator.next() % 5 == 0 ? nil : randomPath()
+            #expect(
+                ReplyParsing.resolvePath(argument, cwd: cwd) == Self.resolveByComponents(argument, cwd: cwd),
+                "argument \(argument.debugDescription), cwd \(cwd.debugDescription)")
+        }
+    }
+
+    /// The rule as lists of components: `.` and empty components go, `..` removes the name before it (never above
+    /// the root; a relative path keeps the `..`s it cannot apply), a relative argument is taken from the cwd.
+    private static func resolveByComponents(_ argument: String, cwd: String?) -> String {
+        let path: String
+        if argument.hasPrefix("/") {
+            path = argument
+        } else if let cwd {
+            path = argument.isEmpty ? cwd : cwd + "/" + argument
+        } else {
+            return argument
+        }
+        let absolute = path.hasPrefix("/")
+        var kept: [String] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: false).map(String.init) where !component.isEmpty && component != "." {
+            if component != ".." {
+                kept.append(component)
+            } else if let last = kept.last, last != ".." {
+                kept.removeLast()
+            } else if !absolute {
+                kept.append(component)
+            }
+        }
+        let joined = kept.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 }

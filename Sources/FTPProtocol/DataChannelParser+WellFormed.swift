@@ -1,0 +1,86 @@
+import NetworkTypes
+
+/// The common case of PORT and EPRT read straight from the argument's bytes: a well-formed announcement gives its
+/// endpoint without splitting into arrays of substrings. Anything else returns nil, and the general parser (which
+/// names what is wrong) takes over, so both paths accept exactly the same arguments.
+extension DataChannelParser {
+    /// `h1,h2,h3,h4,p1,p2` (RFC 959 section 4.1.2), each field 1 to 3 digits up to 255, spaces and tabs allowed
+    /// around a field.
+    static func wellFormedPORT(_ bytes: UnsafeBufferPointer<UInt8>) -> AnnouncedEndpoint? {
+        var octets: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
+        var index = 0
+        for field in 0..<6 {
+            while index < bytes.count && isBlank(bytes[index]) { index += 1 }
+            var value: UInt32 = 0
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                guard digits < 3 else { return nil }
+                value = value * 10 + UInt32(bytes[index] - 0x30)
+                digits += 1
+                index += 1
+            }
+            guard digits >= 1, value <= 255 else { return nil }
+            while index < bytes.count && isBlank(bytes[index]) { index += 1 }
+            switch field {
+            case 0: octets.0 = value
+            case 1: octets.1 = value
+            case 2: octets.2 = value
+            case 3: octets.3 = value
+            case 4: octets.4 = value
+            default: octets.5 = value
+            }
+            if field < 5 {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+            }
+        }
+        guard index == bytes.count else { return nil }
+        let host = IPAddress.v4(octets.0 << 24 | octets.1 << 16 | octets.2 << 8 | octets.3)
+        let port = UInt16(octets.4 << 8 | octets.5)
+        return host.isUnspecified
+            ? AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true)
+            : AnnouncedEndpoint(host: host, port: port)
+    }
+
+    /// `<d><af><d><address><d><port><d>` (RFC 2428 section 2) with family 1 or 2 and an address of that family.
+    static func wellFormedEPRT(_ bytes: UnsafeBufferPointer<UInt8>) -> AnnouncedEndpoint? {
+        var start = 0
+        var end = bytes.count
+        while start < end && isBlank(bytes[start]) { start += 1 }
+        while end > start && isBlank(bytes[end - 1]) { end -= 1 }
+        guard end - start >= 4 else { return nil }
+        let delimiter = bytes[start]
+        guard delimiter >= 33, delimiter <= 126, bytes[end - 1] == delimiter else { return nil }
+        // The three delimiters inside: exactly two more between the first and the last.
+        var marks = (0, 0)
+        var found = 0
+        for index in (start + 1)..<(end - 1) where bytes[index] == delimiter {
+            found += 1
+            if found == 1 { marks.0 = index } else if found == 2 { marks.1 = index } else { return nil }
+        }
+        guard found == 2, marks.0 == start + 2 else { return nil }
+        let wantsV4: Bool
+        switch bytes[start + 1] {
+        case UInt8(ascii: "1"): wantsV4 = true
+        case UInt8(ascii: "2"): wantsV4 = false
+        default: return nil
+        }
+        let portStart = marks.1 + 1
+        let portEnd = end - 1
+        guard portEnd > portStart, portEnd - portStart <= 5 else { return nil }
+        var port: UInt32 = 0
+        for index in portStart..<portEnd {
+            guard bytes[index] >= 0x30, bytes[index] <= 0x39 else { return nil }
+            port = port * 10 + UInt32(bytes[index] - 0x30)
+        }
+        guard port <= 65535,
+            let host = IPAddress(utf8: UnsafeBufferPointer(rebasing: bytes[(marks.0 + 1)..<marks.1])),
+            host.isIPv4 == wantsV4
+        else { return nil }
+        return host.isUnspecified
+            ? AnnouncedEndpoint(host: nil, port: UInt16(port), hostWasUnspecified: true)
+            : AnnouncedEndpoint(host: host, port: UInt16(port))
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+}

@@ -39,9 +39,13 @@ enum FTPText {
     /// Decodes a slice; the fast path is the stdlib validator, the slow path copies valid sequences and escapes
     /// the bytes of invalid ones.
     static func decode(_ bytes: ArraySlice<UInt8>) -> String {
-        // Through the contiguous buffer: the validator's generic entry on an ArraySlice did not take the
-        // contiguous fast path and cost generic metadata lookups on every line.
-        if let valid = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return valid }
+        // ASCII (nearly every control line) needs no validation: it is decoded from the contiguous buffer as it
+        // is. The generic validator cost two metadata lookups and a scalar-by-scalar parse per line.
+        let ascii = bytes.withUnsafeBufferPointer { buffer -> String? in
+            isASCII(buffer) ? String(decoding: buffer, as: UTF8.self) : nil
+        }
+        if let ascii { return ascii }
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
         // Invalid input is hostile or legacy-encoded text: build the UTF-8 output bytes and make one String of
         // them, rather than appending scalar by scalar (those appends stood out in a profile of the control fuzz
         // target, whose inputs are mostly invalid UTF-8).
@@ -62,6 +66,22 @@ enum FTPText {
                 return String(decoding: output, as: UTF8.self)
             }
         }
+    }
+
+    /// True when no byte has the high bit set, tested eight bytes at a time.
+    static func isASCII(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= buffer.count {
+            high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < buffer.count {
+            high |= UInt64(buffer[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

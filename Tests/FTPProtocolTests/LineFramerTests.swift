@@ -1,4 +1,5 @@
 import FTPProtocol
+import TestSupport
 import Testing
 
 @Suite("LineFramer")
@@ -155,5 +156,47 @@ struct LineFramerTests {
         framer.append(Array("AAAA\nBB\n".utf8)) { lines.append($0) }
         #expect(lines.map(\.text) == ["AAAA", "BB"])
         #expect(lines[0].bytes.capacity < 4096)
+    }
+}
+
+@Suite struct LineTextTests {
+    /// The rule, scalar by scalar: valid UTF-8 sequences as they are, each byte of an invalid one as `\xNN`.
+    private static func byRule(_ bytes: [UInt8]) -> String {
+        var text = ""
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var position = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                text.unicodeScalars.append(Unicode.UTF8.decode(encoded))
+                position += encoded.count
+            case .error(let length):
+                for byte in bytes[position..<(position + length)] {
+                    text += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                }
+                position += length
+            case .emptyInput:
+                return text
+            }
+        }
+    }
+
+    @Test func textFollowsTheRuleOnRandomLines() {
+        var generator = SplitMix64(seed: 0x7E47)
+        let pieces: [[UInt8]] = [
+            Array("RETR ".utf8), Array("caf\u{E9}".utf8), Array("\u{1F600}".utf8), [0xFF], [0xC3], [0xE2, 0x82],
+            [0x80], [0x00], Array("abcdefgh".utf8), [0xED, 0xA0, 0x80],
+        ]
+        for _ in 0..<5_000 {
+            let bytes = (0..<generator.below(10)).flatMap { _ in pieces[generator.below(pieces.count)] }
+            #expect(FTPLine(bytes: bytes).text == Self.byRule(bytes), "\(bytes)")
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

@@ -133,23 +133,31 @@ extension TransferFacts {
     public var evidence: DataEvidence { verdict.evidence }
 
     /// The primary observed connection: the one that carried data, else the last attempt.
-    public var observedConnection: DataConnectionRecord? {
+    public var observedConnection: DataConnectionRecord? { observedIndex.map { connections[$0] } }
+
+    /// Where the primary observed connection is in `connections`. The accessors below read single fields through
+    /// it: the record is large, and a copy of it per question was a measurable share of settling a transfer.
+    public var observedIndex: Int? {
         // Nearly every transfer has one connection or none; the comparison below is for the rest.
-        if connections.count < 2 { return connections.first }
-        return connections.max { lhs, rhs in
-            (lhs.originatorBytes + lhs.responderBytes, lhs.firstTime.nanoseconds)
-                < (rhs.originatorBytes + rhs.responderBytes, rhs.firstTime.nanoseconds)
+        if connections.count < 2 { return connections.isEmpty ? nil : 0 }
+        return connections.indices.max { lhs, rhs in
+            (connections[lhs].originatorBytes + connections[lhs].responderBytes, connections[lhs].firstTime.nanoseconds)
+                < (
+                    connections[rhs].originatorBytes + connections[rhs].responderBytes,
+                    connections[rhs].firstTime.nanoseconds
+                )
         }
     }
 
     /// The endpoint actually connected to.
-    public var observed: Endpoint? { observedConnection?.responder }
+    public var observed: Endpoint? { observedIndex.map { connections[$0].responder } }
 
     /// The outcome of one of its connections as the correlator reads it: the transfer's status for the primary
     /// (or only) connection, else that connection's own failure to establish or reset.
     public func outcome(of connection: DataConnectionRecord) -> DataStatus {
-        guard connections.count > 1, let primary = observedConnection,
-            !(primary.firstTime == connection.firstTime && primary.originator == connection.originator)
+        guard connections.count > 1, let primary = observedIndex,
+            !(connections[primary].firstTime == connection.firstTime
+                && connections[primary].originator == connection.originator)
         else { return status }
         return DataChannelCorrelator.outcome(of: connection, status: status)
     }
@@ -166,22 +174,24 @@ extension TransferFacts {
 
     /// Payload bytes in the data direction that are in the capture.
     public var capturedBytes: UInt64 {
-        guard let connection = observedConnection else { return 0 }
-        if command == nil { return connection.originatorBytes + connection.responderBytes }
-        return dataFromOriginator ? connection.originatorBytes : connection.responderBytes
+        guard let index = observedIndex else { return 0 }
+        if command == nil { return connections[index].originatorBytes + connections[index].responderBytes }
+        return dataFromOriginator ? connections[index].originatorBytes : connections[index].responderBytes
     }
 
     /// Payload bytes in the data direction missing from the capture.
     public var missingBytes: UInt64 {
-        guard let connection = observedConnection else { return 0 }
-        if command == nil { return connection.originatorMissingBytes + connection.responderMissingBytes }
-        return dataFromOriginator ? connection.originatorMissingBytes : connection.responderMissingBytes
+        guard let index = observedIndex else { return 0 }
+        if command == nil {
+            return connections[index].originatorMissingBytes + connections[index].responderMissingBytes
+        }
+        return dataFromOriginator ? connections[index].originatorMissingBytes : connections[index].responderMissingBytes
     }
 
     /// True when the side that receives the data reset the data connection.
     var receiverReset: Bool {
-        guard let connection = observedConnection, command != nil else { return false }
-        return dataFromOriginator ? connection.responderReset : connection.originatorReset
+        guard let index = observedIndex, command != nil else { return false }
+        return dataFromOriginator ? connections[index].responderReset : connections[index].originatorReset
     }
 
     /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
@@ -192,12 +202,12 @@ extension TransferFacts {
     }
 
     /// When the data connection (or, without one, the data command) began.
-    public var start: Timestamp? { observedConnection?.firstTime ?? commandTime ?? announcedAt }
+    public var start: Timestamp? { observedIndex.map { connections[$0].firstTime } ?? commandTime ?? announcedAt }
 
     /// When it ended: the data connection's last packet, or the final reply.
     public var end: Timestamp? {
         let replyTime = reply?.time
-        if let last = observedConnection?.lastTime {
+        if let last = observedIndex.map({ connections[$0].lastTime }) {
             if let replyTime, replyTime > last { return replyTime }
             return last
         }

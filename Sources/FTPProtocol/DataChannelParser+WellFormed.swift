@@ -82,5 +82,73 @@ extension DataChannelParser {
             : AnnouncedEndpoint(host: host, port: UInt16(port))
     }
 
+    /// A 227 reply whose first run of numbers is `h1,h2,h3,h4,p1,p2` (spaces allowed around the commas), the
+    /// run the general scan would try first and accept. Any other shape (a lone number or a signed one before
+    /// it, a seventh field) is left to the scan.
+    static func wellFormed227(_ text: UnsafeBufferPointer<UInt8>) -> AnnouncedEndpoint? {
+        let count = min(text.count, maxScannedLength)
+        var index = 0
+        while index < count && !isDigit(text[index]) {
+            if text[index] == UInt8(ascii: "-") && index + 1 < count && isDigit(text[index + 1]) { return nil }
+            index += 1
+        }
+        var octets: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
+        for field in 0..<6 {
+            var value: UInt32 = 0
+            var digits = 0
+            while index < count && isDigit(text[index]) {
+                guard digits < 3 else { return nil }
+                value = value * 10 + UInt32(text[index] - 0x30)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, value <= 255 else { return nil }
+            switch field {
+            case 0: octets.0 = value
+            case 1: octets.1 = value
+            case 2: octets.2 = value
+            case 3: octets.3 = value
+            case 4: octets.4 = value
+            default: octets.5 = value
+            }
+            while index < count && text[index] == 0x20 { index += 1 }
+            let comma = index < count && text[index] == UInt8(ascii: ",")
+            if field == 5 { guard !comma else { return nil } } else {
+                guard comma else { return nil }
+                index += 1
+                while index < count && text[index] == 0x20 { index += 1 }
+            }
+        }
+        let host = IPAddress.v4(octets.0 << 24 | octets.1 << 16 | octets.2 << 8 | octets.3)
+        let port = UInt16(octets.4 << 8 | octets.5)
+        return host.isUnspecified
+            ? AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true)
+            : AnnouncedEndpoint(host: host, port: port)
+    }
+
+    /// A 229 reply whose first `(` opens `(<d><d><d><port><d>)` (RFC 2428 section 3), the candidate the
+    /// general reading would try first and accept.
+    static func wellFormed229(_ text: UnsafeBufferPointer<UInt8>) -> AnnouncedEndpoint? {
+        let count = min(text.count, maxScannedLength)
+        guard let open = text[0..<count].firstIndex(of: UInt8(ascii: "(")), open + 6 < count else { return nil }
+        let delimiter = text[open + 1]
+        guard delimiter >= 33, delimiter <= 126, !isDigit(delimiter), delimiter != UInt8(ascii: ")"),
+            text[open + 2] == delimiter, text[open + 3] == delimiter
+        else { return nil }
+        var index = open + 4
+        var port: UInt32 = 0
+        while index < count && isDigit(text[index]) {
+            guard index - (open + 4) < 5 else { return nil }
+            port = port * 10 + UInt32(text[index] - 0x30)
+            index += 1
+        }
+        guard index > open + 4, port <= 65535, index + 1 < count, text[index] == delimiter,
+            text[index + 1] == UInt8(ascii: ")")
+        else { return nil }
+        return AnnouncedEndpoint(host: nil, port: UInt16(port))
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
     private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 }

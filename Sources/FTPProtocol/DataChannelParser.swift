@@ -99,6 +99,13 @@ public enum DataChannelParser {
     /// leading `227 ` code are all accepted. A run that is not six valid numbers is skipped in favour of a later
     /// valid one; if none is valid, the first six-field run's error (or the first run's count) is reported.
     public static func parse227(_ text: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
+        var reply = text
+        if let endpoint = reply.withUTF8(wellFormed227) { return .success(endpoint) }
+        return general227(text)
+    }
+
+    /// `parse227` without the fast path: the reading that names what is wrong.
+    static func general227(_ text: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
         scanRuns(text) { fields in
             guard fields.count == 6 else { return .failure(.wrongFieldCount(fields.count)) }
             var octets: [UInt8] = []
@@ -136,6 +143,13 @@ public enum DataChannelParser {
     ///
     /// The parenthesised form is looked for first; without parentheses, the first `<d><d><d>digits<d>` run.
     public static func parse229(_ text: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
+        var reply = text
+        if let endpoint = reply.withUTF8(wellFormed229) { return .success(endpoint) }
+        return general229(text)
+    }
+
+    /// `parse229` without the fast path: the reading that names what is wrong.
+    static func general229(_ text: String) -> Result<AnnouncedEndpoint, AnnouncementError> {
         let bytes = Array(text.utf8.prefix(maxScannedLength))
         var firstError: AnnouncementError?
         var index = 0

@@ -24,11 +24,13 @@ struct RecentBytes {
         if end - Int64(bytes.count) != endOffset { count = 0 }  // a gap or skip: what is held is not contiguous
         let take = min(bytes.count, RecentBytes.capacity)
         let source = bytes.count - take
-        ring.withUnsafeMutableBufferPointer { ring in
-            for index in 0..<take {
-                let offset = end - Int64(take) + Int64(index)
-                ring[Int(offset % Int64(RecentBytes.capacity))] = bytes[source + index]
-            }
+        // At most two copies: up to the end of the ring, then the rest from its start.
+        let first = Int((end - Int64(take)) % Int64(RecentBytes.capacity))
+        let beforeWrap = min(take, RecentBytes.capacity - first)
+        ring.withUnsafeMutableBytes { ring in
+            guard let from = bytes.baseAddress, let to = ring.baseAddress, take > 0 else { return }
+            (to + first).copyMemory(from: from + source, byteCount: beforeWrap)
+            if take > beforeWrap { to.copyMemory(from: from + source + beforeWrap, byteCount: take - beforeWrap) }
         }
         endOffset = end
         count = min(RecentBytes.capacity, count + bytes.count)

@@ -140,7 +140,17 @@ public final class TCPConnection {
     /// True when the responder answered with SYN-ACK.
     public internal(set) var sawSYNACK = false
     /// Zeek-style history letters (S, h, A, D, a, d, F, f, R, r, T, t, G, g, …) in order of first occurrence.
-    public internal(set) var history: String = ""
+    public var history: String {
+        String(unsafeUninitializedCapacity: historyLength) { buffer in
+            for index in 0..<historyLength { buffer[index] = historyLetters[index] }
+            return historyLength
+        }
+    }
+    /// The history's letters as bytes: each letter and direction is recorded once (`historyMask`), so 64 is
+    /// room for every one. Kept as bytes because a letter is added on most packets' first sight of a flag and a
+    /// string append cost hundreds of instructions each.
+    private var historyLetters = InlineArray<64, UInt8>(repeating: 0)
+    private var historyLength = 0
     /// True when the connection ended because the capture ended or it went idle, not by FIN/RST.
     public internal(set) var endedWithoutClose = false
     /// A small serial number in order of first packet; stable identity for reports.
@@ -194,8 +204,8 @@ public final class TCPConnection {
         let bit: UInt64 = 1 << index
         guard historyMask & bit == 0 else { return }
         historyMask |= bit
-        let code = direction == .originator ? letter : letter | 0x20
-        history.unicodeScalars.append(Unicode.Scalar(code))
+        historyLetters[historyLength] = direction == .originator ? letter : letter | 0x20
+        historyLength += 1
     }
 
     /// The state in Zeek's vocabulary, from what has been seen so far.
@@ -224,15 +234,17 @@ public final class TCPConnection {
 
     /// Zeek's `/^?S[^HAFGIQ]*R.*/`: the originator's SYN, then its RST with no handshake, ack, FIN, gap between.
     private var historyMatchesRSTOS0: Bool {
-        var scalars = history.unicodeScalars.makeIterator()
-        var first = scalars.next()
-        if first == "^" { first = scalars.next() }
-        guard first == "S" else { return false }
-        while let scalar = scalars.next() {
-            switch scalar {
-            case "R": return true
-            case "H", "A", "F", "G", "I", "Q": return false
-            default: continue
+        var index = 0
+        if historyLength > 0 && historyLetters[0] == UInt8(ascii: "^") { index = 1 }
+        guard index < historyLength, historyLetters[index] == UInt8(ascii: "S") else { return false }
+        index += 1
+        while index < historyLength {
+            switch historyLetters[index] {
+            case UInt8(ascii: "R"): return true
+            case UInt8(ascii: "H"), UInt8(ascii: "A"), UInt8(ascii: "F"), UInt8(ascii: "G"), UInt8(ascii: "I"),
+                UInt8(ascii: "Q"):
+                return false
+            default: index += 1
             }
         }
         return false

@@ -242,4 +242,42 @@ struct DataChannelParserTests {
         }
         #expect(accepted > 100, "the generator must produce valid announcements too")
     }
+
+    @Test("the fast path for 227 and 229 accepts exactly what the general reading accepts, with the same result")
+    func fastReplyPathAgrees() {
+        var generator = SplitMix64(seed: 0x229)
+        var fastHits = 0
+        let words = ["Entering Passive Mode ", "Entering Extended Passive Mode ", "227 ", "2 ", "-5 ", "", "(", ")",
+                     ".", "ok", " "]
+        let numbers = ["192", "0", "2", "255", "256", "1", "1000", "-1", "+3", ""]
+        let separators = [",", ",", ",", " , ", ";", ",,"]
+        let delimiters = ["|", "|", "|", "!", "1", ")", ""]
+        let ports = ["21", "65535", "65536", "0", "", "123456", "2x"]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var reply227 = words[generator.below(words.count)]
+            if generator.below(3) > 0 { reply227 += "(" }
+            for field in 0..<(5 + generator.below(3)) {
+                if field > 0 { reply227 += separators[generator.below(separators.count)] }
+                reply227 += numbers[generator.below(numbers.count)]
+            }
+            reply227 += [")", ").", "", ",7"][generator.below(4)] + words[generator.below(words.count)]
+            let fast227 = DataChannelParser.parse227(reply227)
+            #expect(fast227 == DataChannelParser.general227(reply227), "227 \(reply227.debugDescription)")
+            var reply229 = words[generator.below(words.count)] + "("
+            for _ in 0..<3 { reply229 += delimiters[generator.below(delimiters.count)] }
+            reply229 += ports[generator.below(ports.count)] + delimiters[generator.below(delimiters.count)]
+            reply229 += [")", ").", "", ")(|||21|)"][generator.below(4)]
+            let fast229 = DataChannelParser.parse229(reply229)
+            #expect(fast229 == DataChannelParser.general229(reply229), "229 \(reply229.debugDescription)")
+            if case .success = fast227 { accepted += 1 }
+            if case .success = fast229 { accepted += 1 }
+            var text227 = reply227
+            var text229 = reply229
+            if text227.withUTF8(DataChannelParser.wellFormed227) != nil { fastHits += 1 }
+            if text229.withUTF8(DataChannelParser.wellFormed229) != nil { fastHits += 1 }
+        }
+        #expect(accepted > 100, "the generator must produce valid replies too")
+        #expect(fastHits > 100, "and replies the fast path takes")
+    }
 }

@@ -51,7 +51,20 @@ public struct LineFramer: Sendable {
 
     /// Feeds bytes; `onLine` is called for every line they complete, in order.
     public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onLine: (FTPLine) -> Void) {
-        for byte in bytes {
+        var index = 0
+        while index < bytes.count {
+            // Between line ends and IAC sequences the bytes are plain data: copied as one run, not byte by byte
+            // (the per-byte append, with its uniqueness check, was the largest cost of reading control lines).
+            if telnet == .data && !pendingCR {
+                let end = endOfRun(bytes, from: index)
+                if end > index {
+                    storeRun(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+                    index = end
+                    if index == bytes.count { return }
+                }
+            }
+            let byte = bytes[index]
+            index += 1
             switch telnet {
             case .data:
                 if byte == Self.iac {
@@ -111,6 +124,26 @@ public struct LineFramer: Sendable {
         } else {
             store(byte)
         }
+    }
+
+    /// Where the run of plain data bytes starting at `start` ends: at the first CR, LF or IAC, or the end.
+    @inline(__always)
+    private func endOfRun(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == Self.cr || byte == Self.lf || byte == Self.iac { break }
+            end += 1
+        }
+        return end
+    }
+
+    /// `store` for a run of data bytes: what fits under the line cap is kept, all of it is counted.
+    private mutating func storeRun(_ run: UnsafeRawBufferPointer) {
+        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, limits.maxLineLength)) }
+        let room = max(0, limits.maxLineLength - buffer.count)
+        if room > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: run.prefix(room))) }
+        lineLength += run.count
     }
 
     @inline(__always)

@@ -159,6 +159,67 @@ struct LineFramerTests {
     }
 }
 
+/// The framer against the rule stated byte by byte (RFC 854 IAC handling, LF or the stream's end ends a line and
+/// a CR just before it goes, the first `maxLineLength` bytes kept), on random streams of plain bytes, CR, LF and TELNET commands fed
+/// in random chunks.
+@Suite struct LineFramerRuleTests {
+    private static func byRule(_ stream: [UInt8], limit: Int) -> [FTPLine] {
+        var lines: [FTPLine] = []
+        var data: [UInt8] = []  // the line's data bytes, CR included until a LF removes a final one
+        var index = 0
+        func end(unterminated: Bool) {
+            lines.append(
+                FTPLine(
+                    bytes: Array(data.prefix(limit)), truncated: data.count > limit, originalLength: data.count,
+                    unterminated: unterminated))
+            data.removeAll()
+        }
+        while index < stream.count {
+            let byte = stream[index]
+            index += 1
+            if byte == 0xFF {
+                guard index < stream.count else { break }
+                let command = stream[index]
+                index += 1
+                if command == 0xFF { data.append(0xFF) } else if (251...254).contains(command) { index += 1 }
+                continue
+            }
+            if byte == 0x0A {
+                if data.last == 0x0D { data.removeLast() }
+                end(unterminated: false)
+            } else {
+                data.append(byte)
+            }
+        }
+        if !data.isEmpty {  // the stream's end ends the last line too, and a CR just before it goes as well
+            if data.last == 0x0D { data.removeLast() }
+            end(unterminated: true)
+        }
+        return lines
+    }
+
+    @Test func randomStreamsFollowTheRule() {
+        var generator = SplitMix64(seed: 0xF4A3)
+        let alphabet: [UInt8] = [0x41, 0x42, 0x20, 0x0D, 0x0A, 0xFF, 0xFB, 0xF4, 0x00, 0xC3]
+        for _ in 0..<2_000 {
+            let limit = 1 + generator.below(12)
+            let stream = (0..<generator.below(80)).map { _ in
+                generator.below(3) == 0 ? alphabet[generator.below(alphabet.count)] : 0x61
+            }
+            var framer = LineFramer(limits: FTPLimits(maxLineLength: limit, maxReplyLines: 10))
+            var lines: [FTPLine] = []
+            var start = 0
+            while start < stream.count {
+                let end = min(stream.count, start + 1 + generator.below(10))
+                framer.append(Array(stream[start..<end])) { lines.append($0) }
+                start = end
+            }
+            framer.finish { lines.append($0) }
+            #expect(lines == Self.byRule(stream, limit: limit), "\(stream) limit \(limit)")
+        }
+    }
+}
+
 @Suite struct LineTextTests {
     /// The rule, scalar by scalar: valid UTF-8 sequences as they are, each byte of an invalid one as `\xNN`.
     private static func byRule(_ bytes: [UInt8]) -> String {

@@ -108,14 +108,14 @@ public enum OfflineAnalysis {
         let analyzer = FTPAnalyzer(configuration: configuration)
         // With threads to spare, the outputs run on a thread of their own, when what they are handed is final
         // (no retained sessions, no extraction: see `OutputStage`).
-        var stage: OutputStage?
+        // Two threads: the reader and one output thread; each thread more goes to another independent output.
+        var lanes: OutputLanes?
         if threads > 1, !configuration.retainSessions, dataSink == nil, let sinks = eventSink as? StreamingEventSink {
-            let candidate = OutputStage(sinks: sinks)
-            if candidate.start() { stage = candidate }
+            lanes = OutputLanes(sinks: sinks, threads: threads - 1)
         }
-        analyzer.eventSink = stage ?? eventSink
+        analyzer.eventSink = lanes?.front ?? eventSink
         analyzer.dataSink = dataSink
-        let streaming = stage ?? (eventSink as? StreamingEventSink)
+        let streaming = lanes?.front ?? (eventSink as? StreamingEventSink)
         let reassembler = TCPReassembler(delegate: analyzer)
         let fragments = IPReassembler()
         var packetStats = PacketStats()
@@ -181,7 +181,7 @@ public enum OfflineAnalysis {
         reassembler.finish(at: lastTime)
         analyzer.finish()
         // Every event is delivered and the output thread has ended: the sinks are this thread's again.
-        stage?.finish()
+        lanes?.finish()
         var warnings: [String] = []
         var inputs: [InputDescription] = []
         for summary in captures.summaries {

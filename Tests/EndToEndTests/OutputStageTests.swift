@@ -64,19 +64,37 @@ import Testing
             report: try read(reportPath), narrowedCSV: try read(narrowedPath))
     }
 
+    /// Two threads: the reader and one output thread. Six: an output thread for each of the five outputs
+    /// (`OutputLanes`), all reading the same ended sessions at once.
     @Test(arguments: ThreadEquivalenceTests.captures)
-    func theOutputThreadWritesTheSameBytes(_ path: String) throws {
+    func theOutputThreadsWriteTheSameBytes(_ path: String) throws {
         let directory = try TimelineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let one = try Self.stream([path], threads: 1, directory: directory)
-        let staged = try Self.stream([path], threads: 2, directory: directory)
         #expect(!one.text.isEmpty && !one.document.isEmpty && !one.report.isEmpty)
-        #expect(one.text == staged.text, "text summary")
-        #expect(one.document == staged.document, "JSON document")
-        #expect(one.csv == staged.csv, "CSV timeline")
-        #expect(one.jsonl == staged.jsonl, "JSON Lines timeline")
-        #expect(one.report == staged.report, "HTML report")
-        #expect(one.narrowedCSV == staged.narrowedCSV, "timeline narrowed to a user")
+        for threads in [2, 6] {
+            let staged = try Self.stream([path], threads: threads, directory: directory)
+            #expect(one.text == staged.text, "text summary, \(threads) threads")
+            #expect(one.document == staged.document, "JSON document, \(threads) threads")
+            #expect(one.csv == staged.csv, "CSV timeline, \(threads) threads")
+            #expect(one.jsonl == staged.jsonl, "JSON Lines timeline, \(threads) threads")
+            #expect(one.report == staged.report, "HTML report, \(threads) threads")
+            #expect(one.narrowedCSV == staged.narrowedCSV, "timeline narrowed to a user, \(threads) threads")
+        }
+    }
+
+    @Test func lanesFollowTheIndependentOutputs() {
+        let passwords = PasswordPolicy(showPasswords: false)
+        let outputs: [StreamingEventSink] = (0..<3).map { _ in TimelineSink(writers: [], passwords: passwords) }
+        let fanOut = FanOutSink(outputs)
+        #expect(OutputLanes.lanes(of: fanOut, count: 1).count == 1)
+        let two = OutputLanes.lanes(of: fanOut, count: 2)
+        #expect(two.count == 2)
+        #expect(two[0] === outputs[0])
+        #expect((two[1] as? FanOutSink)?.sinks.count == 2, "the outputs beyond the lanes share the last")
+        let many = OutputLanes.lanes(of: fanOut, count: 8)
+        #expect(many.count == 3 && zip(many, outputs).allSatisfy { $0 === $1 })
+        #expect(OutputLanes.lanes(of: outputs[0], count: 8).count == 1, "a single output is one lane")
     }
 }
 

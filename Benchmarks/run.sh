@@ -2,16 +2,19 @@
 # The ftpscope benchmark (issue 8). One command, from anywhere in a clone:
 #
 #   Benchmarks/run.sh [--scale S] [--runs N] [--seed N] [--work DIR] [--tshark-runs K] [--skip-tshark-a]
-#                     [--no-tshark] [--no-check] [--no-growth] [--regenerate]
+#                     [--no-tshark] [--no-check] [--no-growth] [--threads "1 2 4"] [--no-threads] [--regenerate]
 #
 # Builds ftpscope (release), the generator and the libpcap floor; generates (a) data-heavy ≈2 GB·S,
 # (b) control-heavy ≈300 MB·S, (c) mixed ≈1 GB·S and a pcapng copy of (c) into the work dir (default
 # Benchmarks/.data, git-ignored); times the floor, ftpscope and tshark on each, alternating, median of N runs,
 # peak RSS from /usr/bin/time -v; prints one table; then checks ftpscope's JSON against the generator's ground
-# truth and runs ftpscope on (b) at 2·S to see whether memory grows with the file. Never part of `swift test`.
+# truth; runs ftpscope on (b) at S and 2·S in every output mode to see whether memory grows with the file; and
+# times (b) and (a) with each --threads count, alternating. ftpscope is timed as issue 17 states it:
+# `ftpscope analyze FILE --csv /dev/null --format json > /dev/null`. Never part of `swift test`.
 set -euo pipefail
 
 SCALE=1 RUNS=3 SEED=8 WORK="" TSHARK_RUNS="" SKIP_TSHARK_A=0 NO_TSHARK=0 NO_CHECK=0 NO_GROWTH=0 REGEN=0
+THREADS="1 2 4" NO_THREADS=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --scale) SCALE="$2"; shift 2 ;;
@@ -23,8 +26,10 @@ while [ $# -gt 0 ]; do
     --no-tshark) NO_TSHARK=1; shift ;;
     --no-check) NO_CHECK=1; shift ;;
     --no-growth) NO_GROWTH=1; shift ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --no-threads) NO_THREADS=1; shift ;;
     --regenerate) REGEN=1; shift ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -87,17 +92,13 @@ SCALE2="$(python3 -c "print($SCALE*2)")"
 [ $NO_GROWTH = 1 ] || gen b-control-2x control "$SCALE2"
 
 # ---------------------------------------------------------------- commands
-if "$FTPSCOPE" analyze --help 2>&1 | grep -q -- '--csv'; then
-    FTP_MODE=csv
-    FTP_LABEL="ftpscope --csv"
-else
-    FTP_MODE=json
-    FTP_LABEL="ftpscope --json*"
-    say "NOTE: this ftpscope has no --csv yet; timing 'ftpscope analyze FILE --format json > /dev/null' instead"
-fi
+FTP_LABEL="ftpscope --csv --json"
+# $1 file; FTP_ARGS (output options, default the issue's) and FTP_THREADS (empty: the default) may change the run.
 run_ftpscope() {
-    if [ $FTP_MODE = csv ]; then "$FTPSCOPE" analyze "$1" --csv /dev/null >/dev/null
-    else "$FTPSCOPE" analyze "$1" --format json >"${FTP_OUT:-/dev/null}"; fi
+    local threads=()
+    [ -n "${FTP_THREADS:-}" ] && threads=(--threads "$FTP_THREADS")
+    # shellcheck disable=SC2086
+    "$FTPSCOPE" analyze "$1" ${FTP_ARGS:---csv /dev/null --format json} "${threads[@]}" >"${FTP_OUT:-/dev/null}"
 }
 run_floor() { "$FLOOR" "$1" >/dev/null; }
 run_tshark() {
@@ -105,14 +106,14 @@ run_tshark() {
         -e ftp.response.code >/dev/null 2>&1
 }
 
-FTP_OUT=/dev/null
+FTP_OUT=/dev/null FTP_ARGS="" FTP_THREADS=""
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 # tool file run → one line: file tool seconds peak_rss_kb
 measure() {
     local tool="$1" file="$2" tv="$WORK/time.out" t0 t1
     export -f run_floor run_ftpscope run_tshark
-    export FLOOR FTPSCOPE FTP_MODE FTP_OUT
+    export FLOOR FTPSCOPE FTP_OUT FTP_ARGS FTP_THREADS
     t0=$EPOCHREALTIME
     /usr/bin/time -v -o "$tv" bash -c "run_$tool \"\$0\"" "$file" || { echo "run.sh: $tool failed on $file" >&2; }
     t1=$EPOCHREALTIME
@@ -148,7 +149,7 @@ done
 
 echo
 echo "ftpscope benchmark — scale $SCALE, seed $SEED, median of $RUNS runs (tshark: see runs column); $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p')"
-[ $FTP_MODE = csv ] || echo "* ftpscope has no --csv in this build: timed with --format json > /dev/null instead"
+echo "ftpscope timed as: ftpscope analyze FILE --csv /dev/null --format json > /dev/null (default --threads, $(nproc) here)"
 python3 - "$RESULTS" "$PACKETS" "$FTP_LABEL" <<'EOF'
 import sys, statistics, collections
 res = collections.defaultdict(list)
@@ -197,19 +198,56 @@ fi
 # ---------------------------------------------------------------- memory when the file doubles
 if [ $NO_GROWTH = 0 ]; then
     echo
-    echo "growth: peak RSS of ftpscope ($FTP_LABEL) on (b) at scale $SCALE and $SCALE2"
-    for f in b-control.pcap b-control-2x.pcap; do
-        # with the JSON fallback the timed run's document is kept, to check the doubled file against its truth
-        [ $FTP_MODE = json ] && [ $f = b-control-2x.pcap ] && FTP_OUT="$WORK/$f.ftpscope.json"
-        measure ftpscope "$WORK/$f"
-        FTP_OUT=/dev/null
-        line=$(tail -1 "$RESULTS")
-        printf '  %-18s %6s MB  %8s s  peak RSS %7.1f MiB\n' "$f" "$(($(stat -c %s "$WORK/$f") / 1000000))" \
-            "$(cut -f3 <<<"$line")" "$(python3 -c "print($(cut -f4 <<<"$line")/1024)")"
+    echo "growth: peak RSS of ftpscope on (b) at scale $SCALE and $SCALE2, in every output mode (standard output,"
+    echo "  the text summary unless --format json replaces it, goes to /dev/null)"
+    printf '  %-34s %14s %14s %8s\n' "output" "b-control" "b-control-2x" "ratio"
+    for mode in "--format json" "--csv /dev/null" "--jsonl /dev/null" "--jsonl /dev/null --schema ecs" \
+        "--format text" "--report /dev/null" "--csv /dev/null --format json"; do
+        FTP_ARGS="$mode"
+        peaks=()
+        for f in b-control.pcap b-control-2x.pcap; do
+            measure ftpscope "$WORK/$f"
+            peaks+=("$(cut -f4 <<<"$(tail -1 "$RESULTS")")")
+        done
+        FTP_ARGS=""
+        printf '  %-34s %10.1f MiB %10.1f MiB %8.3f\n' "$mode" "$(python3 -c "print(${peaks[0]}/1024)")" \
+            "$(python3 -c "print(${peaks[1]}/1024)")" "$(python3 -c "print(${peaks[1]}/${peaks[0]})")"
     done
     if [ $NO_CHECK = 0 ]; then
-        [ $FTP_MODE = json ] || "$FTPSCOPE" analyze "$WORK/b-control-2x.pcap" --format json >"$WORK/b-control-2x.pcap.ftpscope.json"
+        "$FTPSCOPE" analyze "$WORK/b-control-2x.pcap" --format json >"$WORK/b-control-2x.pcap.ftpscope.json"
         printf '  correctness on the doubled file: '
         python3 "$BENCH/check_truth.py" "$WORK/b-control-2x.truth.json" "$WORK/b-control-2x.pcap.ftpscope.json" --show 5 || true
     fi
+fi
+
+# ---------------------------------------------------------------- threads
+if [ $NO_THREADS = 0 ]; then
+    echo
+    echo "threads: ftpscope ($FTP_LABEL) with --threads $THREADS, alternating, median of $RUNS; $(nproc) CPUs"
+    THREADS_RESULTS="$WORK/threads.tsv"
+    : >"$THREADS_RESULTS"
+    for f in b-control.pcap a-data.pcap; do
+        for ((r = 1; r <= RUNS; r++)); do
+            for t in $THREADS; do
+                FTP_THREADS="$t"
+                measure ftpscope "$WORK/$f"
+                echo -e "$t\t$(tail -1 "$RESULTS")" >>"$THREADS_RESULTS"
+            done
+        done
+    done
+    FTP_THREADS=""
+    python3 - "$THREADS_RESULTS" <<'EOF'
+import sys, statistics, collections
+res = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    t, f, _, sec, rss = line.rstrip("\n").split("\t")
+    res[(f, int(t))].append((float(sec), int(rss or 0)))
+for f in sorted({f for f, _ in res}):
+    counts = sorted(t for ff, t in res if ff == f)
+    base = statistics.median(s for s, _ in res[(f, counts[0])])
+    for t in counts:
+        med = statistics.median(s for s, _ in res[(f, t)])
+        rss = max(r for _, r in res[(f, t)]) / 1024
+        print(f"  {f:<16} --threads {t:<2} {med:7.2f} s  {base / med:5.2f}x the speed of --threads {counts[0]}  peak {rss:6.1f} MiB")
+EOF
 fi

@@ -56,13 +56,27 @@ extension DataChannelCorrelator {
         session.announcedEndpoints.append(endpoint)
         add(expectation)
         // A SYN seen just before its announcement (capture reordering) is matched now.
-        guard let early = recentUnmatched.lastIndex(where: { matches($0.attempt, expectation) != nil }) else {
-            return .filed(early: nil)
-        }
+        guard let early = latestUnmatched(matching: expectation) else { return .filed(early: nil) }
         let (attempt, connection) = recentUnmatched.remove(at: early)
         guard let match = matches(attempt, expectation) else { return .filed(early: nil) }
         let attachment = attach(connection, at: attempt, to: transfer, session: session, match: match, routing: .payload)
         return .filed(early: (connection, attachment))
+    }
+
+    /// The newest remembered unmatched connection the expectation matches. Every match is to the announced
+    /// port, so the port is compared first, in place: the list is full (256) on busy links, and copying each
+    /// entry into a closure cost more than the announcement itself.
+    private func latestUnmatched(matching expectation: Expectation) -> Int? {
+        var index = recentUnmatched.count - 1
+        while index >= 0 {
+            if recentUnmatched[index].attempt.responder.port == expectation.endpoint.port,
+                matches(recentUnmatched[index].attempt, expectation) != nil
+            {
+                return index
+            }
+            index -= 1
+        }
+        return nil
     }
 
     /// After AUTH TLS (RFC 4217) or on an implicit FTPS port the session's announcements are encrypted: its data

@@ -164,6 +164,7 @@ public enum LiveAnalysis {
         }
         let limit = options.count
         var nextSweep = started + options.sweepInterval
+        var nextWatermark = started
         loop: while true {
             // Wake at least every 100 ms to notice signals and the deadline promptly.
             let wait = capture.nextBatch(timeoutNanoseconds: 100_000_000)
@@ -188,9 +189,15 @@ public enum LiveAnalysis {
                     if let limit, packetStats.packets >= limit { stop(.count) }
                 }
                 capture.recycle(batch)
-                // Live outputs write what has settled after every batch, so rows appear as events complete.
+                // Live outputs write what has settled after every batch, so rows appear as events complete. The
+                // watermark (a walk over every open session) is worked out at most every 50 ms: per batch it cost
+                // more than the batch's packets when thousands of sessions were open.
                 if let streaming = outputs as? StreamingEventSink {
-                    streaming.advance(watermark: analyzer.pendingWatermark ?? lastTime)
+                    let now = monotonicClock()
+                    if now >= nextWatermark {
+                        streaming.advance(watermark: analyzer.pendingWatermark ?? lastTime)
+                        nextWatermark = now + 50_000_000
+                    }
                     streaming.flush()
                 }
             case .timedOut:

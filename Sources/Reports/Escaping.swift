@@ -2,14 +2,22 @@
 public enum Escaping {
     /// Text safe for a terminal: control characters (C0, DEL, C1) — and so ANSI escape sequences — shown as
     /// `\xNN`, backslash doubled, newlines as `\n`. Printable Unicode passes through.
-    public static func terminal(_ text: some StringProtocol) -> String {
+    public static func terminal(_ text: some StringProtocol) -> String { terminal(String(text)) }
+
+    /// `terminal` for a `String`: the check for plain text runs over its contiguous UTF-8 bytes. (The generic
+    /// version, called across modules unspecialised, walked the bytes through protocol witnesses and was the
+    /// largest cost of `sniff`'s line printer.)
+    public static func terminal(_ text: String) -> String {
+        var string = text
         // Most wire text is plain printable ASCII: return it as it is without walking scalars.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(text) }
+        let plain = string.withUTF8 { utf8 in
+            !utf8.contains { $0 < 0x20 || $0 >= 0x7F || $0 == 0x5C }
+        }
+        if plain { return string }
         var out = ""
-        out.reserveCapacity(text.utf8.count + 8)
+        out.reserveCapacity(string.utf8.count + 8)
         // Runs of characters that need nothing are copied whole; appending scalar by scalar cost tens of
         // thousands of instructions for one diagnosis sentence with a dash in it.
-        let string = String(text)
         let scalars = string.unicodeScalars
         var runStart = scalars.startIndex
         var index = runStart

@@ -57,12 +57,12 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
     }
 
     private func enqueue(_ item: OutputBatch.Item) {
-        filling.items.append(item)
-        if filling.items.count >= OutputStage.batchItems { handOver() }
+        filling.append(item)
+        if filling.count >= OutputStage.batchItems { handOver() }
     }
 
     private func handOver() {
-        guard !filling.items.isEmpty else { return }
+        guard filling.count > 0 else { return }
         // The output thread never abandons the queue, so `put` always returns a batch.
         filling = queue.put(filling, make: OutputBatch.init) ?? OutputBatch()
     }
@@ -71,20 +71,22 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     private func run() {
         while let batch = queue.take() {
-            for item in batch.items {
+            batch.drain { item in
                 switch item {
                 case .event(let event): sinks.analysis(event)
                 case .advance(let watermark): sinks.advance(watermark: watermark)
                 case .flush: sinks.flush()
                 }
             }
-            batch.items.removeAll(keepingCapacity: true)
             queue.recycle(batch)
         }
     }
 }
 
-/// Events on their way to the output thread, in a reused array.
+/// Events on their way to the output thread, in reused storage of `OutputStage.batchItems` slots.
+///
+/// Each item is copied in once and moved out once: an array iterated by `for` copied every event again on the
+/// output thread and destroyed both copies (the events carry strings and arrays, so each copy is retains).
 final class OutputBatch {
     enum Item {
         case event(AnalysisEvent)
@@ -92,7 +94,28 @@ final class OutputBatch {
         case flush
     }
 
-    var items: [Item] = []
+    private let slots = UnsafeMutablePointer<Item>.allocate(capacity: OutputStage.batchItems)
+    /// Items held, in `slots[0..<count]`.
+    private(set) var count = 0
 
-    init() { items.reserveCapacity(OutputStage.batchItems) }
+    init() {}
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    /// Adds an item; the batch must not be full (`OutputStage` hands it over when it is).
+    func append(_ item: OutputBatch.Item) {
+        precondition(count < OutputStage.batchItems, "output batch overfilled")
+        (slots + count).initialize(to: item)
+        count += 1
+    }
+
+    /// Hands every item, in order, to `deliver`, moving it out; the batch is empty afterwards.
+    func drain(_ deliver: (OutputBatch.Item) -> Void) {
+        let held = count
+        count = 0
+        for index in 0..<held { deliver((slots + index).move()) }
+    }
 }

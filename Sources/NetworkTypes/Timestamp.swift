@@ -37,7 +37,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
-    /// The most bytes `writeISO8601` writes (a 19-digit year, for times beyond 9999).
+    /// Room to leave for `writeISO8601`, which writes 27 bytes (kept above that for callers sized by it).
     public static let iso8601MaximumLength = 48
 
     /// Writes `iso8601`'s text as UTF-8 at `out` (room for `iso8601MaximumLength` bytes) and returns its length.
@@ -59,34 +59,32 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             days -= 1
         }
         let (year, month, day) = Timestamp.civilDate(daysSinceEpoch: days)
-        var length = 0
-        func digits(_ value: Int64, _ width: Int) {
-            // Zero-padded to `width`; wider values (years past 9999) keep all their digits.
-            if value < 0 {
-                out[length] = UInt8(ascii: "-")
-                length += 1
-            }
-            length += writeDecimal(value.magnitude, minimumDigits: width, into: out + length)
+        // Int64 nanoseconds span the years 1677 to 2262, so the year always has four digits.
+        // Fixed places, two digits at a time: a JSON document writes several times per
+        // command, and a digit loop per field was most of the cost.
+        func pair(_ value: Int64, at offset: Int) {
+            let value = Int(truncatingIfNeeded: value)
+            out[offset] = 0x30 &+ UInt8(truncatingIfNeeded: value / 10)
+            out[offset + 1] = 0x30 &+ UInt8(truncatingIfNeeded: value % 10)
         }
-        func byte(_ value: Unicode.Scalar) {
-            out[length] = UInt8(ascii: value)
-            length += 1
-        }
-        digits(year, 4)
-        byte("-")
-        digits(month, 2)
-        byte("-")
-        digits(day, 2)
-        byte("T")
-        digits(secondOfDay / 3600, 2)
-        byte(":")
-        digits(secondOfDay % 3600 / 60, 2)
-        byte(":")
-        digits(secondOfDay % 60, 2)
-        byte(".")
-        digits(micros, 6)
-        byte("Z")
-        return length
+        pair(year / 100, at: 0)
+        pair(year % 100, at: 2)
+        out[4] = UInt8(ascii: "-")
+        pair(month, at: 5)
+        out[7] = UInt8(ascii: "-")
+        pair(day, at: 8)
+        out[10] = UInt8(ascii: "T")
+        pair(secondOfDay / 3600, at: 11)
+        out[13] = UInt8(ascii: ":")
+        pair(secondOfDay % 3600 / 60, at: 14)
+        out[16] = UInt8(ascii: ":")
+        pair(secondOfDay % 60, at: 17)
+        out[19] = UInt8(ascii: ".")
+        pair(micros / 10_000, at: 20)
+        pair(micros / 100 % 100, at: 22)
+        pair(micros % 100, at: 24)
+        out[26] = UInt8(ascii: "Z")
+        return 27
     }
 
     public var description: String { iso8601 }

@@ -1,4 +1,5 @@
 import NetworkTypes
+import TestSupport
 import Testing
 
 @Suite struct IPAddressTests {
@@ -95,6 +96,33 @@ import Testing
     ])
     func iso8601(_ nanoseconds: Int64, _ expected: String) {
         #expect(Timestamp(nanoseconds: nanoseconds).iso8601 == expected)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil: the forward direction,
+    /// not the inverse the writer uses).
+    private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    @Test func iso8601ReadsBackOnRandomTimes() {
+        var generator = SplitMix64(seed: 0x150)
+        for _ in 0..<20_000 {
+            let nanoseconds = Int64(bitPattern: generator.next())
+            let text = Timestamp(nanoseconds: nanoseconds).iso8601
+            let bytes = Array(text.utf8)
+            #expect(bytes.count == 27 && text.hasSuffix("Z"), "\(text)")
+            func number(_ range: Range<Int>) -> Int64 { Int64(String(decoding: bytes[range], as: UTF8.self))! }
+            let days = Self.days(year: number(0..<4), month: number(5..<7), day: number(8..<10))
+            let seconds = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19)
+            // The text is the time rounded down to the microsecond.
+            let micros = nanoseconds / 1000 - (nanoseconds % 1000 < 0 ? 1 : 0)
+            #expect(seconds * 1_000_000 + number(20..<26) == micros, "\(nanoseconds) -> \(text)")
+        }
     }
 
     @Test func arithmetic() {

@@ -103,6 +103,13 @@ public struct JSONWriter: ~Copyable {
             var index = 0
             let total = utf8.count
             while index < total {
+                // Eight bytes at a time while none of them can need escaping (nearly all text).
+                if index + 8 <= total,
+                    !JSONWriter.mayNeedEscape(UnsafeRawPointer(utf8.baseAddress! + index).loadUnaligned(as: UInt64.self))
+                {
+                    index += 8
+                    continue
+                }
                 let code = utf8[index]
                 if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
                     // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
@@ -144,6 +151,11 @@ public struct JSONWriter: ~Copyable {
     }
     /// A number as `JSONValue.double` writes it (three decimals at most).
     public mutating func double(_ value: Double) {
+        reserve(JSONWriter.numberRoom)
+        if let length = JSONWriter.writeNumber(value, into: base + count) {
+            count += length
+            return
+        }
         var scratch: [UInt8] = []
         JSONWriter.appendNumber(value, to: &scratch)
         scratch.withUnsafeBufferPointer { put($0) }
@@ -177,6 +189,12 @@ public struct JSONWriter: ~Copyable {
     /// Appends a number as `JSONValue.double` writes it: three decimals at most, a whole number without a point,
     /// `null` when not finite. The timeline's CSV writes its numbers this way too, so both files agree.
     public static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {
+        let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: numberRoom) { buffer -> Bool in
+            guard let length = writeNumber(value, into: buffer.baseAddress!) else { return false }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
+            return true
+        }
+        if written { return }
         guard value.isFinite else {
             bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
             return
@@ -189,6 +207,56 @@ public struct JSONWriter: ~Copyable {
             text.withUTF8 { bytes.append(contentsOf: $0) }
         }
     }
+    /// False when none of the eight bytes in `word` can need escaping in a string: no byte below 0x20, no `"`,
+    /// `\\`, DEL or 0xE2 (the lead byte of U+2028/U+2029). The SWAR zero-byte tests (Hacker's Delight 6-1) may
+    /// flag a byte beside a real match, never miss one, so a false answer is exact.
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let matches =
+            hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C)) | hasZero(word ^ (ones &* 0x7F))
+            | hasZero(word ^ (ones &* 0xE2))
+        return (below20 | matches) != 0
+    }
+
+    /// Room `writeNumber` needs: a sign, 15 digits, a point.
+    static let numberRoom = 24
+
+    /// `appendNumber`'s text written from integers, for every finite value whose thousandths are below 10^15
+    /// (all the milliseconds and rates a capture produces); nil for the rest, which take `String(Double)`.
+    ///
+    /// Why this is the same text: the value written is the double nearest to k/1000 for the integer
+    /// k = (value·1000).rounded(). A decimal of at most 15 significant digits is the only one of that length that
+    /// reads back as its nearest double (DBL_DIG = 15), so the shortest text that reads back as it — what Swift
+    /// prints — is k/1000 itself, without trailing zeros; Swift uses positional notation from 0.0001 to 2^53,
+    /// which covers every such value but 0. `JSONWriterTests` compares the two on random values.
+    static func writeNumber(_ value: Double, into out: UnsafeMutablePointer<UInt8>) -> Int? {
+        let thousandths = (value * 1000).rounded()
+        guard thousandths.isFinite, abs(thousandths) < 1e15 else { return nil }
+        let scaled = Int64(thousandths)
+        var length = 0
+        if scaled < 0 {
+            out[0] = 0x2D
+            length = 1
+        }
+        let magnitude = scaled.magnitude
+        length += writeDecimal(magnitude / 1000, into: out + length)
+        var fraction = magnitude % 1000
+        guard fraction != 0 else { return length }
+        out[length] = 0x2E
+        length += 1
+        var divisor: UInt64 = 100
+        while fraction != 0 {
+            out[length] = 0x30 + UInt8(truncatingIfNeeded: fraction / divisor)
+            length += 1
+            fraction %= divisor
+            divisor /= 10
+        }
+        return length
+    }
+
     // MARK: - Bytes
 
     /// Room for `extra` more bytes.

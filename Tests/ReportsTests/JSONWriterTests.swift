@@ -1,0 +1,77 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Reports
+
+/// Numbers in the JSON document and the timelines are rounded to thousandths and written from integers; the text
+/// must be what the general path (`String(Double)` of the rounded value) gives, which is what every baseline
+/// holds.
+@Suite struct JSONNumberTests {
+    /// The general path, as `appendNumber` took it for every value before the integer writer.
+    private static func general(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        let scaled = (value * 1000).rounded() / 1000
+        if scaled == scaled.rounded() && abs(scaled) < 1e15 { return String(Int64(scaled)) }
+        return String(scaled)
+    }
+
+    private static func written(_ value: Double) -> String {
+        var bytes: [UInt8] = []
+        JSONWriter.appendNumber(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func integerWriterAgreesOnRandomValues() {
+        var generator = SplitMix64(seed: 0x1E3)
+        var fast = 0
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: JSONWriter.numberRoom)
+        defer { scratch.deallocate() }
+        for magnitude in -6...16 {
+            for _ in 0..<3_000 {
+                let value = Double.random(in: -1...1, using: &generator) * pow10(magnitude)
+                #expect(Self.written(value) == Self.general(value), "\(value)")
+                // Values made as milliseconds are: a whole number of nanoseconds over a million.
+                let nanoseconds = Int64.random(in: 0...Int64(min(1e15, pow10(magnitude + 6))), using: &generator)
+                let milliseconds = Double(nanoseconds) / 1e6
+                #expect(Self.written(milliseconds) == Self.general(milliseconds), "\(nanoseconds) ns")
+                if JSONWriter.writeNumber(value, into: scratch) != nil { fast += 1 }
+            }
+        }
+        #expect(fast > 10_000, "most values take the integer writer")
+        for value in [0.0, -0.0, 0.0004, -0.0004, 0.0005, -0.0005, 1.5, -1.5, 0.1, 0.7, 999_999_999_999.999, 1e12,
+                      1e15, 1.0 / 3.0, Double.nan, Double.infinity, -Double.infinity, Double.leastNonzeroMagnitude] {
+            #expect(Self.written(value) == Self.general(value), "\(value)")
+        }
+    }
+
+    private func pow10(_ exponent: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<abs(exponent) { result *= 10 }
+        return exponent < 0 ? 1 / result : result
+    }
+}
+
+/// Strings in the JSON document: Foundation's JSON parser (an implementation from outside the project) reads back
+/// exactly the text written, on random strings of plain text, quotes, backslashes, controls and the characters
+/// JavaScript ends lines at, in runs long and short around the eight-byte scan.
+@Suite struct JSONStringTests {
+    @Test func foundationReadsBackRandomStrings() throws {
+        var generator = SplitMix64(seed: 0x5751)
+        let pieces = ["plain text ", "a", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "\u{2028}",
+                      "\u{2029}", "\u{2027}", "é", "📁", "abcdefgh", "\u{E2}"]
+        for _ in 0..<3_000 {
+            let text = (0..<generator.below(12)).map { _ in pieces[generator.below(pieces.count)] }.joined()
+            var writer = JSONWriter(pretty: false)
+            writer.beginArray()
+            writer.element()
+            writer.string(text)
+            writer.endArray()
+            let bytes = writer.exactCopy()
+            let parsed = try #require(JSONSerialization.jsonObject(with: Data(bytes)) as? [String])
+            #expect(parsed == [text], "\(text.debugDescription)")
+            let written = String(decoding: bytes, as: UTF8.self)
+            #expect(!written.contains("\u{2028}") && !written.contains("\u{2029}") && !written.contains("\n"))
+        }
+    }
+}

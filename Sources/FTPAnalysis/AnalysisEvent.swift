@@ -66,6 +66,14 @@ extension FTPSession {
 public protocol AnalysisEventSink: AnyObject {
     /// One settled event.
     func analysis(_ event: AnalysisEvent)
+    /// One settled event the sink may keep without a copy: the analyzer hands every event over this way, so a
+    /// sink that queues events (the output thread's hand-over) moves them instead of copying their strings and
+    /// arrays. By default, `analysis(_:)`.
+    func take(_ event: consuming AnalysisEvent)
+}
+
+extension AnalysisEventSink {
+    public func take(_ event: consuming AnalysisEvent) { analysis(event) }
 }
 
 /// Receives the payload of data channels, for extraction. When set on the analyzer, data connections are

@@ -13,8 +13,8 @@ extension FTPAnalyzer {
         emit(.finding(finding))
     }
 
-    func emit(_ event: AnalysisEvent) {
-        eventSink?.analysis(event)
+    func emit(_ event: consuming AnalysisEvent) {
+        eventSink?.take(consume event)
     }
 
     /// Marks a session as FTP: it gets the next id and its greeting (if already seen) is delivered.

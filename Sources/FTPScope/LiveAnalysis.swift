@@ -271,6 +271,16 @@ final class TallySink: AnalysisEventSink {
     }
 
     func analysis(_ event: AnalysisEvent) {
+        count(event)
+        next?.analysis(event)
+    }
+
+    func take(_ event: consuming AnalysisEvent) {
+        count(event)
+        next?.take(consume event)
+    }
+
+    private func count(_ event: borrowing AnalysisEvent) {
         switch event {
         case .sessionStarted: tally.sessionsStarted += 1
         case .sessionEnded(let session): tally.sessionsEnded[session.endState, default: 0] += 1
@@ -279,7 +289,6 @@ final class TallySink: AnalysisEventSink {
         case .finding(let finding): tally.findings[finding.severity, default: 0] += 1
         case .reply, .tlsStarted, .gap: break
         }
-        next?.analysis(event)
     }
 }
 

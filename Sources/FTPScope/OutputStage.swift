@@ -38,6 +38,8 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     func analysis(_ event: AnalysisEvent) { enqueue(.event(event)) }
 
+    func take(_ event: consuming AnalysisEvent) { enqueue(.event(consume event)) }
+
     func advance(watermark: Timestamp?) { enqueue(.advance(watermark)) }
 
     /// Live runs flush after each captured batch: what is queued goes to the output thread now, not when a
@@ -56,8 +58,8 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
         thread = nil
     }
 
-    private func enqueue(_ item: OutputBatch.Item) {
-        filling.append(item)
+    private func enqueue(_ item: consuming OutputBatch.Item) {
+        filling.append(consume item)
         if filling.count >= OutputStage.batchItems { handOver() }
     }
 
@@ -106,9 +108,9 @@ final class OutputBatch {
     }
 
     /// Adds an item; the batch must not be full (`OutputStage` hands it over when it is).
-    func append(_ item: OutputBatch.Item) {
+    func append(_ item: consuming OutputBatch.Item) {
         precondition(count < OutputStage.batchItems, "output batch overfilled")
-        (slots + count).initialize(to: item)
+        (slots + count).initialize(to: consume item)
         count += 1
     }
 

@@ -12,21 +12,28 @@ import NetworkTypes
 /// connection (client → server) for everything else, including an announcement nobody connected to.
 public final class ECSTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
-    private let observer: JSONValue
+    private let version: String
+    /// Reused for every row: a document is written straight into it, member by member.
+    private var scratch = JSONWriter(pretty: false, capacity: 4096)
 
     /// Writes to `output`; `version` is ftpscope's, for `observer.version`.
     public init(output: BufferedOutput, version: String) {
         self.output = output
-        self.observer = ECSTimelineWriter.observer(version: version)
+        self.version = version
     }
 
     public func write(_ row: TimelineRow) {
-        output.write(ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false) + "\n")
+        scratch.removeAll()
+        ECSTimelineWriter.write(row, version: version, into: &scratch)
+        scratch.endLine()
+        scratch.withBytes { output.write($0) }
     }
 
     public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-        line.append(contentsOf: ECSTimelineWriter.document(row, observer: observer).serialized(pretty: false).utf8)
-        line.append(0x0A)
+        scratch.removeAll()
+        ECSTimelineWriter.write(row, version: version, into: &scratch)
+        scratch.endLine()
+        scratch.withBytes { line.append(contentsOf: $0) }
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
@@ -35,79 +42,187 @@ public final class ECSTimelineWriter: TimelineWriter {
 
     public func close() throws(OutputError) { try output.close() }
 
-    /// `observer.*`: what produced the event.
-    public static func observer(version: String) -> JSONValue {
-        .object([
-            ("product", .string("ftpscope")), ("vendor", .string("ftpscope")), ("type", .string("sensor")),
-            ("version", .string(version)),
-        ])
+    /// The ECS document for one row, as one line of JSON without its line end.
+    public static func document(_ row: TimelineRow, version: String) -> String {
+        var writer = JSONWriter(pretty: false)
+        write(row, version: version, into: &writer)
+        return writer.text
     }
 
-    /// The ECS document for one row.
-    public static func document(_ row: TimelineRow, observer: JSONValue) -> JSONValue {
+    /// Writes the ECS document for one row into `out`, member by member (no tree of values is built: this runs
+    /// for every row of a timeline).
+    public static func write(_ row: TimelineRow, version: String, into out: inout JSONWriter) {
         let context = row.context
-        var row = row
         // SPEC.md: empty is absent.
-        if row.argument?.isEmpty == true { row.argument = nil }
-        if row.replyText?.isEmpty == true { row.replyText = nil }
-        let dataConnection = row.event == .dataConnection ? context.dataOriginator.flatMap { o in context.dataResponder.map { (o, $0) } } : nil
+        let argument = row.argument?.isEmpty == true ? nil : row.argument
+        let replyText = row.replyText?.isEmpty == true ? nil : row.replyText
+        let dataConnection =
+            row.event == .dataConnection
+            ? context.dataOriginator.flatMap { o in context.dataResponder.map { (o, $0) } } : nil
         let source = dataConnection?.0 ?? context.client
         let destination = dataConnection?.1 ?? context.server
         let categorisation = ECSCategorisation(row)
 
-        var event: [(String, JSONValue)] = [
-            ("kind", .string(categorisation.kind)),
-            ("category", .array(categorisation.categories.map { .string($0) })),
-            ("type", .array(categorisation.types.map { .string($0) })),
-            ("action", .string(categorisation.action)),
-            ("dataset", .string("ftpscope.timeline")),
-            ("module", .string("ftpscope")),
-        ]
-        if let outcome = categorisation.outcome { event.append(("outcome", .string(outcome))) }
-        if let start = context.start { event.append(("start", .string(start.iso8601))) }
-        if let end = context.end { event.append(("end", .string(end.iso8601))) }
-        if let start = context.start, let end = context.end, end >= start {
-            event.append(("duration", .int(end.nanoseconds - start.nanoseconds)))
+        out.beginObject()
+        out.key("@timestamp")
+        out.time(row.time)
+        out.key("ecs")
+        out.beginObject()
+        out.key("version")
+        out.string("9.0.0" as StaticString)
+        out.endObject()
+        out.key("event")
+        writeEvent(categorisation, context, row.severity, into: &out)
+        if let message = message(row, argument: argument, replyText: replyText) {
+            out.key("message")
+            out.string(message)
         }
-        if let severity = row.severity { event.append(("severity", .int(riskScore(severity)))) }
-
-        var document: [(String, JSONValue)] = [
-            ("@timestamp", .string(row.time.iso8601)),
-            ("ecs", .object([("version", .string("9.0.0"))])),
-            ("event", .object(event)),
-        ]
-        if let message = message(row) { document.append(("message", .string(message))) }
-        if let source { document.append(("source", endpoint(source))) }
-        if let destination { document.append(("destination", endpoint(destination))) }
-        var network: [(String, JSONValue)] = [
-            ("transport", .string("tcp")),
-            ("protocol", .string(dataConnection != nil ? "ftp-data" : "ftp")),
-        ]
+        if let source {
+            out.key("source")
+            endpoint(source, into: &out)
+        }
+        if let destination {
+            out.key("destination")
+            endpoint(destination, into: &out)
+        }
+        out.key("network")
+        out.beginObject()
+        out.key("transport")
+        out.string("tcp" as StaticString)
+        out.key("protocol")
+        out.string(dataConnection != nil ? "ftp-data" as StaticString : "ftp")
         if let address = source?.address ?? destination?.address {
-            network.append(("type", .string(address.isIPv4 ? "ipv4" : "ipv6")))
+            out.key("type")
+            out.string(address.isIPv4 ? "ipv4" as StaticString : "ipv6")
         }
         if let id = dataConnection != nil ? row.communityID : context.controlCommunityID {
-            network.append(("community_id", .string(id)))
+            out.key("community_id")
+            out.string(id)
         }
-        document.append(("network", .object(network)))
-        if let user = row.user { document.append(("user", .object([("name", .string(user))]))) }
-        var related: [(String, JSONValue)] = []
-        let ips = [source?.address, destination?.address].compactMap { $0 }.map(\.description)
-        let uniqueIPs = ips.enumerated().filter { ips.firstIndex(of: $0.element) == $0.offset }.map(\.element)
-        if !uniqueIPs.isEmpty { related.append(("ip", .array(uniqueIPs.map { .string($0) }))) }
-        if let user = row.user { related.append(("user", .array([.string(user)]))) }
-        if !related.isEmpty { document.append(("related", .object(related))) }
-        if let file = file(row) { document.append(("file", file)) }
+        out.endObject()
+        if let user = row.user {
+            out.key("user")
+            out.beginObject()
+            out.key("name")
+            out.string(user)
+            out.endObject()
+        }
+        writeRelated(source?.address, destination?.address, user: row.user, into: &out)
+        writeFile(row, into: &out)
         if let path = context.path, row.event == .dataConnection, let server = context.server {
             // As Zeek builds ftp.log's URL: the server's address and the resolved path.
             let host = server.address.isIPv4 ? server.address.description : "[\(server.address)]"
-            document.append(("url", .object([("original", .string("ftp://\(host)\(path.hasPrefix("/") ? "" : "/")\(path)"))])))
+            out.key("url")
+            out.beginObject()
+            out.key("original")
+            out.string("ftp://\(host)\(path.hasPrefix("/") ? "" : "/")\(path)")
+            out.endObject()
         }
-        if let finding = row.finding { document.append(("rule", .object([("name", .string(finding.rawValue))]))) }
-        if context.tls { document.append(("tls", .object([("established", .bool(true))]))) }
-        document.append(("observer", observer))
-        document.append(("ftp", ftp(row)))
-        return .object(document)
+        if let finding = row.finding {
+            out.key("rule")
+            out.beginObject()
+            out.key("name")
+            out.string(finding.rawValue)
+            out.endObject()
+        }
+        if context.tls {
+            out.key("tls")
+            out.beginObject()
+            out.key("established")
+            out.bool(true)
+            out.endObject()
+        }
+        out.key("observer")
+        out.beginObject()
+        out.key("product")
+        out.string("ftpscope" as StaticString)
+        out.key("vendor")
+        out.string("ftpscope" as StaticString)
+        out.key("type")
+        out.string("sensor" as StaticString)
+        out.key("version")
+        out.string(version)
+        out.endObject()
+        out.key("ftp")
+        writeFTP(row, argument: argument, replyText: replyText, into: &out)
+        out.endObject()
+    }
+
+    /// `event.*`: the categorisation, the connection's span and the severity as a risk score.
+    private static func writeEvent(
+        _ categorisation: ECSCategorisation, _ context: TimelineContext, _ severity: Severity?,
+        into out: inout JSONWriter
+    ) {
+        out.beginObject()
+        out.key("kind")
+        out.string(categorisation.kind)
+        out.key("category")
+        strings(categorisation.categories, into: &out)
+        out.key("type")
+        strings(categorisation.types, into: &out)
+        out.key("action")
+        out.string(categorisation.action)
+        out.key("dataset")
+        out.string("ftpscope.timeline" as StaticString)
+        out.key("module")
+        out.string("ftpscope" as StaticString)
+        if let outcome = categorisation.outcome {
+            out.key("outcome")
+            out.string(outcome)
+        }
+        if let start = context.start {
+            out.key("start")
+            out.time(start)
+        }
+        if let end = context.end {
+            out.key("end")
+            out.time(end)
+        }
+        if let start = context.start, let end = context.end, end >= start {
+            out.key("duration")
+            out.int(end.nanoseconds - start.nanoseconds)
+        }
+        if let severity {
+            out.key("severity")
+            out.int(riskScore(severity))
+        }
+        out.endObject()
+    }
+
+    /// `related.*`: the addresses (each once) and the user.
+    private static func writeRelated(
+        _ source: IPAddress?, _ destination: IPAddress?, user: String?, into out: inout JSONWriter
+    ) {
+        let addresses = [source, destination].compactMap { $0 }
+        guard !addresses.isEmpty || user != nil else { return }
+        out.key("related")
+        out.beginObject()
+        if !addresses.isEmpty {
+            out.key("ip")
+            out.beginArray()
+            for (index, address) in addresses.enumerated() where addresses.firstIndex(of: address) == index {
+                out.element()
+                out.string(address.description)
+            }
+            out.endArray()
+        }
+        if let user {
+            out.key("user")
+            out.beginArray()
+            out.element()
+            out.string(user)
+            out.endArray()
+        }
+        out.endObject()
+    }
+
+    private static func strings(_ values: [String], into out: inout JSONWriter) {
+        out.beginArray()
+        for value in values {
+            out.element()
+            out.string(value)
+        }
+        out.endArray()
     }
 
     /// ECS `event.severity` is a number; these are the risk scores Elastic's detection rules use for each level.
@@ -120,63 +235,154 @@ public final class ECSTimelineWriter: TimelineWriter {
         }
     }
 
-    private static func endpoint(_ endpoint: Endpoint) -> JSONValue {
-        .object([("ip", .string(endpoint.address.description)), ("port", .int(Int64(endpoint.port)))])
+    private static func endpoint(_ endpoint: Endpoint, into out: inout JSONWriter) {
+        out.beginObject()
+        out.key("ip")
+        out.string(endpoint.address.description)
+        out.key("port")
+        out.int(Int64(endpoint.port))
+        out.endObject()
     }
 
     /// The one-sentence verdict: the row's own explanation where it has one, else what was said and answered.
-    private static func message(_ row: TimelineRow) -> String? {
+    private static func message(_ row: TimelineRow, argument: String?, replyText: String?) -> String? {
         if let detail = row.detail { return detail }
         var parts: [String] = []
-        if let command = row.command { parts.append(row.argument.map { "\(command) \($0)" } ?? command) }
+        if let command = row.command { parts.append(argument.map { "\(command) \($0)" } ?? command) }
         if let status = row.dataStatus { parts.append(status.rawValue) }
         if let code = row.replyCode {
-            let text = row.replyText.map { " " + ($0.split(separator: "\n").first.map(String.init) ?? "") } ?? ""
+            let text = replyText.map { " " + ($0.split(separator: "\n").first.map(String.init) ?? "") } ?? ""
             parts.append((parts.isEmpty ? "" : "→ ") + "\(code)\(text)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
-    private static func file(_ row: TimelineRow) -> JSONValue? {
-        // Files only: a listing's path is a directory and its bytes are the listing's.
+    /// `file.*`, for files only: a listing's path is a directory and its bytes are the listing's.
+    private static func writeFile(_ row: TimelineRow, into out: inout JSONWriter) {
         guard row.event == .dataConnection, let path = row.context.path, let command = row.command,
             FTPVerb(command).isDataTransfer, !FTPVerb(command).isListing
-        else { return nil }
-        var members: [(String, JSONValue)] = [("path", .string(path))]
+        else { return }
+        out.key("file")
+        out.beginObject()
+        out.key("path")
+        out.string(path)
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        if !name.isEmpty { members.append(("name", .string(name))) }
-        if let bytes = row.bytes, row.context.dataFailed == false { members.append(("size", .int(Int64(clamping: bytes)))) }
-        if let sha256 = row.context.sha256 { members.append(("hash", .object([("sha256", .string(sha256))]))) }
-        return .object(members)
+        if !name.isEmpty {
+            out.key("name")
+            out.string(name)
+        }
+        if let bytes = row.bytes, row.context.dataFailed == false {
+            out.key("size")
+            out.int(Int64(clamping: bytes))
+        }
+        if let sha256 = row.context.sha256 {
+            out.key("hash")
+            out.beginObject()
+            out.key("sha256")
+            out.string(sha256)
+            out.endObject()
+        }
+        out.endObject()
     }
 
     /// FTP detail beyond ECS: the timeline's own fields, grouped.
-    private static func ftp(_ row: TimelineRow) -> JSONValue {
-        var members: [(String, JSONValue)] = [("event", .string(row.event.rawValue))]
-        if let session = row.session { members.append(("session", .string(session))) }
-        if let client = row.client { members.append(("client", .string(client.description))) }
-        if let server = row.server { members.append(("server", .string(server.description))) }
-        if let command = row.command { members.append(("command", .string(command))) }
-        if let argument = row.argument { members.append(("argument", .string(argument))) }
-        var reply: [(String, JSONValue)] = []
-        if let code = row.replyCode { reply.append(("code", .int(Int64(code)))) }
-        if let text = row.replyText { reply.append(("text", .string(text))) }
-        if let time = row.replyTimeMilliseconds { reply.append(("time_ms", .double(time))) }
-        if !reply.isEmpty { members.append(("reply", .object(reply))) }
-        var data: [(String, JSONValue)] = []
-        if let mode = row.dataMode { data.append(("mode", .string(mode.rawValue))) }
-        if let announced = row.dataAnnounced { data.append(("announced", .string(announced.description))) }
-        if let observed = row.dataObserved { data.append(("observed", .string(observed.description))) }
-        if let status = row.dataStatus { data.append(("status", .string(status.rawValue))) }
-        if let cause = row.cause { data.append(("cause", .string(cause.rawValue))) }
-        if row.event == .dataConnection, let bytes = row.bytes { data.append(("bytes", .int(Int64(clamping: bytes)))) }
-        if let duration = row.durationMilliseconds { data.append(("duration_ms", .double(duration))) }
-        if !data.isEmpty { members.append(("data", .object(data))) }
-        if row.event == .gap, let bytes = row.bytes { members.append(("gap_bytes", .int(Int64(clamping: bytes)))) }
-        if let finding = row.finding {
-            members.append(("finding", .object([("kind", .string(finding.rawValue)), ("severity", .optional(row.severity?.rawValue))])))
+    private static func writeFTP(_ row: TimelineRow, argument: String?, replyText: String?, into out: inout JSONWriter)
+    {
+        out.beginObject()
+        out.key("event")
+        out.string(row.event.rawValue)
+        if let session = row.session {
+            out.key("session")
+            out.string(session)
         }
-        return .object(members)
+        if let client = row.client {
+            out.key("client")
+            out.endpoint(client)
+        }
+        if let server = row.server {
+            out.key("server")
+            out.endpoint(server)
+        }
+        if let command = row.command {
+            out.key("command")
+            out.string(command)
+        }
+        if let argument {
+            out.key("argument")
+            out.string(argument)
+        }
+        if row.replyCode != nil || replyText != nil || row.replyTimeMilliseconds != nil {
+            out.key("reply")
+            out.beginObject()
+            if let code = row.replyCode {
+                out.key("code")
+                out.int(code)
+            }
+            if let replyText {
+                out.key("text")
+                out.string(replyText)
+            }
+            if let time = row.replyTimeMilliseconds {
+                out.key("time_ms")
+                out.double(time)
+            }
+            out.endObject()
+        }
+        writeData(row, into: &out)
+        if row.event == .gap, let bytes = row.bytes {
+            out.key("gap_bytes")
+            out.int(Int64(clamping: bytes))
+        }
+        if let finding = row.finding {
+            out.key("finding")
+            out.beginObject()
+            out.key("kind")
+            out.string(finding.rawValue)
+            out.key("severity")
+            out.optional(row.severity?.rawValue)
+            out.endObject()
+        }
+        out.endObject()
+    }
+
+    /// `ftp.data.*`: the data channel's mode, endpoints, outcome and size.
+    private static func writeData(_ row: TimelineRow, into out: inout JSONWriter) {
+        let bytes = row.event == .dataConnection ? row.bytes : nil
+        guard
+            row.dataMode != nil || row.dataAnnounced != nil || row.dataObserved != nil || row.dataStatus != nil
+                || row.cause != nil || bytes != nil || row.durationMilliseconds != nil
+        else { return }
+        out.key("data")
+        out.beginObject()
+        if let mode = row.dataMode {
+            out.key("mode")
+            out.string(mode.rawValue)
+        }
+        if let announced = row.dataAnnounced {
+            out.key("announced")
+            out.endpoint(announced)
+        }
+        if let observed = row.dataObserved {
+            out.key("observed")
+            out.endpoint(observed)
+        }
+        if let status = row.dataStatus {
+            out.key("status")
+            out.string(status.rawValue)
+        }
+        if let cause = row.cause {
+            out.key("cause")
+            out.string(cause.rawValue)
+        }
+        if let bytes {
+            out.key("bytes")
+            out.int(Int64(clamping: bytes))
+        }
+        if let duration = row.durationMilliseconds {
+            out.key("duration_ms")
+            out.double(duration)
+        }
+        out.endObject()
     }
 }
 

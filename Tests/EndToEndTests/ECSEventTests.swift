@@ -20,8 +20,7 @@ import TestSupport
         let timeline = TimelineSink(writers: [collector], passwords: PasswordPolicy(showPasswords: showPasswords))
         let result = try OfflineAnalysis.run(paths: [path], eventSink: timeline)
         try timeline.finish()
-        let observer = ECSTimelineWriter.observer(version: ftpscopeVersion)
-        return (result, collector.rows.map { ECSTimelineWriter.document($0, observer: observer).serialized(pretty: false) })
+        return (result, collector.rows.map { ECSTimelineWriter.document($0, version: ftpscopeVersion) })
     }
 
     @Test func theReferenceIsHere() throws {

@@ -23,6 +23,14 @@ public final class FanOutSink: StreamingEventSink {
         for sink in sinks { sink.analysis(event) }
     }
 
+    /// Every sink but the last is lent the event; the last one is given it (a sink that queues it, an output
+    /// thread's hand-over, then keeps it without a copy).
+    public func take(_ event: consuming AnalysisEvent) {
+        guard let last = sinks.last else { return }
+        for sink in sinks.dropLast() { sink.analysis(event) }
+        last.take(consume event)
+    }
+
     public func advance(watermark: Timestamp?) {
         for case let sink as StreamingEventSink in sinks { sink.advance(watermark: watermark) }
     }

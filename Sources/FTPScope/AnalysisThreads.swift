@@ -11,13 +11,11 @@ public enum AnalysisThreads {
     /// The most `--threads` accepts.
     public static let maximum = 64
 
-    /// The default: one more than the cores online, at most 8 (past that the hand-over, not the cores, limits);
-    /// 1 on a single core. One more, because the reader thread is light (a tenth of the work on control-heavy
-    /// traffic) and the outputs are as heavy as the analysis: on 2 cores, 3 threads (reader, analysis, two
-    /// output threads) beat 2 on control-heavy traffic, 1.59 s vs 1.68 s, and equal it on the other benchmark
-    /// captures (Benchmarks/README.md, "Threads").
+    /// The default: the cores online, at least 1 and at most 8 (past that the hand-over, not the cores, limits).
+    /// Not more: on 2 cores, 3 threads (a second output thread) lose to 2 on control-heavy traffic, 1.50–1.57 s
+    /// against 1.36–1.45 s (docs/threads.md, "Output lanes").
     public static var machineDefault: Int {
         let online = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        return online <= 1 ? 1 : min(online + 1, 8)
+        return min(max(online, 1), 8)
     }
 }

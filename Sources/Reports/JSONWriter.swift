@@ -19,6 +19,8 @@ public struct JSONWriter: ~Copyable {
     private var depth: Int
     /// True until the open container has a member (so that an empty one is written `{}` / `[]`).
     private var empty = false
+    /// Endpoints' text remembered across the documents this writer makes (see `EndpointTextCache`).
+    private let endpoints = EndpointTextCache()
 
     /// A writer whose first value sits at nesting level `indent` (for a value inside a document written by hand).
     public init(pretty: Bool, indent: Int = 0, capacity: Int = 4096) {
@@ -176,7 +178,7 @@ public struct JSONWriter: ~Copyable {
         reserve(Endpoint.maximumDescriptionLength + 2)
         base[count] = 0x22
         count += 1
-        count += value.write(into: base + count)
+        count += endpoints.write(value, into: base + count)
         base[count] = 0x22
         count += 1
     }

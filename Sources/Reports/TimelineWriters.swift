@@ -21,6 +21,7 @@ public final class CSVTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
     /// The record being encoded, reused so writing a row allocates nothing.
     private var line: [UInt8] = []
+    private let endpoints = EndpointTextCache()
 
     /// Starts the file with its header row.
     public init(output: BufferedOutput) {
@@ -31,11 +32,13 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     public func write(_ row: TimelineRow) {
         line.removeAll(keepingCapacity: true)
-        CSVTimelineWriter.encode(row, into: &line)
+        CSVTimelineWriter.encode(row, into: &line, endpoints: endpoints)
         output.write(bytes: line)
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) { CSVTimelineWriter.encode(row, into: &line) }
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+        CSVTimelineWriter.encode(row, into: &line, endpoints: endpoints)
+    }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
@@ -52,7 +55,7 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
     /// Endpoints and vocabulary words go in as they are: nothing in them needs quoting or escaping.
-    static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
+    static func encode(_ row: TimelineRow, into out: inout [UInt8], endpoints: EndpointTextCache? = nil) {
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
             out.append(UInt8(ascii: ","))
@@ -64,7 +67,8 @@ public final class CSVTimelineWriter: TimelineWriter {
         }
         func endpoint(_ value: Endpoint?) {
             out.append(UInt8(ascii: ","))
-            value?.appendDescription(to: &out)
+            guard let value else { return }
+            if let endpoints { endpoints.append(value, to: &out) } else { value.appendDescription(to: &out) }
         }
         func integer(_ value: Int64?) {
             out.append(UInt8(ascii: ","))
@@ -222,14 +226,17 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
 
     /// The line being encoded, reused so writing a row allocates nothing.
     private var line: [UInt8] = []
+    private let endpoints = EndpointTextCache()
 
     public func write(_ row: TimelineRow) {
         line.removeAll(keepingCapacity: true)
-        JSONLinesTimelineWriter.encode(row, into: &line)
+        JSONLinesTimelineWriter.encode(row, into: &line, endpoints: endpoints)
         output.write(bytes: line)
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) { JSONLinesTimelineWriter.encode(row, into: &line) }
+    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+        JSONLinesTimelineWriter.encode(row, into: &line, endpoints: endpoints)
+    }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
@@ -246,7 +253,7 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
 
     /// Appends one line (with its LF): SPEC.md's members in column order, written straight as bytes (the same
     /// bytes `JSONValue.object(...).serialized(pretty: false)` gave; an empty text is absent).
-    static func encode(_ row: TimelineRow, into out: inout [UInt8]) {
+    static func encode(_ row: TimelineRow, into out: inout [UInt8], endpoints: EndpointTextCache? = nil) {
         var first = true
         func key(_ name: StaticString) {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -273,7 +280,7 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
             guard let value else { return }
             key(name)
             out.append(0x22)
-            value.appendDescription(to: &out)
+            if let endpoints { endpoints.append(value, to: &out) } else { value.appendDescription(to: &out) }
             out.append(0x22)
         }
         func integer(_ name: StaticString, _ value: Int64?) {

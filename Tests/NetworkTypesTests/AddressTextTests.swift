@@ -55,3 +55,27 @@ import Testing
         }
     }
 }
+
+/// The endpoint text cache gives what `Endpoint.description` gives, whatever was in the slot before: a small set
+/// of endpoints (hits) mixed with a stream of new ones (misses and evictions), IPv4 and IPv6.
+@Suite struct EndpointTextCacheTests {
+    @Test func cachedTextIsTheDescription() {
+        var generator = SplitMix64(seed: 0xCAC4E)
+        let cache = EndpointTextCache()
+        func randomEndpoint() -> Endpoint {
+            let address: IPAddress =
+                generator.below(2) == 0
+                ? .v4(UInt32(truncatingIfNeeded: generator.next()))
+                : .v6(generator.below(3) == 0 ? 0 : generator.next(), generator.below(3) == 0 ? 0 : generator.next())
+            return Endpoint(address: address, port: UInt16(truncatingIfNeeded: generator.next()))
+        }
+        let familiar = (0..<40).map { _ in randomEndpoint() }
+        var bytes: [UInt8] = []
+        for _ in 0..<50_000 {
+            let endpoint = generator.below(3) == 0 ? randomEndpoint() : familiar[generator.below(familiar.count)]
+            bytes.removeAll(keepingCapacity: true)
+            cache.append(endpoint, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == endpoint.description)
+        }
+    }
+}

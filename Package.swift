@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "TCPReassembly", dependencies: ["NetworkTypes", "PacketDecoding"], swiftSettings: hotPath),
         .target(name: "FTPProtocol", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
         .target(
-            name: "FTPAnalysis", dependencies: ["NetworkTypes", "TCPReassembly", "FTPProtocol"], swiftSettings: hotPath),
+            name: "FTPAnalysis", dependencies: ["NetworkTypes", "TCPReassembly", "FTPProtocol", "CommunityID"],
+            swiftSettings: hotPath),
         // Community ID v1 flow hashes (SHA-1 from swift-crypto), for joining our records with other tools'.
         .target(
             name: "CommunityID", dependencies: ["NetworkTypes", .product(name: "Crypto", package: "swift-crypto")],

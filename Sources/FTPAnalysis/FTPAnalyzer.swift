@@ -220,7 +220,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 endSession(session)
             }
         } else if let data = connection.context as? DataContext {
-            correlator.connectionClosed(DataConnectionRecord(connection, match: data.match), connection, of: data, carryOut)
+            correlator.connectionClosed(
+                DataConnectionRecord(connection, match: data.match, identified: true), connection, of: data, carryOut)
         }
         connection.context = nil
     }

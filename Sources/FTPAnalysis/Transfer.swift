@@ -1,3 +1,4 @@
+import CommunityID
 import FTPProtocol
 import NetworkTypes
 import TCPReassembly
@@ -52,8 +53,14 @@ public struct DataConnectionRecord: Sendable {
     public var responderFirstPayload: Timestamp?
     /// When the acceptor sent its last payload byte.
     public var responderLastPayload: Timestamp?
+    /// Community ID v1 of the connection, when it was made with the record (`identified`); nil otherwise, and
+    /// `CommunityID.v1(originator, responder)` gives it.
+    public var communityID: String?
 
-    init(_ connection: TCPConnection, match: DataChannelMatch) {
+    init(_ connection: TCPConnection, match: DataChannelMatch, identified: Bool = false) {
+        // The final record of a closed connection carries its Community ID, made here on the analysis thread
+        // once: the timeline and the JSON document both print it, and the outputs' thread is the busier one.
+        communityID = identified ? CommunityID.v1(connection.originator, connection.responder) : nil
         originator = connection.originator
         responder = connection.responder
         state = connection.state

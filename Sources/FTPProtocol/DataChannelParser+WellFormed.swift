@@ -7,7 +7,7 @@ extension DataChannelParser {
     /// `h1,h2,h3,h4,p1,p2` (RFC 959 section 4.1.2), each field 1 to 3 digits up to 255, spaces and tabs allowed
     /// around a field.
     static func wellFormedPORT(_ bytes: UnsafeBufferPointer<UInt8>) -> AnnouncedEndpoint? {
-        var octets: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
+        var numbers: UInt64 = 0  // the six fields, eight bits each, first field highest
         var index = 0
         for field in 0..<6 {
             while index < bytes.count && isBlank(bytes[index]) { index += 1 }
@@ -21,25 +21,14 @@ extension DataChannelParser {
             }
             guard digits >= 1, value <= 255 else { return nil }
             while index < bytes.count && isBlank(bytes[index]) { index += 1 }
-            switch field {
-            case 0: octets.0 = value
-            case 1: octets.1 = value
-            case 2: octets.2 = value
-            case 3: octets.3 = value
-            case 4: octets.4 = value
-            default: octets.5 = value
-            }
+            numbers = numbers << 8 | UInt64(value)
             if field < 5 {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
                 index += 1
             }
         }
         guard index == bytes.count else { return nil }
-        let host = IPAddress.v4(octets.0 << 24 | octets.1 << 16 | octets.2 << 8 | octets.3)
-        let port = UInt16(octets.4 << 8 | octets.5)
-        return host.isUnspecified
-            ? AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true)
-            : AnnouncedEndpoint(host: host, port: port)
+        return sixNumberEndpoint(numbers)
     }
 
     /// `<d><af><d><address><d><port><d>` (RFC 2428 section 2) with family 1 or 2 and an address of that family.
@@ -92,7 +81,7 @@ extension DataChannelParser {
             if text[index] == UInt8(ascii: "-") && index + 1 < count && isDigit(text[index + 1]) { return nil }
             index += 1
         }
-        var octets: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
+        var numbers: UInt64 = 0  // the six fields, eight bits each, first field highest
         for field in 0..<6 {
             var value: UInt32 = 0
             var digits = 0
@@ -103,14 +92,7 @@ extension DataChannelParser {
                 index += 1
             }
             guard digits > 0, value <= 255 else { return nil }
-            switch field {
-            case 0: octets.0 = value
-            case 1: octets.1 = value
-            case 2: octets.2 = value
-            case 3: octets.3 = value
-            case 4: octets.4 = value
-            default: octets.5 = value
-            }
+            numbers = numbers << 8 | UInt64(value)
             while index < count && text[index] == 0x20 { index += 1 }
             let comma = index < count && text[index] == UInt8(ascii: ",")
             if field == 5 { guard !comma else { return nil } } else {
@@ -119,11 +101,7 @@ extension DataChannelParser {
                 while index < count && text[index] == 0x20 { index += 1 }
             }
         }
-        let host = IPAddress.v4(octets.0 << 24 | octets.1 << 16 | octets.2 << 8 | octets.3)
-        let port = UInt16(octets.4 << 8 | octets.5)
-        return host.isUnspecified
-            ? AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true)
-            : AnnouncedEndpoint(host: host, port: port)
+        return sixNumberEndpoint(numbers)
     }
 
     /// A 229 reply whose first `(` opens `(<d><d><d><port><d>)` (RFC 2428 section 3), the candidate the
@@ -146,6 +124,16 @@ extension DataChannelParser {
             text[index + 1] == UInt8(ascii: ")")
         else { return nil }
         return AnnouncedEndpoint(host: nil, port: UInt16(port))
+    }
+
+    /// The endpoint of RFC 959's `h1,h2,h3,h4,p1,p2`, packed eight bits a field (the unspecified address stands
+    /// for the control peer).
+    private static func sixNumberEndpoint(_ numbers: UInt64) -> AnnouncedEndpoint {
+        let host = IPAddress.v4(UInt32(truncatingIfNeeded: numbers >> 16))
+        let port = UInt16(truncatingIfNeeded: numbers)
+        return host.isUnspecified
+            ? AnnouncedEndpoint(host: nil, port: port, hostWasUnspecified: true)
+            : AnnouncedEndpoint(host: host, port: port)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }

@@ -19,6 +19,8 @@ extension TransferFacts {
     /// Community ID of the data connection actually seen; nil when none is in the capture (`not_seen`,
     /// `not_captured`, `unused`), since an announcement alone names only one end of a connection.
     public var communityID: String? {
-        observedConnection.map { CommunityID.v1($0.originator, $0.responder) }
+        guard let index = observedIndex else { return nil }
+        return connections[index].communityID
+            ?? CommunityID.v1(connections[index].originator, connections[index].responder)
     }
 }

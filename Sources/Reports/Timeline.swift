@@ -264,7 +264,7 @@ public struct TimelineRowBuilder {
             let connection = transfer.observedConnection
             if let connection {
                 row.durationMilliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
-                row.communityID = CommunityID.v1(connection.originator, connection.responder)
+                row.communityID = connection.communityID ?? CommunityID.v1(connection.originator, connection.responder)
                 row.context.dataOriginator = connection.originator
                 row.context.dataResponder = connection.responder
                 row.context.start = connection.firstTime

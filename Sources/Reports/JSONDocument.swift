@@ -132,7 +132,7 @@ public enum JSONDocument {
         session.commands.withUnsafeBufferPointer { commands in
             for index in commands.indices {
                 out.element()
-                write(command: commands[index], passwords, into: &out)
+                write(commandAt: commands.baseAddress! + index, passwords, into: &out)
             }
         }
         out.endArray()
@@ -177,28 +177,49 @@ public enum JSONDocument {
     }
 
     static func write(command: CommandRecord, _ passwords: PasswordPolicy, into out: inout JSONWriter) {
+        withUnsafePointer(to: command) { write(commandAt: $0, passwords, into: &out) }
+    }
+
+    /// One command read where it lies: passing the record by value copied it (strings and arrays retained and
+    /// released) for every command of the document.
+    static func write(
+        commandAt command: UnsafePointer<CommandRecord>, _ passwords: PasswordPolicy, into out: inout JSONWriter
+    ) {
         out.beginObject()
         out.key("time")
-        out.time(command.time)
+        out.time(command.pointee.time)
         out.key("command")
-        out.string(command.verbText)
-        out.key("argument")
-        out.string(passwords.displayArgument(of: command))
-        out.key("reply_code")
-        if let reply = command.reply { out.int(reply.code) } else { out.null() }
-        out.key("reply_text")
-        out.optional(command.reply?.text)
-        out.key("reply_time_ms")
-        if let milliseconds = command.replyTimeMilliseconds { out.double(milliseconds) } else { out.null() }
-        if !command.preliminary.isEmpty {
-            out.key("preliminary")
-            write(replies: command.preliminary, into: &out)
+        if let malformed = command.pointee.malformedVerb {
+            out.string(malformed)
+        } else {
+            out.string(command.pointee.verb.name)
         }
-        if command.truncated {
+        out.key("argument")
+        // As `PasswordPolicy.displayArgument(of:)`, without handing it a copy of the record.
+        if command.pointee.verb == .pass {
+            out.string(passwords.display(password: command.pointee.argument, user: command.pointee.user))
+        } else {
+            out.string(command.pointee.argument)
+        }
+        out.key("reply_code")
+        if let code = command.pointee.reply?.code { out.int(code) } else { out.null() }
+        out.key("reply_text")
+        out.optional(command.pointee.reply?.text)
+        out.key("reply_time_ms")
+        if let replyTime = command.pointee.reply?.time {
+            out.double(command.pointee.time.milliseconds(to: replyTime))
+        } else {
+            out.null()
+        }
+        if !command.pointee.preliminary.isEmpty {
+            out.key("preliminary")
+            write(replies: command.pointee.preliminary, into: &out)
+        }
+        if command.pointee.truncated {
             out.key("truncated")
             out.bool(true)
         }
-        if command.reply?.truncated == true {
+        if command.pointee.reply?.truncated == true {
             out.key("reply_truncated")
             out.bool(true)
         }

@@ -85,8 +85,8 @@ public struct JSONWriter: ~Copyable {
         let source = UnsafeRawPointer(name.utf8Start)
         var offset = 0
         while offset + 8 <= length {
-            UnsafeMutableRawPointer(at).storeBytes(
-                of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
+            let word = source.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            UnsafeMutableRawPointer(at).storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
             offset += 8
         }
         while offset < length {
@@ -260,7 +260,9 @@ public struct JSONWriter: ~Copyable {
         let at = base + count
         if second == lastSecond {
             // "YYYY-MM-DDTHH:MM:SS" (19 bytes) as it was written for this second.
-            withUnsafeBytes(of: secondText) { UnsafeMutableRawPointer(at).copyMemory(from: $0.baseAddress!, byteCount: 19) }
+            withUnsafeBytes(of: secondText) {
+                UnsafeMutableRawPointer(at).copyMemory(from: $0.baseAddress!, byteCount: 19)
+            }
             let micros = Int(truncatingIfNeeded: fraction / 1000)
             at[19] = 0x2E
             var divisor = 100_000

@@ -16,8 +16,9 @@ extension JSONDocument {
         out.optional(transfer.mode?.rawValue)
         out.key("announced")
         if let announced = transfer.announced { out.endpoint(announced) } else { out.null() }
+        let observedIndex = transfer.observedIndex
         out.key("observed")
-        if let observed = transfer.observed { out.endpoint(observed) } else { out.null() }
+        if let index = observedIndex { out.endpoint(transfer.connections[index].responder) } else { out.null() }
         out.key("status")
         out.string(transfer.status.rawValue)
         if let cause = transfer.cause {
@@ -52,14 +53,15 @@ extension JSONDocument {
             out.key("missing_bytes")
             out.uint(transfer.missingBytes)
         }
-        if let connection = transfer.observedConnection {
+        // Fields read through the index: the record is large, and a copy of it per transfer cost more than them.
+        if let index = observedIndex {
             out.key("data_originator")
-            out.endpoint(connection.originator)
+            out.endpoint(transfer.connections[index].originator)
             out.key("connection_state")
-            out.string(connection.state.rawValue)
+            out.string(transfer.connections[index].state.rawValue)
             out.key("match")
-            out.string(connection.match.rawValue)
-            if let icmp = connection.icmpReason {
+            out.string(transfer.connections[index].match.rawValue)
+            if let icmp = transfer.connections[index].icmpReason {
                 out.key("icmp")
                 out.string(icmp)
             }
@@ -136,17 +138,30 @@ extension JSONDocument {
         out.key("detail")
         out.string(finding.detail)
         out.key("evidence")
-        out.value(evidence(.object(finding.evidence)))
+        write(evidence: .object(finding.evidence), into: &out)
         out.endObject()
     }
 
-    static func evidence(_ value: EvidenceValue) -> JSONValue {
+    /// Evidence written member by member (the same bytes a `JSONValue` tree of it serializes to, without the tree).
+    static func write(evidence value: EvidenceValue, into out: inout JSONWriter) {
         switch value {
-        case .string(let text): return .string(text)
-        case .int(let number): return .int(number)
-        case .bool(let flag): return .bool(flag)
-        case .list(let values): return .array(values.map(evidence))
-        case .object(let pairs): return .object(pairs.map { ($0.0, evidence($0.1)) })
+        case .string(let text): out.string(text)
+        case .int(let number): out.int(number)
+        case .bool(let flag): out.bool(flag)
+        case .list(let values):
+            out.beginArray()
+            for element in values {
+                out.element()
+                write(evidence: element, into: &out)
+            }
+            out.endArray()
+        case .object(let pairs):
+            out.beginObject()
+            for (name, member) in pairs {
+                out.key(text: name)
+                write(evidence: member, into: &out)
+            }
+            out.endObject()
         }
     }
 }

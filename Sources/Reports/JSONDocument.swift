@@ -128,9 +128,12 @@ public enum JSONDocument {
         out.bool(session.tls)
         out.key("commands")
         out.beginArray()
-        for command in session.commands {
-            out.element()
-            write(command: command, passwords, into: &out)
+        // Through the buffer: each record is read in place rather than copied out of the array (strings and all).
+        session.commands.withUnsafeBufferPointer { commands in
+            for index in commands.indices {
+                out.element()
+                write(command: commands[index], passwords, into: &out)
+            }
         }
         out.endArray()
         out.key("end_state")

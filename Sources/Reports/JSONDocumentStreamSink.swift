@@ -70,6 +70,17 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 scratch.withBytes { writeSession($0) }
                 return
             }
+            // The next one in order (sessions mostly end in the order they began): written from the scratch
+            // buffer, without a copy of its own.
+            if number == nextNumber {
+                nextNumber += 1
+                scratch.withBytes { writeSession($0) }
+                while let ready = held.removeValue(forKey: nextNumber) {
+                    nextNumber += 1
+                    ready.withUnsafeBytes { writeSession($0) }
+                }
+                return
+            }
             // A copy of its own size: the scratch buffer's storage (64 KiB and more) stays with the scratch.
             held[number] = scratch.exactCopy()
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }

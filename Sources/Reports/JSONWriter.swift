@@ -19,6 +19,10 @@ public struct JSONWriter: ~Copyable {
     private var depth: Int
     /// True until the open container has a member (so that an empty one is written `{}` / `[]`).
     private var empty = false
+    /// The whole second `secondText` holds the ISO 8601 date and time of (`time`), or Int64.min.
+    private var lastSecond = Int64.min
+    /// "YYYY-MM-DDTHH:MM:SS" of `lastSecond` (19 bytes used).
+    private var secondText: (UInt64, UInt64, UInt64) = (0, 0, 0)
     /// Endpoints' text remembered across the documents this writer makes (see `EndpointTextCache`).
     private let endpoints = EndpointTextCache()
 
@@ -54,20 +58,68 @@ public struct JSONWriter: ~Copyable {
     public mutating func endArray() { close(0x5D) }
 
     /// Starts a member of the open object: separator, line break and indentation, the quoted key and colon.
+    ///
+    /// One room check and plain stores: a document has a key for every member of every command and transfer, and
+    /// separate calls for the comma, the line break, the spaces and the key (each with its own check and a call
+    /// to memset or memcpy) cost more than the bytes.
     public mutating func key(_ name: StaticString) {
-        separate()
         let length = name.utf8CodeUnitCount
-        reserve(length + 4)
-        base[count] = 0x22
-        (base + count + 1).update(from: name.utf8Start, count: length)
-        count += length + 1
-        base[count] = 0x22
-        base[count + 1] = 0x3A
-        count += 2
-        if pretty {
-            base[count] = 0x20
-            count += 1
+        let spaces = pretty ? 2 * depth : 0
+        // Comma, line break, indentation rounded up to whole words, quotes, colon, space.
+        reserve(length + spaces + 16)
+        var at = base + count
+        if !empty {
+            at.pointee = 0x2C
+            at += 1
         }
+        empty = false
+        if pretty {
+            at.pointee = 0x0A
+            at += 1
+            JSONWriter.fillSpaces(at, spaces)
+            at += spaces
+        }
+        at.pointee = 0x22
+        at += 1
+        // A word at a time while whole words remain in the name (never read past it), then the last bytes.
+        let source = UnsafeRawPointer(name.utf8Start)
+        var offset = 0
+        while offset + 8 <= length {
+            UnsafeMutableRawPointer(at).storeBytes(
+                of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        while offset < length {
+            at[offset] = source.load(fromByteOffset: offset, as: UInt8.self)
+            offset += 1
+        }
+        at += length
+        at[0] = 0x22
+        at[1] = 0x3A
+        at += 2
+        if pretty {
+            at.pointee = 0x20
+            at += 1
+        }
+        count = at - base
+    }
+
+    /// `count` spaces at `at`, written a word at a time (the room reserved allows up to seven more).
+    @inline(__always)
+    private static func fillSpaces(_ at: UnsafeMutablePointer<UInt8>, _ count: Int) {
+        let raw = UnsafeMutableRawPointer(at)
+        var offset = 0
+        while offset < count {
+            raw.storeBytes(of: 0x2020_2020_2020_2020 as UInt64, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+    }
+
+    /// Starts a member whose name is only known at run time (finding evidence), escaped as a string is.
+    public mutating func key(text name: String) {
+        separate()
+        string(name)
+        if pretty { put(": ") } else { byte(0x3A) }
     }
 
     /// Starts an element of the open array.
@@ -97,51 +149,77 @@ public struct JSONWriter: ~Copyable {
     /// U+2029 (which end a line in JavaScript) as escapes; everything else as it is.
     public mutating func string(_ value: String) {
         var value = value
-        value.withUTF8 { utf8 in
-            // Quotes, and at most six bytes for each input byte (`\u00XX`).
-            reserve(utf8.count + 2)
-            byte(0x22)
-            var runStart = 0
-            var index = 0
-            let total = utf8.count
-            while index < total {
-                // Eight bytes at a time while none of them can need escaping (nearly all text).
-                if index + 8 <= total,
-                    !JSONWriter.mayNeedEscape(UnsafeRawPointer(utf8.baseAddress! + index).loadUnaligned(as: UInt64.self))
-                {
-                    index += 8
-                    continue
-                }
-                let code = utf8[index]
-                if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
-                    // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
-                    guard code == 0xE2, index + 2 < total, utf8[index + 1] == 0x80,
-                        utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
-                    else {
-                        index += 1
-                        continue
-                    }
-                    put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029)
-                    index += 3
-                    runStart = index
+        value.withUTF8 { quoted($0) }
+    }
+
+    /// `string`'s work on the UTF-8 bytes, kept out of the closure so that every caller shares one compiled body.
+    ///
+    /// Nearly all text needs no escape: it is checked eight bytes at a time and copied in words (the room
+    /// reserved allows the last word to run past the text); the first byte that may need one hands the rest to
+    /// `escapedTail`.
+    @inline(never)
+    private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let total = utf8.count
+        reserve(total + 10)
+        base[count] = 0x22
+        count += 1
+        guard let source = utf8.baseAddress else { return byte(0x22) }
+        let raw = UnsafeRawPointer(source)
+        let target = UnsafeMutableRawPointer(base + count)
+        var index = 0
+        while index + 8 <= total {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if JSONWriter.mayNeedEscape(word) { break }
+            target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < total {
+            let code = source[index]
+            if code < 0x20 || code == 0x22 || code == 0x5C || code == 0x7F || code == 0xE2 { break }
+            target.storeBytes(of: code, toByteOffset: index, as: UInt8.self)
+            index += 1
+        }
+        count += index
+        if index < total { escapedTail(utf8, from: index) }
+        base[count] = 0x22
+        count += 1
+    }
+
+    /// The bytes from `start` on, escaped as `string` says (reached only when one of them may need it).
+    private mutating func escapedTail(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) {
+        var runStart = start
+        var index = start
+        let total = utf8.count
+        while index < total {
+            let code = utf8[index]
+            if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
+                // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
+                guard code == 0xE2, index + 2 < total, utf8[index + 1] == 0x80,
+                    utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
+                else {
+                    index += 1
                     continue
                 }
                 put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                switch code {
-                case 0x22: put("\\\"")
-                case 0x5C: put("\\\\")
-                case 0x0A: put("\\n")
-                case 0x0D: put("\\r")
-                case 0x09: put("\\t")
-                default: unicodeEscape(UInt16(code))
-                }
-                index += 1
+                unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029)
+                index += 3
                 runStart = index
+                continue
             }
-            put(UnsafeBufferPointer(rebasing: utf8[runStart..<total]))
-            byte(0x22)
+            put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            switch code {
+            case 0x22: put("\\\"")
+            case 0x5C: put("\\\\")
+            case 0x0A: put("\\n")
+            case 0x0D: put("\\r")
+            case 0x09: put("\\t")
+            default: unicodeEscape(UInt16(code))
+            }
+            index += 1
+            runStart = index
         }
+        put(UnsafeBufferPointer(rebasing: utf8[runStart..<total]))
+        reserve(1)
     }
     public mutating func string(_ value: StaticString) {
         byte(0x22)
@@ -164,12 +242,42 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// A time as SPEC.md writes it (ISO 8601, microseconds), or null.
+    ///
+    /// A session's times fall mostly within a few seconds of each other: the date and time of day of the last
+    /// whole second written are kept (`secondText`), and a time in the same second only gets its microseconds.
     public mutating func time(_ value: Timestamp?) {
         guard let value else { return null() }
         reserve(Timestamp.iso8601MaximumLength + 2)
         base[count] = 0x22
         count += 1
-        count += value.writeISO8601(into: base + count)
+        let nanoseconds = value.nanoseconds
+        var second = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        if fraction < 0 {
+            fraction += 1_000_000_000
+            second -= 1
+        }
+        let at = base + count
+        if second == lastSecond {
+            // "YYYY-MM-DDTHH:MM:SS" (19 bytes) as it was written for this second.
+            withUnsafeBytes(of: secondText) { UnsafeMutableRawPointer(at).copyMemory(from: $0.baseAddress!, byteCount: 19) }
+            let micros = Int(truncatingIfNeeded: fraction / 1000)
+            at[19] = 0x2E
+            var divisor = 100_000
+            for offset in 20..<26 {
+                at[offset] = 0x30 &+ UInt8(truncatingIfNeeded: micros / divisor % 10)
+                divisor /= 10
+            }
+            at[26] = 0x5A
+            count += 27
+        } else {
+            let length = value.writeISO8601(into: at)
+            if length == 27 {
+                lastSecond = second
+                withUnsafeMutableBytes(of: &secondText) { $0.baseAddress!.copyMemory(from: at, byteCount: 19) }
+            }
+            count += length
+        }
         base[count] = 0x22
         count += 1
     }
@@ -322,16 +430,27 @@ public struct JSONWriter: ~Copyable {
     }
 
     private mutating func separate() {
-        if !empty { byte(0x2C) }
+        let spaces = pretty ? 2 * depth : 0
+        reserve(spaces + 10)
+        var at = base + count
+        if !empty {
+            at.pointee = 0x2C
+            at += 1
+        }
         empty = false
-        if pretty { newline() }
+        if pretty {
+            at.pointee = 0x0A
+            JSONWriter.fillSpaces(at + 1, spaces)
+            at += spaces + 1
+        }
+        count = at - base
     }
 
     private mutating func newline() {
         let spaces = 2 * depth
-        reserve(spaces + 1)
+        reserve(spaces + 9)
         base[count] = 0x0A
-        (base + count + 1).update(repeating: 0x20, count: spaces)
+        JSONWriter.fillSpaces(base + count + 1, spaces)
         count += spaces + 1
     }
 }

@@ -3,10 +3,9 @@ import Glibc
 /// How many threads an analysis uses (`--threads`, SPEC.md). The output is the same for every count; only the speed
 /// differs.
 ///
-/// An offline analysis with two threads writes the streamed outputs on an output thread (`OutputStage`) beside the
-/// analysis thread; with three it also reads and decodes on a reader thread (libpcap read, gzip, decode); each
-/// thread beyond three gives one more independent output a thread of its own (`OutputLanes`). That is the order in
-/// which they pay on two cores (docs/threads.md). The analysis itself is not sharded yet.
+/// An offline analysis with two or more threads runs a reader thread (libpcap read, gzip, decode) and an output
+/// thread (`OutputStage`: the streamed outputs) beside the analysis thread; each thread beyond two gives one more
+/// independent output a thread of its own (`OutputLanes`). The analysis itself is not sharded yet (docs/threads.md).
 /// Live capture always reads on its own thread.
 public enum AnalysisThreads {
     /// The most `--threads` accepts.

@@ -108,12 +108,10 @@ public enum OfflineAnalysis {
         let analyzer = FTPAnalyzer(configuration: configuration)
         // With threads to spare, the outputs run on a thread of their own, when what they are handed is final
         // (no retained sessions, no extraction: see `OutputStage`).
-        // Threads in the order they pay on two cores: the second writes the outputs, the third reads and decodes
-        // (it costs more than it saves on data-heavy traffic, docs/threads.md), each one more gives another
-        // independent output a thread of its own.
+        // Two threads: the reader and one output thread; each thread more goes to another independent output.
         var lanes: OutputLanes?
         if threads > 1, !configuration.retainSessions, dataSink == nil, let sinks = eventSink as? StreamingEventSink {
-            lanes = OutputLanes(sinks: sinks, threads: max(1, threads - 2))
+            lanes = OutputLanes(sinks: sinks, threads: threads - 1)
         }
         analyzer.eventSink = lanes?.front ?? eventSink
         analyzer.dataSink = dataSink
@@ -147,7 +145,7 @@ public enum OfflineAnalysis {
                 progress?(packetStats.packets, packetStats.bytes)
             }
         }
-        let reader = threads > 2 ? CaptureReader(captures: captures) : nil
+        let reader = threads > 1 ? CaptureReader(captures: captures) : nil
         if let reader, reader.start() {
             // Pipelined: the reader thread reads and decodes, this thread analyses, batch by batch.
             while let batch = reader.queue.take() {

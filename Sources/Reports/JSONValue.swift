@@ -43,13 +43,8 @@ public enum JSONValue: Sendable {
         case .int(let value): appendDecimal(value, to: &out.bytes)
         case .uint(let value): appendDecimal(value, to: &out.bytes)
         case .double(let value):
-            if value.isFinite {
-                // Three decimals are plenty for milliseconds and rates, and keep output stable across runs.
-                let scaled = (value * 1000).rounded() / 1000
-                out.append(scaled == scaled.rounded() && abs(scaled) < 1e15 ? String(Int64(scaled)) : String(scaled))
-            } else {
-                out.append("null")
-            }
+            // Three decimals are plenty for milliseconds and rates, and keep output stable across runs.
+            JSONWriter.appendNumber(value, to: &out.bytes)
         case .string(let value): Escaping.appendJSON(value, to: &out.bytes)
         case .array(let values):
             writeArray(count: values.count, { values[$0] }, into: &out, pretty: pretty, indent: indent)

@@ -68,17 +68,7 @@ public struct JSONWriter: ~Copyable {
         // Comma, line break, indentation rounded up to whole words, quotes, colon, space.
         reserve(length + spaces + 16)
         var at = base + count
-        if !empty {
-            at.pointee = 0x2C
-            at += 1
-        }
-        empty = false
-        if pretty {
-            at.pointee = 0x0A
-            at += 1
-            JSONWriter.fillSpaces(at, spaces)
-            at += spaces
-        }
+        putSeparator(at: &at, spaces: spaces)
         at.pointee = 0x22
         at += 1
         // A word at a time while whole words remain in the name (never read past it), then the last bytes.
@@ -435,6 +425,14 @@ public struct JSONWriter: ~Copyable {
         let spaces = pretty ? 2 * depth : 0
         reserve(spaces + 10)
         var at = base + count
+        putSeparator(at: &at, spaces: spaces)
+        count = at - base
+    }
+
+    /// The comma before every member but the first and, when pretty, the line break and `spaces` of indentation,
+    /// stored at `at` (room already reserved, `fillSpaces` rounding up to whole words) and stepped past.
+    @inline(__always)
+    private mutating func putSeparator(at: inout UnsafeMutablePointer<UInt8>, spaces: Int) {
         if !empty {
             at.pointee = 0x2C
             at += 1
@@ -445,7 +443,6 @@ public struct JSONWriter: ~Copyable {
             JSONWriter.fillSpaces(at + 1, spaces)
             at += spaces + 1
         }
-        count = at - base
     }
 
     private mutating func newline() {

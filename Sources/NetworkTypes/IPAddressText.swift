@@ -6,15 +6,9 @@
 extension IPAddress {
     /// Parses dotted-quad IPv4 or RFC 4291 text IPv6 (with `::` and an embedded IPv4 tail); nil if invalid.
     public init?(_ text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { IPAddress(utf8: $0) }
-        if let parsed {
-            guard let parsed else { return nil }
-            self = parsed
-        } else {
-            var copy = String(text)
-            guard let address = copy.withUTF8({ IPAddress(utf8: $0) }) else { return nil }
-            self = address
-        }
+        var text = String(text)  // no copy for a String; the byte readers below are the hot path's
+        guard let address = text.withUTF8({ IPAddress(utf8: $0) }) else { return nil }
+        self = address
     }
 
     /// Parses an address from its UTF-8 text; nil if it is neither form.

@@ -45,13 +45,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Digit by digit into the caller's buffer: timelines write this for every row, and the string-joining
     /// version allocated a dozen times per call.
     public func writeISO8601(into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var seconds = nanoseconds / 1_000_000_000
-        var fraction = nanoseconds % 1_000_000_000
-        if fraction < 0 {
-            fraction += 1_000_000_000
-            seconds -= 1
-        }
-        let micros = fraction / 1000
+        let (seconds, micros) = wholeSecondsAndMicroseconds
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 {
@@ -62,29 +56,49 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         // Int64 nanoseconds span the years 1677 to 2262, so the year always has four digits.
         // Fixed places, two digits at a time: a JSON document writes several times per
         // command, and a digit loop per field was most of the cost.
-        func pair(_ value: Int64, at offset: Int) {
-            let value = Int(truncatingIfNeeded: value)
-            out[offset] = 0x30 &+ UInt8(truncatingIfNeeded: value / 10)
-            out[offset + 1] = 0x30 &+ UInt8(truncatingIfNeeded: value % 10)
-        }
-        pair(year / 100, at: 0)
-        pair(year % 100, at: 2)
+        Timestamp.writePair(year / 100, at: out)
+        Timestamp.writePair(year % 100, at: out + 2)
         out[4] = UInt8(ascii: "-")
-        pair(month, at: 5)
+        Timestamp.writePair(month, at: out + 5)
         out[7] = UInt8(ascii: "-")
-        pair(day, at: 8)
+        Timestamp.writePair(day, at: out + 8)
         out[10] = UInt8(ascii: "T")
-        pair(secondOfDay / 3600, at: 11)
+        Timestamp.writePair(secondOfDay / 3600, at: out + 11)
         out[13] = UInt8(ascii: ":")
-        pair(secondOfDay % 3600 / 60, at: 14)
+        Timestamp.writePair(secondOfDay % 3600 / 60, at: out + 14)
         out[16] = UInt8(ascii: ":")
-        pair(secondOfDay % 60, at: 17)
-        out[19] = UInt8(ascii: ".")
-        pair(micros / 10_000, at: 20)
-        pair(micros / 100 % 100, at: 22)
-        pair(micros % 100, at: 24)
-        out[26] = UInt8(ascii: "Z")
+        Timestamp.writePair(secondOfDay % 60, at: out + 17)
+        Timestamp.writeFraction(micros, at: out + 19)
         return 27
+    }
+
+    /// Whole seconds since the epoch (rounded down) and the microseconds past them.
+    var wholeSecondsAndMicroseconds: (Int64, Int64) {
+        var seconds = nanoseconds / 1_000_000_000
+        var fraction = nanoseconds % 1_000_000_000
+        if fraction < 0 {
+            fraction += 1_000_000_000
+            seconds -= 1
+        }
+        return (seconds, fraction / 1000)
+    }
+
+    /// Two decimal digits of `value` (0...99).
+    @inline(__always)
+    static func writePair(_ value: Int64, at out: UnsafeMutablePointer<UInt8>) {
+        let value = Int(truncatingIfNeeded: value)
+        out[0] = 0x30 &+ UInt8(truncatingIfNeeded: value / 10)
+        out[1] = 0x30 &+ UInt8(truncatingIfNeeded: value % 10)
+    }
+
+    /// `.ffffffZ`: the microseconds and the zone (8 bytes).
+    @inline(__always)
+    static func writeFraction(_ micros: Int64, at out: UnsafeMutablePointer<UInt8>) {
+        out[0] = UInt8(ascii: ".")
+        writePair(micros / 10_000, at: out + 1)
+        writePair(micros / 100 % 100, at: out + 3)
+        writePair(micros % 100, at: out + 5)
+        out[7] = UInt8(ascii: "Z")
     }
 
     public var description: String { iso8601 }

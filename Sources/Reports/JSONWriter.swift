@@ -19,10 +19,8 @@ public struct JSONWriter: ~Copyable {
     private var depth: Int
     /// True until the open container has a member (so that an empty one is written `{}` / `[]`).
     private var empty = false
-    /// The whole second `secondText` holds the ISO 8601 date and time of (`time`), or Int64.min.
-    private var lastSecond = Int64.min
-    /// "YYYY-MM-DDTHH:MM:SS" of `lastSecond` (19 bytes used).
-    private var secondText: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Times written with the date and time of their second kept (`ISO8601Writer`).
+    private var times = ISO8601Writer()
     /// Endpoints' text remembered across the documents this writer makes (see `EndpointTextCache`).
     private let endpoints = EndpointTextCache()
 
@@ -233,43 +231,14 @@ public struct JSONWriter: ~Copyable {
 
     /// A time as SPEC.md writes it (ISO 8601, microseconds), or null.
     ///
-    /// A session's times fall mostly within a few seconds of each other: the date and time of day of the last
-    /// whole second written are kept (`secondText`), and a time in the same second only gets its microseconds.
+    /// A session's times fall mostly within a few seconds of each other: `ISO8601Writer` keeps the date and time
+    /// of day of the last whole second written, and a time in the same second only gets its microseconds.
     public mutating func time(_ value: Timestamp?) {
         guard let value else { return null() }
         reserve(Timestamp.iso8601MaximumLength + 2)
         base[count] = 0x22
         count += 1
-        let nanoseconds = value.nanoseconds
-        var second = nanoseconds / 1_000_000_000
-        var fraction = nanoseconds % 1_000_000_000
-        if fraction < 0 {
-            fraction += 1_000_000_000
-            second -= 1
-        }
-        let at = base + count
-        if second == lastSecond {
-            // "YYYY-MM-DDTHH:MM:SS" (19 bytes) as it was written for this second.
-            withUnsafeBytes(of: secondText) {
-                UnsafeMutableRawPointer(at).copyMemory(from: $0.baseAddress!, byteCount: 19)
-            }
-            let micros = Int(truncatingIfNeeded: fraction / 1000)
-            at[19] = 0x2E
-            var divisor = 100_000
-            for offset in 20..<26 {
-                at[offset] = 0x30 &+ UInt8(truncatingIfNeeded: micros / divisor % 10)
-                divisor /= 10
-            }
-            at[26] = 0x5A
-            count += 27
-        } else {
-            let length = value.writeISO8601(into: at)
-            if length == 27 {
-                lastSecond = second
-                withUnsafeMutableBytes(of: &secondText) { $0.baseAddress!.copyMemory(from: at, byteCount: 19) }
-            }
-            count += length
-        }
+        count += times.write(value, into: base + count)
         base[count] = 0x22
         count += 1
     }

@@ -79,3 +79,26 @@ import Testing
         }
     }
 }
+
+/// The writer that keeps the last second's text writes what `iso8601` gives, for times in the same second, the
+/// next one, across a day and going back.
+@Suite struct ISO8601WriterTests {
+    @Test func writesTheSameTextAsTheTimestamp() {
+        var generator = SplitMix64(seed: 0x8601)
+        var writer = ISO8601Writer()
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: Timestamp.iso8601MaximumLength)
+        defer { out.deallocate() }
+        var nanoseconds: Int64 = 1_733_356_799_000_000_000  // a second before midnight
+        for _ in 0..<20_000 {
+            switch generator.below(4) {
+            case 0: nanoseconds &+= Int64(generator.below(1_000_000))  // same second, mostly
+            case 1: nanoseconds &+= Int64(generator.below(3_000_000_000))  // the next seconds
+            case 2: nanoseconds &-= Int64(generator.below(2_000_000_000))  // back in time
+            default: nanoseconds = Int64(bitPattern: generator.next())  // anywhere
+            }
+            let time = Timestamp(nanoseconds: nanoseconds)
+            let length = writer.write(time, into: out)
+            #expect(String(decoding: UnsafeBufferPointer(start: out, count: length), as: UTF8.self) == time.iso8601)
+        }
+    }
+}

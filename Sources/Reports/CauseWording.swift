@@ -30,16 +30,28 @@ public enum CauseWording {
 
     /// The sentence for a transfer's verdict; nil when there is nothing to explain (completed, unused, or a
     /// failure whose facts say nothing more than its status).
-    public static func diagnosis(of verdict: DataVerdict) -> String? { wording(of: verdict)?.sentence }
+    public static func diagnosis(of verdict: DataVerdict) -> String? {
+        guard explains(verdict.status) else { return nil }
+        return WordingMemo.current.explanation(of: verdict, make: makeWording).sentence
+    }
+
+    /// Only these statuses are ever explained (`makeWording`); most transfers complete, and reading their
+    /// evidence to find nothing to say was a measurable share of writing a transfer.
+    private static func explains(_ status: DataStatus) -> Bool {
+        switch status {
+        case .stalled, .notSeen, .refused, .unanswered, .commandFailed: return true
+        default: return false
+        }
+    }
 
     /// The explanation of a transfer's verdict in its two parts; nil when there is nothing to explain.
     public static func wording(of verdict: DataVerdict) -> Wording? {
-        // Only these statuses are ever explained (below); most transfers complete, and reading their evidence to
-        // find nothing to say was a measurable share of writing a transfer.
-        switch verdict.status {
-        case .stalled, .notSeen, .refused, .unanswered, .commandFailed: break
-        default: return nil
-        }
+        guard explains(verdict.status) else { return nil }
+        return WordingMemo.current.explanation(of: verdict, make: makeWording).wording
+    }
+
+    /// `wording(of:)` made afresh.
+    static func makeWording(of verdict: DataVerdict) -> Wording? {
         let facts = verdict.evidence
         if verdict.status == .stalled, let stall = facts.stall { return stalled(stall, cause: verdict.cause, facts) }
         if verdict.status == .notSeen, let abandonment = facts.abandonment {

@@ -29,11 +29,11 @@ public final class ECSTimelineWriter: TimelineWriter {
         scratch.withBytes { output.write($0) }
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
+    public func encode(_ row: TimelineRow, into line: RowBytes) {
         scratch.removeAll()
         ECSTimelineWriter.write(row, version: version, into: &scratch)
         scratch.endLine()
-        scratch.withBytes { line.append(contentsOf: $0) }
+        scratch.withBytes { line.append($0) }
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }

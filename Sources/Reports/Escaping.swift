@@ -58,10 +58,10 @@ public enum Escaping {
     /// Appends `text` as a JSON string literal with quotes (RFC 8259 section 7), working on its UTF-8 bytes:
     /// runs that need nothing are copied whole. Escaped: `"` and `\`, C0 controls and DEL (`\n`, `\r`,
     /// `\t`, else `\u00XX`), and U+2028/U+2029, which are valid JSON but end a line in JavaScript.
-    static func appendJSON(_ text: String, to out: inout [UInt8]) {
+    static func appendJSON<Out: ByteAppending>(_ text: String, to out: inout Out) {
         var text = text
         text.withUTF8 { utf8 in
-            out.append(0x22)
+            out.appendByte(0x22)
             var runStart = 0
             var index = 0
             let count = utf8.count
@@ -75,35 +75,36 @@ public enum Escaping {
                         index += 1
                         continue
                     }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                    out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                     appendUnicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
                     index += 3
                     runStart = index
                     continue
                 }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 switch byte {
-                case 0x22: out += [0x5C, 0x22]
-                case 0x5C: out += [0x5C, 0x5C]
-                case 0x0A: out += [0x5C, 0x6E]
-                case 0x0D: out += [0x5C, 0x72]
-                case 0x09: out += [0x5C, 0x74]
+                case 0x22: out.appendByte(0x5C); out.appendByte(0x22)
+                case 0x5C: out.appendByte(0x5C); out.appendByte(0x5C)
+                case 0x0A: out.appendByte(0x5C); out.appendByte(0x6E)
+                case 0x0D: out.appendByte(0x5C); out.appendByte(0x72)
+                case 0x09: out.appendByte(0x5C); out.appendByte(0x74)
                 default: appendUnicodeEscape(UInt16(byte), to: &out)
                 }
                 index += 1
                 runStart = index
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
-            out.append(0x22)
+            out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+            out.appendByte(0x22)
         }
     }
 
     /// `\uXXXX` with four lower-case hex digits.
-    private static func appendUnicodeEscape(_ value: UInt16, to out: inout [UInt8]) {
+    private static func appendUnicodeEscape<Out: ByteAppending>(_ value: UInt16, to out: inout Out) {
         let digits: StaticString = "0123456789abcdef"
-        out += [0x5C, 0x75]
+        out.appendByte(0x5C)
+        out.appendByte(0x75)
         for shift in stride(from: 12, through: 0, by: -4) {
-            out.append(digits.utf8Start[Int((value >> UInt16(shift)) & 0xF)])
+            out.appendByte(digits.utf8Start[Int((value >> UInt16(shift)) & 0xF)])
         }
     }
 

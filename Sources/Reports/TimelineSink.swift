@@ -69,9 +69,15 @@ public final class TimelineSink: StreamingEventSink {
     private var heap = RowHeap()
     private var sequence: UInt64 = 0
     private var lastWritten: Timestamp?
-    private var scratch: [UInt8] = []
-    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`).
-    private var row = TimelineRow(time: .zero, session: nil, event: .sessionStart)
+    private let scratch = RowBytes()
+    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`). Behind a pointer:
+    /// handing a stored property of the sink to the writers copied the row (retaining its dozen strings) and
+    /// destroyed the copy, once per row, in case a writer changed the sink meanwhile.
+    private let row: UnsafeMutablePointer<TimelineRow> = {
+        let row = UnsafeMutablePointer<TimelineRow>.allocate(capacity: 1)
+        row.initialize(to: TimelineRow(time: .zero, session: nil, event: .sessionStart))
+        return row
+    }()
 
     /// Creates a sink writing to `writers` (usually a CSV and/or a JSON Lines writer).
     public init(
@@ -85,9 +91,9 @@ public final class TimelineSink: StreamingEventSink {
     }
 
     public func analysis(_ event: AnalysisEvent) {
-        builder.fill(&row, for: event)
-        let time = row.time
-        let encoded = encode(row)
+        builder.fill(&row.pointee, for: event)
+        let time = row.pointee.time
+        let encoded = encode(row.pointee)
         if let lastWritten, time < lastWritten {
             // Its moment has passed (it settled late, or the bound forced later rows out): holding it back would
             // only delay it further.
@@ -116,16 +122,11 @@ public final class TimelineSink: StreamingEventSink {
     /// `TimelineRow`: the encoded lines are a third of the struct and its strings (27,325 rows held at once on
     /// the full-size control-heavy benchmark capture).
     private func encode(_ row: TimelineRow) -> EncodedRow {
-        scratch.removeAll(keepingCapacity: true)
-        writers.first?.encode(row, into: &scratch)
+        scratch.removeAll()
+        writers.first?.encode(row, into: scratch)
         let split = scratch.count
-        if writers.count > 1 { writers[1].encode(row, into: &scratch) }
-        // An exact-size copy: handing over `scratch` itself would share its buffer, and the next row's
-        // `removeAll(keepingCapacity:)` would then leave every held row with the largest row's capacity.
-        let bytes = [UInt8](unsafeUninitializedCapacity: scratch.count) { buffer, count in
-            count = scratch.withUnsafeBufferPointer { buffer.initialize(fromContentsOf: $0) }
-        }
-        return EncodedRow(bytes: bytes, split: split)
+        if writers.count > 1 { writers[1].encode(row, into: scratch) }
+        return EncodedRow(copying: scratch.bytes, split: split)
     }
 
     public func flush() {
@@ -153,18 +154,35 @@ public final class TimelineSink: StreamingEventSink {
             lastWritten = time
         }
         rowsWritten += 1
-        row.bytes.withUnsafeBytes { bytes in
-            writers.first?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
-            if writers.count > 1 { writers[1].write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...])) }
-        }
+        let bytes = row.bytes
+        writers.first?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
+        if writers.count > 1 { writers[1].write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...])) }
+        row.free()
+    }
+
+    deinit {
+        // Rows still held when the sink goes without `finish` (an error stopped the run).
+        while let (_, held) = heap.pop() { held.free() }
+        row.deinitialize(count: 1)
+        row.deallocate()
     }
 }
 
 /// A timeline row encoded for its writers (two at most): the first writer's line is `bytes[..<split]`, the second's
-/// `bytes[split...]`.
+/// `bytes[split...]`. An exact-size allocation of its own, freed by whoever writes it (`free`): a `[UInt8]` per
+/// held row cost an object header, a reference count and their traffic on top of the malloc.
 struct EncodedRow {
-    var bytes: [UInt8]
-    var split: Int
+    let bytes: UnsafeRawBufferPointer
+    let split: Int
+
+    init(copying source: UnsafeRawBufferPointer, split: Int) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 1)
+        copy.copyMemory(from: source)
+        bytes = UnsafeRawBufferPointer(rebasing: copy[..<source.count])
+        self.split = split
+    }
+
+    func free() { bytes.deallocate() }
 }
 
 /// A binary min-heap of rows by (time, sequence): equal times keep the order the events settled in.

@@ -6,7 +6,7 @@ public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
     func write(_ row: TimelineRow)
     /// Appends the row as this writer writes it (its line end included) to `line`.
-    func encode(_ row: TimelineRow, into line: inout [UInt8])
+    func encode(_ row: TimelineRow, into line: RowBytes)
     /// Writes a line made by `encode` (borrowed: valid only during the call).
     func write(encoded line: UnsafeRawBufferPointer)
     /// Pushes buffered rows to the file (live mode calls it after each batch).
@@ -20,24 +20,23 @@ public protocol TimelineWriter: AnyObject {
 public final class CSVTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
     /// The record being encoded, reused so writing a row allocates nothing.
-    private var line: [UInt8] = []
+    private let line = RowBytes()
     private let endpoints = EndpointTextCache()
 
     /// Starts the file with its header row.
     public init(output: BufferedOutput) {
         self.output = output
         output.write(TimelineRow.columns.joined(separator: ",") + "\r\n")
-        line.reserveCapacity(1024)
     }
 
     public func write(_ row: TimelineRow) {
-        line.removeAll(keepingCapacity: true)
-        CSVTimelineWriter.encode(row, into: &line, endpoints: endpoints)
-        output.write(bytes: line)
+        line.removeAll()
+        CSVTimelineWriter.encode(row, into: line, endpoints: endpoints)
+        output.write(line.bytes)
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-        CSVTimelineWriter.encode(row, into: &line, endpoints: endpoints)
+    public func encode(_ row: TimelineRow, into line: RowBytes) {
+        CSVTimelineWriter.encode(row, into: line, endpoints: endpoints)
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
@@ -48,37 +47,38 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// One record, with its CRLF.
     public static func record(_ row: TimelineRow) -> String {
-        var bytes: [UInt8] = []
-        encode(row, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        let bytes = RowBytes()
+        encode(row, into: bytes)
+        return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
     /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
     /// Endpoints and vocabulary words go in as they are: nothing in them needs quoting or escaping.
-    static func encode(_ row: TimelineRow, into out: inout [UInt8], endpoints: EndpointTextCache? = nil) {
+    static func encode(_ row: TimelineRow, into out: RowBytes, endpoints: EndpointTextCache? = nil) {
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
             out.append(UInt8(ascii: ","))
-            appendText(value, to: &out)
+            appendText(value, to: out)
         }
         func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
             out.append(UInt8(ascii: ","))
-            if let value { appendWord(value.rawValue, to: &out) }
+            if let value { out.append(value.rawValue) }
         }
         func endpoint(_ value: Endpoint?) {
             out.append(UInt8(ascii: ","))
             guard let value else { return }
-            if let endpoints { endpoints.append(value, to: &out) } else { value.appendDescription(to: &out) }
+            out.append(value, cache: endpoints)
         }
         func integer(_ value: Int64?) {
             out.append(UInt8(ascii: ","))
-            if let value { appendDecimal(value, to: &out) }
+            guard let value else { return }
+            out.appendDecimal(value)
         }
         func number(_ value: Double?) {
             out.append(UInt8(ascii: ","))
-            if let value { JSONWriter.appendNumber(value, to: &out) }
+            if let value { out.appendNumber(value) }
         }
-        appendTime(row.time, to: &out)
+        out.write(atMost: Timestamp.iso8601MaximumLength) { row.time.writeISO8601(into: $0) }
         text(row.session)
         word(row.event)
         endpoint(row.client)
@@ -106,29 +106,16 @@ public final class CSVTimelineWriter: TimelineWriter {
         integer(row.zeroWindows.map(Int64.init))
         text(row.closedBy)
         text(row.close)
-        out.append(0x0D)
-        out.append(0x0A)
-    }
-
-    /// A vocabulary word (`SPEC.md`'s lower-case words): copied as it is.
-    private static func appendWord(_ word: String, to out: inout [UInt8]) {
-        var word = word
-        word.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    private static func appendTime(_ time: Timestamp, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { buffer in
-            let length = time.writeISO8601(into: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
-        }
+        out.append(0x0D, 0x0A)
     }
 
     /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
-    private static func appendText(_ text: String?, to out: inout [UInt8]) {
-        guard var text, !text.isEmpty else { return }
-        // withUTF8 makes a bridged string native first, so the bytes are always at hand.
-        let plain = text.withUTF8 { bytes -> Bool in
+    private static func appendText(_ text: String?, to out: RowBytes) {
+        guard let text, !text.isEmpty else { return }
+        // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
+            if appendPlain(bytes, to: out) { return true }
             var quote = false
             var index = 0
             while index < bytes.count {
@@ -149,7 +136,7 @@ public final class CSVTimelineWriter: TimelineWriter {
                 }
             }
             guard quote else {
-                out.append(contentsOf: bytes)
+                out.append(bytes)
                 return true
             }
             // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes, a diagnosis): done on the
@@ -157,15 +144,47 @@ public final class CSVTimelineWriter: TimelineWriter {
             out.append(0x22)
             var runStart = 0
             for position in 0..<bytes.count where base[position] == 0x22 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...position]))
+                out.append(UnsafeBufferPointer(rebasing: bytes[runStart...position]))
                 out.append(0x22)
                 runStart = position + 1
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
             out.append(0x22)
             return true
         }
-        if !plain { out.append(contentsOf: field(text).utf8) }
+        if plain != true { out.append(field(text)) }
+    }
+
+    /// Copies `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual cell: one
+    /// pass, no call to `memcpy` for a few bytes); false, with nothing appended, when one might.
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Bool {
+        let base = bytes.baseAddress!
+        let count = bytes.count
+        var plain = true
+        // Room for a last word stored whole beyond the end; `write` keeps only `count` bytes of it.
+        out.write(atMost: count + 8) { destination in
+            var index = 0
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                guard !mayNeedCare(word) else {
+                    plain = false
+                    return 0
+                }
+                UnsafeMutableRawPointer(destination + index).storeBytes(of: word, as: UInt64.self)
+                index += 8
+            }
+            while index < count {
+                let byte = base[index]
+                guard !needsCare(byte) && byte < 0x80 else {
+                    plain = false
+                    return 0
+                }
+                destination[index] = byte
+                index += 1
+            }
+            return count
+        }
+        return plain
     }
 
     /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,
@@ -225,17 +244,17 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     public init(output: BufferedOutput) { self.output = output }
 
     /// The line being encoded, reused so writing a row allocates nothing.
-    private var line: [UInt8] = []
+    private let line = RowBytes()
     private let endpoints = EndpointTextCache()
 
     public func write(_ row: TimelineRow) {
-        line.removeAll(keepingCapacity: true)
-        JSONLinesTimelineWriter.encode(row, into: &line, endpoints: endpoints)
-        output.write(bytes: line)
+        line.removeAll()
+        JSONLinesTimelineWriter.encode(row, into: line, endpoints: endpoints)
+        output.write(line.bytes)
     }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-        JSONLinesTimelineWriter.encode(row, into: &line, endpoints: endpoints)
+    public func encode(_ row: TimelineRow, into line: RowBytes) {
+        JSONLinesTimelineWriter.encode(row, into: line, endpoints: endpoints)
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
@@ -246,88 +265,82 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
 
     /// One line, with its LF.
     public static func line(_ row: TimelineRow) -> String {
-        var bytes: [UInt8] = []
-        encode(row, into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        let bytes = RowBytes()
+        encode(row, into: bytes)
+        return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
     /// Appends one line (with its LF): SPEC.md's members in column order, written straight as bytes (the same
     /// bytes `JSONValue.object(...).serialized(pretty: false)` gave; an empty text is absent).
-    static func encode(_ row: TimelineRow, into out: inout [UInt8], endpoints: EndpointTextCache? = nil) {
+    static func encode(_ row: TimelineRow, into out: RowBytes, endpoints: EndpointTextCache? = nil) {
+        // `name` is the member name with its quotes and colon (`"time":`); the first opens the object.
         var first = true
         func key(_ name: StaticString) {
             out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
             first = false
-            out.append(0x22)
-            name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(0x22)
-            out.append(UInt8(ascii: ":"))
+            out.append(name)
         }
         func text(_ name: StaticString, _ value: String?) {
             guard let value, !value.isEmpty else { return }
             key(name)
-            Escaping.appendJSON(value, to: &out)
+            var sink = out
+            Escaping.appendJSON(value, to: &sink)
         }
         func word<Word: RawRepresentable>(_ name: StaticString, _ value: Word?) where Word.RawValue == String {
             guard let value else { return }
             key(name)
             out.append(0x22)
-            var word = value.rawValue
-            word.withUTF8 { out.append(contentsOf: $0) }
+            out.append(value.rawValue)
             out.append(0x22)
         }
         func endpoint(_ name: StaticString, _ value: Endpoint?) {
             guard let value else { return }
             key(name)
             out.append(0x22)
-            if let endpoints { endpoints.append(value, to: &out) } else { value.appendDescription(to: &out) }
+            out.append(value, cache: endpoints)
             out.append(0x22)
         }
         func integer(_ name: StaticString, _ value: Int64?) {
             guard let value else { return }
             key(name)
-            appendDecimal(value, to: &out)
+            out.appendDecimal(value)
         }
         func number(_ name: StaticString, _ value: Double?) {
             guard let value else { return }
             key(name)
-            JSONWriter.appendNumber(value, to: &out)
+            out.appendNumber(value)
         }
-        key("time")
+        key("\"time\":")
         out.append(0x22)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601MaximumLength) { buffer in
-            let length = row.time.writeISO8601(into: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
-        }
+        out.write(atMost: Timestamp.iso8601MaximumLength) { row.time.writeISO8601(into: $0) }
         out.append(0x22)
-        text("session", row.session)
-        word("event", row.event)
-        endpoint("client", row.client)
-        endpoint("server", row.server)
-        text("user", row.user)
-        text("command", row.command)
-        text("argument", row.argument)
-        integer("reply_code", row.replyCode.map(Int64.init))
-        text("reply_text", row.replyText)
-        number("reply_time_ms", row.replyTimeMilliseconds)
-        word("data_mode", row.dataMode)
-        endpoint("data_announced", row.dataAnnounced)
-        endpoint("data_observed", row.dataObserved)
-        word("data_status", row.dataStatus)
-        integer("bytes", row.bytes.map { Int64(clamping: $0) })
-        number("duration_ms", row.durationMilliseconds)
-        word("severity", row.severity)
-        word("finding", row.finding)
-        text("detail", row.detail)
-        word("cause", row.cause)
-        text("community_id", row.communityID)
-        integer("bytes_per_second", row.bytesPerSecond.map(TransferMetricsFields.integerRate))
-        number("first_byte_ms", row.firstByteMilliseconds)
-        integer("retransmissions", row.retransmissions.map(Int64.init))
-        integer("zero_windows", row.zeroWindows.map(Int64.init))
-        text("closed_by", row.closedBy)
-        text("close", row.close)
-        out.append(UInt8(ascii: "}"))
-        out.append(0x0A)
+        text("\"session\":", row.session)
+        word("\"event\":", row.event)
+        endpoint("\"client\":", row.client)
+        endpoint("\"server\":", row.server)
+        text("\"user\":", row.user)
+        text("\"command\":", row.command)
+        text("\"argument\":", row.argument)
+        integer("\"reply_code\":", row.replyCode.map(Int64.init))
+        text("\"reply_text\":", row.replyText)
+        number("\"reply_time_ms\":", row.replyTimeMilliseconds)
+        word("\"data_mode\":", row.dataMode)
+        endpoint("\"data_announced\":", row.dataAnnounced)
+        endpoint("\"data_observed\":", row.dataObserved)
+        word("\"data_status\":", row.dataStatus)
+        integer("\"bytes\":", row.bytes.map { Int64(clamping: $0) })
+        number("\"duration_ms\":", row.durationMilliseconds)
+        word("\"severity\":", row.severity)
+        word("\"finding\":", row.finding)
+        text("\"detail\":", row.detail)
+        word("\"cause\":", row.cause)
+        text("\"community_id\":", row.communityID)
+        integer("\"bytes_per_second\":", row.bytesPerSecond.map(TransferMetricsFields.integerRate))
+        number("\"first_byte_ms\":", row.firstByteMilliseconds)
+        integer("\"retransmissions\":", row.retransmissions.map(Int64.init))
+        integer("\"zero_windows\":", row.zeroWindows.map(Int64.init))
+        text("\"closed_by\":", row.closedBy)
+        text("\"close\":", row.close)
+        out.append(UInt8(ascii: "}"), 0x0A)
     }
 }

@@ -14,8 +14,8 @@ public final class TimelineRowCollector: TimelineWriter {
 
     public func write(_ row: TimelineRow) { rows.append(row) }
 
-    public func encode(_ row: TimelineRow, into line: inout [UInt8]) {
-        withUnsafeBytes(of: encoded.count) { line.append(contentsOf: $0) }
+    public func encode(_ row: TimelineRow, into line: RowBytes) {
+        withUnsafeBytes(of: encoded.count) { line.append($0) }
         encoded.append(row)
     }
 

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import FTPAnalysis
+import NetworkTypes
+
+/// The explanations of verdicts worded lately on this thread.
+///
+/// One failed transfer is worded three or four times: its timeline row, its place in the JSON document, and its
+/// finding's row and entry when the session ends, each from the same `DataVerdict`. Wording is a pure function of
+/// the verdict, and building its sentences (a few hundred characters of interpolation) cost about 10 000
+/// instructions each time on the control-heavy benchmark.
+///
+/// A direct-mapped table of 256 slots, like `EndpointTextCache`: a cheap fingerprint of the verdict (its endpoints,
+/// SYN count, reply code) picks the slot, and a full comparison confirms it, so a wrong answer is
+/// impossible and a collision only costs a wording made again. Hashing the whole verdict, or scanning a list and
+/// copying each entry to compare it, cost more than the wording saved. Each output thread keeps its own table
+/// (thread-local storage): no lock, no plumbing through the sinks; fixed memory per thread.
+final class WordingMemo {
+    /// A verdict's wording and its whole sentence (`CauseWording.diagnosis`), made together.
+    struct Explanation {
+        var wording: CauseWording.Wording?
+        var sentence: String?
+    }
+
+    private static let slotCount = 256
+    // Three parallel tables read in place through their pointers (an optional entry struct was copied whole to
+    // be compared). A slot's verdict and explanation are initialised once `filled` says so.
+    private let filled: UnsafeMutablePointer<Bool>
+    private let fingerprints: UnsafeMutablePointer<UInt64>
+    private let verdicts: UnsafeMutablePointer<DataVerdict>
+    private let explanations: UnsafeMutablePointer<Explanation>
+
+    private init() {
+        filled = .allocate(capacity: Self.slotCount)
+        filled.initialize(repeating: false, count: Self.slotCount)
+        fingerprints = .allocate(capacity: Self.slotCount)
+        fingerprints.initialize(repeating: 0, count: Self.slotCount)
+        verdicts = .allocate(capacity: Self.slotCount)
+        explanations = .allocate(capacity: Self.slotCount)
+    }
+
+    deinit {
+        for slot in 0..<Self.slotCount where filled[slot] {
+            (verdicts + slot).deinitialize(count: 1)
+            (explanations + slot).deinitialize(count: 1)
+        }
+        filled.deallocate()
+        fingerprints.deallocate()
+        verdicts.deallocate()
+        explanations.deallocate()
+    }
+
+    /// The explanation of `verdict`, made by `make` unless the verdict was worded lately.
+    func explanation(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Wording?) -> Explanation {
+        let fingerprint = Self.fingerprint(of: verdict)
+        let slot = Int(truncatingIfNeeded: fingerprint >> 56)
+        if filled[slot] {
+            if fingerprints[slot] == fingerprint && verdicts[slot] == verdict { return explanations[slot] }
+            (verdicts + slot).deinitialize(count: 1)
+            (explanations + slot).deinitialize(count: 1)
+        }
+        let wording = make(verdict)
+        let explanation = Explanation(wording: wording, sentence: wording?.sentence)
+        filled[slot] = true
+        fingerprints[slot] = fingerprint
+        (verdicts + slot).initialize(to: verdict)
+        (explanations + slot).initialize(to: explanation)
+        return explanation
+    }
+
+    /// Mixes what most often tells two verdicts apart; equal verdicts always have equal fingerprints.
+    private static func fingerprint(of verdict: DataVerdict) -> UInt64 {
+        let start =
+            UInt64(truncatingIfNeeded: verdict.evidence.synAttempts) &* 0x1_0000
+            &+ UInt64(truncatingIfNeeded: verdict.evidence.reply?.code ?? 0)
+        return mix(mix(start, verdict.evidence.announced), verdict.evidence.observed)
+    }
+
+    private static func mix(_ mixed: UInt64, _ endpoint: Endpoint?) -> UInt64 {
+        guard let endpoint else { return (mixed &+ 1) &* 0x9E37_79B9_7F4A_7C15 }
+        var value = UInt64(endpoint.port)
+        switch endpoint.address {
+        case .v4(let address): value ^= UInt64(address) << 16
+        case .v6(let high, let low): value ^= high ^ (low << 16) ^ (low >> 32)
+        }
+        return (mixed ^ value) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// This thread's memo, made on first use and released when the thread ends.
+    static var current: WordingMemo {
+        if let stored = pthread_getspecific(threadKey) {
+            return Unmanaged<WordingMemo>.fromOpaque(stored).takeUnretainedValue()
+        }
+        let memo = WordingMemo()
+        pthread_setspecific(threadKey, Unmanaged.passRetained(memo).toOpaque())
+        return memo
+    }
+}
+
+/// The thread-local slot of `WordingMemo.current`; its destructor releases a thread's memo when the thread exits.
+private let threadKey: pthread_key_t = {
+    var key = pthread_key_t()
+    let status = pthread_key_create(&key) { stored in
+        guard let stored else { return }
+        Unmanaged<WordingMemo>.fromOpaque(stored).release()
+    }
+    precondition(status == 0, "pthread_key_create failed")
+    return key
+}()

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import NetworkTypes
 
 /// JSON written straight into a reused byte buffer, member by member, pretty (two spaces a level) or compact.
@@ -9,14 +16,21 @@ import NetworkTypes
 ///
 /// The buffer is raw memory the writer owns (hence noncopyable): most pieces are a few bytes, and an array's
 /// `append(contentsOf:)` (uniqueness and capacity checks, a call to memcpy) cost more than the bytes themselves.
+/// It comes from `malloc` so that it can grow with `realloc` and be handed over shrunk (`detachBytes`).
 public struct JSONWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// The capacity asked for, given to a new buffer after `detachBytes`.
+    private let initialCapacity: Int
     /// Bytes written since the last `removeAll`.
     public private(set) var count = 0
     private let pretty: Bool
     /// Nesting depth of the container being written.
-    private var depth: Int
+    private var depth: Int {
+        didSet { indentation = pretty ? 2 * depth : 0 }
+    }
+    /// Spaces before a member at `depth` (none when compact), kept rather than worked out for every member.
+    private var indentation = 0
     /// True until the open container has a member (so that an empty one is written `{}` / `[]`).
     private var empty = false
     /// Times written with the date and time of their second kept (`ISO8601Writer`).
@@ -28,11 +42,18 @@ public struct JSONWriter: ~Copyable {
     public init(pretty: Bool, indent: Int = 0, capacity: Int = 4096) {
         self.pretty = pretty
         depth = indent
+        indentation = pretty ? 2 * indent : 0
         self.capacity = Swift.max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
+        initialCapacity = self.capacity
+        base = JSONWriter.allocate(self.capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
+
+    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        guard let memory = malloc(capacity) else { fatalError("out of memory for \(capacity) bytes of JSON") }
+        return memory.assumingMemoryBound(to: UInt8.self)
+    }
 
     /// The bytes written, for the duration of `body`.
     public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
@@ -48,6 +69,18 @@ public struct JSONWriter: ~Copyable {
     /// Empties the buffer, keeping its storage.
     public mutating func removeAll() { count = 0 }
 
+    /// Hands over the bytes written in storage of their own exact size and starts again with an empty buffer of
+    /// the first capacity. A session held back for the document's order keeps the writer's memory rather than a
+    /// copy of it: `realloc` to a smaller size gives the rest back without moving the bytes.
+    public mutating func detachBytes() -> JSONBytes {
+        let kept = realloc(base, Swift.max(count, 1))?.assumingMemoryBound(to: UInt8.self) ?? base
+        let bytes = JSONBytes(base: kept, count: count)
+        base = JSONWriter.allocate(initialCapacity)
+        capacity = initialCapacity
+        count = 0
+        return bytes
+    }
+
     // MARK: - Containers
 
     public mutating func beginObject() { open(0x7B) }
@@ -57,49 +90,45 @@ public struct JSONWriter: ~Copyable {
 
     /// Starts a member of the open object: separator, line break and indentation, the quoted key and colon.
     ///
-    /// One room check and plain stores: a document has a key for every member of every command and transfer, and
-    /// separate calls for the comma, the line break, the spaces and the key (each with its own check and a call
-    /// to memset or memcpy) cost more than the bytes.
+    /// Inlined at every call: the name is a literal, so its length is a constant and the copy below becomes a few
+    /// stores of immediate words. Called for every member of every command and transfer, the out-of-line version
+    /// (a loop over the name's words, then its bytes) cost more than the bytes it wrote.
+    @inline(__always)
     public mutating func key(_ name: StaticString) {
         let length = name.utf8CodeUnitCount
-        let spaces = pretty ? 2 * depth : 0
-        // Comma, line break, indentation rounded up to whole words, quotes, colon, space.
-        reserve(length + spaces + 16)
+        let spaces = indentation
+        // Comma, line break, indentation rounded up to whole words, quotes and the name rounded up, colon, space
+        // (wrapping arithmetic: a literal's length and the indentation are far from overflowing).
+        reserve(length &+ spaces &+ 32)
         var at = base + count
         putSeparator(at: &at, spaces: spaces)
         at.pointee = 0x22
-        at += 1
-        // A word at a time while whole words remain in the name (never read past it), then the last bytes.
-        let source = UnsafeRawPointer(name.utf8Start)
-        var offset = 0
-        while offset + 8 <= length {
-            let word = source.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            UnsafeMutableRawPointer(at).storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
-            offset += 8
-        }
-        while offset < length {
-            at[offset] = source.load(fromByteOffset: offset, as: UInt8.self)
-            offset += 1
-        }
-        at += length
-        at[0] = 0x22
-        at[1] = 0x3A
-        at += 2
-        if pretty {
-            at.pointee = 0x20
-            at += 1
-        }
+        JSONWriter.copyLiteral(name.utf8Start, length, to: at + 1)
+        at += length + 1
+        // `":` and, when pretty, a space: one store of three bytes' worth (the third overwritten later if compact).
+        UnsafeMutableRawPointer(at).storeBytes(of: 0x20_3A22 as UInt32, as: UInt32.self)
+        at += pretty ? 3 : 2
         count = at - base
     }
 
-    /// `count` spaces at `at`, written a word at a time (the room reserved allows up to seven more).
+    /// Copies `length` bytes of a literal to `target` in whole words, the last one overlapping the one before
+    /// (never reading past the literal); with a constant `length` the loop unrolls into plain stores.
     @inline(__always)
-    private static func fillSpaces(_ at: UnsafeMutablePointer<UInt8>, _ count: Int) {
-        let raw = UnsafeMutableRawPointer(at)
-        var offset = 0
-        while offset < count {
-            raw.storeBytes(of: 0x2020_2020_2020_2020 as UInt64, toByteOffset: offset, as: UInt64.self)
-            offset += 8
+    private static func copyLiteral(_ source: UnsafePointer<UInt8>, _ length: Int, to target: UnsafeMutablePointer<UInt8>) {
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(target)
+        if length >= 8 {
+            var offset = 0
+            while offset + 8 < length {
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
+                offset += 8
+            }
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self), toByteOffset: length - 8, as: UInt64.self)
+        } else if length >= 4 {
+            to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self), toByteOffset: length - 4, as: UInt32.self)
+        } else {
+            for offset in 0..<length { target[offset] = source[offset] }
         }
     }
 
@@ -136,41 +165,79 @@ public struct JSONWriter: ~Copyable {
     /// A string, quoted and escaped as `Escaping.appendJSON` does: `"`, `\\`, C0 controls and DEL, and U+2028 /
     /// U+2029 (which end a line in JavaScript) as escapes; everything else as it is.
     public mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { quoted($0) }
+        // Read where the string lies (a native string always has contiguous UTF-8; a small one is spilled to the
+        // stack): `withUTF8` needs a mutable copy, which retained and released the storage of every string.
+        if value.utf8.withContiguousStorageIfAvailable({ quoted($0) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { quoted($0) }
     }
 
     /// `string`'s work on the UTF-8 bytes, kept out of the closure so that every caller shares one compiled body.
     ///
-    /// Nearly all text needs no escape: it is checked eight bytes at a time and copied in words (the room
-    /// reserved allows the last word to run past the text); the first byte that may need one hands the rest to
-    /// `escapedTail`.
+    /// Nearly all text needs no escape and is short (a verb, a status, a reply): it is checked and copied in whole
+    /// words, the last one overlapping the one before and a text under eight bytes read as two overlapping
+    /// halves, so no byte is handled alone and nothing past the text is read. The first word that may need an
+    /// escape hands the rest to `escapedTail`.
     @inline(never)
     private mutating func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
         let total = utf8.count
-        reserve(total + 10)
+        reserve(total + 16)
         base[count] = 0x22
         count += 1
-        guard let source = utf8.baseAddress else { return byte(0x22) }
-        let raw = UnsafeRawPointer(source)
         let target = UnsafeMutableRawPointer(base + count)
-        var index = 0
-        while index + 8 <= total {
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if JSONWriter.mayNeedEscape(word) { break }
-            target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
-            index += 8
+        let clean: Int
+        if let source = utf8.baseAddress {
+            clean = JSONWriter.copyClean(UnsafeRawPointer(source), total, to: target)
+        } else {
+            clean = 0
         }
-        while index < total {
-            let code = source[index]
-            if code < 0x20 || code == 0x22 || code == 0x5C || code == 0x7F || code == 0xE2 { break }
-            target.storeBytes(of: code, toByteOffset: index, as: UInt8.self)
-            index += 1
-        }
-        count += index
-        if index < total { escapedTail(utf8, from: index) }
+        count += clean
+        if clean < total { escapedTail(utf8, from: clean) }
         base[count] = 0x22
         count += 1
+    }
+
+    /// Copies the bytes of `source` that certainly need no escape to `target` (room for `total` rounded up to a
+    /// word) and returns how many: all of them, or the start of the first word that may need one.
+    @inline(__always)
+    private static func copyClean(_ source: UnsafeRawPointer, _ total: Int, to target: UnsafeMutableRawPointer) -> Int {
+        if total >= 8 {
+            var index = 0
+            while index + 8 < total {
+                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if mayNeedEscape(word) { return index }
+                target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+                index += 8
+            }
+            let last = source.loadUnaligned(fromByteOffset: total - 8, as: UInt64.self)
+            if mayNeedEscape(last) { return index }
+            target.storeBytes(of: last, toByteOffset: total - 8, as: UInt64.self)
+            return total
+        }
+        // Under a word: two overlapping halves make every byte of the checked word one of the text's.
+        if total >= 4 {
+            let low = source.loadUnaligned(as: UInt32.self)
+            let high = source.loadUnaligned(fromByteOffset: total - 4, as: UInt32.self)
+            if mayNeedEscape(UInt64(low) | UInt64(high) << 32) { return 0 }
+            target.storeBytes(of: low, as: UInt32.self)
+            target.storeBytes(of: high, toByteOffset: total - 4, as: UInt32.self)
+            return total
+        }
+        if total >= 2 {
+            let low = source.loadUnaligned(as: UInt16.self)
+            let high = source.loadUnaligned(fromByteOffset: total - 2, as: UInt16.self)
+            let half = UInt64(low) | UInt64(high) << 16
+            if mayNeedEscape(half | half << 32) { return 0 }
+            target.storeBytes(of: low, as: UInt16.self)
+            target.storeBytes(of: high, toByteOffset: total - 2, as: UInt16.self)
+            return total
+        }
+        if total == 1 {
+            let code = source.load(as: UInt8.self)
+            if code < 0x20 || code == 0x22 || code == 0x5C || code == 0x7F || code == 0xE2 { return 0 }
+            target.storeBytes(of: code, as: UInt8.self)
+        }
+        return total
     }
 
     /// The bytes from `start` on, escaped as `string` says (reached only when one of them may need it).
@@ -281,6 +348,7 @@ public struct JSONWriter: ~Copyable {
     /// False when none of the eight bytes in `word` can need escaping in a string: no byte below 0x20, no `"`,
     /// `\\`, DEL or 0xE2 (the lead byte of U+2028/U+2029). The SWAR zero-byte tests (Hacker's Delight 6-1) may
     /// flag a byte beside a real match, never miss one, so a false answer is exact.
+    @inline(__always)
     static func mayNeedEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
@@ -330,16 +398,18 @@ public struct JSONWriter: ~Copyable {
 
     // MARK: - Bytes
 
-    /// Room for `extra` more bytes.
+    /// Room for `extra` more bytes: one comparison inline, the growth out of line (it happens a few times a run).
     @inline(__always)
     private mutating func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
+        if count &+ extra > capacity { grow(toHold: count + extra) }
+    }
+
+    @inline(never)
+    private mutating func grow(toHold needed: Int) {
         var grown = capacity * 2
-        while grown < count + extra { grown *= 2 }
-        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-        moved.update(from: base, count: count)
-        base.deallocate()
-        base = moved
+        while grown < needed { grown *= 2 }
+        guard let moved = realloc(base, grown) else { fatalError("out of memory for \(grown) bytes of JSON") }
+        base = moved.assumingMemoryBound(to: UInt8.self)
         capacity = grown
     }
 
@@ -391,34 +461,63 @@ public struct JSONWriter: ~Copyable {
     }
 
     private mutating func separate() {
-        let spaces = pretty ? 2 * depth : 0
-        reserve(spaces + 10)
+        let spaces = indentation
+        reserve(spaces &+ 10)
         var at = base + count
         putSeparator(at: &at, spaces: spaces)
         count = at - base
     }
 
     /// The comma before every member but the first and, when pretty, the line break and `spaces` of indentation,
-    /// stored at `at` (room already reserved, `fillSpaces` rounding up to whole words) and stepped past.
+    /// stored at `at` (room already reserved for the indentation rounded up to whole words) and stepped past.
     @inline(__always)
     private mutating func putSeparator(at: inout UnsafeMutablePointer<UInt8>, spaces: Int) {
-        if !empty {
-            at.pointee = 0x2C
-            at += 1
-        }
+        // Stored always and kept only when needed: a branch the processor cannot predict costs more than a byte.
+        at.pointee = 0x2C
+        at += empty ? 0 : 1
         empty = false
         if pretty {
-            at.pointee = 0x0A
-            JSONWriter.fillSpaces(at + 1, spaces)
+            JSONWriter.putLineBreak(at, spaces: spaces)
             at += spaces + 1
         }
     }
 
+    /// A line break and `spaces` spaces at `at`, a word at a time: the first word is the break and seven spaces,
+    /// the rest whole words of spaces (the room reserved allows up to seven bytes more).
+    @inline(__always)
+    private static func putLineBreak(_ at: UnsafeMutablePointer<UInt8>, spaces: Int) {
+        let raw = UnsafeMutableRawPointer(at)
+        raw.storeBytes(of: 0x2020_2020_2020_200A as UInt64, as: UInt64.self)
+        var offset = 8
+        while offset <= spaces {
+            raw.storeBytes(of: 0x2020_2020_2020_2020 as UInt64, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+    }
+
     private mutating func newline() {
-        let spaces = 2 * depth
+        let spaces = indentation
         reserve(spaces + 9)
-        base[count] = 0x0A
-        JSONWriter.fillSpaces(base + count + 1, spaces)
+        JSONWriter.putLineBreak(base + count, spaces: spaces)
         count += spaces + 1
+    }
+}
+
+/// Bytes a `JSONWriter` handed over (`detachBytes`), freed with the last reference.
+public final class JSONBytes {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// How many.
+    public let count: Int
+
+    init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { free(base) }
+
+    /// The bytes, for the duration of `body`.
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }

@@ -12,12 +12,13 @@ public final class RowBytes {
     private var capacity: Int
     private var storage: UnsafeMutablePointer<UInt8>
 
-    /// Kept after `removeAll`; a buffer grown past it by one huge row shrinks back.
-    static let retainedCapacity = 16 * 1024
+    /// Kept after `removeAll`: a buffer grown past it by one huge row shrinks back.
+    private let retainedCapacity: Int
 
-    /// An empty buffer with room for `capacity` bytes.
+    /// An empty buffer with room for `capacity` bytes; it keeps that much (16 KiB at least) when emptied.
     public init(capacity: Int = 1024) {
         self.capacity = max(capacity, 64)
+        retainedCapacity = max(capacity, 16 * 1024)
         storage = .allocate(capacity: self.capacity)
     }
 
@@ -29,9 +30,9 @@ public final class RowBytes {
     /// Forgets what was written.
     public func removeAll() {
         count = 0
-        guard capacity > Self.retainedCapacity else { return }
+        guard capacity > retainedCapacity else { return }
         storage.deallocate()
-        capacity = Self.retainedCapacity
+        capacity = retainedCapacity
         storage = .allocate(capacity: capacity)
     }
 

@@ -51,6 +51,9 @@ public final class TimelineSink: StreamingEventSink {
     /// Rows held at most while waiting for the watermark.
     public static let defaultMaximumHeldRows = 100_000
 
+    /// Bytes of held rows kept in memory; more go to a temporary file (`HeldRowStore`).
+    public static let defaultHeldBytesInMemory = 2 * 1024 * 1024
+
     /// The bound in force.
     public let maximumHeldRows: Int
     /// Rows written with a time earlier than a row written before them.
@@ -63,10 +66,14 @@ public final class TimelineSink: StreamingEventSink {
     public private(set) var peakHeldRows = 0
     /// Rows held now.
     public var heldRows: Int { heap.count }
+    /// Rows that waited in the temporary file because the held rows' bytes were over their memory budget.
+    public var rowsSpilled: UInt64 { held.spilledRows }
 
     private var builder: TimelineRowBuilder
     private let writers: [TimelineWriter]
     private var heap = RowHeap()
+    /// The held rows' bytes: memory up to a budget, then a temporary file.
+    private let held: HeldRowStore
     private var sequence: UInt64 = 0
     private var lastWritten: Timestamp?
     private let scratch = RowBytes()
@@ -81,13 +88,15 @@ public final class TimelineSink: StreamingEventSink {
 
     /// Creates a sink writing to `writers` (usually a CSV and/or a JSON Lines writer).
     public init(
-        writers: [TimelineWriter], passwords: PasswordPolicy, maximumHeldRows: Int = TimelineSink.defaultMaximumHeldRows
+        writers: [TimelineWriter], passwords: PasswordPolicy, maximumHeldRows: Int = TimelineSink.defaultMaximumHeldRows,
+        heldBytesInMemory: Int = TimelineSink.defaultHeldBytesInMemory
     ) {
         // Two writers at most (CSV and JSON Lines): an `EncodedRow` splits its bytes once.
         precondition(writers.count <= 2, "a timeline sink writes to at most two writers")
         self.writers = writers
         self.builder = TimelineRowBuilder(passwords: passwords)
         self.maximumHeldRows = max(1, maximumHeldRows)
+        held = HeldRowStore(memoryBudget: heldBytesInMemory)
     }
 
     public func analysis(_ event: AnalysisEvent) {
@@ -126,7 +135,7 @@ public final class TimelineSink: StreamingEventSink {
         writers.first?.encode(row, into: scratch)
         let split = scratch.count
         if writers.count > 1 { writers[1].encode(row, into: scratch) }
-        return EncodedRow(copying: scratch.bytes, split: split)
+        return held.store(scratch.bytes, split: split)
     }
 
     public func flush() {
@@ -136,7 +145,7 @@ public final class TimelineSink: StreamingEventSink {
     /// Writes what is held and closes the writers; throws the first write error.
     public func finish() throws(OutputError) {
         advance(watermark: nil)
-        var first: OutputError?
+        var first = held.failure
         for writer in writers {
             do throws(OutputError) {
                 try writer.close()
@@ -154,35 +163,20 @@ public final class TimelineSink: StreamingEventSink {
             lastWritten = time
         }
         rowsWritten += 1
-        let bytes = row.bytes
-        writers.first?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
-        if writers.count > 1 { writers[1].write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...])) }
-        row.free()
+        held.take(row) { bytes in
+            // Empty only when a spilled row could not be read back (`finish` reports it).
+            guard bytes.count == row.count else { return }
+            writers.first?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
+            if writers.count > 1 { writers[1].write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...])) }
+        }
     }
 
     deinit {
         // Rows still held when the sink goes without `finish` (an error stopped the run).
-        while let (_, held) = heap.pop() { held.free() }
+        while let (_, row) = heap.pop() { held.take(row) { _ in } }
         row.deinitialize(count: 1)
         row.deallocate()
     }
-}
-
-/// A timeline row encoded for its writers (two at most): the first writer's line is `bytes[..<split]`, the second's
-/// `bytes[split...]`. An exact-size allocation of its own, freed by whoever writes it (`free`): a `[UInt8]` per
-/// held row cost an object header, a reference count and their traffic on top of the malloc.
-struct EncodedRow {
-    let bytes: UnsafeRawBufferPointer
-    let split: Int
-
-    init(copying source: UnsafeRawBufferPointer, split: Int) {
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 1)
-        copy.copyMemory(from: source)
-        bytes = UnsafeRawBufferPointer(rebasing: copy[..<source.count])
-        self.split = split
-    }
-
-    func free() { bytes.deallocate() }
 }
 
 /// A binary min-heap of rows by (time, sequence): equal times keep the order the events settled in.

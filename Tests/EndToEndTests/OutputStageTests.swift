@@ -23,7 +23,10 @@ import Testing
 
     static func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
-    static func stream(_ paths: [String], threads: Int, directory: String) throws -> Streamed {
+    static func stream(
+        _ paths: [String], threads: Int, directory: String,
+        heldBytesInMemory: Int = TimelineSink.defaultHeldBytesInMemory
+    ) throws -> Streamed {
         let passwords = PasswordPolicy(showPasswords: false)
         func file(_ name: String) throws -> (String, BufferedOutput) {
             let path = directory + "/t\(threads)-" + name
@@ -39,7 +42,7 @@ import Testing
         let json = JSONDocumentStreamSink(output: jsonOutput, version: "test", passwords: passwords)
         let timeline = TimelineSink(
             writers: [CSVTimelineWriter(output: csvOutput), JSONLinesTimelineWriter(output: jsonlOutput)],
-            passwords: passwords)
+            passwords: passwords, heldBytesInMemory: heldBytesInMemory)
         let report = HTMLReportSink(passwords: passwords)
         // A user filter decides while events stream, from the events alone.
         let narrowed = NarrowingSink(
@@ -81,6 +84,19 @@ import Testing
             #expect(one.report == staged.report, "HTML report, \(threads) threads")
             #expect(one.narrowedCSV == staged.narrowedCSV, "timeline narrowed to a user, \(threads) threads")
         }
+    }
+
+    /// Held timeline rows that wait in the temporary file (a budget of no bytes in memory: every row does) come
+    /// back as the same bytes, in the same order.
+    @Test(arguments: ThreadEquivalenceTests.captures)
+    func spilledRowsComeBackTheSame(_ path: String) throws {
+        let directory = try TimelineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let kept = try Self.stream([path], threads: 2, directory: directory)
+        let spilled = try Self.stream([path], threads: 1, directory: directory, heldBytesInMemory: 0)
+        #expect(!kept.csv.isEmpty)
+        #expect(kept.csv == spilled.csv)
+        #expect(kept.jsonl == spilled.jsonl)
     }
 
     @Test func lanesFollowTheIndependentOutputs() {

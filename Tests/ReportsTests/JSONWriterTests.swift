@@ -75,3 +75,100 @@ import Testing
         }
     }
 }
+
+/// The writer's word-at-a-time paths (keys copied as whole words, indentation stored a word at a time, strings
+/// checked and copied in overlapping words) against the byte-at-a-time ones: `JSONValue`'s serializer and
+/// `Escaping.appendJSON`, which handle every byte alone.
+@Suite struct JSONWriterLayoutTests {
+    /// Names of every length from 0 to 33 (around the four- and eight-byte copies).
+    private static let names: [StaticString] = [
+        "", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghij",
+        "abcdefghijk", "abcdefghijkl", "abcdefghijklm", "abcdefghijklmn", "abcdefghijklmno", "abcdefghijklmnop",
+        "abcdefghijklmnopq", "abcdefghijklmnopqr", "abcdefghijklmnopqrs", "abcdefghijklmnopqrst",
+        "abcdefghijklmnopqrstu", "abcdefghijklmnopqrstuv", "abcdefghijklmnopqrstuvw", "abcdefghijklmnopqrstuvwx",
+        "abcdefghijklmnopqrstuvwxy", "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz0",
+        "abcdefghijklmnopqrstuvwxyz01", "abcdefghijklmnopqrstuvwxyz012", "abcdefghijklmnopqrstuvwxyz0123",
+        "abcdefghijklmnopqrstuvwxyz01234", "abcdefghijklmnopqrstuvwxyz012345", "abcdefghijklmnopqrstuvwxyz0123456",
+    ]
+
+    /// Objects nested `levels` deep, each with a member of every name (the innermost holds the strings), written
+    /// by the writer and as a tree.
+    @Test(arguments: [true, false], [0, 1, 3, 4, 8, 9, 14])
+    func nestedMembersMatchTheTree(pretty: Bool, levels: Int) {
+        var writer = JSONWriter(pretty: pretty, capacity: 64)
+        func level(_ remaining: Int) -> JSONValue {
+            writer.beginObject()
+            var members: [(String, JSONValue)] = []
+            for (position, name) in Self.names.enumerated() {
+                writer.key(name)
+                let text = name.description
+                if remaining > 0 && position == Self.names.count / 2 {
+                    members.append((text, level(remaining - 1)))
+                } else {
+                    writer.string(text)
+                    members.append((text, .string(text)))
+                }
+            }
+            writer.key("empty")
+            writer.beginArray()
+            writer.endArray()
+            members.append(("empty", .array([])))
+            writer.endObject()
+            return .object(members)
+        }
+        let tree = level(levels)
+        #expect(writer.text == tree.serialized(pretty: pretty))
+    }
+
+    /// Every text of up to 19 bytes with one byte that needs an escape (or none) at each position, and pairs
+    /// of them: the short-text halves, the overlapping last word and the hand-over to the escaping path.
+    @Test func shortTextsMatchTheByteEscaper() {
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{7F}", "\u{2028}", "\u{2029}", "\u{2027}", "é"]
+        var texts: [String] = []
+        for length in 0..<20 {
+            let plain = String(repeating: "x", count: length)
+            texts.append(plain)
+            for position in 0...length {
+                for special in specials {
+                    var text = plain
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: position))
+                    texts.append(text)
+                    texts.append(text + special)
+                }
+            }
+        }
+        for text in texts {
+            var writer = JSONWriter(pretty: false, capacity: 64)
+            writer.string(text)
+            var reference: [UInt8] = []
+            Escaping.appendJSON(text, to: &reference)
+            #expect(writer.exactCopy() == reference, "\(text.debugDescription)")
+        }
+    }
+}
+
+/// `detachBytes` hands over what was written (the streamed document holds sessions that way) and leaves the
+/// writer empty and usable, the held bytes untouched by what it writes next, across growth of its buffer.
+@Suite struct JSONWriterDetachTests {
+    @Test func detachedBytesStayWhileTheWriterGoesOn() {
+        var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)
+        var held: [(JSONBytes, String)] = []
+        for round in 0..<6 {
+            writer.beginObject()
+            for index in 0..<(round * 40) {
+                writer.key("index")
+                writer.string("round \(round), member \(index)")
+            }
+            writer.endObject()
+            let text = writer.text
+            let bytes = writer.detachBytes()
+            #expect(writer.count == 0)
+            held.append((bytes, text))
+        }
+        for (bytes, text) in held {
+            #expect(bytes.count == text.utf8.count)
+            #expect(bytes.withBytes { String(decoding: $0, as: UTF8.self) } == text)
+        }
+        #expect(held[0].1 == "{}" && held[5].1.utf8.count > 4_000)
+    }
+}

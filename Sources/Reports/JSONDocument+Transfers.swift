@@ -1,3 +1,4 @@
+import CommunityID
 import FTPAnalysis
 import NetworkTypes
 
@@ -5,42 +6,71 @@ import NetworkTypes
 extension JSONDocument {
     /// One transfer: the fixed members, then those present only when they apply.
     public static func write(transfer: Transfer, into out: inout JSONWriter) {
+        // The connections read where they lie: a record is large (strings, progress counters), and each
+        // `connections[index].field` (and each `TransferFacts` getter, which reads through it) copied all of it.
+        transfer.connections.withUnsafeBufferPointer { connections in
+            let observed = transfer.observedIndex.map { connections.baseAddress! + $0 }
+            write(transfer: transfer, connections: connections, observed: observed, into: &out)
+        }
+    }
+
+    /// `write(transfer:into:)` with the connections and the observed one (`TransferFacts.observedIndex`) in place.
+    ///
+    /// `start`, `end`, `community_id` and `syn_attempts` are `TransferFacts`' definitions read from the record in
+    /// place (`TransferJSONAgreementTests` holds them equal on every sample); `bytes` and `missing_bytes` come
+    /// from the facts, each worked out once.
+    private static func write(
+        transfer: Transfer, connections: UnsafeBufferPointer<DataConnectionRecord>,
+        observed: UnsafePointer<DataConnectionRecord>?, into out: inout JSONWriter
+    ) {
         out.beginObject()
         out.key("command")
-        out.optional(transfer.command?.name)
+        if let command = transfer.command { out.string(command.name) } else { out.null() }
         out.key("argument")
         out.optional(transfer.argument)
         out.key("path")
         out.optional(transfer.path)
         out.key("mode")
-        out.optional(transfer.mode?.rawValue)
+        if let mode = transfer.mode { out.string(mode.rawValue) } else { out.null() }
         out.key("announced")
         if let announced = transfer.announced { out.endpoint(announced) } else { out.null() }
-        let observedIndex = transfer.observedIndex
         out.key("observed")
-        if let index = observedIndex { out.endpoint(transfer.connections[index].responder) } else { out.null() }
+        if let observed { out.endpoint(observed.pointee.responder) } else { out.null() }
+        let verdict = transfer.verdict
         out.key("status")
-        out.string(transfer.status.rawValue)
-        if let cause = transfer.cause {
+        out.string(verdict.status.rawValue)
+        if let cause = verdict.cause {
             out.key("cause")
             out.string(cause.rawValue)
         }
-        if let communityID = transfer.communityID {
+        if let observed {
             out.key("community_id")
-            out.string(communityID)
+            if let identifier = observed.pointee.communityID {
+                out.string(identifier)
+            } else {
+                out.string(CommunityID.v1(observed.pointee.originator, observed.pointee.responder))
+            }
         }
         out.key("syn_attempts")
-        out.int(transfer.synAttempts)
+        var synAttempts = 0
+        for index in connections.indices { synAttempts += connections[index].synAttempts }
+        out.int(synAttempts)
+        let reply = transfer.reply
         out.key("reply_code")
-        if let reply = transfer.reply { out.int(reply.code) } else { out.null() }
+        if let reply { out.int(reply.code) } else { out.null() }
         out.key("reply_text")
-        out.optional(transfer.reply?.text)
+        if let reply { out.string(reply.text) } else { out.null() }
+        let missingBytes = observed == nil ? 0 : transfer.missingBytes
         out.key("bytes")
-        out.uint(transfer.bytes)
+        out.uint(observed == nil ? 0 : transfer.capturedBytes + missingBytes)
         out.key("start")
-        out.time(transfer.start)
+        out.time(observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt)
         out.key("end")
-        out.time(transfer.end)
+        if let last = observed?.pointee.lastTime {
+            if let replyTime = reply?.time, replyTime > last { out.time(replyTime) } else { out.time(last) }
+        } else {
+            out.time(reply?.time)
+        }
         if let verb = transfer.announcementVerb {
             out.key("announcement")
             out.string(verb.name)
@@ -49,19 +79,18 @@ extension JSONDocument {
             out.key("inferred")
             out.bool(true)
         }
-        if transfer.missingBytes > 0 {
+        if missingBytes > 0 {
             out.key("missing_bytes")
-            out.uint(transfer.missingBytes)
+            out.uint(missingBytes)
         }
-        // Fields read through the index: the record is large, and a copy of it per transfer cost more than them.
-        if let index = observedIndex {
+        if let observed {
             out.key("data_originator")
-            out.endpoint(transfer.connections[index].originator)
+            out.endpoint(observed.pointee.originator)
             out.key("connection_state")
-            out.string(transfer.connections[index].state.rawValue)
+            out.string(observed.pointee.state.rawValue)
             out.key("match")
-            out.string(transfer.connections[index].match.rawValue)
-            if let icmp = transfer.connections[index].icmpReason {
+            out.string(observed.pointee.match.rawValue)
+            if let icmp = observed.pointee.icmpReason {
                 out.key("icmp")
                 out.string(icmp)
             }

@@ -26,7 +26,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
     private var keptSessions: Set<String> = []
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
-    private var held: [Int: [UInt8]] = [:]
+    private var held: [Int: JSONBytes] = [:]
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
     private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
     private var nextNumber = 1
@@ -77,24 +77,25 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 scratch.withBytes { writeSession($0) }
                 while let ready = held.removeValue(forKey: nextNumber) {
                     nextNumber += 1
-                    ready.withUnsafeBytes { writeSession($0) }
+                    ready.withBytes { writeSession($0) }
                 }
                 return
             }
-            // A copy of its own size: the scratch buffer's storage (64 KiB and more) stays with the scratch.
-            held[number] = scratch.exactCopy()
+            // Most sessions end after a later one began: the scratch's storage, shrunk to the session's size, is
+            // held as it is (no copy) and the scratch starts a new buffer.
+            held[number] = scratch.detachBytes()
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
-                ready.withUnsafeBytes { writeSession($0) }
+                ready.withBytes { writeSession($0) }
             }
         case .finding(let finding):
             let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
             guard keep.map({ $0.0 || $0.1 }) ?? true else { return }
             scratch.removeAll()
             JSONDocument.write(finding: finding, passwords, into: &scratch)
-            findingIndex.append(
-                (finding.time, finding.severity.rank, findings.append(scratch.exactCopy()), finding.session, keep ?? (true, true)))
+            let record = scratch.withBytes { findings.append($0) }
+            findingIndex.append((finding.time, finding.severity.rank, record, finding.session, keep ?? (true, true)))
         default:
             break
         }
@@ -106,7 +107,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
     public func finish(_ input: ReportInput) {
-        for number in held.keys.sorted() { held[number]!.withUnsafeBytes { writeSession($0) } }
+        for number in held.keys.sorted() { held[number]!.withBytes { writeSession($0) } }
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
         let inputs = JSONValue.array(input.inputs.map(JSONDocument.inputValue))

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import NetworkTypes
 
 /// JSON written straight into a reused byte buffer, member by member, pretty (two spaces a level) or compact.
@@ -9,9 +16,12 @@ import NetworkTypes
 ///
 /// The buffer is raw memory the writer owns (hence noncopyable): most pieces are a few bytes, and an array's
 /// `append(contentsOf:)` (uniqueness and capacity checks, a call to memcpy) cost more than the bytes themselves.
+/// It comes from `malloc` so that it can grow with `realloc` and be handed over shrunk (`detachBytes`).
 public struct JSONWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// The capacity asked for, given to a new buffer after `detachBytes`.
+    private let initialCapacity: Int
     /// Bytes written since the last `removeAll`.
     public private(set) var count = 0
     private let pretty: Bool
@@ -34,10 +44,16 @@ public struct JSONWriter: ~Copyable {
         depth = indent
         indentation = pretty ? 2 * indent : 0
         self.capacity = Swift.max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
+        initialCapacity = self.capacity
+        base = JSONWriter.allocate(self.capacity)
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
+
+    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        guard let memory = malloc(capacity) else { fatalError("out of memory for \(capacity) bytes of JSON") }
+        return memory.assumingMemoryBound(to: UInt8.self)
+    }
 
     /// The bytes written, for the duration of `body`.
     public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
@@ -52,6 +68,18 @@ public struct JSONWriter: ~Copyable {
 
     /// Empties the buffer, keeping its storage.
     public mutating func removeAll() { count = 0 }
+
+    /// Hands over the bytes written in storage of their own exact size and starts again with an empty buffer of
+    /// the first capacity. A session held back for the document's order keeps the writer's memory rather than a
+    /// copy of it: `realloc` to a smaller size gives the rest back without moving the bytes.
+    public mutating func detachBytes() -> JSONBytes {
+        let kept = realloc(base, Swift.max(count, 1))?.assumingMemoryBound(to: UInt8.self) ?? base
+        let bytes = JSONBytes(base: kept, count: count)
+        base = JSONWriter.allocate(initialCapacity)
+        capacity = initialCapacity
+        count = 0
+        return bytes
+    }
 
     // MARK: - Containers
 
@@ -380,10 +408,8 @@ public struct JSONWriter: ~Copyable {
     private mutating func grow(toHold needed: Int) {
         var grown = capacity * 2
         while grown < needed { grown *= 2 }
-        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-        moved.update(from: base, count: count)
-        base.deallocate()
-        base = moved
+        guard let moved = realloc(base, grown) else { fatalError("out of memory for \(grown) bytes of JSON") }
+        base = moved.assumingMemoryBound(to: UInt8.self)
         capacity = grown
     }
 
@@ -474,5 +500,24 @@ public struct JSONWriter: ~Copyable {
         reserve(spaces + 9)
         JSONWriter.putLineBreak(base + count, spaces: spaces)
         count += spaces + 1
+    }
+}
+
+/// Bytes a `JSONWriter` handed over (`detachBytes`), freed with the last reference.
+public final class JSONBytes {
+    private let base: UnsafeMutablePointer<UInt8>
+    /// How many.
+    public let count: Int
+
+    init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { free(base) }
+
+    /// The bytes, for the duration of `body`.
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }

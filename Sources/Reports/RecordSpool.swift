@@ -29,6 +29,9 @@ final class RecordSpool {
     /// Stores `bytes`; returns their number.
     func append(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { append($0) } }
 
+    /// Stores borrowed `bytes` (a writer's buffer, without a copy of its own first); returns their number.
+    func append(_ bytes: UnsafeRawBufferPointer) -> Int { append(bytes.assumingMemoryBound(to: UInt8.self)) }
+
     private func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let number = records.count
         if let file, memory.isEmpty, let base = bytes.baseAddress,

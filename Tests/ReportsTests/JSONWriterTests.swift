@@ -146,3 +146,29 @@ import Testing
         }
     }
 }
+
+/// `detachBytes` hands over what was written (the streamed document holds sessions that way) and leaves the
+/// writer empty and usable, the held bytes untouched by what it writes next, across growth of its buffer.
+@Suite struct JSONWriterDetachTests {
+    @Test func detachedBytesStayWhileTheWriterGoesOn() {
+        var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)
+        var held: [(JSONBytes, String)] = []
+        for round in 0..<6 {
+            writer.beginObject()
+            for index in 0..<(round * 40) {
+                writer.key("index")
+                writer.string("round \(round), member \(index)")
+            }
+            writer.endObject()
+            let text = writer.text
+            let bytes = writer.detachBytes()
+            #expect(writer.count == 0)
+            held.append((bytes, text))
+        }
+        for (bytes, text) in held {
+            #expect(bytes.count == text.utf8.count)
+            #expect(bytes.withBytes { String(decoding: $0, as: UTF8.self) } == text)
+        }
+        #expect(held[0].1 == "{}" && held[5].1.utf8.count > 4_000)
+    }
+}

@@ -53,7 +53,7 @@ extension DataChannelCorrelator {
             return .dropped(firstOverSessionLimit: session.expectationCount == configuration.maxExpectationsPerSession + 1)
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
-        session.announcedEndpoints.append(endpoint)
+        session.announcedPorts.append(endpoint.port)
         add(expectation)
         // A SYN seen just before its announcement (capture reordering) is matched now.
         guard let early = latestUnmatched(matching: expectation) else { return .filed(early: nil) }
@@ -125,8 +125,9 @@ extension DataChannelCorrelator {
         session: FTPSession, match: DataChannelMatch, routing: DataRouting
     ) -> DataChannelAttachment {
         transfer.liveConnections.append((connection, match))
-        for expectation in expectationsByEndpoint[transfer.announced ?? attempt.responder] ?? []
-        where expectation.transfer === transfer {
+        let endpoint = transfer.announced ?? attempt.responder
+        for expectation in expectationsByPort[endpoint.port] ?? []
+        where expectation.transfer === transfer && expectation.endpoint == endpoint {
             expectation.used = true
         }
         return DataChannelAttachment(context: DataContext(transfer: transfer, session: session, match: match), routing: routing)

@@ -157,14 +157,16 @@ extension DataChannelCorrelator {
             // The server refused the announcement itself (500 Illegal PORT command, 425 can't open passive port).
             return .commandFailed
         }
+        // The observed connection is taken once: each `observedConnection` is a copy of a 424-byte record.
+        let observed = transfer.observedConnection
         guard transfer.command != nil else {
-            guard let connection = transfer.observedConnection else { return .unused }
-            if let failed = connectionStatus(transfer) { return failed }
+            guard let connection = observed else { return .unused }
+            if let failed = connectionFailure(connection) { return failed }
             if connection.state == .rsto || connection.state == .rstr { return .reset }
             return connection.endedWithoutClose ? .incomplete : .completed
         }
-        if let connection = transfer.observedConnection {
-            if let failed = connectionStatus(transfer) { return failed }
+        if let connection = observed {
+            if let failed = connectionFailure(connection) { return failed }
             if finalCode == 426 || transfer.abortRequested { return .aborted }
             if connection.state == .rsto || connection.state == .rstr {
                 if let refused = FieldDiagnosis.statusOfResetConnection(transfer) { return refused }
@@ -191,11 +193,6 @@ extension DataChannelCorrelator {
         if code == 425 { return .notSeen }
         if code == 426 { return transfer.preliminaryReply != nil ? .aborted : .notSeen }
         return .commandFailed
-    }
-
-    /// The failure read from the connection itself, if it failed to establish.
-    static func connectionStatus(_ transfer: Transfer) -> DataStatus? {
-        transfer.observedConnection.flatMap(connectionFailure)
     }
 
     /// The outcome of one of several connections of a transfer (the ladder draws each): its own failure to

@@ -12,7 +12,10 @@ import TCPReassembly
 /// handle it only hands back. One per analyzer, no shared state (the threaded pipeline runs analyzers side by side).
 final class DataChannelCorrelator {
     let configuration: AnalysisConfiguration
-    var expectationsByEndpoint: [Endpoint: [Expectation]] = [:]
+    /// Announced endpoints waiting for their connection, filed by port alone, oldest first. Every match is to the
+    /// announced port (exact, or port-only behind NAT), so one table serves both lookups; the few announcements
+    /// that share a port (a server reusing its passive range) are told apart by their endpoint in the list. One
+    /// table instead of one by endpoint and one by port halves the hashing, and it is updated in place.
     var expectationsByPort: [UInt16: [Expectation]] = [:]
     var expectationCount = 0
     /// Connections on no control port that matched nothing when they opened: a SYN captured before the reply
@@ -26,9 +29,8 @@ final class DataChannelCorrelator {
         self.configuration = configuration
     }
 
-    /// Files an announcement under its endpoint and its port.
+    /// Files an announcement under its port.
     func add(_ expectation: Expectation) {
-        expectationsByEndpoint[expectation.endpoint, default: []].append(expectation)
         expectationsByPort[expectation.endpoint.port, default: []].append(expectation)
         expectationCount += 1
     }
@@ -43,39 +45,34 @@ final class DataChannelCorrelator {
     /// An ended session's announcements can no longer be used: dropping them frees the session's memory
     /// (expectations hold it) so long captures stay flat.
     func dropExpectations(of session: FTPSession) {
-        for endpoint in session.announcedEndpoints {
-            if let list = expectationsByEndpoint[endpoint] {
-                let kept = list.filter { $0.session !== session }
-                expectationCount -= list.count - kept.count
-                expectationsByEndpoint[endpoint] = kept.isEmpty ? nil : kept
-            }
-            if let list = expectationsByPort[endpoint.port] {
-                let kept = list.filter { $0.session !== session }
-                expectationsByPort[endpoint.port] = kept.isEmpty ? nil : kept
-            }
+        for port in session.announcedPorts {
+            removeExpectations(onPort: port) { $0.session === session }
         }
-        session.announcedEndpoints.removeAll()
+        session.announcedPorts.removeAll()
     }
 
     func removeExpectations(of transfer: Transfer) {
         guard let endpoint = transfer.announced else { return }
-        let before = expectationsByEndpoint[endpoint]?.count ?? 0
-        expectationsByEndpoint[endpoint]?.removeAll { $0.transfer === transfer }
-        expectationsByPort[endpoint.port]?.removeAll { $0.transfer === transfer }
-        expectationCount -= before - (expectationsByEndpoint[endpoint]?.count ?? 0)
+        removeExpectations(onPort: endpoint.port) { $0.transfer === transfer }
+    }
+
+    /// Removes the expectations on `port` that `remove` selects, in place (one lookup, no copy of the list).
+    private func removeExpectations(onPort port: UInt16, where remove: (Expectation) -> Bool) {
+        guard let index = expectationsByPort.index(forKey: port) else { return }
+        let before = expectationsByPort.values[index].count
+        expectationsByPort.values[index].removeAll(where: remove)
+        let after = expectationsByPort.values[index].count
+        expectationCount -= before - after
+        if after == 0 { expectationsByPort.remove(at: index) }
     }
 
     func pruneExpectations(now: Timestamp) {
         let lifetime = configuration.expectationLifetime
-        expectationsByEndpoint = expectationsByEndpoint.compactMapValues { list in
-            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
-            return kept.isEmpty ? nil : kept
-        }
         expectationsByPort = expectationsByPort.compactMapValues { list in
             let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
             return kept.isEmpty ? nil : kept
         }
-        expectationCount = expectationsByEndpoint.values.reduce(0) { $0 + $1.count }
+        expectationCount = expectationsByPort.values.reduce(0) { $0 + $1.count }
     }
 
     func inWindow(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
@@ -102,22 +99,32 @@ final class DataChannelCorrelator {
     }
 
     func findExpectation(for connection: DataConnectionAttempt) -> (Expectation, DataChannelMatch)? {
-        if let list = expectationsByEndpoint[connection.responder] {
-            // Several sessions can announce the same endpoint over time (a server reuses its passive ports):
-            // prefer, newest first, an unused announcement of the session whose hosts the connection joins,
-            // then any of that session, then any at all.
-            let candidates = list.filter { inWindow(connection, $0) }
-            let own = candidates.filter { joinsHosts(connection, $0) }
-            if let best = own.last(where: { !$0.used }) ?? own.last ?? candidates.last(where: { !$0.used })
-                ?? candidates.last
-            {
-                return (best, .exact)
+        guard let list = expectationsByPort[connection.responder.port] else { return nil }
+        // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
+        // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
+        // session, then any at all. One pass from the newest, remembering the first of each kind.
+        var ownUnused: Expectation?
+        var own: Expectation?
+        var unused: Expectation?
+        var any: Expectation?
+        var index = list.count - 1
+        while index >= 0 && ownUnused == nil {
+            let expectation = list[index]
+            index -= 1
+            guard expectation.endpoint == connection.responder, inWindow(connection, expectation) else { continue }
+            if any == nil { any = expectation }
+            if unused == nil && !expectation.used { unused = expectation }
+            if joinsHosts(connection, expectation) {
+                if own == nil { own = expectation }
+                if !expectation.used { ownUnused = expectation }
             }
         }
-        if let candidates = expectationsByPort[connection.responder.port] {
-            for expectation in candidates.reversed() {
-                if let match = matches(connection, expectation) { return (expectation, match) }
-            }
+        if let best = ownUnused ?? own ?? unused ?? any { return (best, .exact) }
+        // Same port, another address (NAT), newest first.
+        index = list.count - 1
+        while index >= 0 {
+            if let match = matches(connection, list[index]) { return (list[index], match) }
+            index -= 1
         }
         return nil
     }

@@ -15,11 +15,11 @@ extension FTPAnalyzer {
             // The actions about the command just input are carried out here, where the command is.
             switch actions[position] {
             case .recordCommand(let truncated):
-                var record = CommandRecord(
-                    time: time, verb: command.verb, malformedVerb: command.malformedVerb, argument: command.argument)
-                record.user = session.machine.userBeforeCommand
-                record.truncated = truncated
-                session.commands.append(record)
+                // Built in place in the append: a record (168 bytes) made first and then appended was copied.
+                session.commands.append(
+                    CommandRecord(
+                        time: time, verb: command.verb, malformedVerb: command.malformedVerb, argument: command.argument,
+                        user: session.machine.userBeforeCommand, truncated: truncated))
             case .announceActive(let index):
                 let (mode, parsed) = SessionMachine.activeAnnouncement(command)
                 announceActive(index, verb: command.verb, mode: mode, parsed, session: session, at: time)

@@ -99,17 +99,18 @@ extension FTPAnalyzer {
     func applyPassiveReply(
         _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
     ) {
-        let command = session.commands[index]
-        if command.verb == .epsv && DataChannelParser.isEPSVAll(command.argument) { return }
+        // The fields read one by one: the whole record taken as a value is a 168-byte copy.
+        let verb = session.commands[index].verb
+        if verb == .epsv && DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
-        transfer.announcementVerb = command.verb
-        transfer.announcedAt = command.time
+        transfer.announcementVerb = verb
+        transfer.announcedAt = session.commands[index].time
         transfer.announcementReply = reply
         if existing == nil { session.transfers.append(transfer) }
         session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
-        switch command.verb {
+        switch verb {
         case .pasv:
             transfer.mode = .passive
             guard reply.code == 227 else { return }

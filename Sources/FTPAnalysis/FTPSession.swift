@@ -103,8 +103,8 @@ public final class FTPSession {
         set { machine.credentialsReported = newValue }
     }
     var expectationCount = 0
-    /// Endpoints this session announced, to drop its expectations when it ends.
-    var announcedEndpoints: [Endpoint] = []
+    /// Ports of the endpoints this session announced, to drop its expectations when it ends.
+    var announcedPorts: [UInt16] = []
     /// The transfer cap was reached and reported.
     var transferCapReported = false
     /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).

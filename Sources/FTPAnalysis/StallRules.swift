@@ -19,9 +19,12 @@ enum StallRules {
     /// The stall behind a failed (or falsely successful) transfer, if the counters show one: its cause and what
     /// the counters show.
     static func stall(of transfer: Transfer, status: DataStatus) -> (DataCause, StallEvidence)? {
-        guard transfer.command != nil, !transfer.abortRequested, let connection = transfer.observedConnection,
-            connection.history.contains("h") || connection.history.contains("H")
+        // The handshake test reads the history's bytes in place: `String.contains` of a `Character` runs grapheme
+        // breaking, and taking the record first copies all 424 bytes of it, for every transfer settled.
+        guard transfer.command != nil, !transfer.abortRequested, let index = transfer.observedIndex,
+            transfer.connections[index].history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
         else { return nil }
+        let connection = transfer.connections[index]
         let fromOriginator = transfer.dataFromOriginator
         let sender = fromOriginator ? connection.originatorProgress : connection.responderProgress
         let receiver = fromOriginator ? connection.responderProgress : connection.originatorProgress

@@ -54,26 +54,36 @@ public enum ReplyParsing {
     /// followed (after optional spaces) by the word `bytes`, case-insensitive. The last, because the file name
     /// before it may itself contain such text. Nil when there is none or it overflows `UInt64`.
     public static func parse150Size(_ text: String) -> UInt64? {
-        let bytes = Array(text.utf8)
-        var found: UInt64?
-        var index = 0
-        while index < bytes.count {
-            guard isDigit(bytes[index]), index == 0 || !isDigit(bytes[index - 1]) else {
-                index += 1
-                continue
+        // On the UTF-8 bytes in place: a copy into an array cost an allocation for every 150 reply.
+        var text = text
+        return text.withUTF8 { bytes -> UInt64? in
+            var found: UInt64?
+            var index = 0
+            while index < bytes.count {
+                guard isDigit(bytes[index]), index == 0 || !isDigit(bytes[index - 1]) else {
+                    index += 1
+                    continue
+                }
+                var end = index
+                while end < bytes.count && isDigit(bytes[end]) { end += 1 }
+                var word = end
+                while word < bytes.count && bytes[word] == 0x20 { word += 1 }
+                if word + 5 <= bytes.count, isBytesWord(bytes, at: word),
+                    let value = number(UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                {
+                    found = value
+                }
+                index = end
             }
-            var end = index
-            while end < bytes.count && isDigit(bytes[end]) { end += 1 }
-            var word = end
-            while word < bytes.count && bytes[word] == 0x20 { word += 1 }
-            if word + 5 <= bytes.count, bytes[word..<(word + 5)].map({ $0 | 0x20 }).elementsEqual("bytes".utf8),
-                let value = number(bytes[index..<end])
-            {
-                found = value
-            }
-            index = end
+            return found
         }
-        return found
+    }
+
+    /// True when `bytes` hold the word `bytes` at `start`, in any case.
+    private static func isBytesWord(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+        let word: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0x62, 0x79, 0x74, 0x65, 0x73)  // "bytes"
+        return bytes[start] | 0x20 == word.0 && bytes[start + 1] | 0x20 == word.1 && bytes[start + 2] | 0x20 == word.2
+            && bytes[start + 3] | 0x20 == word.3 && bytes[start + 4] | 0x20 == word.4
     }
 
     /// The size in a 213 reply to SIZE (RFC 3659 section 4): the text is the number alone.
@@ -81,14 +91,20 @@ public enum ReplyParsing {
     /// A leading `213 ` is skipped if the caller passed the whole line. MDTM also answers 213 (with a
     /// timestamp of digits), so the caller must know the reply answers SIZE.
     public static func parse213Size(_ text: String) -> UInt64? {
-        var bytes = Array(text.utf8)[...]
-        while let first = bytes.first, first == 0x20 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 { bytes = bytes.dropLast() }
-        if bytes.count > 4, bytes.prefix(4).elementsEqual("213 ".utf8) {
-            bytes = bytes.dropFirst(4)
-            while let first = bytes.first, first == 0x20 { bytes = bytes.dropFirst() }
+        var text = text
+        return text.withUTF8 { whole -> UInt64? in
+            var start = 0
+            var end = whole.count
+            while start < end && whole[start] == 0x20 { start += 1 }
+            while end > start && whole[end - 1] == 0x20 { end -= 1 }
+            if end - start > 4, whole[start] == 0x32, whole[start + 1] == 0x31, whole[start + 2] == 0x33,
+                whole[start + 3] == 0x20
+            {
+                start += 4
+                while start < end && whole[start] == 0x20 { start += 1 }
+            }
+            return number(UnsafeBufferPointer(rebasing: whole[start..<end]))
         }
-        return number(bytes)
     }
 
     /// Resolves a command's pathname argument against the working directory.
@@ -174,7 +190,7 @@ public enum ReplyParsing {
     }
 
     /// Decimal digits only, 1 to 20 of them, within `UInt64`.
-    private static func number(_ digits: ArraySlice<UInt8>) -> UInt64? {
+    private static func number(_ digits: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy(isDigit) else { return nil }
         var value: UInt64 = 0
         for digit in digits {

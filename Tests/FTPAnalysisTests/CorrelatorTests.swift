@@ -19,7 +19,7 @@ import Testing
         transfer.mode = .passive
         transfer.announced = announced
         let expectation = FTPAnalysis.Expectation(session: session, transfer: transfer, endpoint: announced, time: start)
-        session.announcedEndpoints.append(announced)
+        session.announcedPorts.append(announced.port)
         correlator.add(expectation)
         return (correlator, session, expectation)
     }

@@ -52,7 +52,7 @@ public final class TimelineSink: StreamingEventSink {
     public static let defaultMaximumHeldRows = 100_000
 
     /// Bytes of held rows kept in memory; more go to a temporary file (`HeldRowStore`).
-    public static let defaultHeldBytesInMemory = 2 * 1024 * 1024
+    public static let defaultHeldBytesInMemory = 4 * 1024 * 1024
 
     /// The bound in force.
     public let maximumHeldRows: Int
@@ -111,6 +111,10 @@ public final class TimelineSink: StreamingEventSink {
         }
         heap.push(encoded, at: time, sequence: sequence)
         sequence &+= 1
+        if held.overBudget {
+            let order = heap.slotsInOrder()
+            held.spill { visit in heap.update(order, visit) }
+        }
         if heap.count > maximumHeldRows {
             rowsForcedOut += 1
             let (time, line) = heap.pop()!
@@ -220,6 +224,16 @@ struct RowHeap {
             keys.swapAt(child, parent)
             child = parent
         }
+    }
+
+    /// The slots of the held rows in the order `pop` will give them.
+    func slotsInOrder() -> [Int] {
+        keys.sorted { $0.precedes($1) }.map(\.slot)
+    }
+
+    /// Lets `body` change the rows in `slots`, in that order.
+    mutating func update(_ slots: [Int], _ body: (inout EncodedRow) -> Void) {
+        for slot in slots { body(&self.slots[slot]!) }
     }
 
     mutating func pop() -> (time: Timestamp, row: EncodedRow)? {

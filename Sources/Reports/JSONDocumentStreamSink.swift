@@ -77,7 +77,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 scratch.withBytes { writeSession($0) }
                 while let ready = held.removeValue(forKey: nextNumber) {
                     nextNumber += 1
-                    ready.withBytes { writeSession($0) }
+                    writeSession(ready)
                 }
                 return
             }
@@ -87,7 +87,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
-                ready.withBytes { writeSession($0) }
+                writeSession(ready)
             }
         case .finding(let finding):
             let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
@@ -107,7 +107,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
     public func finish(_ input: ReportInput) {
-        for number in held.keys.sorted() { held[number]!.withBytes { writeSession($0) } }
+        for number in held.keys.sorted() { writeSession(held[number]!) }
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
         let inputs = JSONValue.array(input.inputs.map(JSONDocument.inputValue))
@@ -138,6 +138,14 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         guard !bytes.isEmpty else { return }  // narrowed out
         output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
         output.write(bytes)
+        sessionsWritten += 1
+    }
+
+    /// A held session, handed to the output whole (written from its own storage, not copied into the buffer).
+    private func writeSession(_ held: JSONBytes) {
+        guard held.count > 0 else { return }  // narrowed out
+        output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+        output.write(held)
         sessionsWritten += 1
     }
 }

@@ -505,7 +505,7 @@ public struct JSONWriter: ~Copyable {
 
 /// Bytes a `JSONWriter` handed over (`detachBytes`), freed with the last reference.
 public final class JSONBytes {
-    private let base: UnsafeMutablePointer<UInt8>
+    let base: UnsafeMutablePointer<UInt8>
     /// How many.
     public let count: Int
 

@@ -132,18 +132,20 @@ extension DataChannelCorrelator {
         var evidence = DataEvidence()
         evidence.synAttempts = transfer.synAttempts
         evidence.announced = transfer.announced
-        evidence.observed = transfer.observed
-        if let connection = transfer.observedConnection {
-            let originatorIsServer = connection.originator.address == session.server.address
-                || (connection.originator.address != session.client.address && transfer.mode?.serverConnects == true)
+        if let index = transfer.observedIndex {
+            // Fields read in place: the record is 424 bytes, and this runs for every transfer settled.
+            evidence.observed = transfer.connections[index].responder
+            let opener = transfer.connections[index].originator.address
+            let originatorIsServer = opener == session.server.address
+                || (opener != session.client.address && transfer.mode?.serverConnects == true)
             let originator: DataSide = originatorIsServer ? .server : .client
             let responder: DataSide = originatorIsServer ? .client : .server
-            if connection.responderReset {
+            if transfer.connections[index].responderReset {
                 evidence.resetBy = responder
-            } else if connection.originatorReset {
+            } else if transfer.connections[index].originatorReset {
                 evidence.resetBy = originator
             }
-            evidence.icmp = connection.icmp
+            evidence.icmp = transfer.connections[index].icmp
         }
         let activeAnnouncement = transfer.mode?.serverConnects == true ? transfer.announced?.address : nil
         evidence.vantage = AddressRules.vantage(

@@ -111,7 +111,7 @@ public struct ServerControlChannel {
             afterGap = false
             if !Self.startsReply(line.bytes) { return }
         }
-        if let event = replies.push(line) { onEvent(event) }
+        replies.push(line, onEvent)
     }
 
     /// True when a line starts like a reply: three digits then a space, a hyphen or the end of the line.

@@ -136,6 +136,16 @@ public struct ReplyAssembler: Sendable {
     /// A `ddd` alone is a valid single-line reply with empty text (RFC 959 requires `<SP>`, but servers omit it
     /// when they have no text). An unterminated line (see `LineFramer.finish`) is assembled like any other.
     public mutating func push(_ line: FTPLine) -> ReplyEvent? {
+        var event: ReplyEvent?
+        push(line) { event = $0 }
+        return event
+    }
+
+    /// Takes one line from the server; `onEvent` receives the reply or invalid line it completes, if any.
+    ///
+    /// The control channel's path: handing the event on in place spares it the optional result, whose destruction
+    /// went through the runtime's generic value witnesses for every reply.
+    public mutating func push(_ line: FTPLine, _ onEvent: (ReplyEvent) -> Void) {
         let bytes = line.bytes
         if var open = pending {
             if bytes.count >= 3, (bytes[0], bytes[1], bytes[2]) == open.codeBytes,
@@ -144,10 +154,12 @@ public struct ReplyAssembler: Sendable {
                 open.lines.append(FTPText.decode(bytes.dropFirst(min(4, bytes.count))))
                 open.hasTruncatedLine = open.hasTruncatedLine || line.truncated
                 pending = nil
-                return .reply(
-                    FTPReply(
-                        code: open.code, lines: open.lines, isMultiline: true, truncatedLines: open.truncatedLines,
-                        isComplete: true, hasTruncatedLine: open.hasTruncatedLine))
+                onEvent(
+                    .reply(
+                        FTPReply(
+                            code: open.code, lines: open.lines, isMultiline: true, truncatedLines: open.truncatedLines,
+                            isComplete: true, hasTruncatedLine: open.hasTruncatedLine)))
+                return
             }
             // The final line is always kept, so the interior budget is the limit minus first and last line.
             if open.lines.count < max(1, limits.maxReplyLines - 1) {
@@ -157,19 +169,21 @@ public struct ReplyAssembler: Sendable {
             }
             open.hasTruncatedLine = open.hasTruncatedLine || line.truncated
             pending = open
-            return nil
+            return
         }
 
         guard bytes.count >= 3, Self.isDigit(bytes[0]), Self.isDigit(bytes[1]), Self.isDigit(bytes[2]) else {
-            return .invalid(line)
+            onEvent(.invalid(line))
+            return
         }
         let code = Int(bytes[0] - 0x30) * 100 + Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
         if bytes.count == 3 {
-            return .reply(FTPReply(code: code, text: "", hasTruncatedLine: line.truncated))
+            onEvent(.reply(FTPReply(code: code, text: "", hasTruncatedLine: line.truncated)))
+            return
         }
         switch bytes[3] {
         case 0x20:
-            return .reply(FTPReply(code: code, text: FTPText.decode(bytes[4...]), hasTruncatedLine: line.truncated))
+            onEvent(.reply(FTPReply(code: code, text: FTPText.decode(bytes[4...]), hasTruncatedLine: line.truncated)))
         case 0x2D:
             var lines: [String] = []
             lines.reserveCapacity(4)
@@ -177,9 +191,8 @@ public struct ReplyAssembler: Sendable {
             pending = Pending(
                 code: code, codeBytes: (bytes[0], bytes[1], bytes[2]), lines: lines, truncatedLines: 0,
                 hasTruncatedLine: line.truncated)
-            return nil
         default:
-            return .invalid(line)
+            onEvent(.invalid(line))
         }
     }
 

@@ -118,7 +118,26 @@ public enum ReplyParsing {
         if argument.utf8.first == UInt8(ascii: "/") { return normalize(argument) }
         guard let cwd else { return argument }
         if argument.isEmpty { return normalize(cwd) }
-        return normalize(cwd.utf8.last == UInt8(ascii: "/") ? cwd + argument : cwd + "/" + argument)
+        return normalize(joined(cwd, argument))
+    }
+
+    /// `cwd` and `argument` with one `/` between them, made in one allocation (two `+` made two strings).
+    private static func joined(_ cwd: String, _ argument: String) -> String {
+        var cwd = cwd
+        var argument = argument
+        return cwd.withUTF8 { head in
+            argument.withUTF8 { tail in
+                let slash = head.last == UInt8(ascii: "/") ? 0 : 1
+                return String(unsafeUninitializedCapacity: head.count + slash + tail.count) { out in
+                    let raw = UnsafeMutableRawBufferPointer(out)
+                    raw.copyMemory(from: UnsafeRawBufferPointer(head))
+                    if slash == 1 { raw[head.count] = UInt8(ascii: "/") }
+                    UnsafeMutableRawBufferPointer(rebasing: raw[(head.count + slash)...])
+                        .copyMemory(from: UnsafeRawBufferPointer(tail))
+                    return head.count + slash + tail.count
+                }
+            }
+        }
     }
 
     /// Collapses `.`/`..`/empty components; a relative path stays relative and keeps `..` it cannot apply.

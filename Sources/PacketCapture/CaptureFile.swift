@@ -20,9 +20,13 @@ public final class CaptureFile: PacketSource {
     var sourceIndex = 0
 
     private let handle: OpaquePointer
+    /// The stdio buffer of the stream libpcap reads (`readBufferSize`).
+    private let readBuffer: UnsafeMutablePointer<CChar>
     /// The zlib stream under libpcap's `FILE *`, for its error state; owned by that `FILE *`
     /// (ended by `pcap_close`), nil for plain regular files.
     private let gzip: OpaquePointer?
+    /// The stdio buffer libpcap reads the file through.
+    static let readBufferSize = 256 * 1024
     private let format: FileFormat
     private let compressed: Bool
 
@@ -129,6 +133,11 @@ public final class CaptureFile: PacketSource {
             }
             file = made
         }
+        // libpcap reads each record through stdio: with its default 4 KiB buffer that is a read(2) every 4 KiB
+        // (7 700 on a 30 MB capture). A larger buffer, set before the first read, makes it one per 256 KiB. glibc
+        // ignores the size unless it is given the buffer, which must outlive the stream (freed after pcap_close).
+        let readBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: CaptureFile.readBufferSize)
+        setvbuf(file, readBuffer, _IOFBF, CaptureFile.readBufferSize)
 
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         let opened = pcap_fopen_offline_with_tstamp_precision(
@@ -138,6 +147,7 @@ public final class CaptureFile: PacketSource {
             var reason = CaptureFile.describeOpenFailure(text)
             if let stream, let gzipReason = CaptureFile.gzipProblem(stream) { reason = gzipReason }
             fclose(file)  // libpcap leaves a FILE * it could not open to the caller; this ends the stream too
+            readBuffer.deallocate()
             throw CaptureError(displayName, reason)
         }
 
@@ -147,9 +157,11 @@ public final class CaptureFile: PacketSource {
             var reason = "unsupported link type DLT \(dlt)"
             if let name = CaptureFile.linkTypeName(dlt) { reason += " (" + name + ")" }
             pcap_close(opened)
+            readBuffer.deallocate()
             throw CaptureError(displayName, reason)
         }
 
+        self.readBuffer = readBuffer
         self.path = path
         self.displayName = displayName
         self.linkType = linkType
@@ -164,6 +176,7 @@ public final class CaptureFile: PacketSource {
 
     deinit {
         pcap_close(handle)
+        readBuffer.deallocate()
     }
 
     /// What has been read so far.

@@ -8,11 +8,21 @@
 
 /// Texts written to an unlinked temporary file and read back by number in any order, so a document's findings
 /// cost disk, not memory (kept in memory if no temporary file can be made, or the disk fills).
+///
+/// Records are gathered in a 64 KiB block written with one `pwrite`, and read back with one `pread` each (or from
+/// the block not yet written): through stdio, every record cost a seek, a flush and a 4 KiB read.
 final class RecordSpool {
     private var file: UnsafeMutablePointer<FILE>?
+    /// False once the disk refused a block: later records stay in memory.
+    private var writable = true
     private var records: [(offset: Int, length: Int)] = []
     private var memory: [[UInt8]] = []
+    /// Bytes `written ..< end` of the file, not written yet.
+    private var pending: [UInt8] = []
+    private var written = 0
     private var end = 0
+
+    private static let blockSize = 64 * 1024
 
     init() { file = tmpfile() }
 
@@ -29,16 +39,16 @@ final class RecordSpool {
     /// Stores `bytes`; returns their number.
     func append(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { append($0) } }
 
-    /// Stores borrowed `bytes` (a writer's buffer, without a copy of its own first); returns their number.
+    /// Stores borrowed bytes; returns their number.
     func append(_ bytes: UnsafeRawBufferPointer) -> Int { append(bytes.assumingMemoryBound(to: UInt8.self)) }
 
     private func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let number = records.count
-        if let file, memory.isEmpty, let base = bytes.baseAddress,
-            fseek(file, end, SEEK_SET) == 0, fwrite(base, 1, bytes.count, file) == bytes.count
-        {
+        if file != nil && writable {
             records.append((end, bytes.count))
+            pending.append(contentsOf: bytes)
             end += bytes.count
+            if pending.count >= Self.blockSize { writePending() }
         } else {
             records.append((-1, memory.count))
             memory.append(Array(bytes))
@@ -46,13 +56,46 @@ final class RecordSpool {
         return number
     }
 
+    /// Writes the pending block; if the disk refuses it, it stays in memory (its records are read from it) and
+    /// later records are kept in memory.
+    private func writePending() {
+        guard let file, !pending.isEmpty else { return }
+        let done = pending.withUnsafeBytes { block -> Int in
+            var done = 0
+            while done < block.count {
+                let result = pwrite(fileno(file), block.baseAddress! + done, block.count - done, off_t(written + done))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else { break }
+                done += result
+            }
+            return done
+        }
+        guard done == pending.count else {
+            writable = false
+            return
+        }
+        written += done
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// The bytes of record `number`.
     func read(_ number: Int) -> [UInt8] {
         let record = records[number]
         if record.offset < 0 { return memory[record.length] }
-        guard let file, fflush(file) == 0, fseek(file, record.offset, SEEK_SET) == 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: record.length)
-        let count = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, record.length, file) }
-        return Array(bytes.prefix(count))
+        if record.offset >= written {
+            let start = record.offset - written
+            return Array(pending[start..<(start + record.length)])
+        }
+        guard let file else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: record.length) { buffer, count in
+            count = 0
+            while count < record.length {
+                let result = pread(
+                    fileno(file), buffer.baseAddress! + count, record.length - count, off_t(record.offset + count))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else { break }
+                count += result
+            }
+        }
     }
 }

@@ -201,14 +201,20 @@ public enum JSONDocument {
         } else {
             out.string(command.pointee.argument)
         }
-        out.key("reply_code")
-        if let code = command.pointee.reply?.code { out.int(code) } else { out.null() }
-        out.key("reply_text")
-        out.optional(command.pointee.reply?.text)
-        out.key("reply_time_ms")
-        if let replyTime = command.pointee.reply?.time {
-            out.double(command.pointee.time.milliseconds(to: replyTime))
+        // The reply read once (each `reply?.field` copied the record, retaining and releasing its text).
+        if let reply = command.pointee.reply {
+            out.key("reply_code")
+            out.int(reply.code)
+            out.key("reply_text")
+            out.string(reply.text)
+            out.key("reply_time_ms")
+            out.double(command.pointee.time.milliseconds(to: reply.time))
         } else {
+            out.key("reply_code")
+            out.null()
+            out.key("reply_text")
+            out.null()
+            out.key("reply_time_ms")
             out.null()
         }
         if !command.pointee.preliminary.isEmpty {

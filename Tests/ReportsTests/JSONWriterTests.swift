@@ -45,6 +45,23 @@ import Testing
         }
     }
 
+    /// Integers below 1000 take their own digit writer; every integer must read as `String` writes it.
+    @Test func integersAgreeWithTheirDescription() {
+        var generator = SplitMix64(seed: 0x1E4)
+        var values: [Int64] = Array(-1_100...1_100) + [Int64.min, Int64.max, 9_999, 10_000, 99_999]
+        for _ in 0..<2_000 { values.append(Int64(bitPattern: generator.next()) >> Int64(generator.below(63))) }
+        for value in values {
+            var writer = JSONWriter(pretty: false)
+            writer.int(value)
+            #expect(writer.text == String(value))
+            if value >= 0 {
+                var unsigned = JSONWriter(pretty: false)
+                unsigned.uint(UInt64(value))
+                #expect(unsigned.text == String(value))
+            }
+        }
+    }
+
     private func pow10(_ exponent: Int) -> Double {
         var result = 1.0
         for _ in 0..<abs(exponent) { result *= 10 }

@@ -59,6 +59,12 @@ final class DataChannelCorrelator {
     /// Removes the expectations on `port` that `remove` selects, in place (one lookup, no copy of the list).
     private func removeExpectations(onPort port: UInt16, where remove: (Expectation) -> Bool) {
         guard let index = expectationsByPort.index(forKey: port) else { return }
+        // Usually the port holds this session's announcement alone: the entry goes without editing its list.
+        if expectationsByPort.values[index].allSatisfy(remove) {
+            expectationCount -= expectationsByPort.values[index].count
+            expectationsByPort.remove(at: index)
+            return
+        }
         let before = expectationsByPort.values[index].count
         expectationsByPort.values[index].removeAll(where: remove)
         let after = expectationsByPort.values[index].count

@@ -24,10 +24,11 @@ enum StallRules {
         guard transfer.command != nil, !transfer.abortRequested, let index = transfer.observedIndex,
             transfer.connections[index].history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
         else { return nil }
-        let connection = transfer.connections[index]
         let fromOriginator = transfer.dataFromOriginator
-        let sender = fromOriginator ? connection.originatorProgress : connection.responderProgress
-        let receiver = fromOriginator ? connection.responderProgress : connection.originatorProgress
+        let originatorProgress = transfer.connections[index].originatorProgress
+        let responderProgress = transfer.connections[index].responderProgress
+        let sender = fromOriginator ? originatorProgress : responderProgress
+        let receiver = fromOriginator ? responderProgress : originatorProgress
         // Retransmissions seen mean the capture is at (or near) the sender; none, that it is at the receiver.
         let stall = StallEvidence(
             retransmissions: sender.retransmittedSegments,
@@ -36,7 +37,8 @@ enum StallRules {
             sender: transfer.isUpload ? .client : .server,
             view: sender.retransmittedSegments >= minimumRetransmissions ? .sender : .receiver)
         let cause: DataCause
-        let delivered = fromOriginator ? connection.originatorBytes : connection.responderBytes
+        let delivered =
+            fromOriginator ? transfer.connections[index].originatorBytes : transfer.connections[index].responderBytes
         let stuckAtSender = sender.retransmittedSegments >= minimumRetransmissions && sender.unacknowledgedBytes > 0
         // At the receiver: bytes the sender's sequence numbers account for never arrived, and not one full
         // segment's worth arrived in their place.

@@ -65,22 +65,25 @@ public struct DataConnectionRecord: Sendable {
         responder = connection.responder
         state = connection.state
         history = connection.history
-        synAttempts = Int(connection.stats(.originator).syns)
-        originatorBytes = connection.stats(.originator).bytes
-        responderBytes = connection.stats(.responder).bytes
-        originatorMissingBytes = connection.stats(.originator).missingBytes
-        responderMissingBytes = connection.stats(.responder).missingBytes
+        // Each side's stats read once (each `stats(_:)` is a copy of the side's counters).
+        let opener = connection.stats(.originator)
+        let acceptor = connection.stats(.responder)
+        synAttempts = Int(opener.syns)
+        originatorBytes = opener.bytes
+        responderBytes = acceptor.bytes
+        originatorMissingBytes = opener.missingBytes
+        responderMissingBytes = acceptor.missingBytes
         firstTime = connection.firstTime
         lastTime = connection.lastTime
         endedWithoutClose = connection.endedWithoutClose
-        originatorReset = connection.stats(.originator).sawRST
-        responderReset = connection.stats(.responder).sawRST
+        originatorReset = opener.sawRST
+        responderReset = acceptor.sawRST
         originatorProgress = connection.progress(.originator)
         responderProgress = connection.progress(.responder)
-        originatorFirstPayload = connection.stats(.originator).firstPayloadTime
-        originatorLastPayload = connection.stats(.originator).lastPayloadTime
-        responderFirstPayload = connection.stats(.responder).firstPayloadTime
-        responderLastPayload = connection.stats(.responder).lastPayloadTime
+        originatorFirstPayload = opener.firstPayloadTime
+        originatorLastPayload = opener.lastPayloadTime
+        responderFirstPayload = acceptor.firstPayloadTime
+        responderLastPayload = acceptor.lastPayloadTime
         self.match = match
     }
 }

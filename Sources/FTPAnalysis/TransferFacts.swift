@@ -98,6 +98,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
 
     /// The transfer as it is now. Every field is a value or copy-on-write storage shared with the transfer, so
     /// taking one costs no copy of the connections or the listing.
+    @inline(__always)
     public init(_ transfer: Transfer, index: Int) {
         command = transfer.command
         argument = transfer.argument

@@ -48,6 +48,8 @@ public struct FTPCommand: Sendable, Equatable {
         return parse(verb: bytes[start..<verbEnd], argument: FTPText.decode(bytes[argumentStart...]))
     }
 
+    // Inlined so the command is built where it is returned: called apart, it was made, copied out and destroyed.
+    @inline(__always)
     private static func parse(verb bytes: ArraySlice<UInt8>, argument: String) -> FTPCommand {
         let wellFormed = isWellFormedVerb(bytes)
         let spelling = FTPVerb.Spelling(bytes, upperCasing: true)
@@ -57,6 +59,7 @@ public struct FTPCommand: Sendable, Equatable {
         return FTPCommand(verb: verb, malformedVerb: malformed, argument: argument, isWellFormed: wellFormed)
     }
 
+    @inline(__always)
     private init(verb: FTPVerb, malformedVerb: String?, argument: String, isWellFormed: Bool) {
         self.verb = verb
         self.malformedVerb = malformedVerb

@@ -160,7 +160,11 @@ public struct LineFramer: Sendable {
     private mutating func storeRun(_ run: UnsafeRawBufferPointer) {
         if buffer.capacity == 0 { buffer.reserveCapacity(min(256, limits.maxLineLength)) }
         let room = max(0, limits.maxLineLength - buffer.count)
-        if room > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: run.prefix(room))) }
+        if room > 0 {
+            // As typed bytes: the generic append of a raw buffer cost more than the copy itself.
+            let kept = min(room, run.count)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: run[..<kept]).assumingMemoryBound(to: UInt8.self))
+        }
         lineLength += run.count
     }
 

@@ -110,6 +110,7 @@ public final class CSVTimelineWriter: TimelineWriter {
     }
 
     /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
+    @inline(__always)
     private static func appendText(_ text: String?, to out: RowBytes) {
         guard let text, !text.isEmpty else { return }
         // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`.
@@ -157,6 +158,7 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     /// Copies `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual cell: one
     /// pass, no call to `memcpy` for a few bytes); false, with nothing appended, when one might.
+    @inline(__always)
     private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Bool {
         let base = bytes.baseAddress!
         let count = bytes.count

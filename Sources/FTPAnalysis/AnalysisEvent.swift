@@ -19,13 +19,14 @@ public enum AnalysisEvent {
     case tlsStarted(SessionIdentity, Timestamp)
     /// Bytes of the control connection missing from the capture.
     case gap(SessionIdentity, time: Timestamp, length: UInt64, fromClient: Bool)
-    /// A data channel's outcome is settled: the transfer as it was then, as a value.
-    ///
-    /// Boxed (`indirect`), as is a finding: a settled transfer is 776 bytes and a finding 384, and an enum is as
-    /// large as its largest case, so unboxed every event (a command, a reply: a few per control line) was 896 bytes
-    /// copied at each hand-over. One allocation per transfer or finding costs less than those copies.
-    indirect case transfer(SessionIdentity, SettledTransfer)
+    /// A data channel's outcome is settled: the transfer as it was then, as a value (its fields in shared
+    /// storage, so the case is small).
+    case transfer(SessionIdentity, SettledTransfer)
     /// A finding (its session, if any, is named in it).
+    ///
+    /// Boxed (`indirect`): a finding is 384 bytes, and an enum is as large as its largest case, so unboxed every
+    /// event (a command, a reply: a few per control line) was that large and copied whole at each hand-over. One
+    /// allocation per finding costs less than those copies.
     indirect case finding(Finding)
     /// The control connection ended; the session is final (see above).
     case sessionEnded(FTPSession)

@@ -41,6 +41,12 @@ public protocol TransferFacts {
     var inferred: Bool { get }
     /// The typed verdict (status, cause, evidence).
     var verdict: DataVerdict { get }
+    /// The outcome (the verdict's status).
+    var status: DataStatus { get }
+    /// Why it failed (the verdict's cause); nil unless `status.isFailure`.
+    var cause: DataCause? { get }
+    /// The facts behind the verdict.
+    var evidence: DataEvidence { get }
     /// Throughput, time to first byte, retransmissions, zero windows, who closed.
     var metrics: TransferMetrics? { get }
     /// The file written for it by extraction (`--extract`).
@@ -50,78 +56,200 @@ public protocol TransferFacts {
 }
 
 /// A settled transfer as a value: what the `transfer` event carries.
+///
+/// A value whose fields live in one shared storage object, written only through a fresh copy: the fields together
+/// are 776 bytes, and an event holding them inline (or boxed, and copied into the box) was copied whole at every
+/// hand-over. The storage is made once, filled from the transfer; the fields are constants of it, so reading one
+/// is a plain load (a variable of a class would be checked for exclusive access on every read). The verdict's
+/// parts are read in place (`status`, `cause`, `evidence`): asking for `verdict.status` must not copy the
+/// 342-byte verdict.
 public struct SettledTransfer: TransferFacts, Sendable {
+    /// The fields, as the transfer had them.
+    private struct Fields: Sendable {
+        var command: FTPVerb?
+        var argument: String?
+        var path: String?
+        var mode: DataMode?
+        var announcementVerb: FTPVerb?
+        var announced: Endpoint?
+        var announcedAt: Timestamp?
+        var commandTime: Timestamp?
+        var announcementReply: ReplyRecord?
+        var reply: ReplyRecord?
+        var preliminaryReply: ReplyRecord?
+        var connections: [DataConnectionRecord]
+        var expectedSize: UInt64?
+        var restOffset: UInt64?
+        var transferType: String?
+        var abortRequested: Bool
+        var inferred: Bool
+        var verdict: DataVerdict
+        var metrics: TransferMetrics?
+        var extractedFile: ExtractedFile?
+        var listing: [ListingEntry]?
+        var index: Int
+    }
+
+    /// Shared, never written: a setter replaces it.
+    private final class Storage: Sendable {
+        let fields: Fields
+
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    /// Writes one field: copy on write, as a plain struct behaves (nothing on the analysis path writes).
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = storage.fields
+        change(&fields)
+        storage = Storage(fields)
+    }
+
     /// See `TransferFacts.command`.
-    public var command: FTPVerb?
+    public var command: FTPVerb? {
+        get { storage.fields.command }
+        set { update { $0.command = newValue } }
+    }
     /// See `TransferFacts.argument`.
-    public var argument: String?
+    public var argument: String? {
+        get { storage.fields.argument }
+        set { update { $0.argument = newValue } }
+    }
     /// See `TransferFacts.path`.
-    public var path: String?
+    public var path: String? {
+        get { storage.fields.path }
+        set { update { $0.path = newValue } }
+    }
     /// See `TransferFacts.mode`.
-    public var mode: DataMode?
+    public var mode: DataMode? {
+        get { storage.fields.mode }
+        set { update { $0.mode = newValue } }
+    }
     /// See `TransferFacts.announcementVerb`.
-    public var announcementVerb: FTPVerb?
+    public var announcementVerb: FTPVerb? {
+        get { storage.fields.announcementVerb }
+        set { update { $0.announcementVerb = newValue } }
+    }
     /// See `TransferFacts.announced`.
-    public var announced: Endpoint?
+    public var announced: Endpoint? {
+        get { storage.fields.announced }
+        set { update { $0.announced = newValue } }
+    }
     /// See `TransferFacts.announcedAt`.
-    public var announcedAt: Timestamp?
+    public var announcedAt: Timestamp? {
+        get { storage.fields.announcedAt }
+        set { update { $0.announcedAt = newValue } }
+    }
     /// See `TransferFacts.commandTime`.
-    public var commandTime: Timestamp?
+    public var commandTime: Timestamp? {
+        get { storage.fields.commandTime }
+        set { update { $0.commandTime = newValue } }
+    }
     /// See `TransferFacts.announcementReply`.
-    public var announcementReply: ReplyRecord?
+    public var announcementReply: ReplyRecord? {
+        get { storage.fields.announcementReply }
+        set { update { $0.announcementReply = newValue } }
+    }
     /// See `TransferFacts.reply`.
-    public var reply: ReplyRecord?
+    public var reply: ReplyRecord? {
+        get { storage.fields.reply }
+        set { update { $0.reply = newValue } }
+    }
     /// See `TransferFacts.preliminaryReply`.
-    public var preliminaryReply: ReplyRecord?
+    public var preliminaryReply: ReplyRecord? {
+        get { storage.fields.preliminaryReply }
+        set { update { $0.preliminaryReply = newValue } }
+    }
     /// See `TransferFacts.connections`.
-    public var connections: [DataConnectionRecord]
+    public var connections: [DataConnectionRecord] {
+        get { storage.fields.connections }
+        set { update { $0.connections = newValue } }
+    }
     /// See `TransferFacts.expectedSize`.
-    public var expectedSize: UInt64?
+    public var expectedSize: UInt64? {
+        get { storage.fields.expectedSize }
+        set { update { $0.expectedSize = newValue } }
+    }
     /// See `TransferFacts.restOffset`.
-    public var restOffset: UInt64?
+    public var restOffset: UInt64? {
+        get { storage.fields.restOffset }
+        set { update { $0.restOffset = newValue } }
+    }
     /// See `TransferFacts.transferType`.
-    public var transferType: String?
+    public var transferType: String? {
+        get { storage.fields.transferType }
+        set { update { $0.transferType = newValue } }
+    }
     /// See `TransferFacts.abortRequested`.
-    public var abortRequested: Bool
+    public var abortRequested: Bool {
+        get { storage.fields.abortRequested }
+        set { update { $0.abortRequested = newValue } }
+    }
     /// See `TransferFacts.inferred`.
-    public var inferred: Bool
+    public var inferred: Bool {
+        get { storage.fields.inferred }
+        set { update { $0.inferred = newValue } }
+    }
     /// See `TransferFacts.verdict`.
-    public var verdict: DataVerdict
+    public var verdict: DataVerdict {
+        get { storage.fields.verdict }
+        set { update { $0.verdict = newValue } }
+    }
+    /// See `TransferFacts.status`.
+    public var status: DataStatus { storage.fields.verdict.status }
+    /// See `TransferFacts.cause`.
+    public var cause: DataCause? { storage.fields.verdict.cause }
+    /// See `TransferFacts.evidence`.
+    public var evidence: DataEvidence { storage.fields.verdict.evidence }
     /// See `TransferFacts.metrics`.
-    public var metrics: TransferMetrics?
+    public var metrics: TransferMetrics? {
+        get { storage.fields.metrics }
+        set { update { $0.metrics = newValue } }
+    }
     /// See `TransferFacts.extractedFile`.
-    public var extractedFile: ExtractedFile?
+    public var extractedFile: ExtractedFile? {
+        get { storage.fields.extractedFile }
+        set { update { $0.extractedFile = newValue } }
+    }
     /// See `TransferFacts.listing`.
-    public var listing: [ListingEntry]?
+    public var listing: [ListingEntry]? {
+        get { storage.fields.listing }
+        set { update { $0.listing = newValue } }
+    }
     /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
-    public var index: Int
+    public var index: Int {
+        get { storage.fields.index }
+        set { update { $0.index = newValue } }
+    }
 
     /// The transfer as it is now. Every field is a value or copy-on-write storage shared with the transfer, so
     /// taking one costs no copy of the connections or the listing.
-    @inline(__always)
     public init(_ transfer: Transfer, index: Int) {
-        command = transfer.command
-        argument = transfer.argument
-        path = transfer.path
-        mode = transfer.mode
-        announcementVerb = transfer.announcementVerb
-        announced = transfer.announced
-        announcedAt = transfer.announcedAt
-        commandTime = transfer.commandTime
-        announcementReply = transfer.announcementReply
-        reply = transfer.reply
-        preliminaryReply = transfer.preliminaryReply
-        connections = transfer.connections
-        expectedSize = transfer.expectedSize
-        restOffset = transfer.restOffset
-        transferType = transfer.transferType
-        abortRequested = transfer.abortRequested
-        inferred = transfer.inferred
-        verdict = transfer.verdict
-        metrics = transfer.metrics
-        extractedFile = transfer.extractedFile
-        listing = transfer.listing
-        self.index = index
+        storage = Storage(
+            Fields(
+                command: transfer.command,
+                argument: transfer.argument,
+                path: transfer.path,
+                mode: transfer.mode,
+                announcementVerb: transfer.announcementVerb,
+                announced: transfer.announced,
+                announcedAt: transfer.announcedAt,
+                commandTime: transfer.commandTime,
+                announcementReply: transfer.announcementReply,
+                reply: transfer.reply,
+                preliminaryReply: transfer.preliminaryReply,
+                connections: transfer.connections,
+                expectedSize: transfer.expectedSize,
+                restOffset: transfer.restOffset,
+                transferType: transfer.transferType,
+                abortRequested: transfer.abortRequested,
+                inferred: transfer.inferred,
+                verdict: transfer.verdict,
+                metrics: transfer.metrics,
+                extractedFile: transfer.extractedFile,
+                listing: transfer.listing,
+                index: index))
     }
 }
 

@@ -1,5 +1,6 @@
 import CommunityID
 import FTPAnalysis
+import FTPProtocol
 import NetworkTypes
 
 /// Transfers and findings in the `--format json` document (SPEC.md `transfers`, `findings`).
@@ -16,9 +17,9 @@ extension JSONDocument {
 
     /// `write(transfer:into:)` with the connections and the observed one (`TransferFacts.observedIndex`) in place.
     ///
-    /// `start`, `end`, `community_id` and `syn_attempts` are `TransferFacts`' definitions read from the record in
-    /// place (`TransferJSONAgreementTests` holds them equal on every sample); `bytes` and `missing_bytes` come
-    /// from the facts, each worked out once.
+    /// `start`, `end`, `community_id`, `syn_attempts`, `bytes` and `missing_bytes` are `TransferFacts`'
+    /// definitions read from the record in place (`TransferJSONAgreementTests` holds them equal on every sample
+    /// and corpus trace).
     private static func write(
         transfer: Transfer, connections: UnsafeBufferPointer<DataConnectionRecord>,
         observed: UnsafePointer<DataConnectionRecord>?, into out: inout JSONWriter
@@ -60,9 +61,9 @@ extension JSONDocument {
         if let reply { out.int(reply.code) } else { out.null() }
         out.key("reply_text")
         if let reply { out.string(reply.text) } else { out.null() }
-        let missingBytes = observed == nil ? 0 : transfer.missingBytes
+        let (capturedBytes, missingBytes) = dataBytes(transfer, observed)
         out.key("bytes")
-        out.uint(observed == nil ? 0 : transfer.capturedBytes + missingBytes)
+        out.uint(capturedBytes + missingBytes)
         out.key("start")
         out.time(observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt)
         out.key("end")
@@ -149,6 +150,25 @@ extension JSONDocument {
             out.endArray()
         }
         out.endObject()
+    }
+
+    /// `TransferFacts.capturedBytes` and `missingBytes` read from the observed record in place: the bytes of the
+    /// data direction (fixed by the command, the opener by the mode), or of both without a data command.
+    private static func dataBytes(
+        _ transfer: Transfer, _ observed: UnsafePointer<DataConnectionRecord>?
+    ) -> (captured: UInt64, missing: UInt64) {
+        guard let observed else { return (0, 0) }
+        guard let command = transfer.command else {
+            return (
+                observed.pointee.originatorBytes + observed.pointee.responderBytes,
+                observed.pointee.originatorMissingBytes + observed.pointee.responderMissingBytes
+            )
+        }
+        let clientOpened = !(transfer.mode?.serverConnects ?? true)
+        if command.isUpload == clientOpened {
+            return (observed.pointee.originatorBytes, observed.pointee.originatorMissingBytes)
+        }
+        return (observed.pointee.responderBytes, observed.pointee.responderMissingBytes)
     }
 
     /// One finding.

@@ -82,7 +82,12 @@ let package = Package(
             dependencies: [
                 "FTPScope", "FTPAnalysis", "Reports", "VantageComparison",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // mimalloc (Debian libmimalloc-dev) replaces glibc's malloc in the program: the reader, analysis and
+            // output threads hand records to each other, and glibc's free() of another thread's chunk takes that
+            // arena's lock (futex wake-ups and sleeps on every hand-over); mimalloc frees them lock-free.
+            // docs/threads.md has the measurements.
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).

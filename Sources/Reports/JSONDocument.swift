@@ -196,13 +196,16 @@ public enum JSONDocument {
         }
         out.key("argument")
         // As `PasswordPolicy.displayArgument(of:)`, without handing it a copy of the record.
-        if command.pointee.verb == .pass {
+        // A pattern rather than `==`: the derived equality of a verb (it has a payload case) is a call.
+        if case .pass = command.pointee.verb {
             out.string(passwords.display(password: command.pointee.argument, user: command.pointee.user))
         } else {
             out.string(command.pointee.argument)
         }
         // The reply read once (each `reply?.field` copied the record, retaining and releasing its text).
+        var replyTruncated = false
         if let reply = command.pointee.reply {
+            replyTruncated = reply.truncated
             out.key("reply_code")
             out.int(reply.code)
             out.key("reply_text")
@@ -225,7 +228,7 @@ public enum JSONDocument {
             out.key("truncated")
             out.bool(true)
         }
-        if command.pointee.reply?.truncated == true {
+        if replyTruncated {
             out.key("reply_truncated")
             out.bool(true)
         }

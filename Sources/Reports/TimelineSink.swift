@@ -52,7 +52,7 @@ public final class TimelineSink: StreamingEventSink {
     public static let defaultMaximumHeldRows = 100_000
 
     /// Bytes of held rows kept in memory; more go to a temporary file (`HeldRowStore`).
-    public static let defaultHeldBytesInMemory = 4 * 1024 * 1024
+    public static let defaultHeldBytesInMemory = 2 * 1024 * 1024
 
     /// The bound in force.
     public let maximumHeldRows: Int

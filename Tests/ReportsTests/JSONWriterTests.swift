@@ -130,6 +130,10 @@ import Testing
             writer.beginArray()
             writer.endArray()
             members.append(("empty", .array([])))
+            // A name known only at run time (finding evidence), escaped as a string is.
+            writer.key(text: "run \"time\"\u{1}")
+            writer.int(remaining)
+            members.append(("run \"time\"\u{1}", .int(Int64(remaining))))
             writer.endObject()
             return .object(members)
         }

@@ -126,7 +126,7 @@ extension DataChannelCorrelator {
     ) -> DataChannelAttachment {
         transfer.liveConnections.append((connection, match))
         let endpoint = transfer.announced ?? attempt.responder
-        for expectation in expectationsByPort[endpoint.port] ?? []
+        for expectation in expectationsByPort[Int(endpoint.port)]
         where expectation.transfer === transfer && expectation.endpoint == endpoint {
             expectation.used = true
         }

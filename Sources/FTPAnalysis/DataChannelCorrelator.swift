@@ -14,9 +14,10 @@ final class DataChannelCorrelator {
     let configuration: AnalysisConfiguration
     /// Announced endpoints waiting for their connection, filed by port alone, oldest first. Every match is to the
     /// announced port (exact, or port-only behind NAT), so one table serves both lookups; the few announcements
-    /// that share a port (a server reusing its passive range) are told apart by their endpoint in the list. One
-    /// table instead of one by endpoint and one by port halves the hashing, and it is updated in place.
-    var expectationsByPort: [UInt16: [Expectation]] = [:]
+    /// that share a port (a server reusing its passive range) are told apart by their endpoint in the list. Indexed
+    /// by the port itself (65 536 lists, empty ones sharing no storage: 512 KiB per analyzer, however many
+    /// announcements): no hashing, and updated in place.
+    var expectationsByPort = [[Expectation]](repeating: [], count: 1 << 16)
     var expectationCount = 0
     /// Connections on no control port that matched nothing when they opened: a SYN captured before the reply
     /// that announced it is matched when the announcement arrives.
@@ -31,7 +32,7 @@ final class DataChannelCorrelator {
 
     /// Files an announcement under its port.
     func add(_ expectation: Expectation) {
-        expectationsByPort[expectation.endpoint.port, default: []].append(expectation)
+        expectationsByPort[Int(expectation.endpoint.port)].append(expectation)
         expectationCount += 1
     }
 
@@ -58,27 +59,26 @@ final class DataChannelCorrelator {
 
     /// Removes the expectations on `port` that `remove` selects, in place (one lookup, no copy of the list).
     private func removeExpectations(onPort port: UInt16, where remove: (Expectation) -> Bool) {
-        guard let index = expectationsByPort.index(forKey: port) else { return }
-        // Usually the port holds this session's announcement alone: the entry goes without editing its list.
-        if expectationsByPort.values[index].allSatisfy(remove) {
-            expectationCount -= expectationsByPort.values[index].count
-            expectationsByPort.remove(at: index)
-            return
+        let index = Int(port)
+        let before = expectationsByPort[index].count
+        guard before > 0 else { return }
+        // Usually the port holds this session's announcement alone: the list goes without editing it.
+        if expectationsByPort[index].allSatisfy(remove) {
+            expectationsByPort[index] = []
+        } else {
+            expectationsByPort[index].removeAll(where: remove)
         }
-        let before = expectationsByPort.values[index].count
-        expectationsByPort.values[index].removeAll(where: remove)
-        let after = expectationsByPort.values[index].count
-        expectationCount -= before - after
-        if after == 0 { expectationsByPort.remove(at: index) }
+        expectationCount -= before - expectationsByPort[index].count
     }
 
     func pruneExpectations(now: Timestamp) {
         let lifetime = configuration.expectationLifetime
-        expectationsByPort = expectationsByPort.compactMapValues { list in
-            let kept = list.filter { $0.time.nanoseconds(to: now) <= lifetime }
-            return kept.isEmpty ? nil : kept
+        expectationCount = 0
+        for index in expectationsByPort.indices where !expectationsByPort[index].isEmpty {
+            expectationsByPort[index].removeAll { $0.time.nanoseconds(to: now) > lifetime }
+            if expectationsByPort[index].isEmpty { expectationsByPort[index] = [] }  // its storage goes too
+            expectationCount += expectationsByPort[index].count
         }
-        expectationCount = expectationsByPort.values.reduce(0) { $0 + $1.count }
     }
 
     func inWindow(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
@@ -105,7 +105,8 @@ final class DataChannelCorrelator {
     }
 
     func findExpectation(for connection: DataConnectionAttempt) -> (Expectation, DataChannelMatch)? {
-        guard let list = expectationsByPort[connection.responder.port] else { return nil }
+        let list = expectationsByPort[Int(connection.responder.port)]
+        guard !list.isEmpty else { return nil }
         // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
         // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
         // session, then any at all. One pass from the newest, remembering the first of each kind.

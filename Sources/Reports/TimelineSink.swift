@@ -232,19 +232,17 @@ struct RowHeap {
         }
     }
 
-    /// The slots of the held rows still in memory, in the order `pop` will give them. Sorted as one packed
-    /// integer per row, time then arrival then slot (slots stay below 2^24: `maximumHeldRows`; arrivals below
-    /// 2^40): sorting the keys through their comparison was most of a spill's cost.
+    /// The slots of the held rows still in memory, in about the order `pop` will give them (`SpillOrder`).
     func slotsInOrder() -> [Int] {
-        var packed: [UInt128] = []
-        packed.reserveCapacity(keys.count)
+        var times: [Int64] = []
+        var order: [Int] = []
+        times.reserveCapacity(keys.count)
+        order.reserveCapacity(keys.count)
         for key in keys where slots[key.slot]!.inMemory {
-            let time = UInt64(bitPattern: key.time.nanoseconds) ^ (1 << 63)  // signed order as unsigned
-            let low = (key.sequence & (1 << 40 - 1)) << 24 | UInt64(key.slot)
-            packed.append(UInt128(time) << 64 | UInt128(low))
+            times.append(key.time.nanoseconds)
+            order.append(key.slot)
         }
-        packed.sort()
-        return packed.map { Int(truncatingIfNeeded: $0 & (1 << 24 - 1)) }
+        return SpillOrder.sorted(times: times, slots: order)
     }
 
     /// Lets `body` change the rows in `slots`, in that order.

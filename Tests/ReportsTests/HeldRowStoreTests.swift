@@ -46,3 +46,27 @@ import Testing
         #expect(budget >= 1 << 24 ? store.spilledRows == 0 : store.spilledRows > 0)
     }
 }
+
+/// The spill order: the radix sort is a stable sort by key, and rows come out by time to the unit.
+@Suite struct SpillOrderTests {
+    @Test(arguments: [1, 11, 12, 23, 40, 64])
+    func radixSortIsAStableSortByKey(bits: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+        for count in [0, 1, 2, 100, 5_000] {
+            let keys = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) & mask & (bits > 8 ? .max : 3) }
+            let expected = keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
+            #expect(SpillOrder.radixSorted(keys: keys, values: Array(keys.indices), bits: bits) == expected)
+        }
+    }
+
+    @Test func rowsComeOutByTimeToTheUnit() {
+        var generator = SystemRandomNumberGenerator()
+        let times = (0..<3_000).map { _ in Int64.random(in: -5_000_000_000...90_000_000_000, using: &generator) }
+        let order = SpillOrder.sorted(times: times, slots: Array(times.indices))
+        #expect(order.sorted() == Array(times.indices))
+        let earliest = times.min()!
+        let units = order.map { (times[$0] - earliest) >> 20 }
+        #expect(units == units.sorted())
+    }
+}

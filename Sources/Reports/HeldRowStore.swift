@@ -20,6 +20,12 @@ struct EncodedRow {
     fileprivate var place: Place
     let count: Int
     let split: Int
+
+    /// True while the bytes are in memory (a spill moves them to a run).
+    var inMemory: Bool {
+        if case .memory = place { return true }
+        return false
+    }
 }
 
 /// Where held timeline rows keep their bytes: in memory up to a budget, then in temporary files.

@@ -216,19 +216,35 @@ struct RowHeap {
             slot = slots.count
             slots.append(row)
         }
-        keys.append(Key(time: time, sequence: sequence, slot: slot))
-        var child = keys.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard keys[child].precedes(keys[parent]) else { break }
-            keys.swapAt(child, parent)
-            child = parent
+        let key = Key(time: time, sequence: sequence, slot: slot)
+        keys.append(key)
+        // Sift up by moving parents down into the hole, the new key written once where it belongs (a swap per
+        // level wrote both keys, through checked subscripts: half of the timeline's ordering cost).
+        keys.withUnsafeMutableBufferPointer { heap in
+            var hole = heap.count - 1
+            while hole > 0 {
+                let parent = (hole - 1) / 2
+                guard key.precedes(heap[parent]) else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = key
         }
     }
 
-    /// The slots of the held rows in the order `pop` will give them.
+    /// The slots of the held rows still in memory, in the order `pop` will give them. Sorted as one packed
+    /// integer per row, time then arrival then slot (slots stay below 2^24: `maximumHeldRows`; arrivals below
+    /// 2^40): sorting the keys through their comparison was most of a spill's cost.
     func slotsInOrder() -> [Int] {
-        keys.sorted { $0.precedes($1) }.map(\.slot)
+        var packed: [UInt128] = []
+        packed.reserveCapacity(keys.count)
+        for key in keys where slots[key.slot]!.inMemory {
+            let time = UInt64(bitPattern: key.time.nanoseconds) ^ (1 << 63)  // signed order as unsigned
+            let low = (key.sequence & (1 << 40 - 1)) << 24 | UInt64(key.slot)
+            packed.append(UInt128(time) << 64 | UInt128(low))
+        }
+        packed.sort()
+        return packed.map { Int(truncatingIfNeeded: $0 & (1 << 24 - 1)) }
     }
 
     /// Lets `body` change the rows in `slots`, in that order.
@@ -237,20 +253,24 @@ struct RowHeap {
     }
 
     mutating func pop() -> (time: Timestamp, row: EncodedRow)? {
-        guard !keys.isEmpty else { return nil }
-        keys.swapAt(0, keys.count - 1)
+        guard let top = keys.first else { return nil }
         let last = keys.removeLast()
-        let slot = last.slot
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < keys.count && keys[left].precedes(keys[smallest]) { smallest = left }
-            if right < keys.count && keys[right].precedes(keys[smallest]) { smallest = right }
-            if smallest == parent { break }
-            keys.swapAt(parent, smallest)
-            parent = smallest
+        let slot = top.slot
+        if !keys.isEmpty {
+            // Sift the last key down from the root's hole, moving the smaller child up at each level.
+            keys.withUnsafeMutableBufferPointer { heap in
+                let count = heap.count
+                var hole = 0
+                while true {
+                    var child = 2 * hole + 1
+                    guard child < count else { break }
+                    if child + 1 < count && heap[child + 1].precedes(heap[child]) { child += 1 }
+                    guard heap[child].precedes(last) else { break }
+                    heap[hole] = heap[child]
+                    hole = child
+                }
+                heap[hole] = last
+            }
         }
         let row = slots[slot].take()!
         if keys.isEmpty {
@@ -266,6 +286,6 @@ struct RowHeap {
         } else {
             freeSlots.append(slot)
         }
-        return (last.time, row)
+        return (top.time, row)
     }
 }

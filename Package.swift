@@ -32,6 +32,10 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"])]
         ),
+        // mimalloc (Debian libmimalloc-dev), the program's allocator: the reader, analysis and output threads
+        // hand records to each other, and glibc's free() of another thread's chunk takes that arena's lock
+        // (futex wake-ups and sleeps on every hand-over); mimalloc frees them lock-free. docs/threads.md.
+        .systemLibrary(name: "CMimalloc", providers: [.apt(["libmimalloc-dev"])]),
         // A FILE* over zlib so libpcap reads gzip-compressed captures (and stdin) without a temporary file.
         .target(
             name: "CGzip",
@@ -79,14 +83,9 @@ let package = Package(
         .executableTarget(
             name: "ftpscope",
             dependencies: [
-                "FTPScope", "FTPAnalysis", "Reports", "VantageComparison",
+                "FTPScope", "FTPAnalysis", "Reports", "VantageComparison", "CMimalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // mimalloc (Debian libmimalloc-dev) replaces glibc's malloc in the program: the reader, analysis and
-            // output threads hand records to each other, and glibc's free() of another thread's chunk takes that
-            // arena's lock (futex wake-ups and sleeps on every hand-over); mimalloc frees them lock-free.
-            // docs/threads.md has the measurements.
-            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+            ]
         ),
         .target(name: "TestSupport", dependencies: ["NetworkTypes", "AllocationCounter"], path: "Tests/TestSupport"),
         // Counts the test process's heap allocations (tests that the hot path allocates nothing per packet).

@@ -48,7 +48,7 @@ final class HeldRowStore {
     private(set) var memoryBytes = 0
     /// Rows that went to a temporary file, over the whole run.
     private(set) var spilledRows: UInt64 = 0
-    /// The first failure to write or read a run (a row not read back is missing from the output).
+    /// The first failure to read a run back (a row not read back is missing from the output).
     private(set) var failure: OutputError?
 
     // Rows in memory are packed into 64 KiB chunks, not allocated one by one: a spill empties every chunk at once
@@ -61,16 +61,26 @@ final class HeldRowStore {
     private var currentChunk = -1
     private var currentUsed = 0
 
-    init(memoryBudget: Int) { self.memoryBudget = memoryBudget }
+    /// Makes the temporary file of a run (tests stand in one that fails).
+    private let makeRun: () -> SpilledRun?
+
+    init(memoryBudget: Int, makeRun: @escaping () -> SpilledRun? = { SpilledRun() }) {
+        self.memoryBudget = memoryBudget
+        self.makeRun = makeRun
+    }
 
     deinit {
         for chunk in chunks { chunk.deallocate() }
     }
 
-    /// True when the rows in memory are over the budget: time to `spill`.
+    /// True when the rows in memory are over the budget: time to `spill` (never after a spill failed).
     var overBudget: Bool {
-        memoryBytes > memoryBudget || (chunks.count - freeChunks.count) * Self.chunkSize > memoryBudget + Self.chunkSize
+        guard !cannotSpill else { return false }
+        return memoryBytes > memoryBudget
+            || (chunks.count - freeChunks.count) * Self.chunkSize > memoryBudget + Self.chunkSize
     }
+    /// Set when a temporary file could not be made or written.
+    private var cannotSpill = false
 
     /// Keeps a copy of `bytes` in memory.
     func store(_ bytes: UnsafeRawBufferPointer, split: Int) -> EncodedRow {
@@ -117,8 +127,10 @@ final class HeldRowStore {
     /// will be taken, and keeps what it leaves there; called twice, it must visit the same rows in the same order.
     /// If the run can't be written, every row stays in memory.
     func spill(_ rows: ((inout EncodedRow) -> Void) -> Void) {
-        guard let run = SpilledRun() else {
-            failure = failure ?? OutputError(path: "timeline spool (temporary file)", reason: "cannot be created")
+        // No temporary file, or a disk that refuses it: the rows stay in memory (nothing is lost, the budget is
+        // exceeded) and the store stops trying, rather than failing the run or retrying at every row.
+        guard let run = makeRun() else {
+            cannotSpill = true
             return
         }
         // First the bytes, in order; the rows change only once the whole run is on disk.
@@ -133,7 +145,7 @@ final class HeldRowStore {
             offsets.append(offset)
         }
         guard written, run.finishWriting() else {
-            failure = failure ?? OutputError(path: "timeline spool (temporary file)", reason: run.writeFailure)
+            cannotSpill = true
             return
         }
         var index = 0
@@ -173,8 +185,6 @@ final class SpilledRun {
     private var written = 0
     private let block = RowBytes(capacity: SpilledRun.blockSize)
     private var blockStart = 0
-    /// Why writing failed, in the operating system's words.
-    private(set) var writeFailure = "write failed"
     /// Why reading failed, if it did.
     private(set) var readFailure: String?
 
@@ -203,10 +213,7 @@ final class SpilledRun {
         while done < pending.count {
             let result = pwrite(fileno(file), base + done, pending.count - done, off_t(written + done))
             if result < 0 && errno == EINTR { continue }
-            guard result > 0 else {
-                writeFailure = result < 0 ? BufferedOutput.errorText(errno) : "no space written"
-                return false
-            }
+            guard result > 0 else { return false }
             done += result
         }
         written += done

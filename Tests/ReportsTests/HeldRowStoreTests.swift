@@ -70,3 +70,38 @@ import Testing
         #expect(units == units.sorted())
     }
 }
+
+/// Without a temporary file (none can be made), rows stay in memory, nothing is lost and nothing is reported as
+/// an output error; the store stops trying.
+@Suite struct HeldRowStoreWithoutFileTests {
+    @Test func rowsStayInMemoryWhenNoRunCanBeMade() {
+        var attempts = 0
+        let store = HeldRowStore(memoryBudget: 100) {
+            attempts += 1
+            return nil
+        }
+        var heap = RowHeap()
+        var expected: [[UInt8]] = []
+        for index in 0..<500 {
+            let bytes = Array(repeating: UInt8(index % 251), count: 50 + index % 7)
+            expected.append(bytes)
+            let row = bytes.withUnsafeBytes { store.store($0, split: 0) }
+            heap.push(row, at: Timestamp(nanoseconds: Int64(index)), sequence: UInt64(index))
+            if store.overBudget {
+                let order = heap.slotsInOrder()
+                store.spill { visit in heap.update(order, visit) }
+            }
+        }
+        #expect(attempts == 1)
+        #expect(store.spilledRows == 0)
+        for bytes in expected {
+            guard let (_, row) = heap.pop() else {
+                Issue.record("a row is missing")
+                return
+            }
+            store.take(row) { #expect(Array($0) == bytes) }
+        }
+        #expect(store.failure == nil)
+        #expect(store.memoryBytes == 0)
+    }
+}

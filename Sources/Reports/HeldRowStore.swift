@@ -208,15 +208,8 @@ final class SpilledRun {
     func finishWriting() -> Bool { writePending() }
 
     private func writePending() -> Bool {
-        guard let base = pending.bytes.baseAddress else { return true }
-        var done = 0
-        while done < pending.count {
-            let result = pwrite(fileno(file), base + done, pending.count - done, off_t(written + done))
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return false }
-            done += result
-        }
-        written += done
+        guard PositionedIO.write(fileno(file), pending.bytes, at: written) else { return false }
+        written += pending.count
         pending.removeAll()
         return true
     }
@@ -229,14 +222,8 @@ final class SpilledRun {
             blockStart = offset
             let length = max(count, Self.blockSize)
             block.write(atMost: length) { destination in
-                var done = 0
-                while done < length {
-                    let result = pread(fileno(file), destination + done, length - done, off_t(offset + done))
-                    if result < 0 && errno == EINTR { continue }
-                    if result < 0 { readFailure = BufferedOutput.errorText(errno) }
-                    guard result > 0 else { break }
-                    done += result
-                }
+                let (done, error) = PositionedIO.read(fileno(file), into: destination, count: length, at: offset)
+                if let error { readFailure = BufferedOutput.errorText(error) }
                 return done
             }
         }

@@ -60,21 +60,11 @@ final class RecordSpool {
     /// later records are kept in memory.
     private func writePending() {
         guard let file, !pending.isEmpty else { return }
-        let done = pending.withUnsafeBytes { block -> Int in
-            var done = 0
-            while done < block.count {
-                let result = pwrite(fileno(file), block.baseAddress! + done, block.count - done, off_t(written + done))
-                if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { break }
-                done += result
-            }
-            return done
-        }
-        guard done == pending.count else {
+        guard pending.withUnsafeBytes({ PositionedIO.write(fileno(file), $0, at: written) }) else {
             writable = false
             return
         }
-        written += done
+        written += pending.count
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -88,14 +78,7 @@ final class RecordSpool {
         }
         guard let file else { return [] }
         return [UInt8](unsafeUninitializedCapacity: record.length) { buffer, count in
-            count = 0
-            while count < record.length {
-                let result = pread(
-                    fileno(file), buffer.baseAddress! + count, record.length - count, off_t(record.offset + count))
-                if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { break }
-                count += result
-            }
+            count = PositionedIO.read(fileno(file), into: buffer.baseAddress!, count: record.length, at: record.offset).count
         }
     }
 }

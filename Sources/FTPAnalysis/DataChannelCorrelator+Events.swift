@@ -185,24 +185,26 @@ extension DataChannelCorrelator {
     /// fail rather than when the session ends: an announcement whose connection failed and that no command used
     /// (after 30 s), an announcement never used (after the expectation lifetime), a data command never answered
     /// (after the expectation lifetime).
-    func expire(_ sessions: some Sequence<FTPSession>, now: Timestamp, _ perform: (CorrelationAction) -> Void) {
-        expireICMP(now: now)
+    func expire(_ session: FTPSession, now: Timestamp, _ perform: (CorrelationAction) -> Void) {
         let lifetime = configuration.expectationLifetime
-        for session in sessions where session.confirmed {
-            for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
-                if transfer.command == nil {
-                    if let last = transfer.connections.map(\.lastTime).max() {
-                        if last.nanoseconds(to: now) > Self.failedAnnouncementGrace {
-                            settle(transfer, session: session, perform)
-                        }
-                    } else if let announced = transfer.announcedAt, announced.nanoseconds(to: now) > lifetime {
+        for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
+            if transfer.command == nil {
+                if let last = transfer.connections.map(\.lastTime).max() {
+                    if last.nanoseconds(to: now) > Self.failedAnnouncementGrace {
                         settle(transfer, session: session, perform)
                     }
-                } else if transfer.reply == nil, let sent = transfer.commandTime, sent.nanoseconds(to: now) > lifetime {
+                } else if let announced = transfer.announcedAt, announced.nanoseconds(to: now) > lifetime {
                     settle(transfer, session: session, perform)
                 }
+            } else if transfer.reply == nil, let sent = transfer.commandTime, sent.nanoseconds(to: now) > lifetime {
+                settle(transfer, session: session, perform)
             }
         }
+    }
+
+    /// True when `expire` may settle something of the session: it has a transfer waiting with no live connection.
+    func hasTransfersToExpire(_ session: FTPSession) -> Bool {
+        session.transfers.contains { !$0.settled && $0.liveConnections.isEmpty }
     }
 
     // MARK: - Settling

@@ -24,8 +24,12 @@ extension FTPAnalyzer {
             return
         }
         session.confirmed = true
-        session.id = "S\(nextSessionNumber)"
-        nextSessionNumber += 1
+        if let numbering {
+            session.id = "S\(numbering.number(confirmedAt: order))"
+        } else {
+            session.id = "S\(nextSessionNumber)"
+            nextSessionNumber += 1
+        }
         stats.ftpSessions += 1
         liveSessions[ObjectIdentifier(session)] = session
         if configuration.retainSessions { sessions.append(session) }
@@ -76,7 +80,22 @@ extension FTPAnalyzer {
     /// live capture) reports them when they fail rather than when the session ends. Call periodically with the
     /// capture's current time.
     public func expire(now: Timestamp) {
-        correlator.expire(liveSessions.values, now: now, carryOut)
+        // In order of serial, not of the dictionary (whose order changes from run to run): what settles in the
+        // same sweep is delivered in the same order every time, and a sharded run can merge it (`OrderKey`).
+        var due: [FTPSession] = []
+        for session in liveSessions.values where session.confirmed && correlator.hasTransfersToExpire(session) {
+            due.append(session)
+        }
+        guard !due.isEmpty else {
+            correlator.expireICMP(now: now)
+            return
+        }
+        if due.count > 1 { due.sort { $0.connectionSerial < $1.connectionSerial } }
+        correlator.expireICMP(now: now)
+        for session in due {
+            if order.phase == .sweepExpiry { order.serial = session.connectionSerial }
+            correlator.expire(session, now: now, carryOut)
+        }
     }
 
     /// The earliest time of anything not yet delivered: events with an earlier time will not come any more.

@@ -29,6 +29,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Findings by severity, counted even when `findings` is not kept (streaming runs).
     public internal(set) var findingCounts: [Severity: Int] = [:]
     var nextSessionNumber = 1
+    /// Where the analysis stands in the one-thread order (`OrderKey`): kept only by the workers of a sharded
+    /// analysis, which set the packet and phase; the analyzer fills in which connection or session a sweep or the
+    /// end of input is settling. Left at zero by a one-thread analysis.
+    public var order = OrderKey()
+    /// Numbers confirmed sessions across the workers of a sharded analysis; nil: the analyzer counts them.
+    public var numbering: SessionNumbering?
     /// Receives data-channel payload (file extraction); nil means data connections are only counted.
     public weak var dataSink: DataChannelSink?
     /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
@@ -181,6 +187,21 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         session.machine.repairPairing(afterGapFromClient: fromClient)
     }
 
+    /// A sweep or the end of input is closing the connection: what it settles is placed by the connection
+    /// (`OrderKey`), in a sharded analysis.
+    public func connectionClosing(_ connection: TCPConnection) {
+        switch order.phase {
+        case .sweepClosing:
+            order.rank = connection.sweptFrom
+            order.time = connection.queuedTime.nanoseconds
+            order.serial = connection.serial
+        case .finishClosing:
+            order.serial = connection.serial
+        default:
+            break
+        }
+    }
+
     public func connectionClosed(_ connection: TCPConnection) {
         if let control = connection.context as? ControlContext {
             let session = control.session
@@ -243,9 +264,15 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         guard !finished else { return }
         finished = true
         // End what is still open in the order the connections appeared, so output is repeatable.
+        if order.phase == .finishClosing { order.phase = .finishSessions }
         for session in liveSessions.values.sorted(by: { ($0.start, $0.connectionSerial) < ($1.start, $1.connectionSerial) }) {
+            if order.phase == .finishSessions {
+                order.time = session.start.nanoseconds
+                order.serial = session.connectionSerial
+            }
             endSession(session)
         }
+        if order.phase == .finishSessions { order = OrderKey(index: order.index, phase: .finishFindings) }
         detect(.analysisFinished)
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
     }

@@ -18,7 +18,27 @@ final class DecodedBatch {
         var capturedLength: Int
         var time: Timestamp
         var linkType: LinkType
+        /// The packet's place in the capture (1-based), for the sharded analysis; 0 on the one-worker path.
+        var index: UInt64 = 0
     }
+
+    /// A once-a-second sweep of the sharded analysis, due after the batch's first `after` entries.
+    struct Tick {
+        var after: Int
+        /// The packet after which the one-thread loop sweeps, and the capture clock then.
+        var index: UInt64
+        var time: Timestamp
+        /// Packets and bytes read by then (for progress).
+        var packets: UInt64
+        var bytes: UInt64
+    }
+
+    /// Sweeps due within the batch (sharded analysis only).
+    var ticks: [Tick] = []
+    /// The last packet index of the round of batches this one belongs to (sharded analysis only).
+    var lastIndex: UInt64 = 0
+    /// Bytes read by the end of that round.
+    var lastBytes: UInt64 = 0
 
     private var arena: UnsafeMutableRawBufferPointer
     private var used = 0
@@ -49,7 +69,7 @@ final class DecodedBatch {
     /// above the arena's size, so not per packet).
     func append(
         _ decoded: DecodedPacket, bytes: UnsafeRawBufferPointer, copy: Bool, capturedLength: Int, time: Timestamp,
-        linkType: LinkType
+        linkType: LinkType, index: UInt64 = 0
     ) {
         let length = copy ? bytes.count : 0
         if arena.count - used < length {
@@ -62,7 +82,7 @@ final class DecodedBatch {
         entries.append(
             Entry(
                 decoded: decoded, offset: used, copiedLength: length, capturedLength: capturedLength, time: time,
-                linkType: linkType))
+                linkType: linkType, index: index))
         used += length
     }
 
@@ -74,6 +94,7 @@ final class DecodedBatch {
     /// Empties the batch, keeping its storage.
     func reset() {
         entries.removeAll(keepingCapacity: true)
+        if !ticks.isEmpty { ticks.removeAll(keepingCapacity: true) }
         used = 0
     }
 }

@@ -105,6 +105,15 @@ public enum OfflineAnalysis {
     ) throws(CaptureError) -> AnalysisResult {
         let captures = try CaptureSet(paths: paths)
         if let filter, !filter.isEmpty { try captures.setFilter(filter) }
+        // Enough threads for workers: the analysis sharded by host pair (ShardedAnalysis.swift), when what the
+        // outputs are handed is final (as for the output thread below).
+        if threads >= ShardedAnalysis.minimumThreads, !configuration.retainSessions, dataSink == nil,
+            let sinks = eventSink as? StreamingEventSink,
+            let totals = ShardedAnalysis.run(
+                captures: captures, configuration: configuration, sinks: sinks, progress: progress, threads: threads)
+        {
+            return result(captures: captures, configuration: configuration, totals: totals)
+        }
         let analyzer = FTPAnalyzer(configuration: configuration)
         // With threads to spare, the outputs run on a thread of their own, when what they are handed is final
         // (no retained sessions, no extraction: see `OutputStage`).
@@ -182,6 +191,15 @@ public enum OfflineAnalysis {
         analyzer.finish()
         // Every event is delivered and the output thread has ended: the sinks are this thread's again.
         lanes?.finish()
+        let totals = AnalysisTotals(
+            packetStats: packetStats, analysisStats: analyzer.stats, reassembly: reassembler.counters,
+            ip: fragments.counters, maxConnections: reassembler.limits.maxConnections, ipLimits: fragments.limits,
+            sessions: analyzer.sessions, findings: analyzer.findings, readError: readError)
+        return result(captures: captures, configuration: configuration, totals: totals)
+    }
+
+    /// The result of a run: its counters, the inputs' summaries and the warnings.
+    static func result(captures: CaptureSet, configuration: AnalysisConfiguration, totals: AnalysisTotals) -> AnalysisResult {
         var warnings: [String] = []
         var inputs: [InputDescription] = []
         for summary in captures.summaries {
@@ -193,29 +211,43 @@ public enum OfflineAnalysis {
                     firstTime: summary.firstTime, lastTime: summary.lastTime, truncated: summary.truncated,
                     warning: summary.warning))
         }
-        if let readError { warnings.append(readError.message) }
+        if let readError = totals.readError { warnings.append(readError.message) }
         // Hard limits reached: said once each, so a flood never passes silently (docs/limits.md).
-        let counters = reassembler.counters
+        let counters = totals.reassembly
         if counters.connectionsEvicted > 0 {
             warnings.append(
-                "\(counters.connectionsEvicted) connections evicted before they ended: more than \(reassembler.limits.maxConnections) tracked at once (ReassemblyLimits.maxConnections)")
+                "\(counters.connectionsEvicted) connections evicted before they ended: more than \(totals.maxConnections) tracked at once (ReassemblyLimits.maxConnections)")
         }
         if counters.capHits > 0 {
             warnings.append(
                 "out-of-order data given up as gaps \(counters.capHits) times: the reassembly buffer caps were reached (ReassemblyLimits)")
         }
-        let ip = fragments.counters
+        let ip = totals.ip
         if ip.droppedCapacity > 0 {
             warnings.append(
-                "\(ip.droppedCapacity) IP fragments dropped: the IP reassembly limits were reached (IPReassemblyLimits: \(fragments.limits.maxDatagrams) datagrams, \(fragments.limits.maxBufferedBytes) bytes)")
+                "\(ip.droppedCapacity) IP fragments dropped: the IP reassembly limits were reached (IPReassemblyLimits: \(totals.ipLimits.maxDatagrams) datagrams, \(totals.ipLimits.maxBufferedBytes) bytes)")
         }
-        if analyzer.stats.droppedSessions > 0 {
+        if totals.analysisStats.droppedSessions > 0 {
             warnings.append(
-                "\(analyzer.stats.droppedSessions) control connections not analysed: more than \(configuration.maxSessions) sessions at once (AnalysisConfiguration.maxSessions)")
+                "\(totals.analysisStats.droppedSessions) control connections not analysed: more than \(configuration.maxSessions) sessions at once (AnalysisConfiguration.maxSessions)")
         }
         return AnalysisResult(
-            inputs: inputs, packetStats: packetStats, analysisStats: analyzer.stats,
-            reassemblyCounters: reassembler.counters, ipCounters: fragments.counters, sessions: analyzer.sessions,
-            findings: analyzer.findings, warnings: warnings)
+            inputs: inputs, packetStats: totals.packetStats, analysisStats: totals.analysisStats,
+            reassemblyCounters: totals.reassembly, ipCounters: totals.ip, sessions: totals.sessions,
+            findings: totals.findings, warnings: warnings)
     }
+}
+
+/// What an analysis counted and kept, from one analyzer or summed over a sharded analysis's workers.
+struct AnalysisTotals {
+    var packetStats: PacketStats
+    var analysisStats: AnalysisStats
+    var reassembly: ReassemblyCounters
+    var ip: IPReassemblyCounters
+    /// The limits, for the warnings.
+    var maxConnections: Int
+    var ipLimits: IPReassemblyLimits
+    var sessions: [FTPSession]
+    var findings: [Finding]
+    var readError: CaptureError?
 }

@@ -8,6 +8,7 @@ extension TCPReassembler {
     /// Delivers what is held (with the holes before it as gaps), then reports the connection closed.
     func close(_ connection: TCPConnection, withoutClose: Bool, at time: Timestamp) {
         guard !connection.isClosed else { return }
+        delegate.connectionClosing(connection)
         if connection.appliedHandling != .ignore {
             flush(connection, .originator, at: time)
             flush(connection, .responder, at: time)
@@ -57,6 +58,7 @@ extension TCPReassembler {
             unlink(head)
             if !head.isClosed {
                 counters.connectionsExpired &+= 1
+                head.sweptFrom = list == .short ? 1 : 2
                 close(head, withoutClose: true, at: now)
             }
             remove(head)
@@ -136,31 +138,48 @@ extension TCPReassembler {
         append(connection, to: list)
     }
 
+    /// Puts a connection on a list in its place by (time of its last activity, serial): the lists stay in that
+    /// order, so a sweep closes exactly the connections idle past the timeout, in an order that depends on nothing
+    /// but them (a sharded analysis's workers, each with part of the connections, close theirs in the same relative
+    /// order: `FTPAnalysis.OrderKey`). The place is found from the tail: usually the tail itself.
     func append(_ connection: TCPConnection, to list: IdleList) {
         connection.idleList = list
+        connection.queuedTime = connection.lastTime
+        var after = tail(of: list)
+        while let candidate = after, Self.queuedAfter(candidate, connection) { after = candidate.idlePrev }
+        connection.idlePrev = after
+        let next = after != nil ? after!.idleNext : head(of: list)
+        connection.idleNext = next
+        if let after { after.idleNext = connection } else { setHead(connection, of: list) }
+        if let next { next.idlePrev = connection } else { setTail(connection, of: list) }
+    }
+
+    @inline(__always) static func queuedAfter(_ a: TCPConnection, _ b: TCPConnection) -> Bool {
+        a.queuedTime != b.queuedTime ? a.queuedTime > b.queuedTime : a.serial > b.serial
+    }
+
+    func tail(of list: IdleList) -> TCPConnection? {
         switch list {
-        case .short:
-            connection.queuedTime = queueTime(connection, after: shortTail)
-            connection.idlePrev = shortTail
-            if let tail = shortTail { tail.idleNext = connection } else { shortHead = connection }
-            shortTail = connection
-        case .closed:
-            connection.queuedTime = queueTime(connection, after: closedTail)
-            connection.idlePrev = closedTail
-            if let tail = closedTail { tail.idleNext = connection } else { closedHead = connection }
-            closedTail = connection
-        case .long, .none:
-            connection.queuedTime = queueTime(connection, after: longTail)
-            connection.idlePrev = longTail
-            if let tail = longTail { tail.idleNext = connection } else { longHead = connection }
-            longTail = connection
+        case .long, .none: return longTail
+        case .short: return shortTail
+        case .closed: return closedTail
         }
     }
 
-    /// The connection's last activity, but never before the list's tail: the list stays ordered by `queuedTime`.
-    func queueTime(_ connection: TCPConnection, after tail: TCPConnection?) -> Timestamp {
-        guard let tail, tail.queuedTime > connection.lastTime else { return connection.lastTime }
-        return tail.queuedTime
+    func setHead(_ connection: TCPConnection?, of list: IdleList) {
+        switch list {
+        case .short: shortHead = connection
+        case .closed: closedHead = connection
+        case .long, .none: longHead = connection
+        }
+    }
+
+    func setTail(_ connection: TCPConnection?, of list: IdleList) {
+        switch list {
+        case .short: shortTail = connection
+        case .closed: closedTail = connection
+        case .long, .none: longTail = connection
+        }
     }
 
     func unlink(_ connection: TCPConnection) {
@@ -168,24 +187,8 @@ extension TCPReassembler {
         guard list != .none else { return }
         let previous = connection.idlePrev
         let next = connection.idleNext
-        if let previous {
-            previous.idleNext = next
-        } else {
-            switch list {
-            case .short: shortHead = next
-            case .closed: closedHead = next
-            case .long, .none: longHead = next
-            }
-        }
-        if let next {
-            next.idlePrev = previous
-        } else {
-            switch list {
-            case .short: shortTail = previous
-            case .closed: closedTail = previous
-            case .long, .none: longTail = previous
-            }
-        }
+        if let previous { previous.idleNext = next } else { setHead(next, of: list) }
+        if let next { next.idlePrev = previous } else { setTail(previous, of: list) }
         connection.idlePrev = nil
         connection.idleNext = nil
         connection.idleList = .none

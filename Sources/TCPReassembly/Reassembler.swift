@@ -18,7 +18,9 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
     /// Connections by flow (FlowTable.swift); owns them.
     let table: FlowTable
-    var nextSerial: UInt64 = 0
+    /// The serial the next new connection gets (then counted up). A sharded analysis sets it to the capture's packet
+    /// index before each packet, so serials order connections the same way in every worker (docs/threads.md).
+    public var nextSerial: UInt64 = 0
     // Idle lists, least recently active first. The table owns the connections; every listed connection is in
     // the table, so the links need not retain (and a million-long chain is never released recursively).
     unowned(unsafe) var longHead: TCPConnection?

@@ -171,7 +171,10 @@ public final class TCPConnection {
     // Intrusive idle list (oldest first), so expiry touches only what expires.
     var idleList = IdleList.none
     /// When it was put on its idle list (the list's order; see `TCPReassembler.touch`).
-    var queuedTime = Timestamp.zero
+    public internal(set) var queuedTime = Timestamp.zero
+    /// The idle list an idle-timeout sweep took it from when it closed it (1 short, 2 long), 0 when it closed
+    /// otherwise: with `queuedTime` and `serial`, its place in the sweep's order (`FTPAnalysis.OrderKey`).
+    public internal(set) var sweptFrom: UInt8 = 0
     unowned(unsafe) var idleNext: TCPConnection?
     unowned(unsafe) var idlePrev: TCPConnection?
 

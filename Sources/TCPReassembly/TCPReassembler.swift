@@ -30,6 +30,9 @@ public protocol TCPStreamDelegate: AnyObject {
     func connection(_ connection: TCPConnection, received data: UnsafeRawBufferPointer, from direction: Direction, at time: Timestamp)
     /// Bytes that were sent but are not in the capture: `length` bytes starting at stream offset `offset`.
     func connection(_ connection: TCPConnection, gapAt offset: UInt64, length: UInt64, from direction: Direction, at time: Timestamp)
+    /// The connection is about to be closed: what is still held is delivered next (with the gaps before it), then
+    /// `connectionClosed`.
+    func connectionClosing(_ connection: TCPConnection)
     /// The connection ended (FIN both ways, RST, idle timeout or end of capture); its state is final.
     func connectionClosed(_ connection: TCPConnection)
     /// A retransmission carried different bytes than those already delivered, first differing at stream offset
@@ -44,6 +47,9 @@ public protocol TCPStreamDelegate: AnyObject {
 }
 
 extension TCPStreamDelegate {
+    /// Delegates that need not know a close is coming ignore it.
+    public func connectionClosing(_ connection: TCPConnection) {}
+
     /// Delegates that do not judge conflicting retransmissions ignore them (the counter still counts them).
     public func connection(
         _ connection: TCPConnection, conflictingRetransmissionAt offset: UInt64, kept: [UInt8], other: [UInt8],

@@ -67,15 +67,15 @@ import Testing
             report: try read(reportPath), narrowedCSV: try read(narrowedPath))
     }
 
-    /// Two threads: the reader and one output thread. Six: an output thread for each of the five outputs
-    /// (`OutputLanes`), all reading the same ended sessions at once.
+    /// Two threads: the reader and one output thread. Three: two output lanes (`OutputLanes`), reading the same
+    /// ended sessions at once. (Four and more shard the analysis: ShardedAnalysisTests.)
     @Test(arguments: ThreadEquivalenceTests.captures)
     func theOutputThreadsWriteTheSameBytes(_ path: String) throws {
         let directory = try TimelineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let one = try Self.stream([path], threads: 1, directory: directory)
         #expect(!one.text.isEmpty && !one.document.isEmpty && !one.report.isEmpty)
-        for threads in [2, 6] {
+        for threads in [2, 3] {
             let staged = try Self.stream([path], threads: threads, directory: directory)
             #expect(one.text == staged.text, "text summary, \(threads) threads")
             #expect(one.document == staged.document, "JSON document, \(threads) threads")

@@ -74,8 +74,12 @@ struct BruteforceDetector: FindingDetector {
     }
 
     private func report(into found: inout [Finding]) {
-        for pair in order {
-            guard let run = runs[pair] else { continue }
+        // By the time each pair crossed the threshold (then the pair), not by which session happened to end first:
+        // the order every worker of a sharded analysis agrees on (`OrderPhase.finishFindings`).
+        let crossings = order.compactMap { pair in runs[pair].map { (pair, $0) } }.sorted {
+            ($0.1.crossed, $0.0.client, $0.0.server) < ($1.1.crossed, $1.0.client, $1.0.server)
+        }
+        for (pair, run) in crossings {
             var evidence: [(String, EvidenceValue)] = [
                 ("failures", .int(Int64(run.failures))),
                 ("users", .list(run.users.sorted().prefix(20).map { .string($0) })),

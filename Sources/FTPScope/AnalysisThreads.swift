@@ -5,7 +5,8 @@ import Glibc
 ///
 /// An offline analysis with two or more threads runs a reader thread (libpcap read, gzip, decode) and an output
 /// thread (`OutputStage`: the streamed outputs) beside the analysis thread; each thread beyond two gives one more
-/// independent output a thread of its own (`OutputLanes`). The analysis itself is not sharded yet (docs/threads.md).
+/// independent output a thread of its own (`OutputLanes`); from four, the analysis is sharded over workers by host
+/// pair (`ShardedAnalysis`, docs/threads.md).
 /// Live capture always reads on its own thread.
 public enum AnalysisThreads {
     /// The most `--threads` accepts.

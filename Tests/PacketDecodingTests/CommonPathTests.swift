@@ -94,7 +94,9 @@ import Testing
             from: client6, to: server6, seq: 7, ack: 9, flags: [.psh, .ack], payload: Array("STOR b\r\n".utf8))
         let values: [UInt8] = [0x00, 0x01, 0x05, 0x06, 0x14, 0x1F, 0x20, 0x28, 0x2C, 0x3A, 0x3F, 0x40, 0x50, 0x60, 0x80, 0xFF]
         for position in [14, 15, 18, 19, 20, 21, 66, 67] {
-            for value in values {
+            // Version 4 under the IPv6 ethertype is malformed on Ethernet, but the raw link type (the reference)
+            // picks the version from that nibble and reads IPv4: not a comparison of the two paths.
+            for value in values where !(position == 14 && value >> 4 == 4) {
                 var frame = base
                 frame[position] = value
                 #expect(agrees(frame), "byte \(position) = \(value)")

@@ -94,7 +94,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        let session = control.session
+        // Lent, not retained: `control` (held for the call) owns the session. A retain/release pair per segment.
+        unowned(unsafe) let session = control.session
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)

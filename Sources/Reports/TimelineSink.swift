@@ -77,9 +77,10 @@ public final class TimelineSink: StreamingEventSink {
     private var sequence: UInt64 = 0
     private var lastWritten: Timestamp?
     private let scratch = RowBytes()
-    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`). Behind a pointer:
-    /// handing a stored property of the sink to the writers copied the row (retaining its dozen strings) and
-    /// destroyed the copy, once per row, in case a writer changed the sink meanwhile.
+    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`) and lent to the
+    /// writers `inout`, which no one else can reach meanwhile. Handing them a stored property of the sink, or the
+    /// pointee as a value, copied the row (retaining its dozen strings) and destroyed the copy, once per row, in
+    /// case a writer changed the sink meanwhile; so did making a fresh local row (`init` built it and copied it).
     private let row: UnsafeMutablePointer<TimelineRow> = {
         let row = UnsafeMutablePointer<TimelineRow>.allocate(capacity: 1)
         row.initialize(to: TimelineRow(time: .zero, session: nil, event: .sessionStart))
@@ -102,7 +103,7 @@ public final class TimelineSink: StreamingEventSink {
     public func analysis(_ event: AnalysisEvent) {
         builder.fill(&row.pointee, for: event)
         let time = row.pointee.time
-        let encoded = encode(row.pointee)
+        let encoded = encode(&row.pointee)
         if let lastWritten, time < lastWritten {
             // Its moment has passed (it settled late, or the bound forced later rows out): holding it back would
             // only delay it further.
@@ -134,7 +135,7 @@ public final class TimelineSink: StreamingEventSink {
     /// The row as each writer will write it, end to end in one array. A held row is kept this way, not as a
     /// `TimelineRow`: the encoded lines are a third of the struct and its strings (27,325 rows held at once on
     /// the full-size control-heavy benchmark capture).
-    private func encode(_ row: TimelineRow) -> EncodedRow {
+    private func encode(_ row: inout TimelineRow) -> EncodedRow {
         scratch.removeAll()
         writers.first?.encode(row, into: scratch)
         let split = scratch.count

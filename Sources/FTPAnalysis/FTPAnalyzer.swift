@@ -103,8 +103,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        // Lent, not retained: `control` (held for the call) owns the session. A retain/release pair per segment.
-        unowned(unsafe) let session = control.session
+        // The session passed from the context's `let` field, which `control` (held for the call) owns: lent to the
+        // call without the retain/release pair a local copy of the reference cost per control segment.
+        received(data, on: connection, control, control.session, from: direction, at: time)
+    }
+
+    /// `connection(_:received:from:at:)` for a control connection.
+    private func received(
+        _ data: UnsafeRawBufferPointer, on connection: TCPConnection, _ control: ControlContext,
+        _ session: FTPSession, from direction: Direction, at time: Timestamp
+    ) {
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)

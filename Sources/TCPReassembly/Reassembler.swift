@@ -20,13 +20,14 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     let table: FlowTable
     var nextSerial: UInt64 = 0
     // Idle lists, least recently active first. The table owns the connections; every listed connection is in
-    // the table, so the links need not retain (and a million-long chain is never released recursively).
-    unowned(unsafe) var longHead: TCPConnection?
-    unowned(unsafe) var longTail: TCPConnection?
-    unowned(unsafe) var shortHead: TCPConnection?
-    unowned(unsafe) var shortTail: TCPConnection?
-    unowned(unsafe) var closedHead: TCPConnection?
-    unowned(unsafe) var closedTail: TCPConnection?
+    // the table, so the links need not retain (and a million-long chain is never released recursively). They are
+    // `Unmanaged`, as `TCPConnection.idleNext`: linking costs no reference counting.
+    var longHead: Unmanaged<TCPConnection>?
+    var longTail: Unmanaged<TCPConnection>?
+    var shortHead: Unmanaged<TCPConnection>?
+    var shortTail: Unmanaged<TCPConnection>?
+    var closedHead: Unmanaged<TCPConnection>?
+    var closedTail: Unmanaged<TCPConnection>?
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     var bufferPool: [[UInt8]] = []
     static var poolLimit: Int { 256 }

@@ -62,13 +62,13 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             return
         }
         // The table holds the connection for the whole call (only the port-reuse path of `processGeneral` removes
-        // it, and then no longer uses it): borrowed without retain/release.
+        // it, and keeps it alive itself until done with it): borrowed without retain/release.
         let held = table.connection(at: index)
         let done = held._withUnsafeGuaranteedRef { connection in
             processEstablished(connection, forward ? .originator : .responder, segment, payload: payload, at: time)
         }
         if done { return }
-        processGeneral(segment, existing: held.takeUnretainedValue(), payload: payload, at: time)
+        held._withUnsafeGuaranteedRef { processGeneral(segment, existing: $0, payload: payload, at: time) }
     }
 
     /// Every kind of segment on a connection held: port reuse, late segments of closed ones, handshakes, closes,
@@ -82,9 +82,12 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
         if isSYN && !hasACK && startsNewConnection(existing, segment) {
             counters.portReuses &+= 1
+            // `existing` is lent by the table, which lets go of it here: kept alive until this branch is done.
+            let kept = Unmanaged.passRetained(existing)
+            defer { kept.release() }
             if !existing.isClosed { close(existing, withoutClose: true, at: time) }
             unlink(existing)
-            withExtendedLifetime(existing) { table.remove(existing) }
+            table.remove(existing)
             process(segment, on: create(segment, at: time), isNew: true, payload: payload, at: time)
         } else if existing.isClosed {
             // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow

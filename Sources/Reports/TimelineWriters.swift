@@ -102,7 +102,8 @@ public final class CSVTimelineWriter: TimelineWriter {
             out.write(atMost: Timestamp.iso8601MaximumLength) { row.time.writeISO8601(into: $0) }
         }
         text(row.session)
-        word(row.event)
+        out.append(UInt8(ascii: ","))
+        out.append(row.event.word)
         endpoint(row.client)
         endpoint(row.server)
         text(row.user)
@@ -356,7 +357,10 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
         }
         out.append(0x22)
         text("\"session\":", row.session)
-        word("\"event\":", row.event)
+        key("\"event\":")
+        out.append(0x22)
+        out.append(row.event.word)
+        out.append(0x22)
         endpoint("\"client\":", row.client)
         endpoint("\"server\":", row.server)
         text("\"user\":", row.user)

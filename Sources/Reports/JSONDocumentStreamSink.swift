@@ -19,25 +19,34 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     private let passwords: PasswordPolicy
     private let findings = RecordSpool()
     /// Where each finding sits in the spool, with what the document is ordered by (time, then severity, as
-    /// `FTPAnalyzer.finish` orders the findings it keeps; arrival breaks ties, as its stable sort does).
-    private var findingIndex: [FindingEntry] = []
+    /// `FTPAnalyzer.finish` orders the findings it keeps; arrival, which the spool offset follows, breaks ties, as
+    /// its stable sort does). The index is the one thing the document keeps per finding until its end, so it is
+    /// spooled too: memory holds at most `indexMemoryBudget` bytes of it, whatever the capture.
+    private let findingIndex: SortingSpool<FindingEntry>
 
-    /// One finding's place, packed: the index is the one thing the document keeps per finding until its end
-    /// (31 603 findings on the full control-heavy capture), so its size is how much memory grows with the
-    /// capture. 32 bytes a finding; a tuple with an `Int` rank and record took 56.
-    private struct FindingEntry {
+    /// One finding's place, packed in 32 bytes (in this order: the three small fields fill the record's tail).
+    private struct FindingEntry: Comparable, BitwiseCopyable {
         var time: Int64
-        var session: String?
-        var record: UInt32
+        var record: SpooledRecord
         var rank: UInt8
         /// Kept when its session is kept, and when it is not (`Narrowing.matches(_:sessionKept:)`).
         var keepWithSession: Bool
         var keepWithoutSession: Bool
+        /// Its session (`SessionKeys`), under a narrowing only.
+        var session: Int64
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.time, lhs.rank, lhs.record.offset) < (rhs.time, rhs.rank, rhs.record.offset)
+        }
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            (lhs.time, lhs.rank, lhs.record.offset) == (rhs.time, rhs.rank, rhs.record.offset)
+        }
     }
     /// What the user narrowed the document to (SPEC.md filters), applied as `Narrowing.apply` applies it.
     private let narrowing: Narrowing?
     /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
-    private var keptSessions: Set<String> = []
+    private var keptSessions = SessionKeys()
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
     private var held: [Int: JSONBytes] = [:]
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
@@ -50,12 +59,17 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// order rather than held without bound (a session open across the whole capture).
     public static let defaultMaximumHeldSessions = 10_000
 
+    /// Bytes of the findings' index kept in memory (docs/limits.md, `SortingSpoolLimits.memoryBudget`).
+    public static let defaultIndexMemoryBudget = SortingSpoolLimits.memoryBudget
+
     /// Starts the document on `output`.
     public init(
         output: BufferedOutput, version: String, passwords: PasswordPolicy, narrowing: Narrowing? = nil,
-        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions
+        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions,
+        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget
     ) {
         self.output = output
+        findingIndex = SortingSpool(memoryBudget: indexMemoryBudget)
         self.passwords = passwords
         self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
@@ -110,9 +124,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             let record = scratch.withBytes { findings.append($0) }
             findingIndex.append(
                 FindingEntry(
-                    time: finding.time.nanoseconds, session: narrowing == nil ? nil : finding.session,
-                    record: UInt32(truncatingIfNeeded: record), rank: UInt8(clamping: finding.severity.rank),
-                    keepWithSession: keep?.0 ?? true, keepWithoutSession: keep?.1 ?? true))
+                    time: finding.time.nanoseconds, record: record, rank: UInt8(clamping: finding.severity.rank),
+                    keepWithSession: keep?.0 ?? true, keepWithoutSession: keep?.1 ?? true,
+                    session: narrowing == nil ? SessionKeys.none : keptSessions.key(finding.session)))
         default:
             break
         }
@@ -122,8 +136,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     public func flush() { output.flush() }
 
-    /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
-    public func finish(_ input: ReportInput) {
+    /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the
+    /// output). Throws when a spooled finding could not be read back (the document lacks it).
+    public func finish(_ input: ReportInput) throws(OutputError) {
         for number in held.keys.sorted() { writeSession(held[number]!) }
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
@@ -134,21 +149,17 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         output.write(",\n  \"stats\": ")
         stats.write(pretty: true, indent: 1) { output.write($0) }
         output.write(",\n  \"findings\": [")
-        findingIndex.removeAll { entry in
-            let sessionKept = entry.session.map(keptSessions.contains) ?? false
-            return !(sessionKept ? entry.keepWithSession : entry.keepWithoutSession)
+        var written = 0
+        findingIndex.forEachSorted { entry in
+            let sessionKept = keptSessions.contains(entry.session)
+            guard sessionKept ? entry.keepWithSession : entry.keepWithoutSession else { return }
+            output.write(written == 0 ? "\n    " : ",\n    ")
+            output.write(bytes: findings.read(entry.record))
+            written += 1
         }
-        if !findingIndex.isEmpty {
-            findingIndex.sort { ($0.time, $0.rank, $0.record) < ($1.time, $1.rank, $1.record) }
-            for (position, entry) in findingIndex.enumerated() {
-                output.write(position == 0 ? "\n    " : ",\n    ")
-                output.write(bytes: findings.read(Int(entry.record)))
-            }
-            output.write("\n  ]")
-        } else {
-            output.write("]")
-        }
+        output.write(written == 0 ? "]" : "\n  ]")
         output.write("\n}\n")
+        if let failure = findingIndex.failure ?? findings.failure { throw failure }
     }
 
     private func writeSession(_ bytes: UnsafeRawBufferPointer) {

@@ -22,7 +22,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
     let correlator: DataChannelCorrelator
     /// The ports whose connections are control channels (computed once, not per connection).
-    let controlAndImplicitTLSPorts: Set<UInt16>
+    let controlAndImplicitTLSPorts: PortSet
     var finished = false
     var detectors: DetectorSet
     var captureEnded = false
@@ -47,7 +47,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
         correlator = DataChannelCorrelator(configuration: configuration)
-        controlAndImplicitTLSPorts = configuration.controlPorts.union(configuration.implicitTLSPorts)
+        controlAndImplicitTLSPorts = PortSet(configuration.controlPorts.union(configuration.implicitTLSPorts))
         detectors = DetectorSet(configuration: configuration)
     }
 

@@ -11,7 +11,7 @@
 /// business.
 ///
 /// Plain data, no reference: a run is named by its number in the store. With a reference to the run, every row
-/// popped from the ordering heap, and every optional holding one, was destroyed through the runtime's generic
+/// taken from the row order, and every optional holding one, was destroyed through the runtime's generic
 /// value witnesses (a sixteenth of the timeline's cost on the control-heavy benchmark).
 struct EncodedRow {
     fileprivate enum Place {

@@ -22,7 +22,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
     let correlator: DataChannelCorrelator
     /// The ports whose connections are control channels (computed once, not per connection).
-    let controlAndImplicitTLSPorts: Set<UInt16>
+    let controlAndImplicitTLSPorts: PortSet
     var finished = false
     var detectors: DetectorSet
     var captureEnded = false
@@ -38,13 +38,22 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Receives data-channel payload (file extraction); nil means data connections are only counted.
     public weak var dataSink: DataChannelSink?
     /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
-    public weak var eventSink: AnalysisEventSink?
+    ///
+    /// Not kept alive by the analyzer (a sink may own its analyzer, as test harnesses do): keep the sink for as long
+    /// as the analysis runs.
+    public var eventSink: AnalysisEventSink? {
+        get { sink }
+        set { sink = newValue }
+    }
+    /// `eventSink`, held unowned rather than weak: a weak reference gives the sink a side table, and every retain
+    /// and release of it (one pair per event, a few per control line) then took the runtime's slow path.
+    unowned(unsafe) var sink: AnalysisEventSink?
 
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
         correlator = DataChannelCorrelator(configuration: configuration)
-        controlAndImplicitTLSPorts = configuration.controlPorts.union(configuration.implicitTLSPorts)
+        controlAndImplicitTLSPorts = PortSet(configuration.controlPorts.union(configuration.implicitTLSPorts))
         detectors = DetectorSet(configuration: configuration)
     }
 
@@ -100,7 +109,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        let session = control.session
+        // The session passed from the context's `let` field, which `control` (held for the call) owns: lent to the
+        // call without the retain/release pair a local copy of the reference cost per control segment.
+        received(data, on: connection, control, control.session, from: direction, at: time)
+    }
+
+    /// `connection(_:received:from:at:)` for a control connection.
+    private func received(
+        _ data: UnsafeRawBufferPointer, on connection: TCPConnection, _ control: ControlContext,
+        _ session: FTPSession, from direction: Direction, at time: Timestamp
+    ) {
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)

@@ -1,23 +1,27 @@
 /// Endpoints' text, remembered: a timeline row and a JSON session write the same few client and server endpoints
 /// over and over, and formatting an IPv6 address (finding its longest run of zero groups, RFC 5952) costs
-/// hundreds of instructions each time. A direct-mapped table of 256 slots; a slot holds the last endpoint that
-/// hashed to it, so memory is fixed (about 18 KiB) whatever the traffic.
+/// hundreds of instructions each time. A direct-mapped table (256 slots unless asked for more); a slot holds the
+/// last endpoint that hashed to it, so memory is fixed (about 18 KiB for 256 slots) whatever the traffic.
 ///
 /// Not thread-safe: each writer keeps its own.
 public final class EndpointTextCache {
-    private static let slotCount = 256
+    /// The top bits of the hash pick a slot: 64 - log2(slots).
+    private let slotShift: UInt64
     private static let slotBytes = 48  // `Endpoint.maximumDescriptionLength` (47), rounded up
 
     private let keys: UnsafeMutablePointer<Endpoint>
     private let lengths: UnsafeMutablePointer<UInt8>  // 0: the slot is empty
     private let texts: UnsafeMutablePointer<UInt8>
 
-    public init() {
-        keys = .allocate(capacity: Self.slotCount)
-        keys.initialize(repeating: Endpoint(address: .v4(0), port: 0), count: Self.slotCount)
-        lengths = .allocate(capacity: Self.slotCount)
-        lengths.initialize(repeating: 0, count: Self.slotCount)
-        texts = .allocate(capacity: Self.slotCount * Self.slotBytes)
+    /// A cache of `slots` slots (a power of two, 256 by default).
+    public init(slots: Int = 256) {
+        precondition(slots >= 2 && slots & (slots - 1) == 0, "slots must be a power of two")
+        slotShift = UInt64(64 - slots.trailingZeroBitCount)
+        keys = .allocate(capacity: slots)
+        keys.initialize(repeating: Endpoint(address: .v4(0), port: 0), count: slots)
+        lengths = .allocate(capacity: slots)
+        lengths.initialize(repeating: 0, count: slots)
+        texts = .allocate(capacity: slots * Self.slotBytes)
     }
 
     deinit {
@@ -41,7 +45,7 @@ public final class EndpointTextCache {
 
     /// The endpoint's text in its slot, made there first if the slot held another endpoint.
     private func text(of endpoint: Endpoint) -> UnsafeBufferPointer<UInt8> {
-        let slot = Self.slot(of: endpoint)
+        let slot = Self.slot(of: endpoint, shift: slotShift)
         let text = texts + slot * Self.slotBytes
         if lengths[slot] == 0 || keys[slot] != endpoint {
             keys[slot] = endpoint
@@ -50,13 +54,13 @@ public final class EndpointTextCache {
         return UnsafeBufferPointer(start: text, count: Int(lengths[slot]))
     }
 
-    private static func slot(of endpoint: Endpoint) -> Int {
+    private static func slot(of endpoint: Endpoint, shift: UInt64) -> Int {
         var mixed = UInt64(endpoint.port)
         switch endpoint.address {
         case .v4(let value): mixed ^= UInt64(value) << 16
         case .v6(let high, let low): mixed ^= high ^ (low << 16) ^ (low >> 32)
         }
         // Fibonacci hashing: the top bits of the product spread nearby addresses and ports over the slots.
-        return Int(truncatingIfNeeded: (mixed &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        return Int(truncatingIfNeeded: (mixed &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 }

@@ -1,21 +1,8 @@
-/// The order in which held timeline rows go to a run when they spill (`HeldRowStore.spill`): close to the order
-/// they will be written in, so that reading the run back is sequential.
-///
-/// Only the reading's speed depends on it, never what is read (a row is read back from its own offset): rows are
-/// ordered by their time in units of 2^20 ns (about a millisecond), and rows within one unit lie side by side in
-/// the run, inside one read-ahead block. A spill moves every row in memory, some ten thousand, and the sink spills
-/// 55 times on the full-size control-heavy capture; a comparison sort on (time, arrival) cost about 360
-/// instructions a row, this least-significant-digit radix sort on 11-bit digits two or three linear passes.
+/// The radix sort that orders held timeline rows by time (`RowOrder`): a least-significant-digit sort on 11-bit
+/// digits, two or three linear passes for a burst of rows, where a comparison sort on (time, arrival) cost about 360
+/// instructions a row. Stable, so rows of equal time keep their arrival order. (It first ordered the rows of a
+/// spill, `HeldRowStore.spill`, hence the name; a spill now takes the rows in the exact order they are written.)
 enum SpillOrder {
-    /// `slots` ordered by `times` (parallel arrays) to about a millisecond, stable within one.
-    static func sorted(times: [Int64], slots: [Int]) -> [Int] {
-        guard slots.count > 1, let earliest = times.min(), let latest = times.max() else { return slots }
-        // The true span of two Int64 always fits in a UInt64.
-        let units = UInt64(bitPattern: latest &- earliest) >> 20
-        let keys = times.map { UInt64(bitPattern: $0 &- earliest) >> 20 }
-        return radixSorted(keys: keys, values: slots, bits: UInt64.bitWidth - units.leadingZeroBitCount)
-    }
-
     private static let digitBits = 11
 
     /// `values` in the order of their `keys`, sorted on the low `bits` bits, equal keys in their given order.

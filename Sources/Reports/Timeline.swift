@@ -12,6 +12,21 @@ public enum TimelineEventKind: String, Sendable, CaseIterable {
     case gap
     case finding
     case sessionEnd = "session_end"
+
+    /// `rawValue` as a literal, for the writers: asking an enum for its `String` raw value, then for that string's
+    /// bytes, cost about 140 instructions a row.
+    var word: StaticString {
+        switch self {
+        case .sessionStart: return "session_start"
+        case .reply: return "reply"
+        case .command: return "command"
+        case .dataConnection: return "data_connection"
+        case .tlsStart: return "tls_start"
+        case .gap: return "gap"
+        case .finding: return "finding"
+        case .sessionEnd: return "session_end"
+        }
+    }
 }
 
 /// One cell of a timeline row: text, or a number that JSON Lines writes as a number.
@@ -175,10 +190,10 @@ public struct TimelineRowBuilder {
         var communityID: String
     }
 
-    private var live: [String: SessionFacts] = [:]
+    private var live = TimelineSessionTable<SessionFacts>()
     /// Sessions that ended lately, for findings that settle after their session (a brute-force run is judged
     /// when a later session's login fails). Bounded: the oldest are forgotten first.
-    private var ended: [String: SessionFacts] = [:]
+    private var ended = TimelineSessionTable<SessionFacts>()
     private var endedOrder: [String] = []
     private var endedNext = 0
     private static let endedCapacity = 1024
@@ -218,7 +233,9 @@ public struct TimelineRowBuilder {
             let user = command.verb == .user ? command.argument : command.user
             sessionRow(&row, session, .command, at: command.time)
             // `row.user` is still the session's user as known so far: written back only when it changes.
-            if (command.verb == .user || command.user != nil) && row.user != user { live[session.id]?.user = user }
+            if (command.verb == .user || command.user != nil) && row.user != user {
+                live.update(session.id) { $0.user = user }
+            }
             row.user = user
             row.command = command.verbText
             row.argument = passwords.displayArgument(of: command)

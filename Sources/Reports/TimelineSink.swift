@@ -43,7 +43,7 @@ public final class FanOutSink: StreamingEventSink {
 /// The session timeline as it streams: one row per event, written in time order across sessions.
 ///
 /// Events arrive in the order they settle (a command when its reply comes, findings when their session ends), so
-/// rows are held in a min-heap by (time, arrival) and written once the watermark has passed them. The heap is
+/// rows are held in order by (time, arrival) (`RowOrder`) and written once the watermark has passed them. They are
 /// bounded (`maximumHeldRows`): beyond it the earliest rows are written anyway, so memory stays flat whatever the
 /// capture; a row that then arrives earlier than one already written is written at once and counted in
 /// `rowsOutOfOrder`.
@@ -65,21 +65,22 @@ public final class TimelineSink: StreamingEventSink {
     /// The most rows held at once.
     public private(set) var peakHeldRows = 0
     /// Rows held now.
-    public var heldRows: Int { heap.count }
+    public var heldRows: Int { order.count }
     /// Rows that waited in the temporary file because the held rows' bytes were over their memory budget.
     public var rowsSpilled: UInt64 { held.spilledRows }
 
     private var builder: TimelineRowBuilder
     private let writers: [TimelineWriter]
-    private var heap = RowHeap()
+    private var order = RowOrder()
     /// The held rows' bytes: memory up to a budget, then a temporary file.
     private let held: HeldRowStore
     private var sequence: UInt64 = 0
     private var lastWritten: Timestamp?
     private let scratch = RowBytes()
-    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`). Behind a pointer:
-    /// handing a stored property of the sink to the writers copied the row (retaining its dozen strings) and
-    /// destroyed the copy, once per row, in case a writer changed the sink meanwhile.
+    /// The row being built, filled in place for every event (see `TimelineRowBuilder.fill`) and lent to the
+    /// writers `inout`, which no one else can reach meanwhile. Handing them a stored property of the sink, or the
+    /// pointee as a value, copied the row (retaining its dozen strings) and destroyed the copy, once per row, in
+    /// case a writer changed the sink meanwhile; so did making a fresh local row (`init` built it and copied it).
     private let row: UnsafeMutablePointer<TimelineRow> = {
         let row = UnsafeMutablePointer<TimelineRow>.allocate(capacity: 1)
         row.initialize(to: TimelineRow(time: .zero, session: nil, event: .sessionStart))
@@ -102,31 +103,31 @@ public final class TimelineSink: StreamingEventSink {
     public func analysis(_ event: AnalysisEvent) {
         builder.fill(&row.pointee, for: event)
         let time = row.pointee.time
-        let encoded = encode(row.pointee)
+        let encoded = encode(&row.pointee)
         if let lastWritten, time < lastWritten {
             // Its moment has passed (it settled late, or the bound forced later rows out): holding it back would
             // only delay it further.
             emit(encoded, at: time)
             return
         }
-        heap.push(encoded, at: time, sequence: sequence)
+        order.push(encoded, at: time, sequence: sequence)
         sequence &+= 1
         if held.overBudget {
-            let order = heap.slotsInOrder()
-            held.spill { visit in heap.update(order, visit) }
+            let slots = order.slotsInOrder()
+            held.spill { visit in order.update(slots, visit) }
         }
-        if heap.count > maximumHeldRows {
+        if order.count > maximumHeldRows {
             rowsForcedOut += 1
-            let (time, line) = heap.pop()!
+            let (time, line) = order.pop()!
             emit(line, at: time)
         }
-        if heap.count > peakHeldRows { peakHeldRows = heap.count }
+        if order.count > peakHeldRows { peakHeldRows = order.count }
     }
 
     /// Writes every held row at or before `watermark`; with nil (nothing pending), every held row.
     public func advance(watermark: Timestamp?) {
-        while let time = heap.topTime, watermark.map({ time <= $0 }) ?? true {
-            let (time, line) = heap.pop()!
+        while let time = order.topTime, watermark.map({ time <= $0 }) ?? true {
+            let (time, line) = order.pop()!
             emit(line, at: time)
         }
     }
@@ -134,7 +135,7 @@ public final class TimelineSink: StreamingEventSink {
     /// The row as each writer will write it, end to end in one array. A held row is kept this way, not as a
     /// `TimelineRow`: the encoded lines are a third of the struct and its strings (27,325 rows held at once on
     /// the full-size control-heavy benchmark capture).
-    private func encode(_ row: TimelineRow) -> EncodedRow {
+    private func encode(_ row: inout TimelineRow) -> EncodedRow {
         scratch.removeAll()
         writers.first?.encode(row, into: scratch)
         let split = scratch.count
@@ -177,113 +178,8 @@ public final class TimelineSink: StreamingEventSink {
 
     deinit {
         // Rows still held when the sink goes without `finish` (an error stopped the run).
-        while let (_, row) = heap.pop() { held.take(row) { _ in } }
+        while let (_, row) = order.pop() { held.take(row) { _ in } }
         row.deinitialize(count: 1)
         row.deallocate()
-    }
-}
-
-/// A binary min-heap of rows by (time, sequence): equal times keep the order the events settled in.
-///
-/// The heap orders small plain keys; the rows (a dozen strings each) sit still in a slot pool. Sifting whole rows
-/// through the heap retained and released every string at each step, which was a sixth of the control-heavy
-/// benchmark's time.
-struct RowHeap {
-    private struct Key {
-        var time: Timestamp
-        var sequence: UInt64
-        var slot: Int
-
-        func precedes(_ other: Key) -> Bool {
-            time < other.time || (time == other.time && sequence < other.sequence)
-        }
-    }
-
-    private var keys: [Key] = []
-    private var slots: [EncodedRow?] = []
-    private var freeSlots: [Int] = []
-
-    var count: Int { keys.count }
-    /// The earliest row's time.
-    var topTime: Timestamp? { keys.first?.time }
-
-    mutating func push(_ row: EncodedRow, at time: Timestamp, sequence: UInt64) {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = row
-        } else {
-            slot = slots.count
-            slots.append(row)
-        }
-        let key = Key(time: time, sequence: sequence, slot: slot)
-        keys.append(key)
-        // Sift up by moving parents down into the hole, the new key written once where it belongs (a swap per
-        // level wrote both keys, through checked subscripts: half of the timeline's ordering cost).
-        keys.withUnsafeMutableBufferPointer { heap in
-            var hole = heap.count - 1
-            while hole > 0 {
-                let parent = (hole - 1) / 2
-                guard key.precedes(heap[parent]) else { break }
-                heap[hole] = heap[parent]
-                hole = parent
-            }
-            heap[hole] = key
-        }
-    }
-
-    /// The slots of the held rows still in memory, in about the order `pop` will give them (`SpillOrder`).
-    func slotsInOrder() -> [Int] {
-        var times: [Int64] = []
-        var order: [Int] = []
-        times.reserveCapacity(keys.count)
-        order.reserveCapacity(keys.count)
-        for key in keys where slots[key.slot]!.inMemory {
-            times.append(key.time.nanoseconds)
-            order.append(key.slot)
-        }
-        return SpillOrder.sorted(times: times, slots: order)
-    }
-
-    /// Lets `body` change the rows in `slots`, in that order.
-    mutating func update(_ slots: [Int], _ body: (inout EncodedRow) -> Void) {
-        for slot in slots { body(&self.slots[slot]!) }
-    }
-
-    mutating func pop() -> (time: Timestamp, row: EncodedRow)? {
-        guard let top = keys.first else { return nil }
-        let last = keys.removeLast()
-        let slot = top.slot
-        if !keys.isEmpty {
-            // Sift the last key down from the root's hole, moving the smaller child up at each level.
-            keys.withUnsafeMutableBufferPointer { heap in
-                let count = heap.count
-                var hole = 0
-                while true {
-                    var child = 2 * hole + 1
-                    guard child < count else { break }
-                    if child + 1 < count && heap[child + 1].precedes(heap[child]) { child += 1 }
-                    guard heap[child].precedes(last) else { break }
-                    heap[hole] = heap[child]
-                    hole = child
-                }
-                heap[hole] = last
-            }
-        }
-        let row = slots[slot].take()!
-        if keys.isEmpty {
-            // Give memory back after a burst (a long session that held many rows has ended).
-            if slots.count > 4096 {
-                keys = []
-                slots = []
-                freeSlots = []
-            } else {
-                slots.removeAll(keepingCapacity: true)
-                freeSlots.removeAll(keepingCapacity: true)
-            }
-        } else {
-            freeSlots.append(slot)
-        }
-        return (top.time, row)
     }
 }

@@ -41,9 +41,9 @@ extension TCPReassembler {
 
     func head(of list: IdleList) -> TCPConnection? {
         switch list {
-        case .long: return longHead
-        case .short: return shortHead
-        case .closed: return closedHead
+        case .long: return longHead?.takeUnretainedValue()
+        case .short: return shortHead?.takeUnretainedValue()
+        case .closed: return closedHead?.takeUnretainedValue()
         case .none: return nil
         }
     }
@@ -67,11 +67,11 @@ extension TCPReassembler {
 
     func evictOne(at time: Timestamp) {
         // Closed records and unanswered attempts go first, then the least recently active connection.
-        var candidate = closedHead ?? shortHead ?? longHead
+        var candidate = (closedHead ?? shortHead ?? longHead)?.takeUnretainedValue()
         while let head = candidate, head.lastTime > head.queuedTime {
             // Active since it was queued: not the least recently active after all.
             requeue(head)
-            candidate = closedHead ?? shortHead ?? longHead
+            candidate = (closedHead ?? shortHead ?? longHead)?.takeUnretainedValue()
         }
         guard let victim = candidate else { return }
         unlink(victim)
@@ -122,8 +122,8 @@ extension TCPReassembler {
     ///
     /// Lists are kept lazily: a connection that stays on its list is not moved to the back on each segment (that
     /// relinking was a tenth of the data-heavy benchmark). Each list is ordered by `queuedTime`, when the
-    /// connection was put there; expiry and eviction look at `lastTime` and send a connection that has been
-    /// active since it was queued to the back instead. So each connection moves at most once per timeout.
+    /// connection was put there; expiry and eviction look at `lastTime` and put a connection that has been
+    /// active since it was queued back in its place instead. So each connection moves at most once per timeout.
     func touch(_ connection: TCPConnection) {
         let list = idleClass(connection)
         if connection.idleList == list { return }
@@ -131,55 +131,54 @@ extension TCPReassembler {
         append(connection, to: list)
     }
 
-    /// Sends a connection to the back of its list, queued as of its last activity.
+    /// Puts a connection back on its list, queued as of its last activity.
     func requeue(_ connection: TCPConnection) {
         let list = connection.idleList
         unlink(connection)
         append(connection, to: list)
     }
 
-    /// Puts a connection on a list in its place by (time of its last activity, serial): the lists stay in that
-    /// order, so a sweep closes exactly the connections idle past the timeout, in an order that depends on nothing
-    /// but them (a sharded analysis's workers, each with part of the connections, close theirs in the same relative
-    /// order: `FTPAnalysis.OrderKey`). The place is found from the tail: usually the tail itself.
     func append(_ connection: TCPConnection, to list: IdleList) {
         connection.idleList = list
+        switch list {
+        case .short: link(connection, head: &shortHead, tail: &shortTail)
+        case .closed: link(connection, head: &closedHead, tail: &closedTail)
+        case .long, .none: link(connection, head: &longHead, tail: &longTail)
+        }
+    }
+
+    /// Puts `connection` on a list in its place by (time of its last activity, serial): the lists stay in that
+    /// order, so a sweep closes exactly the connections idle past the timeout, in an order that depends on nothing
+    /// but them (a sharded analysis's workers, each with part of the connections, close theirs in the same
+    /// relative order: `FTPAnalysis.OrderKey`). The place is found from the tail: usually the tail itself.
+    @inline(__always)
+    private func link(
+        _ connection: TCPConnection, head: inout Unmanaged<TCPConnection>?, tail: inout Unmanaged<TCPConnection>?
+    ) {
+        let me = Unmanaged.passUnretained(connection)
         connection.queuedTime = connection.lastTime
-        var after = tail(of: list)
-        while let candidate = after, Self.queuedAfter(candidate, connection) { after = candidate.idlePrev }
+        var after = tail
+        while let candidate = after, candidate._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
+            after = candidate._withUnsafeGuaranteedRef { $0.idlePrev }
+        }
+        let next: Unmanaged<TCPConnection>?
+        if let after {
+            next = after._withUnsafeGuaranteedRef { previous in
+                let next = previous.idleNext
+                previous.idleNext = me
+                return next
+            }
+        } else {
+            next = head
+            head = me
+        }
         connection.idlePrev = after
-        let next = after != nil ? after!.idleNext : head(of: list)
         connection.idleNext = next
-        if let after { after.idleNext = connection } else { setHead(connection, of: list) }
-        if let next { next.idlePrev = connection } else { setTail(connection, of: list) }
+        if let next { next._withUnsafeGuaranteedRef { $0.idlePrev = me } } else { tail = me }
     }
 
-    @inline(__always) static func queuedAfter(_ a: TCPConnection, _ b: TCPConnection) -> Bool {
+    @inline(__always) static func queued(_ a: TCPConnection, after b: TCPConnection) -> Bool {
         a.queuedTime != b.queuedTime ? a.queuedTime > b.queuedTime : a.serial > b.serial
-    }
-
-    func tail(of list: IdleList) -> TCPConnection? {
-        switch list {
-        case .long, .none: return longTail
-        case .short: return shortTail
-        case .closed: return closedTail
-        }
-    }
-
-    func setHead(_ connection: TCPConnection?, of list: IdleList) {
-        switch list {
-        case .short: shortHead = connection
-        case .closed: closedHead = connection
-        case .long, .none: longHead = connection
-        }
-    }
-
-    func setTail(_ connection: TCPConnection?, of list: IdleList) {
-        switch list {
-        case .short: shortTail = connection
-        case .closed: closedTail = connection
-        case .long, .none: longTail = connection
-        }
     }
 
     func unlink(_ connection: TCPConnection) {
@@ -187,8 +186,24 @@ extension TCPReassembler {
         guard list != .none else { return }
         let previous = connection.idlePrev
         let next = connection.idleNext
-        if let previous { previous.idleNext = next } else { setHead(next, of: list) }
-        if let next { next.idlePrev = previous } else { setTail(previous, of: list) }
+        if let previous {
+            previous._withUnsafeGuaranteedRef { $0.idleNext = next }
+        } else {
+            switch list {
+            case .short: shortHead = next
+            case .closed: closedHead = next
+            case .long, .none: longHead = next
+            }
+        }
+        if let next {
+            next._withUnsafeGuaranteedRef { $0.idlePrev = previous }
+        } else {
+            switch list {
+            case .short: shortTail = previous
+            case .closed: closedTail = previous
+            case .long, .none: longTail = previous
+            }
+        }
         connection.idlePrev = nil
         connection.idleNext = nil
         connection.idleList = .none

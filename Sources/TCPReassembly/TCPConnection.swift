@@ -175,8 +175,10 @@ public final class TCPConnection {
     /// The idle list an idle-timeout sweep took it from when it closed it (1 short, 2 long), 0 when it closed
     /// otherwise: with `queuedTime` and `serial`, its place in the sweep's order (`FTPAnalysis.OrderKey`).
     public internal(set) var sweptFrom: UInt8 = 0
-    unowned(unsafe) var idleNext: TCPConnection?
-    unowned(unsafe) var idlePrev: TCPConnection?
+    /// Links of the idle list, not retained (the flow table owns every listed connection). `Unmanaged` rather
+    /// than `unowned(unsafe)`: every use of an `unowned(unsafe)` reference retained and released it again.
+    var idleNext: Unmanaged<TCPConnection>?
+    var idlePrev: Unmanaged<TCPConnection>?
 
     /// Creates a connection record (the reassembler does this).
     public init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {

@@ -10,7 +10,7 @@ import Testing
     func rowsComeBackAsStored(budget: Int) {
         var generator = SystemRandomNumberGenerator()
         let store = HeldRowStore(memoryBudget: budget)
-        var heap = RowHeap()
+        var heap = RowOrder()
         var expected: [UInt64: [UInt8]] = [:]
         var sequence: UInt64 = 0
         var taken = 0
@@ -43,11 +43,13 @@ import Testing
         #expect(expected.isEmpty)
         #expect(store.memoryBytes == 0)
         #expect(store.failure == nil)
+        // Every run is let go once its last row is taken: no temporary file outlives its rows.
+        #expect(store.openRuns == 0)
         #expect(budget >= 1 << 24 ? store.spilledRows == 0 : store.spilledRows > 0)
     }
 }
 
-/// The spill order: the radix sort is a stable sort by key, and rows come out by time to the unit.
+/// The radix sort behind `RowOrder` is a stable sort by key.
 @Suite struct SpillOrderTests {
     @Test(arguments: [1, 11, 12, 23, 40, 64])
     func radixSortIsAStableSortByKey(bits: Int) {
@@ -58,16 +60,6 @@ import Testing
             let expected = keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
             #expect(SpillOrder.radixSorted(keys: keys, values: Array(keys.indices), bits: bits) == expected)
         }
-    }
-
-    @Test func rowsComeOutByTimeToTheUnit() {
-        var generator = SystemRandomNumberGenerator()
-        let times = (0..<3_000).map { _ in Int64.random(in: -5_000_000_000...90_000_000_000, using: &generator) }
-        let order = SpillOrder.sorted(times: times, slots: Array(times.indices))
-        #expect(order.sorted() == Array(times.indices))
-        let earliest = times.min()!
-        let units = order.map { (times[$0] - earliest) >> 20 }
-        #expect(units == units.sorted())
     }
 }
 
@@ -80,7 +72,7 @@ import Testing
             attempts += 1
             return nil
         }
-        var heap = RowHeap()
+        var heap = RowOrder()
         var expected: [[UInt8]] = []
         for index in 0..<500 {
             let bytes = Array(repeating: UInt8(index % 251), count: 50 + index % 7)
@@ -103,5 +95,53 @@ import Testing
         }
         #expect(store.failure == nil)
         #expect(store.memoryBytes == 0)
+    }
+}
+
+/// The row order gives rows back by (time, sequence) however pushes and takes interleave: bursts taken up to a
+/// watermark, single rows forced out while newer ones are pending, equal times, times far behind.
+@Suite struct RowOrderTests {
+    @Test(arguments: [false, true])
+    func takesRowsByTimeThenSequence(shuffledSequences: Bool) {
+        var generator = SystemRandomNumberGenerator()
+        let store = HeldRowStore(memoryBudget: 1 << 30)
+        var order = RowOrder()
+        var model: [(time: Int64, sequence: UInt64)] = []
+        var sequences = Array(UInt64(0)..<4_000)
+        if shuffledSequences { sequences.shuffle(using: &generator) }
+        var next = 0
+        func take() {
+            guard let (time, row) = order.pop() else {
+                #expect(model.isEmpty)
+                return
+            }
+            let first = model.indices.min { (model[$0].time, model[$0].sequence) < (model[$1].time, model[$1].sequence) }!
+            #expect(time.nanoseconds == model[first].time)
+            store.take(row) { bytes in
+                #expect(Array(bytes) == withUnsafeBytes(of: model[first].sequence.littleEndian) { Array($0) })
+            }
+            model.remove(at: first)
+        }
+        while next < sequences.count {
+            // A burst of rows: mostly rising times, many equal, some far behind.
+            for _ in 0..<Int.random(in: 1...300, using: &generator) where next < sequences.count {
+                let time = Int64(next / 3) - (Int.random(in: 0..<10, using: &generator) == 0 ? 5_000 : 0)
+                let sequence = sequences[next]
+                next += 1
+                let row = withUnsafeBytes(of: sequence.littleEndian) { store.store($0, split: 0) }
+                order.push(row, at: Timestamp(nanoseconds: time), sequence: sequence)
+                model.append((time, sequence))
+                // Now and then one row forced out while others are pending.
+                if Int.random(in: 0..<20, using: &generator) == 0 { take() }
+            }
+            #expect(order.count == model.count)
+            // A watermark advance: every row up to some time.
+            let watermark = Int64(next / 3) - Int64.random(in: 0...400, using: &generator)
+            while let time = order.topTime, time.nanoseconds <= watermark { take() }
+            #expect(model.allSatisfy { $0.time > watermark })
+        }
+        while order.count > 0 { take() }
+        #expect(model.isEmpty)
+        #expect(order.topTime == nil)
     }
 }

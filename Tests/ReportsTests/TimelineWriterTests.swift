@@ -241,3 +241,31 @@ import Testing
         #expect(text.contains("not valid FTP: bell \\x07"))
     }
 }
+
+/// The CSV writer's fast path for plain cells (whole words, the last word overlapping) agrees with the general
+/// one (`CSVTimelineWriter.field`) wherever in a cell of any length a byte that needs care sits.
+@Suite struct CSVFastPathTests {
+    static func record(argument: String?) -> String {
+        var row = TimelineRow(time: TimelineWriterTests.t0, session: "S1", event: .command)
+        row.argument = argument
+        return CSVTimelineWriter.record(row)
+    }
+
+    @Test(arguments: [",", "\"", "\n", "\r", "\u{7}", "\u{7F}", "\u{85}", "é", "x"])
+    func cellsOfEveryLengthMatchTheGeneralPath(special: String) {
+        let empty = Self.record(argument: nil).split(separator: ",", omittingEmptySubsequences: false)
+        for length in 1...40 {
+            for position in 0..<length {
+                let text = String(repeating: "a", count: position) + special
+                    + String(repeating: "b", count: length - position - 1)
+                let expected = empty[0..<7].joined(separator: ",") + "," + CSVTimelineWriter.field(text) + ","
+                    + empty[8...].joined(separator: ",")
+                #expect(Self.record(argument: text) == expected, "length \(length), position \(position)")
+            }
+        }
+    }
+
+    @Test func eventWordsAreTheRawValues() {
+        for kind in TimelineEventKind.allCases { #expect(kind.word.description == kind.rawValue) }
+    }
+}

@@ -48,7 +48,19 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
     private var keptSessions = SessionKeys()
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
-    private var held: [Int: JSONBytes] = [:]
+    private var held: [Int: HeldSession] = [:]
+    /// Bytes of held sessions in memory; past `heldBytesInMemory` further ones wait in `heldSpool`.
+    private var heldMemoryBytes = 0
+    private let heldBytesInMemory: Int
+    /// Held sessions waiting in a temporary file; the file is reused from its start once none waits.
+    private let heldSpool: RecordSpool
+    private var heldSpooled = 0
+
+    /// A held session: its bytes in memory (handed to the output whole), or their place in `heldSpool`.
+    private enum HeldSession {
+        case memory(JSONBytes)
+        case spooled(SpooledRecord)
+    }
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
     private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
     private var nextNumber = 1
@@ -59,6 +71,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// order rather than held without bound (a session open across the whole capture).
     public static let defaultMaximumHeldSessions = 10_000
 
+    /// Bytes of held sessions kept in memory (docs/limits.md). One long session holds back every session that
+    /// ends after it: 588 sessions, 5.7 MB of JSON, at once on the full-size control-heavy benchmark capture.
+    public static let defaultHeldBytesInMemory = 1 << 20
+
     /// Bytes of the findings' index kept in memory (docs/limits.md, `SortingSpoolLimits.memoryBudget`).
     public static let defaultIndexMemoryBudget = SortingSpoolLimits.memoryBudget
 
@@ -66,10 +82,13 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     public init(
         output: BufferedOutput, version: String, passwords: PasswordPolicy, narrowing: Narrowing? = nil,
         maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions,
-        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget
+        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget,
+        heldBytesInMemory: Int = JSONDocumentStreamSink.defaultHeldBytesInMemory
     ) {
         self.output = output
         findingIndex = SortingSpool(memoryBudget: indexMemoryBudget)
+        self.heldBytesInMemory = heldBytesInMemory
+        heldSpool = RecordSpool()
         self.passwords = passwords
         self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
@@ -109,8 +128,15 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 return
             }
             // Most sessions end after a later one began: the scratch's storage, shrunk to the session's size, is
-            // held as it is (no copy) and the scratch starts a new buffer.
-            held[number] = scratch.detachBytes()
+            // held as it is (no copy) and the scratch starts a new buffer; past the budget, the bytes wait in the
+            // spool instead.
+            if heldMemoryBytes + scratch.count > heldBytesInMemory && scratch.count > 0 {
+                held[number] = .spooled(scratch.withBytes { heldSpool.append($0) })
+                heldSpooled += 1
+            } else {
+                heldMemoryBytes += scratch.count
+                held[number] = .memory(scratch.detachBytes())
+            }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
@@ -159,7 +185,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         }
         output.write(written == 0 ? "]" : "\n  ]")
         output.write("\n}\n")
-        if let failure = findingIndex.failure ?? findings.failure { throw failure }
+        if let failure = findingIndex.failure ?? findings.failure ?? heldSpool.failure { throw failure }
     }
 
     private func writeSession(_ bytes: UnsafeRawBufferPointer) {
@@ -169,11 +195,21 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         sessionsWritten += 1
     }
 
-    /// A held session, handed to the output whole (written from its own storage, not copied into the buffer).
-    private func writeSession(_ held: JSONBytes) {
-        guard held.count > 0 else { return }  // narrowed out
-        output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
-        output.write(held)
+    /// A held session: from memory, handed to the output whole (written from its own storage, not copied into
+    /// the buffer), or read back from the spool.
+    private func writeSession(_ session: HeldSession) {
+        switch session {
+        case .memory(let bytes):
+            heldMemoryBytes -= bytes.count
+            guard bytes.count > 0 else { return }  // narrowed out
+            output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+            output.write(bytes)
+        case .spooled(let record):
+            output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+            output.write(bytes: heldSpool.read(record))
+            heldSpooled -= 1
+            if heldSpooled == 0 { heldSpool.removeAll() }
+        }
         sessionsWritten += 1
     }
 }

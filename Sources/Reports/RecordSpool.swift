@@ -72,6 +72,13 @@ final class RecordSpool {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// Forgets every record: the next is stored at the start of the file again (whose space is reused, not freed).
+    func removeAll() {
+        pending.removeAll(keepingCapacity: true)
+        written = 0
+        end = 0
+    }
+
     /// The bytes of `record` (fewer if the file could not give them back: `failure` says why).
     func read(_ record: SpooledRecord) -> [UInt8] {
         let offset = Int(record.offset)

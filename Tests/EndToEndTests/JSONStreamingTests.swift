@@ -21,7 +21,8 @@ import Testing
     static func streamedText(
         _ path: String, narrowing: Narrowing? = nil,
         maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions,
-        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget
+        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget,
+        heldBytesInMemory: Int = JSONDocumentStreamSink.defaultHeldBytesInMemory
     ) throws -> (streamed: String, rendered: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-stream-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -29,7 +30,8 @@ import Testing
         let passwords = PasswordPolicy(showPasswords: false)
         let sink = JSONDocumentStreamSink(
             output: output, version: ftpscopeVersion, passwords: passwords, narrowing: narrowing,
-            maximumHeldSessions: maximumHeldSessions, indexMemoryBudget: indexMemoryBudget)
+            maximumHeldSessions: maximumHeldSessions, indexMemoryBudget: indexMemoryBudget,
+            heldBytesInMemory: heldBytesInMemory)
         let result = try OfflineAnalysis.run(paths: [path], eventSink: sink)
         var input = result.reportInput(showPasswords: false)
         if let narrowing { input = narrowing.apply(to: input) }
@@ -71,6 +73,18 @@ import Testing
             if narrowing == nil {
                 #expect(spooled.components(separatedBy: "\"kind\"").count > 4, "more findings than runs merged at once")
             }
+        }
+    }
+
+    /// With no memory for held sessions, every session that ends before an earlier one waits in the spool: the
+    /// document is byte for byte the one made with them in memory (epsv-ipv6.pcap's sessions end out of order).
+    @Test(arguments: ["epsv-ipv6.pcap", "failed-logins-pyftpdlib.pcap", "guessing-run-pyftpdlib.pcap"])
+    func spooledHeldSessionsWriteTheSameDocument(_ sample: String) throws {
+        let path = Paths.samples.appendingPathComponent(sample).path
+        for narrowing in [nil, Narrowing(sessions: ["S2"])] {
+            let (inMemory, _) = try Self.streamedText(path, narrowing: narrowing)
+            let (spooled, _) = try Self.streamedText(path, narrowing: narrowing, heldBytesInMemory: 0)
+            #expect(spooled == inMemory, "\(narrowing.map(\.description) ?? "whole")")
         }
     }
 

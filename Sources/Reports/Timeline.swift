@@ -141,7 +141,7 @@ public struct TimelineRow: Sendable {
         if detail != nil { detail = nil }
         cause = nil
         if communityID != nil { communityID = nil }
-        context = TimelineContext()
+        context.reset()
         bytesPerSecond = nil
         firstByteMilliseconds = nil
         retransmissions = nil

@@ -76,6 +76,8 @@ public final class CSVTimelineWriter: TimelineWriter {
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
             out.append(UInt8(ascii: ","))
+            // An absent or empty cell is the comma alone, without a call.
+            guard let value, !value.isEmpty else { return }
             appendText(value, to: out)
         }
         func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
@@ -132,15 +134,16 @@ public final class CSVTimelineWriter: TimelineWriter {
         out.append(0x0D, 0x0A)
     }
 
-    /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
+    /// A text cell that is not empty: copied as it is when nothing in it needs care (the usual case), else through
+    /// `field`.
     @inline(__always)
-    private static func appendText(_ text: String?, to out: RowBytes) {
-        guard let text, !text.isEmpty else { return }
+    private static func appendText(_ text: String, to out: RowBytes) {
         // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
             if appendPlain(bytes, to: out) { return true }
             var quote = false
+            var doubleQuote = false
             var index = 0
             while index < bytes.count {
                 // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
@@ -157,10 +160,19 @@ public final class CSVTimelineWriter: TimelineWriter {
                     guard needsCare(byte) else { continue }
                     guard CSVField.needsQuoting(byte) else { return false }
                     quote = true
+                    if byte == 0x22 { doubleQuote = true }
                 }
             }
             guard quote else {
                 out.append(bytes)
+                return true
+            }
+            guard doubleQuote else {
+                // Commas or line ends only (a 227 reply, a diagnosis): the bytes between quotes as they are,
+                // without looking for quotes to double byte by byte.
+                out.append(0x22)
+                out.append(bytes)
+                out.append(0x22)
                 return true
             }
             // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes, a diagnosis): done on the

@@ -1,23 +1,6 @@
 import FTPAnalysis
 import NetworkTypes
 
-/// What a timeline writer remembers of the text it wrote lately, to write it again cheaply: endpoints (the same
-/// clients and servers row after row) and the date and time of the last second (rows come in near time order,
-/// so most share their second with the row before and need only their microseconds). One per writer.
-final class RowTextCache {
-    /// 4096 slots (about 300 KiB): with 256, the client endpoints of the sessions open at once evicted each
-    /// other, and three lookups in ten on the control-heavy benchmark wrote the endpoint afresh (11 400
-    /// different endpoints in 132 000 cells, 47 000 misses).
-    let endpoints = EndpointTextCache(slots: 4096)
-    var times = ISO8601Writer()
-
-    /// Writes `time`'s ISO 8601 text (`Timestamp.writeISO8601`'s bytes) at the end of `out`.
-    @inline(__always)
-    func write(_ time: Timestamp, into out: RowBytes) {
-        out.write(atMost: Timestamp.iso8601MaximumLength) { times.write(time, into: $0) }
-    }
-}
-
 /// Writes timeline rows somewhere (CSV, JSON Lines).
 public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
@@ -106,8 +89,13 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.session)
         out.append(UInt8(ascii: ","))
         out.append(row.event.word)
-        endpoint(row.client)
-        endpoint(row.server)
+        if let cache, let client = row.client, let server = row.server {
+            // Both cells of the control connection at once, remembered as a pair (most rows have them).
+            cache.writePair(client, server, into: out)
+        } else {
+            endpoint(row.client)
+            endpoint(row.server)
+        }
         text(row.user)
         text(row.command)
         text(row.argument)

@@ -102,23 +102,41 @@ public final class CSVTimelineWriter: TimelineWriter {
         integer(row.replyCode.map(Int64.init))
         text(row.replyText)
         number(row.replyTimeMilliseconds)
-        word(row.dataMode)
-        endpoint(row.dataAnnounced)
-        endpoint(row.dataObserved)
-        word(row.dataStatus)
-        integer(row.bytes.map { Int64(clamping: $0) })
-        number(row.durationMilliseconds)
-        word(row.severity)
-        word(row.finding)
+        // Runs of cells that only some rows have (data connections, findings, transfer metrics) are, on every
+        // other row, their commas alone: written at once rather than cell by cell.
+        if row.dataMode == nil && row.dataAnnounced == nil && row.dataObserved == nil && row.dataStatus == nil
+            && row.bytes == nil && row.durationMilliseconds == nil
+        {
+            out.append(",,,,,," as StaticString)
+        } else {
+            word(row.dataMode)
+            endpoint(row.dataAnnounced)
+            endpoint(row.dataObserved)
+            word(row.dataStatus)
+            integer(row.bytes.map { Int64(clamping: $0) })
+            number(row.durationMilliseconds)
+        }
+        if row.severity == nil && row.finding == nil {
+            out.append(",," as StaticString)
+        } else {
+            word(row.severity)
+            word(row.finding)
+        }
         text(row.detail)
         word(row.cause)
         text(row.communityID)
-        integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
-        number(row.firstByteMilliseconds)
-        integer(row.retransmissions.map(Int64.init))
-        integer(row.zeroWindows.map(Int64.init))
-        text(row.closedBy)
-        text(row.close)
+        if row.bytesPerSecond == nil && row.firstByteMilliseconds == nil && row.retransmissions == nil
+            && row.zeroWindows == nil && row.closedBy == nil && row.close == nil
+        {
+            out.append(",,,,,," as StaticString)
+        } else {
+            integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
+            number(row.firstByteMilliseconds)
+            integer(row.retransmissions.map(Int64.init))
+            integer(row.zeroWindows.map(Int64.init))
+            text(row.closedBy)
+            text(row.close)
+        }
         out.append(0x0D, 0x0A)
     }
 

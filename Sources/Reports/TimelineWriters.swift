@@ -58,9 +58,11 @@ public final class CSVTimelineWriter: TimelineWriter {
         let endpoints = cache?.endpoints
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
-            out.append(UInt8(ascii: ","))
-            // An absent or empty cell is the comma alone, without a call.
-            guard let value, !value.isEmpty else { return }
+            // An absent or empty cell is the comma alone; `appendText` writes a cell's comma with its text.
+            guard let value, !value.isEmpty else {
+                out.append(UInt8(ascii: ","))
+                return
+            }
             appendText(value, to: out)
         }
         func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
@@ -140,17 +142,20 @@ public final class CSVTimelineWriter: TimelineWriter {
         out.append(0x0D, 0x0A)
     }
 
-    /// A text cell that is not empty: copied as it is when nothing in it needs care (the usual case), else through
-    /// `field`.
+    /// A comma and a text cell that is not empty: copied as it is when nothing in it needs care (the usual case),
+    /// else through `field`.
     @inline(__always)
     private static func appendText(_ text: String, to out: RowBytes) {
-        // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`.
+        // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`. The closure
+        // writes nothing when it returns false.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
-            if appendPlain(bytes, to: out) { return true }
+            let resume = appendPlain(bytes, to: out)
+            guard resume >= 0 else { return true }
             var quote = false
             var doubleQuote = false
-            var index = 0
+            // The bytes before `resume` need no care (`appendPlain` saw them).
+            var index = resume
             while index < bytes.count {
                 // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
                 if index + 8 <= bytes.count,
@@ -169,6 +174,7 @@ public final class CSVTimelineWriter: TimelineWriter {
                     if byte == 0x22 { doubleQuote = true }
                 }
             }
+            out.append(UInt8(ascii: ","))
             guard quote else {
                 out.append(bytes)
                 return true
@@ -194,23 +200,29 @@ public final class CSVTimelineWriter: TimelineWriter {
             out.append(0x22)
             return true
         }
-        if plain != true { out.append(field(text)) }
+        if plain != true {
+            out.append(UInt8(ascii: ","))
+            out.append(field(text))
+        }
     }
 
-    /// Copies `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual cell: one
-    /// pass, no call to `memcpy` for a few bytes); false, with nothing appended, when one might.
+    /// Copies a comma and `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual
+    /// cell: one pass, one room check, no call to `memcpy` for a few bytes) and returns -1; when one might, appends
+    /// nothing and returns where to go on looking (every byte before it needs no care).
     @inline(__always)
-    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Bool {
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Int {
         let base = bytes.baseAddress!
         let count = bytes.count
-        var plain = true
-        // Room for a last word stored whole beyond the end; `write` keeps only `count` bytes of it.
-        out.write(atMost: count + 8) { destination in
+        var resume = -1
+        // Room for the comma and a last word stored whole beyond the end; `write` keeps only what it returns.
+        out.write(atMost: count + 9) { start in
+            start[0] = UInt8(ascii: ",")
+            let destination = start + 1
             var index = 0
             while index + 8 <= count {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 guard !mayNeedCare(word) else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 UnsafeMutableRawPointer(destination + index).storeBytes(of: word, as: UInt64.self)
@@ -221,25 +233,25 @@ public final class CSVTimelineWriter: TimelineWriter {
                 // instead of a byte loop.
                 let word = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)
                 guard !mayNeedCare(word) else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 UnsafeMutableRawPointer(destination + count - 8).storeBytes(of: word, as: UInt64.self)
-                return count
+                return count + 1
             }
             while index < count {
                 let byte = base[index]
                 // Printable ASCII but `,` and `"`: what `needsCare` passes below 0x80, in one range test.
                 guard byte &- 0x20 < 0x5F && byte != 0x2C && byte != 0x22 else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 destination[index] = byte
                 index += 1
             }
-            return count
+            return count + 1
         }
-        return plain
+        return resume
     }
 
     /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,

@@ -1,3 +1,4 @@
+import CommunityID
 import NetworkTypes
 
 /// Something the analysis has settled, delivered as soon as it is settled so that outputs can stream (a timeline
@@ -34,36 +35,76 @@ public enum AnalysisEvent {
 
 /// The session an event belongs to, as it stood when the event was settled: what streamed outputs print beside
 /// each event, without a reference to the live session (which the analysis goes on changing).
+///
+/// What cannot change once the session is confirmed is made once per session and shared by its events (`Fixed`):
+/// each event (a few per control line) carries one reference instead of copies of the id, both endpoints and the
+/// flags, and the Community ID is worked out once rather than by every output for every row.
 public struct SessionIdentity: Sendable {
+    /// The part of an identity shared by all of a session's events. Immutable, so outputs on other threads read
+    /// it freely.
+    final class Fixed: Sendable {
+        let id: String
+        let client: Endpoint
+        let server: Endpoint
+        let start: Timestamp
+        let startedMidstream: Bool
+        let detectedByContent: Bool
+        let implicitTLS: Bool
+        let communityID: String
+
+        init(_ session: FTPSession) {
+            id = session.id
+            client = session.client
+            server = session.server
+            start = session.start
+            startedMidstream = session.startedMidstream
+            detectedByContent = session.detectedByContent
+            implicitTLS = session.implicitTLS
+            communityID = CommunityID.v1(session.client, session.server)
+        }
+    }
+
+    let fixed: Fixed
     /// `S1`, `S2`, … (`FTPSession.id`).
-    public let id: String
+    public var id: String { fixed.id }
     /// The client end of the control connection.
-    public let client: Endpoint
+    public var client: Endpoint { fixed.client }
     /// The server end.
-    public let server: Endpoint
+    public var server: Endpoint { fixed.server }
     /// The control connection's first packet.
-    public let start: Timestamp
+    public var start: Timestamp { fixed.start }
+    /// Community ID v1 of the control connection (SPEC.md, `community_id`).
+    public var communityID: String { fixed.communityID }
     /// Its last packet so far.
     public let lastSeen: Timestamp
     /// The user of the last USER command so far.
     public let user: String?
     /// True when the capture began after the control connection opened.
-    public let startedMidstream: Bool
+    public var startedMidstream: Bool { fixed.startedMidstream }
     /// True when FTP was recognised by its content on a port not configured for it.
-    public let detectedByContent: Bool
+    public var detectedByContent: Bool { fixed.detectedByContent }
     /// True when TLS began on the first byte (implicit FTPS).
-    public let implicitTLS: Bool
+    public var implicitTLS: Bool { fixed.implicitTLS }
     /// When the control channel went into TLS, if it had by then.
     public let tlsTime: Timestamp?
 }
 
 extension FTPSession {
     /// The session as it stands now, for an event.
+    ///
+    /// Only reads the session (outputs call it on their own thread once the session has ended): the shared part
+    /// is the one made when the session got its id, or, before that, a new one.
     public var identity: SessionIdentity {
-        SessionIdentity(
-            id: id, client: client, server: server, start: start, lastSeen: end, user: user,
-            startedMidstream: startedMidstream, detectedByContent: detectedByContent, implicitTLS: implicitTLS,
-            tlsTime: tlsTime)
+        SessionIdentity(fixed: identityFixed ?? SessionIdentity.Fixed(self), lastSeen: end, user: user, tlsTime: tlsTime)
+    }
+
+    /// Community ID v1 of the control connection (SPEC.md, `community_id`), made once with the session's id.
+    public var communityID: String { identityFixed?.communityID ?? CommunityID.v1(client, server) }
+
+    /// Remakes the shared part of the session's identity after one of its fields changed; none before the session
+    /// has an id (most connections on a control port never get one, and would only pay for the Community ID).
+    func refreshIdentity() {
+        identityFixed = id.isEmpty ? nil : SessionIdentity.Fixed(self)
     }
 }
 

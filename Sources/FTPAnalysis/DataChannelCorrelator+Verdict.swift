@@ -159,34 +159,13 @@ extension DataChannelCorrelator {
             // The server refused the announcement itself (500 Illegal PORT command, 425 can't open passive port).
             return .commandFailed
         }
-        // The observed connection is taken once: each `observedConnection` is a copy of a 424-byte record.
-        let observed = transfer.observedConnection
-        guard transfer.command != nil else {
-            guard let connection = observed else { return .unused }
-            if let failed = connectionFailure(connection) { return failed }
-            if connection.state == .rsto || connection.state == .rstr { return .reset }
-            return connection.endedWithoutClose ? .incomplete : .completed
-        }
-        if let connection = observed {
-            if let failed = connectionFailure(connection) { return failed }
-            if finalCode == 426 || transfer.abortRequested { return .aborted }
-            if connection.state == .rsto || connection.state == .rstr {
-                if let refused = FieldDiagnosis.statusOfResetConnection(transfer) { return refused }
-                // The receiver resetting means it did not take all the data, whatever the server's 226 says
-                // (a client that gave up and closed, then answered the rest with RST).
-                if !transfer.receiverReset, let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) {
-                    return .completed
-                }
-                return .reset
+        if let index = transfer.observedIndex {
+            // Read in place: a copy of the 424-byte record per transfer settled cost more than these reads.
+            return transfer.connections.withUnsafeBufferPointer {
+                status(of: transfer, observed: $0[index], finalCode: finalCode)
             }
-            if shortOfExpected(transfer) { return .incomplete }
-            guard let code = finalCode else {
-                return connection.endedWithoutClose ? .incomplete : (connection.state == .sf ? .completed : .incomplete)
-            }
-            if code >= 200 && code < 300 { return .completed }
-            if code == 425 { return .notSeen }
-            return .commandFailed
         }
+        guard transfer.command != nil else { return .unused }
         guard let code = finalCode else {
             // A 150 without a final reply means the data connection ran but is not in the capture.
             return transfer.preliminaryReply != nil ? .incomplete : .notSeen
@@ -194,6 +173,35 @@ extension DataChannelCorrelator {
         if code >= 200 && code < 300 { return .notCaptured }
         if code == 425 { return .notSeen }
         if code == 426 { return transfer.preliminaryReply != nil ? .aborted : .notSeen }
+        return .commandFailed
+    }
+
+    /// `status(of:)` for a transfer with an observed connection.
+    private static func status(
+        of transfer: Transfer, observed connection: borrowing DataConnectionRecord, finalCode: Int?
+    ) -> DataStatus {
+        guard transfer.command != nil else {
+            if let failed = connectionFailure(connection) { return failed }
+            if connection.state == .rsto || connection.state == .rstr { return .reset }
+            return connection.endedWithoutClose ? .incomplete : .completed
+        }
+        if let failed = connectionFailure(connection) { return failed }
+        if finalCode == 426 || transfer.abortRequested { return .aborted }
+        if connection.state == .rsto || connection.state == .rstr {
+            if let refused = FieldDiagnosis.statusOfResetConnection(transfer) { return refused }
+            // The receiver resetting means it did not take all the data, whatever the server's 226 says
+            // (a client that gave up and closed, then answered the rest with RST).
+            if !transfer.receiverReset, let code = finalCode, code >= 200 && code < 300, !shortOfExpected(transfer) {
+                return .completed
+            }
+            return .reset
+        }
+        if shortOfExpected(transfer) { return .incomplete }
+        guard let code = finalCode else {
+            return connection.endedWithoutClose ? .incomplete : (connection.state == .sf ? .completed : .incomplete)
+        }
+        if code >= 200 && code < 300 { return .completed }
+        if code == 425 { return .notSeen }
         return .commandFailed
     }
 

@@ -15,6 +15,9 @@ extension FTPAnalyzer {
             // The actions about the command just input are carried out here, where the command is.
             switch actions[position] {
             case .recordCommand(let truncated):
+                // Room for a typical session's commands at once: grown from empty one append at a time, the array
+                // was reallocated (and its records moved) five or six times per session.
+                if session.commands.capacity == 0 { session.commands.reserveCapacity(16) }
                 // Built in place in the append: a record (168 bytes) made first and then appended was copied.
                 session.commands.append(
                     CommandRecord(

@@ -14,7 +14,7 @@ extension FTPAnalyzer {
     }
 
     func emit(_ event: consuming AnalysisEvent) {
-        eventSink?.take(consume event)
+        sink?.take(consume event)
     }
 
     /// Marks a session as FTP: it gets the next id and its greeting (if already seen) is delivered.

@@ -32,7 +32,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Receives data-channel payload (file extraction); nil means data connections are only counted.
     public weak var dataSink: DataChannelSink?
     /// Receives events as they are settled (timeline, live output). Optional: offline reports can read `sessions`.
-    public weak var eventSink: AnalysisEventSink?
+    ///
+    /// Not kept alive by the analyzer (a sink may own its analyzer, as test harnesses do): keep the sink for as long
+    /// as the analysis runs.
+    public var eventSink: AnalysisEventSink? {
+        get { sink }
+        set { sink = newValue }
+    }
+    /// `eventSink`, held unowned rather than weak: a weak reference gives the sink a side table, and every retain
+    /// and release of it (one pair per event, a few per control line) then took the runtime's slow path.
+    unowned(unsafe) var sink: AnalysisEventSink?
 
     /// Creates an analyzer.
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
@@ -94,7 +103,8 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        let session = control.session
+        // Lent, not retained: `control` (held for the call) owns the session. A retain/release pair per segment.
+        unowned(unsafe) let session = control.session
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)

@@ -6,7 +6,9 @@ import TCPReassembly
 public final class FTPSession {
     /// `S1`, `S2`, … assigned when the connection is recognised as FTP (in practice the order of the control
     /// connections' first packets, since recognition comes with the greeting).
-    public internal(set) var id: String = ""
+    public internal(set) var id: String = "" {
+        didSet { refreshIdentity() }
+    }
     /// The client end of the control connection.
     public let client: Endpoint
     /// The server end.
@@ -34,7 +36,9 @@ public final class FTPSession {
     /// True once AUTH TLS/SSL was accepted (or TLS was seen from the first byte).
     public internal(set) var tls = false
     /// True when TLS began on the first byte (implicit FTPS).
-    public internal(set) var implicitTLS = false
+    public internal(set) var implicitTLS = false {
+        didSet { refreshIdentity() }
+    }
     /// Every command with its replies.
     public internal(set) var commands: [CommandRecord] = []
     /// Replies that answered no command (the greeting excluded), in order.
@@ -51,13 +55,18 @@ public final class FTPSession {
     /// Zeek-style state of the control connection.
     public internal(set) var connectionState: ConnectionState = .oth
     /// True when the capture began after the control connection opened (no SYN).
-    public internal(set) var startedMidstream = false
+    public internal(set) var startedMidstream = false {
+        didSet { refreshIdentity() }
+    }
     /// Bytes missing from the capture on the control connection.
     public internal(set) var missingBytes: UInt64 = 0
     /// True when the connection was identified as FTP by its content rather than its port.
     public internal(set) var detectedByContent: Bool {
         get { machine.detectedByContent }
-        set { machine.detectedByContent = newValue }
+        set {
+            machine.detectedByContent = newValue
+            refreshIdentity()
+        }
     }
     /// Control-channel anomalies (invalid reply lines, over-long lines, …) as text, bounded.
     public internal(set) var anomalies: [(Timestamp, String)] = []
@@ -122,6 +131,8 @@ public final class FTPSession {
     var serverTLS = TLSRecordSkipper()
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
+    /// What every event's `SessionIdentity` shares, made when the session gets its id (`refreshIdentity`).
+    var identityFixed: SessionIdentity.Fixed?
 
     init(
         client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits(),

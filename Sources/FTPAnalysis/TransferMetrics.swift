@@ -34,7 +34,14 @@ public struct TransferMetrics: Sendable, Hashable {
 
     /// The metrics of a transfer's primary data connection; nil when there is none.
     static func of(_ transfer: Transfer, session: FTPSession) -> TransferMetrics? {
-        guard let connection = transfer.observedConnection else { return nil }
+        guard let index = transfer.observedIndex else { return nil }
+        // Read in place: a copy of the 424-byte record per transfer settled cost more than these reads.
+        return transfer.connections.withUnsafeBufferPointer { of(transfer, $0[index], session: session) }
+    }
+
+    private static func of(
+        _ transfer: Transfer, _ connection: borrowing DataConnectionRecord, session: FTPSession
+    ) -> TransferMetrics? {
         // Announcement-only rows (no command) carry data both ways as far as we know; count the larger side.
         let fromOriginator = transfer.command == nil
             ? connection.originatorBytes >= connection.responderBytes : transfer.dataFromOriginator

@@ -186,11 +186,15 @@ public final class Outputs {
         if let text {
             do throws(OutputError) { try text.finish(input) } catch { first = first ?? error }
         } else if let json {
-            json.finish(input)
+            do throws(OutputError) { try json.finish(input) } catch { first = first ?? error }
         }
         if let (sink, output) = report {
             // The report shows the whole capture: the input before narrowing and before the timeline's counters.
-            sink.finish(whole, text: { output.write($0) }, bytes: { output.write($0) })
+            do throws(OutputError) {
+                try sink.finish(whole, text: { output.write($0) }, bytes: { output.write($0) })
+            } catch {
+                first = first ?? error
+            }
         }
         for output in files {
             do throws(OutputError) { try output.close() } catch { first = first ?? error }

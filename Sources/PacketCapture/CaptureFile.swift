@@ -32,8 +32,10 @@ public final class CaptureFile: PacketSource {
 
     private var packets: UInt64 = 0
     private var bytes: UInt64 = 0
-    private var firstTime: Timestamp?
-    private var lastTime: Timestamp?
+    /// Earliest and latest packet times, meaningful once `packets > 0` (not optionals: they are updated per
+    /// packet).
+    private var firstTime = Timestamp(nanoseconds: 0)
+    private var lastTime = Timestamp(nanoseconds: 0)
     private var truncated = false
     private var warning: String?
 
@@ -196,7 +198,8 @@ public final class CaptureFile: PacketSource {
         }
         return CaptureSummary(
             path: path, format: formatName, compressed: compressed, linkType: linkType, packets: packets,
-            bytes: bytes, firstTime: firstTime, lastTime: lastTime, truncated: truncated, warning: warning,
+            bytes: bytes, firstTime: packets > 0 ? firstTime : nil, lastTime: packets > 0 ? lastTime : nil,
+            truncated: truncated, warning: warning,
             nanosecondPrecision: nanosecond)
     }
 
@@ -255,12 +258,58 @@ public final class CaptureFile: PacketSource {
             let raw = header.pointee
             pendingRaw = raw
             pendingData = data
-            pendingHeader = PacketHeader(
-                time: Timestamp(seconds: Int64(raw.ts.tv_sec), nanoseconds: Int64(raw.ts.tv_usec)),
-                capturedLength: Int(raw.caplen), wireLength: Int(raw.len), linkType: linkType,
-                sourceIndex: sourceIndex)
+            pendingHeader = self.header(raw)
             return true
         }
+        return try ended(status)
+    }
+
+    /// `fill()` then `consume(_:)` in one step, for a file read alone (`CaptureSet` with one input): a packet
+    /// is handed on straight from libpcap's buffer, without being stored as the read-ahead one first. The link
+    /// type is passed beside the header, as `CaptureSet.next` does.
+    @inline(__always)
+    func read(_ body: (PacketHeader, LinkType, UnsafeRawBufferPointer) -> Void) throws(CaptureError) -> Bool {
+        if pendingHeader != nil || finished {
+            // The packet read ahead at opening (or the end).
+            guard try fill() else { return false }
+            consume { header, bytes in body(header, header.linkType, bytes) }
+            return true
+        }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle, &header, &data)
+        guard status == 1, let header else { return try ended(status) }
+        let packet = self.header(header.pointee)
+        count(packet)
+        body(packet, linkType, UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : packet.capturedLength))
+        return true
+    }
+
+    @inline(__always)
+    private func header(_ raw: pcap_pkthdr) -> PacketHeader {
+        PacketHeader(
+            time: Timestamp(seconds: Int64(raw.ts.tv_sec), nanoseconds: Int64(raw.ts.tv_usec)),
+            capturedLength: Int(raw.caplen), wireLength: Int(raw.len), linkType: linkType, sourceIndex: sourceIndex)
+    }
+
+    /// Counts a delivered packet in the summary.
+    @inline(__always)
+    private func count(_ header: PacketHeader) {
+        if packets == 0 {
+            firstTime = header.time
+            lastTime = header.time
+        } else if header.time < firstTime {
+            firstTime = header.time
+        } else if lastTime < header.time {
+            lastTime = header.time
+        }
+        packets &+= 1
+        bytes &+= UInt64(header.capturedLength)
+    }
+
+    /// `pcap_next_ex` gave no packet (`status`): the end of the file, a truncation or corruption (false, with the
+    /// summary's warning), or an error that throws.
+    private func ended(_ status: Int32) throws(CaptureError) -> Bool {
         finished = true
         if status == PCAP_ERROR_BREAK {
             // End of data; a gzip stream that ends early exactly between records looks like this too.
@@ -278,10 +327,7 @@ public final class CaptureFile: PacketSource {
         pendingHeader = nil
         let data = pendingData
         pendingData = nil
-        packets &+= 1
-        bytes &+= UInt64(header.capturedLength)
-        if firstTime.map({ header.time < $0 }) ?? true { firstTime = header.time }
-        if lastTime.map({ $0 < header.time }) ?? true { lastTime = header.time }
+        count(header)
         body(header, UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : header.capturedLength))
     }
 

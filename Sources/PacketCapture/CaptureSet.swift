@@ -7,9 +7,9 @@ import NetworkTypes
 /// packet's header says which, and which input it came from (`sourceIndex`).
 public final class CaptureSet: PacketSource {
     private let files: [CaptureFile]
-    /// The one input when there is only one: read from this `let` field, it is lent per packet without the
-    /// retain/release that taking it out of the array costs.
-    private let single: CaptureFile?
+    /// The one input when there is only one. `files` owns it for the set's life, so it is read without the
+    /// retain/release per packet that even a `let` field's strong reference cost here.
+    private unowned(unsafe) let single: CaptureFile?
     /// Indices of files with a packet read ahead, as a binary min-heap on (time, index).
     private var heap: [Int] = []
     private var started = false
@@ -47,10 +47,9 @@ public final class CaptureSet: PacketSource {
     /// a file that can't be read on (see `CaptureFile.next`).
     public func next(_ body: (PacketHeader, LinkType, UnsafeRawBufferPointer) -> Void) throws(CaptureError) -> Bool {
         if let single {
-            // One input needs no merge: skip the heap (a tenth of the per-packet cost on large captures).
-            guard try single.fill() else { return false }
-            single.consume { header, bytes in body(header, header.linkType, bytes) }
-            return true
+            // One input needs no merge: skip the heap (a tenth of the per-packet cost on large captures), and
+            // the read-ahead too (`CaptureFile.read`).
+            return try single.read(body)
         }
         if !started {
             started = true

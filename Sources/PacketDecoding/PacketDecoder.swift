@@ -38,6 +38,7 @@ public struct PacketDecoder: Sendable {
             guard bytes.count >= 14 else { return .malformed(.truncatedLinkHeader) }
             let etherType = bytes.u16(12)
             if etherType == 0x0800, let segment = commonIPv4TCP(packet, at: 14) { return .tcp(segment) }
+            if etherType == 0x86DD, let segment = commonIPv6TCP(packet, at: 14) { return .tcp(segment) }
             return decodeEtherType(etherType, at: 14, bytes)
         case .linuxSLL:
             // Packet type, ARPHRD type, address length, 8 address bytes, then the protocol (an ethertype).

@@ -2,18 +2,9 @@ import CommunityID
 import FTPAnalysis
 
 // Community ID v1 (seed 0) of the connections reports name (SPEC.md, `community_id`), so a row of ours joins
-// with Zeek's conn.log, Suricata's EVE and Arkime's sessions for the same flow. Computed from the endpoints alone;
-// a session's value is made once per session by the writers that need it per row.
-
-extension FTPSession {
-    /// Community ID of the control connection.
-    public var communityID: String { CommunityID.v1(client, server) }
-}
-
-extension SessionIdentity {
-    /// Community ID of the control connection.
-    public var communityID: String { CommunityID.v1(client, server) }
-}
+// with Zeek's conn.log, Suricata's EVE and Arkime's sessions for the same flow. Computed from the endpoints alone,
+// once, on the analysis thread: a session's with its id (`SessionIdentity.communityID`, `FTPSession.communityID`),
+// a data connection's when it closes (`DataConnectionRecord.communityID`).
 
 extension TransferFacts {
     /// Community ID of the data connection actually seen; nil when none is in the capture (`not_seen`,

@@ -16,11 +16,13 @@ public enum HTMLReport {
     /// Renders the whole page from a finished analysis (sessions retained). The same assembly as the streaming
     /// `HTMLReportSink`, fed the input's sessions and findings, so the two cannot differ.
     public static func render(_ input: ReportInput) -> String {
-        let sink = HTMLReportSink(passwords: input.passwords)
+        // Everything in memory (no temporary file, no budget): the page is in memory anyway, and nothing can
+        // then fail to be read back, so `finish` cannot throw.
+        let sink = HTMLReportSink(passwords: input.passwords, indexMemoryBudget: .max, makeFile: { nil })
         for finding in input.findings { sink.take(finding) }
         for session in input.sessions { sink.take(ended: session) }
         var out = ""
-        sink.finish(input, text: { out += $0 }, bytes: { out += String(decoding: $0, as: UTF8.self) })
+        try? sink.finish(input, text: { out += $0 }, bytes: { out += String(decoding: $0, as: UTF8.self) })
         return out
     }
 

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 import FTPAnalysis
 import NetworkTypes
 
@@ -7,21 +14,28 @@ import NetworkTypes
 /// severe findings (at most `HTMLReport.maxFindings`, kept in a bounded list), then the contents and the sections,
 /// failed sessions first, each group in session order.
 ///
-/// What stays in memory per session is about 70 bytes (its `Entry`: health, number and two record numbers, and
-/// the spool's offset and length of those two records), plus, until the session ends, its findings.
+/// What stays per session is its 32-byte `Entry` (health, number, and where its two records are in the spool),
+/// in an index that is itself spooled past `SortingSpoolLimits.memoryBudget` bytes (`SortingSpool`), plus, until
+/// the session ends, its findings: memory does not grow with the sessions of the capture.
 public final class HTMLReportSink: StreamingEventSink {
-    /// Where a session's pieces are in the spool, and how it sorts.
-    private struct Entry {
-        var health: HTMLReport.Health
+    /// Where a session's pieces are in the spool, and how it sorts (by health, then session).
+    private struct Entry: Comparable, BitwiseCopyable {
+        /// Its contents row; its section (after the first line) follows it in the spool.
+        var row: SpooledRecord
+        var bodyLength: UInt32
         var id: SessionNumber
-        /// The record numbers of its contents row and its section (after the first line) in the spool.
-        var row: Int
-        var body: Int
+        var health: HTMLReport.Health
+
+        var body: SpooledRecord { SpooledRecord(offset: row.offset + Int64(row.length), length: bodyLength) }
+
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.health.rawValue, lhs.id) < (rhs.health.rawValue, rhs.id) }
+
+        static func == (lhs: Self, rhs: Self) -> Bool { (lhs.health, lhs.id) == (rhs.health, rhs.id) }
     }
 
     /// A session id as the analyzer gives them (`S12`), kept as its number so an entry holds no string; an id
     /// of another shape (none occurs today) is kept in `ids` and sorts after every numbered one, as it came.
-    private enum SessionNumber: Comparable {
+    private enum SessionNumber: Comparable, BitwiseCopyable {
         case numbered(Int)
         case other(Int)
 
@@ -34,7 +48,7 @@ public final class HTMLReportSink: StreamingEventSink {
         }
     }
 
-    private var entries: [Entry] = []
+    private let entries: SortingSpool<Entry>
     /// The ids that are not `S<number>`, in arrival order (see `SessionNumber`).
     private var ids: [String] = []
     private var figures = HTMLReport.Figures()
@@ -42,12 +56,27 @@ public final class HTMLReportSink: StreamingEventSink {
     /// The most severe findings so far, in report order (severity, then time, then arrival), at most the limit.
     private var shownFindings: [(finding: Finding, arrival: Int)] = []
     private var findingArrivals = 0
-    private let spool = RecordSpool()
+    private let spool: RecordSpool
     private let passwords: PasswordPolicy
 
+    /// Bytes of the sessions' index kept in memory (docs/limits.md, `SortingSpoolLimits.memoryBudget`).
+    public static let defaultIndexMemoryBudget = SortingSpoolLimits.memoryBudget
+
     /// Creates a sink; `passwords` is the policy for the sections' command lists.
-    public init(passwords: PasswordPolicy = PasswordPolicy(showPasswords: false)) {
+    public convenience init(
+        passwords: PasswordPolicy = PasswordPolicy(showPasswords: false),
+        indexMemoryBudget: Int = HTMLReportSink.defaultIndexMemoryBudget
+    ) {
+        self.init(passwords: passwords, indexMemoryBudget: indexMemoryBudget, makeFile: { tmpfile() })
+    }
+
+    /// A sink whose spools' files come from `makeFile` (none: everything stays in memory).
+    init(
+        passwords: PasswordPolicy, indexMemoryBudget: Int, makeFile: @escaping () -> UnsafeMutablePointer<FILE>?
+    ) {
         self.passwords = passwords
+        spool = RecordSpool(makeFile: makeFile)
+        entries = SortingSpool(memoryBudget: indexMemoryBudget, makeFile: makeFile)
     }
 
     public func analysis(_ event: AnalysisEvent) {
@@ -101,24 +130,25 @@ public final class HTMLReportSink: StreamingEventSink {
         let body = spool.append(HTMLReport.sectionBody(session, health, findings, passwords))
         let id = SessionNumber(session.id, otherIndex: ids.count)
         if case .other = id { ids.append(session.id) }
-        entries.append(Entry(health: health, id: id, row: row, body: body))
+        entries.append(Entry(row: row, bodyLength: body.length, id: id, health: health))
     }
 
-    /// Writes the page: `text` receives the parts made now, `bytes` the spooled ones, in page order.
+    /// Writes the page: `text` receives the parts made now, `bytes` the spooled ones, in page order. Throws when
+    /// a spooled part could not be read back (the page lacks it).
     public func finish(
         _ input: ReportInput, text: (String) -> Void, bytes: (UnsafeRawBufferPointer) -> Void
-    ) {
-        let ordered = entries.sorted { ($0.health.rawValue, $0.id) < ($1.health.rawValue, $1.id) }
+    ) throws(OutputError) {
+        let count = entries.count
         text(HTMLReport.opening(input, figures, findings: shownFindings.map(\.finding)))
-        if ordered.count > 1 {
+        if count > 1 {
             text(HTMLReport.contentsOpening)
-            for entry in ordered { spool.read(entry.row).withUnsafeBytes(bytes) }
+            entries.forEachSorted { entry in spool.read(entry.row).withUnsafeBytes(bytes) }
             text(HTMLReport.contentsClosing)
         }
-        text(HTMLReport.sessionsHeading(empty: ordered.isEmpty))
+        text(HTMLReport.sessionsHeading(empty: count == 0))
         var opened = 0
-        for entry in ordered {
-            let open = ordered.count == 1 || (entry.health == .failed && opened < HTMLReport.maxOpenSessions)
+        entries.forEachSorted { entry in
+            let open = count == 1 || (entry.health == .failed && opened < HTMLReport.maxOpenSessions)
             if open { opened += 1 }
             let id: String
             switch entry.id {
@@ -129,5 +159,6 @@ public final class HTMLReportSink: StreamingEventSink {
             spool.read(entry.body).withUnsafeBytes(bytes)
         }
         text(HTMLReport.closing(input))
+        if let failure = entries.failure ?? spool.failure { throw failure }
     }
 }

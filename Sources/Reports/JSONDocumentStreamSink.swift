@@ -19,27 +19,48 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     private let passwords: PasswordPolicy
     private let findings = RecordSpool()
     /// Where each finding sits in the spool, with what the document is ordered by (time, then severity, as
-    /// `FTPAnalyzer.finish` orders the findings it keeps; arrival breaks ties, as its stable sort does).
-    private var findingIndex: [FindingEntry] = []
+    /// `FTPAnalyzer.finish` orders the findings it keeps; arrival, which the spool offset follows, breaks ties, as
+    /// its stable sort does). The index is the one thing the document keeps per finding until its end, so it is
+    /// spooled too: memory holds at most `indexMemoryBudget` bytes of it, whatever the capture.
+    private let findingIndex: SortingSpool<FindingEntry>
 
-    /// One finding's place, packed: the index is the one thing the document keeps per finding until its end
-    /// (31 603 findings on the full control-heavy capture), so its size is how much memory grows with the
-    /// capture. 32 bytes a finding; a tuple with an `Int` rank and record took 56.
-    private struct FindingEntry {
+    /// One finding's place, packed in 32 bytes (in this order: the three small fields fill the record's tail).
+    private struct FindingEntry: Comparable, BitwiseCopyable {
         var time: Int64
-        var session: String?
-        var record: UInt32
+        var record: SpooledRecord
         var rank: UInt8
         /// Kept when its session is kept, and when it is not (`Narrowing.matches(_:sessionKept:)`).
         var keepWithSession: Bool
         var keepWithoutSession: Bool
+        /// Its session (`SessionKeys`), under a narrowing only.
+        var session: Int64
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.time, lhs.rank, lhs.record.offset) < (rhs.time, rhs.rank, rhs.record.offset)
+        }
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            (lhs.time, lhs.rank, lhs.record.offset) == (rhs.time, rhs.rank, rhs.record.offset)
+        }
     }
     /// What the user narrowed the document to (SPEC.md filters), applied as `Narrowing.apply` applies it.
     private let narrowing: Narrowing?
     /// Sessions written (kept by the narrowing), for deciding on their findings at the end.
-    private var keptSessions: Set<String> = []
+    private var keptSessions = SessionKeys()
     /// Ended sessions waiting for a lower-numbered one to end first, by number.
-    private var held: [Int: JSONBytes] = [:]
+    private var held: [Int: HeldSession] = [:]
+    /// Bytes of held sessions in memory; past `heldBytesInMemory` further ones wait in `heldSpool`.
+    private var heldMemoryBytes = 0
+    private let heldBytesInMemory: Int
+    /// Held sessions waiting in a temporary file; the file is reused from its start once none waits.
+    private let heldSpool: RecordSpool
+    private var heldSpooled = 0
+
+    /// A held session: its bytes in memory (handed to the output whole), or their place in `heldSpool`.
+    private enum HeldSession {
+        case memory(JSONBytes)
+        case spooled(SpooledRecord)
+    }
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
     private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
     private var nextNumber = 1
@@ -50,12 +71,24 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// order rather than held without bound (a session open across the whole capture).
     public static let defaultMaximumHeldSessions = 10_000
 
+    /// Bytes of held sessions kept in memory (docs/limits.md). One long session holds back every session that
+    /// ends after it: 588 sessions, 5.7 MB of JSON, at once on the full-size control-heavy benchmark capture.
+    public static let defaultHeldBytesInMemory = 1 << 20
+
+    /// Bytes of the findings' index kept in memory (docs/limits.md, `SortingSpoolLimits.memoryBudget`).
+    public static let defaultIndexMemoryBudget = SortingSpoolLimits.memoryBudget
+
     /// Starts the document on `output`.
     public init(
         output: BufferedOutput, version: String, passwords: PasswordPolicy, narrowing: Narrowing? = nil,
-        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions
+        maximumHeldSessions: Int = JSONDocumentStreamSink.defaultMaximumHeldSessions,
+        indexMemoryBudget: Int = JSONDocumentStreamSink.defaultIndexMemoryBudget,
+        heldBytesInMemory: Int = JSONDocumentStreamSink.defaultHeldBytesInMemory
     ) {
         self.output = output
+        findingIndex = SortingSpool(memoryBudget: indexMemoryBudget)
+        self.heldBytesInMemory = heldBytesInMemory
+        heldSpool = RecordSpool()
         self.passwords = passwords
         self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
@@ -95,8 +128,15 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 return
             }
             // Most sessions end after a later one began: the scratch's storage, shrunk to the session's size, is
-            // held as it is (no copy) and the scratch starts a new buffer.
-            held[number] = scratch.detachBytes()
+            // held as it is (no copy) and the scratch starts a new buffer; past the budget, the bytes wait in the
+            // spool instead.
+            if heldMemoryBytes + scratch.count > heldBytesInMemory && scratch.count > 0 {
+                held[number] = .spooled(scratch.withBytes { heldSpool.append($0) })
+                heldSpooled += 1
+            } else {
+                heldMemoryBytes += scratch.count
+                held[number] = .memory(scratch.detachBytes())
+            }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
                 nextNumber += 1
@@ -110,9 +150,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             let record = scratch.withBytes { findings.append($0) }
             findingIndex.append(
                 FindingEntry(
-                    time: finding.time.nanoseconds, session: narrowing == nil ? nil : finding.session,
-                    record: UInt32(truncatingIfNeeded: record), rank: UInt8(clamping: finding.severity.rank),
-                    keepWithSession: keep?.0 ?? true, keepWithoutSession: keep?.1 ?? true))
+                    time: finding.time.nanoseconds, record: record, rank: UInt8(clamping: finding.severity.rank),
+                    keepWithSession: keep?.0 ?? true, keepWithoutSession: keep?.1 ?? true,
+                    session: narrowing == nil ? SessionKeys.none : keptSessions.key(finding.session)))
         default:
             break
         }
@@ -122,8 +162,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
 
     public func flush() { output.flush() }
 
-    /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the output).
-    public func finish(_ input: ReportInput) {
+    /// Writes the sessions still held, `inputs`, `stats` and the findings, and closes the document (not the
+    /// output). Throws when a spooled finding could not be read back (the document lacks it).
+    public func finish(_ input: ReportInput) throws(OutputError) {
         for number in held.keys.sorted() { writeSession(held[number]!) }
         held.removeAll()
         output.write(sessionsWritten == 0 ? "],\n" : "\n  ],\n")
@@ -134,21 +175,17 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         output.write(",\n  \"stats\": ")
         stats.write(pretty: true, indent: 1) { output.write($0) }
         output.write(",\n  \"findings\": [")
-        findingIndex.removeAll { entry in
-            let sessionKept = entry.session.map(keptSessions.contains) ?? false
-            return !(sessionKept ? entry.keepWithSession : entry.keepWithoutSession)
+        var written = 0
+        findingIndex.forEachSorted { entry in
+            let sessionKept = keptSessions.contains(entry.session)
+            guard sessionKept ? entry.keepWithSession : entry.keepWithoutSession else { return }
+            output.write(written == 0 ? "\n    " : ",\n    ")
+            output.write(bytes: findings.read(entry.record))
+            written += 1
         }
-        if !findingIndex.isEmpty {
-            findingIndex.sort { ($0.time, $0.rank, $0.record) < ($1.time, $1.rank, $1.record) }
-            for (position, entry) in findingIndex.enumerated() {
-                output.write(position == 0 ? "\n    " : ",\n    ")
-                output.write(bytes: findings.read(Int(entry.record)))
-            }
-            output.write("\n  ]")
-        } else {
-            output.write("]")
-        }
+        output.write(written == 0 ? "]" : "\n  ]")
         output.write("\n}\n")
+        if let failure = findingIndex.failure ?? findings.failure ?? heldSpool.failure { throw failure }
     }
 
     private func writeSession(_ bytes: UnsafeRawBufferPointer) {
@@ -158,11 +195,21 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         sessionsWritten += 1
     }
 
-    /// A held session, handed to the output whole (written from its own storage, not copied into the buffer).
-    private func writeSession(_ held: JSONBytes) {
-        guard held.count > 0 else { return }  // narrowed out
-        output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
-        output.write(held)
+    /// A held session: from memory, handed to the output whole (written from its own storage, not copied into
+    /// the buffer), or read back from the spool.
+    private func writeSession(_ session: HeldSession) {
+        switch session {
+        case .memory(let bytes):
+            heldMemoryBytes -= bytes.count
+            guard bytes.count > 0 else { return }  // narrowed out
+            output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+            output.write(bytes)
+        case .spooled(let record):
+            output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
+            output.write(bytes: heldSpool.read(record))
+            heldSpooled -= 1
+            if heldSpooled == 0 { heldSpool.removeAll() }
+        }
         sessionsWritten += 1
     }
 }

@@ -6,58 +6,62 @@
     import Darwin
 #endif
 
-/// Texts written to an unlinked temporary file and read back by number in any order, so a document's findings
-/// cost disk, not memory (kept in memory if no temporary file can be made, or the disk fills).
+/// Where a record of a `RecordSpool` lies: its first byte and its length. The caller keeps it (in an index that
+/// may itself be spooled, `SortingSpool`): the spool keeps nothing per record, so its memory is one block
+/// whatever it holds.
+struct SpooledRecord: BitwiseCopyable {
+    /// Offset of the first byte; offsets rise in the order the records were stored.
+    var offset: Int64
+    var length: UInt32
+}
+
+/// Texts written to an unlinked temporary file and read back in any order, so a document's findings and the
+/// report's sections cost disk, not memory.
 ///
 /// Records are gathered in a 64 KiB block written with one `pwrite`, and read back with one `pread` each (or from
-/// the block not yet written): through stdio, every record cost a seek, a flush and a 4 KiB read.
+/// the block not yet written): through stdio, every record cost a seek, a flush and a 4 KiB read. Without a
+/// temporary file, or once the disk refused a block, the block is no longer written and grows instead: nothing is
+/// lost, memory is spent.
 final class RecordSpool {
     private var file: UnsafeMutablePointer<FILE>?
     /// False once the disk refused a block: later records stay in memory.
-    private var writable = true
-    private var records: [(offset: Int, length: Int)] = []
-    private var memory: [[UInt8]] = []
-    /// Bytes `written ..< end` of the file, not written yet.
+    private var writable: Bool
+    /// Bytes `written ..< end` of the spool, not written to the file.
     private var pending: [UInt8] = []
     private var written = 0
     private var end = 0
+    /// The first failure to read a record back (a record not read back is missing from the output).
+    private(set) var failure: OutputError?
 
     private static let blockSize = 64 * 1024
 
-    init() { file = tmpfile() }
+    /// A spool in a new temporary file (`makeFile` stands in for `tmpfile(3)` in tests).
+    init(makeFile: () -> UnsafeMutablePointer<FILE>? = { tmpfile() }) {
+        file = makeFile()
+        writable = file != nil
+    }
 
     deinit {
         if let file { fclose(file) }
     }
 
-    /// Stores `text`; returns its number.
-    func append(_ text: String) -> Int {
+    /// Stores `text`; returns where it lies.
+    func append(_ text: String) -> SpooledRecord {
         var text = text
-        return text.withUTF8 { append($0) }
+        return text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Stores `bytes`; returns their number.
-    func append(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBufferPointer { append($0) } }
-
-    /// Stores borrowed bytes; returns their number.
-    func append(_ bytes: UnsafeRawBufferPointer) -> Int { append(bytes.assumingMemoryBound(to: UInt8.self)) }
-
-    private func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        let number = records.count
-        if file != nil && writable {
-            records.append((end, bytes.count))
-            pending.append(contentsOf: bytes)
-            end += bytes.count
-            if pending.count >= Self.blockSize { writePending() }
-        } else {
-            records.append((-1, memory.count))
-            memory.append(Array(bytes))
-        }
-        return number
+    /// Stores borrowed bytes; returns where they lie.
+    func append(_ bytes: UnsafeRawBufferPointer) -> SpooledRecord {
+        let record = SpooledRecord(offset: Int64(end), length: UInt32(bytes.count))
+        pending.append(contentsOf: bytes)
+        end += bytes.count
+        if writable && pending.count >= Self.blockSize { writePending() }
+        return record
     }
 
-    /// Writes the pending block; if the disk refuses it, it stays in memory (its records are read from it) and
-    /// later records are kept in memory.
+    /// Writes the pending block; if the disk refuses it, it stays in memory (its records are read from it), as do
+    /// all later records.
     private func writePending() {
         guard let file, !pending.isEmpty else { return }
         guard pending.withUnsafeBytes({ PositionedIO.write(fileno(file), $0, at: written) }) else {
@@ -68,17 +72,30 @@ final class RecordSpool {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// The bytes of record `number`.
-    func read(_ number: Int) -> [UInt8] {
-        let record = records[number]
-        if record.offset < 0 { return memory[record.length] }
-        if record.offset >= written {
-            let start = record.offset - written
-            return Array(pending[start..<(start + record.length)])
+    /// Forgets every record: the next is stored at the start of the file again (whose space is reused, not freed).
+    func removeAll() {
+        pending.removeAll(keepingCapacity: true)
+        written = 0
+        end = 0
+    }
+
+    /// The bytes of `record` (fewer if the file could not give them back: `failure` says why).
+    func read(_ record: SpooledRecord) -> [UInt8] {
+        let offset = Int(record.offset)
+        let length = Int(record.length)
+        guard length > 0 else { return [] }
+        if offset >= written {
+            let start = offset - written
+            return Array(pending[start..<(start + length)])
         }
         guard let file else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: record.length) { buffer, count in
-            count = PositionedIO.read(fileno(file), into: buffer.baseAddress!, count: record.length, at: record.offset).count
+        return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            let (done, error) = PositionedIO.read(fileno(file), into: buffer.baseAddress!, count: length, at: offset)
+            count = done
+            if done < length && failure == nil {
+                failure = OutputError(
+                    path: "spool (temporary file)", reason: error.map(BufferedOutput.errorText) ?? "short read")
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ extension TCPReassembler {
     /// Exactly what `processGeneral` does for such a segment, minus the steps that are no-ops for it: the endpoint
     /// states only move on SYN/FIN/RST or from inactive, the history records a letter once, `noteControl` only
     /// counts a zero window, and no close can follow. In-order payload of a counted or ignored connection is
-    /// counted here (the data connections of a data-heavy capture); everything else goes through `ingest`.
+    /// counted here (the data connections of a data-heavy capture), in-order whole payload of a reassembled one with
+    /// nothing held is delivered here (control lines); everything else goes through `ingest`.
     @inline(__always)
     func processEstablished(
         _ connection: TCPConnection, _ direction: Direction, _ segment: TCPSegment, payload: UnsafeRawBufferPointer,
@@ -63,6 +64,19 @@ extension TCPReassembler {
                 }
                 me.advance(by: Int64(wire))
                 if handling == .countOnly && connection.handling != handling { syncHandling(connection) }
+            } else if handling == .reassemble && me.finOffset == nil && start == me.nextOffset && captured == wire
+                && me.pending.isEmpty
+            {
+                // In order, captured whole, nothing held, on a reassembled side (a control line): straight to the
+                // delegate and the recent bytes, which is what `ingest` and its `drain` come to for it.
+                if me.stats.firstPayloadTime == nil { me.stats.firstPayloadTime = time }
+                me.stats.lastPayloadTime = time
+                me.advance(by: Int64(wire))
+                me.stats.bytes &+= UInt64(wire)
+                let slice = UnsafeRawBufferPointer(rebasing: payload[0..<wire])
+                delegate.connection(connection, received: slice, from: direction, at: time)
+                me.recent.append(slice, endingAt: me.nextOffset)
+                if connection.handling != connection.appliedHandling { syncHandling(connection) }
             } else {
                 if let fin = me.finOffset, start + Int64(wire) > fin {
                     counters.dataAfterFIN &+= 1

@@ -57,7 +57,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         let index = table.find(
             PackedEndpoint(segment.flow.source), PackedEndpoint(segment.flow.destination), forward: &forward)
         guard index >= 0 else {
-            processGeneral(segment, existing: nil, payload: payload, at: time)
+            process(segment, on: create(segment, at: time), isNew: true, payload: payload, at: time)
             return
         }
         // The table holds the connection for the whole call (only the port-reuse path of `processGeneral` removes
@@ -70,52 +70,66 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         processGeneral(segment, existing: held.takeUnretainedValue(), payload: payload, at: time)
     }
 
-    /// Every kind of segment: new connections, port reuse, late segments of closed ones, handshakes, closes, data.
+    /// Every kind of segment on a connection held: port reuse, late segments of closed ones, handshakes, closes,
+    /// data. (A segment of no connection held makes one: `process(_:on:isNew:payload:at:)`.)
     func processGeneral(
-        _ segment: TCPSegment, existing found: TCPConnection?, payload: UnsafeRawBufferPointer, at time: Timestamp
+        _ segment: TCPSegment, existing: TCPConnection, payload: UnsafeRawBufferPointer, at time: Timestamp
+    ) {
+        let flags = segment.flags
+        let isSYN = flags.contains(.syn)
+        let hasACK = flags.contains(.ack)
+
+        if isSYN && !hasACK && startsNewConnection(existing, segment) {
+            counters.portReuses &+= 1
+            if !existing.isClosed { close(existing, withoutClose: true, at: time) }
+            unlink(existing)
+            withExtendedLifetime(existing) { table.remove(existing) }
+            process(segment, on: create(segment, at: time), isNew: true, payload: payload, at: time)
+        } else if existing.isClosed {
+            // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow
+            // (TIME-WAIT). They belong to the finished connection: count them, report nothing.
+            // Zeek's history keeps recording them too (the final ACK is the `a` of `ShAdDaFfa`-style strings).
+            counters.lateSegments &+= 1
+            let lateDirection = direction(of: segment, in: existing)
+            let side = existing.side(lateDirection)
+            side.stats.packets &+= 1
+            recordHistory(existing, lateDirection, flags: flags, payloadLength: max(segment.wirePayloadLength, payload.count))
+            if isSYN { side.stats.syns &+= 1 }
+            if existing.lastTime < time { existing.lastTime = time }
+            touch(existing)
+        } else {
+            // Lent for the call (the table holds it): no retain/release pair around the segment's handling.
+            process(segment, on: existing, isNew: false, payload: payload, at: time)
+        }
+    }
+
+    /// `processGeneral` once the segment's connection is known (`isNew`: just made for it).
+    private func process(
+        _ segment: TCPSegment, on connection: TCPConnection, isNew: Bool, payload: UnsafeRawBufferPointer,
+        at time: Timestamp
+    ) {
+        // The sides are passed straight from the connection's fields (which own them for the whole call), so the
+        // compiler lends them without a retain/release pair around each use, as `processEstablished` does.
+        if direction(of: segment, in: connection) == .originator {
+            process(
+                segment, connection, .originator, connection.orig, connection.resp, isNew: isNew, payload: payload,
+                at: time)
+        } else {
+            process(
+                segment, connection, .responder, connection.resp, connection.orig, isNew: isNew, payload: payload,
+                at: time)
+        }
+    }
+
+    private func process(
+        _ segment: TCPSegment, _ connection: TCPConnection, _ direction: Direction, _ me: DirectionState,
+        _ peer: DirectionState, isNew: Bool, payload: UnsafeRawBufferPointer, at time: Timestamp
     ) {
         let flags = segment.flags
         let isSYN = flags.contains(.syn)
         let hasACK = flags.contains(.ack)
         let isFIN = flags.contains(.fin)
         let isRST = flags.contains(.rst)
-
-        let connection: TCPConnection
-        var isNew = false
-        if let existing = found {
-            if isSYN && !hasACK && startsNewConnection(existing, segment) {
-                counters.portReuses &+= 1
-                if !existing.isClosed { close(existing, withoutClose: true, at: time) }
-                unlink(existing)
-                withExtendedLifetime(existing) { table.remove(existing) }
-                connection = create(segment, at: time)
-                isNew = true
-            } else if existing.isClosed {
-                // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow
-                // (TIME-WAIT). They belong to the finished connection: count them, report nothing.
-                // Zeek's history keeps recording them too (the final ACK is the `a` of `ShAdDaFfa`-style strings).
-                counters.lateSegments &+= 1
-                let lateDirection = direction(of: segment, in: existing)
-                let side = existing.side(lateDirection)
-                side.stats.packets &+= 1
-                recordHistory(existing, lateDirection, flags: flags, payloadLength: max(segment.wirePayloadLength, payload.count))
-                if isSYN { side.stats.syns &+= 1 }
-                if existing.lastTime < time { existing.lastTime = time }
-                touch(existing)
-                return
-            } else {
-                connection = existing
-            }
-        } else {
-            connection = create(segment, at: time)
-            isNew = true
-        }
-
-        let direction = direction(of: segment, in: connection)
-        // The connection owns both sides for the whole call: borrowing them without retain/release is safe and
-        // saves two atomic pairs per segment.
-        unowned(unsafe) let me = connection.side(direction)
-        unowned(unsafe) let peer = connection.side(direction.opposite)
         let captured = min(payload.count, max(0, segment.payloadLength))
         let wire = max(segment.wirePayloadLength, captured)
 
@@ -242,8 +256,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// Zeek's per-endpoint TCP state machine (TCPSessionAdapter: UpdateInactiveState and friends), reduced to
     /// what `conn_state` reads.
     func updateEndpoints(_ connection: TCPConnection, _ direction: Direction, flags: TCPFlags, payloadLength: Int) {
-        unowned(unsafe) let me = connection.side(direction)
-        unowned(unsafe) let peer = connection.side(direction.opposite)
+        unowned(unsafe) let me = direction == .originator ? connection.orig : connection.resp
+        unowned(unsafe) let peer = direction == .originator ? connection.resp : connection.orig
         let isOrig = direction == .originator
         let syn = flags.contains(.syn)
         let ack = flags.contains(.ack)

@@ -6,8 +6,10 @@
 /// are counted, never kept), and overwritten in place: no allocation per segment.
 struct RecentBytes {
     /// How far back a retransmission can be checked. Control lines are short; a retransmission of older data is
-    /// counted as a retransmission without the comparison.
+    /// counted as a retransmission without the comparison. A power of two: a position in the ring is the stream
+    /// offset (never negative) masked, not divided.
     static let capacity = 512
+    private static let mask = Int64(capacity - 1)
 
     private var ring: [UInt8] = []
     /// Stream offset just past the newest byte held.
@@ -25,7 +27,7 @@ struct RecentBytes {
         let take = min(bytes.count, RecentBytes.capacity)
         let source = bytes.count - take
         // At most two copies: up to the end of the ring, then the rest from its start.
-        let first = Int((end - Int64(take)) % Int64(RecentBytes.capacity))
+        let first = Int((end - Int64(take)) & RecentBytes.mask)
         let beforeWrap = min(take, RecentBytes.capacity - first)
         ring.withUnsafeMutableBytes { ring in
             guard let from = bytes.baseAddress, let to = ring.baseAddress, take > 0 else { return }
@@ -37,7 +39,7 @@ struct RecentBytes {
     }
 
     /// The byte at stream offset `offset` (which must be in `startOffset..<endOffset`).
-    func byte(at offset: Int64) -> UInt8 { ring[Int(offset % Int64(RecentBytes.capacity))] }
+    func byte(at offset: Int64) -> UInt8 { ring[Int(offset & RecentBytes.mask)] }
 
     /// Where `payload`, which starts at stream offset `start`, first differs from the bytes held; nil when they
     /// agree wherever both exist.

@@ -57,9 +57,9 @@ import Testing
         try timeline.finish()
         try narrowed.next.finishTimeline()
         try text.finish(input)
-        json.finish(input)
+        try json.finish(input)
         try jsonOutput.close()
-        report.finish(input, text: { reportOutput.write($0) }, bytes: { reportOutput.write($0) })
+        try report.finish(input, text: { reportOutput.write($0) }, bytes: { reportOutput.write($0) })
         try reportOutput.close()
         for output in [csvOutput, jsonlOutput, narrowedOutput] { try output.close() }
         return Streamed(

@@ -369,13 +369,18 @@ public struct TimelineRowBuilder {
     private func sessionRow(
         _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp
     ) {
-        row.reset(time: time, session: session.id, event: event)
-        row.client = session.client
-        row.server = session.server
-        row.context.client = session.client
-        row.context.server = session.server
+        // Each asked for once: the identity's fields are read through its shared record by calls into the
+        // analysis module, and the id comes back retained.
+        let id = session.id
+        let client = session.client
+        let server = session.server
+        row.reset(time: time, session: id, event: event)
+        row.client = client
+        row.server = server
+        row.context.client = client
+        row.context.server = server
         if let tlsTime = session.tlsTime, time >= tlsTime { row.context.tls = true }
-        if let facts = live[session.id] {
+        if let facts = live[id] {
             // The Community ID made once per session, not once per row.
             row.user = facts.user
             row.communityID = facts.communityID

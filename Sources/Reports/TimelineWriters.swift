@@ -99,11 +99,17 @@ public final class CSVTimelineWriter: TimelineWriter {
             endpoint(row.server)
         }
         text(row.user)
-        text(row.command)
-        text(row.argument)
-        integer(row.replyCode.map(Int64.init))
-        text(row.replyText)
-        number(row.replyTimeMilliseconds)
+        if row.command == nil && row.argument == nil && row.replyCode == nil && row.replyText == nil
+            && row.replyTimeMilliseconds == nil
+        {
+            out.append(",,,,," as StaticString)
+        } else {
+            text(row.command)
+            text(row.argument)
+            integer(row.replyCode.map(Int64.init))
+            text(row.replyText)
+            number(row.replyTimeMilliseconds)
+        }
         // Runs of cells that only some rows have (data connections, findings, transfer metrics) are, on every
         // other row, their commas alone: written at once rather than cell by cell.
         if row.dataMode == nil && row.dataAnnounced == nil && row.dataObserved == nil && row.dataStatus == nil

@@ -22,7 +22,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
     let correlator: DataChannelCorrelator
     /// The ports whose connections are control channels (computed once, not per connection).
-    let controlAndImplicitTLSPorts: Set<UInt16>
+    let controlAndImplicitTLSPorts: PortSet
     var finished = false
     var detectors: DetectorSet
     var captureEnded = false
@@ -47,7 +47,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     public init(configuration: AnalysisConfiguration = AnalysisConfiguration()) {
         self.configuration = configuration
         correlator = DataChannelCorrelator(configuration: configuration)
-        controlAndImplicitTLSPorts = configuration.controlPorts.union(configuration.implicitTLSPorts)
+        controlAndImplicitTLSPorts = PortSet(configuration.controlPorts.union(configuration.implicitTLSPorts))
         detectors = DetectorSet(configuration: configuration)
     }
 
@@ -103,8 +103,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        // Lent, not retained: `control` (held for the call) owns the session. A retain/release pair per segment.
-        unowned(unsafe) let session = control.session
+        // The session passed from the context's `let` field, which `control` (held for the call) owns: lent to the
+        // call without the retain/release pair a local copy of the reference cost per control segment.
+        received(data, on: connection, control, control.session, from: direction, at: time)
+    }
+
+    /// `connection(_:received:from:at:)` for a control connection.
+    private func received(
+        _ data: UnsafeRawBufferPointer, on connection: TCPConnection, _ control: ControlContext,
+        _ session: FTPSession, from direction: Direction, at time: Timestamp
+    ) {
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)

@@ -40,9 +40,9 @@ extension TCPReassembler {
 
     func head(of list: IdleList) -> TCPConnection? {
         switch list {
-        case .long: return longHead
-        case .short: return shortHead
-        case .closed: return closedHead
+        case .long: return longHead?.takeUnretainedValue()
+        case .short: return shortHead?.takeUnretainedValue()
+        case .closed: return closedHead?.takeUnretainedValue()
         case .none: return nil
         }
     }
@@ -65,11 +65,11 @@ extension TCPReassembler {
 
     func evictOne(at time: Timestamp) {
         // Closed records and unanswered attempts go first, then the least recently active connection.
-        var candidate = closedHead ?? shortHead ?? longHead
+        var candidate = (closedHead ?? shortHead ?? longHead)?.takeUnretainedValue()
         while let head = candidate, head.lastTime > head.queuedTime {
             // Active since it was queued: not the least recently active after all.
             requeue(head)
-            candidate = closedHead ?? shortHead ?? longHead
+            candidate = (closedHead ?? shortHead ?? longHead)?.takeUnretainedValue()
         }
         guard let victim = candidate else { return }
         unlink(victim)
@@ -139,28 +139,30 @@ extension TCPReassembler {
     func append(_ connection: TCPConnection, to list: IdleList) {
         connection.idleList = list
         switch list {
-        case .short:
-            connection.queuedTime = queueTime(connection, after: shortTail)
-            connection.idlePrev = shortTail
-            if let tail = shortTail { tail.idleNext = connection } else { shortHead = connection }
-            shortTail = connection
-        case .closed:
-            connection.queuedTime = queueTime(connection, after: closedTail)
-            connection.idlePrev = closedTail
-            if let tail = closedTail { tail.idleNext = connection } else { closedHead = connection }
-            closedTail = connection
-        case .long, .none:
-            connection.queuedTime = queueTime(connection, after: longTail)
-            connection.idlePrev = longTail
-            if let tail = longTail { tail.idleNext = connection } else { longHead = connection }
-            longTail = connection
+        case .short: link(connection, head: &shortHead, tail: &shortTail)
+        case .closed: link(connection, head: &closedHead, tail: &closedTail)
+        case .long, .none: link(connection, head: &longHead, tail: &longTail)
         }
     }
 
-    /// The connection's last activity, but never before the list's tail: the list stays ordered by `queuedTime`.
-    func queueTime(_ connection: TCPConnection, after tail: TCPConnection?) -> Timestamp {
-        guard let tail, tail.queuedTime > connection.lastTime else { return connection.lastTime }
-        return tail.queuedTime
+    /// Puts `connection` at the back of a list. It is queued as of its last activity, but never before the list's
+    /// tail: the list stays ordered by `queuedTime`.
+    @inline(__always)
+    private func link(
+        _ connection: TCPConnection, head: inout Unmanaged<TCPConnection>?, tail: inout Unmanaged<TCPConnection>?
+    ) {
+        let me = Unmanaged.passUnretained(connection)
+        connection.queuedTime = connection.lastTime
+        if let last = tail {
+            last._withUnsafeGuaranteedRef { last in
+                if last.queuedTime > connection.lastTime { connection.queuedTime = last.queuedTime }
+                last.idleNext = me
+            }
+        } else {
+            head = me
+        }
+        connection.idlePrev = tail
+        tail = me
     }
 
     func unlink(_ connection: TCPConnection) {
@@ -169,7 +171,7 @@ extension TCPReassembler {
         let previous = connection.idlePrev
         let next = connection.idleNext
         if let previous {
-            previous.idleNext = next
+            previous._withUnsafeGuaranteedRef { $0.idleNext = next }
         } else {
             switch list {
             case .short: shortHead = next
@@ -178,7 +180,7 @@ extension TCPReassembler {
             }
         }
         if let next {
-            next.idlePrev = previous
+            next._withUnsafeGuaranteedRef { $0.idlePrev = previous }
         } else {
             switch list {
             case .short: shortTail = previous

@@ -20,13 +20,14 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     let table: FlowTable
     var nextSerial: UInt64 = 0
     // Idle lists, least recently active first. The table owns the connections; every listed connection is in
-    // the table, so the links need not retain (and a million-long chain is never released recursively).
-    unowned(unsafe) var longHead: TCPConnection?
-    unowned(unsafe) var longTail: TCPConnection?
-    unowned(unsafe) var shortHead: TCPConnection?
-    unowned(unsafe) var shortTail: TCPConnection?
-    unowned(unsafe) var closedHead: TCPConnection?
-    unowned(unsafe) var closedTail: TCPConnection?
+    // the table, so the links need not retain (and a million-long chain is never released recursively). They are
+    // `Unmanaged`, as `TCPConnection.idleNext`: linking costs no reference counting.
+    var longHead: Unmanaged<TCPConnection>?
+    var longTail: Unmanaged<TCPConnection>?
+    var shortHead: Unmanaged<TCPConnection>?
+    var shortTail: Unmanaged<TCPConnection>?
+    var closedHead: Unmanaged<TCPConnection>?
+    var closedTail: Unmanaged<TCPConnection>?
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     var bufferPool: [[UInt8]] = []
     static var poolLimit: Int { 256 }
@@ -61,13 +62,13 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             return
         }
         // The table holds the connection for the whole call (only the port-reuse path of `processGeneral` removes
-        // it, and then no longer uses it): borrowed without retain/release.
+        // it, and keeps it alive itself until done with it): borrowed without retain/release.
         let held = table.connection(at: index)
         let done = held._withUnsafeGuaranteedRef { connection in
             processEstablished(connection, forward ? .originator : .responder, segment, payload: payload, at: time)
         }
         if done { return }
-        processGeneral(segment, existing: held.takeUnretainedValue(), payload: payload, at: time)
+        held._withUnsafeGuaranteedRef { processGeneral(segment, existing: $0, payload: payload, at: time) }
     }
 
     /// Every kind of segment on a connection held: port reuse, late segments of closed ones, handshakes, closes,
@@ -81,9 +82,12 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
 
         if isSYN && !hasACK && startsNewConnection(existing, segment) {
             counters.portReuses &+= 1
+            // `existing` is lent by the table, which lets go of it here: kept alive until this branch is done.
+            let kept = Unmanaged.passRetained(existing)
+            defer { kept.release() }
             if !existing.isClosed { close(existing, withoutClose: true, at: time) }
             unlink(existing)
-            withExtendedLifetime(existing) { table.remove(existing) }
+            table.remove(existing)
             process(segment, on: create(segment, at: time), isNew: true, payload: payload, at: time)
         } else if existing.isClosed {
             // RFC 9293 section 3.6: after the close, the peer's last ACK and retransmitted FINs still flow

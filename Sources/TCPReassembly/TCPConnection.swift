@@ -172,8 +172,10 @@ public final class TCPConnection {
     var idleList = IdleList.none
     /// When it was put on its idle list (the list's order; see `TCPReassembler.touch`).
     var queuedTime = Timestamp.zero
-    unowned(unsafe) var idleNext: TCPConnection?
-    unowned(unsafe) var idlePrev: TCPConnection?
+    /// Links of the idle list, not retained (the flow table owns every listed connection). `Unmanaged` rather
+    /// than `unowned(unsafe)`: every use of an `unowned(unsafe)` reference retained and released it again.
+    var idleNext: Unmanaged<TCPConnection>?
+    var idlePrev: Unmanaged<TCPConnection>?
 
     /// Creates a connection record (the reassembler does this).
     public init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {

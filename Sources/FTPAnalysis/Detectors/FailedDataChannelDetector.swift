@@ -5,11 +5,12 @@ struct FailedDataChannelDetector: FindingDetector {
         guard case .dataChannelSettled(let transfer, let index, let session) = event,
             transfer.status.isConnectionFailure || transfer.status == .stalled
         else { return }
-        var evidence: [(String, EvidenceValue)] = [
-            ("transfer", .int(Int64(index))),
-            ("status", .string(transfer.status.rawValue)),
-            ("syn_attempts", .int(Int64(transfer.synAttempts))),
-        ]
+        var evidence: [(String, EvidenceValue)] = []
+        // Room for every field below at once: grown from the literal's three, the array was reallocated twice.
+        evidence.reserveCapacity(9)
+        evidence.append(("transfer", .int(Int64(index))))
+        evidence.append(("status", .string(transfer.status.rawValue)))
+        evidence.append(("syn_attempts", .int(Int64(transfer.synAttempts))))
         if let cause = transfer.cause { evidence.append(("cause", .string(cause.rawValue))) }
         if let mode = transfer.mode { evidence.append(("mode", .string(mode.rawValue))) }
         if let announced = transfer.announced { evidence.append(("announced", .string(announced.description))) }

@@ -37,7 +37,7 @@ public enum CauseWording {
 
     /// Only these statuses are ever explained (`makeWording`); most transfers complete, and reading their
     /// evidence to find nothing to say was a measurable share of writing a transfer.
-    private static func explains(_ status: DataStatus) -> Bool {
+    static func explains(_ status: DataStatus) -> Bool {
         switch status {
         case .stalled, .notSeen, .refused, .unanswered, .commandFailed: return true
         default: return false
@@ -289,7 +289,12 @@ public enum CauseWording {
 
 extension TransferFacts {
     /// Why it failed, in the user's terms, with the fix: its verdict as `CauseWording` words it.
-    public var diagnosis: String? { CauseWording.diagnosis(of: verdict) }
+    public var diagnosis: String? {
+        // The status is read in place first: most transfers complete, and asking for the whole verdict copied
+        // it (342 bytes) only to find nothing to explain.
+        guard CauseWording.explains(status) else { return nil }
+        return CauseWording.diagnosis(of: verdict)
+    }
 }
 
 extension String {

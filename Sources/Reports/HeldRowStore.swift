@@ -212,8 +212,13 @@ final class HeldRowStore {
 final class SpilledRun {
     static let blockSize = 64 * 1024
 
+    /// Rows gathered for one `pwritev` at most (Linux's IOV_MAX).
+    static let vectorsPerWrite = 1024
+
     private let file: UnsafeMutablePointer<FILE>
-    private let pending = RowBytes(capacity: SpilledRun.blockSize)
+    /// Rows appended and not yet written, as pointers to their bytes in the store's memory: the system gathers
+    /// them into the file, where copying each row into a buffer first was half of a spill's cost.
+    private var vectors: [iovec] = []
     private var end = 0
     private var written = 0
     private let block = RowBytes(capacity: SpilledRun.blockSize)
@@ -228,22 +233,46 @@ final class SpilledRun {
 
     deinit { fclose(file) }
 
-    /// Appends a row; its offset, or nil when the disk refused the bytes.
+    /// Appends a row; its offset, or nil when the disk refused the bytes. The bytes are borrowed until
+    /// `finishWriting` returns: they must stay where they are until then.
     func append(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let offset = end
-        pending.append(bytes)
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return offset }
         end += bytes.count
-        if pending.count >= Self.blockSize { guard writePending() else { return nil } }
+        vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: bytes.count))
+        if vectors.count >= Self.vectorsPerWrite { guard writeVectors() else { return nil } }
         return offset
     }
 
-    /// Writes what is still buffered; false when the disk refused it.
-    func finishWriting() -> Bool { writePending() }
+    /// Writes the rows still gathered; false when the disk refused them.
+    func finishWriting() -> Bool { writeVectors() }
 
-    private func writePending() -> Bool {
-        guard PositionedIO.write(fileno(file), pending.bytes, at: written) else { return false }
-        written += pending.count
-        pending.removeAll()
+    /// Writes the gathered rows at the end of what is written, retrying an interrupted call and carrying on after
+    /// a short one (as `PositionedIO.write` does for one buffer).
+    private func writeVectors() -> Bool {
+        var first = 0
+        while first < vectors.count {
+            let result = vectors.withUnsafeMutableBufferPointer { vectors in
+                pwritev(fileno(file), vectors.baseAddress! + first, Int32(vectors.count - first), off_t(written))
+            }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { return false }
+            written += result
+            // Skip the rows written whole; a row written in part goes on from where the write stopped.
+            var left = result
+            while left > 0 {
+                let length = vectors[first].iov_len
+                if left >= length {
+                    left -= length
+                    first += 1
+                } else {
+                    vectors[first].iov_base += left
+                    vectors[first].iov_len = length - left
+                    left = 0
+                }
+            }
+        }
+        vectors.removeAll(keepingCapacity: true)
         return true
     }
 

@@ -120,13 +120,15 @@ public struct TimelineRow: Sendable {
         self.time = time
         self.session = session
         self.event = event
+        // A text field is cleared only when it holds something: assigning nil over nil still called the runtime
+        // to release the old value, nine times a row.
         client = nil
         server = nil
-        user = nil
-        command = nil
-        argument = nil
+        if user != nil { user = nil }
+        if command != nil { command = nil }
+        if argument != nil { argument = nil }
         replyCode = nil
-        replyText = nil
+        if replyText != nil { replyText = nil }
         replyTimeMilliseconds = nil
         dataMode = nil
         dataAnnounced = nil
@@ -136,16 +138,16 @@ public struct TimelineRow: Sendable {
         durationMilliseconds = nil
         severity = nil
         finding = nil
-        detail = nil
+        if detail != nil { detail = nil }
         cause = nil
-        communityID = nil
-        context = TimelineContext()
+        if communityID != nil { communityID = nil }
+        context.reset()
         bytesPerSecond = nil
         firstByteMilliseconds = nil
         retransmissions = nil
         zeroWindows = nil
-        closedBy = nil
-        close = nil
+        if closedBy != nil { closedBy = nil }
+        if close != nil { close = nil }
     }
 
     /// SPEC.md's columns, in order. CSV headers and JSON Lines member names.
@@ -274,18 +276,23 @@ public struct TimelineRowBuilder {
             }
             row.dataMode = transfer.mode
             row.dataAnnounced = transfer.announced
-            row.dataObserved = transfer.observed
             row.dataStatus = transfer.status
             row.bytes = transfer.bytes
-            // Computed from the transfer's connections: asked once, not once per column.
-            let connection = transfer.observedConnection
-            if let connection {
-                row.durationMilliseconds = connection.firstTime.milliseconds(to: connection.lastTime)
-                row.communityID = connection.communityID ?? CommunityID.v1(connection.originator, connection.responder)
-                row.context.dataOriginator = connection.originator
-                row.context.dataResponder = connection.responder
-                row.context.start = connection.firstTime
-                row.context.end = connection.lastTime
+            // The observed connection's fields read in place (`observedConnection` copied the whole record), and
+            // `observed` is its responder (`TransferFacts.observed`), not asked for again.
+            let connections = transfer.connections
+            if let index = transfer.observedIndex {
+                let originator = connections[index].originator
+                let responder = connections[index].responder
+                let firstTime = connections[index].firstTime
+                let lastTime = connections[index].lastTime
+                row.dataObserved = responder
+                row.durationMilliseconds = firstTime.milliseconds(to: lastTime)
+                row.communityID = connections[index].communityID ?? CommunityID.v1(originator, responder)
+                row.context.dataOriginator = originator
+                row.context.dataResponder = responder
+                row.context.start = firstTime
+                row.context.end = lastTime
             } else {
                 row.communityID = nil
             }
@@ -362,13 +369,18 @@ public struct TimelineRowBuilder {
     private func sessionRow(
         _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp
     ) {
-        row.reset(time: time, session: session.id, event: event)
-        row.client = session.client
-        row.server = session.server
-        row.context.client = session.client
-        row.context.server = session.server
+        // Each asked for once: the identity's fields are read through its shared record by calls into the
+        // analysis module, and the id comes back retained.
+        let id = session.id
+        let client = session.client
+        let server = session.server
+        row.reset(time: time, session: id, event: event)
+        row.client = client
+        row.server = server
+        row.context.client = client
+        row.context.server = server
         if let tlsTime = session.tlsTime, time >= tlsTime { row.context.tls = true }
-        if let facts = live[session.id] {
+        if let facts = live[id] {
             // The Community ID made once per session, not once per row.
             row.user = facts.user
             row.communityID = facts.communityID

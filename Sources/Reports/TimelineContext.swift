@@ -45,6 +45,23 @@ public struct TimelineContext: Sendable {
     /// Creates an empty context.
     public init() {}
 
+    /// Makes this context what `init()` makes, field by field: assigning a fresh context destroyed the old one
+    /// whole through an outlined call for every timeline row, and its texts are usually absent already.
+    mutating func reset() {
+        client = nil
+        server = nil
+        if controlCommunityID != nil { controlCommunityID = nil }
+        dataOriginator = nil
+        dataResponder = nil
+        start = nil
+        end = nil
+        if path != nil { path = nil }
+        if sha256 != nil { sha256 = nil }
+        login = nil
+        dataFailed = nil
+        tls = false
+    }
+
     /// Reads back an endpoint as SPEC.md writes it (`192.0.2.10:51234`, `[2001:db8::1]:21`).
     static func endpoint(_ text: String) -> Endpoint? {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {

@@ -1,23 +1,6 @@
 import FTPAnalysis
 import NetworkTypes
 
-/// What a timeline writer remembers of the text it wrote lately, to write it again cheaply: endpoints (the same
-/// clients and servers row after row) and the date and time of the last second (rows come in near time order,
-/// so most share their second with the row before and need only their microseconds). One per writer.
-final class RowTextCache {
-    /// 4096 slots (about 300 KiB): with 256, the client endpoints of the sessions open at once evicted each
-    /// other, and three lookups in ten on the control-heavy benchmark wrote the endpoint afresh (11 400
-    /// different endpoints in 132 000 cells, 47 000 misses).
-    let endpoints = EndpointTextCache(slots: 4096)
-    var times = ISO8601Writer()
-
-    /// Writes `time`'s ISO 8601 text (`Timestamp.writeISO8601`'s bytes) at the end of `out`.
-    @inline(__always)
-    func write(_ time: Timestamp, into out: RowBytes) {
-        out.write(atMost: Timestamp.iso8601MaximumLength) { times.write(time, into: $0) }
-    }
-}
-
 /// Writes timeline rows somewhere (CSV, JSON Lines).
 public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
@@ -75,7 +58,11 @@ public final class CSVTimelineWriter: TimelineWriter {
         let endpoints = cache?.endpoints
         // Each cell after the first is a comma and the value; an absent one is the comma alone.
         func text(_ value: String?) {
-            out.append(UInt8(ascii: ","))
+            // An absent or empty cell is the comma alone; `appendText` writes a cell's comma with its text.
+            guard let value, !value.isEmpty else {
+                out.append(UInt8(ascii: ","))
+                return
+            }
             appendText(value, to: out)
         }
         func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
@@ -104,44 +91,77 @@ public final class CSVTimelineWriter: TimelineWriter {
         text(row.session)
         out.append(UInt8(ascii: ","))
         out.append(row.event.word)
-        endpoint(row.client)
-        endpoint(row.server)
+        if let cache, let client = row.client, let server = row.server {
+            // Both cells of the control connection at once, remembered as a pair (most rows have them).
+            cache.writePair(client, server, into: out)
+        } else {
+            endpoint(row.client)
+            endpoint(row.server)
+        }
         text(row.user)
-        text(row.command)
-        text(row.argument)
-        integer(row.replyCode.map(Int64.init))
-        text(row.replyText)
-        number(row.replyTimeMilliseconds)
-        word(row.dataMode)
-        endpoint(row.dataAnnounced)
-        endpoint(row.dataObserved)
-        word(row.dataStatus)
-        integer(row.bytes.map { Int64(clamping: $0) })
-        number(row.durationMilliseconds)
-        word(row.severity)
-        word(row.finding)
+        if row.command == nil && row.argument == nil && row.replyCode == nil && row.replyText == nil
+            && row.replyTimeMilliseconds == nil
+        {
+            out.append(",,,,," as StaticString)
+        } else {
+            text(row.command)
+            text(row.argument)
+            integer(row.replyCode.map(Int64.init))
+            text(row.replyText)
+            number(row.replyTimeMilliseconds)
+        }
+        // Runs of cells that only some rows have (data connections, findings, transfer metrics) are, on every
+        // other row, their commas alone: written at once rather than cell by cell.
+        if row.dataMode == nil && row.dataAnnounced == nil && row.dataObserved == nil && row.dataStatus == nil
+            && row.bytes == nil && row.durationMilliseconds == nil
+        {
+            out.append(",,,,,," as StaticString)
+        } else {
+            word(row.dataMode)
+            endpoint(row.dataAnnounced)
+            endpoint(row.dataObserved)
+            word(row.dataStatus)
+            integer(row.bytes.map { Int64(clamping: $0) })
+            number(row.durationMilliseconds)
+        }
+        if row.severity == nil && row.finding == nil {
+            out.append(",," as StaticString)
+        } else {
+            word(row.severity)
+            word(row.finding)
+        }
         text(row.detail)
         word(row.cause)
         text(row.communityID)
-        integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
-        number(row.firstByteMilliseconds)
-        integer(row.retransmissions.map(Int64.init))
-        integer(row.zeroWindows.map(Int64.init))
-        text(row.closedBy)
-        text(row.close)
+        if row.bytesPerSecond == nil && row.firstByteMilliseconds == nil && row.retransmissions == nil
+            && row.zeroWindows == nil && row.closedBy == nil && row.close == nil
+        {
+            out.append(",,,,,," as StaticString)
+        } else {
+            integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
+            number(row.firstByteMilliseconds)
+            integer(row.retransmissions.map(Int64.init))
+            integer(row.zeroWindows.map(Int64.init))
+            text(row.closedBy)
+            text(row.close)
+        }
         out.append(0x0D, 0x0A)
     }
 
-    /// A text cell: copied as it is when nothing in it needs care (the usual case), else through `field`.
+    /// A comma and a text cell that is not empty: copied as it is when nothing in it needs care (the usual case),
+    /// else through `field`.
     @inline(__always)
-    private static func appendText(_ text: String?, to out: RowBytes) {
-        guard let text, !text.isEmpty else { return }
-        // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`.
+    private static func appendText(_ text: String, to out: RowBytes) {
+        // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`. The closure
+        // writes nothing when it returns false.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
-            if appendPlain(bytes, to: out) { return true }
+            let resume = appendPlain(bytes, to: out)
+            guard resume >= 0 else { return true }
             var quote = false
-            var index = 0
+            var doubleQuote = false
+            // The bytes before `resume` need no care (`appendPlain` saw them).
+            var index = resume
             while index < bytes.count {
                 // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
                 if index + 8 <= bytes.count,
@@ -157,10 +177,20 @@ public final class CSVTimelineWriter: TimelineWriter {
                     guard needsCare(byte) else { continue }
                     guard CSVField.needsQuoting(byte) else { return false }
                     quote = true
+                    if byte == 0x22 { doubleQuote = true }
                 }
             }
+            out.append(UInt8(ascii: ","))
             guard quote else {
                 out.append(bytes)
+                return true
+            }
+            guard doubleQuote else {
+                // Commas or line ends only (a 227 reply, a diagnosis): the bytes between quotes as they are,
+                // without looking for quotes to double byte by byte.
+                out.append(0x22)
+                out.append(bytes)
+                out.append(0x22)
                 return true
             }
             // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes, a diagnosis): done on the
@@ -176,23 +206,29 @@ public final class CSVTimelineWriter: TimelineWriter {
             out.append(0x22)
             return true
         }
-        if plain != true { out.append(field(text)) }
+        if plain != true {
+            out.append(UInt8(ascii: ","))
+            out.append(field(text))
+        }
     }
 
-    /// Copies `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual cell: one
-    /// pass, no call to `memcpy` for a few bytes); false, with nothing appended, when one might.
+    /// Copies a comma and `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual
+    /// cell: one pass, one room check, no call to `memcpy` for a few bytes) and returns -1; when one might, appends
+    /// nothing and returns where to go on looking (every byte before it needs no care).
     @inline(__always)
-    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Bool {
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Int {
         let base = bytes.baseAddress!
         let count = bytes.count
-        var plain = true
-        // Room for a last word stored whole beyond the end; `write` keeps only `count` bytes of it.
-        out.write(atMost: count + 8) { destination in
+        var resume = -1
+        // Room for the comma and a last word stored whole beyond the end; `write` keeps only what it returns.
+        out.write(atMost: count + 9) { start in
+            start[0] = UInt8(ascii: ",")
+            let destination = start + 1
             var index = 0
             while index + 8 <= count {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 guard !mayNeedCare(word) else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 UnsafeMutableRawPointer(destination + index).storeBytes(of: word, as: UInt64.self)
@@ -203,25 +239,25 @@ public final class CSVTimelineWriter: TimelineWriter {
                 // instead of a byte loop.
                 let word = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)
                 guard !mayNeedCare(word) else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 UnsafeMutableRawPointer(destination + count - 8).storeBytes(of: word, as: UInt64.self)
-                return count
+                return count + 1
             }
             while index < count {
                 let byte = base[index]
                 // Printable ASCII but `,` and `"`: what `needsCare` passes below 0x80, in one range test.
                 guard byte &- 0x20 < 0x5F && byte != 0x2C && byte != 0x22 else {
-                    plain = false
+                    resume = index
                     return 0
                 }
                 destination[index] = byte
                 index += 1
             }
-            return count
+            return count + 1
         }
-        return plain
+        return resume
     }
 
     /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,

@@ -49,20 +49,6 @@ import Testing
     }
 }
 
-/// The radix sort behind `RowOrder` is a stable sort by key.
-@Suite struct SpillOrderTests {
-    @Test(arguments: [1, 11, 12, 23, 40, 64])
-    func radixSortIsAStableSortByKey(bits: Int) {
-        var generator = SystemRandomNumberGenerator()
-        let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-        for count in [0, 1, 2, 100, 5_000] {
-            let keys = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) & mask & (bits > 8 ? .max : 3) }
-            let expected = keys.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
-            #expect(SpillOrder.radixSorted(keys: keys, values: Array(keys.indices), bits: bits) == expected)
-        }
-    }
-}
-
 /// Without a temporary file (none can be made), rows stay in memory, nothing is lost and nothing is reported as
 /// an output error; the store stops trying.
 @Suite struct HeldRowStoreWithoutFileTests {
@@ -125,7 +111,9 @@ import Testing
         while next < sequences.count {
             // A burst of rows: mostly rising times, many equal, some far behind.
             for _ in 0..<Int.random(in: 1...300, using: &generator) where next < sequences.count {
-                let time = Int64(next / 3) - (Int.random(in: 0..<10, using: &generator) == 0 ? 5_000 : 0)
+                // Rising sequences (the radix sort's case) get times spread over billions of units: several passes.
+                let scale: Int64 = shuffledSequences ? 1 : 1_000_003
+                let time = Int64(next / 3) * scale - (Int.random(in: 0..<10, using: &generator) == 0 ? 5_000 * scale : 0)
                 let sequence = sequences[next]
                 next += 1
                 let row = withUnsafeBytes(of: sequence.littleEndian) { store.store($0, split: 0) }
@@ -136,7 +124,7 @@ import Testing
             }
             #expect(order.count == model.count)
             // A watermark advance: every row up to some time.
-            let watermark = Int64(next / 3) - Int64.random(in: 0...400, using: &generator)
+            let watermark = (Int64(next / 3) - Int64.random(in: 0...400, using: &generator)) * (shuffledSequences ? 1 : 1_000_003)
             while let time = order.topTime, time.nanoseconds <= watermark { take() }
             #expect(model.allSatisfy { $0.time > watermark })
         }

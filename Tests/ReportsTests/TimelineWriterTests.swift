@@ -269,3 +269,29 @@ import Testing
         for kind in TimelineEventKind.allCases { #expect(kind.word.description == kind.rawValue) }
     }
 }
+
+/// The remembered `,client,server` cells are the endpoints' own text, however many pairs share the table's slots.
+@Suite struct EndpointPairTextTests {
+    @Test func pairsAreWrittenAsTheirEndpoints() {
+        var generator = SystemRandomNumberGenerator()
+        let pairs = EndpointPairText()
+        let endpoints = EndpointTextCache()
+        var buffer = [UInt8](repeating: 0, count: EndpointPairText.maximumLength)
+        let servers = [
+            Endpoint(address: IPAddress("192.0.2.1")!, port: 21),
+            Endpoint(address: IPAddress("2001:db8::21")!, port: 2121),
+            Endpoint(address: IPAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")!, port: 65535),
+        ]
+        for round in 0..<20_000 {
+            let client =
+                round % 3 == 0
+                ? Endpoint(address: .v6(UInt64.random(in: 0...UInt64.max, using: &generator), UInt64(round)), port: UInt16(round % 65536))
+                : Endpoint(address: .v4(UInt32.random(in: 0...1000, using: &generator)), port: UInt16.random(in: 0...65535, using: &generator))
+            let server = servers[round % servers.count]
+            let length = buffer.withUnsafeMutableBufferPointer {
+                pairs.write(client, server, endpoints: endpoints, into: $0.baseAddress!)
+            }
+            #expect(String(decoding: buffer[..<length], as: UTF8.self) == ",\(client),\(server)")
+        }
+    }
+}

@@ -144,7 +144,7 @@ extension DataChannelCorrelator {
         _ perform: (CorrelationAction) -> Void
     ) {
         let transfer = context.transfer
-        transfer.liveConnections.removeAll { $0.0 === connection }
+        transfer.liveConnections.remove(connection)
         addICMP(to: &record)
         if transfer.settled {
             // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
@@ -215,7 +215,7 @@ extension DataChannelCorrelator {
     }
 
     private func settle(_ transfer: Transfer, session: FTPSession, _ perform: (CorrelationAction) -> Void) {
-        for (connection, match) in transfer.liveConnections {
+        transfer.liveConnections.forEach { connection, match in
             // Still open at the end of the session or the capture: take the state as it is now.
             var record = connection.snapshot(match: match)
             addICMP(to: &record)

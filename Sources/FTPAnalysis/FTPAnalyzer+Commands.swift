@@ -9,7 +9,8 @@ extension FTPAnalyzer {
 
     func handleCommand(_ line: FTPLine, _ command: FTPCommand, session: FTPSession, at time: Timestamp) {
         if session.clientEncrypted { return }
-        let actions = session.machine.command(line, command, index: session.commands.count, at: time)
+        var actions = SessionActions()
+        session.machine.command(line, command, index: session.commands.count, at: time, into: &actions)
         var position = 0
         while position < actions.count {
             // The actions about the command just input are carried out here, where the command is.
@@ -36,7 +37,8 @@ extension FTPAnalyzer {
     }
 
     func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
-        let actions = session.machine.reply(event, at: time)
+        var actions = SessionActions()
+        session.machine.reply(event, at: time, into: &actions)
         guard actions.count > 0 else { return }
         switch event {
         case .reply(let reply):

@@ -7,7 +7,14 @@ extension SessionMachine {
     /// A reply (or invalid line) from the server.
     mutating func reply(_ event: ReplyEvent, at time: Timestamp) -> SessionActions {
         var actions = SessionActions()
-        if phase == .notFTP { return actions }
+        reply(event, at: time, into: &actions)
+        return actions
+    }
+
+    /// `reply(_:at:)` into the caller's actions: the analyzer's path, which so spares two copies of the actions
+    /// (136 bytes, copied with memcpy) per reply.
+    mutating func reply(_ event: ReplyEvent, at time: Timestamp, into actions: inout SessionActions) {
+        if phase == .notFTP { return }
         if detectedByContent && !confirmed && validReplyLines == 0 && invalidServerLines == 0 && greetingCode == nil
             && !Self.isGreeting(event)
         {
@@ -16,7 +23,7 @@ extension SessionMachine {
             // segmented.
             phase = .notFTP
             actions.append(.stopAnalysing)
-            return actions
+            return
         }
         switch event {
         case .invalid(let line):
@@ -31,7 +38,6 @@ extension SessionMachine {
         case .reply(let reply):
             self.reply(reply, at: time, into: &actions)
         }
-        return actions
     }
 
     private mutating func reply(_ reply: FTPReply, at time: Timestamp, into actions: inout SessionActions) {

@@ -114,7 +114,16 @@ struct SessionMachine {
     /// A client command line, whose record will be `index` in the session's commands.
     mutating func command(_ line: FTPLine, _ command: FTPCommand, index: Int, at time: Timestamp) -> SessionActions {
         var actions = SessionActions()
-        if phase == .notFTP { return actions }
+        self.command(line, command, index: index, at: time, into: &actions)
+        return actions
+    }
+
+    /// `command(_:_:index:at:)` into the caller's actions: the analyzer's path, which so spares two copies of the
+    /// actions (136 bytes, copied with memcpy) per command.
+    mutating func command(
+        _ line: FTPLine, _ command: FTPCommand, index: Int, at time: Timestamp, into actions: inout SessionActions
+    ) {
+        if phase == .notFTP { return }
         let known = command.isWellFormed && command.isKnown
         if known { wellFormedCommands += 1 } else { malformedCommands += 1 }
         if !confirmed && greetingSeen && known {
@@ -146,7 +155,6 @@ struct SessionMachine {
         }
         pending.append(PendingCommand(index: index, verb: command.verb, argument: command.argument, time: time))
         apply(command, index: index, at: time, into: &actions)
-        return actions
     }
 
     /// What a command changes at once (login, TYPE/REST, QUIT) and what it asks of the data channels.

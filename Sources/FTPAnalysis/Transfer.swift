@@ -148,7 +148,7 @@ public final class Transfer: TransferFacts {
     /// True once its outcome is settled and delivered.
     public internal(set) var settled = false
     /// Live connections still being tracked (reference, until they close).
-    var liveConnections: [(any LiveDataConnection, DataChannelMatch)] = []
+    var liveConnections = LiveConnections()
 
     init() {}
 

@@ -232,10 +232,13 @@ public struct TimelineRowBuilder {
 
         case .command(let session, let command):
             // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
-            let user = command.verb == .user ? command.argument : command.user
+            // Matched, not compared: `==` on the verb (an enum with payloads) was a call per command.
+            let isUser: Bool
+            if case .user = command.verb { isUser = true } else { isUser = false }
+            let user = isUser ? command.argument : command.user
             sessionRow(&row, session, .command, at: command.time)
             // `row.user` is still the session's user as known so far: written back only when it changes.
-            if (command.verb == .user || command.user != nil) && row.user != user {
+            if (isUser || command.user != nil) && row.user != user {
                 live.update(session.id) { $0.user = user }
             }
             row.user = user

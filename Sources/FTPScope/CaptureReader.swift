@@ -54,12 +54,7 @@ final class CaptureReader: @unchecked Sendable {
             do {
                 more = try captures.next { header, linkType, packet in
                     let decoded = PacketDecoder(linkType: linkType).decode(packet)
-                    // Only what the analysis reads the bytes of is copied; other packets are just counted.
-                    let copy: Bool
-                    switch decoded {
-                    case .tcp, .icmpUnreachable, .fragment: copy = true
-                    case .other, .malformed: copy = false
-                    }
+                    let copy = DecodedBatch.keepsBytes(of: decoded)
                     let full = current._withUnsafeGuaranteedRef { $0.isEmpty ? false : !$0.hasRoom(for: copy ? packet.count : 0) }
                     if full {
                         guard let next = queue.put(batch, make: Self.makeBatch) else {

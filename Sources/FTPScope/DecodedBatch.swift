@@ -59,6 +59,15 @@ final class DecodedBatch {
     /// True when the batch holds no packet.
     var isEmpty: Bool { entries.isEmpty }
 
+    /// Whether a packet's bytes go into the batch: only what the analysis reads the bytes of (TCP, ICMP errors,
+    /// fragments); other packets are just counted.
+    @inline(__always) static func keepsBytes(of decoded: DecodedPacket) -> Bool {
+        switch decoded {
+        case .tcp, .icmpUnreachable, .fragment: return true
+        case .other, .malformed: return false
+        }
+    }
+
     /// Room for one more packet whose `length` bytes are to be copied?
     func hasRoom(for length: Int) -> Bool {
         entries.count < maxPackets && arena.count - used >= length

@@ -75,11 +75,7 @@ final class ShardedReader: @unchecked Sendable {
             do {
                 more = try captures.next { header, linkType, packet in
                     let decoded = PacketDecoder(linkType: linkType).decode(packet)
-                    let copy: Bool
-                    switch decoded {
-                    case .tcp, .icmpUnreachable, .fragment: copy = true
-                    case .other, .malformed: copy = false
-                    }
+                    let copy = DecodedBatch.keepsBytes(of: decoded)
                     if header.time > clock { clock = header.time }
                     let worker = router.shard(of: decoded, packet: packet, at: header.time)
                     if !batches[worker].isEmpty && !batches[worker].hasRoom(for: copy ? packet.count : 0) {

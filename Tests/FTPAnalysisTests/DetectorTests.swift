@@ -99,6 +99,25 @@ import Testing
         #expect(Self.run(&detector, [.sessionEnded(one), .sessionEnded(other), .analysisFinished]).isEmpty)
     }
 
+    /// Pairs of one-off failures are forgotten once out of the window (the detector prunes them past 4 096
+    /// pairs), but a pair still inside its window keeps every failure through the pruning.
+    @Test func pruningOneOffFailuresKeepsARunInProgress() {
+        var detector = Self.bruteforce
+        let guessing = Self.failingSession("S1", at: [1_000, 1_001, 1_002, 1_003, 1_004])
+        var events: [DetectorEvent] = [.sessionEnded(guessing)]
+        // 10 000 clients failing once each, early (out of the window by the end) and late (inside it).
+        for index in 0..<10_000 {
+            let client = "10.\(index / 65_536).\((index / 256) % 256).\(index % 256)"
+            let session = Self.session("S\(index + 2)", client: client)
+            session.loginAttempts = [Self.login("admin", at: index < 5_000 ? 0 : 1_005, .failed)]
+            events.append(.sessionEnded(session))
+        }
+        events.append(.sessionEnded(Self.failingSession("S99999", at: [1_006, 1_007, 1_008, 1_009, 1_010])))
+        let found = Self.run(&detector, events + [.analysisFinished])
+        #expect(found.map(\.kind) == [.bruteforce], "the guessing pair crossed the threshold after the pruning")
+        #expect(found.first?.time == Self.time(1_010), "the tenth failure")
+    }
+
     // MARK: - Credentials, anonymous, root
 
     @Test func cleartextCredentialsOncePerSession() {

@@ -11,6 +11,9 @@ struct BruteforceDetector: FindingDetector {
     private var failures: [HostPair: [(Timestamp, String)]] = [:]
     private var runs: [HostPair: Run] = [:]
     private var order: [HostPair] = []
+    /// Pairs with failures below the threshold at which the lists are next pruned of pairs whose failures have all
+    /// left the window (so a long capture's one-off failed logins do not pile up).
+    private var pruneAt = 4096
 
     struct HostPair: Hashable {
         var client: IPAddress
@@ -23,7 +26,6 @@ struct BruteforceDetector: FindingDetector {
         var crossed: Timestamp
         var session: String
         var failures: Int
-        var sessions: Set<String>
         var users: Set<String>
         var success: (Timestamp, String, String)?
     }
@@ -54,7 +56,6 @@ struct BruteforceDetector: FindingDetector {
             guard attempt.outcome == .failed else { continue }
             if var run = runs[pair] {
                 run.failures += 1
-                run.sessions.insert(session.id)
                 if run.users.count < 20 { run.users.insert(attempt.user) }
                 runs[pair] = run
                 continue
@@ -63,14 +64,24 @@ struct BruteforceDetector: FindingDetector {
             list.append((attempt.time, attempt.user))
             list.removeAll { $0.0.nanoseconds(to: attempt.time) > window }
             failures[pair] = list
+            if failures.count >= pruneAt { prune(now: attempt.time) }
             if list.count >= threshold {
                 failures[pair] = nil
                 runs[pair] = Run(
                     first: list[0].0, crossed: attempt.time, session: session.id, failures: list.count,
-                    sessions: [session.id], users: Set(list.map(\.1)))
+                    users: Set(list.map(\.1)))
                 order.append(pair)
             }
         }
+    }
+
+    /// Forgets pairs whose last failure is older than the window; next time when twice as many are kept.
+    private mutating func prune(now: Timestamp) {
+        failures = failures.filter { _, list in
+            guard let last = list.last else { return false }
+            return last.0.nanoseconds(to: now) <= window
+        }
+        pruneAt = max(4096, 2 * failures.count)
     }
 
     private func report(into found: inout [Finding]) {

@@ -80,7 +80,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses, and each thread beyond 2 gives one more of its outputs (timelines with the summary, JSON document, HTML report) a thread of its own; sniff writes its outputs on a thread of their own and always captures on its own thread.",
+            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses, 3 gives its outputs (timelines with the summary, JSON document, HTML report) two threads, and 4 or more shard its analysis by host pair over worker threads (at least two; the rest write outputs); sniff writes its outputs on a thread of their own and always captures on its own thread.",
             valueName: "N"))
     var threads: Int?
 

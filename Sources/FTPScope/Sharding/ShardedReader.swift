@@ -44,11 +44,6 @@ final class ShardedReader: @unchecked Sendable {
         thread = nil
     }
 
-    /// Stops reading early (a worker could not start): every queue refuses more.
-    func abandon() {
-        for queue in queues { queue.abandon() }
-    }
-
     private static func makeBatch() -> DecodedBatch {
         DecodedBatch(maxPackets: batchPackets, byteCapacity: batchBytes)
     }

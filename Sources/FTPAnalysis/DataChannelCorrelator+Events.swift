@@ -187,7 +187,7 @@ extension DataChannelCorrelator {
     /// (after the expectation lifetime).
     func expire(_ session: FTPSession, now: Timestamp, _ perform: (CorrelationAction) -> Void) {
         let lifetime = configuration.expectationLifetime
-        for transfer in session.transfers where !transfer.settled && transfer.liveConnections.isEmpty {
+        for transfer in session.transfers where Self.waitsForTime(transfer) {
             if transfer.command == nil {
                 if let last = transfer.connections.map(\.lastTime).max() {
                     if last.nanoseconds(to: now) > Self.failedAnnouncementGrace {
@@ -202,9 +202,14 @@ extension DataChannelCorrelator {
         }
     }
 
-    /// True when `expire` may settle something of the session: it has a transfer waiting with no live connection.
+    /// True when `expire` may settle something of the session.
     func hasTransfersToExpire(_ session: FTPSession) -> Bool {
-        session.transfers.contains { !$0.settled && $0.liveConnections.isEmpty }
+        session.transfers.contains(where: Self.waitsForTime)
+    }
+
+    /// Unsettled with no data connection open: only its time running out can settle it now.
+    private static func waitsForTime(_ transfer: Transfer) -> Bool {
+        !transfer.settled && transfer.liveConnections.isEmpty
     }
 
     // MARK: - Settling

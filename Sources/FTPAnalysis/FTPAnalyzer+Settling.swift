@@ -82,16 +82,12 @@ extension FTPAnalyzer {
     public func expire(now: Timestamp) {
         // In order of serial, not of the dictionary (whose order changes from run to run): what settles in the
         // same sweep is delivered in the same order every time, and a sharded run can merge it (`OrderKey`).
+        correlator.expireICMP(now: now)
         var due: [FTPSession] = []
         for session in liveSessions.values where session.confirmed && correlator.hasTransfersToExpire(session) {
             due.append(session)
         }
-        guard !due.isEmpty else {
-            correlator.expireICMP(now: now)
-            return
-        }
         if due.count > 1 { due.sort { $0.connectionSerial < $1.connectionSerial } }
-        correlator.expireICMP(now: now)
         for session in due {
             if order.phase == .sweepExpiry { order.serial = session.connectionSerial }
             correlator.expire(session, now: now, carryOut)

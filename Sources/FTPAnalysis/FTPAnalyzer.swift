@@ -29,9 +29,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Findings by severity, counted even when `findings` is not kept (streaming runs).
     public internal(set) var findingCounts: [Severity: Int] = [:]
     var nextSessionNumber = 1
-    /// Where the analysis stands in the one-thread order (`OrderKey`): kept only by the workers of a sharded
-    /// analysis, which set the packet and phase; the analyzer fills in which connection or session a sweep or the
-    /// end of input is settling. Left at zero by a one-thread analysis.
+    /// Where the analysis stands in the one-thread order (`OrderKey`): the caller sets the packet and phase (the
+    /// workers of a sharded analysis per packet; every loop around its sweeps and the end of input); the analyzer
+    /// fills in which connection or session a sweep or the end of input is settling. Read only by a sharded
+    /// analysis's event log.
     public var order = OrderKey()
     /// Numbers confirmed sessions across the workers of a sharded analysis; nil: the analyzer counts them.
     public var numbering: SessionNumbering?

@@ -212,19 +212,15 @@ public enum LiveAnalysis {
                 nextSweep = now + options.sweepInterval
                 // Wall-clock time, not packet time: a quiet link must still expire what went idle.
                 let wall = Timestamp.now
-                fragments.expire(now: wall > lastTime ? wall : lastTime)
-                reassembler.expireIdle(now: wall > lastTime ? wall : lastTime)
-                // An announced data channel that failed or was never used is reported once its time is up.
-                analyzer.expire(now: wall > lastTime ? wall : lastTime)
+                AnalysisSweep.sweep(
+                    after: packetStats.packets, now: wall > lastTime ? wall : lastTime, fragments: fragments,
+                    reassembler: reassembler, analyzer: analyzer)
             }
         }
         let failure = capture.failure
         if failure != nil && stopReason == nil { stopReason = .captureFailed }
         let endTime = lastTime > .zero ? lastTime : Timestamp.now
-        fragments.finish()
-        analyzer.captureEnding()
-        reassembler.finish(at: endTime)
-        analyzer.finish()
+        AnalysisSweep.finish(at: endTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
         // Every event is delivered and the output thread has ended: the sinks are this thread's again.
         stage?.finish()
 

@@ -130,8 +130,6 @@ public enum OfflineAnalysis {
         var packetStats = PacketStats()
         var lastTime = Timestamp.zero
         var nextExpiry = Timestamp.zero
-        // Idle connections are swept once per second of capture time, not per packet.
-        let sweepInterval: Int64 = 1_000_000_000
         var readError: CaptureError?
         // The one per-packet step of both loops below, so the threaded run does exactly what the plain one does.
         func step(
@@ -143,10 +141,10 @@ public enum OfflineAnalysis {
                 decoded, packet: packet, capturedLength: capturedLength, decoder: PacketDecoder(linkType: linkType),
                 at: time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
             if lastTime >= nextExpiry {
-                fragments.expire(now: lastTime)
-                reassembler.expireIdle(now: lastTime)
-                analyzer.expire(now: lastTime)
-                nextExpiry = lastTime.adding(nanoseconds: sweepInterval)
+                AnalysisSweep.sweep(
+                    after: packetStats.packets, now: lastTime, fragments: fragments, reassembler: reassembler,
+                    analyzer: analyzer)
+                nextExpiry = lastTime.adding(nanoseconds: AnalysisSweep.interval)
                 streaming?.advance(watermark: analyzer.pendingWatermark)
                 progress?(packetStats.packets, packetStats.bytes)
             } else if packetStats.packets & 0xFFFF == 0 {
@@ -185,10 +183,7 @@ public enum OfflineAnalysis {
                 if !more { break }
             }
         }
-        fragments.finish()
-        analyzer.captureEnding()
-        reassembler.finish(at: lastTime)
-        analyzer.finish()
+        AnalysisSweep.finish(at: lastTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
         // Every event is delivered and the output thread has ended: the sinks are this thread's again.
         lanes?.finish()
         let totals = AnalysisTotals(

@@ -91,3 +91,36 @@ extension PacketStats {
         }
     }
 }
+
+/// The once-a-second sweep and the end of input, one sequence for every loop (offline, live, the sharded
+/// analysis's workers), so that each does the same steps in the same order.
+enum AnalysisSweep {
+    /// Offline, idle connections are swept once per second of capture time, not per packet (the sharded reader
+    /// marks the same packets).
+    static let interval: Int64 = 1_000_000_000
+
+    /// Expires IP fragments, idle connections and data channels whose time is up, as of `now`, after packet `index`
+    /// (placing what settles in the analyzer's `order`, which only a sharded analysis reads).
+    static func sweep(
+        after index: UInt64, now: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>,
+        analyzer: FTPAnalyzer
+    ) {
+        analyzer.order = OrderKey(index: index, phase: .sweepClosing)
+        fragments.expire(now: now)
+        reassembler.expireIdle(now: now)
+        analyzer.order = OrderKey(index: index, phase: .sweepExpiry)
+        analyzer.expire(now: now)
+    }
+
+    /// End of input: what is held is delivered, every connection closed (ending with the capture) and every
+    /// session settled, as of `time`.
+    static func finish(
+        at time: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
+    ) {
+        fragments.finish()
+        analyzer.captureEnding()
+        analyzer.order = OrderKey(index: .max, phase: .finishClosing)
+        reassembler.finish(at: time)
+        analyzer.finish()
+    }
+}

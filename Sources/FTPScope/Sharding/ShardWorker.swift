@@ -107,11 +107,7 @@ final class ShardWorker: @unchecked Sendable {
             guard deliver() else { return }
         }
         // End of input, as the one-thread loop ends it.
-        fragments.finish()
-        analyzer.captureEnding()
-        analyzer.order = OrderKey(index: .max, phase: .finishClosing)
-        reassembler.finish(at: reader.lastTime)
-        analyzer.finish()
+        AnalysisSweep.finish(at: reader.lastTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
         ledger.advance(worker, to: SessionLedger.end)
         _ = deliver()
         output.finish()
@@ -119,11 +115,8 @@ final class ShardWorker: @unchecked Sendable {
 
     /// The sweep the one-thread loop makes after packet `tick.index`, and the watermark it then gives.
     private func sweep(_ tick: DecodedBatch.Tick) {
-        analyzer.order = OrderKey(index: tick.index, phase: .sweepClosing)
-        fragments.expire(now: tick.time)
-        reassembler.expireIdle(now: tick.time)
-        analyzer.order = OrderKey(index: tick.index, phase: .sweepExpiry)
-        analyzer.expire(now: tick.time)
+        AnalysisSweep.sweep(
+            after: tick.index, now: tick.time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
         log.batch.append(
             OrderKey(index: tick.index, phase: .watermark),
             .watermark(analyzer.pendingWatermark, packets: tick.packets, bytes: tick.bytes))

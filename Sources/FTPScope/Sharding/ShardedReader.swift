@@ -16,8 +16,6 @@ final class ShardedReader: @unchecked Sendable {
     static let batchBytes = 1 << 20
     /// Rounds queued ahead of each worker.
     static let depth = 4
-    /// The one-thread loop's sweep interval (`OfflineAnalysis`).
-    static let sweepInterval: Int64 = 1_000_000_000
 
     /// One queue per worker.
     let queues: [HandOffQueue<DecodedBatch>]
@@ -90,7 +88,7 @@ final class ShardedReader: @unchecked Sendable {
                                 DecodedBatch.Tick(
                                     after: batch.entries.count, index: index, time: clock, packets: index, bytes: bytes))
                         }
-                        nextSweep = clock.adding(nanoseconds: Self.sweepInterval)
+                        nextSweep = clock.adding(nanoseconds: AnalysisSweep.interval)
                         router.expire(now: clock)
                     }
                 }

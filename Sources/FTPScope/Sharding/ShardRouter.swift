@@ -1,4 +1,5 @@
 import FTPProtocol
+import Glibc
 import NetworkTypes
 import PacketDecoding
 
@@ -95,8 +96,11 @@ struct ShardRouter {
     ) {
         var start = 0
         while start + 4 <= payload.count {
-            var end = start
-            while end < payload.count && payload[end] != 0x0A { end += 1 }
+            let base = payload.baseAddress!
+            var end = payload.count
+            if let newline = memchr(base + start, 0x0A, payload.count - start) {
+                end = UnsafeRawPointer(newline) - base
+            }
             let word = UInt32(payload[start] | 0x20) << 24 | UInt32(payload[start + 1] | 0x20) << 16
                 | UInt32(payload[start + 2] | 0x20) << 8 | UInt32(payload[start + 3] | 0x20)
             // "port", "eprt" (lower-cased) and "227 " (digits and space are unchanged by | 0x20).

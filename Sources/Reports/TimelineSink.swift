@@ -199,9 +199,16 @@ public final class TimelineSink: StreamingEventSink {
         held.take(row) { bytes in
             // Empty only when a spilled row could not be read back (`finish` reports it).
             guard bytes.count == row.count else { return }
-            firstWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<row.split]))
-            secondWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[row.split...]))
+            write(bytes, split: row.split)
         }
+    }
+
+    /// Hands the writers their parts of a row's bytes. A method rather than the closure's body: read there, each
+    /// writer was retained and released once a row.
+    @inline(never)
+    private func write(_ bytes: UnsafeRawBufferPointer, split: Int) {
+        firstWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+        secondWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[split...]))
     }
 
     deinit {

@@ -7,7 +7,7 @@
 # --jsonl OUTDIR/threads-N.jsonl` per N on the same end, all at once, so that every sniffer sees the same packets
 # with the same kernel timestamps; replays SAMPLE LOOPS times from the other end with `tcpreplay --topspeed
 # --unique-ip` (each loop on new addresses, so the sessions spread over host pairs and so over workers); then sends
-# SIGINT to every sniffer. Writes into OUTDIR, per N: threads-N.out / .err / .jsonl / .rc / .tasks (standard
+# SIGINT to every sniffer, or with END=unplug deletes their interface (a capture failure ends them). Writes into OUTDIR, per N: threads-N.out / .err / .jsonl / .rc / .tasks (standard
 # output and error, the JSON Lines timeline, the exit status, its thread count once listening). Everything it
 # creates is removed on exit, whatever happens.
 set -euo pipefail
@@ -23,6 +23,8 @@ LOOPS=${5:?$usage}
 shift 5
 [[ $# -gt 0 ]] || { echo "$usage" >&2; exit 2; }
 for threads in "$@" "$LOOPS"; do [[ $threads =~ ^[0-9]+$ ]] || { echo "$usage" >&2; exit 2; }; done
+END=${END:-sigint}
+[[ $END == sigint || $END == unplug ]] || { echo "END: sigint or unplug" >&2; exit 2; }
 NS_A="fsniff-$TAG-a"
 NS_B="fsniff-$TAG-b"
 
@@ -76,12 +78,17 @@ ip netns exec "$NS_A" tcpreplay --intf1=eth0 --topspeed --loop="$LOOPS" --unique
 # Let the last batches reach every sniffer (libpcap's timeout is 100 ms).
 sleep 1
 
-for threads in "$@"; do kill -INT "${SNIFF[$threads]}"; done
+if [[ $END == unplug ]]; then
+    log "deleting the sniffers' interface"
+    ip -n "$NS_B" link del eth0
+else
+    for threads in "$@"; do kill -INT "${SNIFF[$threads]}"; done
+fi
 for threads in "$@"; do
     rc=0
     for _ in $(seq 1 100); do kill -0 "${SNIFF[$threads]}" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "${SNIFF[$threads]}" 2>/dev/null; then
-        log "sniffer --threads $threads still running 10 s after SIGINT"
+        log "sniffer --threads $threads still running 10 s after the end ($END)"
         kill -9 "${SNIFF[$threads]}"
     fi
     wait "${SNIFF[$threads]}" || rc=$?

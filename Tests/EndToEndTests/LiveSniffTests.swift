@@ -76,7 +76,8 @@ import Testing
     /// rows are compared without `time`, `reply_time_ms` and `duration_ms`. Rows of different sessions may
     /// interleave differently and are not compared across sessions. The passive sample spreads six sessions over
     /// host pairs that land on both workers; the active-mode sample's data connections go to a third host (the
-    /// private address the client announced), which only the router's announcement path brings to its session.
+    /// private address the client announced), which only the router's announcement path brings to its session. The
+    /// third run ends by deleting the interface: a capture failure ends both sniffers alike.
     @Test(
         .enabled(if: LiveSniffEnvironment.replayProblem == nil, Comment(rawValue: LiveSniffEnvironment.replayProblem ?? "")),
         .timeLimit(.minutes(3)),
@@ -85,6 +86,7 @@ import Testing
             LiveReplay(
                 sample: "active-nat-failure.pcap", loops: 1,
                 expected: #""data_observed":"10.0.0.2:54445","data_status":"unanswered""#),
+            LiveReplay(sample: "passive-vsftpd.pcap", loops: 6, expected: #""data_status":"completed""#, unplugs: true),
         ])
     func oneAndFourThreadsFindTheSameInAReplayedSample(_ replay: LiveReplay) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -93,8 +95,12 @@ import Testing
         defer { LiveSniffEnvironment.removeLeftovers(tag: tag, suffixes: ["a", "b"]) }
         let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-replay.sh").path
         let sample = Paths.repositoryRoot.appendingPathComponent("samples/\(replay.sample)").path
+        // With `unplugs`, the interface is deleted under the sniffers: a capture failure ends them, as it ends one
+        // thread.
         let run = try LiveSniffEnvironment.execute(
-            "/bin/bash", [script, LiveSniffEnvironment.executable, output.path, tag, sample, "\(replay.loops)", "1", "4"],
+            "/usr/bin/env",
+            ["END=\(replay.unplugs ? "unplug" : "sigint")", "/bin/bash", script, LiveSniffEnvironment.executable,
+                output.path, tag, sample, "\(replay.loops)", "1", "4"],
             timeout: 150)
         try #require(run.status == 0, "replay script failed (\(run.status)):\n\(run.standardError)")
 
@@ -105,6 +111,11 @@ import Testing
         for threads in [1, 4] {
             #expect(try file(threads, "rc").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "--threads \(threads)\n\(context)")
             #expect(try file(threads, "out").contains("0 dropped while the analysis was behind"), "\(context)")
+            let stop = replay.unplugs ? "Stopped by capture failure" : "Stopped by SIGINT"
+            #expect(try file(threads, "out").contains(stop), "--threads \(threads)\n\(context)")
+            if replay.unplugs {
+                #expect(try file(threads, "err").contains("ftpscope: warning: eth0: capture stopped: "), "\(context)")
+            }
         }
         // The four-thread sniffer really ran sharded: main, capture, two workers, merge (the one-thread one: two).
         let workers = ShardedAnalysis.plan(threads: 4).workers
@@ -274,8 +285,10 @@ struct LiveReplay: Sendable, CustomTestStringConvertible {
     var sample: String
     var loops: Int
     var expected: String
+    /// End by deleting the interface instead of SIGINT.
+    var unplugs = false
 
-    var testDescription: String { "\(sample) x\(loops)" }
+    var testDescription: String { "\(sample) x\(loops)" + (unplugs ? ", interface deleted" : "") }
 }
 
 /// A JSON Lines timeline, its rows grouped by session, each row without the fields that differ between two captures

@@ -166,12 +166,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     private func feed(_ data: UnsafeRawBufferPointer, session: FTPSession, fromClient: Bool, at time: Timestamp) {
         if fromClient {
             session.clientChannel.append(data) { line, command in
-                handleCommand(line, command, session: session, at: time)
+                handleCommand(line, &command, session: session, at: time)
             }
         } else {
             session.serverChannel.append(data) { event in
                 // Lines after a 234 in the same segment are the TLS handshake, not replies.
-                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: time) }
+                if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: time) }
             }
         }
     }
@@ -199,7 +199,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if fromClient {
             session.clientChannel.gap()
         } else if !session.serverEncrypted {
-            session.serverChannel.gap { event in handleReplyEvent(event, session: session, at: time) }
+            session.serverChannel.gap { event in handleReplyEvent(consume event, session: session, at: time) }
         } else {
             session.serverChannel.gap { _ in }
         }
@@ -233,10 +233,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 head.withBytes { bytes in feed(bytes, session: session, fromClient: fromClient, at: connection.lastTime) }
             }
             session.clientChannel.finish { line, command in
-                handleCommand(line, command, session: session, at: connection.lastTime)
+                handleCommand(line, &command, session: session, at: connection.lastTime)
             }
             session.serverChannel.finish { event in
-                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: connection.lastTime) }
+                if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: connection.lastTime) }
             }
             let orig = connection.stats(.originator)
             let resp = connection.stats(.responder)

@@ -188,6 +188,23 @@ public struct CommandRecord: Sendable {
     public var replyTimeMilliseconds: Double? { reply.map { time.milliseconds(to: $0.time) } }
 }
 
+extension CommandRecord {
+    /// The record of a command as sent, taking its strings (left empty in `command`), not copying them.
+    ///
+    /// Made by the implicit memberwise initializer, in one piece: an explicit initializer stored the fields into a
+    /// temporary that was then copied out and destroyed (a retain and a release of each string per command).
+    @inline(__always)
+    static func taking(_ command: inout FTPCommand, at time: Timestamp, user: String?, truncated: Bool) -> CommandRecord {
+        var argument = ""
+        swap(&argument, &command.argument)
+        var malformedVerb: String?
+        swap(&malformedVerb, &command.malformedVerb)
+        return CommandRecord(
+            time: time, verb: command.verb, malformedVerb: malformedVerb, argument: argument, user: user,
+            truncated: truncated)
+    }
+}
+
 /// One login attempt (USER, then PASS or ACCT as needed).
 public struct LoginAttempt: Sendable {
     /// The user name given.

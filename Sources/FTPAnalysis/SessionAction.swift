@@ -25,6 +25,25 @@ struct DataCommand: Equatable {
     var path: String?
     /// The size a SIZE reply gave for that path (RETR only).
     var expectedSize: UInt64?
+
+    // Moved out for the transfer (the command is dropped after), each leaving an empty value.
+    mutating func takeArgument() -> String {
+        var taken = ""
+        swap(&taken, &argument)
+        return taken
+    }
+
+    mutating func takeTransferType() -> String? {
+        var taken: String?
+        swap(&taken, &transferType)
+        return taken
+    }
+
+    mutating func takePath() -> String? {
+        var taken: String?
+        swap(&taken, &path)
+        return taken
+    }
 }
 
 /// What the session state machine asks the analyzer to do after an input. The machine decides; the analyzer
@@ -136,6 +155,16 @@ struct SessionActions {
         case 6: return a6!
         default: return a7!
         }
+    }
+
+    /// The `truncated` flag of the `recordCommand` among the actions; nil when there is none.
+    var recordedCommand: Bool? {
+        var position = 0
+        while position < count {
+            if case .recordCommand(let truncated) = self[position] { return truncated }
+            position += 1
+        }
+        return nil
     }
 
     /// The actions as an array (tests).

@@ -97,6 +97,13 @@ extension SessionMachine {
         return record
     }
 
+    /// `record(_:at:)` for a reply about to be dropped: its text is moved into the record, not copied.
+    static func record(taking reply: inout FTPReply, at time: Timestamp) -> ReplyRecord {
+        var record = ReplyRecord(code: reply.code, text: reply.takeText(), time: time)
+        record.truncated = reply.hasTruncatedLine
+        return record
+    }
+
     private mutating func confirmOnReply(_ actions: inout SessionActions) {
         guard !confirmed else { return }
         confirm()
@@ -141,8 +148,10 @@ extension SessionMachine {
     /// settled commands): the login, the working directory, SIZE, TLS, and the data channels.
     mutating func applyAnswer(_ reply: ReplyRecord) -> SessionActions {
         var actions = SessionActions()
-        guard let command = answered else { return actions }
-        answered = nil
+        // Moved out rather than copied and then cleared.
+        var taken: PendingCommand?
+        swap(&taken, &answered)
+        guard let command = taken else { return actions }
         let code = reply.code
         switch command.verb {
         case .user, .pass, .acct:

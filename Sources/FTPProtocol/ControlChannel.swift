@@ -19,7 +19,10 @@ public struct ClientControlChannel {
     }
 
     /// Feeds bytes; `onCommand` is called for every command line they complete (empty lines are not commands).
-    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onCommand: (FTPLine, FTPCommand) -> Void) {
+    ///
+    /// The command is lent `inout`: the analysis moves its strings into the command's record (swapping in empty
+    /// ones) instead of copying them. (Handed over `consuming`, it was still copied into the call.)
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onCommand: (FTPLine, inout FTPCommand) -> Void) {
         // The framer is moved out while it runs, so delivering a line may update the channel's own state.
         var running = LineFramer.placeholder
         swap(&running, &framer)
@@ -40,21 +43,21 @@ public struct ClientControlChannel {
     }
 
     /// End of stream: the unfinished last line, if any, is delivered flagged `unterminated`.
-    public mutating func finish(_ onCommand: (FTPLine, FTPCommand) -> Void) {
+    public mutating func finish(_ onCommand: (FTPLine, inout FTPCommand) -> Void) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
         running.finish { line in deliver(line, onCommand) }
     }
 
-    private mutating func deliver(_ line: FTPLine, _ onCommand: (FTPLine, FTPCommand) -> Void) {
+    private mutating func deliver(_ line: FTPLine, _ onCommand: (FTPLine, inout FTPCommand) -> Void) {
         if line.bytes.isEmpty && !line.truncated { return }
-        let command = FTPCommand.parse(line)
+        var command = FTPCommand.parse(line)
         if afterGap {
             afterGap = false
             if !(command.isWellFormed && command.isKnown) { return }
         }
-        onCommand(line, command)
+        onCommand(line, &command)
     }
 }
 
@@ -75,8 +78,9 @@ public struct ServerControlChannel {
         replies = ReplyAssembler(limits: limits)
     }
 
-    /// Feeds bytes; `onEvent` is called for every reply (or invalid line) they complete.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onEvent: (ReplyEvent) -> Void) {
+    /// Feeds bytes; `onEvent` is called for every reply (or invalid line) they complete, handed over
+    /// (`consuming`): the analysis moves the reply's text into its record instead of copying it.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onEvent: (consuming ReplyEvent) -> Void) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
@@ -84,7 +88,7 @@ public struct ServerControlChannel {
     }
 
     /// Bytes of this direction are missing from the capture; an open multi-line reply is delivered first.
-    public mutating func gap(_ onEvent: (ReplyEvent) -> Void) {
+    public mutating func gap(_ onEvent: (consuming ReplyEvent) -> Void) {
         if let open = replies.resynchronize() { onEvent(open) }
         framer = LineFramer(limits: limits)
         afterGap = true
@@ -98,7 +102,7 @@ public struct ServerControlChannel {
     }
 
     /// End of stream: the unfinished last line and an open multi-line reply (flagged incomplete) are delivered.
-    public mutating func finish(_ onEvent: (ReplyEvent) -> Void) {
+    public mutating func finish(_ onEvent: (consuming ReplyEvent) -> Void) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         running.finish { line in deliver(line, onEvent) }
@@ -106,7 +110,7 @@ public struct ServerControlChannel {
         if let open = replies.finish() { onEvent(open) }
     }
 
-    private mutating func deliver(_ line: FTPLine, _ onEvent: (ReplyEvent) -> Void) {
+    private mutating func deliver(_ line: FTPLine, _ onEvent: (consuming ReplyEvent) -> Void) {
         if afterGap {
             afterGap = false
             if !Self.startsReply(line.bytes) { return }

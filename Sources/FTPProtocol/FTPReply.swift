@@ -61,6 +61,15 @@ public struct FTPReply: Sendable, Equatable {
     /// The lines joined with `"\n"`.
     public var text: String { otherLines.isEmpty ? firstLine : lines.joined(separator: "\n") }
 
+    /// `text`, moved out of a single-line reply (leaving its line empty) rather than copied: the analysis keeps
+    /// it in the reply's record, and the reply is dropped right after.
+    public mutating func takeText() -> String {
+        guard otherLines.isEmpty else { return text }
+        var taken = ""
+        swap(&taken, &firstLine)
+        return taken
+    }
+
     /// The lines with a leading `ddd-` or `ddd ` of this reply's code also removed from interior lines, for display.
     public var displayLines: [String] {
         guard lines.count > 2 else { return lines }
@@ -145,7 +154,7 @@ public struct ReplyAssembler: Sendable {
     ///
     /// The control channel's path: handing the event on in place spares it the optional result, whose destruction
     /// went through the runtime's generic value witnesses for every reply.
-    public mutating func push(_ line: FTPLine, _ onEvent: (ReplyEvent) -> Void) {
+    public mutating func push(_ line: FTPLine, _ onEvent: (consuming ReplyEvent) -> Void) {
         let bytes = line.bytes
         if var open = pending {
             if bytes.count >= 3, (bytes[0], bytes[1], bytes[2]) == open.codeBytes,

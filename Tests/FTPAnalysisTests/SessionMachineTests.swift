@@ -141,7 +141,7 @@ struct SessionMachineTests {
         _ = driver.reply(220)
         #expect(driver.send("PORT 192,0,2,10,195,80").last == .announceActive(index: 0))
         let expected = AnnouncedEndpoint(host: .v4(192, 0, 2, 10), port: 195 * 256 + 80)
-        let (mode, parsed) = SessionMachine.activeAnnouncement(FTPCommand(verb: "PORT", argument: "192,0,2,10,195,80"))
+        let (mode, parsed) = SessionMachine.activeAnnouncement(.port, argument: "192,0,2,10,195,80")
         #expect(mode == .active)
         #expect(parsed == .success(expected))
         #expect(driver.reply(200).last == .activeReply(index: 0))
@@ -151,7 +151,7 @@ struct SessionMachineTests {
         var driver = Driver()
         _ = driver.reply(220)
         #expect(driver.send("EPRT |1|1.2.3|6000|").last == .announceActive(index: 0))
-        let (mode, parsed) = SessionMachine.activeAnnouncement(FTPCommand(verb: "EPRT", argument: "|1|1.2.3|6000|"))
+        let (mode, parsed) = SessionMachine.activeAnnouncement(.eprt, argument: "|1|1.2.3|6000|")
         #expect(mode == .extendedActive)
         guard case .failure = parsed else {
             Issue.record("expected a failed announcement, got \(parsed)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live sniffing scenario for the integration test (Tests/EndToEndTests/LiveSniffTests.swift); also runs by hand:
 #
-#   sudo scripts/live-sniff-scenario.sh .build/debug/ftpscope OUTDIR [TAG]
+#   sudo scripts/live-sniff-scenario.sh .build/debug/ftpscope OUTDIR [TAG [THREADS]]
 #
 # Builds two network namespaces joined by a veth pair on a documentation network (client 203.0.113.10, server
 # 203.0.113.21; nothing leaves them), starts vsftpd in the server namespace and `ftpscope sniff` on the client's
@@ -9,7 +9,8 @@
 #   1. lftp: login, cd, ls and get in passive mode, bye               -> transfers completed
 #   2. curl: active mode (PORT) into ports the client's firewall rejects with RST -> transfer refused
 #   3. lftp: login and ls, then stays connected                      -> still open when SIGINT arrives
-# and sends SIGINT to the sniffer while session 3 is open. Writes into OUTDIR:
+# and sends SIGINT to the sniffer while session 3 is open. THREADS, when given, is the sniffer's --threads (4 and
+# more shard its analysis by host pair). Writes into OUTDIR:
 #   sniff.out / sniff.err   the sniffer's standard output and error
 #   before-sigint.out      its standard output just before SIGINT (what was streamed while the sessions ran)
 #   sniff.rc                its exit status
@@ -18,9 +19,11 @@ set -euo pipefail
 # shellcheck source=netns.sh
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
-FTPSCOPE=${1:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG]}
-OUT=${2:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG]}
+FTPSCOPE=${1:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG [THREADS]]}
+OUT=${2:?usage: live-sniff-scenario.sh FTPSCOPE OUTDIR [TAG [THREADS]]}
 TAG=${3:-$$}
+THREADS=${4:-}
+[[ -z $THREADS || $THREADS =~ ^[0-9]+$ ]] || { echo "THREADS: give a number" >&2; exit 2; }
 NS_C="fsniff-$TAG-c"
 NS_S="fsniff-$TAG-s"
 FTP_USER="fsn$TAG"
@@ -36,6 +39,10 @@ for tool in ip vsftpd curl lftp iptables useradd chpasswd; do
     command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 [[ -x $FTPSCOPE ]] || { echo "no executable at $FTPSCOPE" >&2; exit 2; }
+
+# One lab at a time on this machine: other scripts and tests build namespaces too.
+exec 9>/tmp/ftpscope-lab.lock
+flock -w 120 9 || { echo "the lab lock /tmp/ftpscope-lab.lock is held by another run" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/fsniff.XXXXXX)
 chmod 755 "$WORK"
@@ -109,7 +116,8 @@ netns_track $!
 netns_wait_listen "$NS_S" 21 || { cat "$WORK/vsftpd.log" >&2; echo "vsftpd did not start" >&2; exit 1; }
 
 # --- the sniffer -----------------------------------------------------------------------------------
-ip netns exec "$NS_C" "$FTPSCOPE" sniff --interface eth0 >"$OUT/sniff.out" 2>"$OUT/sniff.err" &
+ip netns exec "$NS_C" "$FTPSCOPE" sniff --interface eth0 ${THREADS:+--threads "$THREADS"} \
+    >"$OUT/sniff.out" 2>"$OUT/sniff.err" &
 SNIFF=$!
 netns_track "$SNIFF"
 for _ in $(seq 1 100); do

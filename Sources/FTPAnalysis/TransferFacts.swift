@@ -267,6 +267,9 @@ extension TransferFacts {
     /// Where the primary observed connection is in `connections`. The accessors below read single fields through
     /// it: the record is large, and a copy of it per question was a measurable share of settling a transfer.
     public var observedIndex: Int? {
+        // Read once: each read through the protocol's getter copied the array out (a retain and a release), about
+        // ten times a transfer.
+        let connections = self.connections
         // Nearly every transfer has one connection or none; the comparison below is for the rest.
         if connections.count < 2 { return connections.isEmpty ? nil : 0 }
         return connections.indices.max { lhs, rhs in

@@ -22,7 +22,8 @@ final class DecodedBatch {
         var index: UInt64 = 0
     }
 
-    /// A once-a-second sweep of the sharded analysis, due after the batch's first `after` entries.
+    /// A once-a-second sweep of the sharded analysis, due after the batch's first `after` entries; or, live, a
+    /// watermark alone (`sweeps` false). Either way the worker reports its watermark there.
     struct Tick {
         var after: Int
         /// The packet after which the one-thread loop sweeps, and the capture clock then.
@@ -31,6 +32,11 @@ final class DecodedBatch {
         /// Packets and bytes read by then (for progress).
         var packets: UInt64
         var bytes: UInt64
+        /// False for a live watermark tick: report the watermark without sweeping.
+        var sweeps = true
+        /// The watermark to report when nothing is pending: nil offline, the capture clock live (as the one-thread
+        /// live loop's `pendingWatermark ?? lastTime`).
+        var idleWatermark: Timestamp? = nil
     }
 
     /// Sweeps due within the batch (sharded analysis only).

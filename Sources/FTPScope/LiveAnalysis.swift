@@ -1,12 +1,8 @@
 import FTPAnalysis
-import IPReassembly
 import Glibc
 import NetworkTypes
 import PacketCapture
-import PacketDecoding
 import Reports
-import Synchronization
-import TCPReassembly
 
 /// How a live analysis runs and when it ends.
 public struct LiveAnalysisOptions: Sendable {
@@ -21,8 +17,10 @@ public struct LiveAnalysisOptions: Sendable {
     /// End cleanly on SIGINT/SIGTERM (a second one exits at once). Off for embedding (tests), which stop the
     /// capture through the stop handle given to `onStart`.
     public var handleSignals = true
-    /// Write the streamed outputs on a thread of their own (`--threads` 2 or more; `OutputStage`).
-    public var outputThread = true
+    /// `--threads`: from 2 the streamed outputs are written on a thread of their own (`OutputStage`); from
+    /// `ShardedAnalysis.minimumThreads` the analysis is sharded by host pair over worker threads (`LiveShardedPath`)
+    /// when the outputs are streamed (no retained sessions). The capture always runs on a thread of its own.
+    public var threads = 2
 
     /// Options for a capture, with no bound.
     public init(capture: LiveCaptureOptions) {
@@ -118,7 +116,8 @@ public struct LiveAnalysisResult {
 }
 
 /// Live analysis: a `LiveCapture` on its own thread feeds batches to the same pipeline as `OfflineAnalysis`
-/// (decoder → reassembler → FTP analysis), run on the caller's thread; events stream to `eventSink` as they settle.
+/// (decoder → reassembler → FTP analysis), run on the caller's thread (`LiveSerialPath`) or, with `threads` 4 and
+/// more, sharded by host pair over worker threads (`LiveShardedPath`); events stream to `eventSink` as they settle.
 public enum LiveAnalysis {
     /// Captures on `options.capture.interface` and analyses until a signal, `duration`, `count`, a stop request or
     /// a capture failure; then closes what is open (sessions end as `capture_end`) and returns.
@@ -132,22 +131,16 @@ public enum LiveAnalysis {
         eventSink: AnalysisEventSink? = nil, onStart: ((LiveCapture) -> Void)? = nil
     ) throws(CaptureError) -> LiveAnalysisResult {
         let capture = try LiveCapture(options: options.capture)
-        // The outputs on a thread of their own when what they are handed is final (no retained sessions; live
-        // runs extract nothing): the analysis thread keeps up with more packets (see `OutputStage`).
-        var stage: OutputStage?
-        if options.outputThread, !configuration.retainSessions, let sinks = eventSink as? StreamingEventSink {
-            let candidate = OutputStage(sinks: sinks)
-            if candidate.start() { stage = candidate }
+        var sharded: LiveShardedPath?
+        if options.threads >= ShardedAnalysis.minimumThreads, !configuration.retainSessions,
+            let sinks = eventSink as? StreamingEventSink
+        {
+            sharded = LiveShardedPath.start(
+                threads: options.threads, configuration: configuration, sinks: sinks, capture: options.capture)
         }
-        let outputs: AnalysisEventSink? = stage ?? eventSink
-        let tally = TallySink(forwardingTo: outputs)
-        let analyzer = FTPAnalyzer(configuration: configuration)
-        analyzer.eventSink = tally
-        let reassembler = TCPReassembler(delegate: analyzer)
-        let fragments = IPReassembler()
-        var packetStats = PacketStats()
-        var firstTime: Timestamp?
-        var lastTime = Timestamp.zero
+        let path: LivePacketPath =
+            sharded
+            ?? LiveSerialPath(configuration: configuration, eventSink: eventSink, outputThread: options.threads > 1)
 
         let signals = options.handleSignals ? StopSignals.install() : nil
         defer { signals?.restore() }
@@ -171,35 +164,14 @@ public enum LiveAnalysis {
             switch wait {
             case .batch(let batch):
                 if stopReason != .count {
-                    let decoder = PacketDecoder(linkType: batch.linkType)
-                    for index in 0..<batch.count {
-                        if let limit, packetStats.packets >= limit {
-                            stop(.count)
-                            break
-                        }
-                        let header = batch.header(at: index)
-                        let packet = batch.packet(at: index)
-                        let time = header.time
-                        if time > lastTime { lastTime = time }
-                        if firstTime == nil { firstTime = time }
-                        packetStats.dispatch(
-                            packet, capturedLength: header.capturedLength, decoder: decoder, at: time,
-                            fragments: fragments, reassembler: reassembler, analyzer: analyzer)
-                    }
-                    if let limit, packetStats.packets >= limit { stop(.count) }
+                    path.take(batch, limit: limit)
+                    if let limit, path.packets >= limit { stop(.count) }
                 }
                 capture.recycle(batch)
-                // Live outputs write what has settled after every batch, so rows appear as events complete. The
-                // watermark (a walk over every open session) is worked out at most every 50 ms: per batch it cost
-                // more than the batch's packets when thousands of sessions were open.
-                if let streaming = outputs as? StreamingEventSink {
-                    let now = monotonicClock()
-                    if now >= nextWatermark {
-                        streaming.advance(watermark: analyzer.pendingWatermark ?? lastTime)
-                        nextWatermark = now + 50_000_000
-                    }
-                    streaming.flush()
-                }
+                let now = monotonicClock()
+                let watermarkDue = now >= nextWatermark
+                if watermarkDue { nextWatermark = now + 50_000_000 }
+                path.settle(watermarkDue: watermarkDue)
             case .timedOut:
                 break
             case .ended:
@@ -212,33 +184,29 @@ public enum LiveAnalysis {
                 nextSweep = now + options.sweepInterval
                 // Wall-clock time, not packet time: a quiet link must still expire what went idle.
                 let wall = Timestamp.now
-                AnalysisSweep.sweep(
-                    after: packetStats.packets, now: wall > lastTime ? wall : lastTime, fragments: fragments,
-                    reassembler: reassembler, analyzer: analyzer)
+                path.sweep(now: wall > path.lastTime ? wall : path.lastTime)
             }
         }
         let failure = capture.failure
         if failure != nil && stopReason == nil { stopReason = .captureFailed }
-        let endTime = lastTime > .zero ? lastTime : Timestamp.now
-        AnalysisSweep.finish(at: endTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
-        // Every event is delivered and the output thread has ended: the sinks are this thread's again.
-        stage?.finish()
+        let lastTime = path.lastTime
+        let totals = path.finish(at: lastTime > .zero ? lastTime : Timestamp.now)
 
         let statistics = capture.statistics
         var warnings: [String] = []
         if let failure { warnings.append("\(capture.interface): \(failure.message)") }
         let input = InputDescription(
             path: capture.interface, format: "live", linkType: capture.linkType.description,
-            packets: packetStats.packets, bytes: packetStats.bytes, firstTime: firstTime,
+            packets: totals.packetStats.packets, bytes: totals.packetStats.bytes, firstTime: path.firstTime,
             lastTime: lastTime > .zero ? lastTime : nil, truncated: false, warning: failure?.message)
         let analysis = AnalysisResult(
-            inputs: [input], packetStats: packetStats, analysisStats: analyzer.stats,
-            reassemblyCounters: reassembler.counters, ipCounters: fragments.counters, sessions: analyzer.sessions,
-            findings: analyzer.findings, warnings: warnings)
+            inputs: [input], packetStats: totals.packetStats, analysisStats: totals.analysisStats,
+            reassemblyCounters: totals.reassembly, ipCounters: totals.ip, sessions: totals.sessions,
+            findings: totals.findings, warnings: warnings)
         return LiveAnalysisResult(
             analysis: analysis, interface: capture.interface, linkType: capture.linkType,
             filter: capture.filterExpression, capture: statistics, stopReason: stopReason ?? .requested,
-            failure: failure, elapsedSeconds: Double(monotonicClock() - started) / 1e9, tally: tally.tally)
+            failure: failure, elapsedSeconds: Double(monotonicClock() - started) / 1e9, tally: path.tally)
     }
 
     static func monotonicClock() -> Int64 {
@@ -285,63 +253,5 @@ final class TallySink: AnalysisEventSink {
         case .finding(let finding): tally.findings[finding.severity, default: 0] += 1
         case .reply, .tlsStarted, .gap: break
         }
-    }
-}
-
-// MARK: - Signals
-
-/// SIGINT and SIGTERM noted in a flag the analysis loop polls (a signal handler may do little else): the first asks
-/// for a clean stop, a second one exits at once.
-final class StopSignals {
-    /// The last stop signal received (0: none), and how many.
-    private static let lastSignal = Atomic<Int32>(0)
-    private static let signalCount = Atomic<Int>(0)
-    private var previous: [(Int32, sigaction)] = []
-    private var previousMask = sigset_t()
-
-    private init() {}
-
-    /// Installs the handlers; `restore()` puts the previous ones back.
-    static func install() -> StopSignals {
-        lastSignal.store(0, ordering: .sequentiallyConsistent)
-        signalCount.store(0, ordering: .sequentiallyConsistent)
-        let installed = StopSignals()
-        for number in [SIGINT, SIGTERM] {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { number in
-                StopSignals.lastSignal.store(number, ordering: .sequentiallyConsistent)
-                if StopSignals.signalCount.add(1, ordering: .sequentiallyConsistent).newValue > 1 {
-                    _exit(128 + number)
-                }
-            }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = SA_RESTART
-            var old = sigaction()
-            if sigaction(number, &action, &old) == 0 { installed.previous.append((number, old)) }
-        }
-        // A parent may have left them blocked (a thread pool's mask is inherited through fork and exec): this thread,
-        // the one that polls the flag, takes them.
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        sigaddset(&unblocked, SIGINT)
-        sigaddset(&unblocked, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &unblocked, &installed.previousMask)
-        return installed
-    }
-
-    /// The stop signal received, if any.
-    var received: Int32? {
-        let number = StopSignals.lastSignal.load(ordering: .sequentiallyConsistent)
-        return number == 0 ? nil : number
-    }
-
-    /// Puts the previous handlers back.
-    func restore() {
-        for (number, old) in previous {
-            var action = old
-            sigaction(number, &action, nil)
-        }
-        if !previous.isEmpty { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
-        previous.removeAll()
     }
 }

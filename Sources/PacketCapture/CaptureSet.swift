@@ -7,9 +7,10 @@ import NetworkTypes
 /// packet's header says which, and which input it came from (`sourceIndex`).
 public final class CaptureSet: PacketSource {
     private let files: [CaptureFile]
-    /// The one input when there is only one. `files` owns it for the set's life, so it is read without the
-    /// retain/release per packet that even a `let` field's strong reference cost here.
-    private unowned(unsafe) let single: CaptureFile?
+    /// The one input when there is only one. `files` owns it for the set's life, so it is read through an unmanaged
+    /// reference: through a strong or an `unowned(unsafe)` field it was retained and released around every
+    /// packet's callback (two atomic operations per packet).
+    private let single: Unmanaged<CaptureFile>?
     /// Indices of files with a packet read ahead, as a binary min-heap on (time, index).
     private var heap: [Int] = []
     private var started = false
@@ -31,7 +32,7 @@ public final class CaptureSet: PacketSource {
     /// `sourceIndex` becomes its position in `files`.
     public init(files: [CaptureFile]) {
         self.files = files
-        single = files.count == 1 ? files[0] : nil
+        single = files.count == 1 ? Unmanaged.passUnretained(files[0]) : nil
         for (index, file) in files.enumerated() { file.sourceIndex = index }
     }
 
@@ -49,7 +50,15 @@ public final class CaptureSet: PacketSource {
         if let single {
             // One input needs no merge: skip the heap (a tenth of the per-packet cost on large captures), and
             // the read-ahead too (`CaptureFile.read`).
-            return try single.read(body)
+            var failure: CaptureError?
+            let more = single._withUnsafeGuaranteedRef { file in
+                do throws(CaptureError) { return try file.read(body) } catch {
+                    failure = error
+                    return false
+                }
+            }
+            if let failure { throw failure }
+            return more
         }
         if !started {
             started = true

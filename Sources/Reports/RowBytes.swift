@@ -83,6 +83,19 @@ public final class RowBytes {
         text.withUTF8Buffer { append($0) }
     }
 
+    /// Room for `maximum` more bytes at the end: where they go. Keep what was written there with `advance(by:)`.
+    /// For writers that keep state in a class (the timeline's text caches): handing them a closure, as
+    /// `write(atMost:)` does, made the closure retain and release the cache around every cell.
+    @inline(__always)
+    public func reserve(_ maximum: Int) -> UnsafeMutablePointer<UInt8> {
+        ensure(maximum)
+        return storage + count
+    }
+
+    /// Keeps `written` bytes written at `reserve`'s pointer.
+    @inline(__always)
+    public func advance(by written: Int) { count += written }
+
     /// Lets `body` write at most `maximum` bytes at the end and keeps the count it returns.
     @inline(__always)
     public func write(atMost maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
@@ -146,9 +159,11 @@ extension RowBytes {
 
     /// An endpoint as `description` writes it, through the writer's cache when it has one.
     func append(_ endpoint: Endpoint, cache: EndpointTextCache?) {
-        write(atMost: Endpoint.maximumDescriptionLength) { position in
-            if let cache { return cache.write(endpoint, into: position) }
-            return endpoint.write(into: position)
+        let position = reserve(Endpoint.maximumDescriptionLength)
+        if let cache {
+            advance(by: cache.write(endpoint, into: position))
+        } else {
+            advance(by: endpoint.write(into: position))
         }
     }
 }

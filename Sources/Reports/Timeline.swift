@@ -116,7 +116,8 @@ public struct TimelineRow: Sendable {
     }
 
     /// Makes this row what `init(time:session:event:)` makes, in place: every other field absent again.
-    public mutating func reset(time: Timestamp, session: String?, event: TimelineEventKind) {
+    /// The session id is taken (moved in), not copied.
+    public mutating func reset(time: Timestamp, session: consuming String?, event: TimelineEventKind) {
         self.time = time
         self.session = session
         self.event = event
@@ -235,19 +236,27 @@ public struct TimelineRowBuilder {
             // Matched, not compared: `==` on the verb (an enum with payloads) was a call per command.
             let isUser: Bool
             if case .user = command.verb { isUser = true } else { isUser = false }
-            let user = isUser ? command.argument : command.user
-            sessionRow(&row, session, .command, at: command.time)
-            // `row.user` is still the session's user as known so far: written back only when it changes.
-            if (isUser || command.user != nil) && row.user != user {
-                live.update(session.id) { $0.user = user }
+            let key = sessionRow(&row, session, .command, at: command.time)
+            // `row.user` is still the session's user as known so far: written back only when it changes, and
+            // copied into the row only then (compared where it lies, the common case costs no copy).
+            if isUser || command.user != nil {
+                let same = isUser ? Self.same(row.user, command.argument) : row.user == command.user
+                if !same {
+                    let user = isUser ? command.argument : command.user
+                    live.update(key) { $0.user = user }
+                    row.user = user
+                }
+            } else if row.user != nil {
+                row.user = nil
             }
-            row.user = user
             row.command = command.verbText
             row.argument = passwords.displayArgument(of: command)
-            row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: command.reply?.code)
-            if let reply = command.reply {
-                row.replyCode = reply.code
-                row.replyText = reply.text
+            // The reply's fields read where they lie: binding it copied the record (its text retained).
+            let replyCode = command.reply?.code
+            row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: replyCode)
+            if let replyCode {
+                row.replyCode = replyCode
+                row.replyText = command.reply.unsafelyUnwrapped.text
                 row.replyTimeMilliseconds = command.replyTimeMilliseconds
             }
             var notes = Notes()
@@ -369,27 +378,40 @@ public struct TimelineRowBuilder {
         ended[id] = facts
     }
 
-    private func sessionRow(
+    /// True when `text` is `other` (compared in place: no copy of either).
+    private static func same(_ text: String?, _ other: String) -> Bool {
+        switch text {
+        case .some(let text): return text == other
+        case .none: return false
+        }
+    }
+
+    /// Fills the fields every session row has; returns the key the session is looked up by.
+    @discardableResult
+    private mutating func sessionRow(
         _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp
-    ) {
+    ) -> TimelineSessionTable<SessionFacts>.Key {
         // Each asked for once: the identity's fields are read through its shared record by calls into the
-        // analysis module, and the id comes back retained.
-        let id = session.id
+        // analysis module, and the id comes back retained; it is moved into the row, the session looked up by
+        // its key.
         let client = session.client
         let server = session.server
+        let id = session.id
+        let key = TimelineSessionTable<SessionFacts>.key(of: id)
         row.reset(time: time, session: id, event: event)
         row.client = client
         row.server = server
         row.context.client = client
         row.context.server = server
         if let tlsTime = session.tlsTime, time >= tlsTime { row.context.tls = true }
-        if let facts = live[id] {
+        // Read in place: copying the facts out of the table retained and released both their strings.
+        let known = live.update(key) { facts in
             // The Community ID made once per session, not once per row.
             row.user = facts.user
             row.communityID = facts.communityID
-        } else {
-            row.communityID = session.communityID
         }
+        if !known { row.communityID = session.communityID }
         row.context.controlCommunityID = row.communityID
+        return key
     }
 }

@@ -71,15 +71,39 @@ struct TimelineSessionTable<Value> {
         }
     }
 
+    /// What an id is looked up by: its number, or (an id of another form) the id itself. Worked out before the
+    /// id is handed on, so a caller can move the id away and still look it up.
+    enum Key {
+        case number(UInt64)
+        case other(String)
+    }
+
+    /// The key of `id`.
+    static func key(of id: String) -> Key {
+        if let number = number(of: id) { return .number(number) }
+        return .other(id)
+    }
+
     /// Changes the value of `id` in place, if it has one (no copy of the value out and back).
     mutating func update(_ id: String, _ change: (inout Value) -> Void) {
-        guard let key = Self.number(of: id) else {
-            if others[id] != nil { change(&others[id]!) }
-            return
+        update(Self.key(of: id), change)
+    }
+
+    /// Changes (or only reads) the value under `key` in place, if it has one (no copy of the value out and
+    /// back). False when it has none.
+    @discardableResult
+    mutating func update(_ key: Key, _ change: (inout Value) -> Void) -> Bool {
+        switch key {
+        case .other(let id):
+            guard others[id] != nil else { return false }
+            change(&others[id]!)
+            return true
+        case .number(let key):
+            let slot = slot(of: key)
+            guard keys[slot] == key else { return false }
+            change(&values[slot]!)
+            return true
         }
-        let slot = slot(of: key)
-        guard keys[slot] == key else { return }
-        change(&values[slot]!)
     }
 
     /// Removes `id` and returns its value.

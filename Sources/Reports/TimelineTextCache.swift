@@ -10,18 +10,38 @@ final class RowTextCache {
     /// different endpoints in 132 000 cells, 47 000 misses).
     let endpoints = EndpointTextCache(slots: 4096)
     private let pairs = EndpointPairText()
-    var times = ISO8601Writer()
+    /// The time writer's state, behind a pointer: changed as a stored `var` of this class, it made every caller
+    /// retain and release the cache around each time written.
+    private let times: UnsafeMutablePointer<ISO8601Writer> = {
+        let times = UnsafeMutablePointer<ISO8601Writer>.allocate(capacity: 1)
+        times.initialize(to: ISO8601Writer())
+        return times
+    }()
+
+    deinit {
+        times.deinitialize(count: 1)
+        times.deallocate()
+    }
 
     /// Writes `time`'s ISO 8601 text (`Timestamp.writeISO8601`'s bytes) at the end of `out`.
     @inline(__always)
     func write(_ time: Timestamp, into out: RowBytes) {
-        out.write(atMost: Timestamp.iso8601MaximumLength) { times.write(time, into: $0) }
+        let position = out.reserve(Timestamp.iso8601MaximumLength)
+        out.advance(by: times.pointee.write(time, into: position))
+    }
+
+    /// Writes `endpoint`'s text at the end of `out`.
+    @inline(__always)
+    func write(_ endpoint: Endpoint, into out: RowBytes) {
+        let position = out.reserve(Endpoint.maximumDescriptionLength)
+        out.advance(by: endpoints.write(endpoint, into: position))
     }
 
     /// Writes `,client,server` (two CSV cells, each with its comma) at the end of `out`.
     @inline(__always)
     func writePair(_ client: Endpoint, _ server: Endpoint, into out: RowBytes) {
-        out.write(atMost: EndpointPairText.maximumLength) { pairs.write(client, server, endpoints: endpoints, into: $0) }
+        let position = out.reserve(EndpointPairText.maximumLength)
+        out.advance(by: pairs.write(client, server, endpoints: endpoints, into: position))
     }
 }
 

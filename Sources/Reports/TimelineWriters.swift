@@ -48,67 +48,39 @@ public final class CSVTimelineWriter: TimelineWriter {
     /// One record, with its CRLF.
     public static func record(_ row: TimelineRow) -> String {
         let bytes = RowBytes()
-        encode(row, into: bytes)
+        encode(row, into: bytes, cache: RowTextCache())
         return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
     /// Appends one record (with its CRLF) to `out`, in SPEC.md's column order (`TimelineRow.columns`).
     /// Endpoints and vocabulary words go in as they are: nothing in them needs quoting or escaping.
-    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache? = nil) {
-        let endpoints = cache?.endpoints
-        // Each cell after the first is a comma and the value; an absent one is the comma alone.
-        func text(_ value: String?) {
-            // An absent or empty cell is the comma alone; `appendText` writes a cell's comma with its text.
-            guard let value, !value.isEmpty else {
-                out.append(UInt8(ascii: ","))
-                return
-            }
-            appendText(value, to: out)
-        }
-        func word<Word: RawRepresentable>(_ value: Word?) where Word.RawValue == String {
-            out.append(UInt8(ascii: ","))
-            if let value { out.append(value.rawValue) }
-        }
-        func endpoint(_ value: Endpoint?) {
-            out.append(UInt8(ascii: ","))
-            guard let value else { return }
-            out.append(value, cache: endpoints)
-        }
-        func integer(_ value: Int64?) {
-            out.append(UInt8(ascii: ","))
-            guard let value else { return }
-            out.appendDecimal(value)
-        }
-        func number(_ value: Double?) {
-            out.append(UInt8(ascii: ","))
-            if let value { out.appendNumber(value) }
-        }
-        if let cache {
-            cache.write(row.time, into: out)
-        } else {
-            out.write(atMost: Timestamp.iso8601MaximumLength) { row.time.writeISO8601(into: $0) }
-        }
-        text(row.session)
+    ///
+    /// The cells are written by static functions handed `out` (and the endpoint cache) as arguments: local
+    /// functions capturing them, and the cache's closures, retained and released the buffer and the cache a few
+    /// times a row; so did binding an optional cache.
+    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache) {
+        cache.write(row.time, into: out)
+        textCell(row.session, out)
         out.append(UInt8(ascii: ","))
         out.append(row.event.word)
-        if let cache, let client = row.client, let server = row.server {
+        if let client = row.client, let server = row.server {
             // Both cells of the control connection at once, remembered as a pair (most rows have them).
             cache.writePair(client, server, into: out)
         } else {
-            endpoint(row.client)
-            endpoint(row.server)
+            endpointCell(row.client, out, cache)
+            endpointCell(row.server, out, cache)
         }
-        text(row.user)
+        textCell(row.user, out)
         if row.command == nil && row.argument == nil && row.replyCode == nil && row.replyText == nil
             && row.replyTimeMilliseconds == nil
         {
             out.append(",,,,," as StaticString)
         } else {
-            text(row.command)
-            text(row.argument)
-            integer(row.replyCode.map(Int64.init))
-            text(row.replyText)
-            number(row.replyTimeMilliseconds)
+            textCell(row.command, out)
+            textCell(row.argument, out)
+            integerCell(row.replyCode.map(Int64.init), out)
+            textCell(row.replyText, out)
+            numberCell(row.replyTimeMilliseconds, out)
         }
         // Runs of cells that only some rows have (data connections, findings, transfer metrics) are, on every
         // other row, their commas alone: written at once rather than cell by cell.
@@ -117,35 +89,69 @@ public final class CSVTimelineWriter: TimelineWriter {
         {
             out.append(",,,,,," as StaticString)
         } else {
-            word(row.dataMode)
-            endpoint(row.dataAnnounced)
-            endpoint(row.dataObserved)
-            word(row.dataStatus)
-            integer(row.bytes.map { Int64(clamping: $0) })
-            number(row.durationMilliseconds)
+            wordCell(row.dataMode, out)
+            endpointCell(row.dataAnnounced, out, cache)
+            endpointCell(row.dataObserved, out, cache)
+            wordCell(row.dataStatus, out)
+            integerCell(row.bytes.map { Int64(clamping: $0) }, out)
+            numberCell(row.durationMilliseconds, out)
         }
         if row.severity == nil && row.finding == nil {
             out.append(",," as StaticString)
         } else {
-            word(row.severity)
-            word(row.finding)
+            wordCell(row.severity, out)
+            wordCell(row.finding, out)
         }
-        text(row.detail)
-        word(row.cause)
-        text(row.communityID)
+        textCell(row.detail, out)
+        wordCell(row.cause, out)
+        textCell(row.communityID, out)
         if row.bytesPerSecond == nil && row.firstByteMilliseconds == nil && row.retransmissions == nil
             && row.zeroWindows == nil && row.closedBy == nil && row.close == nil
         {
             out.append(",,,,,," as StaticString)
         } else {
-            integer(row.bytesPerSecond.map(TransferMetricsFields.integerRate))
-            number(row.firstByteMilliseconds)
-            integer(row.retransmissions.map(Int64.init))
-            integer(row.zeroWindows.map(Int64.init))
-            text(row.closedBy)
-            text(row.close)
+            integerCell(row.bytesPerSecond.map(TransferMetricsFields.integerRate), out)
+            numberCell(row.firstByteMilliseconds, out)
+            integerCell(row.retransmissions.map(Int64.init), out)
+            integerCell(row.zeroWindows.map(Int64.init), out)
+            textCell(row.closedBy, out)
+            textCell(row.close, out)
         }
         out.append(0x0D, 0x0A)
+    }
+
+    // Each cell after the first is a comma and the value; an absent one is the comma alone.
+
+    private static func textCell(_ value: String?, _ out: RowBytes) {
+        // An absent or empty cell is the comma alone; `appendText` writes a cell's comma with its text.
+        guard let value, !value.isEmpty else {
+            out.append(UInt8(ascii: ","))
+            return
+        }
+        appendText(value, to: out)
+    }
+
+    private static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
+    where Word.RawValue == String {
+        out.append(UInt8(ascii: ","))
+        if let value { out.append(value.rawValue) }
+    }
+
+    private static func endpointCell(_ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache) {
+        out.append(UInt8(ascii: ","))
+        guard let value else { return }
+        cache.write(value, into: out)
+    }
+
+    private static func integerCell(_ value: Int64?, _ out: RowBytes) {
+        out.append(UInt8(ascii: ","))
+        guard let value else { return }
+        out.appendDecimal(value)
+    }
+
+    private static func numberCell(_ value: Double?, _ out: RowBytes) {
+        out.append(UInt8(ascii: ","))
+        if let value { out.appendNumber(value) }
     }
 
     /// A comma and a text cell that is not empty: copied as it is when nothing in it needs care (the usual case),

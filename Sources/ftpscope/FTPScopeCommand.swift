@@ -80,7 +80,7 @@ struct CommonOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses, 3 gives its outputs (timelines with the summary, JSON document, HTML report) two threads, and 4 or more shard its analysis by host pair over worker threads (at least two; the rest write outputs); sniff writes its outputs on a thread of their own and always captures on its own thread.",
+            "Threads to use (default: the cores online, at most 8); the output is the same for every N. With 2 or more, analyze reads and decodes on one thread and writes its streamed outputs on another while it analyses, 3 gives its outputs (timelines with the summary, JSON document, HTML report) two threads, and 4 or more shard its analysis by host pair over worker threads (at least two; the rest write outputs); sniff always captures on a thread of its own, writes its outputs on another from 2, and from 4 shards its analysis the same way (except with --format json).",
             valueName: "N"))
     var threads: Int?
 
@@ -293,7 +293,7 @@ struct Sniff: ParsableCommand {
         live.capture.promiscuous = promiscuous
         live.duration = duration
         live.count = count
-        live.outputThread = options.threadCount > 1
+        live.threads = options.threadCount
         // Standard output carries one thing: the live lines (default), one JSON document at the end
         // (--format json), or a timeline given as -. Timelines to files stream beside the live lines.
         let summary = options.outputOptions(live: true).summary

@@ -1,21 +1,27 @@
 import Foundation
+import NetworkTypes
 import Testing
 
+@testable import FTPScope
+
 /// `ftpscope sniff` end to end, through the built executable: a real vsftpd and real clients (lftp, curl) in
-/// network namespaces made for the test (scripts/live-sniff-scenario.sh), and the error paths of the CLI.
+/// network namespaces made for the test (scripts/live-sniff-scenario.sh), a bundled sample replayed to sniffers
+/// with one and four threads at once (scripts/live-sniff-replay.sh), and the error paths of the CLI.
 /// Needs root (CI runs as root); skipped with the reason otherwise.
 @Suite struct LiveSniffTests {
+    /// The default threads (the output thread), and 4: the analysis sharded by host pair over two workers.
     @Test(
         .enabled(if: LiveSniffEnvironment.scenarioProblem == nil, Comment(rawValue: LiveSniffEnvironment.scenarioProblem ?? "")),
-        .timeLimit(.minutes(3)))
-    func sniffsARealSessionAndStopsCleanlyOnSIGINT() throws {
+        .timeLimit(.minutes(3)), arguments: [nil, 4] as [Int?])
+    func sniffsARealSessionAndStopsCleanlyOnSIGINT(threads: Int?) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-live-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: output) }
         let tag = "\(getpid() % 100_000)\(Int.random(in: 10...99))"
         defer { LiveSniffEnvironment.removeLeftovers(tag: tag) }
         let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-scenario.sh").path
         let run = try LiveSniffEnvironment.execute(
-            "/bin/bash", [script, LiveSniffEnvironment.executable, output.path, tag], timeout: 150)
+            "/bin/bash", [script, LiveSniffEnvironment.executable, output.path, tag] + (threads.map { ["\($0)"] } ?? []),
+            timeout: 150)
         try #require(run.status == 0, "scenario script failed (\(run.status)):\n\(run.standardError)")
 
         let rc = try String(contentsOf: output.appendingPathComponent("sniff.rc"), encoding: .utf8)
@@ -58,6 +64,71 @@ import Testing
         #expect(after.contains("Transfers: completed 3, refused 1"), "\(context)")
         #expect(after.contains("Findings: high 3, medium 1"), "\(context)")
         #expect(out.hasSuffix("\n") && out.split(separator: "\n").last?.hasPrefix("Totals: ") == true, "\(context)")
+    }
+
+    /// A bundled sample replayed (tcpreplay --topspeed, each loop on new addresses) to `sniff --threads 1` and
+    /// `--threads 4` listening at once on one interface: both see the same packets, so both must find the same
+    /// sessions with the same numbers, and each session the same rows in the same order (docs/threads.md, "Sharded
+    /// live capture"). Only the times differ (each capture socket stamps its own copy, microseconds apart), so the
+    /// rows are compared without `time`, `reply_time_ms` and `duration_ms`. Rows of different sessions may
+    /// interleave differently and are not compared across sessions. The passive sample spreads six sessions over
+    /// host pairs that land on both workers; the active-mode sample's data connections go to a third host (the
+    /// private address the client announced), which only the router's announcement path brings to its session.
+    @Test(
+        .enabled(if: LiveSniffEnvironment.replayProblem == nil, Comment(rawValue: LiveSniffEnvironment.replayProblem ?? "")),
+        .timeLimit(.minutes(3)),
+        arguments: [
+            LiveReplay(sample: "passive-vsftpd.pcap", loops: 6, expected: #""data_status":"completed""#),
+            LiveReplay(
+                sample: "active-nat-failure.pcap", loops: 1,
+                expected: #""data_observed":"10.0.0.2:54445","data_status":"unanswered""#),
+        ])
+    func oneAndFourThreadsFindTheSameInAReplayedSample(_ replay: LiveReplay) throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let tag = "r\(getpid() % 100_000)\(Int.random(in: 10...99))"
+        defer { LiveSniffEnvironment.removeLeftovers(tag: tag, suffixes: ["a", "b"]) }
+        let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-replay.sh").path
+        let sample = Paths.repositoryRoot.appendingPathComponent("samples/\(replay.sample)").path
+        let run = try LiveSniffEnvironment.execute(
+            "/bin/bash", [script, LiveSniffEnvironment.executable, output.path, tag, sample, "\(replay.loops)", "1", "4"],
+            timeout: 150)
+        try #require(run.status == 0, "replay script failed (\(run.status)):\n\(run.standardError)")
+
+        func file(_ threads: Int, _ suffix: String) throws -> String {
+            try String(contentsOf: output.appendingPathComponent("threads-\(threads).\(suffix)"), encoding: .utf8)
+        }
+        let context = "--threads 1:\n\(try file(1, "out"))\n--threads 4:\n\(try file(4, "out"))"
+        for threads in [1, 4] {
+            #expect(try file(threads, "rc").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "--threads \(threads)\n\(context)")
+            #expect(try file(threads, "out").contains("0 dropped while the analysis was behind"), "\(context)")
+        }
+        // The four-thread sniffer really ran sharded: main, capture, two workers, merge (the one-thread one: two).
+        let workers = ShardedAnalysis.plan(threads: 4).workers
+        #expect(try file(1, "tasks").trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        #expect(try file(4, "tasks").trimmingCharacters(in: .whitespacesAndNewlines) == "\(3 + workers)")
+
+        let one = try LiveReplayTimeline(try file(1, "jsonl"))
+        let four = try LiveReplayTimeline(try file(4, "jsonl"))
+        #expect(one.sessions.count >= replay.loops, "a session per loop at least\n\(context)")
+        #expect(one.sessions.keys.sorted() == four.sessions.keys.sorted(), "\(context)")
+        for (session, rows) in one.sessions {
+            #expect(four.sessions[session] == rows, "session \(session)\n\(context)")
+        }
+        #expect(try file(4, "jsonl").contains(replay.expected), "\(context)")
+        if replay.loops > 1 {
+            let shards = Set(four.pairs.map { ShardRouter.pairShard($0.0, $0.1, of: workers) })
+            #expect(shards.count == workers, "the sessions' host pairs land on every worker: \(four.pairs)")
+        }
+        // The summaries agree on everything counted (the packet count is the same packets, seen twice).
+        func summary(_ threads: Int) throws -> [Substring] {
+            try file(threads, "out").split(separator: "\n").filter {
+                $0.hasPrefix("Sessions: ") || $0.hasPrefix("Transfers: ") || $0.hasPrefix("Findings: ")
+                    || $0.contains(" packets analysed ")
+            }.map { $0.split(separator: ";")[0] }
+        }
+        #expect(try summary(1).count == 4, "\(context)")
+        #expect(try summary(1) == summary(4), "\(context)")
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: LiveSniffEnvironment.executable)))
@@ -122,6 +193,17 @@ enum LiveSniffEnvironment {
         return nil
     }()
 
+    /// Why the replay can't run here, or nil.
+    static let replayProblem: String? = {
+        if getuid() != 0 { return "live replay test skipped: needs root (network namespaces)" }
+        let missing = ["ip", "tcpreplay", "flock"].filter { find($0) == nil }
+        if !missing.isEmpty { return "live replay test skipped: missing \(missing.joined(separator: ", "))" }
+        if !FileManager.default.isExecutableFile(atPath: executable) {
+            return "live replay test skipped: no executable at \(executable) (swift build first)"
+        }
+        return nil
+    }()
+
     static func find(_ tool: String) -> String? {
         for directory in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
             let path = directory + "/" + tool
@@ -173,13 +255,49 @@ enum LiveSniffEnvironment {
     }
 
     /// Belt and braces after the script's own trap: its namespaces and user, by their unique names.
-    static func removeLeftovers(tag: String) {
+    static func removeLeftovers(tag: String, suffixes: [String] = ["c", "s"]) {
         guard getuid() == 0, let ip = find("ip") else { return }
-        for suffix in ["c", "s"] {
+        for suffix in suffixes {
             _ = try? execute(ip, ["netns", "del", "fsniff-\(tag)-\(suffix)"], timeout: 10)
         }
         if let userdel = find("userdel") {
             _ = try? execute(userdel, [String("fsn\(tag)".prefix(31))], timeout: 10)
+        }
+    }
+}
+
+/// A sample to replay, how many times, and a piece of a row the sharded sniffer must have written.
+struct LiveReplay: Sendable, CustomTestStringConvertible {
+    var sample: String
+    var loops: Int
+    var expected: String
+
+    var testDescription: String { "\(sample) x\(loops)" }
+}
+
+/// A JSON Lines timeline, its rows grouped by session, each row without the fields that differ between two captures
+/// of the same packets (times and the durations measured from them), re-encoded with sorted keys.
+struct LiveReplayTimeline {
+    var rows: [String] = []
+    var sessions: [String: [String]] = [:]
+    /// Each session's client and server address.
+    var pairs: [(IPAddress, IPAddress)] = []
+
+    init(_ text: String) throws {
+        for line in text.split(separator: "\n") {
+            var object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not an object: \(line)")
+            for timed in ["time", "reply_time_ms", "duration_ms"] { object.removeValue(forKey: timed) }
+            let row = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            rows.append(row)
+            let session = try #require(object["session"] as? String, "no session: \(line)")
+            if sessions[session] == nil, let client = object["client"] as? String, let server = object["server"] as? String,
+                let clientAddress = IPAddress(client.split(separator: ":")[0]),
+                let serverAddress = IPAddress(server.split(separator: ":")[0])
+            {
+                pairs.append((clientAddress, serverAddress))
+            }
+            sessions[session, default: []].append(row)
         }
     }
 }

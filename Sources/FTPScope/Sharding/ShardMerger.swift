@@ -2,9 +2,10 @@ import FTPAnalysis
 import NetworkTypes
 import Reports
 
-/// Delivers the workers' events to the outputs in the one-thread order (`OrderKey`), on the calling thread.
+/// Delivers the workers' events to the outputs in the one-thread order (`OrderKey`), on the thread that runs it
+/// (the caller's offline, a merge thread of its own live: `LiveShardedPath`).
 ///
-/// Workers send one batch per round (`ShardedReader`); the merger takes the round's batch from each and merges
+/// Workers send one batch per round (`ShardedReader`, `LiveShardedPath`); the merger takes the round's batch from each and merges
 /// them by key. Keys of different workers never tie but at two places: a sweep's watermark, which every worker
 /// gives (the outputs get the earliest once all have given theirs, as the one thread's analyzer gives the
 /// earliest of all its sessions), and the password-guessing findings of the end, which are put in the
@@ -14,12 +15,20 @@ struct ShardMerger {
     let sink: AnalysisEventSink?
     let streaming: StreamingEventSink?
     let progress: ((UInt64, UInt64) -> Void)?
+    /// Live: flush the streamed outputs after every round, so rows appear as they settle (the one-thread live loop
+    /// flushes after every captured batch). Offline leaves the outputs to write when their buffers fill.
+    var flushesEveryRound = false
 
+    /// Merges until every worker has finished, then delivers the findings of the end.
+    ///
+    /// A round is merged tick by tick: every worker hears of every tick (`DecodedBatch.Tick`), and the items before
+    /// each worker's k-th watermark are merged by key before the k-th watermarks are taken together. Offline that is
+    /// the plain merge by key (a tick's key is above every key before it and below every key after it in each
+    /// worker); live, where several ticks can follow the same packet and so share a key, it keeps a watermark from
+    /// being given before every worker has reached that tick.
     func run() {
         var closing: [AnalysisEvent] = []
         var cursors = [Int](repeating: 0, count: workers.count)
-        var marks = 0
-        var earliest: Timestamp?
         while true {
             var round: [ShardEvents] = []
             round.reserveCapacity(workers.count)
@@ -28,45 +37,58 @@ struct ShardMerger {
             }
             guard round.count == workers.count else { break }
             for index in cursors.indices { cursors[index] = 0 }
-            while let worker = next(round, cursors) {
-                let position = cursors[worker]
-                cursors[worker] += 1
-                let key = round[worker].keys[position]
-                switch round[worker].take(position) {
-                case .event(let event):
+            while true {
+                if let worker = next(round, cursors) {
+                    let position = cursors[worker]
+                    cursors[worker] += 1
+                    let key = round[worker].keys[position]
+                    guard case .event(let event) = round[worker].take(position) else { continue }
                     if key.phase == .finishFindings {
                         closing.append(event)
                     } else {
                         sink?.take(event)
                     }
-                case .watermark(let mark, let packets, let bytes):
-                    if let mark, earliest == nil || mark < earliest! { earliest = mark }
-                    marks += 1
-                    if marks == workers.count {
-                        streaming?.advance(watermark: earliest)
-                        progress?(packets, bytes)
-                        marks = 0
-                        earliest = nil
-                    }
+                    continue
                 }
+                // Every worker is at its next tick's watermark, or through its batch.
+                guard cursors[0] < round[0].keys.count else { break }
+                var earliest: Timestamp?
+                var read: (packets: UInt64, bytes: UInt64) = (0, 0)
+                for worker in round.indices {
+                    precondition(cursors[worker] < round[worker].keys.count, "workers of a round disagree on ticks")
+                    let position = cursors[worker]
+                    cursors[worker] += 1
+                    guard case .watermark(let mark, let packets, let bytes) = round[worker].take(position) else {
+                        preconditionFailure("a tick's watermark expected")
+                    }
+                    if let mark, earliest == nil || mark < earliest! { earliest = mark }
+                    read = (packets, bytes)
+                }
+                streaming?.advance(watermark: earliest)
+                progress?(read.packets, read.bytes)
             }
             for (worker, batch) in round.enumerated() {
                 batch.reset()
                 workers[worker].output.recycle(batch)
             }
+            if flushesEveryRound { streaming?.flush() }
         }
         for event in closing.sorted(by: Self.closingOrder) { sink?.take(event) }
+        if flushesEveryRound { streaming?.flush() }
     }
 
-    /// The worker whose next item comes first (the lower worker on a tie), or nil when the round is merged.
+    /// The worker whose next event comes first (the lower worker on a tie), or nil when every worker is at a
+    /// watermark or through its batch.
     private func next(_ round: [ShardEvents], _ cursors: [Int]) -> Int? {
         var best: Int?
         for worker in round.indices where cursors[worker] < round[worker].keys.count {
+            let key = round[worker].keys[cursors[worker]]
+            if key.phase == .watermark { continue }
             guard let current = best else {
                 best = worker
                 continue
             }
-            if round[worker].keys[cursors[worker]] < round[current].keys[cursors[current]] { best = worker }
+            if key < round[current].keys[cursors[current]] { best = worker }
         }
         return best
     }

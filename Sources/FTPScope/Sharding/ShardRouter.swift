@@ -132,17 +132,27 @@ struct ShardRouter {
         }
     }
 
-    /// The worker of a host pair: the same for both directions, spread by a multiplicative hash.
+    /// The worker of a host pair: the same for both directions (the two addresses' hashes are added), spread by a
+    /// mixing hash. Each address is mixed before the sum, so that pairs whose addresses sum to the same number do
+    /// not meet in one worker: with a hash linear in the address, `tcpreplay --unique-ip`, which moves client and
+    /// server addresses by the same step in opposite directions each loop, put every loop in one worker.
     static func pairShard(_ a: IPAddress, _ b: IPAddress, of shards: Int) -> Int {
-        let mixed = (fold(a) &+ fold(b)) &* 0x9E37_79B9_7F4A_7C15
-        return Int((mixed >> 32) % UInt64(shards))
+        Int((mix(fold(a) &+ fold(b)) >> 32) % UInt64(shards))
     }
 
     private static func fold(_ address: IPAddress) -> UInt64 {
         switch address {
-        case .v4(let value): return UInt64(value) &* 0xFF51_AFD7_ED55_8CCD
-        case .v6(let high, let low): return (high ^ (low &* 0xC4CE_B9FE_1A85_EC53)) &* 0xFF51_AFD7_ED55_8CCD
+        case .v4(let value): return mix(UInt64(value))
+        case .v6(let high, let low): return mix(high ^ mix(low))
         }
+    }
+
+    /// SplitMix64's finaliser: every input bit reaches every output bit.
+    @inline(__always) private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     static func unordered(_ a: Endpoint, _ b: Endpoint) -> FlowKey {

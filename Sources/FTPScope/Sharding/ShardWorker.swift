@@ -43,6 +43,15 @@ final class ShardEventLog: AnalysisEventSink {
     func take(_ event: consuming AnalysisEvent) { batch.append(analyzer!.order, .event(event)) }
 }
 
+/// What feeds the workers of a sharded analysis: the offline reader (`ShardedReader`) or the live capture's loop
+/// (`LiveShardedPath`). Each worker takes its rounds from `queues[worker]`; once that queue has finished, `endTime`
+/// is where the input ended (the feeder sets it before it finishes the queues, whose lock orders that write before
+/// the worker's read).
+protocol ShardFeed: AnyObject, Sendable {
+    var queues: [HandOffQueue<DecodedBatch>] { get }
+    var endTime: Timestamp { get }
+}
+
 /// One analysis worker: its own IP reassembly, TCP reassembly and FTP analysis over the packets of its host pairs,
 /// doing per packet and per sweep what `OfflineAnalysis`'s one-thread loop does, and recording the events.
 final class ShardWorker: @unchecked Sendable {
@@ -55,14 +64,14 @@ final class ShardWorker: @unchecked Sendable {
     private let log = ShardEventLog()
     private let input: HandOffQueue<DecodedBatch>
     private let ledger: SessionLedger
-    private let reader: ShardedReader
+    private let feed: ShardFeed
     private var thread: pthread_t?
 
-    init(worker: Int, configuration: AnalysisConfiguration, reader: ShardedReader, ledger: SessionLedger) {
+    init(worker: Int, configuration: AnalysisConfiguration, feed: ShardFeed, ledger: SessionLedger) {
         self.worker = worker
-        self.reader = reader
+        self.feed = feed
         self.ledger = ledger
-        input = reader.queues[worker]
+        input = feed.queues[worker]
         analyzer = FTPAnalyzer(configuration: configuration)
         reassembler = TCPReassembler(delegate: analyzer)
         analyzer.numbering = WorkerNumbering(ledger: ledger, worker: worker)
@@ -107,19 +116,22 @@ final class ShardWorker: @unchecked Sendable {
             guard deliver() else { return }
         }
         // End of input, as the one-thread loop ends it.
-        AnalysisSweep.finish(at: reader.lastTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+        AnalysisSweep.finish(at: feed.endTime, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
         ledger.advance(worker, to: SessionLedger.end)
         _ = deliver()
         output.finish()
     }
 
-    /// The sweep the one-thread loop makes after packet `tick.index`, and the watermark it then gives.
+    /// The sweep the one-thread loop makes after packet `tick.index` (unless the tick is a live watermark alone),
+    /// and the watermark it then gives.
     private func sweep(_ tick: DecodedBatch.Tick) {
-        AnalysisSweep.sweep(
-            after: tick.index, now: tick.time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+        if tick.sweeps {
+            AnalysisSweep.sweep(
+                after: tick.index, now: tick.time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+        }
         log.batch.append(
             OrderKey(index: tick.index, phase: .watermark),
-            .watermark(analyzer.pendingWatermark, packets: tick.packets, bytes: tick.bytes))
+            .watermark(analyzer.pendingWatermark ?? tick.idleWatermark, packets: tick.packets, bytes: tick.bytes))
     }
 
     /// Hands the round's events to the merger; false when it stopped taking them.

@@ -34,21 +34,9 @@ enum ShardedAnalysis {
         let reader = ShardedReader(
             captures: captures, workers: count, controlPorts: configuration.controlPorts)
         let ledger = SessionLedger(workers: count)
-        let workers = (0..<count).map {
-            ShardWorker(worker: $0, configuration: configuration, reader: reader, ledger: ledger)
-        }
-        var started: [ShardWorker] = []
-        for worker in workers {
-            guard worker.start() else { break }
-            started.append(worker)
-        }
-        guard started.count == workers.count, reader.start() else {
-            // Nothing read yet: let the started workers end on empty input and drain what they hand over.
-            for queue in reader.queues { queue.finish() }
-            for worker in started {
-                while let batch = worker.output.take() { worker.output.recycle(batch) }
-                worker.join()
-            }
+        guard let workers = startWorkers(feed: reader, configuration: configuration, ledger: ledger) else { return nil }
+        guard reader.start() else {
+            abandon(workers, feed: reader)
             return nil
         }
         let lanes = laneThreads > 0 ? OutputLanes(sinks: sinks, threads: laneThreads) : nil
@@ -58,10 +46,43 @@ enum ShardedAnalysis {
         lanes?.finish()
         reader.join()
         for worker in workers { worker.join() }
+        return totals(of: workers, readError: reader.failure)
+    }
+
+    /// A started worker for each of `feed`'s queues; nil when a thread could not be made (then the ones started
+    /// have ended, and `feed`'s queues are finished: nothing may be fed).
+    static func startWorkers(
+        feed: ShardFeed, configuration: AnalysisConfiguration, ledger: SessionLedger
+    ) -> [ShardWorker]? {
+        let workers = feed.queues.indices.map {
+            ShardWorker(worker: $0, configuration: configuration, feed: feed, ledger: ledger)
+        }
+        var started: [ShardWorker] = []
+        for worker in workers {
+            guard worker.start() else {
+                abandon(started, feed: feed)
+                return nil
+            }
+            started.append(worker)
+        }
+        return workers
+    }
+
+    /// Ends workers that were fed nothing: they end on their finished queues; what they hand over is drained.
+    static func abandon(_ workers: [ShardWorker], feed: ShardFeed) {
+        for queue in feed.queues { queue.finish() }
+        for worker in workers {
+            while let batch = worker.output.take() { worker.output.recycle(batch) }
+            worker.join()
+        }
+    }
+
+    /// The counters of every worker, summed (their threads have ended).
+    static func totals(of workers: [ShardWorker], readError: CaptureError?) -> AnalysisTotals {
         var totals = AnalysisTotals(
             packetStats: PacketStats(), analysisStats: AnalysisStats(), reassembly: ReassemblyCounters(),
             ip: IPReassemblyCounters(), maxConnections: workers[0].reassembler.limits.maxConnections,
-            ipLimits: workers[0].fragments.limits, sessions: [], findings: [], readError: reader.failure)
+            ipLimits: workers[0].fragments.limits, sessions: [], findings: [], readError: readError)
         for worker in workers {
             totals.packetStats.add(worker.packetStats)
             totals.analysisStats.add(worker.analyzer.stats)

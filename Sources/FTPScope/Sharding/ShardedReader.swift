@@ -10,7 +10,7 @@ import PacketDecoding
 /// Batches go out in rounds: when any worker's batch is full, every worker gets its batch of the round, empty or
 /// not. So each worker hears of every sweep and of how far the capture has got, and the merger can take one
 /// batch of results from each worker per round (`ShardMerger`).
-final class ShardedReader: @unchecked Sendable {
+final class ShardedReader: ShardFeed, @unchecked Sendable {
     /// Per worker: at most this many packets or bytes in a batch (as `CaptureReader`'s).
     static let batchPackets = 1024
     static let batchBytes = 1 << 20
@@ -25,6 +25,8 @@ final class ShardedReader: @unchecked Sendable {
     /// Set before the queues finish; read by the workers once their queue is finished.
     private(set) var failure: CaptureError?
     private(set) var lastTime = Timestamp.zero
+    /// The end of input is the last packet's time.
+    var endTime: Timestamp { lastTime }
 
     init(captures: CaptureSet, workers: Int, controlPorts: Set<UInt16>) {
         self.captures = captures

@@ -190,7 +190,7 @@ protocol LiveDataConnection: AnyObject {
 }
 
 extension TCPConnection: LiveDataConnection {
-    func snapshot(match: DataChannelMatch) -> DataConnectionRecord { DataConnectionRecord(self, match: match) }
+    func snapshot(match: DataChannelMatch) -> DataConnectionRecord { DataConnectionRecord.of(self, match: match) }
 }
 
 /// A transfer's data connections still open, in the order they were attached. Nearly always one: it is kept inline,

@@ -36,7 +36,9 @@ extension FTPAnalyzer {
                 let (mode, parsed) = SessionMachine.activeAnnouncement(verb, argument: session.commands[index].argument)
                 announceActive(index, verb: verb, mode: mode, parsed, session: session, at: time)
             case .bindDataCommand(let index):
-                if let bound = session.machine.takeDataCommandInput() { bindDataCommand(index, bound, session: session) }
+                if let bound = session.machine.takeDataCommandInput() {
+                    bindDataCommand(index, bound, session: session)
+                }
             case let action:
                 perform(action, session: session, at: time)
             }
@@ -51,7 +53,16 @@ extension FTPAnalyzer {
         guard actions.count > 0 else { return }
         switch consume event {
         case .reply(var reply):
-            perform(actions, session: session, at: time, reply: SessionMachine.record(taking: &reply, at: time))
+            var record = SessionMachine.record(taking: &reply, at: time)
+            var position = 0
+            while position < actions.count {
+                if case .answered(let index) = actions[position] {
+                    answer(index, with: &record, session: session)
+                } else {
+                    perform(actions[position], session: session, at: time, reply: record)
+                }
+                position += 1
+            }
         case .invalid(let line):
             var position = 0
             while position < actions.count {
@@ -110,6 +121,27 @@ extension FTPAnalyzer {
         }
     }
 
+    /// The final reply `record` answers command `index`: it is recorded on the command, the settled commands are
+    /// delivered, and then what it means is carried out (a transfer, a finding), in that order.
+    ///
+    /// What it means is asked first (the machine's state is all it changes, and nothing the delivered commands
+    /// carry): when nothing reads the reply afterwards, which is the common case, its text is moved into the
+    /// command's record rather than copied.
+    private func answer(_ index: Int, with record: inout ReplyRecord, session: FTPSession) {
+        let meaning = session.machine.applyAnswer(record) { session.commands[$0].argument }
+        if meaning.count == 0 {
+            var moved = ReplyRecord(code: record.code, text: "", time: record.time)
+            moved.truncated = record.truncated
+            swap(&moved.text, &record.text)
+            session.commands[index].reply = consume moved
+        } else {
+            session.commands[index].reply = record
+        }
+        // The command is delivered before what its reply settles (a transfer, a finding).
+        flushCommands(session)
+        if meaning.count > 0 { perform(meaning, session: session, at: record.time, reply: record) }
+    }
+
     /// Carries out an action about the reply just input.
     private func perform(_ action: SessionAction, session: FTPSession, reply record: ReplyRecord) {
         switch action {
@@ -129,10 +161,8 @@ extension FTPAnalyzer {
         case .preliminary(let index):
             preliminaryReply(record, to: index, session: session)
         case .answered(let index):
-            session.commands[index].reply = record
-            // The command is delivered before what its reply settles (a transfer, a finding).
-            flushCommands(session)
-            perform(session.machine.applyAnswer(record), session: session, at: record.time, reply: record)
+            var reply = record
+            answer(index, with: &reply, session: session)
         case .startTLS:
             startTLS(session, at: record.time)
         case .passiveReply(let index):

@@ -2,11 +2,14 @@ import FTPProtocol
 import NetworkTypes
 
 /// A command awaiting its final reply: where its record is, and what of it the reply's meaning depends on.
+///
+/// Plain values, nothing to retain or release as it is queued, answered and dropped (a few times per control
+/// line): the argument, which only CWD and SIZE need when answered, is read from the record by index
+/// (`SessionMachine.applyAnswer`).
 struct PendingCommand: Equatable {
     /// Index of its `CommandRecord` in `FTPSession.commands`.
     var index: Int
     var verb: FTPVerb
-    var argument: String
     var time: Timestamp
     /// True once a preliminary (1xx) reply answered it.
     var gotPreliminary = false

@@ -145,13 +145,12 @@ extension SessionMachine {
     }
 
     /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the
-    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels.
-    mutating func applyAnswer(_ reply: ReplyRecord) -> SessionActions {
+    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels. `argument` gives the
+    /// argument of the command with record index `i` (read for CWD and SIZE only).
+    mutating func applyAnswer(_ reply: ReplyRecord, argument: (Int) -> String) -> SessionActions {
         var actions = SessionActions()
-        // Moved out rather than copied and then cleared.
-        var taken: PendingCommand?
-        swap(&taken, &answered)
-        guard let command = taken else { return actions }
+        guard let command = answered else { return actions }
+        answered = nil
         let code = reply.code
         switch command.verb {
         case .user, .pass, .acct:
@@ -175,7 +174,7 @@ extension SessionMachine {
             if code == 257, let path = ReplyParsing.parse257Path(reply.text) { workingDirectory = path }
         case .cwd, .xcwd:
             if code >= 200 && code < 300 {
-                let argument = command.argument
+                let argument = argument(command.index)
                 if argument.hasPrefix("/") || workingDirectory != nil {
                     workingDirectory = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
                 }
@@ -186,7 +185,7 @@ extension SessionMachine {
             }
         case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
-                lastSize = (ReplyParsing.resolvePath(command.argument, cwd: workingDirectory), size)
+                lastSize = (ReplyParsing.resolvePath(argument(command.index), cwd: workingDirectory), size)
             }
         case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.

@@ -157,11 +157,7 @@ struct SessionMachine {
                 note(.pendingCap(maxPendingCommands), &actions)
             }
         }
-        // Only CWD and SIZE read their argument when answered (`applyAnswer`); the others keep none.
-        pending.append(
-            PendingCommand(
-                index: index, verb: command.verb, argument: Self.argumentReadOnAnswer(command.verb) ? command.argument : "",
-                time: time))
+        pending.append(PendingCommand(index: index, verb: command.verb, time: time))
         apply(command, index: index, at: time, into: &actions)
     }
 
@@ -236,9 +232,6 @@ struct SessionMachine {
         swap(&taken, &dataCommandInput)
         return taken
     }
-
-    /// True for the verbs whose argument `applyAnswer` reads (CWD, XCWD, SIZE).
-    static func argumentReadOnAnswer(_ verb: FTPVerb) -> Bool { verb == .cwd || verb == .xcwd || verb == .size }
 
     /// Records an anomaly and asks the analyzer to take it (rare: anomalies are what is not clean FTP).
     mutating func note(_ anomaly: ControlAnomaly, _ actions: inout SessionActions) {

@@ -14,6 +14,8 @@ struct SessionMachineTests {
         var machine: SessionMachine
         var commands = 0
         var clock: Int64 = 0
+        /// The arguments of the recorded commands, by record index (the analyzer reads them from its records).
+        var arguments: [String] = []
 
         init(phase: SessionPhase = .awaitingGreeting, detectedByContent: Bool = false, maxPending: Int = 100) {
             machine = SessionMachine(phase: phase, maxPendingCommands: maxPending)
@@ -25,7 +27,10 @@ struct SessionMachineTests {
             clock += 1
             let parsed = FTPLine(line)
             let actions = machine.command(parsed, FTPCommand.parse(parsed), index: commands, at: SessionMachineTests.time(clock)).all
-            if actions.contains(where: { if case .recordCommand = $0 { true } else { false } }) { commands += 1 }
+            if actions.contains(where: { if case .recordCommand = $0 { true } else { false } }) {
+                commands += 1
+                arguments.append(FTPCommand.parse(parsed).argument)
+            }
             return actions
         }
 
@@ -35,7 +40,8 @@ struct SessionMachineTests {
             clock += 1
             var actions = machine.reply(.reply(FTPReply(code: code, text: text)), at: SessionMachineTests.time(clock)).all
             if actions.contains(where: { if case .answered = $0 { true } else { false } }) {
-                actions += machine.applyAnswer(record(code, text)).all
+                let arguments = arguments
+                actions += machine.applyAnswer(record(code, text)) { arguments[$0] }.all
             }
             return actions
         }
@@ -327,7 +333,7 @@ struct SessionMachineAllocationTests {
                     while slot < replyActions.count {
                         if case .answered = replyActions[slot] {
                             answered += 1
-                            _ = machine.applyAnswer(records[position])
+                            _ = machine.applyAnswer(records[position]) { _ in "" }
                         }
                         slot += 1
                     }

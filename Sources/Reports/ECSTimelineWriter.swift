@@ -95,7 +95,7 @@ public final class ECSTimelineWriter: TimelineWriter {
             out.key("type")
             out.string(address.isIPv4 ? "ipv4" as StaticString : "ipv6")
         }
-        if let id = dataConnection != nil ? row.communityID : context.controlCommunityID {
+        if let id = dataConnection != nil ? row.communityID : row.controlCommunityID {
             out.key("community_id")
             out.string(id)
         }

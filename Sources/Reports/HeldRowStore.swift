@@ -70,7 +70,9 @@ final class HeldRowStore {
 
     // The runs rows refer to by number, and how many of each run's rows are still to be taken: a run is let go
     // (its file closed, its disk space freed) when its last row is taken, and its number used again.
-    private var runs: [SpilledRun?] = []
+    // Held unmanaged (the store owns one reference to each, taken when the run is made and given back when it is
+    // let go): a run copied out of the array to read a row retained and released it once a row.
+    private var runs: [Unmanaged<SpilledRun>?] = []
     private var runRows: [Int] = []
     private var freeRuns: [Int] = []
 
@@ -84,6 +86,7 @@ final class HeldRowStore {
 
     deinit {
         for chunk in chunks { chunk.deallocate() }
+        for case let run? in runs { run.release() }
     }
 
     /// True when the rows in memory are over the budget: time to `spill` (never after a spill failed).
@@ -164,10 +167,10 @@ final class HeldRowStore {
         let number: Int
         if let free = freeRuns.popLast() {
             number = free
-            runs[number] = run
+            runs[number] = Unmanaged.passRetained(run)
         } else {
             number = runs.count
-            runs.append(run)
+            runs.append(Unmanaged.passRetained(run))
             runRows.append(0)
         }
         var index = 0
@@ -179,6 +182,7 @@ final class HeldRowStore {
         }
         runRows[number] = index
         if index == 0 {
+            runs[number]?.release()
             runs[number] = nil
             freeRuns.append(number)
         }
@@ -193,13 +197,18 @@ final class HeldRowStore {
             release(pointer, chunk: chunk, count: row.count)
         case .run(let number, let offset):
             let run = runs[number]!
-            let bytes = run.read(at: offset, count: row.count)
-            if bytes.count < row.count && failure == nil {
-                failure = OutputError(path: "timeline spool (temporary file)", reason: run.readFailure ?? "short read")
+            // The bytes stay valid until the run's next read; the store's reference keeps the run meanwhile.
+            let (bytes, readFailure) = run._withUnsafeGuaranteedRef { run in
+                let bytes = run.read(at: offset, count: row.count)
+                return (bytes, bytes.count < row.count ? run.readFailure ?? "short read" : nil)
+            }
+            if let readFailure, failure == nil {
+                failure = OutputError(path: "timeline spool (temporary file)", reason: readFailure)
             }
             body(bytes)
             runRows[number] -= 1
             if runRows[number] == 0 {
+                run.release()
                 runs[number] = nil
                 freeRuns.append(number)
             }

@@ -37,10 +37,10 @@ extension JSONDocument {
         if let announced = transfer.announced { out.endpoint(announced) } else { out.null() }
         out.key("observed")
         if let observed { out.endpoint(observed.pointee.responder) } else { out.null() }
-        let verdict = transfer.verdict
+        // The verdict's two fields read where they lie: a copy of the verdict retained its evidence's strings.
         out.key("status")
-        out.string(verdict.status.rawValue)
-        if let cause = verdict.cause {
+        out.string(transfer.verdict.status.rawValue)
+        if let cause = transfer.verdict.cause {
             out.key("cause")
             out.string(cause.rawValue)
         }
@@ -61,7 +61,7 @@ extension JSONDocument {
         if let reply { out.int(reply.code) } else { out.null() }
         out.key("reply_text")
         if let reply { out.string(reply.text) } else { out.null() }
-        let (capturedBytes, missingBytes) = dataBytes(transfer, observed)
+        let (capturedBytes, missingBytes) = dataBytes(command: transfer.command, mode: transfer.mode, observed)
         out.key("bytes")
         out.uint(capturedBytes + missingBytes)
         out.key("start")
@@ -154,17 +154,17 @@ extension JSONDocument {
 
     /// `TransferFacts.capturedBytes` and `missingBytes` read from the observed record in place: the bytes of the
     /// data direction (fixed by the command, the opener by the mode), or of both without a data command.
-    private static func dataBytes(
-        _ transfer: Transfer, _ observed: UnsafePointer<DataConnectionRecord>?
+    static func dataBytes(
+        command: FTPVerb?, mode: DataMode?, _ observed: UnsafePointer<DataConnectionRecord>?
     ) -> (captured: UInt64, missing: UInt64) {
         guard let observed else { return (0, 0) }
-        guard let command = transfer.command else {
+        guard let command else {
             return (
                 observed.pointee.originatorBytes + observed.pointee.responderBytes,
                 observed.pointee.originatorMissingBytes + observed.pointee.responderMissingBytes
             )
         }
-        let clientOpened = !(transfer.mode?.serverConnects ?? true)
+        let clientOpened = !(mode?.serverConnects ?? true)
         if command.isUpload == clientOpened {
             return (observed.pointee.originatorBytes, observed.pointee.originatorMissingBytes)
         }

@@ -95,6 +95,10 @@ public struct TimelineRow: Sendable {
     public var communityID: String?
     /// Typed facts behind the row for writers that need more than the columns (not a column itself).
     public var context = TimelineContext()
+
+    /// Community ID of the control connection: the context's when it has one (a data connection's row, a finding
+    /// about a connection that is no session), else the row's own `communityID`.
+    public var controlCommunityID: String? { context.controlCommunityID ?? communityID }
     /// Data connections: payload bytes per second in the data direction.
     public var bytesPerSecond: Double?
     /// Data connections: transfer command → first data byte, in milliseconds.
@@ -118,6 +122,24 @@ public struct TimelineRow: Sendable {
     /// Makes this row what `init(time:session:event:)` makes, in place: every other field absent again.
     /// The session id is taken (moved in), not copied.
     public mutating func reset(time: Timestamp, session: consuming String?, event: TimelineEventKind) {
+        reset(time: time, session: session, event: event, keeping: [])
+    }
+
+    /// Text fields that a caller of `reset(time:session:event:keeping:)` assigns itself right after.
+    struct TextFields: OptionSet {
+        let rawValue: UInt8
+        static let user = TextFields(rawValue: 1 << 0)
+        static let command = TextFields(rawValue: 1 << 1)
+        static let argument = TextFields(rawValue: 1 << 2)
+        static let replyText = TextFields(rawValue: 1 << 3)
+        static let detail = TextFields(rawValue: 1 << 4)
+        static let communityID = TextFields(rawValue: 1 << 5)
+    }
+
+    /// `reset(time:session:event:)`, but the text fields in `kept` are left as they are: the caller assigns each
+    /// of them (or nil) next. Cleared here and assigned there, a field cost two calls to release its old value,
+    /// one of them on nil.
+    mutating func reset(time: Timestamp, session: consuming String?, event: TimelineEventKind, keeping kept: TextFields) {
         self.time = time
         self.session = session
         self.event = event
@@ -125,11 +147,11 @@ public struct TimelineRow: Sendable {
         // to release the old value, nine times a row.
         client = nil
         server = nil
-        if user != nil { user = nil }
-        if command != nil { command = nil }
-        if argument != nil { argument = nil }
+        if !kept.contains(.user) && user != nil { user = nil }
+        if !kept.contains(.command) && command != nil { command = nil }
+        if !kept.contains(.argument) && argument != nil { argument = nil }
         replyCode = nil
-        if replyText != nil { replyText = nil }
+        if !kept.contains(.replyText) && replyText != nil { replyText = nil }
         replyTimeMilliseconds = nil
         dataMode = nil
         dataAnnounced = nil
@@ -139,9 +161,9 @@ public struct TimelineRow: Sendable {
         durationMilliseconds = nil
         severity = nil
         finding = nil
-        if detail != nil { detail = nil }
+        if !kept.contains(.detail) && detail != nil { detail = nil }
         cause = nil
-        if communityID != nil { communityID = nil }
+        if !kept.contains(.communityID) && communityID != nil { communityID = nil }
         context.reset()
         bytesPerSecond = nil
         firstByteMilliseconds = nil
@@ -227,7 +249,7 @@ public struct TimelineRowBuilder {
             row.detail = notes.text
 
         case .reply(let session, let reply):
-            sessionRow(&row, session, .reply, at: reply.time)
+            sessionRow(&row, session, .reply, at: reply.time, assigns: .replyText)
             row.replyCode = reply.code
             row.replyText = reply.text
 
@@ -236,7 +258,8 @@ public struct TimelineRowBuilder {
             // Matched, not compared: `==` on the verb (an enum with payloads) was a call per command.
             let isUser: Bool
             if case .user = command.verb { isUser = true } else { isUser = false }
-            let key = sessionRow(&row, session, .command, at: command.time)
+            let key = sessionRow(
+                &row, session, .command, at: command.time, assigns: [.command, .argument, .replyText, .detail])
             // `row.user` is still the session's user as known so far: written back only when it changes, and
             // copied into the row only then (compared where it lies, the common case costs no copy).
             if isUser || command.user != nil {
@@ -258,13 +281,15 @@ public struct TimelineRowBuilder {
                 row.replyCode = replyCode
                 row.replyText = command.reply.unsafelyUnwrapped.text
                 row.replyTimeMilliseconds = command.replyTimeMilliseconds
+            } else if row.replyText != nil {
+                row.replyText = nil
             }
             var notes = Notes()
             if command.reconstructed { notes.add("command lost in a capture gap; inferred from its reply") }
             if command.replyLost { notes.add("reply lost in a capture gap") }
             if command.truncated { notes.add("command line cut at the line limit") }
             if let malformed = command.malformedReply { notes.add("malformed reply: " + malformed) }
-            row.detail = notes.text
+            Self.put(notes.text, &row.detail)
 
         case .tlsStarted(let session, let time):
             sessionRow(&row, session, .tlsStart, at: time)
@@ -278,37 +303,49 @@ public struct TimelineRowBuilder {
             row.detail = "\(length) bytes from the \(fromClient ? "client" : "server") missing from the capture"
 
         case .transfer(let session, let transfer):
-            sessionRow(&row, session, .dataConnection, at: transfer.start ?? session.start)
+            // The connections copied out once and the observed one read where it lies: each of `TransferFacts`'
+            // getters (`start`, `bytes`, …) copied the array again, and `connections[index].field` the record.
+            let connections = transfer.connections
+            let observedIndex = transfer.observedIndex
+            connections.withUnsafeBufferPointer { connections in
+                let observed = observedIndex.map { connections.baseAddress! + $0 }
+                // `TransferFacts.start`, read in place.
+                let start = observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt
+                sessionRow(
+                    &row, session, .dataConnection, at: start ?? session.start,
+                    assigns: [.command, .argument, .replyText, .detail])
+                let (captured, missing) = JSONDocument.dataBytes(command: transfer.command, mode: transfer.mode, observed)
+                row.bytes = captured + missing
+                // The control connection's Community ID moves aside for the data connection's.
+                row.context.controlCommunityID = row.communityID.take()
+                if let observed {
+                    let originator = observed.pointee.originator
+                    let responder = observed.pointee.responder
+                    let firstTime = observed.pointee.firstTime
+                    let lastTime = observed.pointee.lastTime
+                    // `TransferFacts.observed` is the observed connection's responder.
+                    row.dataObserved = responder
+                    row.durationMilliseconds = firstTime.milliseconds(to: lastTime)
+                    row.communityID = observed.pointee.communityID ?? CommunityID.v1(originator, responder)
+                    row.context.dataOriginator = originator
+                    row.context.dataResponder = responder
+                    row.context.start = firstTime
+                    row.context.end = lastTime
+                }
+            }
             // An announcement never used by a data command is still a row: PASV/PORT stands in for the command.
-            row.command = (transfer.command ?? transfer.announcementVerb)?.name
-            row.argument = transfer.argument
+            Self.put((transfer.command ?? transfer.announcementVerb)?.name, &row.command)
+            Self.put(transfer.argument, &row.argument)
             if let reply = transfer.reply ?? transfer.announcementReply {
                 row.replyCode = reply.code
                 row.replyText = reply.text
+            } else if row.replyText != nil {
+                row.replyText = nil
             }
             row.dataMode = transfer.mode
             row.dataAnnounced = transfer.announced
             row.dataStatus = transfer.status
-            row.bytes = transfer.bytes
-            // The observed connection's fields read in place (`observedConnection` copied the whole record), and
-            // `observed` is its responder (`TransferFacts.observed`), not asked for again.
-            let connections = transfer.connections
-            if let index = transfer.observedIndex {
-                let originator = connections[index].originator
-                let responder = connections[index].responder
-                let firstTime = connections[index].firstTime
-                let lastTime = connections[index].lastTime
-                row.dataObserved = responder
-                row.durationMilliseconds = firstTime.milliseconds(to: lastTime)
-                row.communityID = connections[index].communityID ?? CommunityID.v1(originator, responder)
-                row.context.dataOriginator = originator
-                row.context.dataResponder = responder
-                row.context.start = firstTime
-                row.context.end = lastTime
-            } else {
-                row.communityID = nil
-            }
-            row.detail = transfer.diagnosis
+            Self.put(transfer.diagnosis, &row.detail)
             row.cause = transfer.cause
             row.context.path = transfer.path
             row.context.sha256 = transfer.extractedFile?.sha256
@@ -331,7 +368,6 @@ public struct TimelineRowBuilder {
                 row.communityID = facts.communityID
                 row.context.client = facts.client
                 row.context.server = facts.server
-                row.context.controlCommunityID = facts.communityID
             } else {
                 // A connection that is not an FTP session names its endpoints in the evidence.
                 for (key, value) in finding.evidence {
@@ -378,6 +414,14 @@ public struct TimelineRowBuilder {
         ended[id] = facts
     }
 
+    /// Assigns `value` to `field`, but leaves a field that is nil and stays nil alone (assigning nil over nil
+    /// still called the runtime to release the old value).
+    @inline(__always)
+    private static func put(_ value: consuming String?, _ field: inout String?) {
+        if value == nil && field == nil { return }
+        field = value
+    }
+
     /// True when `text` is `other` (compared in place: no copy of either).
     private static func same(_ text: String?, _ other: String) -> Bool {
         switch text {
@@ -387,9 +431,13 @@ public struct TimelineRowBuilder {
     }
 
     /// Fills the fields every session row has; returns the key the session is looked up by.
+    ///
+    /// The user and the Community ID are assigned here, not cleared first; so are the texts in `assigns`, which
+    /// the caller must then assign (or set to nil) itself.
     @discardableResult
     private mutating func sessionRow(
-        _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp
+        _ row: inout TimelineRow, _ session: SessionIdentity, _ event: TimelineEventKind, at time: Timestamp,
+        assigns: TimelineRow.TextFields = []
     ) -> TimelineSessionTable<SessionFacts>.Key {
         // Each asked for once: the identity's fields are read through its shared record by calls into the
         // analysis module, and the id comes back retained; it is moved into the row, the session looked up by
@@ -398,7 +446,7 @@ public struct TimelineRowBuilder {
         let server = session.server
         let id = session.id
         let key = TimelineSessionTable<SessionFacts>.key(of: id)
-        row.reset(time: time, session: id, event: event)
+        row.reset(time: time, session: id, event: event, keeping: assigns.union([.user, .communityID]))
         row.client = client
         row.server = server
         row.context.client = client
@@ -410,8 +458,12 @@ public struct TimelineRowBuilder {
             row.user = facts.user
             row.communityID = facts.communityID
         }
-        if !known { row.communityID = session.communityID }
-        row.context.controlCommunityID = row.communityID
+        if !known {
+            if row.user != nil { row.user = nil }
+            row.communityID = session.communityID
+        }
+        // `row.context.controlCommunityID` stays nil: it is this one (`TimelineRow.controlCommunityID`), and a
+        // second copy cost a retain and a release a row.
         return key
     }
 }

@@ -10,7 +10,9 @@ public struct TimelineContext: Sendable {
     public var client: Endpoint?
     /// The control connection's server.
     public var server: Endpoint?
-    /// Community ID of the control connection (the row's `community_id` is the data connection's on data rows).
+    /// Community ID of the control connection where the row's `community_id` is not it: on a data connection's
+    /// row (whose `community_id` is the data connection's) and on a finding about a connection that is no
+    /// session. Nil on other rows; `TimelineRow.controlCommunityID` reads either.
     public var controlCommunityID: String?
     /// The data connection actually seen (data-channel rows): who opened it and who accepted it.
     public var dataOriginator: Endpoint?

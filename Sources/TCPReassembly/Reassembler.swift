@@ -30,6 +30,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     var shortTail: Unmanaged<TCPConnection>?
     var closedHead: Unmanaged<TCPConnection>?
     var closedTail: Unmanaged<TCPConnection>?
+    /// Connections a sweep found active since they were queued, put back on their list after it (`expire`).
+    var requeued: [Unmanaged<TCPConnection>] = []
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     var bufferPool: [[UInt8]] = []
     static var poolLimit: Int { 256 }

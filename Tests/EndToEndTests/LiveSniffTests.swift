@@ -16,7 +16,10 @@ import Testing
     func sniffsARealSessionAndStopsCleanlyOnSIGINT(threads: Int?) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-live-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: output) }
-        let tag = "\(getpid() % 100_000)\(Int.random(in: 10...99))"
+        // The thread count is part of the tag: both cases run in this process at once (one in 90 drew the same
+        // tag), and one case's clean-up (`removeLeftovers`, after its script released the lab lock) could delete
+        // the FTP user the other had just made under that name.
+        let tag = "\(getpid() % 100_000)\(threads ?? 0)\(Int.random(in: 10...99))"
         defer { LiveSniffEnvironment.removeLeftovers(tag: tag) }
         let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-scenario.sh").path
         let run = try LiveSniffEnvironment.execute(

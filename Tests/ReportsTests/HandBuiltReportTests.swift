@@ -88,6 +88,49 @@ import Testing
         #expect(csv.contains("enable the NAT's FTP helper.\",nat_without_alg,"))
     }
 
+    /// The timeline sink fills one row for every event, leaving alone the texts the next event assigns anyway
+    /// (`TimelineRow.reset(…keeping:)`): whatever the order of the events, each row it writes is the one a fresh
+    /// row gets, as CSV, as JSON Lines and as an ECS document.
+    @Test func aReusedRowIsAFreshRow() {
+        let session = Self.session()
+        let identity = session.identity
+        let t = { (seconds: Int64) in Self.start.adding(nanoseconds: seconds * 1_000_000_000) }
+        var user = CommandRecord(time: t(1), verb: .user, argument: "alice")
+        user.reply = ReplyRecord(code: 331, text: "Password required for alice, a reply text longer than fifteen bytes.", time: t(1))
+        var pass = CommandRecord(time: t(2), verb: .pass, argument: "secret")
+        pass.user = "alice"
+        pass.reply = ReplyRecord(code: 230, text: "Logged in.", time: t(2))
+        var unanswered = CommandRecord(time: t(3), verb: .list, argument: "")
+        unanswered.user = "alice"
+        unanswered.replyLost = true
+        var anonymous = CommandRecord(time: t(4), verb: .user, argument: "anonymous")
+        anonymous.reply = ReplyRecord(code: 530, text: "No.", time: t(4))
+        var nouser = CommandRecord(time: t(5), verb: .syst, argument: "")
+        nouser.reply = ReplyRecord(code: 215, text: "UNIX Type: L8", time: t(5))
+        let transfers = session.transfers.enumerated().map {
+            AnalysisEvent.transfer(identity, SettledTransfer($1, index: $0))
+        }
+        let events: [AnalysisEvent] =
+            [.sessionStarted(identity), .command(identity, user), .command(identity, pass), transfers[0],
+             .command(identity, unanswered), .reply(identity, ReplyRecord(code: 421, text: "Timeout.", time: t(6))),
+             transfers[1], .command(identity, nouser), .gap(identity, time: t(7), length: 10, fromClient: true),
+             transfers[2], .tlsStarted(identity, t(8)), .command(identity, anonymous), transfers[0],
+             .command(identity, pass), .sessionEnded(session)]
+        var fresh = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        var reusing = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        var row = TimelineRow(time: .zero, session: nil, event: .sessionStart)
+        for (index, event) in events.enumerated() {
+            let expected = fresh.row(for: event)
+            reusing.fill(&row, for: event)
+            #expect(CSVTimelineWriter.record(row) == CSVTimelineWriter.record(expected), "event \(index)")
+            #expect(JSONLinesTimelineWriter.line(row) == JSONLinesTimelineWriter.line(expected), "event \(index)")
+            #expect(
+                ECSTimelineWriter.document(row, version: "test") == ECSTimelineWriter.document(expected, version: "test"),
+                "event \(index)")
+            #expect(row.controlCommunityID == session.communityID, "event \(index)")
+        }
+    }
+
     /// The transfer event carries a value: what the analysis does with the transfer afterwards (a late
     /// re-diagnosis) does not change what a streamed row says.
     @Test func theTransferEventIsASnapshot() {

@@ -48,3 +48,54 @@ import Testing
     reassembler.expireIdle(now: start.adding(nanoseconds: reassembler.limits.shortIdleTimeout + 1))
     #expect(recorder.closed.map(\.serial) == [10, 20, 30])
 }
+
+/// Many connections found active in one sweep go back in their places together (`putBack`): later sweeps close
+/// them exactly by (last activity, serial), as if each had been put back on its own. Checked against a model of
+/// the rule on 200 attempts re-sent at scattered times, with ties.
+@Test func aSweepPutsManyActiveConnectionsBackInOrder() {
+    let recorder = Recorder()
+    let reassembler = TCPReassembler(delegate: recorder)
+    let timeout = reassembler.limits.shortIdleTimeout
+    let second: Int64 = 1_000_000_000
+    let start = Timestamp(seconds: 1_714_557_600, nanoseconds: 0)
+    func syn(_ port: UInt16, at nanoseconds: Int64) {
+        let flow = FlowKey(source: Endpoint(address: .v4(192, 0, 2, 10), port: port), destination: serverEndpoint)
+        let segment = TCPSegment(
+            flow: flow, seq: SeqNumber(1), ack: SeqNumber(0), flags: .syn, window: 1, payloadOffset: 0, payloadLength: 0)
+        reassembler.process(segment, payload: UnsafeRawBufferPointer(start: nil, count: 0), at: start.adding(nanoseconds: nanoseconds))
+    }
+    // All first seen within the first second; most re-sent once between 5 s and 9 s, on a coarse grid so that
+    // several share a time (ties go by serial, the order first seen).
+    var lastActivity: [UInt16: Int64] = [:]
+    var order: [UInt16] = []
+    for index in 0..<200 {
+        let port = UInt16(41_000 + index)
+        syn(port, at: Int64(index) * 5_000_000)
+        lastActivity[port] = Int64(index) * 5_000_000
+        order.append(port)
+    }
+    for index in 0..<200 where index % 7 != 0 {
+        let port = UInt16(41_000 + index)
+        let again = 5 * second + Int64((index * 37) % 16) * (second / 4)
+        syn(port, at: again)
+        lastActivity[port] = again
+    }
+    // The first sweep, past the first attempts' timeout, closes only the ones never re-sent and puts the others back.
+    var now = timeout + second
+    reassembler.expireIdle(now: start.adding(nanoseconds: now))
+    let neverResent = order.filter { lastActivity[$0]! < 5 * second }
+    #expect(recorder.closed.map(\.originator.port) == neverResent)
+    // Later sweeps, a quarter second apart, close the rest in the model's order, each once idle past the timeout.
+    let serialOf = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+    let rest = order.filter { lastActivity[$0]! >= 5 * second }.sorted {
+        (lastActivity[$0]!, serialOf[$0]!) < (lastActivity[$1]!, serialOf[$1]!)
+    }
+    while now < timeout + 10 * second {
+        now += second / 4
+        reassembler.expireIdle(now: start.adding(nanoseconds: now))
+        let due = rest.filter { now - lastActivity[$0]! > timeout }
+        #expect(Array(recorder.closed.map(\.originator.port).dropFirst(neverResent.count)) == due)
+    }
+    #expect(recorder.closed.count == 200)
+    #expect(reassembler.activeConnectionCount == 0)
+}

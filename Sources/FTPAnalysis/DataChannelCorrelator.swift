@@ -110,23 +110,27 @@ final class DataChannelCorrelator {
         // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
         // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
         // session, then any at all. One pass from the newest, remembering the first of each kind.
-        var ownUnused: Expectation?
-        var own: Expectation?
-        var unused: Expectation?
-        var any: Expectation?
+        // Positions rather than references: each reference kept was a retain and a release.
+        var ownUnused: Int?
+        var own: Int?
+        var unused: Int?
+        var any: Int?
         var index = list.count - 1
         while index >= 0 && ownUnused == nil {
-            let expectation = list[index]
+            let position = index
             index -= 1
-            guard expectation.endpoint == connection.responder, inWindow(connection, expectation) else { continue }
-            if any == nil { any = expectation }
-            if unused == nil && !expectation.used { unused = expectation }
-            if joinsHosts(connection, expectation) {
-                if own == nil { own = expectation }
-                if !expectation.used { ownUnused = expectation }
+            guard list[position].endpoint == connection.responder, inWindow(connection, list[position]) else {
+                continue
+            }
+            if any == nil { any = position }
+            let used = list[position].used
+            if unused == nil && !used { unused = position }
+            if joinsHosts(connection, list[position]) {
+                if own == nil { own = position }
+                if !used { ownUnused = position }
             }
         }
-        if let best = ownUnused ?? own ?? unused ?? any { return (best, .exact) }
+        if let best = ownUnused ?? own ?? unused ?? any { return (list[best], .exact) }
         // Same port, another address (NAT), newest first.
         index = list.count - 1
         while index >= 0 {

@@ -128,7 +128,11 @@ extension FTPAnalyzer {
     /// carry): when nothing reads the reply afterwards, which is the common case, its text is moved into the
     /// command's record rather than copied.
     private func answer(_ index: Int, with record: inout ReplyRecord, session: FTPSession) {
-        let meaning = session.machine.applyAnswer(record) { session.commands[$0].argument }
+        // Only CWD and SIZE read their argument; the others pass a literal nil, which costs no release after.
+        let meaning =
+            session.machine.readsArgumentWhenAnswered
+            ? session.machine.applyAnswer(record, argument: session.commands[index].argument)
+            : session.machine.applyAnswer(record, argument: nil)
         if meaning.count == 0 {
             var moved = ReplyRecord(code: record.code, text: "", time: record.time)
             moved.truncated = record.truncated

@@ -50,7 +50,8 @@ extension FTPAnalyzer {
             let settled =
                 session.commands[index].isAnswered || session.ended || !session.machine.isPending(index)
             guard settled else { return }
-            emit(.command(session.identity, session.commands[index]))
+            let identity = session.identity
+            emit(.command(consume identity, session.commands[index]))
             session.emittedCommands += 1
         }
     }

@@ -196,7 +196,14 @@ public struct CommandRecord: Sendable {
     public var verbText: String { malformedVerb ?? verb.name }
 
     /// True once something stands for its final reply: the reply, a malformed line, or a reply lost in a gap.
-    var isAnswered: Bool { reply != nil || oddities?.malformedReply != nil || replyLost }
+    /// (Matched on the cases: `reply != nil` copied the reply to compare it, and released it.)
+    var isAnswered: Bool {
+        if case .some = reply { return true }
+        if replyLost { return true }
+        guard let oddities else { return false }
+        if case .some = oddities.malformedReply { return true }
+        return false
+    }
 
     /// See `oddities`. Immutable (a setter replaces the box), so records copied to other threads share it safely.
     final class Oddities: Sendable {

@@ -144,10 +144,16 @@ extension SessionMachine {
         return true
     }
 
+    /// True when `applyAnswer` reads the argument of the command answered (CWD, XCWD, SIZE).
+    var readsArgumentWhenAnswered: Bool {
+        guard let verb = answered?.verb else { return false }
+        return verb == .cwd || verb == .xcwd || verb == .size
+    }
+
     /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the
-    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels. `argument` gives the
-    /// argument of the command with record index `i` (read for CWD and SIZE only).
-    mutating func applyAnswer(_ reply: ReplyRecord, argument: (Int) -> String) -> SessionActions {
+    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels. `argument` is the
+    /// argument of the command answered; only CWD and SIZE read it (`readsArgumentWhenAnswered`).
+    mutating func applyAnswer(_ reply: ReplyRecord, argument: String?) -> SessionActions {
         var actions = SessionActions()
         guard let command = answered else { return actions }
         answered = nil
@@ -174,7 +180,7 @@ extension SessionMachine {
             if code == 257, let path = ReplyParsing.parse257Path(reply.text) { workingDirectory = path }
         case .cwd, .xcwd:
             if code >= 200 && code < 300 {
-                let argument = argument(command.index)
+                let argument = argument ?? ""
                 if argument.hasPrefix("/") || workingDirectory != nil {
                     workingDirectory = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
                 }
@@ -185,7 +191,7 @@ extension SessionMachine {
             }
         case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
-                lastSize = (ReplyParsing.resolvePath(argument(command.index), cwd: workingDirectory), size)
+                lastSize = (ReplyParsing.resolvePath(argument ?? "", cwd: workingDirectory), size)
             }
         case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.

@@ -31,8 +31,14 @@ public struct FTPCommand: Sendable, Equatable {
     ///
     /// Leading spaces and tabs before the verb are skipped (a few clients indent); the verb ends at the first
     /// space or tab (RFC 959 says `<SP>`, some clients send tabs).
-    @inline(__always)
     public static func parse(_ line: FTPLine) -> FTPCommand {
+        parse(line, texts: .disabled)
+    }
+
+    /// `parse(_:)` with the texts of recent lines to reuse for the argument (`ControlTextCache`), as the control
+    /// channel does.
+    @inline(__always)
+    static func parse(_ line: FTPLine, texts: ControlTextCache) -> FTPCommand {
         let bytes = line.bytes
         var start = 0
         while start < bytes.count && isBlank(bytes[start]) { start += 1 }
@@ -40,7 +46,7 @@ public struct FTPCommand: Sendable, Equatable {
         while verbEnd < bytes.count && !isBlank(bytes[verbEnd]) { verbEnd += 1 }
         var argumentStart = verbEnd
         while argumentStart < bytes.count && isBlank(bytes[argumentStart]) { argumentStart += 1 }
-        return parse(verb: bytes[start..<verbEnd], argument: FTPText.decode(bytes[argumentStart...]))
+        return parse(verb: bytes[start..<verbEnd], argument: texts.text(bytes[argumentStart...]))
     }
 
     /// Recognises the verb. The command is made by the implicit memberwise initializer (the initializers are in an

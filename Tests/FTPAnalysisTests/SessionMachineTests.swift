@@ -40,10 +40,17 @@ struct SessionMachineTests {
             clock += 1
             var actions = machine.reply(.reply(FTPReply(code: code, text: text)), at: SessionMachineTests.time(clock)).all
             if actions.contains(where: { if case .answered = $0 { true } else { false } }) {
-                let arguments = arguments
-                actions += machine.applyAnswer(record(code, text)) { arguments[$0] }.all
+                let index = Self.answeredIndex(actions)
+                let argument = machine.readsArgumentWhenAnswered ? index.map { arguments[$0] } : nil
+                actions += machine.applyAnswer(record(code, text), argument: argument).all
             }
             return actions
+        }
+
+        /// The record index a final reply in `actions` answered.
+        static func answeredIndex(_ actions: [SessionAction]) -> Int? {
+            for action in actions { if case .answered(let index) = action { return index } }
+            return nil
         }
 
         /// A server line without a reply code.
@@ -333,7 +340,7 @@ struct SessionMachineAllocationTests {
                     while slot < replyActions.count {
                         if case .answered = replyActions[slot] {
                             answered += 1
-                            _ = machine.applyAnswer(records[position]) { _ in "" }
+                            _ = machine.applyAnswer(records[position], argument: nil)
                         }
                         slot += 1
                     }

@@ -17,7 +17,7 @@ final class CaptureReader: @unchecked Sendable {
     static let batchBytes = 1 << 20
     static let depth = 4
 
-    let queue = HandOffQueue<DecodedBatch>(capacity: CaptureReader.depth)
+    let queue = HandOffQueue<DecodedBatch>(capacity: CaptureReader.depth, wakeAt: 2)
     private let captures: CaptureSet
     private var thread: pthread_t?
     /// The error that ended reading early, if any: read it after `join()`.

@@ -11,8 +11,13 @@ import Glibc
 /// which orders every write to an item before the next owner's reads.
 final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let roomOrWork: UnsafeMutablePointer<pthread_cond_t>
+    private let work: UnsafeMutablePointer<pthread_cond_t>
+    private let room: UnsafeMutablePointer<pthread_cond_t>
     private let capacity: Int
+    /// A waiting side is woken once this many items (or free slots) are there for it, not at the first.
+    private let wakeAt: Int
+    private var consumerWaiting = false
+    private var producerWaiting = false
     // A ring of `capacity` slots: no allocation after `init`.
     private var ring: [Item?]
     private var head = 0
@@ -21,20 +26,30 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     private var finished = false
     private var abandoned = false
 
-    /// A queue holding at most `capacity` full items.
-    init(capacity: Int) {
+    /// A queue holding at most `capacity` full items. A side waiting for work (or room) is woken when `wakeAt`
+    /// items (or free slots) are there, at most `capacity`: with 2, a stage that waits runs for two batches per
+    /// wake-up instead of one, which halves the futex sleeps and wake-ups on a busy two-core pipeline. Use 1 where
+    /// a lone item must go on at once (live capture, whose output must appear as it settles) or where a producer
+    /// may wait on something its consumer waits for (the sharded rounds: a merger waiting for a second round that a
+    /// blocked worker never sends).
+    init(capacity: Int, wakeAt: Int = 1) {
         self.capacity = max(1, capacity)
+        self.wakeAt = min(max(1, wakeAt), self.capacity)
         ring = Array(repeating: nil, count: self.capacity)
         free.reserveCapacity(self.capacity + 2)
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
-        roomOrWork = .allocate(capacity: 1)
-        pthread_cond_init(roomOrWork, nil)
+        work = .allocate(capacity: 1)
+        pthread_cond_init(work, nil)
+        room = .allocate(capacity: 1)
+        pthread_cond_init(room, nil)
     }
 
     deinit {
-        pthread_cond_destroy(roomOrWork)
-        roomOrWork.deallocate()
+        pthread_cond_destroy(work)
+        work.deallocate()
+        pthread_cond_destroy(room)
+        room.deallocate()
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
     }
@@ -46,11 +61,15 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     func put(_ item: Item, make: () -> Item) -> Item? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while count == capacity && !abandoned { pthread_cond_wait(roomOrWork, mutex) }
+        while count == capacity && !abandoned {
+            producerWaiting = true
+            pthread_cond_wait(room, mutex)
+        }
+        producerWaiting = false
         if abandoned { return nil }
         ring[(head + count) % capacity] = item
         count += 1
-        pthread_cond_broadcast(roomOrWork)
+        if consumerWaiting && count >= wakeAt { pthread_cond_signal(work) }
         return free.popLast() ?? make()
     }
 
@@ -58,7 +77,7 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     func finish() {
         pthread_mutex_lock(mutex)
         finished = true
-        pthread_cond_broadcast(roomOrWork)
+        pthread_cond_broadcast(work)
         pthread_mutex_unlock(mutex)
     }
 
@@ -68,13 +87,17 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     func take() -> Item? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while count == 0 && !finished { pthread_cond_wait(roomOrWork, mutex) }
+        while count == 0 && !finished {
+            consumerWaiting = true
+            pthread_cond_wait(work, mutex)
+        }
+        consumerWaiting = false
         guard count > 0 else { return nil }
         let item = ring[head]
         ring[head] = nil
         head = (head + 1) % capacity
         count -= 1
-        pthread_cond_broadcast(roomOrWork)
+        if producerWaiting && capacity - count >= wakeAt { pthread_cond_signal(room) }
         return item
     }
 
@@ -89,7 +112,7 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
     func abandon() {
         pthread_mutex_lock(mutex)
         abandoned = true
-        pthread_cond_broadcast(roomOrWork)
+        pthread_cond_broadcast(room)
         pthread_mutex_unlock(mutex)
     }
 }

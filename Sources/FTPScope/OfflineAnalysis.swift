@@ -120,7 +120,7 @@ public enum OfflineAnalysis {
         // Two threads: the reader and one output thread; each thread more goes to another independent output.
         var lanes: OutputLanes?
         if threads > 1, !configuration.retainSessions, dataSink == nil, let sinks = eventSink as? StreamingEventSink {
-            lanes = OutputLanes(sinks: sinks, threads: threads - 1)
+            lanes = OutputLanes(sinks: sinks, threads: threads - 1, wakeAt: 2)
         }
         analyzer.eventSink = lanes?.front ?? eventSink
         analyzer.dataSink = dataSink

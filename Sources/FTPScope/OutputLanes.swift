@@ -18,10 +18,11 @@ final class OutputLanes {
 
     /// Starts up to `threads` output threads for `sinks` (one per lane, the lanes beyond that sharing the last).
     /// Nil when no thread could be made; then nothing runs elsewhere and the caller feeds `sinks` itself.
-    init?(sinks: StreamingEventSink, threads: Int) {
+    /// `wakeAt`: see `OutputStage`.
+    init?(sinks: StreamingEventSink, threads: Int, wakeAt: Int = 1) {
         var started: [OutputStage] = []
         for lane in OutputLanes.lanes(of: sinks, count: max(1, threads)) {
-            let stage = OutputStage(sinks: lane)
+            let stage = OutputStage(sinks: lane, wakeAt: wakeAt)
             guard stage.start() else {
                 for running in started { running.finish() }
                 return nil

@@ -19,13 +19,15 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
     static let depth = 4
 
     private let sinks: StreamingEventSink
-    private let queue = HandOffQueue<OutputBatch>(capacity: OutputStage.depth)
+    private let queue: HandOffQueue<OutputBatch>
     private var filling = OutputBatch()
     private var thread: pthread_t?
 
-    /// A stage in front of `sinks`; nothing runs on another thread until `start()`.
-    init(sinks: StreamingEventSink) {
+    /// A stage in front of `sinks`; nothing runs on another thread until `start()`. `wakeAt`: see `HandOffQueue`
+    /// (offline runs wake the output thread for two batches at a time; live ones, which flush, for each).
+    init(sinks: StreamingEventSink, wakeAt: Int = 1) {
         self.sinks = sinks
+        queue = HandOffQueue(capacity: OutputStage.depth, wakeAt: wakeAt)
     }
 
     /// Starts the output thread. False when no thread could be made (then do not use the stage).

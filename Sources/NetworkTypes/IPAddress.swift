@@ -85,6 +85,18 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The longest `description` (an IPv6 address, eight groups of four digits).
+    public static let maximumDescriptionLength = 39
+
+    /// Writes `description`'s UTF-8 at `out` (room for `maximumDescriptionLength` bytes) and returns its length,
+    /// for writers that put an address in a buffer without making a string of it.
+    public func write(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch self {
+        case .v4(let a): return IPAddress.writeV4(a, into: out)
+        case .v6(let high, let low): return IPAddress.writeV6(high, low, into: out)
+        }
+    }
+
     /// Writes RFC 5952 text at `out` (room for 39 bytes) and returns its length: lower-case hex without leading
     /// zeros, the longest run of two or more zero groups (the first if tied) as `::` (section 4.2).
     static func writeV6(_ high: UInt64, _ low: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {

@@ -73,10 +73,7 @@ public final class ECSTimelineWriter: TimelineWriter {
         out.endObject()
         out.key("event")
         writeEvent(categorisation, context, row.severity, into: &out)
-        if let message = message(row, argument: argument, replyText: replyText) {
-            out.key("message")
-            out.string(message)
-        }
+        ECSMessage.write(row, argument: argument, replyText: replyText, into: &out)
         if let source {
             out.key("source")
             endpoint(source, into: &out)
@@ -157,9 +154,9 @@ public final class ECSTimelineWriter: TimelineWriter {
         out.key("kind")
         out.string(categorisation.kind)
         out.key("category")
-        strings(categorisation.categories, into: &out)
+        categorisation.categories.write(into: &out)
         out.key("type")
-        strings(categorisation.types, into: &out)
+        categorisation.types.write(into: &out)
         out.key("action")
         out.string(categorisation.action)
         out.key("dataset")
@@ -193,16 +190,20 @@ public final class ECSTimelineWriter: TimelineWriter {
     private static func writeRelated(
         _ source: IPAddress?, _ destination: IPAddress?, user: String?, into out: inout JSONWriter
     ) {
-        let addresses = [source, destination].compactMap { $0 }
-        guard !addresses.isEmpty || user != nil else { return }
+        // Each address once, in order, without an array or a text of each (made for every row).
+        let first = source ?? destination
+        let second = source != nil && destination != source ? destination : nil
+        guard first != nil || user != nil else { return }
         out.key("related")
         out.beginObject()
-        if !addresses.isEmpty {
+        if let first {
             out.key("ip")
             out.beginArray()
-            for (index, address) in addresses.enumerated() where addresses.firstIndex(of: address) == index {
+            out.element()
+            out.address(first)
+            if let second {
                 out.element()
-                out.string(address.description)
+                out.address(second)
             }
             out.endArray()
         }
@@ -214,15 +215,6 @@ public final class ECSTimelineWriter: TimelineWriter {
             out.endArray()
         }
         out.endObject()
-    }
-
-    private static func strings(_ values: [String], into out: inout JSONWriter) {
-        out.beginArray()
-        for value in values {
-            out.element()
-            out.string(value)
-        }
-        out.endArray()
     }
 
     /// ECS `event.severity` is a number; these are the risk scores Elastic's detection rules use for each level.
@@ -238,23 +230,10 @@ public final class ECSTimelineWriter: TimelineWriter {
     private static func endpoint(_ endpoint: Endpoint, into out: inout JSONWriter) {
         out.beginObject()
         out.key("ip")
-        out.string(endpoint.address.description)
+        out.address(endpoint.address)
         out.key("port")
         out.int(Int64(endpoint.port))
         out.endObject()
-    }
-
-    /// The one-sentence verdict: the row's own explanation where it has one, else what was said and answered.
-    private static func message(_ row: TimelineRow, argument: String?, replyText: String?) -> String? {
-        if let detail = row.detail { return detail }
-        var parts: [String] = []
-        if let command = row.command { parts.append(argument.map { "\(command) \($0)" } ?? command) }
-        if let status = row.dataStatus { parts.append(status.rawValue) }
-        if let code = row.replyCode {
-            let text = replyText.map { " " + ($0.split(separator: "\n").first.map(String.init) ?? "") } ?? ""
-            parts.append((parts.isEmpty ? "" : "→ ") + "\(code)\(text)")
-        }
-        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     /// `file.*`, for files only: a listing's path is a directory and its bytes are the listing's.
@@ -388,35 +367,37 @@ public final class ECSTimelineWriter: TimelineWriter {
 
 /// `event.kind`, `category`, `type`, `action` and `outcome` for a row, within ECS's allowed values (each category
 /// with the types ECS expects of it).
+///
+/// Literals only (one or two words per list): arrays of strings made a few allocations and a dozen retains a row.
 struct ECSCategorisation {
-    var kind = "event"
-    var categories = ["network"]
-    var types = ["protocol"]
-    var action: String
-    var outcome: String?
+    var kind: StaticString = "event"
+    var categories = ECSWords("network")
+    var types = ECSWords("protocol")
+    var action: StaticString
+    var outcome: StaticString?
 
     init(_ row: TimelineRow) {
-        action = row.event.rawValue
+        action = row.event.word
         switch row.event {
         case .sessionStart:
-            categories = ["network", "session"]
-            types = ["start"]
+            categories = ECSWords("network", "session")
+            types = ECSWords("start")
         case .sessionEnd:
-            categories = ["network", "session"]
-            types = ["end"]
+            categories = ECSWords("network", "session")
+            types = ECSWords("end")
         case .command:
             if let login = row.context.login {
-                categories = ["authentication"]
+                categories = ECSWords("authentication")
                 action = "login"
                 switch login {
                 case .accepted:
-                    types = ["info"]
+                    types = ECSWords("info")
                     outcome = "success"
                 case .refused:
-                    types = ["info"]
+                    types = ECSWords("info")
                     outcome = "failure"
                 case .continuing:
-                    types = ["start"]
+                    types = ECSWords("start")
                 }
             } else if let code = row.replyCode {
                 outcome = code >= 400 ? "failure" : "success"
@@ -424,16 +405,39 @@ struct ECSCategorisation {
         case .reply, .tlsStart:
             break
         case .dataConnection:
-            types = ["connection", "end"]
+            types = ECSWords("connection", "end")
             if let failed = row.context.dataFailed {
                 outcome = failed ? "failure" : (row.dataStatus == .completed ? "success" : "unknown")
             }
         case .gap:
-            types = ["info"]
+            types = ECSWords("info")
         case .finding:
             kind = "alert"
-            categories = ["intrusion_detection", "network"]
-            types = ["info"]
+            categories = ECSWords("intrusion_detection", "network")
+            types = ECSWords("info")
         }
+    }
+}
+
+/// One or two ECS words, in order (an `event.category` or `event.type` list).
+struct ECSWords {
+    var first: StaticString
+    var second: StaticString?
+
+    init(_ first: StaticString, _ second: StaticString? = nil) {
+        self.first = first
+        self.second = second
+    }
+
+    /// The words as a JSON array.
+    func write(into out: inout JSONWriter) {
+        out.beginArray()
+        out.element()
+        out.string(first)
+        if let second {
+            out.element()
+            out.string(second)
+        }
+        out.endArray()
     }
 }

@@ -59,43 +59,49 @@ public enum Escaping {
     /// runs that need nothing are copied whole. Escaped: `"` and `\`, C0 controls and DEL (`\n`, `\r`,
     /// `\t`, else `\u00XX`), and U+2028/U+2029, which are valid JSON but end a line in JavaScript.
     static func appendJSON<Out: ByteAppending>(_ text: String, to out: inout Out) {
+        // Read where the string lies (a native string has contiguous UTF-8): `withUTF8` needs a mutable copy,
+        // which retained and released the string's storage.
+        if text.utf8.withContiguousStorageIfAvailable({ appendJSON(utf8: $0, to: &out) }) != nil { return }
         var text = text
-        text.withUTF8 { utf8 in
-            out.appendByte(0x22)
-            var runStart = 0
-            var index = 0
-            let count = utf8.count
-            while index < count {
-                let byte = utf8[index]
-                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte != 0x7F {
-                    // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
-                    guard byte == 0xE2, index + 2 < count, utf8[index + 1] == 0x80,
-                        utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
-                    else {
-                        index += 1
-                        continue
-                    }
-                    out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    appendUnicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
-                    index += 3
-                    runStart = index
+        text.withUTF8 { appendJSON(utf8: $0, to: &out) }
+    }
+
+    /// `appendJSON(_:to:)` on UTF-8 bytes.
+    static func appendJSON<Out: ByteAppending>(utf8: UnsafeBufferPointer<UInt8>, to out: inout Out) {
+        out.appendByte(0x22)
+        var runStart = 0
+        var index = 0
+        let count = utf8.count
+        while index < count {
+            let byte = utf8[index]
+            if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte != 0x7F {
+                // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
+                guard byte == 0xE2, index + 2 < count, utf8[index + 1] == 0x80,
+                    utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
+                else {
+                    index += 1
                     continue
                 }
                 out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                switch byte {
-                case 0x22: out.appendByte(0x5C); out.appendByte(0x22)
-                case 0x5C: out.appendByte(0x5C); out.appendByte(0x5C)
-                case 0x0A: out.appendByte(0x5C); out.appendByte(0x6E)
-                case 0x0D: out.appendByte(0x5C); out.appendByte(0x72)
-                case 0x09: out.appendByte(0x5C); out.appendByte(0x74)
-                default: appendUnicodeEscape(UInt16(byte), to: &out)
-                }
-                index += 1
+                appendUnicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
+                index += 3
                 runStart = index
+                continue
             }
-            out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
-            out.appendByte(0x22)
+            out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            switch byte {
+            case 0x22: out.appendByte(0x5C); out.appendByte(0x22)
+            case 0x5C: out.appendByte(0x5C); out.appendByte(0x5C)
+            case 0x0A: out.appendByte(0x5C); out.appendByte(0x6E)
+            case 0x0D: out.appendByte(0x5C); out.appendByte(0x72)
+            case 0x09: out.appendByte(0x5C); out.appendByte(0x74)
+            default: appendUnicodeEscape(UInt16(byte), to: &out)
+            }
+            index += 1
+            runStart = index
         }
+        out.appendBytes(UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+        out.appendByte(0x22)
     }
 
     /// `\uXXXX` with four lower-case hex digits.

@@ -180,6 +180,22 @@ public enum JSONDocument {
         withUnsafePointer(to: command) { write(commandAt: $0, passwords, into: &out) }
     }
 
+    /// The string stored at `path` in the record at `record`, written as `JSONWriter.string` writes it, its bytes
+    /// read through a pointer to the field: `out.string(record.pointee.field)` loaded a copy of the string to hand
+    /// it over (a retain and a release), the memory behind a pointer being free to change meanwhile as far as the
+    /// compiler knows. A path that is not a stored property (no offset) is read the ordinary way.
+    @inline(__always)
+    static func string<Record>(at record: UnsafePointer<Record>, _ path: KeyPath<Record, String>, into out: inout JSONWriter) {
+        guard let offset = MemoryLayout<Record>.offset(of: path) else {
+            out.string(record.pointee[keyPath: path])
+            return
+        }
+        let field = (UnsafeRawPointer(record) + offset).assumingMemoryBound(to: String.self)
+        if field.pointee.utf8.withContiguousStorageIfAvailable({ out.string(utf8: $0) }) == nil {
+            out.string(field.pointee)
+        }
+    }
+
     /// One command read where it lies: passing the record by value copied it (strings and arrays retained and
     /// released) for every command of the document.
     static func write(
@@ -200,7 +216,7 @@ public enum JSONDocument {
         if case .pass = command.pointee.verb {
             out.string(passwords.display(password: command.pointee.argument, user: command.pointee.user))
         } else {
-            out.string(command.pointee.argument)
+            string(at: command, \.argument, into: &out)
         }
         // The reply read once (each `reply?.field` copied the record, retaining and releasing its text).
         var replyTruncated = false

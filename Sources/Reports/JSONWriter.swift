@@ -202,6 +202,9 @@ public struct JSONWriter: ~Copyable {
         copy.withUTF8 { quoted($0) }
     }
 
+    /// A string given as its UTF-8 bytes (borrowed), written as `string` writes it.
+    public mutating func string(utf8 bytes: UnsafeBufferPointer<UInt8>) { quoted(bytes) }
+
     /// `string`'s work on the UTF-8 bytes, kept out of the closure so that every caller shares one compiled body.
     ///
     /// Nearly all text needs no escape and is short (a verb, a status, a reply): it is checked and copied in whole
@@ -355,6 +358,14 @@ public struct JSONWriter: ~Copyable {
         base[count] = 0x22
         count += 1
         count += endpoints.write(value, into: base + count)
+        base[count] = 0x22
+        count += 1
+    }
+    /// An address as its `description`, quoted; nothing to escape.
+    public mutating func address(_ value: IPAddress) {
+        reserve(IPAddress.maximumDescriptionLength + 2)
+        base[count] = 0x22
+        count += 1 + value.write(into: base + count + 1)
         base[count] = 0x22
         count += 1
     }

@@ -73,6 +73,8 @@ public final class RowBytes {
 
     /// A string's UTF-8.
     public func append(_ text: String) {
+        // Read where it lies: `withUTF8` needs a mutable copy, which retained and released the string.
+        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) != nil { return }
         var text = text
         text.withUTF8 { append($0) }
     }

@@ -345,89 +345,106 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     /// One line, with its LF.
     public static func line(_ row: TimelineRow) -> String {
         let bytes = RowBytes()
-        encode(row, into: bytes)
+        encode(row, into: bytes, cache: RowTextCache())
         return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
     /// Appends one line (with its LF): SPEC.md's members in column order, written straight as bytes (the same
     /// bytes `JSONValue.object(...).serialized(pretty: false)` gave; an empty text is absent).
-    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache? = nil) {
-        let endpoints = cache?.endpoints
-        // `name` is the member name with its quotes and colon (`"time":`); the first opens the object.
+    ///
+    /// The members are written by `JSONLineMembers`' static functions (see there).
+    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache) {
+        typealias Members = JSONLineMembers
         var first = true
-        func key(_ name: StaticString) {
-            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            first = false
-            out.append(name)
-        }
-        func text(_ name: StaticString, _ value: String?) {
-            guard let value, !value.isEmpty else { return }
-            key(name)
-            var sink = out
-            Escaping.appendJSON(value, to: &sink)
-        }
-        func word<Word: RawRepresentable>(_ name: StaticString, _ value: Word?) where Word.RawValue == String {
-            guard let value else { return }
-            key(name)
-            out.append(0x22)
-            out.append(value.rawValue)
-            out.append(0x22)
-        }
-        func endpoint(_ name: StaticString, _ value: Endpoint?) {
-            guard let value else { return }
-            key(name)
-            out.append(0x22)
-            out.append(value, cache: endpoints)
-            out.append(0x22)
-        }
-        func integer(_ name: StaticString, _ value: Int64?) {
-            guard let value else { return }
-            key(name)
-            out.appendDecimal(value)
-        }
-        func number(_ name: StaticString, _ value: Double?) {
-            guard let value else { return }
-            key(name)
-            out.appendNumber(value)
-        }
-        key("\"time\":")
+        // The one copy of the buffer reference the escaper needs (see `JSONLineMembers.text`).
+        var sink = out
+        Members.key("\"time\":", out, &first)
         out.append(0x22)
-        if let cache {
-            cache.write(row.time, into: out)
-        } else {
-            out.write(atMost: Timestamp.iso8601MaximumLength) { row.time.writeISO8601(into: $0) }
-        }
+        cache.write(row.time, into: out)
         out.append(0x22)
-        text("\"session\":", row.session)
-        key("\"event\":")
+        Members.text("\"session\":", row.session, &sink, &first)
+        Members.key("\"event\":", out, &first)
         out.append(0x22)
         out.append(row.event.word)
         out.append(0x22)
-        endpoint("\"client\":", row.client)
-        endpoint("\"server\":", row.server)
-        text("\"user\":", row.user)
-        text("\"command\":", row.command)
-        text("\"argument\":", row.argument)
-        integer("\"reply_code\":", row.replyCode.map(Int64.init))
-        text("\"reply_text\":", row.replyText)
-        number("\"reply_time_ms\":", row.replyTimeMilliseconds)
-        word("\"data_mode\":", row.dataMode)
-        endpoint("\"data_announced\":", row.dataAnnounced)
-        endpoint("\"data_observed\":", row.dataObserved)
-        word("\"data_status\":", row.dataStatus)
-        integer("\"bytes\":", row.bytes.map { Int64(clamping: $0) })
-        number("\"duration_ms\":", row.durationMilliseconds)
-        word("\"severity\":", row.severity)
-        word("\"finding\":", row.finding)
-        text("\"detail\":", row.detail)
-        word("\"cause\":", row.cause)
-        text("\"community_id\":", row.communityID)
-        integer("\"bytes_per_second\":", row.bytesPerSecond.map(TransferMetricsFields.integerRate))
-        number("\"first_byte_ms\":", row.firstByteMilliseconds)
-        integer("\"retransmissions\":", row.retransmissions.map(Int64.init))
-        integer("\"zero_windows\":", row.zeroWindows.map(Int64.init))
-        text("\"closed_by\":", row.closedBy)
-        text("\"close\":", row.close)
+        Members.endpoint("\"client\":", row.client, out, cache, &first)
+        Members.endpoint("\"server\":", row.server, out, cache, &first)
+        Members.text("\"user\":", row.user, &sink, &first)
+        Members.text("\"command\":", row.command, &sink, &first)
+        Members.text("\"argument\":", row.argument, &sink, &first)
+        Members.integer("\"reply_code\":", row.replyCode.map(Int64.init), out, &first)
+        Members.text("\"reply_text\":", row.replyText, &sink, &first)
+        Members.number("\"reply_time_ms\":", row.replyTimeMilliseconds, out, &first)
+        Members.word("\"data_mode\":", row.dataMode, out, &first)
+        Members.endpoint("\"data_announced\":", row.dataAnnounced, out, cache, &first)
+        Members.endpoint("\"data_observed\":", row.dataObserved, out, cache, &first)
+        Members.word("\"data_status\":", row.dataStatus, out, &first)
+        Members.integer("\"bytes\":", row.bytes.map { Int64(clamping: $0) }, out, &first)
+        Members.number("\"duration_ms\":", row.durationMilliseconds, out, &first)
+        Members.word("\"severity\":", row.severity, out, &first)
+        Members.word("\"finding\":", row.finding, out, &first)
+        Members.text("\"detail\":", row.detail, &sink, &first)
+        Members.word("\"cause\":", row.cause, out, &first)
+        Members.text("\"community_id\":", row.communityID, &sink, &first)
+        Members.integer("\"bytes_per_second\":", row.bytesPerSecond.map(TransferMetricsFields.integerRate), out, &first)
+        Members.number("\"first_byte_ms\":", row.firstByteMilliseconds, out, &first)
+        Members.integer("\"retransmissions\":", row.retransmissions.map(Int64.init), out, &first)
+        Members.integer("\"zero_windows\":", row.zeroWindows.map(Int64.init), out, &first)
+        Members.text("\"closed_by\":", row.closedBy, &sink, &first)
+        Members.text("\"close\":", row.close, &sink, &first)
         out.append(UInt8(ascii: "}"), 0x0A)
+    }
+}
+
+/// The members of one JSON Lines object, written into a row's buffer: `name` is the member name with its quotes
+/// and colon (`"time":`); the first opens the object; an absent or empty value is left out.
+///
+/// Static functions handed the buffer, the cache and the first-member flag: local functions capturing them
+/// retained and released the buffer and the cache about ten times a row.
+private enum JSONLineMembers {
+    static func key(_ name: StaticString, _ out: RowBytes, _ first: inout Bool) {
+        out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+        first = false
+        out.append(name)
+    }
+
+    /// `out` is passed `inout` because the escaper takes its sink so: a copy of the reference per member, to
+    /// hand it over, was a retain and a release each.
+    static func text(_ name: StaticString, _ value: String?, _ out: inout RowBytes, _ first: inout Bool) {
+        guard let value, !value.isEmpty else { return }
+        key(name, out, &first)
+        Escaping.appendJSON(value, to: &out)
+    }
+
+    static func word<Word: RawRepresentable>(
+        _ name: StaticString, _ value: Word?, _ out: RowBytes, _ first: inout Bool
+    ) where Word.RawValue == String {
+        guard let value else { return }
+        key(name, out, &first)
+        out.append(0x22)
+        out.append(value.rawValue)
+        out.append(0x22)
+    }
+
+    static func endpoint(
+        _ name: StaticString, _ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache, _ first: inout Bool
+    ) {
+        guard let value else { return }
+        key(name, out, &first)
+        out.append(0x22)
+        cache.write(value, into: out)
+        out.append(0x22)
+    }
+
+    static func integer(_ name: StaticString, _ value: Int64?, _ out: RowBytes, _ first: inout Bool) {
+        guard let value else { return }
+        key(name, out, &first)
+        out.appendDecimal(value)
+    }
+
+    static func number(_ name: StaticString, _ value: Double?, _ out: RowBytes, _ first: inout Bool) {
+        guard let value else { return }
+        key(name, out, &first)
+        out.appendNumber(value)
     }
 }

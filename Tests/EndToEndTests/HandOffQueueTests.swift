@@ -4,7 +4,9 @@ import Testing
 @testable import FTPScope
 
 /// The offline reader's hand-over: items arrive in order, none is lost or duplicated, the producer waits for room
-/// instead of dropping, the pool bounds how many items ever exist, and `abandon` releases a waiting producer.
+/// instead of dropping, the pool bounds how many items ever exist, and `abandon` releases a waiting producer; all
+/// of it also when a waiting side is woken only for several items or slots (`wakeAt`), down to a lone last item
+/// that only `finish` hands on.
 @Suite struct HandOffQueueTests {
     final class Box {
         var value = -1
@@ -51,9 +53,10 @@ import Testing
         }
     }
 
-    @Test func everyItemArrivesOnceInOrderWithABoundedPool() {
-        let queue = HandOffQueue<Box>(capacity: 3)
-        let producer = Producer(queue: queue, count: 20_000)
+    @Test(arguments: [(1, 20_000), (2, 20_001), (3, 20_001), (2, 1)])
+    func everyItemArrivesOnceInOrderWithABoundedPool(wakeAt: Int, count: Int) {
+        let queue = HandOffQueue<Box>(capacity: 3, wakeAt: wakeAt)
+        let producer = Producer(queue: queue, count: count)
         let thread = producer.start()
         var expected = 0
         var outOfOrder = 0
@@ -64,15 +67,16 @@ import Testing
             queue.recycle(box)
         }
         pthread_join(thread, nil)
-        #expect(expected == 20_000)
+        #expect(expected == count)
         #expect(outOfOrder == 0)
         #expect(!producer.stoppedEarly)
         // Queued (3) + the producer's + the consumer's + one handed back while the pool was momentarily empty.
-        #expect(producer.made <= 6, "\(producer.made) boxes made for 20 000 items: the pool does not recycle")
+        #expect(producer.made <= 6, "\(producer.made) boxes made for \(count) items: the pool does not recycle")
     }
 
-    @Test func abandoningReleasesAWaitingProducer() {
-        let queue = HandOffQueue<Box>(capacity: 2)
+    @Test(arguments: [1, 2])
+    func abandoningReleasesAWaitingProducer(wakeAt: Int) {
+        let queue = HandOffQueue<Box>(capacity: 2, wakeAt: wakeAt)
         let producer = Producer(queue: queue, count: 1_000)
         let thread = producer.start()
         // Take one, so the producer has certainly run, then leave it waiting on a full queue.

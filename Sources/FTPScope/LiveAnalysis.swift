@@ -131,6 +131,8 @@ public enum LiveAnalysis {
         eventSink: AnalysisEventSink? = nil, onStart: ((LiveCapture) -> Void)? = nil
     ) throws(CaptureError) -> LiveAnalysisResult {
         let capture = try LiveCapture(options: options.capture)
+        // Workers sharded by host pair when the outputs stream what they are handed, as offline: a run that keeps
+        // its sessions (`--format json` writes them at the end) would find them spread over the workers.
         var sharded: LiveShardedPath?
         if options.threads >= ShardedAnalysis.minimumThreads, !configuration.retainSessions,
             let sinks = eventSink as? StreamingEventSink

@@ -30,19 +30,15 @@ final class DataContext {
 }
 
 /// An announced endpoint waiting for its connection.
-final class Expectation {
+///
+/// A value, kept in its port's list (`DataChannelCorrelator.expectationsByPort`), which keeps its storage: an
+/// object per announcement was an allocation each. `used` is set in the list, in place.
+struct Expectation {
     let session: FTPSession
     let transfer: Transfer
     let endpoint: Endpoint
     let time: Timestamp
     var used = false
-
-    init(session: FTPSession, transfer: Transfer, endpoint: Endpoint, time: Timestamp) {
-        self.session = session
-        self.transfer = transfer
-        self.endpoint = endpoint
-        self.time = time
-    }
 }
 
 extension StringProtocol {

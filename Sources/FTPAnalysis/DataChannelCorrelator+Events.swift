@@ -54,13 +54,18 @@ extension DataChannelCorrelator {
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
         session.announcedPorts.append(endpoint.port)
-        add(expectation)
-        // A SYN seen just before its announcement (capture reordering) is matched now.
-        guard let early = latestUnmatched(matching: expectation) else { return .filed(early: nil) }
-        let (attempt, connection) = recentUnmatched.remove(at: early)
-        guard let match = matches(attempt, expectation) else { return .filed(early: nil) }
-        let attachment = attach(connection, at: attempt, to: transfer, session: session, match: match, routing: .payload)
-        return .filed(early: (connection, attachment))
+        // A SYN seen just before its announcement (capture reordering) is matched now, once the expectation is
+        // filed (moved into its list last: filed first, it was copied there).
+        var early: (attempt: DataConnectionAttempt, connection: any LiveDataConnection, match: DataChannelMatch)?
+        if let index = latestUnmatched(matching: expectation) {
+            let (attempt, connection) = recentUnmatched.remove(at: index)
+            if let match = matches(attempt, expectation) { early = (attempt, connection, match) }
+        }
+        add(consume expectation)
+        guard let early else { return .filed(early: nil) }
+        let attachment = attach(
+            early.connection, at: early.attempt, to: transfer, session: session, match: early.match, routing: .payload)
+        return .filed(early: (early.connection, attachment))
     }
 
     /// The newest remembered unmatched connection the expectation matches. Every match is to the announced
@@ -126,9 +131,15 @@ extension DataChannelCorrelator {
     ) -> DataChannelAttachment {
         transfer.liveConnections.append((connection, match))
         let endpoint = transfer.announced ?? attempt.responder
-        for expectation in expectationsByPort[Int(endpoint.port)]
-        where expectation.transfer === transfer && expectation.endpoint == endpoint {
-            expectation.used = true
+        let port = Int(endpoint.port)
+        var position = 0
+        while position < expectationsByPort[port].count {
+            if expectationsByPort[port][position].transfer === transfer
+                && expectationsByPort[port][position].endpoint == endpoint
+            {
+                expectationsByPort[port][position].used = true
+            }
+            position += 1
         }
         return DataChannelAttachment(context: DataContext(transfer: transfer, session: session, match: match), routing: routing)
     }

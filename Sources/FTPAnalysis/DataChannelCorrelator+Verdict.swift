@@ -9,7 +9,8 @@ extension DataChannelCorrelator {
     static func verdict(of transfer: Transfer, session: FTPSession) -> DataVerdict {
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
-        var evidence = evidence(of: transfer, session: session)
+        var evidence = DataEvidence()
+        fillEvidence(&evidence, of: transfer, session: session)
         let cause: DataCause?
         if let (stallCause, stall) = StallRules.stall(of: transfer, status: status) {
             status = .stalled
@@ -127,30 +128,37 @@ extension DataChannelCorrelator {
         }
     }
 
-    /// The facts behind the verdict.
-    static func evidence(of transfer: Transfer, session: FTPSession) -> DataEvidence {
-        var evidence = DataEvidence()
-        evidence.synAttempts = transfer.synAttempts
-        evidence.announced = transfer.announced
+    /// The facts behind the verdict, into `evidence`: in place, because a record filled field by field in a
+    /// variable and returned was copied on the way out (its strings retained and released once more per transfer
+    /// settled).
+    static func fillEvidence(_ evidence: inout DataEvidence, of transfer: Transfer, session: FTPSession) {
+        var observed: Endpoint?
+        var resetBy: DataSide?
+        var icmp: ICMPEvidence?
         if let index = transfer.observedIndex {
             // Fields read in place: the record is 424 bytes, and this runs for every transfer settled.
-            evidence.observed = transfer.connections[index].responder
+            observed = transfer.connections[index].responder
             let opener = transfer.connections[index].originator.address
             let originatorIsServer = opener == session.server.address
                 || (opener != session.client.address && transfer.mode?.serverConnects == true)
             let originator: DataSide = originatorIsServer ? .server : .client
             let responder: DataSide = originatorIsServer ? .client : .server
             if transfer.connections[index].responderReset {
-                evidence.resetBy = responder
+                resetBy = responder
             } else if transfer.connections[index].originatorReset {
-                evidence.resetBy = originator
+                resetBy = originator
             }
-            evidence.icmp = transfer.connections[index].icmp
+            icmp = transfer.connections[index].icmp
         }
         let activeAnnouncement = transfer.mode?.serverConnects == true ? transfer.announced?.address : nil
-        evidence.vantage = AddressRules.vantage(
+        let vantage = AddressRules.vantage(
             client: session.client.address, server: session.server.address, activeAnnouncement: activeAnnouncement)
-        return evidence
+        evidence.synAttempts = transfer.synAttempts
+        evidence.resetBy = resetBy
+        evidence.icmp = icmp
+        evidence.announced = transfer.announced
+        evidence.observed = observed
+        evidence.vantage = vantage
     }
 
     static func status(of transfer: Transfer) -> DataStatus {
@@ -161,8 +169,9 @@ extension DataChannelCorrelator {
         }
         if let index = transfer.observedIndex {
             // Read in place: a copy of the 424-byte record per transfer settled cost more than these reads.
+            // Through a pointer: the buffer's subscript returned a copy (four strings retained and released).
             return transfer.connections.withUnsafeBufferPointer {
-                status(of: transfer, observed: $0[index], finalCode: finalCode)
+                status(of: transfer, observed: $0.baseAddress! + index, finalCode: finalCode)
             }
         }
         guard transfer.command != nil else { return .unused }
@@ -176,18 +185,18 @@ extension DataChannelCorrelator {
         return .commandFailed
     }
 
-    /// `status(of:)` for a transfer with an observed connection.
+    /// `status(of:)` for a transfer with an observed record.pointee.
     private static func status(
-        of transfer: Transfer, observed connection: borrowing DataConnectionRecord, finalCode: Int?
+        of transfer: Transfer, observed record: UnsafePointer<DataConnectionRecord>, finalCode: Int?
     ) -> DataStatus {
         guard transfer.command != nil else {
-            if let failed = connectionFailure(connection) { return failed }
-            if connection.state == .rsto || connection.state == .rstr { return .reset }
-            return connection.endedWithoutClose ? .incomplete : .completed
+            if let failed = connectionFailure(record) { return failed }
+            if record.pointee.state == .rsto || record.pointee.state == .rstr { return .reset }
+            return record.pointee.endedWithoutClose ? .incomplete : .completed
         }
-        if let failed = connectionFailure(connection) { return failed }
+        if let failed = connectionFailure(record) { return failed }
         if finalCode == 426 || transfer.abortRequested { return .aborted }
-        if connection.state == .rsto || connection.state == .rstr {
+        if record.pointee.state == .rsto || record.pointee.state == .rstr {
             if let refused = FieldDiagnosis.statusOfResetConnection(transfer) { return refused }
             // The receiver resetting means it did not take all the data, whatever the server's 226 says
             // (a client that gave up and closed, then answered the rest with RST).
@@ -198,7 +207,8 @@ extension DataChannelCorrelator {
         }
         if shortOfExpected(transfer) { return .incomplete }
         guard let code = finalCode else {
-            return connection.endedWithoutClose ? .incomplete : (connection.state == .sf ? .completed : .incomplete)
+            if record.pointee.endedWithoutClose { return .incomplete }
+            return record.pointee.state == .sf ? .completed : .incomplete
         }
         if code >= 200 && code < 300 { return .completed }
         if code == 425 { return .notSeen }
@@ -217,12 +227,17 @@ extension DataChannelCorrelator {
 
     /// A connection that never carried a byte and did not get past the handshake.
     static func connectionFailure(_ connection: DataConnectionRecord) -> DataStatus? {
-        if connection.originatorBytes + connection.responderBytes > 0 { return nil }
-        switch connection.state {
+        withUnsafePointer(to: connection) { connectionFailure($0) }
+    }
+
+    /// `connectionFailure(_:)` read in place.
+    static func connectionFailure(_ record: UnsafePointer<DataConnectionRecord>) -> DataStatus? {
+        if record.pointee.originatorBytes + record.pointee.responderBytes > 0 { return nil }
+        switch record.pointee.state {
         case .rej: return .refused
         case .s0, .rstos0, .sh:
             // An ICMP destination-unreachable quoting the SYN is an explicit rejection, like a RST.
-            return connection.icmpReason != nil ? .refused : .unanswered
+            return record.pointee.icmpReason != nil ? .refused : .unanswered
         default: return nil
         }
     }

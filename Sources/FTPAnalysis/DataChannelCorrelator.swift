@@ -31,8 +31,9 @@ final class DataChannelCorrelator {
     }
 
     /// Files an announcement under its port.
-    func add(_ expectation: Expectation) {
-        expectationsByPort[Int(expectation.endpoint.port)].append(expectation)
+    func add(_ expectation: consuming Expectation) {
+        let port = Int(expectation.endpoint.port)
+        expectationsByPort[port].append(consume expectation)
         expectationCount += 1
     }
 
@@ -62,9 +63,12 @@ final class DataChannelCorrelator {
         let index = Int(port)
         let before = expectationsByPort[index].count
         guard before > 0 else { return }
-        // Usually the port holds this session's announcement alone: the list goes without editing it.
+        // Usually the port holds this session's announcement alone: the list is emptied without editing it, and
+        // keeps its storage for the next announcement of the port (a server's passive range comes round again and
+        // again; freeing it cost an allocation per announcement). Kept storage is bounded by the ports, not by the
+        // capture: pruning (`pruneExpectations`) frees what empties there.
         if expectationsByPort[index].allSatisfy(remove) {
-            expectationsByPort[index] = []
+            expectationsByPort[index].removeAll(keepingCapacity: true)
         } else {
             expectationsByPort[index].removeAll(where: remove)
         }
@@ -81,8 +85,12 @@ final class DataChannelCorrelator {
         }
     }
 
-    func inWindow(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
-        let delta = expectation.time.nanoseconds(to: connection.firstTime)
+    func inWindow(_ connection: DataConnectionAttempt, _ expectation: borrowing Expectation) -> Bool {
+        inWindow(connection, announcedAt: expectation.time)
+    }
+
+    func inWindow(_ connection: DataConnectionAttempt, announcedAt time: Timestamp) -> Bool {
+        let delta = time.nanoseconds(to: connection.firstTime)
         return delta >= -configuration.expectationLead && delta <= configuration.expectationLifetime
     }
 
@@ -110,25 +118,35 @@ final class DataChannelCorrelator {
         // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
         // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
         // session, then any at all. One pass from the newest, remembering the first of each kind.
-        var ownUnused: Expectation?
-        var own: Expectation?
-        var unused: Expectation?
-        var any: Expectation?
-        var index = list.count - 1
-        while index >= 0 && ownUnused == nil {
-            let expectation = list[index]
-            index -= 1
-            guard expectation.endpoint == connection.responder, inWindow(connection, expectation) else { continue }
-            if any == nil { any = expectation }
-            if unused == nil && !expectation.used { unused = expectation }
-            if joinsHosts(connection, expectation) {
-                if own == nil { own = expectation }
-                if !expectation.used { ownUnused = expectation }
+        // Positions rather than copies, and fields read in place: each expectation kept or passed was a copy (its
+        // two references retained and released).
+        let best = list.withUnsafeBufferPointer { expectations -> Int? in
+            var ownUnused: Int?
+            var own: Int?
+            var unused: Int?
+            var any: Int?
+            var index = expectations.count - 1
+            while index >= 0 && ownUnused == nil {
+                let position = index
+                let expectation = expectations.baseAddress! + position
+                index -= 1
+                guard expectation.pointee.endpoint == connection.responder,
+                    inWindow(connection, announcedAt: expectation.pointee.time)
+                else { continue }
+                if any == nil { any = position }
+                let used = expectation.pointee.used
+                if unused == nil && !used { unused = position }
+                let transfer = expectation.pointee.transfer
+                if joinsHosts(connection, session: expectation.pointee.session, transfer: transfer) {
+                    if own == nil { own = position }
+                    if !used { ownUnused = position }
+                }
             }
+            return ownUnused ?? own ?? unused ?? any
         }
-        if let best = ownUnused ?? own ?? unused ?? any { return (best, .exact) }
+        if let best { return (list[best], .exact) }
         // Same port, another address (NAT), newest first.
-        index = list.count - 1
+        var index = list.count - 1
         while index >= 0 {
             if let match = matches(connection, list[index]) { return (list[index], match) }
             index -= 1
@@ -137,9 +155,12 @@ final class DataChannelCorrelator {
     }
 
     /// True when the connection's opener is the side of the expectation's session that should open it.
-    func joinsHosts(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
-        let session = expectation.session
-        let opener = expectation.transfer.mode?.serverConnects == true ? session.server.address : session.client.address
+    func joinsHosts(_ connection: DataConnectionAttempt, _ expectation: borrowing Expectation) -> Bool {
+        joinsHosts(connection, session: expectation.session, transfer: expectation.transfer)
+    }
+
+    func joinsHosts(_ connection: DataConnectionAttempt, session: FTPSession, transfer: Transfer) -> Bool {
+        let opener = transfer.mode?.serverConnects == true ? session.server.address : session.client.address
         return connection.originator.address == opener
     }
 
@@ -190,7 +211,7 @@ protocol LiveDataConnection: AnyObject {
 }
 
 extension TCPConnection: LiveDataConnection {
-    func snapshot(match: DataChannelMatch) -> DataConnectionRecord { DataConnectionRecord(self, match: match) }
+    func snapshot(match: DataChannelMatch) -> DataConnectionRecord { DataConnectionRecord.of(self, match: match) }
 }
 
 /// A transfer's data connections still open, in the order they were attached. Nearly always one: it is kept inline,

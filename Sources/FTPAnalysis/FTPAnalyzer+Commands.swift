@@ -7,28 +7,38 @@ import TCPReassembly
 extension FTPAnalyzer {
     // MARK: - Control lines
 
-    func handleCommand(_ line: FTPLine, _ command: FTPCommand, session: FTPSession, at time: Timestamp) {
+    /// A command line from the client. The command is lent `inout` so its strings move into the record.
+    func handleCommand(_ line: FTPLine, _ command: inout FTPCommand, session: FTPSession, at time: Timestamp) {
         if session.clientEncrypted { return }
+        let verb = command.verb
+        let index = session.commands.count
         var actions = SessionActions()
-        session.machine.command(line, command, index: session.commands.count, at: time, into: &actions)
+        session.machine.command(line, command, index: index, at: time, into: &actions)
+        // The record is appended before the actions are carried out, so that it can take the command's strings
+        // whole (the command is not read after this). The machine already holds the command as pending, so a
+        // flush by an action before `recordCommand` (a confirmation) stops at it as it would have before it.
+        if let truncated = actions.recordedCommand {
+            // Room for a typical session's commands at once: grown from empty one append at a time, the array
+            // was reallocated (and its records moved) five or six times per session.
+            if session.commands.capacity == 0 { session.commands.reserveCapacity(16) }
+            // Built in place in the append: a record (168 bytes) made first and then appended was copied.
+            session.commands.append(
+                CommandRecord.taking(
+                    &command, at: time, user: session.machine.userBeforeCommand, truncated: truncated))
+        }
         var position = 0
         while position < actions.count {
             // The actions about the command just input are carried out here, where the command is.
             switch actions[position] {
-            case .recordCommand(let truncated):
-                // Room for a typical session's commands at once: grown from empty one append at a time, the array
-                // was reallocated (and its records moved) five or six times per session.
-                if session.commands.capacity == 0 { session.commands.reserveCapacity(16) }
-                // Built in place in the append: a record (168 bytes) made first and then appended was copied.
-                session.commands.append(
-                    CommandRecord(
-                        time: time, verb: command.verb, malformedVerb: command.malformedVerb, argument: command.argument,
-                        user: session.machine.userBeforeCommand, truncated: truncated))
+            case .recordCommand:
+                break  // appended above
             case .announceActive(let index):
-                let (mode, parsed) = SessionMachine.activeAnnouncement(command)
-                announceActive(index, verb: command.verb, mode: mode, parsed, session: session, at: time)
+                let (mode, parsed) = SessionMachine.activeAnnouncement(verb, argument: session.commands[index].argument)
+                announceActive(index, verb: verb, mode: mode, parsed, session: session, at: time)
             case .bindDataCommand(let index):
-                if let bound = session.machine.dataCommandInput { bindDataCommand(index, bound, session: session) }
+                if let bound = session.machine.takeDataCommandInput() {
+                    bindDataCommand(index, bound, session: session)
+                }
             case let action:
                 perform(action, session: session, at: time)
             }
@@ -36,13 +46,23 @@ extension FTPAnalyzer {
         }
     }
 
-    func handleReplyEvent(_ event: ReplyEvent, session: FTPSession, at time: Timestamp) {
+    /// A reply (or invalid line) from the server, handed over (`consuming`) so its text moves into the record.
+    func handleReplyEvent(_ event: consuming ReplyEvent, session: FTPSession, at time: Timestamp) {
         var actions = SessionActions()
         session.machine.reply(event, at: time, into: &actions)
         guard actions.count > 0 else { return }
-        switch event {
-        case .reply(let reply):
-            perform(actions, session: session, at: time, reply: SessionMachine.record(reply, at: time))
+        switch consume event {
+        case .reply(var reply):
+            var record = SessionMachine.record(taking: &reply, at: time)
+            var position = 0
+            while position < actions.count {
+                if case .answered(let index) = actions[position] {
+                    answer(index, with: &record, session: session)
+                } else {
+                    perform(actions[position], session: session, at: time, reply: record)
+                }
+                position += 1
+            }
         case .invalid(let line):
             var position = 0
             while position < actions.count {
@@ -101,6 +121,31 @@ extension FTPAnalyzer {
         }
     }
 
+    /// The final reply `record` answers command `index`: it is recorded on the command, the settled commands are
+    /// delivered, and then what it means is carried out (a transfer, a finding), in that order.
+    ///
+    /// What it means is asked first (the machine's state is all it changes, and nothing the delivered commands
+    /// carry): when nothing reads the reply afterwards, which is the common case, its text is moved into the
+    /// command's record rather than copied.
+    private func answer(_ index: Int, with record: inout ReplyRecord, session: FTPSession) {
+        // Only CWD and SIZE read their argument; the others pass a literal nil, which costs no release after.
+        let meaning =
+            session.machine.readsArgumentWhenAnswered
+            ? session.machine.applyAnswer(record, argument: session.commands[index].argument)
+            : session.machine.applyAnswer(record, argument: nil)
+        if meaning.count == 0 {
+            var moved = ReplyRecord(code: record.code, text: "", time: record.time)
+            moved.truncated = record.truncated
+            swap(&moved.text, &record.text)
+            session.commands[index].reply = consume moved
+        } else {
+            session.commands[index].reply = record
+        }
+        // The command is delivered before what its reply settles (a transfer, a finding).
+        flushCommands(session)
+        if meaning.count > 0 { perform(meaning, session: session, at: record.time, reply: record) }
+    }
+
     /// Carries out an action about the reply just input.
     private func perform(_ action: SessionAction, session: FTPSession, reply record: ReplyRecord) {
         switch action {
@@ -120,10 +165,8 @@ extension FTPAnalyzer {
         case .preliminary(let index):
             preliminaryReply(record, to: index, session: session)
         case .answered(let index):
-            session.commands[index].reply = record
-            // The command is delivered before what its reply settles (a transfer, a finding).
-            flushCommands(session)
-            perform(session.machine.applyAnswer(record), session: session, at: record.time, reply: record)
+            var reply = record
+            answer(index, with: &reply, session: session)
         case .startTLS:
             startTLS(session, at: record.time)
         case .passiveReply(let index):

@@ -45,12 +45,13 @@ extension FTPAnalyzer {
     func flushCommands(_ session: FTPSession) {
         guard session.confirmed else { return }
         while session.emittedCommands < session.commands.count {
-            let command = session.commands[session.emittedCommands]
+            let index = session.emittedCommands
+            // Judged in place, then copied once, straight into the event.
             let settled =
-                command.reply != nil || command.malformedReply != nil || command.replyLost || session.ended
-                || !session.machine.isPending(session.emittedCommands)
+                session.commands[index].isAnswered || session.ended || !session.machine.isPending(index)
             guard settled else { return }
-            emit(.command(session.identity, command))
+            let identity = session.identity
+            emit(.command(consume identity, session.commands[index]))
             session.emittedCommands += 1
         }
     }

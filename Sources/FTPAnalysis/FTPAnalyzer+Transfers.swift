@@ -30,7 +30,8 @@ extension FTPAnalyzer {
     }
 
     /// A data command: it takes the open announcement, or a transfer of its own.
-    func bindDataCommand(_ index: Int, _ command: DataCommand, session: FTPSession) {
+    /// The command is handed over (`consuming`): its strings move into the transfer.
+    func bindDataCommand(_ index: Int, _ command: consuming DataCommand, session: FTPSession) {
         let transfer: Transfer
         if let open = session.transfers.last, open.command == nil, open.mode != nil, !open.settled {
             transfer = open
@@ -41,12 +42,12 @@ extension FTPAnalyzer {
             session.transfers.append(transfer)
         }
         transfer.command = command.verb
-        transfer.argument = command.argument
+        transfer.argument = command.takeArgument()
         transfer.commandTime = command.time
-        transfer.transferType = command.transferType
+        transfer.transferType = command.takeTransferType()
         transfer.restOffset = command.restOffset
         session.machine.restTaken()
-        if let path = command.path { transfer.path = path }
+        if let path = command.takePath() { transfer.path = path }
         if let size = command.expectedSize { transfer.expectedSize = size }
         session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
     }

@@ -21,6 +21,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
 
     /// Data-channel expectations, early SYNs, ICMP errors and TLS-hidden sessions.
     let correlator: DataChannelCorrelator
+    /// The texts of recent control lines, lent to every session's channels as they read: the same reply and argument texts
+    /// recur across sessions, and each found here is a retain instead of an allocation (`ControlTextCache`).
+    let controlTexts = ControlTextCache()
     /// The ports whose connections are control channels (computed once, not per connection).
     let controlAndImplicitTLSPorts: PortSet
     var finished = false
@@ -165,13 +168,13 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Clear-text bytes of one direction into its control channel, and what they complete into the session.
     private func feed(_ data: UnsafeRawBufferPointer, session: FTPSession, fromClient: Bool, at time: Timestamp) {
         if fromClient {
-            session.clientChannel.append(data) { line, command in
-                handleCommand(line, command, session: session, at: time)
+            session.clientChannel.append(data, texts: controlTexts) { line, command in
+                handleCommand(line, &command, session: session, at: time)
             }
         } else {
-            session.serverChannel.append(data) { event in
+            session.serverChannel.append(data, texts: controlTexts) { event in
                 // Lines after a 234 in the same segment are the TLS handshake, not replies.
-                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: time) }
+                if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: time) }
             }
         }
     }
@@ -199,7 +202,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         if fromClient {
             session.clientChannel.gap()
         } else if !session.serverEncrypted {
-            session.serverChannel.gap { event in handleReplyEvent(event, session: session, at: time) }
+            session.serverChannel.gap { event in handleReplyEvent(consume event, session: session, at: time) }
         } else {
             session.serverChannel.gap { _ in }
         }
@@ -232,11 +235,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 guard head.held > 0 else { continue }
                 head.withBytes { bytes in feed(bytes, session: session, fromClient: fromClient, at: connection.lastTime) }
             }
-            session.clientChannel.finish { line, command in
-                handleCommand(line, command, session: session, at: connection.lastTime)
+            session.clientChannel.finish(texts: controlTexts) { line, command in
+                handleCommand(line, &command, session: session, at: connection.lastTime)
             }
-            session.serverChannel.finish { event in
-                if !session.serverEncrypted { handleReplyEvent(event, session: session, at: connection.lastTime) }
+            session.serverChannel.finish(texts: controlTexts) { event in
+                if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: connection.lastTime) }
             }
             let orig = connection.stats(.originator)
             let resp = connection.stats(.responder)
@@ -261,7 +264,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         } else if let data = connection.context as? DataContext {
             correlator.connectionClosed(
-                DataConnectionRecord(connection, match: data.match, identified: true), connection, of: data, carryOut)
+                DataConnectionRecord.of(connection, match: data.match, identified: true), connection, of: data, carryOut)
         }
         connection.context = nil
     }

@@ -161,7 +161,10 @@ public struct CommandRecord: Sendable {
     /// The verb (recognised upper-cased, RFC 959 section 5.3).
     public var verb: FTPVerb
     /// The verb as sent when it is not well-formed (see `FTPCommand.malformedVerb`); nil otherwise.
-    public var malformedVerb: String? = nil
+    public var malformedVerb: String? {
+        get { oddities?.malformedVerb }
+        set { oddities = Oddities.of(malformedVerb: newValue, malformedReply: malformedReply) }
+    }
     /// Argument as sent (passwords are redacted by the reports, not here).
     public var argument: String
     /// Preliminary (1xx) replies, in order.
@@ -173,7 +176,10 @@ public struct CommandRecord: Sendable {
     /// True when the line was longer than the line cap and was cut.
     public var truncated = false
     /// A reply line without a valid code received where this command's reply was due.
-    public var malformedReply: String?
+    public var malformedReply: String? {
+        get { oddities?.malformedReply }
+        set { oddities = Oddities.of(malformedVerb: malformedVerb, malformedReply: newValue) }
+    }
     /// True when the command itself was lost in a capture gap and is inferred from its reply.
     public var reconstructed = false
     /// True when its reply was lost in a capture gap.
@@ -181,11 +187,61 @@ public struct CommandRecord: Sendable {
     /// Index into the session's transfers when this command announced or used a data channel.
     public var transferIndex: Int?
 
+    /// The malformed verb and reply, together and boxed: nil for nearly every command. Inline, the two optional
+    /// strings cost two retains when the record is copied (once per command, for its event) and two releases when
+    /// a copy goes; boxed, one of each.
+    var oddities: Oddities?
+
     /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
     public var verbText: String { malformedVerb ?? verb.name }
 
+    /// True once something stands for its final reply: the reply, a malformed line, or a reply lost in a gap.
+    /// (Matched on the cases: `reply != nil` copied the reply to compare it, and released it.)
+    var isAnswered: Bool {
+        if case .some = reply { return true }
+        if replyLost { return true }
+        guard let oddities else { return false }
+        if case .some = oddities.malformedReply { return true }
+        return false
+    }
+
+    /// See `oddities`. Immutable (a setter replaces the box), so records copied to other threads share it safely.
+    final class Oddities: Sendable {
+        let malformedVerb: String?
+        let malformedReply: String?
+
+        private init(malformedVerb: String?, malformedReply: String?) {
+            self.malformedVerb = malformedVerb
+            self.malformedReply = malformedReply
+        }
+
+        /// A box for these, or nil when both are nil.
+        static func of(malformedVerb: String?, malformedReply: String?) -> Oddities? {
+            malformedVerb == nil && malformedReply == nil
+                ? nil : Oddities(malformedVerb: malformedVerb, malformedReply: malformedReply)
+        }
+    }
+
     /// Milliseconds from the command to its final reply.
     public var replyTimeMilliseconds: Double? { reply.map { time.milliseconds(to: $0.time) } }
+}
+
+extension CommandRecord {
+    /// The record of a command as sent, taking its strings (left empty in `command`), not copying them.
+    ///
+    /// Made by the implicit memberwise initializer, in one piece: an explicit initializer stored the fields into a
+    /// temporary that was then copied out and destroyed (a retain and a release of each string per command).
+    @inline(__always)
+    static func taking(
+        _ command: inout FTPCommand, at time: Timestamp, user: String?, truncated: Bool
+    ) -> CommandRecord {
+        var argument = ""
+        swap(&argument, &command.argument)
+        return CommandRecord(
+            time: time, verb: command.verb, argument: argument, user: user, truncated: truncated,
+            oddities: command.malformedVerb == nil
+                ? nil : Oddities.of(malformedVerb: command.malformedVerb, malformedReply: nil))
+    }
 }
 
 /// One login attempt (USER, then PASS or ACCT as needed).

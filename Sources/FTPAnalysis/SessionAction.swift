@@ -2,11 +2,14 @@ import FTPProtocol
 import NetworkTypes
 
 /// A command awaiting its final reply: where its record is, and what of it the reply's meaning depends on.
+///
+/// Plain values, nothing to retain or release as it is queued, answered and dropped (a few times per control
+/// line): the argument, which only CWD and SIZE need when answered, is read from the record by index
+/// (`SessionMachine.applyAnswer`).
 struct PendingCommand: Equatable {
     /// Index of its `CommandRecord` in `FTPSession.commands`.
     var index: Int
     var verb: FTPVerb
-    var argument: String
     var time: Timestamp
     /// True once a preliminary (1xx) reply answered it.
     var gotPreliminary = false
@@ -25,6 +28,25 @@ struct DataCommand: Equatable {
     var path: String?
     /// The size a SIZE reply gave for that path (RETR only).
     var expectedSize: UInt64?
+
+    // Moved out for the transfer (the command is dropped after), each leaving an empty value.
+    mutating func takeArgument() -> String {
+        var taken = ""
+        swap(&taken, &argument)
+        return taken
+    }
+
+    mutating func takeTransferType() -> String? {
+        var taken: String?
+        swap(&taken, &transferType)
+        return taken
+    }
+
+    mutating func takePath() -> String? {
+        var taken: String?
+        swap(&taken, &path)
+        return taken
+    }
 }
 
 /// What the session state machine asks the analyzer to do after an input. The machine decides; the analyzer
@@ -136,6 +158,16 @@ struct SessionActions {
         case 6: return a6!
         default: return a7!
         }
+    }
+
+    /// The `truncated` flag of the `recordCommand` among the actions; nil when there is none.
+    var recordedCommand: Bool? {
+        var position = 0
+        while position < count {
+            if case .recordCommand(let truncated) = self[position] { return truncated }
+            position += 1
+        }
+        return nil
     }
 
     /// The actions as an array (tests).

@@ -97,6 +97,13 @@ extension SessionMachine {
         return record
     }
 
+    /// `record(_:at:)` for a reply about to be dropped: its text is moved into the record, not copied.
+    static func record(taking reply: inout FTPReply, at time: Timestamp) -> ReplyRecord {
+        var record = ReplyRecord(code: reply.code, text: reply.takeText(), time: time)
+        record.truncated = reply.hasTruncatedLine
+        return record
+    }
+
     private mutating func confirmOnReply(_ actions: inout SessionActions) {
         guard !confirmed else { return }
         confirm()
@@ -137,9 +144,16 @@ extension SessionMachine {
         return true
     }
 
+    /// True when `applyAnswer` reads the argument of the command answered (CWD, XCWD, SIZE).
+    var readsArgumentWhenAnswered: Bool {
+        guard let verb = answered?.verb else { return false }
+        return verb == .cwd || verb == .xcwd || verb == .size
+    }
+
     /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the
-    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels.
-    mutating func applyAnswer(_ reply: ReplyRecord) -> SessionActions {
+    /// settled commands): the login, the working directory, SIZE, TLS, and the data channels. `argument` is the
+    /// argument of the command answered; only CWD and SIZE read it (`readsArgumentWhenAnswered`).
+    mutating func applyAnswer(_ reply: ReplyRecord, argument: String?) -> SessionActions {
         var actions = SessionActions()
         guard let command = answered else { return actions }
         answered = nil
@@ -166,7 +180,7 @@ extension SessionMachine {
             if code == 257, let path = ReplyParsing.parse257Path(reply.text) { workingDirectory = path }
         case .cwd, .xcwd:
             if code >= 200 && code < 300 {
-                let argument = command.argument
+                let argument = argument ?? ""
                 if argument.hasPrefix("/") || workingDirectory != nil {
                     workingDirectory = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
                 }
@@ -177,7 +191,7 @@ extension SessionMachine {
             }
         case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
-                lastSize = (ReplyParsing.resolvePath(command.argument, cwd: workingDirectory), size)
+                lastSize = (ReplyParsing.resolvePath(argument ?? "", cwd: workingDirectory), size)
             }
         case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.

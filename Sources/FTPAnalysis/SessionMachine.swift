@@ -36,8 +36,12 @@ struct SessionMachine {
     /// What the last data command binds (`SessionAction.bindDataCommand`). Stored rather than asked for: a call on
     /// the machine from the analyzer copies the whole machine, reading a stored field does not.
     private(set) var dataCommandInput: DataCommand?
-    /// The user known before the last command (its record's `user`).
-    private(set) var userBeforeCommand: String?
+    /// The user known before the last command (its record's `user`): only a USER command changes it, so only a
+    /// USER keeps the name before it; every other command reads `user` itself (a copy of the name per command was
+    /// a retain and a release per control line).
+    var userBeforeCommand: String? { lastCommandWasUser ? userBeforeLastUser : user }
+    private var lastCommandWasUser = false
+    private var userBeforeLastUser: String?
     /// Anomalies found and not yet taken by the analyzer (`SessionAction.anomaly`), oldest first.
     private(set) var anomalies: [ControlAnomaly] = []
     /// The commands whose replies the last repair found lost (`SessionAction.repliesLost`).
@@ -140,7 +144,7 @@ struct SessionMachine {
         if !command.isWellFormed {
             note(.malformedCommandLine(String(line.text.prefix(80))), &actions)
         }
-        userBeforeCommand = user
+        lastCommandWasUser = command.verb == .user
         actions.append(.recordCommand(truncated: line.truncated || line.unterminated))
         if pending.count >= maxPendingCommands {
             // Indexed removal rather than `removeFirst()`: the generic collection path allocates per call in a
@@ -153,7 +157,7 @@ struct SessionMachine {
                 note(.pendingCap(maxPendingCommands), &actions)
             }
         }
-        pending.append(PendingCommand(index: index, verb: command.verb, argument: command.argument, time: time))
+        pending.append(PendingCommand(index: index, verb: command.verb, time: time))
         apply(command, index: index, at: time, into: &actions)
     }
 
@@ -163,6 +167,7 @@ struct SessionMachine {
     ) {
         switch command.verb {
         case .user:
+            userBeforeLastUser = user
             user = command.argument
             loginAttempts.append(
                 LoginAttempt(user: command.argument, time: time, password: nil, outcome: .unknown, replyCode: nil))
@@ -185,38 +190,47 @@ struct SessionMachine {
             actions.append(.announceActive(index: index))
         default:
             if command.verb.isDataTransfer {
-                dataCommandInput = dataCommand(command, at: time)
+                bindDataCommand(command, at: time)
                 actions.append(.bindDataCommand(index: index))
             }
         }
     }
 
     /// What an active-mode command announces: its mode and the endpoint (or why there is none).
-    static func activeAnnouncement(_ command: FTPCommand) -> (DataMode, Result<AnnouncedEndpoint, AnnouncementError>) {
-        switch command.verb {
-        case .port: return (.active, DataChannelParser.parsePORT(command.argument))
-        case .eprt: return (.extendedActive, DataChannelParser.parseEPRT(command.argument))
-        default: return (.longActive, DataChannelParser.parseLPRT(command.argument))
+    static func activeAnnouncement(
+        _ verb: FTPVerb, argument: String
+    ) -> (DataMode, Result<AnnouncedEndpoint, AnnouncementError>) {
+        switch verb {
+        case .port: return (.active, DataChannelParser.parsePORT(argument))
+        case .eprt: return (.extendedActive, DataChannelParser.parseEPRT(argument))
+        default: return (.longActive, DataChannelParser.parseLPRT(argument))
         }
     }
 
-    /// What a data command binds, from the state in force.
-    private func dataCommand(_ command: FTPCommand, at time: Timestamp) -> DataCommand {
-        var bound = DataCommand(
-            verb: command.verb, argument: command.argument, time: time, transferType: currentType,
-            restOffset: restOffset)
+    /// What a data command binds, from the state in force, into `dataCommandInput`. Built where it is kept: built
+    /// apart and returned, the value (four strings) was copied into the field and the original destroyed.
+    private mutating func bindDataCommand(_ command: FTPCommand, at time: Timestamp) {
+        var path: String?
         if command.verb.takesPath || !command.argument.isEmpty {
             let argument = command.argument
             if !argument.isEmpty && !argument.hasPrefix("-") {
-                bound.path = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
+                path = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
             } else if command.verb.isListing {
-                bound.path = workingDirectory
+                path = workingDirectory
             }
         }
-        if command.verb == .retr, let size = lastSize, let path = bound.path, size.path == path {
-            bound.expectedSize = size.size
-        }
-        return bound
+        var expectedSize: UInt64?
+        if command.verb == .retr, let size = lastSize, let path, size.path == path { expectedSize = size.size }
+        dataCommandInput = DataCommand(
+            verb: command.verb, argument: command.argument, time: time, transferType: currentType,
+            restOffset: restOffset, path: path, expectedSize: expectedSize)
+    }
+
+    /// Moves out what the last data command binds (`SessionAction.bindDataCommand`), leaving nil.
+    mutating func takeDataCommandInput() -> DataCommand? {
+        var taken: DataCommand?
+        swap(&taken, &dataCommandInput)
+        return taken
     }
 
     /// Records an anomaly and asks the analyzer to take it (rare: anomalies are what is not clean FTP).

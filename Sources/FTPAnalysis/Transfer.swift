@@ -56,35 +56,31 @@ public struct DataConnectionRecord: Sendable {
     /// Community ID v1 of the connection, when it was made with the record (`identified`); nil otherwise, and
     /// `CommunityID.v1(originator, responder)` gives it.
     public var communityID: String?
+}
 
-    init(_ connection: TCPConnection, match: DataChannelMatch, identified: Bool = false) {
-        // The final record of a closed connection carries its Community ID, made here on the analysis thread
-        // once: the timeline and the JSON document both print it, and the outputs' thread is the busier one.
-        communityID = identified ? CommunityID.v1(connection.originator, connection.responder) : nil
-        originator = connection.originator
-        responder = connection.responder
-        state = connection.state
-        history = connection.history
+extension DataConnectionRecord {
+    /// The record of a connection as it stands. A factory, made by the implicit memberwise initializer in one
+    /// piece: an initializer (even one assigning `self` whole) built the record in a temporary that was then
+    /// copied out and destroyed (a retain and a release of each of its strings per data connection).
+    static func of(
+        _ connection: TCPConnection, match: DataChannelMatch, identified: Bool = false
+    ) -> DataConnectionRecord {
         // Each side's stats read once (each `stats(_:)` is a copy of the side's counters).
         let opener = connection.stats(.originator)
         let acceptor = connection.stats(.responder)
-        synAttempts = Int(opener.syns)
-        originatorBytes = opener.bytes
-        responderBytes = acceptor.bytes
-        originatorMissingBytes = opener.missingBytes
-        responderMissingBytes = acceptor.missingBytes
-        firstTime = connection.firstTime
-        lastTime = connection.lastTime
-        endedWithoutClose = connection.endedWithoutClose
-        originatorReset = opener.sawRST
-        responderReset = acceptor.sawRST
-        originatorProgress = connection.progress(.originator)
-        responderProgress = connection.progress(.responder)
-        originatorFirstPayload = opener.firstPayloadTime
-        originatorLastPayload = opener.lastPayloadTime
-        responderFirstPayload = acceptor.firstPayloadTime
-        responderLastPayload = acceptor.lastPayloadTime
-        self.match = match
+        return DataConnectionRecord(
+            originator: connection.originator, responder: connection.responder, state: connection.state,
+            history: connection.history, synAttempts: Int(opener.syns), originatorBytes: opener.bytes,
+            responderBytes: acceptor.bytes, originatorMissingBytes: opener.missingBytes,
+            responderMissingBytes: acceptor.missingBytes, firstTime: connection.firstTime,
+            lastTime: connection.lastTime, endedWithoutClose: connection.endedWithoutClose,
+            originatorReset: opener.sawRST, responderReset: acceptor.sawRST, match: match,
+            originatorProgress: connection.progress(.originator), responderProgress: connection.progress(.responder),
+            originatorFirstPayload: opener.firstPayloadTime, originatorLastPayload: opener.lastPayloadTime,
+            responderFirstPayload: acceptor.firstPayloadTime, responderLastPayload: acceptor.lastPayloadTime,
+            // The final record of a closed connection carries its Community ID, made here on the analysis thread
+            // once: the timeline and the JSON document both print it, and the outputs' thread is the busier one.
+            communityID: identified ? CommunityID.v1(connection.originator, connection.responder) : nil)
     }
 }
 

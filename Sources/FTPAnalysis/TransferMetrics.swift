@@ -35,21 +35,22 @@ public struct TransferMetrics: Sendable, Hashable {
     /// The metrics of a transfer's primary data connection; nil when there is none.
     static func of(_ transfer: Transfer, session: FTPSession) -> TransferMetrics? {
         guard let index = transfer.observedIndex else { return nil }
-        // Read in place: a copy of the 424-byte record per transfer settled cost more than these reads.
-        return transfer.connections.withUnsafeBufferPointer { of(transfer, $0[index], session: session) }
+        // Read in place through a pointer: the buffer's subscript returned a copy of the 424-byte record (its four
+        // strings retained and released) per transfer settled.
+        return transfer.connections.withUnsafeBufferPointer { of(transfer, $0.baseAddress! + index, session: session) }
     }
 
     private static func of(
-        _ transfer: Transfer, _ connection: borrowing DataConnectionRecord, session: FTPSession
+        _ transfer: Transfer, _ record: UnsafePointer<DataConnectionRecord>, session: FTPSession
     ) -> TransferMetrics? {
         // Announcement-only rows (no command) carry data both ways as far as we know; count the larger side.
         let fromOriginator = transfer.command == nil
-            ? connection.originatorBytes >= connection.responderBytes : transfer.dataFromOriginator
-        let sender = fromOriginator ? connection.originatorProgress : connection.responderProgress
-        let receiver = fromOriginator ? connection.responderProgress : connection.originatorProgress
-        let bytes = fromOriginator ? connection.originatorBytes : connection.responderBytes
-        let first = fromOriginator ? connection.originatorFirstPayload : connection.responderFirstPayload
-        let last = fromOriginator ? connection.originatorLastPayload : connection.responderLastPayload
+            ? record.pointee.originatorBytes >= record.pointee.responderBytes : transfer.dataFromOriginator
+        let sender = fromOriginator ? record.pointee.originatorProgress : record.pointee.responderProgress
+        let receiver = fromOriginator ? record.pointee.responderProgress : record.pointee.originatorProgress
+        let bytes = fromOriginator ? record.pointee.originatorBytes : record.pointee.responderBytes
+        let first = fromOriginator ? record.pointee.originatorFirstPayload : record.pointee.responderFirstPayload
+        let last = fromOriginator ? record.pointee.originatorLastPayload : record.pointee.responderLastPayload
         var rate: Double?
         if let first, let last, bytes > 0 {
             let seconds = Double(first.nanoseconds(to: last)) / 1e9
@@ -66,14 +67,14 @@ public struct TransferMetrics: Sendable, Hashable {
         if let mode = transfer.mode {
             originatorIsClient = !mode.serverConnects
         } else {
-            originatorIsClient = connection.originator.address != session.server.address
+            originatorIsClient = record.pointee.originator.address != session.server.address
         }
         let originatorSide: DataSide = originatorIsClient ? .client : .server
         let responderSide: DataSide = originatorIsClient ? .server : .client
         var closedBy: DataSide?
         var close: CloseKind?
-        let o = connection.originatorProgress
-        let r = connection.responderProgress
+        let o = record.pointee.originatorProgress
+        let r = record.pointee.responderProgress
         switch (o.closeTime, r.closeTime) {
         case (let ot?, let rt?):
             if ot <= rt { (closedBy, close) = (originatorSide, o.close) } else { (closedBy, close) = (responderSide, r.close) }

@@ -19,12 +19,23 @@ public struct ClientControlChannel {
     }
 
     /// Feeds bytes; `onCommand` is called for every command line they complete (empty lines are not commands).
-    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onCommand: (FTPLine, FTPCommand) -> Void) {
+    ///
+    /// The command is lent `inout`: the analysis moves its strings into the command's record (swapping in empty
+    /// ones) instead of copying them. (Handed over `consuming`, it was still copied into the call.)
+    ///
+    /// `texts`, when given, lends arguments seen before (`ControlTextCache`). Passed with each call rather than
+    /// kept, and on to the lines unmanaged: a reference kept in the channel was retained and released around every
+    /// line, and one captured by the framer's closure around every segment.
+    public mutating func append(
+        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled,
+        _ onCommand: (FTPLine, inout FTPCommand) -> Void
+    ) {
         // The framer is moved out while it runs, so delivering a line may update the channel's own state.
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
-        running.append(bytes) { line in deliver(line, onCommand) }
+        let lent = Unmanaged.passUnretained(texts)
+        running.append(bytes) { line in deliver(line, lent, onCommand) }
     }
 
     /// Bytes of this direction are missing from the capture.
@@ -40,21 +51,27 @@ public struct ClientControlChannel {
     }
 
     /// End of stream: the unfinished last line, if any, is delivered flagged `unterminated`.
-    public mutating func finish(_ onCommand: (FTPLine, FTPCommand) -> Void) {
+    public mutating func finish(
+        texts: ControlTextCache = .disabled, _ onCommand: (FTPLine, inout FTPCommand) -> Void
+    ) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
-        running.finish { line in deliver(line, onCommand) }
+        let lent = Unmanaged.passUnretained(texts)
+        running.finish { line in deliver(line, lent, onCommand) }
     }
 
-    private mutating func deliver(_ line: FTPLine, _ onCommand: (FTPLine, FTPCommand) -> Void) {
+    private mutating func deliver(
+        _ line: FTPLine, _ texts: Unmanaged<ControlTextCache>, _ onCommand: (FTPLine, inout FTPCommand) -> Void
+    ) {
         if line.bytes.isEmpty && !line.truncated { return }
-        let command = FTPCommand.parse(line)
+        // The caller's `texts` is alive for the whole call: used without a retain.
+        var command = texts._withUnsafeGuaranteedRef { FTPCommand.parse(line, texts: $0) }
         if afterGap {
             afterGap = false
             if !(command.isWellFormed && command.isKnown) { return }
         }
-        onCommand(line, command)
+        onCommand(line, &command)
     }
 }
 
@@ -75,16 +92,22 @@ public struct ServerControlChannel {
         replies = ReplyAssembler(limits: limits)
     }
 
-    /// Feeds bytes; `onEvent` is called for every reply (or invalid line) they complete.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer, _ onEvent: (ReplyEvent) -> Void) {
+    /// Feeds bytes; `onEvent` is called for every reply (or invalid line) they complete, handed over
+    /// (`consuming`): the analysis moves the reply's text into its record instead of copying it.
+    /// `texts`, when given, lends reply texts seen before (`ControlTextCache`; see the client's side).
+    public mutating func append(
+        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled,
+        _ onEvent: (consuming ReplyEvent) -> Void
+    ) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
-        running.append(bytes) { line in deliver(line, onEvent) }
+        let lent = Unmanaged.passUnretained(texts)
+        running.append(bytes) { line in deliver(line, lent, onEvent) }
     }
 
     /// Bytes of this direction are missing from the capture; an open multi-line reply is delivered first.
-    public mutating func gap(_ onEvent: (ReplyEvent) -> Void) {
+    public mutating func gap(_ onEvent: (consuming ReplyEvent) -> Void) {
         if let open = replies.resynchronize() { onEvent(open) }
         framer = LineFramer(limits: limits)
         afterGap = true
@@ -98,20 +121,24 @@ public struct ServerControlChannel {
     }
 
     /// End of stream: the unfinished last line and an open multi-line reply (flagged incomplete) are delivered.
-    public mutating func finish(_ onEvent: (ReplyEvent) -> Void) {
+    public mutating func finish(texts: ControlTextCache = .disabled, _ onEvent: (consuming ReplyEvent) -> Void) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
-        running.finish { line in deliver(line, onEvent) }
+        let lent = Unmanaged.passUnretained(texts)
+        running.finish { line in deliver(line, lent, onEvent) }
         swap(&running, &framer)
         if let open = replies.finish() { onEvent(open) }
     }
 
-    private mutating func deliver(_ line: FTPLine, _ onEvent: (ReplyEvent) -> Void) {
+    private mutating func deliver(
+        _ line: FTPLine, _ texts: Unmanaged<ControlTextCache>, _ onEvent: (consuming ReplyEvent) -> Void
+    ) {
         if afterGap {
             afterGap = false
             if !Self.startsReply(line.bytes) { return }
         }
-        replies.push(line, onEvent)
+        // The caller's `texts` is alive for the whole call: used without a retain.
+        texts._withUnsafeGuaranteedRef { replies.push(line, texts: $0, onEvent) }
     }
 
     /// True when a line starts like a reply: three digits then a space, a hyphen or the end of the line.

@@ -27,16 +27,18 @@ public struct FTPCommand: Sendable, Equatable {
     /// (`XSHA256`, 7), and 8 leaves room without admitting words of prose.
     public static let maxVerbLength = 8
 
-    /// Creates a command from its parts; the verb is upper-cased and recognised as `parse` does.
-    public init(verb: String, argument: String = "") {
-        self = FTPCommand.parse(verb: Array(verb.utf8)[...], argument: argument)
-    }
-
     /// Parses one line from the client. Never fails: anything that is not a command yields `isWellFormed == false`.
     ///
     /// Leading spaces and tabs before the verb are skipped (a few clients indent); the verb ends at the first
     /// space or tab (RFC 959 says `<SP>`, some clients send tabs).
     public static func parse(_ line: FTPLine) -> FTPCommand {
+        parse(line, texts: .disabled)
+    }
+
+    /// `parse(_:)` with the texts of recent lines to reuse for the argument (`ControlTextCache`), as the control
+    /// channel does.
+    @inline(__always)
+    static func parse(_ line: FTPLine, texts: ControlTextCache) -> FTPCommand {
         let bytes = line.bytes
         var start = 0
         while start < bytes.count && isBlank(bytes[start]) { start += 1 }
@@ -44,27 +46,22 @@ public struct FTPCommand: Sendable, Equatable {
         while verbEnd < bytes.count && !isBlank(bytes[verbEnd]) { verbEnd += 1 }
         var argumentStart = verbEnd
         while argumentStart < bytes.count && isBlank(bytes[argumentStart]) { argumentStart += 1 }
-
-        return parse(verb: bytes[start..<verbEnd], argument: FTPText.decode(bytes[argumentStart...]))
+        return parse(verb: bytes[start..<verbEnd], argument: texts.text(bytes[argumentStart...]))
     }
 
-    // Inlined so the command is built where it is returned: called apart, it was made, copied out and destroyed.
+    /// Recognises the verb. The command is made by the implicit memberwise initializer (the initializers are in an
+    /// extension so that it exists): it builds the value in one piece, where an explicit initializer stored the
+    /// fields into a temporary that was then copied out and destroyed (two retains and two releases of the
+    /// argument per command line).
     @inline(__always)
     private static func parse(verb bytes: ArraySlice<UInt8>, argument: String) -> FTPCommand {
         let wellFormed = isWellFormedVerb(bytes)
         let spelling = FTPVerb.Spelling(bytes, upperCasing: true)
-        let verb = wellFormed ? FTPVerb(spelling) : .other(spelling)
         // Upper-case the bytes before decoding, so an escaped invalid byte stays `\xNN`, not `\XNN`.
-        let malformed = wellFormed ? nil : FTPText.decode(bytes.map(upperASCII)[...])
-        return FTPCommand(verb: verb, malformedVerb: malformed, argument: argument, isWellFormed: wellFormed)
-    }
-
-    @inline(__always)
-    private init(verb: FTPVerb, malformedVerb: String?, argument: String, isWellFormed: Bool) {
-        self.verb = verb
-        self.malformedVerb = malformedVerb
-        self.argument = argument
-        self.isWellFormed = isWellFormed
+        return FTPCommand(
+            verb: wellFormed ? FTPVerb(spelling) : .other(spelling),
+            malformedVerb: wellFormed ? nil : FTPText.decode(bytes.map(upperASCII)[...]), argument: argument,
+            isWellFormed: wellFormed)
     }
 
     /// Parses a line given as text (convenient for tests).
@@ -91,4 +88,11 @@ public struct FTPCommand: Sendable, Equatable {
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
+}
+
+extension FTPCommand {
+    /// Creates a command from its parts; the verb is upper-cased and recognised as `parse` does.
+    public init(verb: String, argument: String = "") {
+        self = FTPCommand.parse(verb: Array(verb.utf8)[...], argument: argument)
+    }
 }

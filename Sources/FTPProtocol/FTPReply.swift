@@ -61,6 +61,15 @@ public struct FTPReply: Sendable, Equatable {
     /// The lines joined with `"\n"`.
     public var text: String { otherLines.isEmpty ? firstLine : lines.joined(separator: "\n") }
 
+    /// `text`, moved out of a single-line reply (leaving its line empty) rather than copied: the analysis keeps
+    /// it in the reply's record, and the reply is dropped right after.
+    public mutating func takeText() -> String {
+        guard otherLines.isEmpty else { return text }
+        var taken = ""
+        swap(&taken, &firstLine)
+        return taken
+    }
+
     /// The lines with a leading `ddd-` or `ddd ` of this reply's code also removed from interior lines, for display.
     public var displayLines: [String] {
         guard lines.count > 2 else { return lines }
@@ -145,13 +154,18 @@ public struct ReplyAssembler: Sendable {
     ///
     /// The control channel's path: handing the event on in place spares it the optional result, whose destruction
     /// went through the runtime's generic value witnesses for every reply.
-    public mutating func push(_ line: FTPLine, _ onEvent: (ReplyEvent) -> Void) {
+    public mutating func push(_ line: FTPLine, _ onEvent: (consuming ReplyEvent) -> Void) {
+        push(line, texts: .disabled, onEvent)
+    }
+
+    /// `push(_:_:)` with the texts of recent lines to reuse (`ControlTextCache`), as the control channel does.
+    mutating func push(_ line: FTPLine, texts: ControlTextCache, _ onEvent: (consuming ReplyEvent) -> Void) {
         let bytes = line.bytes
         if var open = pending {
             if bytes.count >= 3, (bytes[0], bytes[1], bytes[2]) == open.codeBytes,
                 bytes.count == 3 || bytes[3] == 0x20
             {
-                open.lines.append(FTPText.decode(bytes.dropFirst(min(4, bytes.count))))
+                open.lines.append(Self.text(bytes.dropFirst(min(4, bytes.count)), texts))
                 open.hasTruncatedLine = open.hasTruncatedLine || line.truncated
                 pending = nil
                 onEvent(
@@ -163,7 +177,7 @@ public struct ReplyAssembler: Sendable {
             }
             // The final line is always kept, so the interior budget is the limit minus first and last line.
             if open.lines.count < max(1, limits.maxReplyLines - 1) {
-                open.lines.append(line.text)
+                open.lines.append(Self.text(bytes[...], texts))
             } else {
                 open.truncatedLines += 1
             }
@@ -183,11 +197,11 @@ public struct ReplyAssembler: Sendable {
         }
         switch bytes[3] {
         case 0x20:
-            onEvent(.reply(FTPReply(code: code, text: FTPText.decode(bytes[4...]), hasTruncatedLine: line.truncated)))
+            onEvent(.reply(FTPReply(code: code, text: Self.text(bytes[4...], texts), hasTruncatedLine: line.truncated)))
         case 0x2D:
             var lines: [String] = []
             lines.reserveCapacity(4)
-            lines.append(FTPText.decode(bytes[4...]))
+            lines.append(Self.text(bytes[4...], texts))
             pending = Pending(
                 code: code, codeBytes: (bytes[0], bytes[1], bytes[2]), lines: lines, truncatedLines: 0,
                 hasTruncatedLine: line.truncated)
@@ -213,4 +227,9 @@ public struct ReplyAssembler: Sendable {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+
+    @inline(__always)
+    private static func text(_ bytes: ArraySlice<UInt8>, _ texts: ControlTextCache) -> String {
+        texts.text(bytes)
+    }
 }

@@ -122,21 +122,28 @@ public enum ReplyParsing {
     }
 
     /// `cwd` and `argument` with one `/` between them, made in one allocation (two `+` made two strings).
+    ///
+    /// The bytes are read in place where the strings are contiguous (native strings always are): `withUTF8`
+    /// mutates, so it needed a copy of each string (a retain and a release per path resolved).
     private static func joined(_ cwd: String, _ argument: String) -> String {
+        let inPlace = cwd.utf8.withContiguousStorageIfAvailable { head in
+            argument.utf8.withContiguousStorageIfAvailable { tail in joined(head, tail) }
+        }
+        if let inPlace, let made = inPlace { return made }
         var cwd = cwd
         var argument = argument
-        return cwd.withUTF8 { head in
-            argument.withUTF8 { tail in
-                let slash = head.last == UInt8(ascii: "/") ? 0 : 1
-                return String(unsafeUninitializedCapacity: head.count + slash + tail.count) { out in
-                    let raw = UnsafeMutableRawBufferPointer(out)
-                    raw.copyMemory(from: UnsafeRawBufferPointer(head))
-                    if slash == 1 { raw[head.count] = UInt8(ascii: "/") }
-                    UnsafeMutableRawBufferPointer(rebasing: raw[(head.count + slash)...])
-                        .copyMemory(from: UnsafeRawBufferPointer(tail))
-                    return head.count + slash + tail.count
-                }
-            }
+        return cwd.withUTF8 { head in argument.withUTF8 { tail in joined(head, tail) } }
+    }
+
+    private static func joined(_ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> String {
+        let slash = head.last == UInt8(ascii: "/") ? 0 : 1
+        return String(unsafeUninitializedCapacity: head.count + slash + tail.count) { out in
+            let raw = UnsafeMutableRawBufferPointer(out)
+            raw.copyMemory(from: UnsafeRawBufferPointer(head))
+            if slash == 1 { raw[head.count] = UInt8(ascii: "/") }
+            UnsafeMutableRawBufferPointer(rebasing: raw[(head.count + slash)...])
+                .copyMemory(from: UnsafeRawBufferPointer(tail))
+            return head.count + slash + tail.count
         }
     }
 
@@ -145,6 +152,11 @@ public enum ReplyParsing {
     /// Works on the UTF-8 bytes (`/` and `.` are ASCII and never part of a multi-byte sequence). A path that is
     /// already normal, as nearly every path a client sends is, comes back as it is, without a copy.
     static func normalize(_ path: String) -> String {
+        // In place where contiguous (see `joined`), else through a copy.
+        let inPlace = path.utf8.withContiguousStorageIfAvailable { bytes in
+            isNormal(bytes) ? nil : String(decoding: normalized(bytes), as: UTF8.self)
+        }
+        if let inPlace { return inPlace ?? path }
         var path = path
         return path.withUTF8 { bytes in
             isNormal(bytes) ? nil : String(decoding: normalized(bytes), as: UTF8.self)

@@ -321,6 +321,13 @@ extension TCPReassembler {
     }
 
     func dropPending(_ side: DirectionState) {
+        // Nearly every side holds nothing when its connection goes: walking and emptying its list retained and
+        // released the list's storage (twice per connection).
+        if side.pending.isEmpty {
+            counters.bufferedBytes -= side.pendingCost
+            side.pendingCost = 0
+            return
+        }
         for index in side.pending.indices { recycle(&side.pending[index].bytes) }
         side.pending.removeAll(keepingCapacity: true)
         counters.bufferedBytes -= side.pendingCost

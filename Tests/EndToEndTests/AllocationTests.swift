@@ -108,6 +108,33 @@ struct AllocationTests {
             "\(allocations) allocations over \(measured) NOOP/200 exchanges (\(packets.count - warm) packets)")
     }
 
+    /// Long texts that repeat (issue 17): a CWD to a long path and its `250 Directory successfully changed.`, both
+    /// past Swift's 15-byte inline strings, allocate nothing per exchange once seen, because the analysis lends its
+    /// channels a cache of recent texts (`ControlTextCache`). As above, only the command list's doubling remains.
+    @Test func repeatedLongControlTextsAllocateNothingPerLine() {
+        var control = ConversationBuilder(client: Self.client, server: Self.server)
+        control.handshake()
+        control.serverSends("220 ftpscope test server ready\r\n")
+        let exchanges = 4000
+        for _ in 0..<exchanges {
+            control.clientSends("CWD /pub/releases/archive/2026\r\n")
+            control.serverSends("250 Directory successfully changed.\r\n")
+        }
+        let packets = control.packets
+        var pipeline = Pipeline()
+        let warm = packets.count / 4
+        pipeline.feed(packets[..<warm])
+        let allocations = Allocations.count { pipeline.feed(packets[warm...]) }
+        let session = pipeline.analyzer.sessions.first
+        #expect(session?.commands.count == exchanges)
+        #expect(session?.commands.last?.reply?.text == "Directory successfully changed.")
+        #expect(session?.workingDirectory == "/pub/releases/archive/2026")
+        let measured = exchanges * 3 / 4
+        #expect(
+            allocations <= 8,
+            "\(allocations) allocations over \(measured) CWD/250 exchanges (\(packets.count - warm) packets)")
+    }
+
     /// Fragmented segments (issue 16): once the IP reassembler's slots and buffers exist, a fragment is copied into
     /// a reused buffer and a completed datagram goes on to TCP like a packet: nothing is allocated per fragment.
     @Test func fragmentedDataSegmentsAllocateNothing() {

@@ -36,7 +36,9 @@ import Testing
         let (correlator, _, expectation) = Self.announced(data)
         let (found, match) = try #require(
             correlator.findExpectation(for: Self.connection(from: Endpoint(address: .v4(192, 0, 2, 10), port: 40_001), to: data)))
-        #expect(found === expectation)
+        // The one filed (an expectation is a value: the same session, transfer, endpoint and time).
+        #expect(found.session === expectation.session && found.transfer === expectation.transfer)
+        #expect(found.endpoint == expectation.endpoint && found.time == expectation.time)
         #expect(match == .exact)
     }
 
@@ -143,7 +145,7 @@ private final class Script {
         let attempt = DataConnectionAttempt(originator: originator, responder: responder, firstTime: Self.at(seconds))
         let tcp = TCPConnection(
             originator: originator, responder: responder, sawInitialSYN: true, firstTime: Self.at(seconds), serial: 2)
-        let connection = FakeConnection(DataConnectionRecord(tcp, match: .exact))
+        let connection = FakeConnection(DataConnectionRecord.of(tcp, match: .exact))
         return (connection, correlator.connectionOpened(attempt, connection, onControlPort: onControlPort))
     }
 

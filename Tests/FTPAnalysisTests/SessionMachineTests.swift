@@ -14,6 +14,8 @@ struct SessionMachineTests {
         var machine: SessionMachine
         var commands = 0
         var clock: Int64 = 0
+        /// The arguments of the recorded commands, by record index (the analyzer reads them from its records).
+        var arguments: [String] = []
 
         init(phase: SessionPhase = .awaitingGreeting, detectedByContent: Bool = false, maxPending: Int = 100) {
             machine = SessionMachine(phase: phase, maxPendingCommands: maxPending)
@@ -25,7 +27,10 @@ struct SessionMachineTests {
             clock += 1
             let parsed = FTPLine(line)
             let actions = machine.command(parsed, FTPCommand.parse(parsed), index: commands, at: SessionMachineTests.time(clock)).all
-            if actions.contains(where: { if case .recordCommand = $0 { true } else { false } }) { commands += 1 }
+            if actions.contains(where: { if case .recordCommand = $0 { true } else { false } }) {
+                commands += 1
+                arguments.append(FTPCommand.parse(parsed).argument)
+            }
             return actions
         }
 
@@ -35,9 +40,17 @@ struct SessionMachineTests {
             clock += 1
             var actions = machine.reply(.reply(FTPReply(code: code, text: text)), at: SessionMachineTests.time(clock)).all
             if actions.contains(where: { if case .answered = $0 { true } else { false } }) {
-                actions += machine.applyAnswer(record(code, text)).all
+                let index = Self.answeredIndex(actions)
+                let argument = machine.readsArgumentWhenAnswered ? index.map { arguments[$0] } : nil
+                actions += machine.applyAnswer(record(code, text), argument: argument).all
             }
             return actions
+        }
+
+        /// The record index a final reply in `actions` answered.
+        static func answeredIndex(_ actions: [SessionAction]) -> Int? {
+            for action in actions { if case .answered(let index) = action { return index } }
+            return nil
         }
 
         /// A server line without a reply code.
@@ -141,7 +154,7 @@ struct SessionMachineTests {
         _ = driver.reply(220)
         #expect(driver.send("PORT 192,0,2,10,195,80").last == .announceActive(index: 0))
         let expected = AnnouncedEndpoint(host: .v4(192, 0, 2, 10), port: 195 * 256 + 80)
-        let (mode, parsed) = SessionMachine.activeAnnouncement(FTPCommand(verb: "PORT", argument: "192,0,2,10,195,80"))
+        let (mode, parsed) = SessionMachine.activeAnnouncement(.port, argument: "192,0,2,10,195,80")
         #expect(mode == .active)
         #expect(parsed == .success(expected))
         #expect(driver.reply(200).last == .activeReply(index: 0))
@@ -151,7 +164,7 @@ struct SessionMachineTests {
         var driver = Driver()
         _ = driver.reply(220)
         #expect(driver.send("EPRT |1|1.2.3|6000|").last == .announceActive(index: 0))
-        let (mode, parsed) = SessionMachine.activeAnnouncement(FTPCommand(verb: "EPRT", argument: "|1|1.2.3|6000|"))
+        let (mode, parsed) = SessionMachine.activeAnnouncement(.eprt, argument: "|1|1.2.3|6000|")
         #expect(mode == .extendedActive)
         guard case .failure = parsed else {
             Issue.record("expected a failed announcement, got \(parsed)")
@@ -327,7 +340,7 @@ struct SessionMachineAllocationTests {
                     while slot < replyActions.count {
                         if case .answered = replyActions[slot] {
                             answered += 1
-                            _ = machine.applyAnswer(records[position])
+                            _ = machine.applyAnswer(records[position], argument: nil)
                         }
                         slot += 1
                     }

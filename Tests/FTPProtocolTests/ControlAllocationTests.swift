@@ -68,3 +68,79 @@ struct ControlAllocationTests {
         return allocations
     }
 }
+
+/// With the analysis's cache of recent texts (`ControlTextCache`), a reply or argument text seen before costs no
+/// allocation even past the inline size: the common case of a control channel, whose servers say the same things
+/// to every transfer and whose clients name a file in several commands (counted, never timed).
+@Suite(.enabled(if: Allocations.countingAvailable, "allocation counting needs glibc and no sanitizer"))
+struct ControlTextCacheAllocationTests {
+    static let rounds = 2000
+
+    @Test func repeatedLongRepliesAllocateNothing() {
+        let texts = ControlTextCache()
+        let replies = Array(
+            "226 Transfer complete.\r\n250 Directory successfully changed.\r\n200 Switching to Binary mode.\r\n".utf8)
+        var channel = ServerControlChannel()
+        var codes = 0
+        func feed(_ count: Int) {
+            for _ in 0..<count {
+                replies.withUnsafeBytes { bytes in
+                    channel.append(bytes, texts: texts) { event in
+                        if case .reply = event { codes += 1 }
+                    }
+                }
+            }
+        }
+        feed(10)  // warm-up: the texts are made once and kept
+        let allocations = Allocations.count { feed(Self.rounds) }
+        #expect(codes == (Self.rounds + 10) * 3)
+        #expect(allocations == 0, "\(allocations) allocations over \(Self.rounds * 3) repeated long replies")
+    }
+
+    @Test func repeatedLongArgumentsAllocateNothing() {
+        let texts = ControlTextCache()
+        let commands = Array(
+            "SIZE /pub/releases/file_000123.bin\r\nRETR /pub/releases/file_000123.bin\r\nPASS guest@example.com\r\n"
+                .utf8)
+        var channel = ClientControlChannel()
+        var seen = 0
+        func feed(_ count: Int) {
+            for _ in 0..<count {
+                commands.withUnsafeBytes { bytes in
+                    channel.append(bytes, texts: texts) { _, command in
+                        if command.argument.utf8.count > 15 { seen += 1 }
+                    }
+                }
+            }
+        }
+        feed(10)
+        let allocations = Allocations.count { feed(Self.rounds) }
+        #expect(seen == (Self.rounds + 10) * 3)
+        #expect(allocations == 0, "\(allocations) allocations over \(Self.rounds * 3) repeated long arguments")
+    }
+
+    /// A new long text is still one allocation: the cache saves repeats only.
+    @Test func newLongTextsAllocateOnceEach() {
+        let texts = ControlTextCache()
+        var channel = ServerControlChannel()
+        let lines = (0..<Self.rounds).map {
+            Array("227 Entering Passive Mode (198,51,100,2,\($0 / 256),\($0 % 256))\r\n".utf8)
+        }
+        var codes = 0
+        // Warm-up: the framer reserves its line buffer on the first byte.
+        Array("200 OK\r\n".utf8).withUnsafeBytes { bytes in channel.append(bytes, texts: texts) { _ in } }
+        let allocations = Allocations.count {
+            var index = 0
+            while index < lines.count {
+                lines[index].withUnsafeBytes { bytes in
+                    channel.append(bytes, texts: texts) { event in
+                        if case .reply = event { codes += 1 }
+                    }
+                }
+                index += 1
+            }
+        }
+        #expect(codes == Self.rounds)
+        #expect(allocations == UInt64(Self.rounds))
+    }
+}

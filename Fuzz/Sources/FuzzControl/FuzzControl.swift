@@ -57,7 +57,9 @@ private func chunks(_ input: UnsafeRawBufferPointer) -> [Chunk] {
 private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
     var client = ClientControlChannel(limits: limits)
     var server = ServerControlChannel(limits: limits)
-    func onCommand(_ line: FTPLine, _ command: FTPCommand) {
+    // The channels lend the command `inout` and hand the reply over `consuming` (the analysis moves their
+    // strings into its records); read here.
+    func onCommand(_ line: FTPLine, _ command: inout FTPCommand) {
         check(line.bytes.count <= limits.maxLineLength, "line longer than maxLineLength")
         check(line.originalLength >= line.bytes.count, "originalLength below kept bytes")
         switch command.verb {
@@ -68,7 +70,7 @@ private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
         default: break
         }
     }
-    func onReplyEvent(_ event: ReplyEvent) {
+    func onReplyEvent(_ event: consuming ReplyEvent) {
         guard case .reply(let reply) = event else { return }
         check(reply.lineCount <= max(2, limits.maxReplyLines), "reply kept more lines than maxReplyLines")
         let text = reply.text

@@ -2,8 +2,10 @@
 /// failed data connection as one never made.
 struct FailedDataChannelDetector: FindingDetector {
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
-        guard case .dataChannelSettled(let transfer, let index, let session) = event,
-            transfer.status.isConnectionFailure || transfer.status == .stalled
+        // Judged before the session is bound: the bindings are retained, and nearly every transfer settles well.
+        guard case .dataChannelSettled(let transfer, _, _) = event,
+            transfer.status.isConnectionFailure || transfer.status == .stalled,
+            case .dataChannelSettled(_, let index, let session) = event
         else { return }
         var evidence: [(String, EvidenceValue)] = []
         // Room for every field below at once: grown from the literal's three, the array was reallocated twice.

@@ -91,7 +91,9 @@ import Testing
     func oneAndFourThreadsFindTheSameInAReplayedSample(_ replay: LiveReplay) throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: output) }
-        let tag = "r\(getpid() % 100_000)\(Int.random(in: 10...99))"
+        // The case is part of the tag: the cases run in this process at once, and one case's clean-up
+        // (`removeLeftovers`, after its script released the lab lock) must not delete another's namespaces.
+        let tag = "r\(getpid() % 100_000)\(replay.loops)\(replay.unplugs ? "u" : "s")\(Int.random(in: 10...99))"
         defer { LiveSniffEnvironment.removeLeftovers(tag: tag, suffixes: ["a", "b"]) }
         let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-replay.sh").path
         let sample = Paths.repositoryRoot.appendingPathComponent("samples/\(replay.sample)").path

@@ -68,37 +68,10 @@ extension TCPReassembler {
         if !requeued.isEmpty { putBack(on: list) }
     }
 
-    /// Puts the connections a sweep took off `list` back in their places by (last activity, serial), each walked
-    /// to from the nearer end of the list by time. Walking from the tail alone crossed connections cold in the
-    /// cache: on the control-heavy capture first one walk each (a tenth of the analysis thread's time, perf),
-    /// then, batched, the whole closed list once a sweep, for closed connections whose last ACK came a few
-    /// milliseconds after their FIN and whose place is therefore next to the head. The list ends up in the same
-    /// order whichever way each is walked to, as the places follow from the keys alone.
+    /// Puts the connections a sweep took off `list` back in their places (`append`, which walks to each from the
+    /// nearer end of the list by time).
     private func putBack(on list: IdleList) {
-        for entry in requeued {
-            let connection = entry.takeUnretainedValue()
-            connection.queuedTime = connection.lastTime
-            connection.idleList = list
-            let (head, tail) = ends(of: list)
-            var after: Unmanaged<TCPConnection>?
-            if let head, let tail,
-                head._withUnsafeGuaranteedRef({ $0.queuedTime.nanoseconds(to: connection.queuedTime) })
-                    < tail._withUnsafeGuaranteedRef({ connection.queuedTime.nanoseconds(to: $0.queuedTime) })
-            {
-                // Forward from the head: past every connection that is not queued after this one.
-                var candidate: Unmanaged<TCPConnection>? = head
-                while let current = candidate, !current._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
-                    after = current
-                    candidate = current._withUnsafeGuaranteedRef { $0.idleNext }
-                }
-            } else {
-                after = tail
-                while let candidate = after, candidate._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
-                    after = candidate._withUnsafeGuaranteedRef { $0.idlePrev }
-                }
-            }
-            insert(connection, after: after, on: list)
-        }
+        for entry in requeued { append(entry.takeUnretainedValue(), to: list) }
         requeued.removeAll(keepingCapacity: true)
     }
 
@@ -183,29 +156,45 @@ extension TCPReassembler {
         append(connection, to: list)
     }
 
-    func append(_ connection: TCPConnection, to list: IdleList) {
-        connection.idleList = list
-        switch list {
-        case .short: link(connection, head: &shortHead, tail: &shortTail)
-        case .closed: link(connection, head: &closedHead, tail: &closedTail)
-        case .long, .none: link(connection, head: &longHead, tail: &longTail)
-        }
-    }
-
     /// Puts `connection` on a list in its place by (time of its last activity, serial): the lists stay in that
     /// order, so a sweep closes exactly the connections idle past the timeout, in an order that depends on nothing
     /// but them (a sharded analysis's workers, each with part of the connections, close theirs in the same
-    /// relative order: `FTPAnalysis.OrderKey`). The place is found from the tail: usually the tail itself.
-    @inline(__always)
-    private func link(
-        _ connection: TCPConnection, head: inout Unmanaged<TCPConnection>?, tail: inout Unmanaged<TCPConnection>?
-    ) {
+    /// relative order: `FTPAnalysis.OrderKey`). The place is usually the tail itself (a connection just active);
+    /// otherwise it is walked to from the nearer end by time. Walking from the tail alone crossed connections cold
+    /// in the cache: on the control-heavy capture a tenth of the analysis thread's time (perf), mostly for closed
+    /// connections put back after a sweep, whose last ACK came milliseconds after their FIN and whose place is
+    /// therefore next to the head. The list ends up in the same order whichever way a place is walked to.
+    func append(_ connection: TCPConnection, to list: IdleList) {
+        connection.idleList = list
         connection.queuedTime = connection.lastTime
-        var after = tail
-        while let candidate = after, candidate._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
-            after = candidate._withUnsafeGuaranteedRef { $0.idlePrev }
+        let (head, tail) = ends(of: list)
+        insert(connection, after: place(of: connection, head: head, tail: tail), on: list)
+    }
+
+    /// The connection `connection` goes right after (nil: at the head).
+    private func place(
+        of connection: TCPConnection, head: Unmanaged<TCPConnection>?, tail: Unmanaged<TCPConnection>?
+    ) -> Unmanaged<TCPConnection>? {
+        guard let head, let tail, tail._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) else {
+            return tail
         }
-        link(connection, after: after, head: &head, tail: &tail)
+        var after: Unmanaged<TCPConnection>?
+        if head._withUnsafeGuaranteedRef({ $0.queuedTime.nanoseconds(to: connection.queuedTime) })
+            < tail._withUnsafeGuaranteedRef({ connection.queuedTime.nanoseconds(to: $0.queuedTime) })
+        {
+            // Forward from the head: past every connection that is not queued after this one.
+            var candidate: Unmanaged<TCPConnection>? = head
+            while let current = candidate, !current._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
+                after = current
+                candidate = current._withUnsafeGuaranteedRef { $0.idleNext }
+            }
+        } else {
+            after = tail
+            while let candidate = after, candidate._withUnsafeGuaranteedRef({ Self.queued($0, after: connection) }) {
+                after = candidate._withUnsafeGuaranteedRef { $0.idlePrev }
+            }
+        }
+        return after
     }
 
     /// Links `connection` into `list` right after `after` (at the head when nil).

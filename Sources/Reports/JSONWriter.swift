@@ -337,6 +337,17 @@ public struct JSONWriter: ~Copyable {
         put(value)
         byte(0x22)
     }
+
+    /// A vocabulary word (`JSONWords`: a literal with nothing to escape), quoted, copied in whole words.
+    @inline(__always)
+    mutating func word(_ text: StaticString) {
+        let length = text.utf8CodeUnitCount
+        reserve(length &+ 16)
+        base[count] = 0x22
+        JSONWriter.copyLiteral(text.utf8Start, length, to: base + count + 1)
+        base[count + 1 + length] = 0x22
+        count += length + 2
+    }
     @inline(__always)
     public mutating func optional(_ value: String?) {
         if let value { string(value) } else { null() }

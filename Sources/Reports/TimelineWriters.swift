@@ -89,10 +89,10 @@ public final class CSVTimelineWriter: TimelineWriter {
         {
             out.append(",,,,,," as StaticString)
         } else {
-            wordCell(row.dataMode, out)
+            wordCell(row.dataMode?.word, out)
             endpointCell(row.dataAnnounced, out, cache)
             endpointCell(row.dataObserved, out, cache)
-            wordCell(row.dataStatus, out)
+            wordCell(row.dataStatus?.word, out)
             integerCell(row.bytes.map { Int64(clamping: $0) }, out)
             numberCell(row.durationMilliseconds, out)
         }
@@ -103,7 +103,7 @@ public final class CSVTimelineWriter: TimelineWriter {
             wordCell(row.finding, out)
         }
         textCell(row.detail, out)
-        wordCell(row.cause, out)
+        wordCell(row.cause?.word, out)
         textCell(row.communityID, out)
         if row.bytesPerSecond == nil && row.firstByteMilliseconds == nil && row.retransmissions == nil
             && row.zeroWindows == nil && row.closedBy == nil && row.close == nil
@@ -135,6 +135,12 @@ public final class CSVTimelineWriter: TimelineWriter {
     where Word.RawValue == String {
         out.append(UInt8(ascii: ","))
         if let value { out.append(value.rawValue) }
+    }
+
+    /// A vocabulary word as its literal (`JSONWords`).
+    private static func wordCell(_ value: StaticString?, _ out: RowBytes) {
+        out.append(UInt8(ascii: ","))
+        if let value { out.append(value) }
     }
 
     private static func endpointCell(_ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache) {

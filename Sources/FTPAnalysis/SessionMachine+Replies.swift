@@ -147,7 +147,12 @@ extension SessionMachine {
     /// True when `applyAnswer` reads the argument of the command answered (CWD, XCWD, SIZE).
     var readsArgumentWhenAnswered: Bool {
         guard let verb = answered?.verb else { return false }
-        return verb == .cwd || verb == .xcwd || verb == .size
+        // Matched on the cases: `==` on `FTPVerb` (which has a payload case) is a call per comparison, three per
+        // final reply.
+        switch verb {
+        case .cwd, .xcwd, .size: return true
+        default: return false
+        }
     }
 
     /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the

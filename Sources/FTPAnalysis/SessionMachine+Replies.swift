@@ -84,6 +84,10 @@ extension SessionMachine {
             // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
             // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
             answered = pending.remove(at: 1)
+        } else if pending.count == 1 {
+            // The common case, one command awaiting its reply: taken from the end, without `remove(at:)`'s shift
+            // (a memmove call even for nothing to move).
+            answered = pending.removeLast()
         } else {
             answered = pending.remove(at: 0)
         }

@@ -11,8 +11,13 @@ final class ControlContext {
     var clientHead = StreamHead()
     var serverHead = StreamHead()
 
+    /// The session is judged by its content (it may turn out not to be FTP and drop this context mid-segment),
+    /// so each segment holds a reference to the context (`FTPAnalyzer.connection(_:received:from:at:)`).
+    let detectedByContent: Bool
+
     init(session: FTPSession) {
         self.session = session
+        detectedByContent = session.detectedByContent
     }
 }
 

@@ -105,6 +105,18 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         _ connection: TCPConnection, received data: UnsafeRawBufferPointer, from direction: Direction,
         at time: Timestamp
     ) {
+        guard let context = connection.unretainedContext else { return }
+        // A control connection on a control port: its context borrowed from the connection (which holds it for the
+        // whole segment: only a connection judged by its content can drop it mid-way, `abandonProbe`), and matched
+        // by its type, without the retain/release pair and the runtime cast of `as?` per control segment.
+        let done = context._withUnsafeGuaranteedRef { object -> Bool in
+            guard ObjectIdentifier(type(of: object)) == ObjectIdentifier(ControlContext.self) else { return false }
+            let control = unsafeDowncast(object, to: ControlContext.self)
+            if control.detectedByContent { return false }
+            received(data, on: connection, control, control.session, from: direction, at: time)
+            return true
+        }
+        if done { return }
         guard let control = connection.context as? ControlContext else {
             if let channel = connection.context as? DataContext, let sink = dataSink {
                 let fromServer =

@@ -84,6 +84,10 @@ extension SessionMachine {
             // A transfer that already got its 150 cannot end in a syntax error: the error answers the command
             // sent during the transfer (typically an ABOR the server did not take as urgent, RFC 959 4.1.3).
             answered = pending.remove(at: 1)
+        } else if pending.count == 1 {
+            // The common case, one command awaiting its reply: taken from the end, without `remove(at:)`'s shift
+            // (a memmove call even for nothing to move).
+            answered = pending.removeLast()
         } else {
             answered = pending.remove(at: 0)
         }
@@ -147,7 +151,12 @@ extension SessionMachine {
     /// True when `applyAnswer` reads the argument of the command answered (CWD, XCWD, SIZE).
     var readsArgumentWhenAnswered: Bool {
         guard let verb = answered?.verb else { return false }
-        return verb == .cwd || verb == .xcwd || verb == .size
+        // Matched on the cases: `==` on `FTPVerb` (which has a payload case) is a call per comparison, three per
+        // final reply.
+        switch verb {
+        case .cwd, .xcwd, .size: return true
+        default: return false
+        }
     }
 
     /// What a final reply means for the command it answers (`answered`) (after the analyzer recorded it and delivered the

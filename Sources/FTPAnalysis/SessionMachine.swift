@@ -144,7 +144,8 @@ struct SessionMachine {
         if !command.isWellFormed {
             note(.malformedCommandLine(String(line.text.prefix(80))), &actions)
         }
-        lastCommandWasUser = command.verb == .user
+        // A case match, not `==` (a call per command: `FTPVerb` has a payload case).
+        if case .user = command.verb { lastCommandWasUser = true } else { lastCommandWasUser = false }
         actions.append(.recordCommand(truncated: line.truncated || line.unterminated))
         if pending.count >= maxPendingCommands {
             // Indexed removal rather than `removeFirst()`: the generic collection path allocates per call in a

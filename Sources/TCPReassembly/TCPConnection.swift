@@ -136,7 +136,12 @@ public final class TCPConnection {
     /// How its payload is treated; the delegate may change it at any time.
     public var handling: StreamHandling = .reassemble
     /// Whatever the delegate attaches (for FTP analysis: the session or data channel this connection belongs to).
-    public var context: AnyObject?
+    public var context: AnyObject? {
+        didSet { unretainedContext = context.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `context` without a reference of its own, for a delegate to borrow it per segment: reading `context` retains
+    /// and releases it, a pair of atomic operations per segment. Valid while `context` holds the object.
+    public private(set) var unretainedContext: Unmanaged<AnyObject>?
     /// True when the responder answered with SYN-ACK.
     public internal(set) var sawSYNACK = false
     /// Zeek-style history letters (S, h, A, D, a, d, F, f, R, r, T, t, G, g, …) in order of first occurrence.

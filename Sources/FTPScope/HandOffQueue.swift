@@ -73,6 +73,20 @@ final class HandOffQueue<Item: AnyObject>: @unchecked Sendable {
         return free.popLast() ?? make()
     }
 
+    /// Queues a full item only if there is room now, and then returns a free one to fill next; nil (the item not
+    /// queued, still the caller's) when the queue is full or the consumer has gone. For a producer that must not
+    /// wait: live capture's analysis hands its outputs what has settled after every batch, but when the output
+    /// thread is behind it keeps adding to the batch it holds rather than stall the capture.
+    func offer(_ item: Item, make: () -> Item) -> Item? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard count < capacity, !abandoned else { return nil }
+        ring[(head + count) % capacity] = item
+        count += 1
+        if consumerWaiting && count >= wakeAt { pthread_cond_signal(work) }
+        return free.popLast() ?? make()
+    }
+
     /// The producer is done: once the queued items are taken, `take` returns nil.
     func finish() {
         pthread_mutex_lock(mutex)

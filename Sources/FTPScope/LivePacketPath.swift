@@ -49,7 +49,7 @@ final class LiveSerialPath: LivePacketPath {
         // runs extract nothing): the analysis thread keeps up with more packets (see `OutputStage`).
         var stage: OutputStage?
         if outputThread, !configuration.retainSessions, let sinks = eventSink as? StreamingEventSink {
-            let candidate = OutputStage(sinks: sinks)
+            let candidate = OutputStage(sinks: sinks, depth: OutputStage.liveDepth)
             if candidate.start() { stage = candidate }
         }
         self.stage = stage

@@ -17,6 +17,12 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
     /// Events per hand-over, and hand-overs in flight: a few hundred KiB of events at most wait.
     static let batchItems = 128
     static let depth = 4
+    /// Live capture's hand-overs in flight. Live flushes after every captured batch, so each hand-over holds a few
+    /// events and four of them were ≈ 1 000 packets of lead: whenever the output thread paused for a few
+    /// milliseconds (a write to a slow file, a burst of ended sessions) the analysis waited for it, the capture
+    /// queue filled and packets were dropped (1.5 % of the samples looped at 127 k packets/s). At most
+    /// 64 × `batchItems` events wait (a few MiB).
+    static let liveDepth = 64
 
     private let sinks: StreamingEventSink
     private let queue: HandOffQueue<OutputBatch>
@@ -25,9 +31,9 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     /// A stage in front of `sinks`; nothing runs on another thread until `start()`. `wakeAt`: see `HandOffQueue`
     /// (offline runs wake the output thread for two batches at a time; live ones, which flush, for each).
-    init(sinks: StreamingEventSink, wakeAt: Int = 1) {
+    init(sinks: StreamingEventSink, wakeAt: Int = 1, depth: Int = OutputStage.depth) {
         self.sinks = sinks
-        queue = HandOffQueue(capacity: OutputStage.depth, wakeAt: wakeAt)
+        queue = HandOffQueue(capacity: depth, wakeAt: wakeAt)
     }
 
     /// Starts the output thread. False when no thread could be made (then do not use the stage).
@@ -46,9 +52,14 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     /// Live runs flush after each captured batch: what is queued goes to the output thread now, not when a
     /// batch of events has filled, so lines appear as events settle.
+    /// It never waits for room: when every hand-over is in flight, what is queued stays in the batch being
+    /// filled and goes with the next hand-over (the output thread, behind, has earlier events to write first).
     func flush() {
-        enqueue(.flush)
-        handOver()
+        // One flush per batch, after its last item: the batch being filled may wait through several captured
+        // batches, and one flush then writes what all of them settled.
+        filling.flushAfter = true
+        guard filling.count > 0, let next = queue.offer(filling, make: OutputBatch.init) else { return }
+        filling = next
     }
 
     /// Hands over what is queued, lets the output thread deliver everything, and waits for it to end. After this
@@ -79,9 +90,10 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
                 switch item {
                 case .event(let event): sinks.analysis(event)
                 case .advance(let watermark): sinks.advance(watermark: watermark)
-                case .flush: sinks.flush()
                 }
             }
+            if batch.flushAfter { sinks.flush() }
+            batch.flushAfter = false
             queue.recycle(batch)
         }
     }
@@ -95,12 +107,13 @@ final class OutputBatch {
     enum Item {
         case event(AnalysisEvent)
         case advance(Timestamp?)
-        case flush
     }
 
     private let slots = UnsafeMutablePointer<Item>.allocate(capacity: OutputStage.batchItems)
     /// Items held, in `slots[0..<count]`.
     private(set) var count = 0
+    /// The sinks flush once this batch's items are delivered (live capture: after every captured batch).
+    var flushAfter = false
 
     init() {}
 

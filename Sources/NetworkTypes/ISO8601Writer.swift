@@ -9,13 +9,17 @@ public struct ISO8601Writer {
 
     public init() {}
 
-    /// Writes the 27 bytes of `time`'s ISO 8601 text at `out` and returns 27.
+    /// Writes the 27 bytes of `time`'s ISO 8601 text at `out` (room for `Timestamp.iso8601MaximumLength` bytes,
+    /// at least 24) and returns 27.
     public mutating func write(_ time: Timestamp, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let (second, micros) = time.wholeSecondsAndMicroseconds
         if second == lastSecond {
-            withUnsafeBytes(of: secondText) {
-                UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: 19)
-            }
+            // The 19 bytes as three whole words (the fraction then overwrites the last five): a call to copy 19
+            // bytes cost more than the stores.
+            let raw = UnsafeMutableRawPointer(out)
+            raw.storeBytes(of: secondText.0, as: UInt64.self)
+            raw.storeBytes(of: secondText.1, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: secondText.2, toByteOffset: 16, as: UInt64.self)
             Timestamp.writeFraction(micros, at: out + 19)
             return 27
         }

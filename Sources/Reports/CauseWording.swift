@@ -23,6 +23,9 @@ public enum CauseWording {
         public var sentence: String { join(what, why) }
     }
 
+    /// `text` as a `String`: the sentences are interpolated into bytes (`SentenceText`), not into a `String`.
+    private static func say(_ text: SentenceText) -> String { text.string }
+
     /// Two texts with a space between them, or the one that is not empty.
     private static func join(_ first: String, _ second: String) -> String {
         first.isEmpty ? second : second.isEmpty ? first : first + " " + second
@@ -61,7 +64,7 @@ public enum CauseWording {
             guard verdict.status == .notSeen else { return nil }
             return Wording(
                 facts: "",
-                why: "The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture.")
+                why: say("The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture."))
         }
         let verb = (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name
         switch verdict.status {
@@ -88,86 +91,86 @@ public enum CauseWording {
         case .refused:
             outcome = facts.icmp != nil ? "was rejected by ICMP" : "was refused (RST answered the SYN)"
         case .unanswered:
-            outcome = "got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)"
+            outcome = say("got no answer (\(attempts) SYN\(attempts == 1 ? "" : "s") unanswered)")
         default: outcome = "was never attempted in the capture"
         }
         guard let announced = facts.announced else {
-            return Wording(facts: "The data connection \(outcome); the announcement could not be parsed.", why: "")
+            return Wording(facts: say("The data connection \(outcome); the announcement could not be parsed."), why: "")
         }
-        let icmp = facts.icmp.map { "An ICMP \"\($0.reason)\" from \($0.reporter) answered the SYN." } ?? ""
+        let icmp = facts.icmp.map { say("An ICMP \"\($0.reason)\" from \($0.reporter) answered the SYN.") } ?? ""
         let client = name(facts.client)
         let server = name(facts.server)
         if mode.serverConnects {
-            let opener = "The server's data connection to \(announced) \(outcome)."
+            let opener = say("The server's data connection to \(announced) \(outcome).")
             switch facts.announcedAddress {
             case .behindNAT?:
                 return Wording(
                     opener: opener, facts: icmp,
-                    why: "The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(client): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper.")
+                    why: say("The client announced its private address \(announced.address) in \(verb) but its control connection comes from \(client): it is behind NAT that does not rewrite \(verb), so the server cannot reach it. Use passive mode (PASV/EPSV), or enable the NAT's FTP helper."))
             case .thirdHost?:
                 return Wording(
                     opener: opener, facts: icmp,
-                    why: "\(verb) named \(announced.address), not the control client \(client): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode.")
+                    why: say("\(verb) named \(announced.address), not the control client \(client): NAT, a multi-homed client, or a third-party (bounce) transfer. Use passive mode."))
             default:
                 break
             }
             if status == .refused {
                 return Wording(
                     opener: opener, facts: icmp,
-                    why: "The client (or a firewall in front of it) rejects incoming connections on port \(announced.port). Use passive mode, or allow the server's inbound data connections on the client's firewall.")
+                    why: say("The client (or a firewall in front of it) rejects incoming connections on port \(announced.port). Use passive mode, or allow the server's inbound data connections on the client's firewall."))
             }
             if status == .unanswered {
                 return Wording(
                     opener: opener, facts: icmp,
-                    why: "A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(server) to the client's data ports.")
+                    why: say("A firewall in front of the client drops the server's incoming SYN. Use passive mode, or allow inbound connections from \(server) to the client's data ports."))
             }
             if facts.privateToOutside {
                 // Captured on the client's side: the server's SYNs never arrived here.
                 return Wording(
                     opener: opener,
-                    facts: join(icmp, "No connection from the server reached this capture point before it gave up (\(replySummary(facts)))."),
-                    why: "The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV).")
+                    facts: join(icmp, say("No connection from the server reached this capture point before it gave up (\(replySummary(facts))).")),
+                    why: say("The client announced its private address \(announced.address) to a server on a public address: behind NAT the server cannot reach it, or a firewall on the way drops its SYN. Use passive mode (PASV/EPSV)."))
             }
             return Wording(
-                opener: opener, facts: join(icmp, "The server gave up (\(replySummary(facts))) without a SYN in the capture."),
+                opener: opener, facts: join(icmp, say("The server gave up (\(replySummary(facts))) without a SYN in the capture.")),
                 why: "It may have failed to connect before reaching this link, or refused the address. Use passive mode.")
         }
-        let opener = "The client's data connection to \(announced) \(outcome)."
+        let opener = say("The client's data connection to \(announced) \(outcome).")
         switch facts.announcedAddress {
         case .internal?:
             return Wording(
                 opener: opener, facts: icmp,
-                why: "The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(server). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper.")
+                why: say("The server announced its internal address \(announced.address) in the \(verb) reply, but clients reach it at \(server). Set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress) or enable the NAT's FTP helper."))
         case .other?:
             return Wording(
                 opener: opener, facts: icmp,
-                why: "The server announced \(announced.address), not its control address \(server); check that address is reachable from the client, or configure the server's external address.")
+                why: say("The server announced \(announced.address), not its control address \(server); check that address is reachable from the client, or configure the server's external address."))
         default:
             break
         }
         let range = passiveRange(facts)
         if let reporter = facts.icmp?.reporter, status == .refused {
-            let who = reporter == facts.server ? "The server's own firewall" : "A firewall at \(reporter)"
+            let who = reporter == facts.server ? "The server's own firewall" : say("A firewall at \(reporter)")
             return Wording(
                 opener: opener, facts: icmp,
-                why: "\(who) rejects connections to the passive port: open the server's passive port range\(range) on it.")
+                why: say("\(who) rejects connections to the passive port: open the server's passive port range\(range) on it."))
         }
         if status == .refused {
             return Wording(
                 opener: opener, facts: icmp,
-                why: "Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall.")
+                why: say("Nothing listens on that port or a firewall rejects it: open the server's passive port range\(range) on its firewall."))
         }
         return Wording(
             opener: opener, facts: icmp,
-            why: "A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well.")
+            why: say("A firewall between client and server drops connections to the passive port: open the server's passive port range\(range) on its firewall; if the server sits behind NAT with port forwarding, forward that range to it as well."))
     }
 
     /// The server refused the announcement itself (500 Illegal PORT command).
     private static func rejectedAnnouncement(mode: DataMode, verb: String, _ facts: DataEvidence) -> Wording? {
         guard let reply = facts.announcementReply else { return nil }
-        var wording = Wording(facts: "The server rejected \(verb) with \(reply.code) \(reply.text.trimmingFinalPeriod).", why: "")
+        var wording = Wording(facts: say("The server rejected \(verb) with \(reply.code) \(reply.text.trimmingFinalPeriod)."), why: "")
         if mode.serverConnects, let announced = facts.announced, facts.announcedAddress != .own {
-            wording.why = "It announced \(announced.address), not the address the control connection comes from (\(name(facts.client))): NAT without an FTP helper, or a bounce attempt; use passive mode."
+            wording.why = say("It announced \(announced.address), not the address the control connection comes from (\(name(facts.client))): NAT without an FTP helper, or a bounce attempt; use passive mode.")
         }
         return wording
     }
@@ -176,7 +179,7 @@ public enum CauseWording {
     private static func refused(_ facts: DataEvidence) -> Wording? {
         guard let reply = facts.reply else { return nil }
         var wording = Wording(
-            facts: "The server refused \(what(facts)) with \(reply.code) \(reply.text.trimmingFinalPeriod).", why: "")
+            facts: say("The server refused \(what(facts)) with \(reply.code) \(reply.text.trimmingFinalPeriod)."), why: "")
         var why: [String] = []
         if facts.observed != nil {
             why.append(
@@ -201,30 +204,30 @@ public enum CauseWording {
         let gaveUp: String
         if let next = abandonment.nextVerb {
             let seconds = Double(abandonment.delay ?? 0) / 1e9
-            let after = seconds >= 1 ? " \(formatSeconds(seconds)) later" : ""
-            gaveUp = next == .quit ? "quit\(after)" : "sent \(next.name)\(after) instead"
+            let after = seconds >= 1 ? say(" \(formatSeconds(seconds)) later") : ""
+            gaveUp = next == .quit ? say("quit\(after)") : say("sent \(next.name)\(after) instead")
         } else {
             gaveUp = "ended the session"
         }
         let range = passiveRange(facts)
         let server = name(facts.server)
-        let announcedAddress = facts.announced.map { "\($0.address)" } ?? "the announced address"
+        let announcedAddress = facts.announced.map { say("\($0.address)") } ?? "the announced address"
         let what = abandonment.portOnly
-            ? "port \(facts.announced?.port ?? 0)" : facts.announced.map { "\($0)" } ?? "a port"
+            ? say("port \(facts.announced?.port ?? 0)") : facts.announced.map { say("\($0)") } ?? "a port"
         var wording = Wording(
-            facts: "The server announced \(what) in its \(abandonment.replyCode) reply to \(verb); the client sent no transfer command and \(gaveUp), and no data connection to that port is in the capture.",
+            facts: say("The server announced \(what) in its \(abandonment.replyCode) reply to \(verb); the client sent no transfer command and \(gaveUp), and no data connection to that port is in the capture."),
             why: "")
         switch cause {
         case .passivePortNotForwarded?:
-            wording.why = "The capture is at the server (\(server), a private address behind NAT): the client's SYNs to \(abandonment.portOnly ? "the NAT's public address" : announcedAddress) never reached it. The NAT in front of the server forwards the control port but not the passive ports: forward the passive range\(range) to \(server) as well, or use a NAT with an FTP helper."
+            wording.why = say("The capture is at the server (\(server), a private address behind NAT): the client's SYNs to \(abandonment.portOnly ? "the NAT's public address" : announcedAddress) never reached it. The NAT in front of the server forwards the control port but not the passive ports: forward the passive range\(range) to \(server) as well, or use a NAT with an FTP helper.")
         case .passiveAddressInternal?:
-            wording.why = "\(announcedAddress) is not an address the client can reach: set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P)."
+            wording.why = say("\(announcedAddress) is not an address the client can reach: set the server's external address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P).")
         default:
             if abandonment.otherConnectionsSeen {
                 // The capture shows the client's other data connections, so it would show this one's SYN too.
                 wording.why = "This capture holds the client's other data connections, so the client did not try this one: it gave up after its earlier data connection failed (see that one for the cause)."
             } else {
-                wording.why = "The client's SYNs (if it sent any) did not reach this capture point: a firewall or a NAT that does not forward the passive range\(range) stands between client and server; open or forward that range."
+                wording.why = say("The client's SYNs (if it sent any) did not reach this capture point: a firewall or a NAT that does not forward the passive range\(range) stands between client and server; open or forward that range.")
             }
         }
         return wording
@@ -235,55 +238,56 @@ public enum CauseWording {
         let what = what(facts)
         let sender = stall.sender == .server ? "server" : "client"
         let receiver = stall.sender == .server ? "client" : "server"
-        let ending = facts.reply.map { " The server's reply: \($0.code) \($0.text.trimmingFinalPeriod)." } ?? ""
+        let ending = facts.reply.map { say(" The server's reply: \($0.code) \($0.text.trimmingFinalPeriod).") } ?? ""
         let blackhole = "a path-MTU black hole (a router drops packets too big for the next link and sends no ICMP \"fragmentation needed\")."
         let clamp = "Clamp the TCP MSS on the router (iptables TCPMSS --clamp-mss-to-pmtu) or lower the MTU on the path, and let ICMP type 3 code 4 (ICMPv6 \"packet too big\") through."
         switch cause {
         case .pathMTUBlackhole? where stall.view == .sender:
             let acked = stall.largestAcknowledged == 0
                 ? "no data segment was ever acknowledged"
-                : "the largest segment acknowledged was \(stall.largestAcknowledged) bytes"
+                : say("the largest segment acknowledged was \(stall.largestAcknowledged) bytes")
             return Wording(
-                facts: "The data connection for \(what) stalled: the \(sender) sent \(stall.retransmittedSize)-byte segments \(stall.retransmissions) more times without an acknowledgement, while \(acked) and the \(receiver)'s small packets kept arriving.\(ending)",
-                why: "Large segments are lost on the way: \(blackhole) Seen from the \(receiver), the large segments never arrive. \(clamp)")
+                facts: say("The data connection for \(what) stalled: the \(sender) sent \(stall.retransmittedSize)-byte segments \(stall.retransmissions) more times without an acknowledgement, while \(acked) and the \(receiver)'s small packets kept arriving.\(ending)"),
+                why: say("Large segments are lost on the way: \(blackhole) Seen from the \(receiver), the large segments never arrive. \(clamp)"))
         case .pathMTUBlackhole?:
             return Wording(
-                facts: "The data connection for \(what) stalled: the \(sender)'s sequence numbers show \(stall.unseenBytes) bytes sent that never reached this capture point, while its small packets (ACKs, FIN) did.\(ending)",
-                why: "Full-size segments are lost on the way: \(blackhole) Seen from the \(sender), the same segments are retransmitted and never acknowledged. \(clamp)")
+                facts: say("The data connection for \(what) stalled: the \(sender)'s sequence numbers show \(stall.unseenBytes) bytes sent that never reached this capture point, while its small packets (ACKs, FIN) did.\(ending)"),
+                why: say("Full-size segments are lost on the way: \(blackhole) Seen from the \(sender), the same segments are retransmitted and never acknowledged. \(clamp)"))
         case .dataTimeout?:
             return Wording(
-                facts: "The data connection for \(what) stalled: the \(receiver) advertised a zero window \(stall.zeroWindows) times and took no more data (the \(sender) probed the closed window), until the transfer was given up.\(ending)",
-                why: "The \(receiver) stopped reading: look at the \(receiver) program (hung, blocked on its disk or its output) rather than the network.")
+                facts: say("The data connection for \(what) stalled: the \(receiver) advertised a zero window \(stall.zeroWindows) times and took no more data (the \(sender) probed the closed window), until the transfer was given up.\(ending)"),
+                why: say("The \(receiver) stopped reading: look at the \(receiver) program (hung, blocked on its disk or its output) rather than the network."))
         default:
             return Wording(
-                facts: "The data connection for \(what) stalled: the \(sender) retransmitted unacknowledged data \(stall.retransmissions) times, with segments no larger than ones acknowledged before.\(ending)",
+                facts: say("The data connection for \(what) stalled: the \(sender) retransmitted unacknowledged data \(stall.retransmissions) times, with segments no larger than ones acknowledged before.\(ending)"),
                 why: "Packets are lost on the path, not only large ones: look for loss or a failing link between the two.")
         }
     }
 
     /// The data command with its argument ("RETR /pub/file").
     private static func what(_ facts: DataEvidence) -> String {
-        [facts.command?.name, facts.argument].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        // The two that are not empty, with a space between them (no arrays to filter and join).
+        join(facts.command?.name ?? "", facts.argument ?? "")
     }
 
     /// " (observed 50000–50010)" for the passive ports seen, " (port 50000 was announced)" for one.
     private static func passiveRange(_ facts: DataEvidence) -> String {
         guard let ports = facts.passivePorts else { return "" }
         return ports.lowerBound == ports.upperBound
-            ? " (port \(ports.lowerBound) was announced)" : " (observed \(ports.lowerBound)–\(ports.upperBound))"
+            ? say(" (port \(ports.lowerBound) was announced)") : say(" (observed \(ports.lowerBound)–\(ports.upperBound))")
     }
 
     /// "226 Transfer complete" or "no reply".
     private static func replySummary(_ facts: DataEvidence) -> String {
         guard let reply = facts.reply else { return "no reply" }
-        return "\(reply.code) \(reply.text)"
+        return say("\(reply.code) \(reply.text)")
     }
 
-    private static func name(_ address: IPAddress?) -> String { address.map { "\($0)" } ?? "the peer" }
+    private static func name(_ address: IPAddress?) -> String { address.map { say("\($0)") } ?? "the peer" }
 
     private static func formatSeconds(_ seconds: Double) -> String {
         let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) s"
+        return say("\(tenths / 10).\(tenths % 10) s")
     }
 }
 

@@ -32,17 +32,17 @@ extension JSONDocument {
         out.key("path")
         out.optional(transfer.path)
         out.key("mode")
-        if let mode = transfer.mode { out.string(mode.rawValue) } else { out.null() }
+        if let mode = transfer.mode { out.word(mode.word) } else { out.null() }
         out.key("announced")
         if let announced = transfer.announced { out.endpoint(announced) } else { out.null() }
         out.key("observed")
         if let observed { out.endpoint(observed.pointee.responder) } else { out.null() }
         // The verdict's two fields read where they lie: a copy of the verdict retained its evidence's strings.
         out.key("status")
-        out.string(transfer.verdict.status.rawValue)
+        out.word(transfer.verdict.status.word)
         if let cause = transfer.verdict.cause {
             out.key("cause")
-            out.string(cause.rawValue)
+            out.word(cause.word)
         }
         if let observed {
             out.key("community_id")
@@ -88,9 +88,9 @@ extension JSONDocument {
             out.key("data_originator")
             out.endpoint(observed.pointee.originator)
             out.key("connection_state")
-            out.string(observed.pointee.state.rawValue)
+            out.word(observed.pointee.state.word)
             out.key("match")
-            out.string(observed.pointee.match.rawValue)
+            out.word(observed.pointee.match.word)
             if let icmp = observed.pointee.icmpReason {
                 out.key("icmp")
                 out.string(icmp)

@@ -63,6 +63,8 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     }
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
     private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
+    /// What the sessions written so far say a session's bytes will be.
+    private var size = SessionSize()
     private var nextNumber = 1
     private var sessionsWritten = 0
     private let maximumHeldSessions: Int
@@ -105,7 +107,14 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         switch event {
         case .sessionEnded(let session):
             let number = Int(session.id.dropFirst()) ?? 0
-            scratch.removeAll()
+            // Room for about what the session will take (`SessionSize`), so that one held back is kept where it
+            // was written: a buffer twice its size or more was moved to a smaller one when it was handed over.
+            let room = size.room(for: session)
+            if room > scratch.reservedCapacity || room + room / 4 < scratch.reservedCapacity {
+                scratch.removeAll(capacity: room)
+            } else {
+                scratch.removeAll()
+            }
             if let narrowing {
                 if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
                     keptSessions.insert(session.id)
@@ -114,6 +123,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             } else {
                 JSONDocument.write(session: session, passwords, into: &scratch)
             }
+            size.learn(session, bytes: scratch.count)
             if number < nextNumber {
                 scratch.withBytes { writeSession($0) }
                 return
@@ -137,7 +147,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 heldSpooled += 1
             } else {
                 heldMemoryBytes += scratch.count
-                held[number] = .memory(scratch.detachBytes())
+                held[number] = .memory(scratch.detachBytes(nextCapacity: room))
             }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {

@@ -69,14 +69,29 @@ public struct JSONWriter: ~Copyable {
     /// Empties the buffer, keeping its storage.
     public mutating func removeAll() { count = 0 }
 
+    /// Bytes the buffer holds before it has to grow.
+    public var reservedCapacity: Int { capacity }
+
+    /// Empties the buffer and gives it room for `newCapacity` bytes: a new allocation unless it has that already.
+    public mutating func removeAll(capacity newCapacity: Int) {
+        count = 0
+        let wanted = Swift.max(newCapacity, 64)
+        guard wanted != capacity else { return }
+        free(base)
+        base = JSONWriter.allocate(wanted)
+        capacity = wanted
+    }
+
     /// Hands over the bytes written in storage of their own exact size and starts again with an empty buffer of
-    /// the first capacity. A session held back for the document's order keeps the writer's memory rather than a
-    /// copy of it: `realloc` to a smaller size gives the rest back without moving the bytes.
-    public mutating func detachBytes() -> JSONBytes {
+    /// `nextCapacity` bytes (the first capacity when nil). A session held back for the document's order keeps
+    /// the writer's memory rather than a copy of it: `realloc` to a smaller size trims the block in place when
+    /// the bytes fill at least half of it (glibc trims always; mimalloc, whose blocks come in size classes, moves
+    /// the bytes to a smaller block otherwise).
+    public mutating func detachBytes(nextCapacity: Int? = nil) -> JSONBytes {
         let kept = realloc(base, Swift.max(count, 1))?.assumingMemoryBound(to: UInt8.self) ?? base
         let bytes = JSONBytes(base: kept, count: count)
-        base = JSONWriter.allocate(initialCapacity)
-        capacity = initialCapacity
+        capacity = Swift.max(nextCapacity ?? initialCapacity, 64)
+        base = JSONWriter.allocate(capacity)
         count = 0
         return bytes
     }
@@ -322,6 +337,17 @@ public struct JSONWriter: ~Copyable {
         put(value)
         byte(0x22)
     }
+
+    /// A vocabulary word (`JSONWords`: a literal with nothing to escape), quoted, copied in whole words.
+    @inline(__always)
+    mutating func word(_ text: StaticString) {
+        let length = text.utf8CodeUnitCount
+        reserve(length &+ 16)
+        base[count] = 0x22
+        JSONWriter.copyLiteral(text.utf8Start, length, to: base + count + 1)
+        base[count + 1 + length] = 0x22
+        count += length + 2
+    }
     @inline(__always)
     public mutating func optional(_ value: String?) {
         if let value { string(value) } else { null() }
@@ -375,27 +401,6 @@ public struct JSONWriter: ~Copyable {
         text.withUTF8 { put($0) }
     }
 
-    /// Appends a number as `JSONValue.double` writes it: three decimals at most, a whole number without a point,
-    /// `null` when not finite. The timeline's CSV writes its numbers this way too, so both files agree.
-    public static func appendNumber(_ value: Double, to bytes: inout [UInt8]) {
-        let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: numberRoom) { buffer -> Bool in
-            guard let length = writeNumber(value, into: buffer.baseAddress!) else { return false }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
-            return true
-        }
-        if written { return }
-        guard value.isFinite else {
-            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
-            return
-        }
-        let scaled = (value * 1000).rounded() / 1000
-        if scaled == scaled.rounded() && abs(scaled) < 1e15 {
-            appendDecimal(Int64(scaled), to: &bytes)
-        } else {
-            var text = String(scaled)
-            text.withUTF8 { bytes.append(contentsOf: $0) }
-        }
-    }
     /// False when none of the eight bytes in `word` can need escaping in a string: no byte below 0x20, no `"`,
     /// `\\`, DEL or 0xE2 (the lead byte of U+2028/U+2029). The SWAR zero-byte tests (Hacker's Delight 6-1) may
     /// flag a byte beside a real match, never miss one, so a false answer is exact.
@@ -423,48 +428,6 @@ public struct JSONWriter: ~Copyable {
             | hasZero(pair ^ (ones &* 0xE2))
         let flagged = below20 | matches
         return (flagged[0] | flagged[1]) != 0
-    }
-
-    /// Room `writeNumber` needs: a sign, 15 digits, a point.
-    static let numberRoom = 24
-
-    /// `appendNumber`'s text written from integers, for every finite value whose thousandths are below 10^15
-    /// (all the milliseconds and rates a capture produces); nil for the rest, which take `String(Double)`.
-    ///
-    /// Why this is the same text: the value written is the double nearest to k/1000 for the integer
-    /// k = (value·1000).rounded(). A decimal of at most 15 significant digits is the only one of that length that
-    /// reads back as its nearest double (DBL_DIG = 15), so the shortest text that reads back as it — what Swift
-    /// prints — is k/1000 itself, without trailing zeros; Swift uses positional notation from 0.0001 to 2^53,
-    /// which covers every such value but 0. `JSONWriterTests` compares the two on random values.
-    static func writeNumber(_ value: Double, into out: UnsafeMutablePointer<UInt8>) -> Int? {
-        let thousandths = (value * 1000).rounded()
-        guard thousandths.isFinite, abs(thousandths) < 1e15 else { return nil }
-        let scaled = Int64(thousandths)
-        var length = 0
-        if scaled < 0 {
-            out[0] = 0x2D
-            length = 1
-        }
-        let magnitude = scaled.magnitude
-        length += writeUnsigned(magnitude / 1000, into: out + length)
-        let fraction = magnitude % 1000
-        guard fraction != 0 else { return length }
-        // Up to three decimals, trailing zeros left out (constant divisors: no division instruction).
-        let digit1 = fraction / 100
-        let digit2 = fraction / 10 % 10
-        let digit3 = fraction % 10
-        out[length] = 0x2E
-        out[length + 1] = 0x30 &+ UInt8(truncatingIfNeeded: digit1)
-        length += 2
-        if digit2 != 0 || digit3 != 0 {
-            out[length] = 0x30 &+ UInt8(truncatingIfNeeded: digit2)
-            length += 1
-        }
-        if digit3 != 0 {
-            out[length] = 0x30 &+ UInt8(truncatingIfNeeded: digit3)
-            length += 1
-        }
-        return length
     }
 
     // MARK: - Bytes

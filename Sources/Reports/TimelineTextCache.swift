@@ -5,10 +5,8 @@ import NetworkTypes
 /// date and time of the last second (rows come in near time order, so most share their second with the row
 /// before and need only their microseconds). One per writer.
 final class RowTextCache {
-    /// 4096 slots (about 300 KiB): with 256, the client endpoints of the sessions open at once evicted each
-    /// other, and three lookups in ten on the control-heavy benchmark wrote the endpoint afresh (11 400
-    /// different endpoints in 132 000 cells, 47 000 misses).
-    let endpoints = EndpointTextCache(slots: 4096)
+    /// The cache remembers addresses, not endpoints (the hosts are few, their ports many): 256 slots hold them.
+    let endpoints = EndpointTextCache()
     private let pairs = EndpointPairText()
     /// The time writer's state, behind a pointer: changed as a stored `var` of this class, it made every caller
     /// retain and release the cache around each time written.

@@ -89,10 +89,10 @@ public final class CSVTimelineWriter: TimelineWriter {
         {
             out.append(",,,,,," as StaticString)
         } else {
-            wordCell(row.dataMode, out)
+            wordCell(row.dataMode?.word, out)
             endpointCell(row.dataAnnounced, out, cache)
             endpointCell(row.dataObserved, out, cache)
-            wordCell(row.dataStatus, out)
+            wordCell(row.dataStatus?.word, out)
             integerCell(row.bytes.map { Int64(clamping: $0) }, out)
             numberCell(row.durationMilliseconds, out)
         }
@@ -103,7 +103,7 @@ public final class CSVTimelineWriter: TimelineWriter {
             wordCell(row.finding, out)
         }
         textCell(row.detail, out)
-        wordCell(row.cause, out)
+        wordCell(row.cause?.word, out)
         textCell(row.communityID, out)
         if row.bytesPerSecond == nil && row.firstByteMilliseconds == nil && row.retransmissions == nil
             && row.zeroWindows == nil && row.closedBy == nil && row.close == nil
@@ -137,6 +137,12 @@ public final class CSVTimelineWriter: TimelineWriter {
         if let value { out.append(value.rawValue) }
     }
 
+    /// A vocabulary word as its literal (`JSONWords`).
+    private static func wordCell(_ value: StaticString?, _ out: RowBytes) {
+        out.append(UInt8(ascii: ","))
+        if let value { out.append(value) }
+    }
+
     private static func endpointCell(_ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache) {
         out.append(UInt8(ascii: ","))
         guard let value else { return }
@@ -162,55 +168,17 @@ public final class CSVTimelineWriter: TimelineWriter {
         // writes nothing when it returns false.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
-            let resume = appendPlain(bytes, to: out)
-            guard resume >= 0 else { return true }
-            var quote = false
-            var doubleQuote = false
-            // The bytes before `resume` need no care (`appendPlain` saw them).
-            var index = resume
-            while index < bytes.count {
-                // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
-                if index + 8 <= bytes.count,
-                    !mayNeedCare(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-                {
-                    index += 8
-                    continue
-                }
-                let end = min(index + 8, bytes.count)
-                while index < end {
-                    let byte = base[index]
-                    index += 1
-                    guard needsCare(byte) else { continue }
-                    guard CSVField.needsQuoting(byte) else { return false }
-                    quote = true
-                    if byte == 0x22 { doubleQuote = true }
-                }
-            }
-            out.append(UInt8(ascii: ","))
-            guard quote else {
-                out.append(bytes)
+            // The comma and the bytes copied while they are checked (one pass, one room check); kept only when
+            // all of them needed no care.
+            let count = bytes.count
+            let start = out.reserve(count + 1)
+            let resume = CSVPlainCopy.copy(UnsafeRawPointer(base), count, to: UnsafeMutableRawPointer(start + 1))
+            guard resume < count else {
+                start[0] = UInt8(ascii: ",")
+                out.advance(by: count + 1)
                 return true
             }
-            guard doubleQuote else {
-                // Commas or line ends only (a 227 reply, a diagnosis): the bytes between quotes as they are,
-                // without looking for quotes to double byte by byte.
-                out.append(0x22)
-                out.append(bytes)
-                out.append(0x22)
-                return true
-            }
-            // Only RFC 4180 quoting needed (a 227 reply's commas, a 257's quotes, a diagnosis): done on the
-            // bytes, copying the runs between double quotes whole.
-            out.append(0x22)
-            var runStart = 0
-            for position in 0..<bytes.count where base[position] == 0x22 {
-                out.append(UnsafeBufferPointer(rebasing: bytes[runStart...position]))
-                out.append(0x22)
-                runStart = position + 1
-            }
-            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
-            out.append(0x22)
-            return true
+            return appendCareful(bytes, from: resume, to: out)
         }
         if plain != true {
             out.append(UInt8(ascii: ","))
@@ -218,64 +186,56 @@ public final class CSVTimelineWriter: TimelineWriter {
         }
     }
 
-    /// Copies a comma and `bytes` if none of them needs care, eight at a time, scanning as it copies (the usual
-    /// cell: one pass, one room check, no call to `memcpy` for a few bytes) and returns -1; when one might, appends
-    /// nothing and returns where to go on looking (every byte before it needs no care).
-    @inline(__always)
-    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Int {
+    /// A comma and a cell of which a byte at or after `resume` may need care (every byte before it needs none):
+    /// quoted as RFC 4180 asks when that is all it needs; false (nothing written) when it needs `field`.
+    private static func appendCareful(_ bytes: UnsafeBufferPointer<UInt8>, from resume: Int, to out: RowBytes) -> Bool {
         let base = bytes.baseAddress!
-        let count = bytes.count
-        var resume = -1
-        // Room for the comma and a last word stored whole beyond the end; `write` keeps only what it returns.
-        out.write(atMost: count + 9) { start in
-            start[0] = UInt8(ascii: ",")
-            let destination = start + 1
-            var index = 0
-            while index + 8 <= count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                guard !mayNeedCare(word) else {
-                    resume = index
-                    return 0
-                }
-                UnsafeMutableRawPointer(destination + index).storeBytes(of: word, as: UInt64.self)
+        var quote = false
+        var doubleQuote = false
+        var index = resume
+        while index < bytes.count {
+            // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
+            if index + 8 <= bytes.count,
+                !CSVPlainCopy.mayNeedCare(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            {
                 index += 8
+                continue
             }
-            if index < count && count >= 8 {
-                // The last few bytes as the word that ends the text, overlapping bytes already copied: one test
-                // instead of a byte loop.
-                let word = UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)
-                guard !mayNeedCare(word) else {
-                    resume = index
-                    return 0
-                }
-                UnsafeMutableRawPointer(destination + count - 8).storeBytes(of: word, as: UInt64.self)
-                return count + 1
-            }
-            while index < count {
+            let end = min(index + 8, bytes.count)
+            while index < end {
                 let byte = base[index]
-                // Printable ASCII but `,` and `"`: what `needsCare` passes below 0x80, in one range test.
-                guard byte &- 0x20 < 0x5F && byte != 0x2C && byte != 0x22 else {
-                    resume = index
-                    return 0
-                }
-                destination[index] = byte
                 index += 1
+                guard needsCare(byte) else { continue }
+                guard CSVField.needsQuoting(byte) else { return false }
+                quote = true
+                if byte == 0x22 { doubleQuote = true }
             }
-            return count + 1
         }
-        return resume
-    }
-
-    /// False when none of the eight bytes in `word` is one `needsCare` could accept: no byte below 0x20, no `,`,
-    /// `"` or DEL, nothing at or above 0x80 (where 0xC2 is). The usual SWAR tests for a zero byte (Hacker's Delight
-    /// 6-1): they may flag a byte beside a real match, never miss one, so a false answer is exact.
-    private static func mayNeedCare(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-        let below20 = (word &- ones &* 0x20) & ~word & highs
-        let matches = hasZero(word ^ (ones &* 0x2C)) | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x7F))
-        return (below20 | matches | (word & highs)) != 0
+        out.append(UInt8(ascii: ","))
+        guard quote else {
+            out.append(bytes)
+            return true
+        }
+        guard doubleQuote else {
+            // Commas or line ends only (a 227 reply, a diagnosis): the bytes between quotes as they are, without
+            // looking for quotes to double byte by byte.
+            out.append(0x22)
+            out.append(bytes)
+            out.append(0x22)
+            return true
+        }
+        // Only RFC 4180 quoting needed (a 257's quotes, a diagnosis): done on the bytes, copying the runs between
+        // double quotes whole.
+        out.append(0x22)
+        var runStart = 0
+        for position in 0..<bytes.count where base[position] == 0x22 {
+            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...position]))
+            out.append(0x22)
+            runStart = position + 1
+        }
+        out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        out.append(0x22)
+        return true
     }
 
     /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead

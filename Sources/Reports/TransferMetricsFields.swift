@@ -24,11 +24,11 @@ enum TransferMetricsFields {
         out.uint(UInt64(metrics.zeroWindows))
         if let side = metrics.closedBy {
             out.key("closed_by")
-            out.string(side.rawValue)
+            out.word(side.word)
         }
         if let close = metrics.close {
             out.key("close")
-            out.string(close.rawValue)
+            out.word(close.word)
         }
     }
 

@@ -243,7 +243,7 @@ extension DataChannelCorrelator {
     }
 
     static func shortOfExpected(_ transfer: Transfer) -> Bool {
-        guard let expected = transfer.expectedSize, transfer.command == .retr else { return false }
+        guard let expected = transfer.expectedSize, case .retr? = transfer.command else { return false }
         let offset = transfer.restOffset ?? 0
         let wanted = expected > offset ? expected - offset : 0
         // ASCII mode changes line ends in transit, so sizes only compare in image (binary) mode.

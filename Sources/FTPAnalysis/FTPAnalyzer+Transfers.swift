@@ -61,7 +61,7 @@ extension FTPAnalyzer {
         let transfer = session.transfers[transferIndex]
         if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
         if let size = ReplyParsing.parse150Size(record.text) { transfer.expectedSize = size }
-        if transfer.command == .stou, let name = Self.stouFileName(record.text) {
+        if case .stou? = transfer.command, let name = Self.stouFileName(record.text) {
             transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
         }
     }
@@ -102,7 +102,7 @@ extension FTPAnalyzer {
     ) {
         // The fields read one by one: the whole record taken as a value is a 168-byte copy.
         let verb = session.commands[index].verb
-        if verb == .epsv && DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
+        if case .epsv = verb, DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
         let transfer = existing ?? Transfer()
         transfer.announcementVerb = verb

@@ -221,7 +221,7 @@ struct SessionMachine {
             }
         }
         var expectedSize: UInt64?
-        if command.verb == .retr, let size = lastSize, let path, size.path == path { expectedSize = size.size }
+        if case .retr = command.verb, let size = lastSize, let path, size.path == path { expectedSize = size.size }
         dataCommandInput = DataCommand(
             verb: command.verb, argument: command.argument, time: time, transferType: currentType,
             restOffset: restOffset, path: path, expectedSize: expectedSize)

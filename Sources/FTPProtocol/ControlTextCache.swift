@@ -107,6 +107,11 @@ public final class ControlTextCache {
                 }
                 index += 8
             }
+            if index < bytes.count && bytes.count >= 8 {
+                // The tail as the final eight bytes (overlapping bytes already compared).
+                return kept.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+                    == bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            }
             while index < bytes.count {
                 if kept[index] != bytes[index] { return false }
                 index += 1

@@ -235,7 +235,7 @@ public struct JSONWriter: ~Copyable {
         let target = UnsafeMutableRawPointer(base + count)
         let clean: Int
         if let source = utf8.baseAddress {
-            clean = JSONWriter.copyClean(UnsafeRawPointer(source), total, to: target)
+            clean = WordwiseCopy.copy(UnsafeRawPointer(source), total, to: target, unless: JSONEscapeFilter.self)
         } else {
             clean = 0
         }
@@ -243,57 +243,6 @@ public struct JSONWriter: ~Copyable {
         if clean < total { escapedTail(utf8, from: clean) }
         base[count] = 0x22
         count += 1
-    }
-
-    /// Copies the bytes of `source` that certainly need no escape to `target` (room for `total` rounded up to a
-    /// word) and returns how many: all of them, or the start of the first word that may need one.
-    @inline(__always)
-    private static func copyClean(_ source: UnsafeRawPointer, _ total: Int, to target: UnsafeMutableRawPointer) -> Int {
-        if total >= 8 {
-            var index = 0
-            // Sixteen bytes a step while they last (the vector registers do two words' test at once); a step
-            // that may need an escape is looked at again a word at a time below.
-            while index + 16 <= total {
-                let pair = source.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
-                if mayNeedEscape(pair) { break }
-                target.storeBytes(of: pair, toByteOffset: index, as: SIMD2<UInt64>.self)
-                index += 16
-            }
-            while index + 8 < total {
-                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if mayNeedEscape(word) { return index }
-                target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
-                index += 8
-            }
-            let last = source.loadUnaligned(fromByteOffset: total - 8, as: UInt64.self)
-            if mayNeedEscape(last) { return index }
-            target.storeBytes(of: last, toByteOffset: total - 8, as: UInt64.self)
-            return total
-        }
-        // Under a word: two overlapping halves make every byte of the checked word one of the text's.
-        if total >= 4 {
-            let low = source.loadUnaligned(as: UInt32.self)
-            let high = source.loadUnaligned(fromByteOffset: total - 4, as: UInt32.self)
-            if mayNeedEscape(UInt64(low) | UInt64(high) << 32) { return 0 }
-            target.storeBytes(of: low, as: UInt32.self)
-            target.storeBytes(of: high, toByteOffset: total - 4, as: UInt32.self)
-            return total
-        }
-        if total >= 2 {
-            let low = source.loadUnaligned(as: UInt16.self)
-            let high = source.loadUnaligned(fromByteOffset: total - 2, as: UInt16.self)
-            let half = UInt64(low) | UInt64(high) << 16
-            if mayNeedEscape(half | half << 32) { return 0 }
-            target.storeBytes(of: low, as: UInt16.self)
-            target.storeBytes(of: high, toByteOffset: total - 2, as: UInt16.self)
-            return total
-        }
-        if total == 1 {
-            let code = source.load(as: UInt8.self)
-            if code < 0x20 || code == 0x22 || code == 0x5C || code == 0x7F || code == 0xE2 { return 0 }
-            target.storeBytes(of: code, as: UInt8.self)
-        }
-        return total
     }
 
     /// The bytes from `start` on, escaped as `string` says (reached only when one of them may need it).
@@ -556,4 +505,10 @@ public final class JSONBytes {
     public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
+}
+
+/// The bytes a JSON string may need escaped, for `WordwiseCopy`.
+enum JSONEscapeFilter: WordFilter {
+    @inline(__always) static func mayFlag(_ word: UInt64) -> Bool { JSONWriter.mayNeedEscape(word) }
+    @inline(__always) static func mayFlag(_ pair: SIMD2<UInt64>) -> Bool { JSONWriter.mayNeedEscape(pair) }
 }

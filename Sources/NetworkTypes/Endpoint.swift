@@ -28,19 +28,25 @@ public struct Endpoint: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The longest `description`: `[` 39 characters of IPv6 `]:` and five digits of port.
     public static let maximumDescriptionLength = 47
 
+    /// Writes the address part of `description` at `out` and returns its length: dotted IPv4, or IPv6 in
+    /// brackets (so that the port after it reads unambiguously).
+    @inline(__always)
+    public static func writeHost(_ address: IPAddress, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch address {
+        case .v4(let value):
+            return IPAddress.writeV4(value, into: out)
+        case .v6(let high, let low):
+            out[0] = UInt8(ascii: "[")
+            let length = 1 + IPAddress.writeV6(high, low, into: out + 1)
+            out[length] = UInt8(ascii: "]")
+            return length + 1
+        }
+    }
+
     /// Writes `description`'s UTF-8 at `out` (room for `maximumDescriptionLength` bytes) and returns its length:
     /// digit by digit, as reports write an endpoint per record and interpolation cost thousands of instructions.
     public func write(into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var length = 0
-        switch address {
-        case .v4(let value):
-            length = IPAddress.writeV4(value, into: out)
-        case .v6(let high, let low):
-            out[0] = UInt8(ascii: "[")
-            length = 1 + IPAddress.writeV6(high, low, into: out + 1)
-            out[length] = UInt8(ascii: "]")
-            length += 1
-        }
+        var length = Endpoint.writeHost(address, into: out)
         out[length] = UInt8(ascii: ":")
         length += 1
         return length + writeDecimal(UInt64(port), into: out + length)

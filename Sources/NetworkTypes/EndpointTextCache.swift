@@ -44,16 +44,7 @@ public final class EndpointTextCache {
         let text = texts + slot * Self.slotBytes
         if lengths[slot] == 0 || !Self.same(keys[slot], endpoint.address) {
             keys[slot] = endpoint.address
-            var length = 0
-            switch endpoint.address {
-            case .v4(let value):
-                length = IPAddress.writeV4(value, into: text)
-            case .v6(let high, let low):
-                text[0] = UInt8(ascii: "[")
-                length = 1 + IPAddress.writeV6(high, low, into: text + 1)
-                text[length] = UInt8(ascii: "]")
-                length += 1
-            }
+            let length = Endpoint.writeHost(endpoint.address, into: text)
             lengths[slot] = UInt8(truncatingIfNeeded: length)
         }
         let length = Int(lengths[slot])

@@ -21,8 +21,7 @@ extension TCPReassembler {
         let controlBits = TCPFlags.syn.rawValue | TCPFlags.fin.rawValue | TCPFlags.rst.rawValue | TCPFlags.ack.rawValue
         guard segment.flags.rawValue & controlBits == TCPFlags.ack.rawValue else { return false }
         guard !connection.isClosed, connection.handling == connection.appliedHandling else { return false }
-        // The sides are read straight from the connection's fields (not through `side(_:)`): so the compiler lends
-        // them for the call without a retain/release pair each.
+        // The sides are the connection's tail elements (TCPConnection.swift), passed by address.
         if direction == .originator {
             return established(connection, .originator, connection.orig, connection.resp, segment, payload: payload, at: time)
         } else {

@@ -116,8 +116,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         _ segment: TCPSegment, on connection: TCPConnection, isNew: Bool, payload: UnsafeRawBufferPointer,
         at time: Timestamp
     ) {
-        // The sides are passed straight from the connection's fields (which own them for the whole call), so the
-        // compiler lends them without a retain/release pair around each use, as `processEstablished` does.
+        // The sides are the connection's tail elements (TCPConnection.swift), passed by address.
         if direction(of: segment, in: connection) == .originator {
             process(
                 segment, connection, .originator, connection.orig, connection.resp, isNew: isNew, payload: payload,
@@ -246,7 +245,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             // which is what servers do.
             sourceOpens = !(source.port < 1024 && destination.port >= 1024)
         }
-        let connection = TCPConnection(
+        let connection = TCPConnection.make(
             originator: sourceOpens ? source : destination,
             responder: sourceOpens ? destination : source,
             sawInitialSYN: flags.contains(.syn) && !flags.contains(.ack),
@@ -264,8 +263,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     /// Zeek's per-endpoint TCP state machine (TCPSessionAdapter: UpdateInactiveState and friends), reduced to
     /// what `conn_state` reads.
     func updateEndpoints(_ connection: TCPConnection, _ direction: Direction, flags: TCPFlags, payloadLength: Int) {
-        unowned(unsafe) let me = direction == .originator ? connection.orig : connection.resp
-        unowned(unsafe) let peer = direction == .originator ? connection.resp : connection.orig
+        let me = connection.side(direction)
+        let peer = connection.side(direction.opposite)
         let isOrig = direction == .originator
         let syn = flags.contains(.syn)
         let ack = flags.contains(.ack)

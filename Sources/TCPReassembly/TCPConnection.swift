@@ -74,125 +74,137 @@ struct PendingSegment {
     var hasBytes: Bool { !bytes.isEmpty }
 }
 
-/// Everything the reassembler tracks for one direction. A class so the delegate may read the connection while
-/// the reassembler works on a side without overlapping-access conflicts.
-final class DirectionState {
-    var stats = DirectionStats()
-    /// Retransmissions, segment sizes, zero windows, close (ProgressCounters.swift).
-    var progress = ProgressCounters()
-    var progressState = ProgressState()
-    var endpoint = EndpointState.inactive
-    /// Sequence number of this side's SYN, if seen (for port-reuse detection).
-    var synSeq: SeqNumber?
-    /// True once the sequence space has been anchored (SYN + 1, or the first segment's seq).
-    var started = false
-    /// Next expected sequence number and the 64-bit stream offset it stands for; the two advance together so
-    /// offsets stay right past 2^32 bytes while comparisons use serial arithmetic (RFC 9293 section 3.4).
-    var nextSeq = SeqNumber(0)
-    var nextOffset: Int64 = 0
-    /// Stream offset of the FIN, once seen.
-    var finOffset: Int64?
-    /// Out-of-order segments, sorted by offset, disjoint, all beyond `nextOffset`.
-    var pending: [PendingSegment] = []
-    /// Memory charged to `pending` (bytes plus a per-entry overhead).
-    var pendingCost = 0
-    /// The last bytes delivered (reassembled sides only), to compare retransmissions with.
-    var recent = RecentBytes()
-
-    /// The stream offset of a sequence number near the current position.
-    @inline(__always) func offset(of seq: SeqNumber) -> Int64 {
-        nextOffset + Int64(nextSeq.distance(to: seq))
-    }
-
-    @inline(__always) func advance(by count: Int64) {
-        nextOffset += count
-        nextSeq = nextSeq.advanced(by: Int(truncatingIfNeeded: count))
-    }
-
-    func anchor(at seq: SeqNumber) {
-        started = true
-        nextSeq = seq
-        nextOffset = 0
-    }
-}
-
 /// Which idle list a connection sits on.
 enum IdleList: UInt8 {
     case none, long, short, closed
 }
 
 /// A tracked TCP connection. Owned by the reassembler; the delegate may read it and set `handling` and `context`.
-public final class TCPConnection {
+///
+/// One allocation: its fields are the `ManagedBuffer` header and its two sides the buffer's two tail elements
+/// (originator, then responder), so creating a connection allocates once instead of three times and a segment's
+/// work stays in one object. (A `ManagedBuffer` subclass keeps no stored properties of its own: they would overlap
+/// the tail. Hence the fields struct and the accessors below.) Made by `make`, not an initialiser.
+public final class TCPConnection: ManagedBuffer<TCPConnectionFields, DirectionFields> {
     /// The opener (SYN sender), or the best guess when the capture began mid-connection.
-    public let originator: Endpoint
+    @inlinable public var originator: Endpoint { header.originator }
     /// The acceptor.
-    public let responder: Endpoint
+    @inlinable public var responder: Endpoint { header.responder }
     /// True when the connection's SYN was in the capture (so `originator` is certain).
-    public internal(set) var sawInitialSYN: Bool
+    @inlinable public internal(set) var sawInitialSYN: Bool {
+        get { header.sawInitialSYN }
+        set { header.sawInitialSYN = newValue }
+    }
     /// When its first packet was seen.
-    public let firstTime: Timestamp
+    @inlinable public var firstTime: Timestamp { header.firstTime }
     /// When its last packet was seen.
-    public internal(set) var lastTime: Timestamp
+    @inlinable public internal(set) var lastTime: Timestamp {
+        get { header.lastTime }
+        set { header.lastTime = newValue }
+    }
     /// How its payload is treated; the delegate may change it at any time.
-    public var handling: StreamHandling = .reassemble
+    @inlinable public var handling: StreamHandling {
+        get { header.handling }
+        set { header.handling = newValue }
+    }
     /// Whatever the delegate attaches (for FTP analysis: the session or data channel this connection belongs to).
-    public var context: AnyObject? {
-        didSet { unretainedContext = context.map { Unmanaged.passUnretained($0) } }
+    @inlinable public var context: AnyObject? {
+        get { header.context }
+        set {
+            header.context = newValue
+            header.unretainedContext = newValue.map { Unmanaged.passUnretained($0) }
+        }
     }
     /// `context` without a reference of its own, for a delegate to borrow it per segment: reading `context` retains
     /// and releases it, a pair of atomic operations per segment. Valid while `context` holds the object.
-    public private(set) var unretainedContext: Unmanaged<AnyObject>?
+    @inlinable public var unretainedContext: Unmanaged<AnyObject>? { header.unretainedContext }
     /// True when the responder answered with SYN-ACK.
-    public internal(set) var sawSYNACK = false
+    @inlinable public internal(set) var sawSYNACK: Bool {
+        get { header.sawSYNACK }
+        set { header.sawSYNACK = newValue }
+    }
     /// Zeek-style history letters (S, h, A, D, a, d, F, f, R, r, T, t, G, g, …) in order of first occurrence.
     public var history: String {
-        String(unsafeUninitializedCapacity: historyLength) { buffer in
-            for index in 0..<historyLength { buffer[index] = historyLetters[index] }
-            return historyLength
+        String(unsafeUninitializedCapacity: header.historyLength) { buffer in
+            for index in 0..<header.historyLength { buffer[index] = header.historyLetters[index] }
+            return header.historyLength
         }
     }
-    /// The history's letters as bytes: each letter and direction is recorded once (`historyMask`), so 64 is
-    /// room for every one. Kept as bytes because a letter is added on most packets' first sight of a flag and a
-    /// string append cost hundreds of instructions each.
-    private var historyLetters = InlineArray<64, UInt8>(repeating: 0)
-    private var historyLength = 0
     /// True when the connection ended because the capture ended or it went idle, not by FIN/RST.
-    public internal(set) var endedWithoutClose = false
+    @inlinable public internal(set) var endedWithoutClose: Bool {
+        get { header.endedWithoutClose }
+        set { header.endedWithoutClose = newValue }
+    }
     /// A small serial number in order of first packet; stable identity for reports.
-    public let serial: UInt64
-
-    // Reassembler bookkeeping.
-    let orig = DirectionState()
-    let resp = DirectionState()
-    /// True once `connectionClosed` was called; the record lingers so late packets are not a new connection.
-    var isClosed = false
-    /// Closed because of a RST (a SYN with the old ISN after it is a late retransmission, not a new connection).
-    var closedByRST = false
-    /// The handling the buffers currently reflect, to notice the delegate's changes.
-    var appliedHandling: StreamHandling = .reassemble
-    var historyMask: UInt64 = 0
-    /// Either side sent a FIN (a copy of the sides' flags, so the per-segment idle bookkeeping reads no side).
-    var finSeen = false
-    // Intrusive idle list (oldest first), so expiry touches only what expires.
-    var idleList = IdleList.none
+    @inlinable public var serial: UInt64 { header.serial }
     /// When it was put on its idle list (the list's order; see `TCPReassembler.touch`).
-    public internal(set) var queuedTime = Timestamp.zero
+    @inlinable public internal(set) var queuedTime: Timestamp {
+        get { header.queuedTime }
+        set { header.queuedTime = newValue }
+    }
     /// The idle list an idle-timeout sweep took it from when it closed it (1 short, 2 long), 0 when it closed
     /// otherwise: with `queuedTime` and `serial`, its place in the sweep's order (`FTPAnalysis.OrderKey`).
-    public internal(set) var sweptFrom: UInt8 = 0
-    /// Links of the idle list, not retained (the flow table owns every listed connection). `Unmanaged` rather
-    /// than `unowned(unsafe)`: every use of an `unowned(unsafe)` reference retained and released it again.
-    var idleNext: Unmanaged<TCPConnection>?
-    var idlePrev: Unmanaged<TCPConnection>?
+    @inlinable public internal(set) var sweptFrom: UInt8 {
+        get { header.sweptFrom }
+        set { header.sweptFrom = newValue }
+    }
 
-    /// Creates a connection record (the reassembler does this).
-    public init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {
-        self.originator = originator
-        self.responder = responder
-        self.sawInitialSYN = sawInitialSYN
-        self.firstTime = firstTime
-        self.lastTime = firstTime
-        self.serial = serial
+    // Reassembler bookkeeping (TCPConnectionFields says what each is).
+    var isClosed: Bool {
+        get { header.isClosed }
+        set { header.isClosed = newValue }
+    }
+    var closedByRST: Bool {
+        get { header.closedByRST }
+        set { header.closedByRST = newValue }
+    }
+    var appliedHandling: StreamHandling {
+        get { header.appliedHandling }
+        set { header.appliedHandling = newValue }
+    }
+    var historyMask: UInt64 { header.historyMask }
+    var finSeen: Bool {
+        get { header.finSeen }
+        set { header.finSeen = newValue }
+    }
+    var idleList: IdleList {
+        get { header.idleList }
+        set { header.idleList = newValue }
+    }
+    var idleNext: Unmanaged<TCPConnection>? {
+        get { header.idleNext }
+        set { header.idleNext = newValue }
+    }
+    var idlePrev: Unmanaged<TCPConnection>? {
+        get { header.idlePrev }
+        set { header.idlePrev = newValue }
+    }
+
+    /// The originator's side, in this object's tail.
+    var orig: DirectionState { DirectionState(fields: withUnsafeMutablePointerToElements { $0 }) }
+    /// The responder's side, after the originator's.
+    var resp: DirectionState { DirectionState(fields: withUnsafeMutablePointerToElements { $0 + 1 }) }
+
+    /// Creates a connection record (the reassembler does this): one allocation holding the fields and both sides.
+    public static func make(
+        originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64
+    ) -> TCPConnection {
+        let buffer = create(minimumCapacity: 2) { _ in
+            TCPConnectionFields(
+                originator: originator, responder: responder, sawInitialSYN: sawInitialSYN, firstTime: firstTime,
+                serial: serial)
+        }
+        let connection = unsafeDowncast(buffer, to: TCPConnection.self)
+        connection.withUnsafeMutablePointerToElements { sides in
+            sides.initialize(to: DirectionFields())
+            (sides + 1).initialize(to: DirectionFields())
+        }
+        return connection
+    }
+
+    deinit {
+        // The header is a stored property and goes by itself; the tail elements are this class's to destroy.
+        _ = withUnsafeMutablePointerToElements { $0.deinitialize(count: 2) }
     }
 
     /// The stats of one side.
@@ -204,18 +216,20 @@ public final class TCPConnection {
     /// Stats of both sides, indexed by `Direction.rawValue` (allocates; prefer `stats(_:)`).
     public var stats: [DirectionStats] { [orig.stats, resp.stats] }
 
+    /// A side by direction: the originator's is element 0, the responder's element 1 (`Direction.rawValue`).
     @inline(__always) func side(_ direction: Direction) -> DirectionState {
-        direction == .originator ? orig : resp
+        DirectionState(fields: withUnsafeMutablePointerToElements { $0 + direction.rawValue })
     }
 
     /// Records a history letter once (upper case for the originator, lower case for the responder).
     func addHistory(_ letter: UInt8, _ direction: Direction) {
         let index = UInt64(letter &- UInt8(ascii: "A")) + (direction == .originator ? 0 : 32)
         let bit: UInt64 = 1 << index
-        guard historyMask & bit == 0 else { return }
-        historyMask |= bit
-        historyLetters[historyLength] = direction == .originator ? letter : letter | 0x20
-        historyLength += 1
+        guard header.historyMask & bit == 0 else { return }
+        header.historyMask |= bit
+        let length = header.historyLength
+        header.historyLetters[length] = direction == .originator ? letter : letter | 0x20
+        header.historyLength = length + 1
     }
 
     /// The state in Zeek's vocabulary, from what has been seen so far.
@@ -244,6 +258,8 @@ public final class TCPConnection {
 
     /// Zeek's `/^?S[^HAFGIQ]*R.*/`: the originator's SYN, then its RST with no handshake, ack, FIN, gap between.
     private var historyMatchesRSTOS0: Bool {
+        let historyLength = header.historyLength
+        let historyLetters = header.historyLetters
         var index = 0
         if historyLength > 0 && historyLetters[0] == UInt8(ascii: "^") { index = 1 }
         guard index < historyLength, historyLetters[index] == UInt8(ascii: "S") else { return false }
@@ -258,5 +274,52 @@ public final class TCPConnection {
             }
         }
         return false
+    }
+}
+
+/// A connection's own fields: the header of its `ManagedBuffer` (the sides are its tail). Public only because
+/// `TCPConnection`'s superclass names it; read it through `TCPConnection`'s properties.
+public struct TCPConnectionFields {
+    @usableFromInline let originator: Endpoint
+    @usableFromInline let responder: Endpoint
+    @usableFromInline var sawInitialSYN: Bool
+    @usableFromInline let firstTime: Timestamp
+    @usableFromInline var lastTime: Timestamp
+    @usableFromInline var handling: StreamHandling = .reassemble
+    @usableFromInline var context: AnyObject?
+    @usableFromInline var unretainedContext: Unmanaged<AnyObject>?
+    @usableFromInline var sawSYNACK = false
+    /// The history's letters as bytes: each letter and direction is recorded once (`historyMask`), so 64 is
+    /// room for every one. Kept as bytes because a letter is added on most packets' first sight of a flag and a
+    /// string append cost hundreds of instructions each.
+    var historyLetters = InlineArray<64, UInt8>(repeating: 0)
+    var historyLength = 0
+    @usableFromInline var endedWithoutClose = false
+    @usableFromInline let serial: UInt64
+    /// True once `connectionClosed` was called; the record lingers so late packets are not a new connection.
+    var isClosed = false
+    /// Closed because of a RST (a SYN with the old ISN after it is a late retransmission, not a new connection).
+    var closedByRST = false
+    /// The handling the buffers currently reflect, to notice the delegate's changes.
+    var appliedHandling: StreamHandling = .reassemble
+    var historyMask: UInt64 = 0
+    /// Either side sent a FIN (a copy of the sides' flags, so the per-segment idle bookkeeping reads no side).
+    var finSeen = false
+    // Intrusive idle list (oldest first), so expiry touches only what expires.
+    var idleList = IdleList.none
+    @usableFromInline var queuedTime = Timestamp.zero
+    @usableFromInline var sweptFrom: UInt8 = 0
+    /// Links of the idle list, not retained (the flow table owns every listed connection). `Unmanaged` rather
+    /// than `unowned(unsafe)`: every use of an `unowned(unsafe)` reference retained and released it again.
+    var idleNext: Unmanaged<TCPConnection>?
+    var idlePrev: Unmanaged<TCPConnection>?
+
+    init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {
+        self.originator = originator
+        self.responder = responder
+        self.sawInitialSYN = sawInitialSYN
+        self.firstTime = firstTime
+        self.lastTime = firstTime
+        self.serial = serial
     }
 }

@@ -143,7 +143,7 @@ private final class Script {
         -> (FakeConnection, DataChannelAttachment?)
     {
         let attempt = DataConnectionAttempt(originator: originator, responder: responder, firstTime: Self.at(seconds))
-        let tcp = TCPConnection(
+        let tcp = TCPConnection.make(
             originator: originator, responder: responder, sawInitialSYN: true, firstTime: Self.at(seconds), serial: 2)
         let connection = FakeConnection(DataConnectionRecord.of(tcp, match: .exact))
         return (connection, correlator.connectionOpened(attempt, connection, onControlPort: onControlPort))

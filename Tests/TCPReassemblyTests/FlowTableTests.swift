@@ -26,7 +26,7 @@ import Testing
     }
 
     static func connection(_ originator: Endpoint, _ responder: Endpoint) -> TCPConnection {
-        TCPConnection(originator: originator, responder: responder, sawInitialSYN: true, firstTime: .zero, serial: 0)
+        TCPConnection.make(originator: originator, responder: responder, sawInitialSYN: true, firstTime: .zero, serial: 0)
     }
 
     /// The connection the table finds for `connection`'s flow from the given side, and whether it said forward.

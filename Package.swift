@@ -53,7 +53,10 @@ let package = Package(
             swiftSettings: hotPath),
         // Community ID v1 flow hashes, for joining our records with other tools'. Its own single-block SHA-1:
         // the message is at most 40 bytes, and swift-crypto's general hasher cost several times the compression.
-        .target(name: "CommunityID", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
+        .target(name: "CommunityID", dependencies: ["NetworkTypes", "CSHA1Block"], swiftSettings: hotPath),
+        // SHA-1's compression on the x86 SHA extensions (a C target: Swift has no intrinsics for them), chosen at
+        // run time by a CPUID check; CommunityID keeps its portable Swift compression for other CPUs.
+        .target(name: "CSHA1Block"),
         .target(
             name: "Reports", dependencies: ["FTPAnalysis", "FTPProtocol", "NetworkTypes", "CommunityID"],
             swiftSettings: hotPath),

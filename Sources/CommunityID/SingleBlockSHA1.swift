@@ -1,3 +1,5 @@
+internal import CSHA1Block
+
 /// SHA-1 (FIPS 180-4, section 6.1) of a message that fits one 512-bit block after padding: at most 55 bytes,
 /// because padding adds a `0x80` byte and the 8-byte message length (section 5.1.1).
 ///
@@ -5,22 +7,52 @@
 /// (context set-up, buffering, finalisation, the digest type) made an ID cost about 3 100 instructions; this one
 /// compression takes about 1 500 of the 2 200 an ID costs now. SHA-1 is used because the Community ID spec
 /// requires it, not for security.
+///
+/// The compression runs on the CPU's SHA extensions where it has them (C target CSHA1Block: about 20 `sha1rnds4`
+/// and the message instructions instead of 80 steps in general-purpose registers), else in portable Swift below.
 enum SingleBlockSHA1 {
     /// The longest message that still fits one block with its padding.
     static let maximumLength = 55
     /// The digest length in bytes (160 bits).
     static let digestLength = 20
 
+    /// Which code runs the compression.
+    enum Implementation: CaseIterable, Sendable {
+        /// The x86 SHA extensions (CSHA1Block); only where `hardwareAvailable`.
+        case hardware
+        /// Section 6.1.2 in Swift, on any CPU.
+        case portable
+    }
+
+    /// True when this CPU has the SHA extensions (CPUID, asked once and cached by CSHA1Block).
+    static var hardwareAvailable: Bool { csha1_hardware_available() != 0 }
+
     /// Hashes the first `length` bytes of `block` (64 bytes, owned by the caller) and writes the 20-byte digest
     /// over `block[0 ..< 20]`. The rest of `block` is scratch: it is overwritten with the padding.
     static func hash(_ block: UnsafeMutableRawPointer, length: Int) {
+        hash(block, length: length, using: hardwareAvailable ? .hardware : .portable)
+    }
+
+    /// `hash(_:length:)` with the compression chosen by the caller (the tests run both); `.hardware` only where
+    /// `hardwareAvailable`.
+    static func hash(_ block: UnsafeMutableRawPointer, length: Int, using implementation: Implementation) {
         precondition(length >= 0 && length <= maximumLength, "a single SHA-1 block holds at most 55 message bytes")
         // Section 5.1.1: a 1 bit, zeros up to 448 bits, then the message length in bits as a 64-bit big-endian
         // integer.
         block.storeBytes(of: 0x80, toByteOffset: length, as: UInt8.self)
         (block + length + 1).initializeMemory(as: UInt8.self, repeating: 0, count: 56 - (length + 1))
         block.storeBytes(of: (UInt64(length) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
+        switch implementation {
+        case .hardware:
+            precondition(hardwareAvailable, "this CPU has no SHA extensions")
+            csha1_hardware_single_block(block, block)
+        case .portable:
+            compressPortably(block)
+        }
+    }
 
+    /// Section 6.1.2 for the padded `block`, from the initial hash value; the digest over `block[0 ..< 20]`.
+    private static func compressPortably(_ block: UnsafeMutableRawPointer) {
         // Section 6.1.2, step 1: the message schedule W_0 ... W_79, 320 bytes on the stack. (The 16-word variant of
         // section 6.1.3 saves memory but needs t mod 16 on every access, which measured slower.)
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { schedule in

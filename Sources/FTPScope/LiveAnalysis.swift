@@ -103,7 +103,8 @@ public struct LiveAnalysisResult {
             ("pcap_received", capture.received),
             ("pcap_dropped", capture.dropped),
             ("pcap_interface_dropped", capture.interfaceDropped),
-            ("queue_dropped_packets", capture.queueDroppedPackets),
+            ("capture_waits", capture.waits),
+            ("capture_wait_ms", capture.waitedNanoseconds / 1_000_000),
         ]
     }
 

@@ -156,7 +156,7 @@ final class LiveShardedPath: LivePacketPath, ShardFeed, @unchecked Sendable {
 
     /// Sends every worker its batch of the round (empty or not: each hears of every tick, and the merger takes
     /// one batch from each per round). Waits while a worker is four rounds behind; meanwhile the capture thread
-    /// queues, and past its queue drops, whole batches (counted as dropped while the analysis was behind).
+    /// queues batches, and past its queue waits, the packets held in the kernel's capture buffer.
     private func endRound() {
         for worker in batches.indices {
             batches[worker].lastIndex = packets

@@ -121,10 +121,11 @@ public enum LiveSummary {
             + "\(capture.interfaceDropped) dropped by the interface\n"
         let packets = result.analysis.packetStats
         out += "  ftpscope: \(packets.packets) packets analysed (\(HumanUnits.bytes(packets.bytes))), "
-            + "\(capture.queueDroppedPackets) dropped while the analysis was behind"
+            + "capture waited for the analysis \(capture.waits) times "
+            + "(\(HumanUnits.duration(milliseconds: Double(capture.waitedNanoseconds) / 1e6)))"
         if capture.oversizedPackets > 0 { out += ", \(capture.oversizedPackets) oversized" }
         if capture.batches > 0 {
-            out += "; \(capture.batches) batches of \((capture.captured - min(capture.captured, capture.queueDroppedPackets)) / capture.batches) packets on average"
+            out += "; \(capture.batches) batches of \(capture.captured / capture.batches) packets on average"
         }
         out += "\n"
         let tally = result.tally

@@ -41,7 +41,8 @@ public struct LiveCaptureOptions: Sendable {
 /// the interface. `start()` runs a capture thread that calls `pcap_dispatch` and copies packets into reusable
 /// batches (`PacketBatch`), handed over through a bounded queue; the owner takes them with `nextBatch` on its own
 /// thread and gives them back with `recycle`. If the owner falls behind and the queue fills, the capture thread
-/// drops whole batches and counts them (`statistics.queueDroppedPackets`): analysis never blocks capture.
+/// waits for room (`statistics.waits`) and the packets wait in the kernel's buffer, which the kernel drops from
+/// only when it is full (`statistics.dropped`, as tcpdump reports it).
 ///
 /// This is not a `PacketSource`: a live source is read in batches on another thread, not one borrowed packet at a
 /// time from a file.
@@ -320,7 +321,7 @@ final class CaptureWorker: @unchecked Sendable {
                 publishCounters()
             }
         }
-        if !current.isEmpty { current = queue.handOff(current, wait: true, makeBatch: makeBatch) }
+        if !current.isEmpty { current = queue.handOff(current, makeBatch: makeBatch) }
         publishCounters()
         queue.finish(error: error)
     }

@@ -60,7 +60,7 @@ public enum FindingWording {
             text.add(verdict.status.rawValue)
             if let announced = facts.announced {
                 text.add(" (")
-                text.add(announced.description)
+                text.add(announced)
                 text.add(")")
             }
             return text.string
@@ -164,6 +164,9 @@ private struct TextBuilder {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
     }
+
+    /// As `description` writes it, without making that string (an allocation and a copy per finding).
+    mutating func add(_ endpoint: Endpoint) { endpoint.appendDescription(to: &bytes) }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -82,6 +82,9 @@ public struct PasswordPolicy: Sendable {
 
     /// The argument of a command as it may be printed.
     public func displayArgument(of command: CommandRecord) -> String {
-        command.verb == .pass ? display(password: command.argument, user: command.user) : command.argument
+        // A pattern rather than `==`: the derived equality of a verb (it has a payload case) is a call, made for
+        // every command's timeline row.
+        if case .pass = command.verb { return display(password: command.argument, user: command.user) }
+        return command.argument
     }
 }

@@ -8,7 +8,7 @@ import NetworkTypes
 /// instructions a sentence, a twentieth of the output thread on the control-heavy benchmark. Here a literal is a
 /// copy of its static bytes and an endpoint is written digit by digit where it goes. The text is the one
 /// `String` interpolation gave: the same `description` of every value.
-struct SentenceText: ExpressibleByStringInterpolation {
+struct SentenceText: ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The UTF-8 written.
     var bytes: [UInt8]
 
@@ -21,6 +21,9 @@ struct SentenceText: ExpressibleByStringInterpolation {
 
     /// The text as a `String`.
     var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The text, so that a sentence interpolated into a `String` reads as itself.
+    var description: String { string }
 
     struct Interpolation: StringInterpolationProtocol {
         var bytes: [UInt8] = []
@@ -45,6 +48,9 @@ struct SentenceText: ExpressibleByStringInterpolation {
             }
         }
 
+        /// A part made before, copied as bytes.
+        mutating func appendInterpolation(_ text: SentenceText) { bytes.append(contentsOf: text.bytes) }
+
         /// As `description` writes it.
         mutating func appendInterpolation(_ endpoint: Endpoint) { endpoint.appendDescription(to: &bytes) }
 
@@ -53,6 +59,15 @@ struct SentenceText: ExpressibleByStringInterpolation {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumDescriptionLength) { buffer in
                 let length = address.write(into: buffer.baseAddress!)
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<length]))
+            }
+        }
+
+        /// A peer's address, or "the peer" when it is not known.
+        mutating func appendInterpolation(peer address: IPAddress?) {
+            if let address {
+                appendInterpolation(address)
+            } else {
+                appendLiteral("the peer")
             }
         }
 

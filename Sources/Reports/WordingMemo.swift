@@ -15,19 +15,24 @@ import NetworkTypes
 /// the verdict, and building its sentences (a few hundred characters of interpolation) cost about 10 000
 /// instructions each time on the control-heavy benchmark.
 ///
-/// A direct-mapped table of 256 slots, like `EndpointTextCache`: a cheap fingerprint of the verdict (its endpoints,
+/// A direct-mapped table of 1 024 slots, like `EndpointTextCache`: a cheap fingerprint of the verdict (its endpoints,
 /// SYN count, reply code) picks the slot, and a full comparison confirms it, so a wrong answer is
 /// impossible and a collision only costs a wording made again. Hashing the whole verdict, or scanning a list and
 /// copying each entry to compare it, cost more than the wording saved. Each output thread keeps its own table
 /// (thread-local storage): no lock, no plumbing through the sinks; fixed memory per thread.
 final class WordingMemo {
-    /// A verdict's wording and its whole sentence (`CauseWording.diagnosis`), made together.
+    /// A verdict's wording (as bytes, made a `Wording` only when asked for) and its whole sentence
+    /// (`CauseWording.diagnosis`), made together.
     struct Explanation {
-        var wording: CauseWording.Wording?
+        var parts: CauseWording.Parts?
         var sentence: String?
     }
 
-    private static let slotCount = 256
+    // 1 024 slots, not 256: the JSON document words a transfer when its session ends, after the timeline worded
+    // it at its row, and at 256 slots one in five of those had been pushed out by then on the control-heavy
+    // benchmark (each wording made again, 8 000 instructions). About 400 KB per output thread.
+    private static let slotBits = 10
+    private static let slotCount = 1 << slotBits
     // Three parallel tables read in place through their pointers (an optional entry struct was copied whole to
     // be compared). A slot's verdict and explanation are initialised once `filled` says so.
     private let filled: UnsafeMutablePointer<Bool>
@@ -55,22 +60,33 @@ final class WordingMemo {
         explanations.deallocate()
     }
 
-    /// The explanation of `verdict`, made by `make` unless the verdict was worded lately.
-    func explanation(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Wording?) -> Explanation {
+    /// The whole sentence explaining `verdict` (`CauseWording.diagnosis`), made by `make` unless the verdict was
+    /// worded lately. Only the sentence is copied out (handing back the whole explanation retained and released
+    /// its parts as well).
+    func sentence(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> String? {
+        explanations[slot(of: verdict, make: make)].sentence
+    }
+
+    /// The parts of the explanation of `verdict`, made by `make` unless the verdict was worded lately.
+    func parts(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> CauseWording.Parts? {
+        explanations[slot(of: verdict, make: make)].parts
+    }
+
+    /// The slot holding the explanation of `verdict`, made there by `make` unless it was there already.
+    private func slot(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> Int {
         let fingerprint = Self.fingerprint(of: verdict)
-        let slot = Int(truncatingIfNeeded: fingerprint >> 56)
+        let slot = Int(truncatingIfNeeded: fingerprint >> (64 - UInt64(Self.slotBits)))
         if filled[slot] {
-            if fingerprints[slot] == fingerprint && verdicts[slot] == verdict { return explanations[slot] }
+            if fingerprints[slot] == fingerprint && verdicts[slot] == verdict { return slot }
             (verdicts + slot).deinitialize(count: 1)
             (explanations + slot).deinitialize(count: 1)
         }
-        let wording = make(verdict)
-        let explanation = Explanation(wording: wording, sentence: wording?.sentence)
+        let parts = make(verdict)
         filled[slot] = true
         fingerprints[slot] = fingerprint
         (verdicts + slot).initialize(to: verdict)
-        (explanations + slot).initialize(to: explanation)
-        return explanation
+        (explanations + slot).initialize(to: Explanation(parts: parts, sentence: parts?.sentence))
+        return slot
     }
 
     /// Mixes what most often tells two verdicts apart; equal verdicts always have equal fingerprints.

@@ -1,10 +1,12 @@
+import Dispatch
+import Glibc
 import NetworkTypes
 import Testing
 
 @testable import PacketCapture
 
-/// The hand-over between the capture thread and the analysis thread: batches keep their packets, a full queue drops
-/// whole batches (counted) instead of blocking the producer, and the end is seen once everything was taken.
+/// The hand-over between the capture thread and the analysis thread: batches keep their packets, a full queue makes
+/// the producer wait (counted) and loses nothing, and the end is seen once everything was taken.
 @Suite struct BatchQueueTests {
     private func batch(_ payloads: [[UInt8]]) -> PacketBatch {
         let made = PacketBatch(linkType: .ethernet, maxPackets: 4, byteCapacity: 64)
@@ -34,38 +36,86 @@ import Testing
         #expect(made.isEmpty && made.byteCount == 0)
     }
 
-    @Test func fullQueueDropsWholeBatchesWithoutWaiting() {
+    /// A full queue makes the capture thread wait (the kernel's buffer holds the packets meanwhile) instead of
+    /// dropping whole batches: a producer far ahead of a consumer that has not started still gets every batch
+    /// through, in order, and the waits are counted.
+    @Test func fullQueueWaitsForRoomAndLosesNothing() {
+        let queue = BatchQueue(capacity: 2)
+        let count = 40
+        let producerDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var made = 0
+            for index in 0..<count {
+                _ = queue.handOff(self.batch([[UInt8(index)], [UInt8(index)]])) {
+                    made += 1
+                    return PacketBatch(linkType: .ethernet, maxPackets: 4, byteCapacity: 64)
+                }
+            }
+            queue.finish(error: nil)
+            producerDone.signal()
+        }
+        // Nothing is taken until the producer has found the queue full and waited.
+        var polls = 0
+        while queue.currentStatistics.waits == 0 && polls < 5_000 {
+            usleep(1_000)
+            polls += 1
+        }
+        #expect(queue.currentStatistics.waits >= 1, "the producer waited for room")
+        var received: [UInt8] = []
+        loop: while true {
+            switch queue.pop(timeoutNanoseconds: 1_000_000_000) {
+            case .batch(let taken):
+                #expect(taken.count == 2)
+                received.append(taken.packet(at: 0).first ?? 255)
+                queue.recycle(taken)
+            case .timedOut:
+                Issue.record("the producer stalled")
+                break loop
+            case .ended:
+                break loop
+            }
+        }
+        #expect(received == (0..<count).map { UInt8($0) }, "every batch, in order")
+        #expect(producerDone.wait(timeout: .now() + 5) == .success)
+        #expect(queue.currentStatistics.waits >= 1 && queue.currentStatistics.waitedNanoseconds > 0)
+    }
+
+    /// A producer waiting for room is let go when the consumer abandons the queue (teardown), its batch emptied.
+    @Test func abandoningReleasesAWaitingProducer() {
+        let queue = BatchQueue(capacity: 1)
+        let factory = { PacketBatch(linkType: .ethernet, maxPackets: 4, byteCapacity: 64) }
+        let first = queue.handOff(batch([[1]]), makeBatch: factory)
+        #expect(first.isEmpty, "room for one: queued without waiting")
+        let released = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let second = self.batch([[2]])
+            let back = queue.handOff(second) { PacketBatch(linkType: .ethernet, maxPackets: 4, byteCapacity: 64) }
+            #expect(back === second && back.isEmpty, "handed back emptied, not queued")
+            released.signal()
+        }
+        #expect(released.wait(timeout: .now() + 0.2) == .timedOut, "waits while the queue is full")
+        queue.abandon()
+        #expect(released.wait(timeout: .now() + 5) == .success, "let go once abandoned")
+    }
+
+    /// A recycled batch is filled again rather than a new one made.
+    @Test func recycledBatchesAreReused() {
         let queue = BatchQueue(capacity: 2)
         var made = 0
         let factory = { () -> PacketBatch in
             made += 1
             return PacketBatch(linkType: .ethernet, maxPackets: 4, byteCapacity: 64)
         }
-        var current = batch([[1]])
-        current = queue.handOff(current, makeBatch: factory)
-        current = batch([[2], [2]])
-        current = queue.handOff(current, makeBatch: factory)
-        let third = batch([[3], [3], [3]])
-        let back = queue.handOff(third, makeBatch: factory)
-        #expect(back === third && back.isEmpty, "dropped and handed back empty")
-        #expect(queue.currentStatistics.droppedBatches == 1)
-        #expect(queue.currentStatistics.queueDroppedPackets == 3)
-        #expect(made == 2)
-
+        _ = queue.handOff(batch([[1]]), makeBatch: factory)
+        #expect(made == 1)
         guard case .batch(let first) = queue.pop(timeoutNanoseconds: 0) else {
             Issue.record("expected a batch")
             return
         }
         #expect(first.count == 1 && Array(first.packet(at: 0)) == [1])
         queue.recycle(first)
-        // The recycled batch is reused rather than a new one made.
-        _ = queue.handOff(batch([[4]]), makeBatch: factory)
-        #expect(made == 2)
-        guard case .batch(let second) = queue.pop(timeoutNanoseconds: 0) else {
-            Issue.record("expected a batch")
-            return
-        }
-        #expect(second.count == 2)
+        let next = queue.handOff(batch([[4]]), makeBatch: factory)
+        #expect(made == 1 && next === first, "the recycled batch comes back to be filled")
     }
 
     @Test func popTimesOutThenEnds() {

@@ -33,56 +33,58 @@ public struct DirectionFields: ~Copyable {
 /// while the connection lives (the flow table, or the caller, holds it). A reference rather than a copy so the
 /// delegate may read the connection while the reassembler works on a side (no overlapping access to a Swift
 /// variable: the fields are reached through the pointer), as when the sides were objects of their own.
+/// The members are addressors (the field's address in the connection), not `_read`/`_modify` coroutines: a
+/// coroutine's frame is allocated on every access in unoptimised builds, which the allocation tests catch.
 struct DirectionState {
     let fields: UnsafeMutablePointer<DirectionFields>
 
     var stats: DirectionStats {
-        _read { yield fields.pointee.stats }
-        nonmutating _modify { yield &fields.pointee.stats }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.stats) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.stats) { $0 } }
     }
     var progress: ProgressCounters {
-        _read { yield fields.pointee.progress }
-        nonmutating _modify { yield &fields.pointee.progress }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.progress) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.progress) { $0 } }
     }
     var progressState: ProgressState {
-        _read { yield fields.pointee.progressState }
-        nonmutating _modify { yield &fields.pointee.progressState }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.progressState) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.progressState) { $0 } }
     }
     var endpoint: EndpointState {
-        _read { yield fields.pointee.endpoint }
-        nonmutating _modify { yield &fields.pointee.endpoint }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.endpoint) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.endpoint) { $0 } }
     }
     var synSeq: SeqNumber? {
-        _read { yield fields.pointee.synSeq }
-        nonmutating _modify { yield &fields.pointee.synSeq }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.synSeq) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.synSeq) { $0 } }
     }
     var started: Bool {
-        _read { yield fields.pointee.started }
-        nonmutating _modify { yield &fields.pointee.started }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.started) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.started) { $0 } }
     }
     var nextSeq: SeqNumber {
-        _read { yield fields.pointee.nextSeq }
-        nonmutating _modify { yield &fields.pointee.nextSeq }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.nextSeq) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.nextSeq) { $0 } }
     }
     var nextOffset: Int64 {
-        _read { yield fields.pointee.nextOffset }
-        nonmutating _modify { yield &fields.pointee.nextOffset }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.nextOffset) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.nextOffset) { $0 } }
     }
     var finOffset: Int64? {
-        _read { yield fields.pointee.finOffset }
-        nonmutating _modify { yield &fields.pointee.finOffset }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.finOffset) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.finOffset) { $0 } }
     }
     var pending: [PendingSegment] {
-        _read { yield fields.pointee.pending }
-        nonmutating _modify { yield &fields.pointee.pending }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.pending) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.pending) { $0 } }
     }
     var pendingCost: Int {
-        _read { yield fields.pointee.pendingCost }
-        nonmutating _modify { yield &fields.pointee.pendingCost }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.pendingCost) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.pendingCost) { $0 } }
     }
     var recent: RecentBytes {
-        _read { yield fields.pointee.recent }
-        nonmutating _modify { yield &fields.pointee.recent }
+        unsafeAddress { UnsafePointer(withUnsafeMutablePointer(to: &fields.pointee.recent) { $0 }) }
+        nonmutating unsafeMutableAddress { withUnsafeMutablePointer(to: &fields.pointee.recent) { $0 } }
     }
 
     /// The stream offset of a sequence number near the current position.

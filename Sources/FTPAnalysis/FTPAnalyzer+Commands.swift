@@ -13,11 +13,11 @@ extension FTPAnalyzer {
         let verb = command.verb
         let index = session.commands.count
         var actions = SessionActions()
-        session.machine.command(line, command, index: index, at: time, into: &actions)
+        let recorded = session.machine.command(line, command, index: index, at: time, into: &actions)
         // The record is appended before the actions are carried out, so that it can take the command's strings
         // whole (the command is not read after this). The machine already holds the command as pending, so a
         // flush by an action before `recordCommand` (a confirmation) stops at it as it would have before it.
-        if let truncated = actions.recordedCommand {
+        if let truncated = recorded {
             // Room for a typical session's commands at once: grown from empty one append at a time, the array
             // was reallocated (and its records moved) five or six times per session.
             if session.commands.capacity == 0 { session.commands.reserveCapacity(16) }

@@ -7,9 +7,10 @@ extension FTPAnalyzer {
     // MARK: - Settling and events
 
     /// Counts a finding, keeps it for whole-capture reports (unless streaming), and delivers it.
-    func record(_ finding: Finding) {
+    /// Handed over (`consuming`): a finding not kept moves into its event without a copy.
+    func record(_ finding: consuming Finding) {
         findingCounts[finding.severity, default: 0] += 1
-        if configuration.retainSessions { findings.append(finding) }
+        if configuration.retainSessions { findings.append(copy finding) }
         emit(.finding(finding))
     }
 

@@ -160,16 +160,6 @@ struct SessionActions {
         }
     }
 
-    /// The `truncated` flag of the `recordCommand` among the actions; nil when there is none.
-    var recordedCommand: Bool? {
-        var position = 0
-        while position < count {
-            if case .recordCommand(let truncated) = self[position] { return truncated }
-            position += 1
-        }
-        return nil
-    }
-
     /// The actions as an array (tests).
     var all: [SessionAction] {
         var result: [SessionAction] = []

@@ -150,6 +150,8 @@ public final class TCPConnection: ManagedBuffer<TCPConnectionFields, DirectionFi
     }
 
     // Reassembler bookkeeping (TCPConnectionFields says what each is).
+    var packedOriginator: PackedEndpoint { header.packedOriginator }
+    var packedResponder: PackedEndpoint { header.packedResponder }
     var isClosed: Bool {
         get { header.isClosed }
         set { header.isClosed = newValue }
@@ -279,42 +281,51 @@ public final class TCPConnection: ManagedBuffer<TCPConnectionFields, DirectionFi
 
 /// A connection's own fields: the header of its `ManagedBuffer` (the sides are its tail). Public only because
 /// `TCPConnection`'s superclass names it; read it through `TCPConnection`'s properties.
+///
+/// Ordered by use, not by topic: the flow table compares the endpoints and the common segment reads the fields
+/// after them, so those come first and share the object's first two cache lines; what only the handshake, a close,
+/// a sweep or a report reads (the history letters, the idle-list links) comes last.
 public struct TCPConnectionFields {
-    @usableFromInline let originator: Endpoint
-    @usableFromInline let responder: Endpoint
-    @usableFromInline var sawInitialSYN: Bool
-    @usableFromInline let firstTime: Timestamp
+    /// The endpoints as the flow table compares them (`FlowTable.find`).
+    let packedOriginator: PackedEndpoint
+    let packedResponder: PackedEndpoint
     @usableFromInline var lastTime: Timestamp
     @usableFromInline var handling: StreamHandling = .reassemble
-    @usableFromInline var context: AnyObject?
-    @usableFromInline var unretainedContext: Unmanaged<AnyObject>?
-    @usableFromInline var sawSYNACK = false
-    /// The history's letters as bytes: each letter and direction is recorded once (`historyMask`), so 64 is
-    /// room for every one. Kept as bytes because a letter is added on most packets' first sight of a flag and a
-    /// string append cost hundreds of instructions each.
-    var historyLetters = InlineArray<64, UInt8>(repeating: 0)
-    var historyLength = 0
-    @usableFromInline var endedWithoutClose = false
-    @usableFromInline let serial: UInt64
-    /// True once `connectionClosed` was called; the record lingers so late packets are not a new connection.
-    var isClosed = false
-    /// Closed because of a RST (a SYN with the old ISN after it is a late retransmission, not a new connection).
-    var closedByRST = false
     /// The handling the buffers currently reflect, to notice the delegate's changes.
     var appliedHandling: StreamHandling = .reassemble
-    var historyMask: UInt64 = 0
+    /// True once `connectionClosed` was called; the record lingers so late packets are not a new connection.
+    var isClosed = false
     /// Either side sent a FIN (a copy of the sides' flags, so the per-segment idle bookkeeping reads no side).
     var finSeen = false
     // Intrusive idle list (oldest first), so expiry touches only what expires.
     var idleList = IdleList.none
-    @usableFromInline var queuedTime = Timestamp.zero
+    var historyMask: UInt64 = 0
+    @usableFromInline var unretainedContext: Unmanaged<AnyObject>?
+    @usableFromInline var context: AnyObject?
+    @usableFromInline let originator: Endpoint
+    @usableFromInline let responder: Endpoint
+    @usableFromInline var sawInitialSYN: Bool
+    @usableFromInline var sawSYNACK = false
+    @usableFromInline var endedWithoutClose = false
+    /// Closed because of a RST (a SYN with the old ISN after it is a late retransmission, not a new connection).
+    var closedByRST = false
     @usableFromInline var sweptFrom: UInt8 = 0
+    @usableFromInline let firstTime: Timestamp
+    @usableFromInline let serial: UInt64
+    @usableFromInline var queuedTime = Timestamp.zero
     /// Links of the idle list, not retained (the flow table owns every listed connection). `Unmanaged` rather
     /// than `unowned(unsafe)`: every use of an `unowned(unsafe)` reference retained and released it again.
     var idleNext: Unmanaged<TCPConnection>?
     var idlePrev: Unmanaged<TCPConnection>?
+    var historyLength = 0
+    /// The history's letters as bytes: each letter and direction is recorded once (`historyMask`), so 64 is
+    /// room for every one. Kept as bytes because a letter is added on most packets' first sight of a flag and a
+    /// string append cost hundreds of instructions each.
+    var historyLetters = InlineArray<64, UInt8>(repeating: 0)
 
     init(originator: Endpoint, responder: Endpoint, sawInitialSYN: Bool, firstTime: Timestamp, serial: UInt64) {
+        packedOriginator = PackedEndpoint(originator)
+        packedResponder = PackedEndpoint(responder)
         self.originator = originator
         self.responder = responder
         self.sawInitialSYN = sawInitialSYN

@@ -29,7 +29,7 @@ public final class ECSTimelineWriter: TimelineWriter {
         scratch.withBytes { output.write($0) }
     }
 
-    public func encode(_ row: TimelineRow, into line: RowBytes) {
+    public func encode(_ row: inout TimelineRow, into line: RowBytes) {
         scratch.removeAll()
         ECSTimelineWriter.write(row, version: version, into: &scratch)
         scratch.endLine()

@@ -165,9 +165,9 @@ public final class TimelineSink: StreamingEventSink {
     /// the full-size control-heavy benchmark capture).
     private func encode(_ row: inout TimelineRow) -> EncodedRow {
         scratch.removeAll()
-        firstWriter?.encode(row, into: scratch)
+        firstWriter?.encode(&row, into: scratch)
         let split = scratch.count
-        secondWriter?.encode(row, into: scratch)
+        secondWriter?.encode(&row, into: scratch)
         return held.store(scratch.bytes, split: split)
     }
 

@@ -5,8 +5,9 @@ import NetworkTypes
 public protocol TimelineWriter: AnyObject {
     /// One row; rows arrive in time order (as far as the ordering buffer could keep it).
     func write(_ row: TimelineRow)
-    /// Appends the row as this writer writes it (its line end included) to `line`.
-    func encode(_ row: TimelineRow, into line: RowBytes)
+    /// Appends the row as this writer writes it (its line end included) to `line`. The row is lent `inout` only so
+    /// that it is passed where it lies: passed as a value, the 560-byte row was copied for every call.
+    func encode(_ row: inout TimelineRow, into line: RowBytes)
     /// Writes a line made by `encode` (borrowed: valid only during the call).
     func write(encoded line: UnsafeRawBufferPointer)
     /// Pushes buffered rows to the file (live mode calls it after each batch).
@@ -31,12 +32,13 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     public func write(_ row: TimelineRow) {
         line.removeAll()
-        CSVTimelineWriter.encode(row, into: line, cache: cache)
+        var row = row
+        CSVTimelineWriter.encode(&row, into: line, cache: cache)
         output.write(line.bytes)
     }
 
-    public func encode(_ row: TimelineRow, into line: RowBytes) {
-        CSVTimelineWriter.encode(row, into: line, cache: cache)
+    public func encode(_ row: inout TimelineRow, into line: RowBytes) {
+        CSVTimelineWriter.encode(&row, into: line, cache: cache)
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
@@ -48,7 +50,8 @@ public final class CSVTimelineWriter: TimelineWriter {
     /// One record, with its CRLF.
     public static func record(_ row: TimelineRow) -> String {
         let bytes = RowBytes()
-        encode(row, into: bytes, cache: RowTextCache())
+        var row = row
+        encode(&row, into: bytes, cache: RowTextCache())
         return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
@@ -57,8 +60,9 @@ public final class CSVTimelineWriter: TimelineWriter {
     ///
     /// The cells are written by static functions handed `out` (and the endpoint cache) as arguments: local
     /// functions capturing them, and the cache's closures, retained and released the buffer and the cache a few
-    /// times a row; so did binding an optional cache.
-    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache) {
+    /// times a row; so did binding an optional cache. The row is lent `inout` to be read where it lies (see
+    /// `TimelineWriter.encode`).
+    static func encode(_ row: inout TimelineRow, into out: RowBytes, cache: RowTextCache) {
         cache.write(row.time, into: out)
         textCell(row.session, out)
         out.append(UInt8(ascii: ","))
@@ -288,12 +292,13 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
 
     public func write(_ row: TimelineRow) {
         line.removeAll()
-        JSONLinesTimelineWriter.encode(row, into: line, cache: cache)
+        var row = row
+        JSONLinesTimelineWriter.encode(&row, into: line, cache: cache)
         output.write(line.bytes)
     }
 
-    public func encode(_ row: TimelineRow, into line: RowBytes) {
-        JSONLinesTimelineWriter.encode(row, into: line, cache: cache)
+    public func encode(_ row: inout TimelineRow, into line: RowBytes) {
+        JSONLinesTimelineWriter.encode(&row, into: line, cache: cache)
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
@@ -305,15 +310,17 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     /// One line, with its LF.
     public static func line(_ row: TimelineRow) -> String {
         let bytes = RowBytes()
-        encode(row, into: bytes, cache: RowTextCache())
+        var row = row
+        encode(&row, into: bytes, cache: RowTextCache())
         return String(decoding: bytes.bytes, as: UTF8.self)
     }
 
     /// Appends one line (with its LF): SPEC.md's members in column order, written straight as bytes (the same
     /// bytes `JSONValue.object(...).serialized(pretty: false)` gave; an empty text is absent).
     ///
-    /// The members are written by `JSONLineMembers`' static functions (see there).
-    static func encode(_ row: TimelineRow, into out: RowBytes, cache: RowTextCache) {
+    /// The members are written by `JSONLineMembers`' static functions (see there). The row is lent `inout` to be
+    /// read where it lies (see `TimelineWriter.encode`).
+    static func encode(_ row: inout TimelineRow, into out: RowBytes, cache: RowTextCache) {
         typealias Members = JSONLineMembers
         var first = true
         // The one copy of the buffer reference the escaper needs (see `JSONLineMembers.text`).

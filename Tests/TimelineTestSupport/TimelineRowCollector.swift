@@ -14,7 +14,7 @@ public final class TimelineRowCollector: TimelineWriter {
 
     public func write(_ row: TimelineRow) { rows.append(row) }
 
-    public func encode(_ row: TimelineRow, into line: RowBytes) {
+    public func encode(_ row: inout TimelineRow, into line: RowBytes) {
         withUnsafeBytes(of: encoded.count) { line.append($0) }
         encoded.append(row)
     }

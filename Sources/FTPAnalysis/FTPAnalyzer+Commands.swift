@@ -59,7 +59,7 @@ extension FTPAnalyzer {
                 if case .answered(let index) = actions[position] {
                     answer(index, with: &record, session: session)
                 } else {
-                    perform(actions[position], session: session, at: time, reply: record)
+                    perform(actions[position], session: session, at: time, lending: record)
                 }
                 position += 1
             }
@@ -143,7 +143,26 @@ extension FTPAnalyzer {
         }
         // The command is delivered before what its reply settles (a transfer, a finding).
         flushCommands(session)
-        if meaning.count > 0 { perform(meaning, session: session, at: record.time, reply: record) }
+        if meaning.count > 0 {
+            var position = 0
+            while position < meaning.count {
+                perform(meaning[position], session: session, at: record.time, lending: record)
+                position += 1
+            }
+        }
+    }
+
+    /// `perform(_:session:at:reply:)` for an action that came with the reply just input, the reply lent as it is:
+    /// passed as that function's optional, it was copied into one (a retain and a release of its text) for every
+    /// action, most of which do not read it.
+    private func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp, lending record: ReplyRecord) {
+        switch action {
+        case .greeting, .greetingAfterDelay, .orphanReply, .preliminary, .answered, .startTLS, .passiveReply,
+            .activeReply, .dataReply:
+            perform(action, session: session, reply: record)
+        default:
+            perform(action, session: session, at: time)
+        }
     }
 
     /// Carries out an action about the reply just input.

@@ -55,6 +55,8 @@ public final class ControlTextCache {
 
     /// The text of `bytes`, as `FTPText.decode` gives it.
     func text(_ bytes: ArraySlice<UInt8>) -> String {
+        // No argument (most commands): nothing to decode.
+        if bytes.isEmpty { return "" }
         guard enabled && bytes.count > Self.inlineLength && bytes.count <= Self.maxLength else {
             return FTPText.decode(bytes)
         }

@@ -196,6 +196,19 @@ public enum JSONDocument {
         }
     }
 
+    /// The reply of the command at `command`, where it lies in the record, or nil when it has none. An optional
+    /// whose payload has spare bits (a `String` has) is a single-payload enum: its payload sits at offset 0 and
+    /// `.none` is one of the payload's invalid bit patterns, so a present reply is read through the field's own
+    /// address. `reply` is a stored property of a struct of this package, so it has an offset.
+    @inline(__always)
+    static func reply(at command: UnsafePointer<CommandRecord>) -> UnsafePointer<ReplyRecord>? {
+        let field = (UnsafeRawPointer(command) + MemoryLayout<CommandRecord>.offset(of: \.reply)!)
+            .assumingMemoryBound(to: ReplyRecord?.self)
+        // Matched, not bound or compared with nil: neither copies the record.
+        guard case .some = field.pointee else { return nil }
+        return UnsafeRawPointer(field).assumingMemoryBound(to: ReplyRecord.self)
+    }
+
     /// One command read where it lies: passing the record by value copied it (strings and arrays retained and
     /// released) for every command of the document.
     static func write(
@@ -218,16 +231,17 @@ public enum JSONDocument {
         } else {
             string(at: command, \.argument, into: &out)
         }
-        // The reply read once (each `reply?.field` copied the record, retaining and releasing its text).
+        // The reply read where it lies: binding it (`if let reply`) copied the record, retaining and releasing its
+        // text, for every command (each `reply?.field` did as well).
         var replyTruncated = false
-        if let reply = command.pointee.reply {
-            replyTruncated = reply.truncated
+        if let reply = reply(at: command) {
+            replyTruncated = reply.pointee.truncated
             out.key("reply_code")
-            out.int(reply.code)
+            out.int(reply.pointee.code)
             out.key("reply_text")
-            out.string(reply.text)
+            string(at: reply, \.text, into: &out)
             out.key("reply_time_ms")
-            out.double(command.pointee.time.milliseconds(to: reply.time))
+            out.double(command.pointee.time.milliseconds(to: reply.pointee.time))
         } else {
             out.key("reply_code")
             out.null()

@@ -37,9 +37,7 @@ extension JSONWriter {
     /// prints — is k/1000 itself, without trailing zeros; Swift uses positional notation from 0.0001 to 2^53,
     /// which covers every such value but 0. `JSONWriterTests` compares the two on random values.
     static func writeNumber(_ value: Double, into out: UnsafeMutablePointer<UInt8>) -> Int? {
-        let thousandths = (value * 1000).rounded()
-        guard thousandths.isFinite, abs(thousandths) < 1e15 else { return nil }
-        let scaled = Int64(thousandths)
+        guard let scaled = roundedThousandths(value) else { return nil }
         var length = 0
         if scaled < 0 {
             out[0] = 0x2D
@@ -65,5 +63,26 @@ extension JSONWriter {
             length += 1
         }
         return length
+    }
+
+    /// `(value * 1000).rounded()` (half away from zero) as an integer when its magnitude is below 10^15, else nil
+    /// (not finite, or too large). Worked out from the truncated integer and the fraction left over, both exact
+    /// below 2^51, rather than by `rounded()`, which calls the C library's `round` for every number (the
+    /// baseline x86-64 target has no rounding instruction): the timeline and the JSON document write one per
+    /// command.
+    @inline(__always)
+    static func roundedThousandths(_ value: Double) -> Int64? {
+        let scaled = value * 1000
+        // False for NaN and the infinities too.
+        guard scaled.magnitude < 2e15 else { return nil }
+        var whole = Int64(scaled)
+        let fraction = scaled - Double(whole)
+        if fraction >= 0.5 {
+            whole += 1
+        } else if fraction <= -0.5 {
+            whole -= 1
+        }
+        guard whole.magnitude < 1_000_000_000_000_000 else { return nil }
+        return whole
     }
 }

@@ -9,8 +9,10 @@ protocol WordFilter {
 /// them, and stops at the first word that may hold one.
 ///
 /// Most texts are short and plain (a session id, a verb, a reply). Sixteen bytes go through one vector test, the
-/// last few bytes as a word overlapping the one before, and a text under eight bytes as two overlapping halves,
-/// so no byte is handled alone and nothing outside the text is read.
+/// last few bytes of a longer text as sixteen overlapping the ones before, a text of eight to fifteen bytes as two
+/// overlapping words tested together, and a text under eight bytes as two overlapping halves, so no byte is
+/// handled alone and nothing outside the text is read. (The tail of a longer text went word by word, and a text
+/// of eight to fifteen bytes took two word tests: about 40 instructions more for a Community ID.)
 enum WordwiseCopy {
     /// Copies `source`'s bytes to `target` (room for `total` bytes) as long as `Filter` flags none of them, and
     /// returns how many it copied: all of them, or the start of the first word that may hold one that needs care
@@ -19,24 +21,27 @@ enum WordwiseCopy {
     static func copy<Filter: WordFilter>(
         _ source: UnsafeRawPointer, _ total: Int, to target: UnsafeMutableRawPointer, unless filter: Filter.Type
     ) -> Int {
-        if total >= 8 {
+        if total >= 16 {
             var index = 0
-            // A step that may need care is looked at again a word at a time below.
             while index + 16 <= total {
-                let pair = source.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
-                if Filter.mayFlag(pair) { break }
-                target.storeBytes(of: pair, toByteOffset: index, as: SIMD2<UInt64>.self)
+                let block = source.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
+                if Filter.mayFlag(block) { return index }
+                target.storeBytes(of: block, toByteOffset: index, as: SIMD2<UInt64>.self)
                 index += 16
             }
-            while index + 8 < total {
-                let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if Filter.mayFlag(word) { return index }
-                target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
-                index += 8
-            }
-            let last = source.loadUnaligned(fromByteOffset: total - 8, as: UInt64.self)
+            guard index < total else { return total }
+            // The last sixteen bytes, overlapping the ones copied already.
+            let last = source.loadUnaligned(fromByteOffset: total - 16, as: SIMD2<UInt64>.self)
             if Filter.mayFlag(last) { return index }
-            target.storeBytes(of: last, toByteOffset: total - 8, as: UInt64.self)
+            target.storeBytes(of: last, toByteOffset: total - 16, as: SIMD2<UInt64>.self)
+            return total
+        }
+        if total >= 8 {
+            let low = source.loadUnaligned(as: UInt64.self)
+            let high = source.loadUnaligned(fromByteOffset: total - 8, as: UInt64.self)
+            if Filter.mayFlag(SIMD2(low, high)) { return 0 }
+            target.storeBytes(of: low, as: UInt64.self)
+            target.storeBytes(of: high, toByteOffset: total - 8, as: UInt64.self)
             return total
         }
         // Under a word: two overlapping halves make every byte of the checked word one of the text's.

@@ -204,6 +204,12 @@ public enum FTPVerb: Hashable, Sendable, CustomStringConvertible {
             self.count = count
         }
 
+        /// A spelling already packed (`FTPCommand` packs while it checks the verb's form).
+        init(packed: UInt64, count: UInt8) {
+            self.packed = packed
+            self.count = count
+        }
+
         /// Packs the first `capacity` bytes of any byte sequence (text in tests, hand-built values).
         public init(_ bytes: some Sequence<UInt8>, upperCasing: Bool = false) {
             self.init(ArraySlice(bytes.prefix(Spelling.capacity)), upperCasing: upperCasing)

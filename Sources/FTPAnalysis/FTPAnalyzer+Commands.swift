@@ -77,17 +77,17 @@ extension FTPAnalyzer {
         }
     }
 
-    /// Carries out the machine's actions in order; `reply` is the reply just input, if the input was one.
-    func perform(_ actions: SessionActions, session: FTPSession, at time: Timestamp, reply: ReplyRecord? = nil) {
+    /// Carries out the machine's actions in order (none of them about a reply: see `perform(_:session:at:lending:)`).
+    func perform(_ actions: SessionActions, session: FTPSession, at time: Timestamp) {
         var position = 0
         while position < actions.count {
-            perform(actions[position], session: session, at: time, reply: reply)
+            perform(actions[position], session: session, at: time)
             position += 1
         }
     }
 
-    /// Carries out one of the machine's actions.
-    func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp, reply: ReplyRecord? = nil) {
+    /// Carries out one of the machine's actions that is not about a reply.
+    func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp) {
         switch action {
         case .confirm(let byContent):
             if byContent { confirmProbe(session) }
@@ -116,8 +116,8 @@ extension FTPAnalyzer {
             emit(.gap(session.identity, time: time, length: length, fromClient: fromClient))
         case .greeting, .greetingAfterDelay, .orphanReply, .preliminary, .answered, .startTLS, .passiveReply,
             .activeReply, .dataReply:
-            guard let reply else { preconditionFailure("\(action) without the reply it is about") }
-            perform(action, session: session, reply: reply)
+            // Only a reply's input makes these, and it carries them out with the reply lent.
+            preconditionFailure("\(action) without the reply it is about: see perform(_:session:at:lending:)")
         }
     }
 
@@ -152,9 +152,8 @@ extension FTPAnalyzer {
         }
     }
 
-    /// `perform(_:session:at:reply:)` for an action that came with the reply just input, the reply lent as it is:
-    /// passed as that function's optional, it was copied into one (a retain and a release of its text) for every
-    /// action, most of which do not read it.
+    /// Carries out an action that came with the reply just input, the reply lent as it is: passed as an optional,
+    /// it was copied into one (a retain and a release of its text) for every action, most of which do not read it.
     private func perform(_ action: SessionAction, session: FTPSession, at time: Timestamp, lending record: ReplyRecord) {
         switch action {
         case .greeting, .greetingAfterDelay, .orphanReply, .preliminary, .answered, .startTLS, .passiveReply,

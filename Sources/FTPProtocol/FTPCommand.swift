@@ -84,9 +84,11 @@ public struct FTPCommand: Sendable, Equatable {
         var kept = 0
         var index = bytes.startIndex
         let end = bytes.startIndex + min(bytes.count, FTPVerb.Spelling.capacity)
+        // Only the first `Spelling.capacity` bytes are looked at: that is `maxVerbLength`, so a longer verb is
+        // malformed by its length already.
         while index < end {
             let byte = bytes[index]
-            let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+            let upper = upperASCII(byte)
             // A letter of either case is an upper-case letter now; a digit may follow the first byte.
             if !((upper >= 0x41 && upper <= 0x5A) || (kept > 0 && byte >= 0x30 && byte <= 0x39)) { wellFormed = false }
             packed |= UInt64(upper) << (8 * UInt64(kept))

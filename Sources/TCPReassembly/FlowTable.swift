@@ -32,10 +32,11 @@ struct PackedEndpoint: Equatable {
 }
 
 /// A slot of `FlowTable`: the flow's hash and the connection, whose first cache line holds the flow's endpoints
-/// (`TCPConnectionFields.packedOriginator`). Sixteen bytes, four to a cache line: with the endpoints in the slot (64
-/// bytes) the slot array of the control-heavy benchmark outgrew the core's cache, and the slot's load was a miss on
-/// every segment before the connection's own; now the probe mostly hits and the endpoints are compared in the line
-/// of the connection the segment goes on to use anyway.
+/// (`TCPConnectionFields.packedOriginator`). Sixteen bytes, four to a cache line, where the endpoints made a slot
+/// 64: the slot array is a quarter the size, and the endpoints are compared in the line of the connection the
+/// segment goes on to use anyway. Measured neutral in time on the control-heavy benchmark: the slot's load had
+/// been most of `TCPReassembler.process`'s stalls, and the connection's load, next in line, took them over
+/// (docs/threads.md, "Ninth session").
 struct FlowSlot {
     var hash: UInt64
     /// Retained by the table while the slot holds it; nil for an empty slot.

@@ -26,7 +26,7 @@ extension JSONDocument {
     ) {
         out.beginObject()
         out.key("command")
-        if let command = transfer.command { out.string(command.name) } else { out.null() }
+        if let command = transfer.command { out.verb(command) } else { out.null() }
         out.key("argument")
         out.optional(transfer.argument)
         out.key("path")
@@ -74,7 +74,7 @@ extension JSONDocument {
         }
         if let verb = transfer.announcementVerb {
             out.key("announcement")
-            out.string(verb.name)
+            out.verb(verb)
         }
         if transfer.inferred {
             out.key("inferred")

@@ -221,7 +221,7 @@ public enum JSONDocument {
         if let malformed = command.pointee.malformedVerb {
             out.string(malformed)
         } else {
-            out.string(command.pointee.verb.name)
+            out.verb(command.pointee.verb)
         }
         out.key("argument")
         // As `PasswordPolicy.displayArgument(of:)`, without handing it a copy of the record.
@@ -241,7 +241,7 @@ public enum JSONDocument {
             out.key("reply_text")
             string(at: reply, \.text, into: &out)
             out.key("reply_time_ms")
-            out.double(command.pointee.time.milliseconds(to: reply.pointee.time))
+            out.milliseconds(from: command.pointee.time, to: reply.pointee.time)
         } else {
             out.key("reply_code")
             out.null()

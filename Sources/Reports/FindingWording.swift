@@ -14,18 +14,7 @@ public enum FindingWording {
             // appending to a `String`, some 340 instructions a piece) cost more than the rest of the finding's
             // row (a finding per login on control-heavy traffic).
             var text = TextBuilder(capacity: 64)
-            text.add("password for ")
-            for (index, user) in users.enumerated() {
-                if index > 0 { text.add(", ") }
-                text.add(user)
-            }
-            if accepted {
-                text.add(" sent in clear text and accepted")
-            } else {
-                text.add(" sent in clear text (login ")
-                text.add(lastOutcome.rawValue)
-                text.add(")")
-            }
+            credentialsSummary(users, accepted, lastOutcome, into: &text)
             return text.string
         case .anonymousLogin(let user):
             return "anonymous login as \(user)"
@@ -43,26 +32,8 @@ public enum FindingWording {
         case .notFTP(let client, let server):
             return "connection \(client) -> \(server) on an FTP control port is not FTP"
         case .failedDataConnection(let verdict):
-            // "data connection for RETR /a refused (192.0.2.1:50000)", appended into one buffer (see above).
-            let facts = verdict.evidence
             var text = TextBuilder(capacity: 96)
-            text.add("data connection for ")
-            let name = facts.command?.name ?? ""
-            let argument = facts.argument ?? ""
-            if name.isEmpty && argument.isEmpty {
-                text.add("an announcement")
-            } else {
-                text.add(name)
-                if !name.isEmpty && !argument.isEmpty { text.add(" ") }
-                text.add(argument)
-            }
-            text.add(" ")
-            text.add(verdict.status.rawValue)
-            if let announced = facts.announced {
-                text.add(" (")
-                text.add(announced)
-                text.add(")")
-            }
+            failedConnectionSummary(verdict, into: &text)
             return text.string
         case .natAddressMismatch(let verb, let announced, let client):
             return "\(verb) announces \(announced) but the client connects from \(client)"
@@ -85,6 +56,67 @@ public enum FindingWording {
             case .ipv6FragmentOverlap:
                 return "overlapping IPv6 fragments from \(pair): datagram discarded (evasion attempt)"
             }
+        }
+    }
+
+    /// The summary's UTF-8 bytes for `body`. The kinds worded byte by byte (a finding per login, per failed
+    /// data connection) are built in `scratch` (its storage kept from one finding to the next) and never made a
+    /// `String`: the JSON document only copies them (an allocation, a validation and a release per finding).
+    static func withSummary<Result>(
+        of finding: Finding, scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        scratch.removeAll(keepingCapacity: true)
+        var text = TextBuilder(taking: &scratch)
+        defer { text.give(to: &scratch) }
+        switch finding.facts {
+        case .cleartextCredentials(let users, let accepted, let lastOutcome):
+            credentialsSummary(users, accepted, lastOutcome, into: &text)
+        case .failedDataConnection(let verdict):
+            failedConnectionSummary(verdict, into: &text)
+        default:
+            var worded = summary(of: finding)
+            return worded.withUTF8(body)
+        }
+        return text.withBytes(body)
+    }
+
+    /// "password for alice, bob sent in clear text and accepted".
+    private static func credentialsSummary(
+        _ users: [String], _ accepted: Bool, _ lastOutcome: LoginOutcome, into text: inout TextBuilder
+    ) {
+        text.add("password for ")
+        for (index, user) in users.enumerated() {
+            if index > 0 { text.add(", ") }
+            text.add(user)
+        }
+        if accepted {
+            text.add(" sent in clear text and accepted")
+        } else {
+            text.add(" sent in clear text (login ")
+            text.add(lastOutcome.rawValue)
+            text.add(")")
+        }
+    }
+
+    /// "data connection for RETR /a refused (192.0.2.1:50000)".
+    private static func failedConnectionSummary(_ verdict: DataVerdict, into text: inout TextBuilder) {
+        let facts = verdict.evidence
+        text.add("data connection for ")
+        let name = facts.command?.name ?? ""
+        let argument = facts.argument ?? ""
+        if name.isEmpty && argument.isEmpty {
+            text.add("an announcement")
+        } else {
+            text.add(name)
+            if !name.isEmpty && !argument.isEmpty { text.add(" ") }
+            text.add(argument)
+        }
+        text.add(" ")
+        text.add(verdict.status.rawValue)
+        if let announced = facts.announced {
+            text.add(" (")
+            text.add(announced)
+            text.add(")")
         }
     }
 
@@ -156,17 +188,29 @@ private struct TextBuilder {
 
     init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
+    /// A builder appending to `storage`'s bytes (left empty until `give(to:)` hands them back).
+    init(taking storage: inout [UInt8]) { swap(&bytes, &storage) }
+
+    /// Hands the bytes (and their storage) back to `storage`.
+    mutating func give(to storage: inout [UInt8]) { swap(&bytes, &storage) }
+
     mutating func add(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Read where the string lies (a copy of it, for `withUTF8`, was retained and released).
     mutating func add(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
+        }
     }
 
     /// As `description` writes it, without making that string (an allocation and a copy per finding).
     mutating func add(_ endpoint: Endpoint) { endpoint.appendDescription(to: &bytes) }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer(body)
+    }
 }

@@ -173,6 +173,14 @@ extension JSONDocument {
 
     /// One finding.
     public static func write(finding: Finding, _ passwords: PasswordPolicy, into out: inout JSONWriter) {
+        var scratch: [UInt8] = []
+        write(finding: finding, passwords, scratch: &scratch, into: &out)
+    }
+
+    /// One finding, its summary worded in `scratch` (kept by the caller from one finding to the next).
+    static func write(
+        finding: Finding, _ passwords: PasswordPolicy, scratch: inout [UInt8], into out: inout JSONWriter
+    ) {
         out.beginObject()
         out.key("kind")
         out.string(finding.kind.rawValue)
@@ -183,7 +191,7 @@ extension JSONDocument {
         out.key("time")
         out.time(finding.time)
         out.key("summary")
-        out.string(finding.summary)
+        FindingWording.withSummary(of: finding, scratch: &scratch) { out.string(utf8: $0) }
         out.key("detail")
         out.string(finding.detail)
         out.key("evidence")

@@ -63,6 +63,8 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     }
     /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
     private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
+    /// Where a finding's summary is worded (`FindingWording.withSummary`), reused.
+    private var summaryScratch: [UInt8] = []
     /// What the sessions written so far say a session's bytes will be.
     private var size = SessionSize()
     private var nextNumber = 1
@@ -158,7 +160,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             let keep = narrowing.map { ($0.matches(finding, sessionKept: true), $0.matches(finding, sessionKept: false)) }
             guard keep.map({ $0.0 || $0.1 }) ?? true else { return }
             scratch.removeAll()
-            JSONDocument.write(finding: finding, passwords, into: &scratch)
+            JSONDocument.write(finding: finding, passwords, scratch: &summaryScratch, into: &scratch)
             let record = scratch.withBytes { findings.append($0) }
             findingIndex.append(
                 FindingEntry(

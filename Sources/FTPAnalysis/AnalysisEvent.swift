@@ -51,9 +51,13 @@ public struct SessionIdentity: Sendable {
         let detectedByContent: Bool
         let implicitTLS: Bool
         let communityID: String
+        /// The number in `id` (`S12` → 12), read once here so outputs key their per-session tables by it
+        /// without parsing the id for every row; nil for an id of another form (hand-built inputs).
+        let number: UInt64?
 
         init(_ session: FTPSession) {
             id = session.id
+            number = SessionIdentity.number(of: session.id)
             client = session.client
             server = session.server
             start = session.start
@@ -67,6 +71,8 @@ public struct SessionIdentity: Sendable {
     let fixed: Fixed
     /// `S1`, `S2`, … (`FTPSession.id`).
     public var id: String { fixed.id }
+    /// The number of `id` (`S12` → 12), or nil when the id is not `S` and digits without a leading zero.
+    public var number: UInt64? { fixed.number }
     /// The client end of the control connection.
     public var client: Endpoint { fixed.client }
     /// The server end.
@@ -87,6 +93,21 @@ public struct SessionIdentity: Sendable {
     public var implicitTLS: Bool { fixed.implicitTLS }
     /// When the control channel went into TLS, if it had by then.
     public let tlsTime: Timestamp?
+
+    /// The session number of an id `S<digits>` without a leading zero (at most 18 digits), or nil.
+    public static func number(of id: String) -> UInt64? {
+        let parsed = id.utf8.withContiguousStorageIfAvailable { bytes -> UInt64? in
+            guard bytes.count >= 2, bytes.count <= 19, bytes[0] == UInt8(ascii: "S"), bytes[1] != UInt8(ascii: "0")
+            else { return nil }
+            var number: UInt64 = 0
+            for byte in bytes[1...] {
+                guard byte &- UInt8(ascii: "0") < 10 else { return nil }
+                number = number &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
+            }
+            return number
+        }
+        return parsed ?? nil
+    }
 }
 
 extension FTPSession {

@@ -208,14 +208,33 @@ public struct TimelineRowBuilder {
     /// The password policy applied to PASS arguments.
     public var passwords: PasswordPolicy
 
-    private struct SessionFacts {
+    struct SessionFacts {
         var client: Endpoint
         var server: Endpoint
-        var user: String?
+        /// The user known so far: changed through `setUser`, which remakes its CSV cell.
+        private(set) var user: String?
         var communityID: String
+        /// What the session's command rows repeat, as CSV (`encodeCSV(command:…)`).
+        var cells: CSVSessionCells
+
+        init(client: Endpoint, server: Endpoint, communityID: String, cells: CSVSessionCells) {
+            self.client = client
+            self.server = server
+            self.communityID = communityID
+            self.cells = cells
+        }
+
+        mutating func setUser(_ user: String?, scratch: RowBytes) {
+            self.user = user
+            cells.setUser(user, scratch: scratch)
+        }
     }
 
-    private var live = TimelineSessionTable<SessionFacts>()
+    /// Where the CSV cells of `SessionFacts` are made.
+    let cellScratch = RowBytes(capacity: 256)
+
+    /// Sessions open now (`CSVCommandRecord` reads and updates them too).
+    var live = TimelineSessionTable<SessionFacts>()
     /// Sessions that ended lately, for findings that settle after their session (a brute-force run is judged
     /// when a later session's login fails). Bounded: the oldest are forgotten first.
     private var ended = TimelineSessionTable<SessionFacts>()
@@ -239,7 +258,10 @@ public struct TimelineRowBuilder {
         switch event {
         case .sessionStarted(let session):
             live[session.id] = SessionFacts(
-                client: session.client, server: session.server, user: nil, communityID: session.communityID)
+                client: session.client, server: session.server, communityID: session.communityID,
+                cells: CSVSessionCells(
+                    id: session.id, client: session.client, server: session.server,
+                    communityID: session.communityID, scratch: cellScratch))
             sessionRow(&row, session, .sessionStart, at: session.start)
             row.context.start = session.start
             var notes = Notes()
@@ -266,7 +288,8 @@ public struct TimelineRowBuilder {
                 let same = isUser ? Self.same(row.user, command.argument) : row.user == command.user
                 if !same {
                     let user = isUser ? command.argument : command.user
-                    live.update(key) { $0.user = user }
+                    let scratch = cellScratch
+                    live.update(key) { $0.setUser(user, scratch: scratch) }
                     row.user = user
                 }
             } else if row.user != nil {
@@ -284,12 +307,7 @@ public struct TimelineRowBuilder {
             } else if row.replyText != nil {
                 row.replyText = nil
             }
-            var notes = Notes()
-            if command.reconstructed { notes.add("command lost in a capture gap; inferred from its reply") }
-            if command.replyLost { notes.add("reply lost in a capture gap") }
-            if command.truncated { notes.add("command line cut at the line limit") }
-            if let malformed = command.malformedReply { notes.add("malformed reply: " + malformed) }
-            Self.put(notes.text, &row.detail)
+            Self.put(Self.notes(of: command), &row.detail)
 
         case .tlsStarted(let session, let time):
             sessionRow(&row, session, .tlsStart, at: time)
@@ -394,6 +412,16 @@ public struct TimelineRowBuilder {
         }
     }
 
+    /// A command row's `detail`: its notes joined with `; `, nil when there are none.
+    static func notes(of command: CommandRecord) -> String? {
+        var notes = Notes()
+        if command.reconstructed { notes.add("command lost in a capture gap; inferred from its reply") }
+        if command.replyLost { notes.add("reply lost in a capture gap") }
+        if command.truncated { notes.add("command line cut at the line limit") }
+        if let malformed = command.malformedReply { notes.add("malformed reply: " + malformed) }
+        return notes.text
+    }
+
     /// A row's notes joined with `; `, nil when there are none (the common case: no array, no join).
     private struct Notes {
         var text: String?
@@ -423,7 +451,7 @@ public struct TimelineRowBuilder {
     }
 
     /// True when `text` is `other` (compared in place: no copy of either).
-    private static func same(_ text: String?, _ other: String) -> Bool {
+    static func same(_ text: String?, _ other: String) -> Bool {
         switch text {
         case .some(let text): return text == other
         case .none: return false
@@ -445,7 +473,8 @@ public struct TimelineRowBuilder {
         let client = session.client
         let server = session.server
         let id = session.id
-        let key = TimelineSessionTable<SessionFacts>.key(of: id)
+        // The number read once per session (`SessionIdentity.number`), not parsed from the id for every row.
+        let key = TimelineSessionTable<SessionFacts>.key(number: session.number, id: id)
         row.reset(time: time, session: id, event: event, keeping: assigns.union([.user, .communityID]))
         row.client = client
         row.server = server

@@ -1,3 +1,5 @@
+import FTPAnalysis
+
 /// What the timeline remembers per session, found by the session's number rather than by hashing its id.
 ///
 /// The timeline looks its session up for every row (the user known so far, the control connection's Community
@@ -21,19 +23,7 @@ struct TimelineSessionTable<Value> {
     }
 
     /// The session number of an id `S<digits>` without a leading zero, or nil.
-    static func number(of id: String) -> UInt64? {
-        let parsed = id.utf8.withContiguousStorageIfAvailable { bytes -> UInt64? in
-            guard bytes.count >= 2, bytes.count <= 19, bytes[0] == UInt8(ascii: "S"), bytes[1] != UInt8(ascii: "0")
-            else { return nil }
-            var number: UInt64 = 0
-            for byte in bytes[1...] {
-                guard byte &- UInt8(ascii: "0") < 10 else { return nil }
-                number = number &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
-            }
-            return number
-        }
-        return parsed ?? nil
-    }
+    static func number(of id: String) -> UInt64? { SessionIdentity.number(of: id) }
 
     /// The slot holding `key`, or the empty slot where it would go.
     private func slot(of key: UInt64) -> Int {
@@ -84,6 +74,13 @@ struct TimelineSessionTable<Value> {
         return .other(id)
     }
 
+    /// The key of an id whose number (`SessionIdentity.number`) is known already.
+    @inline(__always)
+    static func key(number: UInt64?, id: @autoclosure () -> String) -> Key {
+        if let number { return .number(number) }
+        return .other(id())
+    }
+
     /// Changes the value of `id` in place, if it has one (no copy of the value out and back).
     mutating func update(_ id: String, _ change: (inout Value) -> Void) {
         update(Self.key(of: id), change)
@@ -104,6 +101,21 @@ struct TimelineSessionTable<Value> {
             change(&values[slot]!)
             return true
         }
+    }
+
+    /// The slot holding the value of session number `key`, or nil when it has none. For `subscript(slot:)`,
+    /// which reads and changes the value in place without a closure: a closure reading it captured (retained)
+    /// whatever else its caller used.
+    @inline(__always)
+    func slot(ofNumber key: UInt64) -> Int? {
+        let slot = slot(of: key)
+        return keys[slot] == key ? slot : nil
+    }
+
+    /// The value in a slot `slot(ofNumber:)` found, valid until the table next changes its keys.
+    subscript(slot slot: Int) -> Value {
+        @inline(__always) _read { yield values[slot].unsafelyUnwrapped }
+        @inline(__always) _modify { yield &values[slot]! }
     }
 
     /// Removes `id` and returns its value.

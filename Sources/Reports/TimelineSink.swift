@@ -97,6 +97,10 @@ public final class TimelineSink: StreamingEventSink {
     /// `writers` as `let`s: a writer read from the array was retained and released around each call, twice a row.
     private let firstWriter: TimelineWriter?
     private let secondWriter: TimelineWriter?
+    /// The CSV writer's text cache when that writer is the only one: command rows are then written straight from
+    /// their events (`TimelineRowBuilder.encodeCSV(_:into:cache:)`), not through `row`. Unmanaged (the writer keeps
+    /// it): read as a reference from the sink, it and the writer were retained and released once a row.
+    private let onlyCSVCache: Unmanaged<RowTextCache>?
     private var order = RowOrder()
     /// The held rows' bytes: memory up to a budget, then a temporary file.
     private let held: HeldRowStore
@@ -123,15 +127,31 @@ public final class TimelineSink: StreamingEventSink {
         self.writers = writers
         firstWriter = writers.first
         secondWriter = writers.count > 1 ? writers[1] : nil
+        onlyCSVCache = writers.count == 1 ? (writers[0] as? CSVTimelineWriter).map { .passUnretained($0.cache) } : nil
         self.builder = TimelineRowBuilder(passwords: passwords)
         self.maximumHeldRows = max(1, maximumHeldRows)
         held = HeldRowStore(memoryBudget: heldBytesInMemory)
     }
 
     public func analysis(_ event: AnalysisEvent) {
+        if let onlyCSVCache, encodeCommand(event, onlyCSVCache) { return }
         builder.fill(&row.pointee, for: event)
         let time = row.pointee.time
-        let encoded = encode(&row.pointee)
+        hold(encode(&row.pointee), at: time)
+    }
+
+    /// Writes and holds the CSV record of a command's row; false (nothing done) for any other event.
+    @inline(__always)
+    private func encodeCommand(_ event: AnalysisEvent, _ cache: Unmanaged<RowTextCache>) -> Bool {
+        scratch.removeAll()
+        guard let time = cache._withUnsafeGuaranteedRef({ builder.encodeCSV(event, into: scratch, cache: $0) })
+        else { return false }
+        hold(held.store(scratch.bytes, split: scratch.count), at: time)
+        return true
+    }
+
+    /// Holds a row until the watermark passes it (or writes it now: see the type's comment).
+    private func hold(_ encoded: EncodedRow, at time: Timestamp) {
         if let lastWritten, time < lastWritten {
             // Its moment has passed (it settled late, or the bound forced later rows out): holding it back would
             // only delay it further.

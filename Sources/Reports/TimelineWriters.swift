@@ -22,7 +22,8 @@ public final class CSVTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
     /// The record being encoded, reused so writing a row allocates nothing.
     private let line = RowBytes()
-    private let cache = RowTextCache()
+    /// Also lent to `TimelineRowBuilder.encodeCSV(command:…)`, which writes command rows without this writer.
+    let cache = RowTextCache()
 
     /// Starts the file with its header row.
     public init(output: BufferedOutput) {
@@ -126,7 +127,7 @@ public final class CSVTimelineWriter: TimelineWriter {
 
     // Each cell after the first is a comma and the value; an absent one is the comma alone.
 
-    private static func textCell(_ value: String?, _ out: RowBytes) {
+    static func textCell(_ value: String?, _ out: RowBytes) {
         // An absent or empty cell is the comma alone; `appendText` writes a cell's comma with its text.
         guard let value, !value.isEmpty else {
             out.append(UInt8(ascii: ","))
@@ -153,13 +154,13 @@ public final class CSVTimelineWriter: TimelineWriter {
         cache.write(value, into: out)
     }
 
-    private static func integerCell(_ value: Int64?, _ out: RowBytes) {
+    static func integerCell(_ value: Int64?, _ out: RowBytes) {
         out.append(UInt8(ascii: ","))
         guard let value else { return }
         out.appendDecimal(value)
     }
 
-    private static func numberCell(_ value: Double?, _ out: RowBytes) {
+    static func numberCell(_ value: Double?, _ out: RowBytes) {
         out.append(UInt8(ascii: ","))
         if let value { out.appendNumber(value) }
     }

@@ -19,6 +19,9 @@ import Testing
         var jsonl: String
         var report: String
         var narrowedCSV: String
+        /// The CSV timeline of a sink with no other writer, which writes command rows straight from their events
+        /// (`TimelineRowBuilder.encodeCSV`) rather than through a `TimelineRow` as `csv` does.
+        var csvAlone: String
     }
 
     static func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
@@ -38,6 +41,7 @@ import Testing
         let (jsonlPath, jsonlOutput) = try file("timeline.jsonl")
         let (reportPath, reportOutput) = try file("report.html")
         let (narrowedPath, narrowedOutput) = try file("narrowed.csv")
+        let (alonePath, aloneOutput) = try file("alone.csv")
         let text = TextStreamSink(output: textOutput, summary: TextSummary(), passwords: passwords)
         let json = JSONDocumentStreamSink(output: jsonOutput, version: "test", passwords: passwords)
         let timeline = TimelineSink(
@@ -48,23 +52,26 @@ import Testing
         let narrowed = NarrowingSink(
             narrowing: Narrowing(user: "anonymous"),
             next: TimelineSink(writers: [CSVTimelineWriter(output: narrowedOutput)], passwords: passwords))
-        let sinks = FanOutSink([text, json, timeline, report, narrowed])
+        let alone = TimelineSink(
+            writers: [CSVTimelineWriter(output: aloneOutput)], passwords: passwords, heldBytesInMemory: heldBytesInMemory)
+        let sinks = FanOutSink([text, json, timeline, report, narrowed, alone])
         var configuration = AnalysisConfiguration()
         configuration.retainSessions = false
         let result = try OfflineAnalysis.run(
             paths: paths, configuration: configuration, eventSink: sinks, threads: threads)
         let input = result.reportInput(showPasswords: false)
         try timeline.finish()
+        try alone.finish()
         try narrowed.next.finishTimeline()
         try text.finish(input)
         try json.finish(input)
         try jsonOutput.close()
         try report.finish(input, text: { reportOutput.write($0) }, bytes: { reportOutput.write($0) })
         try reportOutput.close()
-        for output in [csvOutput, jsonlOutput, narrowedOutput] { try output.close() }
+        for output in [csvOutput, jsonlOutput, narrowedOutput, aloneOutput] { try output.close() }
         return Streamed(
             text: try read(textPath), document: try read(jsonPath), csv: try read(csvPath), jsonl: try read(jsonlPath),
-            report: try read(reportPath), narrowedCSV: try read(narrowedPath))
+            report: try read(reportPath), narrowedCSV: try read(narrowedPath), csvAlone: try read(alonePath))
     }
 
     /// Two threads: the reader and one output thread. Three: two output lanes (`OutputLanes`), reading the same
@@ -75,6 +82,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let one = try Self.stream([path], threads: 1, directory: directory)
         #expect(!one.text.isEmpty && !one.document.isEmpty && !one.report.isEmpty)
+        #expect(one.csv == one.csvAlone, "CSV timeline written alone")
         for threads in [2, 3] {
             let staged = try Self.stream([path], threads: threads, directory: directory)
             #expect(one.text == staged.text, "text summary, \(threads) threads")
@@ -97,6 +105,7 @@ import Testing
         for budget in [0, 2048] {
             let spilled = try Self.stream([path], threads: 1, directory: directory, heldBytesInMemory: budget)
             #expect(kept.csv == spilled.csv, "budget \(budget)")
+            #expect(kept.csv == spilled.csvAlone, "budget \(budget), CSV alone")
             #expect(kept.jsonl == spilled.jsonl, "budget \(budget)")
         }
     }

@@ -249,7 +249,7 @@ extension DataChannelCorrelator {
     /// Gives the transfer its metrics and its verdict from what it holds now.
     private func decide(_ transfer: Transfer, session: FTPSession) {
         transfer.metrics = TransferMetrics.of(transfer, session: session)
-        transfer.verdict = Self.verdict(of: transfer, session: session)
+        Self.judge(transfer, session: session)
     }
 
     /// Adds to the record any ICMP error that answered its SYN.

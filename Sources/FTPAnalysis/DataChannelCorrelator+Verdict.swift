@@ -5,22 +5,31 @@ import TCPReassembly
 /// facts its wording quotes (the sentences are the reports' business, Reports/CauseWording.swift). Pure functions
 /// of the transfer and its session; the correlator applies them when it settles (DataChannelCorrelator+Events).
 extension DataChannelCorrelator {
-    /// The verdict (status, cause, evidence) of a transfer from its replies and its observed connections.
-    static func verdict(of transfer: Transfer, session: FTPSession) -> DataVerdict {
+    /// Gives the transfer its verdict (status, cause, evidence) from its replies and its observed connections.
+    ///
+    /// Written into `transfer.verdict` in place: built in a local and returned, the verdict (342 bytes) was moved
+    /// twice more and the transfer's previous one destroyed field by field, for every transfer settled. The rules
+    /// read the transfer's other fields only, never its verdict, so the access to it does not overlap theirs.
+    static func judge(_ transfer: Transfer, session: FTPSession) {
         var status = status(of: transfer)
         if status == .unused && FieldDiagnosis.clientGaveUp(on: transfer, session: session) { status = .notSeen }
-        var evidence = DataEvidence()
-        fillEvidence(&evidence, of: transfer, session: session)
+        if transfer.judged {
+            // Judged again (its last connection closed after it settled): from a clean slate.
+            transfer.verdict = DataVerdict(status: .unused, cause: nil, evidence: DataEvidence())
+        }
+        transfer.judged = true
+        fillEvidence(&transfer.verdict.evidence, of: transfer, session: session)
         let cause: DataCause?
         if let (stallCause, stall) = StallRules.stall(of: transfer, status: status) {
             status = .stalled
             cause = stallCause
-            evidence.stall = stall
+            transfer.verdict.evidence.stall = stall
         } else {
             cause = self.cause(of: transfer, status: status, session: session)
         }
-        if status.isFailure { fillWordingFacts(&evidence, of: transfer, status: status, session: session) }
-        return DataVerdict(status: status, cause: cause, evidence: evidence)
+        if status.isFailure { fillWordingFacts(&transfer.verdict.evidence, of: transfer, status: status, session: session) }
+        transfer.verdict.status = status
+        transfer.verdict.cause = cause
     }
 
     /// The facts the sentence of a failed transfer quotes: the announcement and what its address is, the replies,

@@ -68,7 +68,9 @@ final class DataChannelCorrelator {
         // again; freeing it cost an allocation per announcement). Kept storage is bounded by the ports, not by the
         // capture: pruning (`pruneExpectations`) frees what empties there.
         if expectationsByPort[index].allSatisfy(remove) {
-            expectationsByPort[index].removeAll(keepingCapacity: true)
+            // Popped one by one rather than `removeAll(keepingCapacity:)`, which replaces the whole range through
+            // the generic path (about 180 instructions for the usual one expectation, once per port announced).
+            while !expectationsByPort[index].isEmpty { expectationsByPort[index].removeLast() }
         } else {
             expectationsByPort[index].removeAll(where: remove)
         }

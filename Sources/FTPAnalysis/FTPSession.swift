@@ -17,6 +17,19 @@ public final class FTPSession {
     public let start: Timestamp
     /// Its last packet.
     public internal(set) var end: Timestamp
+    // What every control segment (or every event) reads or writes, next to `end` and the endpoints, in the
+    // session's first two cache lines: declared further down, they were three more lines touched per segment, and
+    // with hundreds of sessions open at once each was a likely cache miss. (Stored properties are laid out in
+    // declaration order.)
+    /// Commands already delivered as events.
+    var emittedCommands = 0
+    /// What every event's `SessionIdentity` shares, made when the session gets its id (`refreshIdentity`).
+    var identityFixed: SessionIdentity.Fixed?
+    /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
+    var sawPayload = false
+    /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
+    var clientEncrypted = false
+    var serverEncrypted = false
     /// The greeting text (multi-line joined with `\n`), if seen.
     public internal(set) var banner: String?
     /// The greeting's code.
@@ -116,23 +129,14 @@ public final class FTPSession {
     var announcedPorts: [UInt16] = []
     /// The transfer cap was reached and reported.
     var transferCapReported = false
-    /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
-    var sawPayload = false
-    /// Commands already delivered as events.
-    var emittedCommands = 0
     /// When the first capture gap was seen.
     public internal(set) var firstGapTime: Timestamp?
     /// When the control channel returned to clear text after TLS (CCC).
     public internal(set) var clearTextResumedAt: Timestamp?
-    /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
-    var clientEncrypted = false
-    var serverEncrypted = false
     var clientTLS = TLSRecordSkipper()
     var serverTLS = TLSRecordSkipper()
     /// When TLS began on the control channel.
     public internal(set) var tlsTime: Timestamp?
-    /// What every event's `SessionIdentity` shares, made when the session gets its id (`refreshIdentity`).
-    var identityFixed: SessionIdentity.Fixed?
 
     init(
         client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits(),

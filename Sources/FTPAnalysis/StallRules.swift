@@ -29,13 +29,6 @@ enum StallRules {
         let responderProgress = transfer.connections[index].responderProgress
         let sender = fromOriginator ? originatorProgress : responderProgress
         let receiver = fromOriginator ? responderProgress : originatorProgress
-        // Retransmissions seen mean the capture is at (or near) the sender; none, that it is at the receiver.
-        let stall = StallEvidence(
-            retransmissions: sender.retransmittedSegments,
-            retransmittedSize: sender.largestRetransmittedSegment, largestAcknowledged: sender.largestAcknowledgedSegment,
-            unseenBytes: sender.unseenSentBytes, zeroWindows: receiver.zeroWindows,
-            sender: transfer.isUpload ? .client : .server,
-            view: sender.retransmittedSegments >= minimumRetransmissions ? .sender : .receiver)
         let cause: DataCause
         let delivered =
             fromOriginator ? transfer.connections[index].originatorBytes : transfer.connections[index].responderBytes
@@ -53,6 +46,14 @@ enum StallRules {
         } else {
             return nil
         }
+        // Made once a cause is found (nearly every transfer settled has none).
+        // Retransmissions seen mean the capture is at (or near) the sender; none, that it is at the receiver.
+        let stall = StallEvidence(
+            retransmissions: sender.retransmittedSegments,
+            retransmittedSize: sender.largestRetransmittedSegment, largestAcknowledged: sender.largestAcknowledgedSegment,
+            unseenBytes: sender.unseenSentBytes, zeroWindows: receiver.zeroWindows,
+            sender: transfer.isUpload ? .client : .server,
+            view: sender.retransmittedSegments >= minimumRetransmissions ? .sender : .receiver)
         switch status {
         case .reset, .incomplete:
             return (cause, stall)

@@ -143,6 +143,8 @@ public final class Transfer: TransferFacts {
     public internal(set) var listing: [ListingEntry]?
     /// True once its outcome is settled and delivered.
     public internal(set) var settled = false
+    /// True once the correlator has judged it (`DataChannelCorrelator.judge`): judged again, its verdict is reset.
+    var judged = false
     /// Live connections still being tracked (reference, until they close).
     var liveConnections = LiveConnections()
 

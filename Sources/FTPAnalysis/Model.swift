@@ -227,6 +227,13 @@ public struct CommandRecord: Sendable {
 }
 
 extension CommandRecord {
+    /// `malformedVerb` of the record at `record`, read where it lies: the getter called through `pointee` from
+    /// another module copied the whole record first (136 bytes, a memcpy per command of the JSON document).
+    public static func malformedVerb(at record: UnsafePointer<CommandRecord>) -> String? {
+        guard let oddities = record.pointee.oddities else { return nil }
+        return oddities.malformedVerb
+    }
+
     /// The record of a command as sent, taking its strings (left empty in `command`), not copying them.
     ///
     /// Made by the implicit memberwise initializer, in one piece: an explicit initializer stored the fields into a

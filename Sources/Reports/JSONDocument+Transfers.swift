@@ -26,7 +26,7 @@ extension JSONDocument {
     ) {
         out.beginObject()
         out.key("command")
-        if let command = transfer.command { out.string(command.name) } else { out.null() }
+        if let command = transfer.command { out.verb(command) } else { out.null() }
         out.key("argument")
         out.optional(transfer.argument)
         out.key("path")
@@ -74,7 +74,7 @@ extension JSONDocument {
         }
         if let verb = transfer.announcementVerb {
             out.key("announcement")
-            out.string(verb.name)
+            out.verb(verb)
         }
         if transfer.inferred {
             out.key("inferred")
@@ -187,11 +187,23 @@ extension JSONDocument {
         out.key("detail")
         out.string(finding.detail)
         out.key("evidence")
-        write(evidence: .object(finding.evidence), into: &out)
+        write(evidence: finding.evidence, into: &out)
         out.endObject()
     }
 
-    /// Evidence written member by member (the same bytes a `JSONValue` tree of it serializes to, without the tree).
+    /// Evidence written member by member (the same bytes a `JSONValue` tree of it serializes to, without the
+    /// tree), the members read where they lie: iterating copied each name and value out (retained, released).
+    static func write(evidence members: [(String, EvidenceValue)], into out: inout JSONWriter) {
+        out.beginObject()
+        members.withUnsafeBufferPointer { members in
+            for index in members.indices {
+                out.key(text: members[index].0)
+                write(evidence: members[index].1, into: &out)
+            }
+        }
+        out.endObject()
+    }
+
     static func write(evidence value: EvidenceValue, into out: inout JSONWriter) {
         switch value {
         case .string(let text): out.string(text)
@@ -199,18 +211,15 @@ extension JSONDocument {
         case .bool(let flag): out.bool(flag)
         case .list(let values):
             out.beginArray()
-            for element in values {
-                out.element()
-                write(evidence: element, into: &out)
+            values.withUnsafeBufferPointer { values in
+                for index in values.indices {
+                    out.element()
+                    write(evidence: values[index], into: &out)
+                }
             }
             out.endArray()
-        case .object(let pairs):
-            out.beginObject()
-            for (name, member) in pairs {
-                out.key(text: name)
-                write(evidence: member, into: &out)
-            }
-            out.endObject()
+        case .object(let members):
+            write(evidence: members, into: &out)
         }
     }
 }

@@ -160,18 +160,22 @@ public enum JSONDocument {
         out.endObject()
     }
 
+    /// Replies read where they lie in the array (each copied out retained and released its text).
     static func write(replies: [ReplyRecord], into out: inout JSONWriter) {
         out.beginArray()
-        for reply in replies {
-            out.element()
-            out.beginObject()
-            out.key("code")
-            out.int(reply.code)
-            out.key("text")
-            out.string(reply.text)
-            out.key("time")
-            out.time(reply.time)
-            out.endObject()
+        replies.withUnsafeBufferPointer { records in
+            for index in records.indices {
+                let reply = records.baseAddress! + index
+                out.element()
+                out.beginObject()
+                out.key("code")
+                out.int(reply.pointee.code)
+                out.key("text")
+                string(at: reply, \.text, into: &out)
+                out.key("time")
+                out.time(reply.pointee.time)
+                out.endObject()
+            }
         }
         out.endArray()
     }
@@ -218,10 +222,10 @@ public enum JSONDocument {
         out.key("time")
         out.time(command.pointee.time)
         out.key("command")
-        if let malformed = command.pointee.malformedVerb {
+        if let malformed = CommandRecord.malformedVerb(at: command) {
             out.string(malformed)
         } else {
-            out.string(command.pointee.verb.name)
+            out.verb(command.pointee.verb)
         }
         out.key("argument")
         // As `PasswordPolicy.displayArgument(of:)`, without handing it a copy of the record.
@@ -241,7 +245,7 @@ public enum JSONDocument {
             out.key("reply_text")
             string(at: reply, \.text, into: &out)
             out.key("reply_time_ms")
-            out.double(command.pointee.time.milliseconds(to: reply.pointee.time))
+            out.milliseconds(from: command.pointee.time, to: reply.pointee.time)
         } else {
             out.key("reply_code")
             out.null()

@@ -38,6 +38,12 @@ extension JSONWriter {
     /// which covers every such value but 0. `JSONWriterTests` compares the two on random values.
     static func writeNumber(_ value: Double, into out: UnsafeMutablePointer<UInt8>) -> Int? {
         guard let scaled = roundedThousandths(value) else { return nil }
+        return writeThousandths(scaled, into: out)
+    }
+
+    /// `scaled` thousandths (magnitude below 10^15) as `writeNumber` writes the number they stand for.
+    @inline(__always)
+    static func writeThousandths(_ scaled: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var length = 0
         if scaled < 0 {
             out[0] = 0x2D

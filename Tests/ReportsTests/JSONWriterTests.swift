@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTypes
 import TestSupport
 import Testing
 
@@ -42,6 +43,26 @@ import Testing
         for value in [0.0, -0.0, 0.0004, -0.0004, 0.0005, -0.0005, 1.5, -1.5, 0.1, 0.7, 999_999_999_999.999, 1e12,
                       1e15, 1.0 / 3.0, Double.nan, Double.infinity, -Double.infinity, Double.leastNonzeroMagnitude] {
             #expect(Self.written(value) == Self.general(value), "\(value)")
+        }
+    }
+
+    /// A duration of whole microseconds is written from the integer: the same text as the double path.
+    @Test func millisecondsAgreeWithTheDoublePath() {
+        var generator = SplitMix64(seed: 0x1E5)
+        var durations: [Int64] = [0, 1, 999, 1_000, -1_000, 1_500, 500_000, 1 << 52, (1 << 52) - 1_000, -(1 << 52) + 1_000]
+        for _ in 0..<20_000 {
+            let microseconds = Int64(bitPattern: generator.next()) >> Int64(20 + generator.below(43))
+            durations.append(microseconds * 1_000)
+            durations.append(microseconds * 1_000 + Int64(generator.below(1_000)))
+        }
+        let start = Timestamp(nanoseconds: 1_700_000_000_123_456_000)
+        for nanoseconds in durations {
+            let end = Timestamp(nanoseconds: start.nanoseconds + nanoseconds)
+            var integer = JSONWriter(pretty: false)
+            integer.milliseconds(from: start, to: end)
+            var double = JSONWriter(pretty: false)
+            double.double(start.milliseconds(to: end))
+            #expect(integer.text == double.text, "\(nanoseconds) ns")
         }
     }
 

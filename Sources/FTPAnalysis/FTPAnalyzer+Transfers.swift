@@ -49,7 +49,8 @@ extension FTPAnalyzer {
         session.machine.restTaken()
         if let path = command.takePath() { transfer.path = path }
         if let size = command.expectedSize { transfer.expectedSize = size }
-        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
+        // Searched from the end: the transfer is the session's last (the open announcement, or just appended).
+        session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
     }
 
     /// A preliminary (1xx) reply: kept with its command, and for a data command the size or STOU name it gives.
@@ -109,7 +110,8 @@ extension FTPAnalyzer {
         transfer.announcedAt = session.commands[index].time
         transfer.announcementReply = reply
         if existing == nil { session.transfers.append(transfer) }
-        session.commands[index].transferIndex = session.transfers.firstIndex { $0 === transfer }
+        // Searched from the end: the transfer is the session's last (the one waiting, or just appended).
+        session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
         switch verb {
         case .pasv:

@@ -220,7 +220,9 @@ struct SessionMachine {
         var path: String?
         if command.verb.takesPath || !command.argument.isEmpty {
             let argument = command.argument
-            if !argument.isEmpty && !argument.hasPrefix("-") {
+            // The first byte looked at first: `hasPrefix` of a literal went through the generic string comparison
+            // for every path (nothing but a `-` byte can begin a string that starts with the character `-`).
+            if !argument.isEmpty && !(argument.utf8.first == UInt8(ascii: "-") && argument.hasPrefix("-")) {
                 path = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
             } else if command.verb.isListing {
                 path = workingDirectory

@@ -45,6 +45,12 @@ public final class CaptureFile: PacketSource {
     private var pendingData: UnsafePointer<UInt8>?
     private var finished = false
 
+    /// The records read without libpcap, for a plain pcap file (`PcapRecordReader`); nil when libpcap reads.
+    private var records: PcapRecordReader?
+    /// The filter set on a file read by `records` (libpcap applies its own only to what it reads).
+    private var filter = bpf_program()
+    private var filtering = false
+
     /// Bytes inspected at the start of an input to tell its format.
     private static let peekSize = 4096
 
@@ -61,6 +67,15 @@ public final class CaptureFile: PacketSource {
         try self.init(ownedDescriptor: fd, path: path, displayName: path)
     }
 
+    /// Opens a capture file read by libpcap alone when `readsRecordsItself` is false: the tests compare the two.
+    convenience init(path: String, readsRecordsItself: Bool) throws(CaptureError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            throw CaptureError(path, CaptureFile.describe(errno: errno))
+        }
+        try self.init(ownedDescriptor: fd, path: path, displayName: path, readsRecordsItself: readsRecordsItself)
+    }
+
     /// Reads a capture from an open descriptor (a pipe, standard input, a file). The descriptor is
     /// duplicated: the caller still owns `fileDescriptor`. `name` is the path reported (`-` reads as
     /// `standard input` in messages).
@@ -74,7 +89,9 @@ public final class CaptureFile: PacketSource {
     }
 
     /// Opens the capture on `fd`, which it owns from here on (closed on every path).
-    private init(ownedDescriptor fd: Int32, path: String, displayName: String) throws(CaptureError) {
+    private init(
+        ownedDescriptor fd: Int32, path: String, displayName: String, readsRecordsItself: Bool = true
+    ) throws(CaptureError) {
         var info = stat()
         if fstat(fd, &info) != 0 {
             let code = errno
@@ -171,12 +188,21 @@ public final class CaptureFile: PacketSource {
         self.gzip = stream
         self.format = format
         self.compressed = isCompressed
+        // A plain pcap file in a regular file: libpcap has read and checked its header; its records are read here.
+        if readsRecordsItself && kind == S_IFREG && stream == nil, case .pcap(let nanosecond) = format,
+            PcapRecordReader.reads(head: head, snapshot: pcap_snapshot(opened))
+        {
+            records = PcapRecordReader(
+                descriptor: fileno(file), snapshot: pcap_snapshot(opened), nanosecond: nanosecond)
+        }
         // Read ahead: a file libpcap can't read past its first blocks fails here, not mid-analysis.
         // (On a throw from here deinit runs and closes the handle.)
         _ = try fill()
     }
 
     deinit {
+        records?.release()
+        if filtering { pcap_freecode(&filter) }
         pcap_close(handle)
         readBuffer.deallocate()
     }
@@ -224,10 +250,16 @@ public final class CaptureFile: PacketSource {
         if pcap_compile(handle, &program, expression, 1, bpf_u_int32(PCAP_NETMASK_UNKNOWN)) != 0 {
             throw CaptureError(displayName, "invalid filter \"\(expression)\": " + String(cString: pcap_geterr(handle)))
         }
-        defer { pcap_freecode(&program) }
+        defer { if records == nil { pcap_freecode(&program) } }
         if pcap_setfilter(handle, &program) != 0 {
             throw CaptureError(
                 displayName, "can't set filter \"\(expression)\": " + String(cString: pcap_geterr(handle)))
+        }
+        if records != nil {
+            // Kept, and applied to each record read here (`nextRecord`).
+            if filtering { pcap_freecode(&filter) }
+            filter = program
+            filtering = true
         }
         // The packet already read ahead passed no filter: test it now.
         if pendingHeader != nil, let data = pendingData {
@@ -251,6 +283,13 @@ public final class CaptureFile: PacketSource {
     func fill() throws(CaptureError) -> Bool {
         if pendingHeader != nil { return true }
         if finished { return false }
+        if records != nil {
+            guard let (raw, data) = try nextRecord() else { return false }
+            pendingRaw = raw
+            pendingData = data
+            pendingHeader = self.header(raw)
+            return true
+        }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let status = pcap_next_ex(handle, &header, &data)
@@ -273,6 +312,13 @@ public final class CaptureFile: PacketSource {
             // The packet read ahead at opening (or the end).
             guard try fill() else { return false }
             consume { header, bytes in body(header, header.linkType, bytes) }
+            return true
+        }
+        if records != nil {
+            guard let (raw, data) = try nextRecord() else { return false }
+            let packet = self.header(raw)
+            count(packet)
+            body(packet, linkType, UnsafeRawBufferPointer(start: data, count: packet.capturedLength))
             return true
         }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
@@ -305,6 +351,26 @@ public final class CaptureFile: PacketSource {
         }
         packets &+= 1
         bytes &+= UInt64(header.capturedLength)
+    }
+
+    /// The next record that passes the filter, read by `records`; nil at the end or where reading stopped (as
+    /// `ended` words it).
+    @inline(__always)
+    private func nextRecord() throws(CaptureError) -> (pcap_pkthdr, UnsafePointer<UInt8>)? {
+        while true {
+            switch records!.next() {
+            case .packet(var raw, let data):
+                if filtering && pcap_offline_filter(&filter, &raw, data) == 0 { continue }
+                return (raw, data)
+            case .end:
+                finished = true
+                return nil
+            case .failed(let text):
+                finished = true
+                try readFailed(text)
+                return nil
+            }
+        }
     }
 
     /// `pcap_next_ex` gave no packet (`status`): the end of the file, a truncation or corruption (false, with the

@@ -34,18 +34,20 @@ typealias Words16 = (
     UInt64, UInt64
 )
 
-/// The cells of a session's command rows that the session alone decides: `,S12,command,client,server` (its id,
-/// the event, the control connection's endpoints), the Community ID's cell, and the cell of the user known so far.
-/// `TimelineRowBuilder.encodeCSV(command:…)` copies them into each command row.
+/// The cells of a session's rows that the session alone decides: its id's cell, the control connection's two
+/// endpoints' cells, the Community ID's cell, and the cell of the user known so far, each with its comma.
+/// `TimelineRowBuilder.encodeCSV` copies them into the rows it writes.
 struct CSVSessionCells {
     private static let zero4: Words4 = (0, 0, 0, 0)
     private static let zero16: Words16 = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-    /// `,S12,command,client,server`.
-    var commandPrefix = CSVCellWords(zero: zero16)
+    /// `,S12`.
+    var id = CSVCellWords(zero: zero4)
+    /// `,client,server`, as `EndpointPairText` writes them.
+    var endpoints = CSVCellWords(zero: zero16)
     /// `,` and the Community ID.
     var communityID = CSVCellWords(zero: zero4)
-    /// `,` and the user (see `TimelineRowBuilder.SessionFacts.user`).
+    /// `,` and the user (see `TimelineRowBuilder.SessionFacts.user`); none while there is no user.
     var user = CSVCellWords(zero: zero4)
 
     init() {}
@@ -54,13 +56,14 @@ struct CSVSessionCells {
     init(id: String, client: Endpoint, server: Endpoint, communityID: String, scratch: RowBytes) {
         scratch.removeAll()
         CSVTimelineWriter.textCell(id, scratch)
-        scratch.append(",command" as StaticString)
+        self.id = CSVCellWords(zero: Self.zero4, scratch)
         // What `EndpointPairText` writes: each endpoint's text after a comma.
+        scratch.removeAll()
         scratch.append(UInt8(ascii: ","))
         scratch.append(client, cache: nil)
         scratch.append(UInt8(ascii: ","))
         scratch.append(server, cache: nil)
-        commandPrefix = CSVCellWords(zero: Self.zero16, scratch)
+        endpoints = CSVCellWords(zero: Self.zero16, scratch)
         scratch.removeAll()
         CSVTimelineWriter.textCell(communityID, scratch)
         self.communityID = CSVCellWords(zero: Self.zero4, scratch)

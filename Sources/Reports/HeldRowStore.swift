@@ -89,11 +89,14 @@ final class HeldRowStore {
         for case let run? in runs { run.release() }
     }
 
-    /// True when the rows in memory are over the budget: time to `spill` (never after a spill failed).
+    /// True when the rows in memory are over the budget: time to `spill` (never after a spill failed). Asked for
+    /// every row: inlined.
     var overBudget: Bool {
-        guard !cannotSpill else { return false }
-        return memoryBytes > memoryBudget
-            || (chunks.count - freeChunks.count) * Self.chunkSize > memoryBudget + Self.chunkSize
+        @inline(__always) get {
+            guard !cannotSpill else { return false }
+            return memoryBytes > memoryBudget
+                || (chunks.count - freeChunks.count) * Self.chunkSize > memoryBudget + Self.chunkSize
+        }
     }
     /// Set when a temporary file could not be made or written.
     private var cannotSpill = false

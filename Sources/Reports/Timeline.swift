@@ -214,7 +214,7 @@ public struct TimelineRowBuilder {
         /// The user known so far: changed through `setUser`, which remakes its CSV cell.
         private(set) var user: String?
         var communityID: String
-        /// What the session's command rows repeat, as CSV (`encodeCSV(command:…)`).
+        /// What the session's rows repeat, as CSV (`encodeCSV`).
         var cells: CSVSessionCells
 
         init(client: Endpoint, server: Endpoint, communityID: String, cells: CSVSessionCells) {
@@ -233,7 +233,7 @@ public struct TimelineRowBuilder {
     /// Where the CSV cells of `SessionFacts` are made.
     let cellScratch = RowBytes(capacity: 256)
 
-    /// Sessions open now (`CSVCommandRecord` reads and updates them too).
+    /// Sessions open now (`encodeCSV` reads and updates them too).
     var live = TimelineSessionTable<SessionFacts>()
     /// Sessions that ended lately, for findings that settle after their session (a brute-force run is judged
     /// when a later session's login fails). Bounded: the oldest are forgotten first.

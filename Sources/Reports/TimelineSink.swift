@@ -97,8 +97,8 @@ public final class TimelineSink: StreamingEventSink {
     /// `writers` as `let`s: a writer read from the array was retained and released around each call, twice a row.
     private let firstWriter: TimelineWriter?
     private let secondWriter: TimelineWriter?
-    /// The CSV writer's text cache when that writer is the only one: command rows are then written straight from
-    /// their events (`TimelineRowBuilder.encodeCSV(_:into:cache:)`), not through `row`. Unmanaged (the writer keeps
+    /// The CSV writer's text cache when that writer is the only one: command and transfer rows are then written
+    /// straight from their events (`TimelineRowBuilder.encodeCSV(_:into:cache:)`), not through `row`. Unmanaged (the writer keeps
     /// it): read as a reference from the sink, it and the writer were retained and released once a row.
     private let onlyCSVCache: Unmanaged<RowTextCache>?
     private var order = RowOrder()
@@ -140,7 +140,7 @@ public final class TimelineSink: StreamingEventSink {
         hold(encode(&row.pointee), at: time)
     }
 
-    /// Writes and holds the CSV record of a command's row; false (nothing done) for any other event.
+    /// Writes and holds the CSV record of a command's or a transfer's row; false (nothing done) for other events.
     @inline(__always)
     private func encodeCommand(_ event: AnalysisEvent, _ cache: Unmanaged<RowTextCache>) -> Bool {
         scratch.removeAll()

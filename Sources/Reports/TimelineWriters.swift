@@ -22,7 +22,7 @@ public final class CSVTimelineWriter: TimelineWriter {
     private let output: BufferedOutput
     /// The record being encoded, reused so writing a row allocates nothing.
     private let line = RowBytes()
-    /// Also lent to `TimelineRowBuilder.encodeCSV(command:…)`, which writes command rows without this writer.
+    /// Also lent to `TimelineRowBuilder.encodeCSV`, which writes command and transfer rows without this writer.
     let cache = RowTextCache()
 
     /// Starts the file with its header row.
@@ -143,12 +143,12 @@ public final class CSVTimelineWriter: TimelineWriter {
     }
 
     /// A vocabulary word as its literal (`JSONWords`).
-    private static func wordCell(_ value: StaticString?, _ out: RowBytes) {
+    static func wordCell(_ value: StaticString?, _ out: RowBytes) {
         out.append(UInt8(ascii: ","))
         if let value { out.append(value) }
     }
 
-    private static func endpointCell(_ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache) {
+    static func endpointCell(_ value: Endpoint?, _ out: RowBytes, _ cache: RowTextCache) {
         out.append(UInt8(ascii: ","))
         guard let value else { return }
         cache.write(value, into: out)

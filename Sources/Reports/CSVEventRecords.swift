@@ -1,0 +1,221 @@
+import CommunityID
+import FTPAnalysis
+import NetworkTypes
+
+extension TimelineRowBuilder {
+    /// When `event` is a command or a transfer, appends the CSV record of its timeline row to `out` and returns
+    /// the row's time; else nil (the caller then goes through `fill`). The bytes are those `fill` and
+    /// `CSVTimelineWriter.encode` make, and the session's user is noted as `fill` notes it.
+    ///
+    /// Commands and transfers are six rows in seven on the control-heavy benchmark. Through the row, each of
+    /// their texts was moved into a `TimelineRow` (retained, and released when the next row replaced it), the
+    /// row's thirty fields were cleared, and the writer then asked each of them whether it was there. Here the
+    /// texts are read where they lie, the cells the session decides are copied from `CSVSessionCells`, and the
+    /// cells such a row never has are their commas alone. Only when the CSV file is the timeline's one output
+    /// (JSON Lines and ECS documents read the row's other fields).
+    mutating func encodeCSV(_ event: AnalysisEvent, into out: RowBytes, cache: RowTextCache) -> Timestamp? {
+        // A switch, not `if case`: that copied the whole event first.
+        switch event {
+        case .command(let session, let command):
+            encodeCSV(command: command, session: session, into: out, cache: cache)
+            return command.time
+        case .transfer(let session, let transfer):
+            return encodeCSV(transfer: transfer, session: session, into: out, cache: cache)
+        default:
+            return nil
+        }
+    }
+
+    private mutating func encodeCSV(
+        command: CommandRecord, session: SessionIdentity, into out: RowBytes, cache: RowTextCache
+    ) {
+        typealias Cells = CSVTimelineWriter
+        cache.write(command.time, into: out)
+        // The user the row names: the one a USER command logs in as, else the one it was sent as (nil: none).
+        // Matched, not compared (see `fill`).
+        let rowUser: String?
+        if case .user = command.verb { rowUser = command.argument } else { rowUser = command.user }
+        // The session's facts read and changed where they lie, through their slot: a closure (`update`) copied
+        // the user and retained the buffer, the cache and the session it captured, four times a row.
+        let slot = session.number.flatMap { live.slot(ofNumber: $0) }
+        if let slot {
+            if let rowUser, !Self.same(live[slot: slot].user, rowUser) {
+                live[slot: slot].setUser(rowUser, scratch: cellScratch)
+            }
+            writeSessionCells(slot, session, event: ",command", out, cache)
+            // The session's user cell serves when the row names the session's user (nearly always: set above).
+            let user = live[slot: slot].cells.user
+            if rowUser == nil {
+                out.append(UInt8(ascii: ","))
+            } else if user.count > 0 {
+                user.write(into: out)
+            } else {
+                Cells.textCell(rowUser, out)
+            }
+        } else {
+            noteUser(rowUser, session)
+            Self.writeSessionCells(nil, session, event: ",command", out, cache)
+            Cells.textCell(rowUser, out)
+        }
+        if command.malformedVerb == nil, let word = command.verb.nameWord {
+            out.append(UInt8(ascii: ","))
+            out.append(word)
+        } else {
+            Cells.textCell(command.verbText, out)
+        }
+        Cells.textCell(passwords.displayArgument(of: command), out)
+        // The reply's fields read where they lie: binding it copied the record (its text retained).
+        if let replyCode = command.reply?.code {
+            Cells.integerCell(Int64(replyCode), out)
+            Cells.textCell(command.reply.unsafelyUnwrapped.text, out)
+            Cells.numberCell(command.replyTimeMilliseconds, out)
+        } else {
+            out.append(",,," as StaticString)
+        }
+        // The data connection's six cells, severity and finding: never a command row's.
+        out.append(",,,,,,,," as StaticString)
+        Cells.textCell(Self.notes(of: command), out)
+        // No cause; then the Community ID; then the six transfer metrics, never a command row's.
+        out.append(UInt8(ascii: ","))
+        if let slot, live[slot: slot].cells.communityID.count > 0 {
+            live[slot: slot].cells.communityID.write(into: out)
+        } else {
+            writeCommunityID(session, out)
+        }
+        out.append(",,,,,," as StaticString)
+        out.append(0x0D, 0x0A)
+    }
+
+    /// A transfer's record (`fill`'s `.transfer` case, as the CSV writer writes it); returns the row's time.
+    private mutating func encodeCSV(
+        transfer: SettledTransfer, session: SessionIdentity, into out: RowBytes, cache: RowTextCache
+    ) -> Timestamp {
+        typealias Cells = CSVTimelineWriter
+        // The session's cells and, when its cell did not fit, its user, taken out before the closure below: one
+        // that read the builder copied it whole (its tables retained) for every transfer.
+        var cells: CSVSessionCells?
+        var user: String?
+        if let slot = session.number.flatMap({ live.slot(ofNumber: $0) }) {
+            cells = live[slot: slot].cells
+            if cells.unsafelyUnwrapped.user.count == 0 { user = live[slot: slot].user }
+        } else {
+            live.update(TimelineSessionTable<SessionFacts>.key(of: session.id)) { user = $0.user }
+        }
+        // The connections copied out once and the observed one read where it lies (see `fill`).
+        let connections = transfer.connections
+        let observedIndex = transfer.observedIndex
+        return connections.withUnsafeBufferPointer { connections in
+            let observed = observedIndex.map { connections.baseAddress! + $0 }
+            let start = observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt
+            let time = start ?? session.start
+            cache.write(time, into: out)
+            // The user known so far: the session's user cell (or none).
+            Self.writeSessionCells(cells, session, event: ",data_connection", out, cache)
+            if let cells, cells.user.count > 0 {
+                cells.user.write(into: out)
+            } else {
+                Cells.textCell(user, out)
+            }
+            // An announcement never used by a data command is still a row: PASV/PORT stands in for the command.
+            // The reply time is never a transfer's.
+            let verb = transfer.command ?? transfer.announcementVerb
+            if let word = verb?.nameWord {
+                out.append(UInt8(ascii: ","))
+                out.append(word)
+            } else {
+                Cells.textCell(verb?.name, out)
+            }
+            Cells.textCell(transfer.argument, out)
+            if let reply = transfer.reply ?? transfer.announcementReply {
+                Cells.integerCell(Int64(reply.code), out)
+                Cells.textCell(reply.text, out)
+                out.append(UInt8(ascii: ","))
+            } else {
+                out.append(",,," as StaticString)
+            }
+            Cells.wordCell(transfer.mode?.word, out)
+            Cells.endpointCell(transfer.announced, out, cache)
+            Cells.endpointCell(observed?.pointee.responder, out, cache)
+            Cells.wordCell(transfer.status.word, out)
+            let (captured, missing) = JSONDocument.dataBytes(command: transfer.command, mode: transfer.mode, observed)
+            Cells.integerCell(Int64(clamping: captured + missing), out)
+            Cells.numberCell(observed.map { $0.pointee.firstTime.milliseconds(to: $0.pointee.lastTime) }, out)
+            // No severity, no finding.
+            out.append(",," as StaticString)
+            Cells.textCell(transfer.diagnosis, out)
+            Cells.wordCell(transfer.cause?.word, out)
+            // The data connection's Community ID (the control connection's moves aside), none when unobserved.
+            if let observed {
+                Cells.textCell(
+                    observed.pointee.communityID ?? CommunityID.v1(observed.pointee.originator, observed.pointee.responder),
+                    out)
+            } else {
+                out.append(UInt8(ascii: ","))
+            }
+            if let metrics = transfer.metrics {
+                Cells.integerCell(metrics.bytesPerSecond.map(TransferMetricsFields.integerRate), out)
+                Cells.numberCell(metrics.firstByteMilliseconds, out)
+                Cells.integerCell(Int64(metrics.retransmissions), out)
+                Cells.integerCell(Int64(metrics.zeroWindows), out)
+                Cells.textCell(metrics.closedBy?.rawValue, out)
+                Cells.textCell(metrics.close?.rawValue, out)
+            } else {
+                out.append(",,,,,," as StaticString)
+            }
+            out.append(0x0D, 0x0A)
+            return time
+        }
+    }
+
+    /// The session's id cell, `event` (its comma and word) and the control connection's endpoints' cells, from the
+    /// session's cells where they fit.
+    @inline(__always)
+    private func writeSessionCells(
+        _ slot: Int, _ session: SessionIdentity, event: StaticString, _ out: RowBytes, _ cache: RowTextCache
+    ) {
+        let id = live[slot: slot].cells.id
+        if id.count > 0 { id.write(into: out) } else { CSVTimelineWriter.textCell(session.id, out) }
+        out.append(event)
+        let endpoints = live[slot: slot].cells.endpoints
+        if endpoints.count > 0 {
+            endpoints.write(into: out)
+        } else {
+            cache.writePair(session.client, session.server, into: out)
+        }
+    }
+
+    /// The same from cells taken out of the session's facts (nil: a session without them, written as the CSV
+    /// writer writes it).
+    @inline(__always)
+    private static func writeSessionCells(
+        _ cells: CSVSessionCells?, _ session: SessionIdentity, event: StaticString, _ out: RowBytes,
+        _ cache: RowTextCache
+    ) {
+        if let id = cells?.id, id.count > 0 { id.write(into: out) } else { CSVTimelineWriter.textCell(session.id, out) }
+        out.append(event)
+        if let endpoints = cells?.endpoints, endpoints.count > 0 {
+            endpoints.write(into: out)
+        } else {
+            cache.writePair(session.client, session.server, into: out)
+        }
+    }
+
+    /// The user noted for a session found by its id (not `S` and a number: hand-built inputs), as `fill` notes it.
+    @inline(never)
+    private mutating func noteUser(_ rowUser: String?, _ session: SessionIdentity) {
+        guard let rowUser else { return }
+        let scratch = cellScratch
+        live.update(.other(session.id)) { facts in
+            if !Self.same(facts.user, rowUser) { facts.setUser(rowUser, scratch: scratch) }
+        }
+    }
+
+    /// The Community ID's cell when the session's cells do not have it: the one noted for the session, else the
+    /// identity's (as `sessionRow` takes them).
+    @inline(never)
+    private mutating func writeCommunityID(_ session: SessionIdentity, _ out: RowBytes) {
+        var noted: String?
+        live.update(TimelineSessionTable<SessionFacts>.key(of: session.id)) { noted = $0.communityID }
+        CSVTimelineWriter.textCell(noted ?? session.communityID, out)
+    }
+}

@@ -106,96 +106,11 @@ extension ConnectionState {
     }
 }
 
-extension FTPVerb {
-    /// The catalog spelling (`name`) as a literal, nil for a verb outside the catalog (written as sent): every
-    /// command and transfer writes its verb, and `name` made a `String` that was then checked for escapes.
-    var word: StaticString? {
-        switch self {
-        case .user: "USER"
-        case .pass: "PASS"
-        case .acct: "ACCT"
-        case .cwd: "CWD"
-        case .cdup: "CDUP"
-        case .smnt: "SMNT"
-        case .rein: "REIN"
-        case .quit: "QUIT"
-        case .port: "PORT"
-        case .pasv: "PASV"
-        case .type: "TYPE"
-        case .stru: "STRU"
-        case .mode: "MODE"
-        case .retr: "RETR"
-        case .stor: "STOR"
-        case .stou: "STOU"
-        case .appe: "APPE"
-        case .allo: "ALLO"
-        case .rest: "REST"
-        case .rnfr: "RNFR"
-        case .rnto: "RNTO"
-        case .abor: "ABOR"
-        case .dele: "DELE"
-        case .rmd: "RMD"
-        case .mkd: "MKD"
-        case .pwd: "PWD"
-        case .list: "LIST"
-        case .nlst: "NLST"
-        case .site: "SITE"
-        case .syst: "SYST"
-        case .stat: "STAT"
-        case .help: "HELP"
-        case .noop: "NOOP"
-        case .xmkd: "XMKD"
-        case .xrmd: "XRMD"
-        case .xpwd: "XPWD"
-        case .xcup: "XCUP"
-        case .xcwd: "XCWD"
-        case .lprt: "LPRT"
-        case .lpsv: "LPSV"
-        case .auth: "AUTH"
-        case .adat: "ADAT"
-        case .prot: "PROT"
-        case .pbsz: "PBSZ"
-        case .ccc: "CCC"
-        case .mic: "MIC"
-        case .conf: "CONF"
-        case .enc: "ENC"
-        case .feat: "FEAT"
-        case .opts: "OPTS"
-        case .eprt: "EPRT"
-        case .epsv: "EPSV"
-        case .lang: "LANG"
-        case .mdtm: "MDTM"
-        case .size: "SIZE"
-        case .mlst: "MLST"
-        case .mlsd: "MLSD"
-        case .host: "HOST"
-        case .mfmt: "MFMT"
-        case .mfct: "MFCT"
-        case .mff: "MFF"
-        case .hashFile: "HASH"
-        case .avbl: "AVBL"
-        case .csid: "CSID"
-        case .dsiz: "DSIZ"
-        case .rmda: "RMDA"
-        case .thmb: "THMB"
-        case .clnt: "CLNT"
-        case .xcrc: "XCRC"
-        case .xmd5: "XMD5"
-        case .xsha1: "XSHA1"
-        case .xsha256: "XSHA256"
-        case .xsha512: "XSHA512"
-        case .md5: "MD5"
-        case .mmd5: "MMD5"
-        case .spsv: "SPSV"
-        case .other: nil
-        }
-    }
-}
-
 extension JSONWriter {
-    /// A verb as `string(verb.name)` writes it: a catalog verb copied from its literal.
+    /// A verb as `string(verb.name)` writes it: a catalog verb copied from its literal (`FTPVerb.nameWord`, which the
+    /// CSV timeline uses too).
     @inline(__always)
     mutating func verb(_ verb: FTPVerb) {
-        if let literal = verb.word { word(literal) } else { string(verb.name) }
+        if let literal = verb.nameWord { word(literal) } else { string(verb.name) }
     }
 }

@@ -16,7 +16,5 @@ import Testing
         for mode in modes { #expect(Self.text(mode.word) == mode.rawValue) }
         for match in [DataChannelMatch.exact, .portOnly, .inferred] { #expect(Self.text(match.word) == match.rawValue) }
         for side in [DataSide.client, .server] { #expect(Self.text(side.word) == side.rawValue) }
-        for verb in FTPVerb.allKnown { #expect(verb.word.map(Self.text) == verb.name) }
-        #expect(FTPVerb.other(FTPVerb.Spelling(Array("XYZZ".utf8)[...])).word == nil)
     }
 }

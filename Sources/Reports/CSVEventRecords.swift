@@ -21,9 +21,46 @@ extension TimelineRowBuilder {
             return command.time
         case .transfer(let session, let transfer):
             return encodeCSV(transfer: transfer, session: session, into: out, cache: cache)
+        case .reply(let session, let reply):
+            // Only for a session with cells (nearly all): any other goes through `fill`, which knows the rest.
+            guard let slot = session.number.flatMap({ live.slot(ofNumber: $0) }) else { return nil }
+            encodeCSV(reply: reply, slot: slot, session: session, into: out, cache: cache)
+            return reply.time
         default:
             return nil
         }
+    }
+
+    /// A reply's record (the greeting, or a reply that answers no command: `fill`'s `.reply` case, as the CSV writer
+    /// writes it), for a session in slot `slot` of the live table. Through a `TimelineRow`, such a row cost three
+    /// times a command's: its cells were each cleared, set, asked for and checked.
+    private func encodeCSV(
+        reply: ReplyRecord, slot: Int, session: SessionIdentity, into out: RowBytes, cache: RowTextCache
+    ) {
+        typealias Cells = CSVTimelineWriter
+        cache.write(reply.time, into: out)
+        writeSessionCells(slot, session, event: ",reply", out, cache)
+        // The session's user as known so far (none yet: the comma alone).
+        if case .none = live[slot: slot].user {
+            out.append(UInt8(ascii: ","))
+        } else if live[slot: slot].cells.user.count > 0 {
+            live[slot: slot].cells.user.write(into: out)
+        } else {
+            Cells.textCell(live[slot: slot].user, out)
+        }
+        // No command or argument; the reply's code and text; no reply time.
+        out.append(",," as StaticString)
+        Cells.integerCell(Int64(reply.code), out)
+        Cells.textCell(reply.text, out)
+        // The reply time, the data connection's six cells, severity, finding, detail and cause: none.
+        out.append(",,,,,,,,,,," as StaticString)
+        if live[slot: slot].cells.communityID.count > 0 {
+            live[slot: slot].cells.communityID.write(into: out)
+        } else {
+            Cells.textCell(live[slot: slot].communityID, out)
+        }
+        out.append(",,,,,," as StaticString)
+        out.append(0x0D, 0x0A)
     }
 
     private mutating func encodeCSV(
@@ -63,7 +100,13 @@ extension TimelineRowBuilder {
         } else {
             Cells.textCell(command.verbText, out)
         }
-        Cells.textCell(passwords.displayArgument(of: command), out)
+        // As `PasswordPolicy.displayArgument(of:)`, the argument written where it lies rather than returned (a
+        // copy of the string, retained and released, for every command).
+        if case .pass = command.verb {
+            Cells.textCell(passwords.display(password: command.argument, user: command.user), out)
+        } else {
+            Cells.textCell(command.argument, out)
+        }
         // The reply's fields read where they lie: binding it copied the record (its text retained).
         if let replyCode = command.reply?.code {
             Cells.integerCell(Int64(replyCode), out)

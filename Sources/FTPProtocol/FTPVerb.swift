@@ -251,6 +251,15 @@ public enum FTPVerb: Hashable, Sendable, CustomStringConvertible {
 
     /// The verb as it appears on the wire and in every output (`"RETR"`; an `.other` verb as sent).
     public var name: String {
+        if case .other(let spelling) = self { return String(decoding: spelling.bytes, as: UTF8.self) }
+        // Every other case has its literal.
+        return nameWord.map(\.description) ?? ""
+    }
+
+    /// A catalog verb's name as a literal, nil for a verb outside the catalog. The writers copy it as it is: a
+    /// `StaticString` needs no check for quoting or escaping (no verb name needs either, nor starts a
+    /// spreadsheet formula), where a `String` is checked byte by byte.
+    public var nameWord: StaticString? {
         switch self {
         case .user: "USER"
         case .pass: "PASS"
@@ -328,7 +337,7 @@ public enum FTPVerb: Hashable, Sendable, CustomStringConvertible {
         case .md5: "MD5"
         case .mmd5: "MMD5"
         case .spsv: "SPSV"
-        case .other(let spelling): String(decoding: spelling.bytes, as: UTF8.self)
+        case .other: nil
         }
     }
 

@@ -142,7 +142,9 @@ public final class Outputs {
             report = nil
         }
         self.files = files
-        let fanOut = FanOutSink([text as AnalysisEventSink?, timeline].compactMap { $0 })
+        let streamed: [StreamingEventSink] = [text as StreamingEventSink?, timeline].compactMap { $0 }
+        // One streamed output is fed directly: a fan-out over one sink was a call and a copy of every event.
+        let fanOut: StreamingEventSink = streamed.count == 1 ? streamed[0] : FanOutSink(streamed)
         let narrowed: StreamingEventSink =
             options.narrowing.isEmpty ? fanOut : NarrowingSink(narrowing: options.narrowing, next: fanOut)
         // The JSON document applies the narrowing itself (as `Narrowing.apply` does to a whole-capture input):

@@ -20,8 +20,9 @@ public final class CaptureFile: PacketSource {
     var sourceIndex = 0
 
     private let handle: OpaquePointer
-    /// The stdio buffer of the stream libpcap reads (`readBufferSize`).
-    private let readBuffer: UnsafeMutablePointer<CChar>
+    /// The stdio buffer of the stream libpcap reads (`readBufferSize`); nil when libpcap reads only the file's
+    /// header and the records are read here.
+    private let readBuffer: UnsafeMutablePointer<CChar>?
     /// The zlib stream under libpcap's `FILE *`, for its error state; owned by that `FILE *`
     /// (ended by `pcap_close`), nil for plain regular files.
     private let gzip: OpaquePointer?
@@ -155,8 +156,17 @@ public final class CaptureFile: PacketSource {
         // libpcap reads each record through stdio: with its default 4 KiB buffer that is a read(2) every 4 KiB
         // (7 700 on a 30 MB capture). A larger buffer, set before the first read, makes it one per 256 KiB. glibc
         // ignores the size unless it is given the buffer, which must outlive the stream (freed after pcap_close).
-        let readBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: CaptureFile.readBufferSize)
-        setvbuf(file, readBuffer, _IOFBF, CaptureFile.readBufferSize)
+        // Not when the records will be read here (`PcapRecordReader`): libpcap then reads only the header, and the
+        // large buffer, filled once by that read, would stay resident for nothing. (Should the snapshot length
+        // then rule the reader out, libpcap reads through stdio's default buffer: slower, the same records.)
+        let recordsReadHere = readsRecordsItself && kind == S_IFREG && stream == nil
+            && PcapRecordReader.readsFormat(head: head)
+        var readBuffer: UnsafeMutablePointer<CChar>?
+        if !recordsReadHere {
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: CaptureFile.readBufferSize)
+            setvbuf(file, buffer, _IOFBF, CaptureFile.readBufferSize)
+            readBuffer = buffer
+        }
 
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         let opened = pcap_fopen_offline_with_tstamp_precision(
@@ -166,7 +176,7 @@ public final class CaptureFile: PacketSource {
             var reason = CaptureFile.describeOpenFailure(text)
             if let stream, let gzipReason = CaptureFile.gzipProblem(stream) { reason = gzipReason }
             fclose(file)  // libpcap leaves a FILE * it could not open to the caller; this ends the stream too
-            readBuffer.deallocate()
+            readBuffer?.deallocate()
             throw CaptureError(displayName, reason)
         }
 
@@ -176,7 +186,7 @@ public final class CaptureFile: PacketSource {
             var reason = "unsupported link type DLT \(dlt)"
             if let name = CaptureFile.linkTypeName(dlt) { reason += " (" + name + ")" }
             pcap_close(opened)
-            readBuffer.deallocate()
+            readBuffer?.deallocate()
             throw CaptureError(displayName, reason)
         }
 
@@ -189,7 +199,7 @@ public final class CaptureFile: PacketSource {
         self.format = format
         self.compressed = isCompressed
         // A plain pcap file in a regular file: libpcap has read and checked its header; its records are read here.
-        if readsRecordsItself && kind == S_IFREG && stream == nil, case .pcap(let nanosecond) = format,
+        if recordsReadHere, case .pcap(let nanosecond) = format,
             PcapRecordReader.reads(head: head, snapshot: pcap_snapshot(opened))
         {
             records = PcapRecordReader(
@@ -204,7 +214,7 @@ public final class CaptureFile: PacketSource {
         records?.release()
         if filtering { pcap_freecode(&filter) }
         pcap_close(handle)
-        readBuffer.deallocate()
+        readBuffer?.deallocate()
     }
 
     /// What has been read so far.

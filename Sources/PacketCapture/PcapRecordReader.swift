@@ -68,13 +68,18 @@ struct PcapRecordReader {
     /// length libpcap took as `snapshot`: a pcap file in this machine's byte order, version 2.4 (older versions may
     /// have the two lengths swapped, which libpcap guesses at), with a snapshot length within what a block holds.
     static func reads(head: [UInt8], snapshot: Int32) -> Bool {
+        readsFormat(head: head) && snapshot > 0 && UInt32(snapshot) <= maximumCapturedLength
+    }
+
+    /// The part of `reads(head:snapshot:)` the first bytes decide, known before libpcap opens the file.
+    static func readsFormat(head: [UInt8]) -> Bool {
         guard head.count >= fileHeaderLength else { return false }
         let magic = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
         let native = UInt32(littleEndian: magic)
         guard native == 0xA1B2_C3D4 || native == 0xA1B2_3C4D else { return false }
         let major = UInt16(littleEndian: UInt16(head[4]) | UInt16(head[5]) << 8)
         let minor = UInt16(littleEndian: UInt16(head[6]) | UInt16(head[7]) << 8)
-        return major == 2 && minor == 4 && snapshot > 0 && UInt32(snapshot) <= maximumCapturedLength
+        return major == 2 && minor == 4
     }
 
     /// The next record.

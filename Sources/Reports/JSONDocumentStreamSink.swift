@@ -108,7 +108,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     public func analysis(_ event: AnalysisEvent) {
         switch event {
         case .sessionEnded(let session):
-            let number = Int(session.id.dropFirst()) ?? 0
+            // Parsed in place (`S12` → 12); a Substring of the id and its integer parse cost ten times as much.
+            let number = SessionIdentity.number(of: session.id).map { Int(truncatingIfNeeded: $0) }
+                ?? Int(session.id.dropFirst()) ?? 0
             // Room for about what the session will take (`SessionSize`), so that one held back is kept where it
             // was written: a buffer twice its size or more was moved to a smaller one when it was handed over.
             let room = size.room(for: session)

@@ -4,6 +4,7 @@ import Testing
 /// `FTPVerb` is recognised from bytes: every catalog verb round-trips through its name, case-insensitively from the
 /// wire, and anything else keeps its spelling.
 @Suite struct FTPVerbTests {
+    /// `name` is made from `nameWord`, the literal the writers copy: parsing it back gives the verb.
     @Test("every known verb round-trips through its name and its lower-case spelling on the wire")
     func roundTrip() {
         #expect(FTPVerb.allKnown.count == 76)
@@ -25,6 +26,7 @@ import Testing
         #expect(command.isWellFormed)
         #expect(command.verb == .other(FTPVerb.Spelling(Array(name.utf8))))
         #expect(command.verb.name == name)
+        #expect(command.verb.nameWord == nil)
         #expect(command.verbText == name)
         #expect(command.malformedVerb == nil)
     }

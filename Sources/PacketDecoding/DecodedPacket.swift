@@ -5,8 +5,8 @@ import NetworkTypes
 /// The payload is not copied: `payloadOffset`/`payloadLength` index into the packet bytes the decoder was given,
 /// which are only valid during the capture callback.
 public struct TCPSegment: Sendable, Equatable {
-    /// Sender and receiver.
-    public var flow: FlowKey
+    /// Sender and receiver. Not settable: `flowHash` is computed from it.
+    public let flow: FlowKey
     /// Sequence number of the first payload byte (or of the SYN/FIN).
     public var seq: SeqNumber
     /// Acknowledgement number (meaningful when `flags` contains `.ack`).
@@ -21,6 +21,9 @@ public struct TCPSegment: Sendable, Equatable {
     public var payloadLength: Int
     /// Payload bytes the IP header says were sent; larger than `payloadLength` when the snap length cut it.
     public var wirePayloadLength: Int
+    /// `FlowHash.of(flow)`, computed where the segment is decoded (offline on the reader thread), so the analysis
+    /// thread finds the connection without hashing.
+    public let flowHash: UInt64
 
     /// Creates a segment.
     public init(
@@ -35,6 +38,7 @@ public struct TCPSegment: Sendable, Equatable {
         self.payloadOffset = payloadOffset
         self.payloadLength = payloadLength
         self.wirePayloadLength = wirePayloadLength ?? payloadLength
+        flowHash = FlowHash.of(flow)
     }
 }
 

@@ -26,8 +26,74 @@ extension TimelineRowBuilder {
             guard let slot = session.number.flatMap({ live.slot(ofNumber: $0) }) else { return nil }
             encodeCSV(reply: reply, slot: slot, session: session, into: out, cache: cache)
             return reply.time
+        case .sessionStarted(let session):
+            guard let number = session.number else { return nil }
+            // What `fill` notes for the session: its facts and their cells.
+            live[session.id] = SessionFacts(
+                client: session.client, server: session.server, communityID: session.communityID,
+                cells: CSVSessionCells(
+                    id: session.id, client: session.client, server: session.server,
+                    communityID: session.communityID, scratch: cellScratch))
+            guard let slot = live.slot(ofNumber: number) else { return nil }
+            encodeCSV(
+                sessionRow: ",session_start", at: session.start, detail: Self.startNotes(of: session), slot: slot,
+                session: session, into: out, cache: cache)
+            return session.start
+        case .sessionEnded(let ended):
+            guard let number = SessionIdentity.number(of: ended.id), let slot = live.slot(ofNumber: number) else {
+                return nil
+            }
+            encodeCSV(
+                sessionRow: ",session_end", at: ended.end, detail: Self.endDetail(of: ended), slot: slot,
+                session: ended.identity, into: out, cache: cache)
+            // What `fill` does once the row is made: the facts kept for findings that settle later.
+            if let facts = live.removeValue(forKey: ended.id) { remember(ended: ended.id, facts) }
+            return ended.end
         default:
             return nil
+        }
+    }
+
+    /// A session's start or end row (`fill`'s cases, as the CSV writer writes them), for a session in slot `slot`
+    /// of the live table: the session's cells, its user so far, `detail`, nothing else. Through a `TimelineRow`
+    /// each of these rows cost about three times a command's.
+    private func encodeCSV(
+        sessionRow event: StaticString, at time: Timestamp, detail: String?, slot: Int, session: SessionIdentity,
+        into out: RowBytes, cache: RowTextCache
+    ) {
+        typealias Cells = CSVTimelineWriter
+        cache.write(time, into: out)
+        writeSessionCells(slot, session, event: event, out, cache)
+        writeUserCell(slot, out)
+        // No command, argument or reply; the data connection's six cells, severity and finding: none.
+        out.append(",,,,,,,,,,,,," as StaticString)
+        Cells.textCell(detail, out)
+        // No cause.
+        out.append(UInt8(ascii: ","))
+        writeCommunityIDCell(slot, out)
+        out.append(",,,,,," as StaticString)
+        out.append(0x0D, 0x0A)
+    }
+
+    /// The user cell of the session in `slot`: its user as known so far, or the comma alone.
+    @inline(__always)
+    private func writeUserCell(_ slot: Int, _ out: RowBytes) {
+        if case .none = live[slot: slot].user {
+            out.append(UInt8(ascii: ","))
+        } else if live[slot: slot].cells.user.count > 0 {
+            live[slot: slot].cells.user.write(into: out)
+        } else {
+            CSVTimelineWriter.textCell(live[slot: slot].user, out)
+        }
+    }
+
+    /// The Community ID cell of the session in `slot`.
+    @inline(__always)
+    private func writeCommunityIDCell(_ slot: Int, _ out: RowBytes) {
+        if live[slot: slot].cells.communityID.count > 0 {
+            live[slot: slot].cells.communityID.write(into: out)
+        } else {
+            CSVTimelineWriter.textCell(live[slot: slot].communityID, out)
         }
     }
 
@@ -40,25 +106,14 @@ extension TimelineRowBuilder {
         typealias Cells = CSVTimelineWriter
         cache.write(reply.time, into: out)
         writeSessionCells(slot, session, event: ",reply", out, cache)
-        // The session's user as known so far (none yet: the comma alone).
-        if case .none = live[slot: slot].user {
-            out.append(UInt8(ascii: ","))
-        } else if live[slot: slot].cells.user.count > 0 {
-            live[slot: slot].cells.user.write(into: out)
-        } else {
-            Cells.textCell(live[slot: slot].user, out)
-        }
+        writeUserCell(slot, out)
         // No command or argument; the reply's code and text; no reply time.
         out.append(",," as StaticString)
         Cells.integerCell(Int64(reply.code), out)
         Cells.textCell(reply.text, out)
         // The reply time, the data connection's six cells, severity, finding, detail and cause: none.
         out.append(",,,,,,,,,,," as StaticString)
-        if live[slot: slot].cells.communityID.count > 0 {
-            live[slot: slot].cells.communityID.write(into: out)
-        } else {
-            Cells.textCell(live[slot: slot].communityID, out)
-        }
+        writeCommunityIDCell(slot, out)
         out.append(",,,,,," as StaticString)
         out.append(0x0D, 0x0A)
     }

@@ -264,11 +264,7 @@ public struct TimelineRowBuilder {
                     communityID: session.communityID, scratch: cellScratch))
             sessionRow(&row, session, .sessionStart, at: session.start)
             row.context.start = session.start
-            var notes = Notes()
-            if session.startedMidstream { notes.add("capture began after the control connection opened") }
-            if session.detectedByContent { notes.add("FTP found by its content on port \(session.server.port)") }
-            if session.implicitTLS { notes.add("TLS from the first byte (implicit FTPS)") }
-            row.detail = notes.text
+            row.detail = Self.startNotes(of: session)
 
         case .reply(let session, let reply):
             sessionRow(&row, session, .reply, at: reply.time, assigns: .replyText)
@@ -407,9 +403,23 @@ public struct TimelineRowBuilder {
             sessionRow(&row, session.identity, .sessionEnd, at: session.end)
             row.context.start = session.start
             row.context.end = session.end
-            row.detail = session.endState.rawValue + " (" + session.connectionState.rawValue + ")"
+            row.detail = Self.endDetail(of: session)
             if let facts = live.removeValue(forKey: session.id) { remember(ended: session.id, facts) }
         }
+    }
+
+    /// A session start row's `detail`: how the session was found, nil for the usual way.
+    static func startNotes(of session: SessionIdentity) -> String? {
+        var notes = Notes()
+        if session.startedMidstream { notes.add("capture began after the control connection opened") }
+        if session.detectedByContent { notes.add("FTP found by its content on port \(session.server.port)") }
+        if session.implicitTLS { notes.add("TLS from the first byte (implicit FTPS)") }
+        return notes.text
+    }
+
+    /// A session end row's `detail`: how it ended, and the state of its connection.
+    static func endDetail(of session: FTPSession) -> String {
+        session.endState.rawValue + " (" + session.connectionState.rawValue + ")"
     }
 
     /// A command row's `detail`: its notes joined with `; `, nil when there are none.
@@ -431,7 +441,8 @@ public struct TimelineRowBuilder {
         }
     }
 
-    private mutating func remember(ended id: String, _ facts: SessionFacts) {
+    /// Keeps an ended session's facts for the findings that settle after it (`ended`).
+    mutating func remember(ended id: String, _ facts: SessionFacts) {
         if endedOrder.count < Self.endedCapacity {
             endedOrder.append(id)
         } else {

@@ -1,35 +1,5 @@
 import NetworkTypes
-
-/// One endpoint in fixed-size words: the address in two 64-bit halves (IPv4 in the low half) and the family and
-/// port in a third, so comparing two endpoints is three integer compares instead of a switch over `IPAddress`.
-struct PackedEndpoint: Equatable {
-    var high: UInt64
-    var low: UInt64
-    /// Family (4 or 6) above the port, so an IPv4 address never equals the IPv6 address `::a.b.c.d`.
-    var meta: UInt64
-
-    @inline(__always) init(_ endpoint: Endpoint) {
-        switch endpoint.address {
-        case .v4(let value):
-            high = 0
-            low = UInt64(value)
-            meta = 4 << 16 | UInt64(endpoint.port)
-        case .v6(let upper, let lower):
-            high = upper
-            low = lower
-            meta = 6 << 16 | UInt64(endpoint.port)
-        }
-    }
-
-    /// A mix of the three words and the table's seed; added for both endpoints, so the flow's hash does not depend
-    /// on its direction. The xor-shifts make it non-linear: a plain product would make the sum depend only on the
-    /// sum of the two endpoints' words, and the data connections between two hosts would share a handful of slots.
-    @inline(__always) func mixed(_ seed: UInt64) -> UInt64 {
-        var x = (high &* 0x9E37_79B9_7F4A_7C15 ^ low ^ meta << 40) ^ seed
-        x = (x ^ x >> 31) &* 0xBF58_476D_1CE4_E5B9
-        return x ^ x >> 29
-    }
-}
+import PacketDecoding
 
 /// A slot of `FlowTable`: the flow's hash and the connection, whose first cache line holds the flow's endpoints
 /// (`TCPConnectionFields.packedOriginator`). Sixteen bytes, four to a cache line, where the endpoints made a slot
@@ -48,8 +18,8 @@ struct FlowSlot {
 ///
 /// Why not `[FlowKey: TCPConnection]`: every segment looks its connection up, and the dictionary hashes the key with
 /// SipHash, compares `IPAddress` enums, needs the key in canonical order first and hands back a retained reference.
-/// Here the hash is two multiplies per endpoint, symmetric, so the segment's own (source, destination) finds the
-/// slot; the slot's order (originator first) tells the direction; and the table owns one reference per connection,
+/// Here the hash is `FlowHash` (PacketDecoding), symmetric, so the segment's own (source, destination) finds the
+/// slot, and computed with the segment by the decoder (offline on the reader thread, `TCPSegment.flowHash`); the slot's order (originator first) tells the direction; and the table owns one reference per connection,
 /// lent without retain/release (`TCPReassembler.process`). Deletion shifts the probe chain back (no tombstones), so
 /// lookups stay short however many connections come and go. At most half full. Where the slot order could show
 /// (`forEach` at the end of input), the caller sorts by serial.
@@ -59,9 +29,6 @@ final class FlowTable {
     private var shift: UInt64
     /// Connections held.
     private(set) var count = 0
-    /// Random per table: the hash is not keyed like SipHash, but without the seed a capture cannot be built to
-    /// put its flows in one probe chain (docs/hostile-input.md). Slot order never reaches an output.
-    private let seed = UInt64.random(in: .min ... .max)
 
     init(capacity wanted: Int) {
         var size = 16
@@ -82,16 +49,12 @@ final class FlowTable {
         return pointer
     }
 
-    @inline(__always) func hash(_ a: PackedEndpoint, _ b: PackedEndpoint) -> UInt64 {
-        let sum = a.mixed(seed) &+ b.mixed(seed)
-        return (sum ^ sum >> 31) &* 0x94D0_49BB_1331_11EB
-    }
-
-    /// The slot holding the connection between `source` and `destination` (either way round), or -1; `forward` is
-    /// true when `source` is the originator.
-    @inline(__always) func find(_ source: PackedEndpoint, _ destination: PackedEndpoint, forward: inout Bool) -> Int {
+    /// The slot holding the connection between `source` and `destination` (either way round), whose
+    /// `FlowHash` is `wanted`, or -1; `forward` is true when `source` is the originator.
+    @inline(__always) func find(
+        _ wanted: UInt64, _ source: PackedEndpoint, _ destination: PackedEndpoint, forward: inout Bool
+    ) -> Int {
         let mask = capacity - 1
-        let wanted = hash(source, destination)
         var index = Int(truncatingIfNeeded: wanted >> shift)
         while true {
             let slot = slots[index]
@@ -122,17 +85,24 @@ final class FlowTable {
     /// The connection of a flow key (either direction), if held.
     func connection(for flow: FlowKey) -> TCPConnection? {
         var forward = false
-        let index = find(PackedEndpoint(flow.source), PackedEndpoint(flow.destination), forward: &forward)
+        let source = PackedEndpoint(flow.source)
+        let destination = PackedEndpoint(flow.destination)
+        let index = find(FlowHash.of(source, destination), source, destination, forward: &forward)
         return index < 0 ? nil : slots[index].connection?.takeUnretainedValue()
+    }
+
+    /// Adds a connection, whose flow's `FlowHash` is `hash` (the segment's that made it); its flow must not be held
+    /// already.
+    func insert(_ connection: TCPConnection, hash: UInt64) {
+        assert(hash == FlowHash.of(connection.packedOriginator, connection.packedResponder))
+        if (count + 1) * 2 > capacity { grow() }
+        place(FlowSlot(hash: hash, connection: Unmanaged.passRetained(connection)))
+        count += 1
     }
 
     /// Adds a connection; its flow must not be held already.
     func insert(_ connection: TCPConnection) {
-        if (count + 1) * 2 > capacity { grow() }
-        place(FlowSlot(
-            hash: hash(connection.packedOriginator, connection.packedResponder),
-            connection: Unmanaged.passRetained(connection)))
-        count += 1
+        insert(connection, hash: FlowHash.of(connection.packedOriginator, connection.packedResponder))
     }
 
     private func place(_ slot: FlowSlot) {
@@ -155,7 +125,9 @@ final class FlowTable {
     /// Removes `connection` if the table holds it (and not another connection of the same flow).
     func remove(_ connection: TCPConnection) {
         var forward = false
-        let index = find(connection.packedOriginator, connection.packedResponder, forward: &forward)
+        let originator = connection.packedOriginator
+        let responder = connection.packedResponder
+        let index = find(FlowHash.of(originator, responder), originator, responder, forward: &forward)
         guard index >= 0, slots[index].connection?.toOpaque() == Unmanaged.passUnretained(connection).toOpaque() else {
             return
         }

@@ -4,12 +4,12 @@ import PacketDecoding
 /// The segment most captures are made of: an ACK, with or without payload, on a connection past its handshake.
 extension TCPReassembler {
     /// Handles the common segment — ACK set, no SYN/FIN/RST, its side anchored and out of Zeek's inactive state,
-    /// its history letter (`D` or `A`) already recorded, the handling unchanged — and returns true; returns false,
-    /// having changed nothing, for anything else, which `processGeneral` takes.
+    /// the handling unchanged — and returns true; returns false, having changed nothing, for anything else, which
+    /// `processGeneral` takes.
     ///
     /// Exactly what `processGeneral` does for such a segment, minus the steps that are no-ops for it: the endpoint
-    /// states only move on SYN/FIN/RST or from inactive, the history records a letter once, `noteControl` only
-    /// counts a zero window, and no close can follow. In-order payload of a counted or ignored connection is
+    /// states only move on SYN/FIN/RST or from inactive, the history letter is `D` or `A` (recorded once), and
+    /// `noteControl` only counts a zero window. In-order payload of a counted or ignored connection is
     /// counted here (the data connections of a data-heavy capture), in-order whole payload of a reassembled one with
     /// nothing held is delivered here (control lines); everything else goes through `ingest`.
     @inline(__always)
@@ -39,7 +39,10 @@ extension TCPReassembler {
         let wire = max(segment.wirePayloadLength, captured)
         let letter = wire > 0 ? UInt8(ascii: "D") : UInt8(ascii: "A")
         let bit: UInt64 = 1 << (UInt64(letter &- UInt8(ascii: "A")) + (direction == .originator ? 0 : 32))
-        guard connection.historyMask & bit != 0 else { return false }
+        // A side's first D or A (the handshake's last ACK, each side's first data) is recorded here, where
+        // `recordHistory` would record it, before the acknowledgement's gaps: it took the general path (half again
+        // the instructions, three segments per connection) for one letter.
+        if connection.historyMask & bit == 0 { connection.addHistory(letter, direction) }
 
         me.stats.packets &+= 1
         if connection.lastTime < time { connection.lastTime = time }

@@ -60,7 +60,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
         counters.segments &+= 1
         var forward = true
         let index = table.find(
-            PackedEndpoint(segment.flow.source), PackedEndpoint(segment.flow.destination), forward: &forward)
+            segment.flowHash, PackedEndpoint(segment.flow.source), PackedEndpoint(segment.flow.destination),
+            forward: &forward)
         guard index >= 0 else {
             process(segment, on: create(segment, at: time), isNew: true, payload: payload, at: time)
             return
@@ -252,7 +253,7 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
             firstTime: time,
             serial: nextSerial)
         nextSerial &+= 1
-        table.insert(connection)
+        table.insert(connection, hash: segment.flowHash)
         activeConnectionCount += 1
         counters.connectionsSeen &+= 1
         return connection

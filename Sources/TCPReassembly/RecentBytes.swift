@@ -25,30 +25,36 @@ struct RecentBytes: ~Copyable {
     /// Stream offset of the oldest byte held.
     var startOffset: Int64 { endOffset - Int64(count) }
 
-    /// Records `bytes`, delivered so that the stream now ends at `end`.
+    /// Records `bytes`, delivered so that the stream now ends at `end`. Once per delivered control segment: the
+    /// arithmetic wraps (offsets are stream positions far from 2^63, lengths at most a packet's) and the first
+    /// allocation is outlined.
     mutating func append(_ bytes: UnsafeRawBufferPointer, endingAt end: Int64) {
-        let to: UnsafeMutablePointer<UInt8>
-        if let ring {
-            to = ring
-        } else {
-            to = .allocate(capacity: RecentBytes.capacity)
-            to.initialize(repeating: 0, count: RecentBytes.capacity)
-            ring = to
-        }
-        if end - Int64(bytes.count) != endOffset { count = 0 }  // a gap or skip: what is held is not contiguous
-        let take = min(bytes.count, RecentBytes.capacity)
-        let source = bytes.count - take
-        // At most two copies: up to the end of the ring, then the rest from its start.
-        let first = Int((end - Int64(take)) & RecentBytes.mask)
-        let beforeWrap = min(take, RecentBytes.capacity - first)
+        let to = ring ?? allocateRing()
+        let length = bytes.count
+        // A gap or skip: what is held is not contiguous.
+        let held = end &- Int64(length) == endOffset ? count : 0
+        let take = min(length, RecentBytes.capacity)
         if let from = bytes.baseAddress, take > 0 {
-            UnsafeMutableRawPointer(to + first).copyMemory(from: from + source, byteCount: beforeWrap)
+            let source = from + (length &- take)
+            // At most two copies: up to the end of the ring, then the rest from its start.
+            let first = Int(truncatingIfNeeded: (end &- Int64(take)) & RecentBytes.mask)
+            let beforeWrap = min(take, RecentBytes.capacity &- first)
+            UnsafeMutableRawPointer(to + first).copyMemory(from: source, byteCount: beforeWrap)
             if take > beforeWrap {
-                UnsafeMutableRawPointer(to).copyMemory(from: from + source + beforeWrap, byteCount: take - beforeWrap)
+                UnsafeMutableRawPointer(to).copyMemory(from: source + beforeWrap, byteCount: take &- beforeWrap)
             }
         }
         endOffset = end
-        count = min(RecentBytes.capacity, count + bytes.count)
+        count = min(RecentBytes.capacity, held &+ length)
+    }
+
+    /// The ring, made on a side's first delivery.
+    @inline(never)
+    private mutating func allocateRing() -> UnsafeMutablePointer<UInt8> {
+        let made = UnsafeMutablePointer<UInt8>.allocate(capacity: RecentBytes.capacity)
+        made.initialize(repeating: 0, count: RecentBytes.capacity)
+        ring = made
+        return made
     }
 
     /// The byte at stream offset `offset` (which must be in `startOffset..<endOffset`).

@@ -1,4 +1,5 @@
 import NetworkTypes
+import PacketDecoding
 
 /// Zeek's `conn_state` vocabulary (https://docs.zeek.org/en/master/scripts/base/protocols/conn/main.zeek.html),
 /// which data-channel diagnosis reads: S0 = SYN with no reply, REJ = SYN answered by RST, and so on.

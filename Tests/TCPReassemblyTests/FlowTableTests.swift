@@ -1,4 +1,5 @@
 import NetworkTypes
+import PacketDecoding
 import Testing
 
 @testable import TCPReassembly
@@ -34,7 +35,11 @@ import Testing
         let a = PackedEndpoint(connection.originator)
         let b = PackedEndpoint(connection.responder)
         var forward = !fromOriginator
-        let index = fromOriginator ? table.find(a, b, forward: &forward) : table.find(b, a, forward: &forward)
+        // The hash is the same either way round: a segment's own (source, destination) finds the slot.
+        #expect(FlowHash.of(a, b) == FlowHash.of(b, a))
+        let index =
+            fromOriginator
+            ? table.find(FlowHash.of(a, b), a, b, forward: &forward) : table.find(FlowHash.of(b, a), b, a, forward: &forward)
         return (index < 0 ? nil : table.connection(at: index).takeUnretainedValue(), forward)
     }
 

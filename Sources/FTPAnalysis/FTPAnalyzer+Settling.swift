@@ -9,7 +9,7 @@ extension FTPAnalyzer {
     /// Counts a finding, keeps it for whole-capture reports (unless streaming), and delivers it.
     /// Handed over (`consuming`): a finding not kept moves into its event without a copy.
     func record(_ finding: consuming Finding) {
-        findingCounts[finding.severity, default: 0] += 1
+        findingsBySeverity[finding.severity.rank] += 1
         if configuration.retainSessions { findings.append(copy finding) }
         emit(.finding(finding))
     }

@@ -30,7 +30,16 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     var detectors: DetectorSet
     var captureEnded = false
     /// Findings by severity, counted even when `findings` is not kept (streaming runs).
-    public internal(set) var findingCounts: [Severity: Int] = [:]
+    public var findingCounts: [Severity: Int] {
+        var counts: [Severity: Int] = [:]
+        for severity in Severity.allCases where findingsBySeverity[severity.rank] > 0 {
+            counts[severity] = findingsBySeverity[severity.rank]
+        }
+        return counts
+    }
+    /// `findingCounts` by `Severity.rank`, counted per finding: a dictionary keyed by the severity hashed its raw
+    /// string (about 300 instructions a finding).
+    var findingsBySeverity = [0, 0, 0, 0]
     var nextSessionNumber = 1
     /// Where the analysis stands in the one-thread order (`OrderKey`): the caller sets the packet and phase (the
     /// workers of a sharded analysis per packet; every loop around its sweeps and the end of input); the analyzer

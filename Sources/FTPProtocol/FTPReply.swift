@@ -197,7 +197,15 @@ public struct ReplyAssembler: Sendable {
         }
         switch bytes[3] {
         case 0x20:
-            onEvent(.reply(FTPReply(code: code, text: Self.text(bytes[4...], texts), hasTruncatedLine: line.truncated)))
+            // A passive reply names a fresh port each time, so its text is never found again: looked up in the
+            // cache, it paid the hash and the store, and pushed out a text that does recur (`226 Transfer
+            // complete.`).
+            let recurs = code != 227 && code != 229 && code != 228
+            onEvent(
+                .reply(
+                    FTPReply(
+                        code: code, text: Self.text(bytes[4...], recurs ? texts : .disabled),
+                        hasTruncatedLine: line.truncated)))
         case 0x2D:
             var lines: [String] = []
             lines.reserveCapacity(4)

@@ -134,15 +134,20 @@ public enum ReplyParsing {
         return cwd.withUTF8 { head in argument.withUTF8 { tail in joined(head, tail) } }
     }
 
+    /// The join assembled in a temporary buffer (on the stack) and made a string by `String(decoding:as:)`, whose
+    /// ASCII check reads eight bytes at a time. Written in place through `String(unsafeUninitializedCapacity:)`,
+    /// the result was validated byte by byte afterwards (about 340 instructions a path resolved, one per CWD and
+    /// data command); appended piece by piece into a reserved string, each append cost more than that.
     private static func joined(_ head: UnsafeBufferPointer<UInt8>, _ tail: UnsafeBufferPointer<UInt8>) -> String {
         let slash = head.last == UInt8(ascii: "/") ? 0 : 1
-        return String(unsafeUninitializedCapacity: head.count + slash + tail.count) { out in
+        let count = head.count + slash + tail.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { out in
             let raw = UnsafeMutableRawBufferPointer(out)
             raw.copyMemory(from: UnsafeRawBufferPointer(head))
             if slash == 1 { raw[head.count] = UInt8(ascii: "/") }
             UnsafeMutableRawBufferPointer(rebasing: raw[(head.count + slash)...])
                 .copyMemory(from: UnsafeRawBufferPointer(tail))
-            return head.count + slash + tail.count
+            return String(decoding: UnsafeBufferPointer(out), as: UTF8.self)
         }
     }
 

@@ -4,25 +4,35 @@ import NetworkTypes
 struct CleartextCredentialDetector: FindingDetector {
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
         guard let session = event.credentialSession else { return }
-        let named = session.loginAttempts.filter { $0.password != nil && !$0.isAnonymousUser }
-        guard !named.isEmpty else { return }
-        let succeeded = named.contains { $0.outcome == .succeeded }
-        let attempts = named.map { attempt -> EvidenceValue in
-            .object([
-                ("user", .string(attempt.user)),
-                ("outcome", .string(attempt.outcome.rawValue)),
-                ("time", .string(attempt.time.iso8601)),
-            ])
-        }
+        // One pass over the attempts, read in place: the named ones filtered into an array of their own first
+        // cost an allocation and a copy of each attempt per session judged.
+        let logins = session.loginAttempts
+        var first: Int?
+        var last = 0
+        var succeeded = false
+        var attempts: [EvidenceValue] = []
         // Distinct users, sorted: a session names one or two, so a scan beats building a Set.
         var users: [String] = []
-        for attempt in named where !users.contains(attempt.user) { users.append(attempt.user) }
+        for index in logins.indices
+        where logins[index].password != nil && !FTPSession.isAnonymousUser(logins[index].user) {
+            if first == nil { first = index }
+            last = index
+            if logins[index].outcome == .succeeded { succeeded = true }
+            attempts.append(
+                .object([
+                    ("user", .string(logins[index].user)),
+                    ("outcome", .string(logins[index].outcome.rawValue)),
+                    ("time", .string(logins[index].time.iso8601)),
+                ]))
+            if !users.contains(logins[index].user) { users.append(logins[index].user) }
+        }
+        guard let first else { return }
         if users.count > 1 { users.sort() }  // nearly always one: the sort's set-up is not free
         found.append(
             Finding(
                 kind: .cleartextCredentials, severity: succeeded ? .high : .medium, session: session.id,
-                time: named[0].time,
-                facts: .cleartextCredentials(users: users, accepted: succeeded, lastOutcome: named.last!.outcome),
+                time: logins[first].time,
+                facts: .cleartextCredentials(users: users, accepted: succeeded, lastOutcome: logins[last].outcome),
                 evidence: [("attempts", .list(attempts))]))
     }
 }

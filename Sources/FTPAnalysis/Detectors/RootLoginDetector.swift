@@ -2,9 +2,9 @@
 struct RootLoginDetector: FindingDetector {
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
         guard let session = event.credentialSession,
-            let root = session.loginAttempts.first(where: { $0.user.lowercased() == "root" })
+            let root = session.loginAttempts.first(where: { FTPSession.isWord($0.user, "root") })
         else { return }
-        let accepted = session.loginAttempts.contains { $0.user.lowercased() == "root" && $0.outcome == .succeeded }
+        let accepted = session.loginAttempts.contains { FTPSession.isWord($0.user, "root") && $0.outcome == .succeeded }
         found.append(
             Finding(
                 kind: .riskyCommand, severity: accepted ? .high : .medium, session: session.id, time: root.time,

@@ -77,6 +77,17 @@ public final class TimelineSink: StreamingEventSink {
     /// spill there).
     public static let defaultHeldBytesInMemory = 6 * 1024 * 1024
 
+    /// The budget when a JSON Lines or ECS writer is among the writers: its rows are larger and already go to the
+    /// file at 6 MiB on that capture, and those modes keep the most besides (the text summary's findings), so they
+    /// spill a little sooner: the doubled capture's ECS run was at the 64 MiB bound with 6 MiB.
+    public static let jsonLinesHeldBytesInMemory = 5 * 1024 * 1024
+
+    /// The budget for `writers` when none is given.
+    static func heldBytesInMemory(for writers: [TimelineWriter]) -> Int {
+        writers.contains { $0 is JSONLinesTimelineWriter || $0 is ECSTimelineWriter }
+            ? jsonLinesHeldBytesInMemory : defaultHeldBytesInMemory
+    }
+
     /// The bound in force.
     public let maximumHeldRows: Int
     /// Rows written with a time earlier than a row written before them.
@@ -120,7 +131,7 @@ public final class TimelineSink: StreamingEventSink {
     /// Creates a sink writing to `writers` (usually a CSV and/or a JSON Lines writer).
     public init(
         writers: [TimelineWriter], passwords: PasswordPolicy, maximumHeldRows: Int = TimelineSink.defaultMaximumHeldRows,
-        heldBytesInMemory: Int = TimelineSink.defaultHeldBytesInMemory
+        heldBytesInMemory: Int? = nil
     ) {
         // Two writers at most (CSV and JSON Lines): an `EncodedRow` splits its bytes once.
         precondition(writers.count <= 2, "a timeline sink writes to at most two writers")
@@ -130,7 +141,7 @@ public final class TimelineSink: StreamingEventSink {
         onlyCSVCache = writers.count == 1 ? (writers[0] as? CSVTimelineWriter).map { .passUnretained($0.cache) } : nil
         self.builder = TimelineRowBuilder(passwords: passwords)
         self.maximumHeldRows = max(1, maximumHeldRows)
-        held = HeldRowStore(memoryBudget: heldBytesInMemory)
+        held = HeldRowStore(memoryBudget: heldBytesInMemory ?? TimelineSink.heldBytesInMemory(for: writers))
     }
 
     public func analysis(_ event: AnalysisEvent) {

@@ -245,7 +245,8 @@ extension TimelineRowBuilder {
             // The data connection's Community ID (the control connection's moves aside), none when unobserved.
             if let observed {
                 Cells.textCell(
-                    observed.pointee.communityID ?? CommunityID.v1(observed.pointee.originator, observed.pointee.responder),
+                    observed.pointee.communityID
+                        ?? CommunityID.v1(observed.pointee.originator, observed.pointee.responder),
                     out)
             } else {
                 out.append(UInt8(ascii: ","))

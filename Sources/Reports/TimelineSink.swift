@@ -141,7 +141,7 @@ public final class TimelineSink: StreamingEventSink {
         onlyCSVCache = writers.count == 1 ? (writers[0] as? CSVTimelineWriter).map { .passUnretained($0.cache) } : nil
         self.builder = TimelineRowBuilder(passwords: passwords)
         self.maximumHeldRows = max(1, maximumHeldRows)
-        held = HeldRowStore(memoryBudget: heldBytesInMemory ?? TimelineSink.heldBytesInMemory(for: writers))
+        held = HeldRowStore(memoryBudget: heldBytesInMemory ?? Self.heldBytesInMemory(for: writers))
     }
 
     public func analysis(_ event: AnalysisEvent) {

@@ -19,8 +19,9 @@ struct FlowSlot {
 /// Why not `[FlowKey: TCPConnection]`: every segment looks its connection up, and the dictionary hashes the key with
 /// SipHash, compares `IPAddress` enums, needs the key in canonical order first and hands back a retained reference.
 /// Here the hash is `FlowHash` (PacketDecoding), symmetric, so the segment's own (source, destination) finds the
-/// slot, and computed with the segment by the decoder (offline on the reader thread, `TCPSegment.flowHash`); the slot's order (originator first) tells the direction; and the table owns one reference per connection,
-/// lent without retain/release (`TCPReassembler.process`). Deletion shifts the probe chain back (no tombstones), so
+/// slot, and computed with the segment by the decoder (offline on the reader thread, `TCPSegment.flowHash`); the
+/// slot's order (originator first) tells the direction; and the table owns one reference per connection, lent
+/// without retain/release (`TCPReassembler.process`). Deletion shifts the probe chain back (no tombstones), so
 /// lookups stay short however many connections come and go. At most half full. Where the slot order could show
 /// (`forEach` at the end of input), the caller sorts by serial.
 final class FlowTable {
@@ -98,11 +99,6 @@ final class FlowTable {
         if (count + 1) * 2 > capacity { grow() }
         place(FlowSlot(hash: hash, connection: Unmanaged.passRetained(connection)))
         count += 1
-    }
-
-    /// Adds a connection; its flow must not be held already.
-    func insert(_ connection: TCPConnection) {
-        insert(connection, hash: FlowHash.of(connection.packedOriginator, connection.packedResponder))
     }
 
     private func place(_ slot: FlowSlot) {

@@ -101,3 +101,10 @@ import Testing
         #expect(weakConnection == nil)
     }
 }
+
+extension FlowTable {
+    /// Adds a connection with its flow's hash made here (the reassembler passes the segment's).
+    func insert(_ connection: TCPConnection) {
+        insert(connection, hash: FlowHash.of(connection.packedOriginator, connection.packedResponder))
+    }
+}

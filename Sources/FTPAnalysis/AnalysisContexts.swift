@@ -36,8 +36,8 @@ final class DataContext {
 
 /// An announced endpoint waiting for its connection.
 ///
-/// A value, kept in its port's list (`DataChannelCorrelator.expectationsByPort`), which keeps its storage: an
-/// object per announcement was an allocation each. `used` is set in the list, in place.
+/// A value, kept in its port's list of slots (`ExpectationTable`), which are reused: an object per announcement was
+/// an allocation each. `used` is set in the list, in place.
 struct Expectation {
     let session: FTPSession
     let transfer: Transfer

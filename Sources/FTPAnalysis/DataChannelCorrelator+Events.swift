@@ -131,15 +131,12 @@ extension DataChannelCorrelator {
     ) -> DataChannelAttachment {
         transfer.liveConnections.append((connection, match))
         let endpoint = transfer.announced ?? attempt.responder
-        let port = Int(endpoint.port)
-        var position = 0
-        while position < expectationsByPort[port].count {
-            if expectationsByPort[port][position].transfer === transfer
-                && expectationsByPort[port][position].endpoint == endpoint
-            {
-                expectationsByPort[port][position].used = true
+        var slot = expectations.first(onPort: endpoint.port)
+        while slot >= 0 {
+            if expectations.read(slot, { $0.transfer === transfer && $0.endpoint == endpoint }) {
+                expectations.markUsed(slot)
             }
-            position += 1
+            slot = expectations.next(slot)
         }
         return DataChannelAttachment(context: DataContext(transfer: transfer, session: session, match: match), routing: routing)
     }

@@ -22,12 +22,23 @@ final class ControlContext {
 }
 
 /// What the analysis attaches to a data connection.
+///
+/// Reused: the correlator keeps the contexts of the last connections closed and gives one to the next connection
+/// attached when nothing else holds it any more (`DataChannelCorrelator.spareContexts`); one per data connection
+/// was an allocation each, made on the analysis thread.
 final class DataContext {
-    let transfer: Transfer
-    let session: FTPSession
-    let match: DataChannelMatch
+    private(set) var transfer: Transfer
+    private(set) var session: FTPSession
+    private(set) var match: DataChannelMatch
 
     init(transfer: Transfer, session: FTPSession, match: DataChannelMatch) {
+        self.transfer = transfer
+        self.session = session
+        self.match = match
+    }
+
+    /// Makes this (unshared) context another connection's.
+    func reuse(transfer: Transfer, session: FTPSession, match: DataChannelMatch) {
         self.transfer = transfer
         self.session = session
         self.match = match

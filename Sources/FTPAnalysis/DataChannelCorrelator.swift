@@ -22,9 +22,14 @@ final class DataChannelCorrelator {
     var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
     /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
     var protectedSessions: [FTPSession] = []
+    /// The contexts of the data connections closed last (at most `spareContextLimit`), for the next ones attached
+    /// once their connections let them go (`DataContext`): a few transfers and sessions held a little longer.
+    var spareContexts: [DataContext] = []
+    static let spareContextLimit = 16
 
     init(configuration: AnalysisConfiguration) {
         self.configuration = configuration
+        spareContexts.reserveCapacity(Self.spareContextLimit)
     }
 
     /// Files an announcement under its port.

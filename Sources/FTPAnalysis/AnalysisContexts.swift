@@ -22,12 +22,23 @@ final class ControlContext {
 }
 
 /// What the analysis attaches to a data connection.
+///
+/// Reused: the correlator keeps the contexts of the last connections closed and gives one to the next connection
+/// attached when nothing else holds it any more (`DataChannelCorrelator.spareContexts`); one per data connection
+/// was an allocation each, made on the analysis thread.
 final class DataContext {
-    let transfer: Transfer
-    let session: FTPSession
-    let match: DataChannelMatch
+    private(set) var transfer: Transfer
+    private(set) var session: FTPSession
+    private(set) var match: DataChannelMatch
 
     init(transfer: Transfer, session: FTPSession, match: DataChannelMatch) {
+        self.transfer = transfer
+        self.session = session
+        self.match = match
+    }
+
+    /// Makes this (unshared) context another connection's.
+    func reuse(transfer: Transfer, session: FTPSession, match: DataChannelMatch) {
         self.transfer = transfer
         self.session = session
         self.match = match
@@ -36,8 +47,8 @@ final class DataContext {
 
 /// An announced endpoint waiting for its connection.
 ///
-/// A value, kept in its port's list (`DataChannelCorrelator.expectationsByPort`), which keeps its storage: an
-/// object per announcement was an allocation each. `used` is set in the list, in place.
+/// A value, kept in its port's list of slots (`ExpectationTable`), which are reused: an object per announcement was
+/// an allocation each. `used` is set in the list, in place.
 struct Expectation {
     let session: FTPSession
     let transfer: Transfer

@@ -50,7 +50,6 @@ public struct SessionIdentity: Sendable {
         let startedMidstream: Bool
         let detectedByContent: Bool
         let implicitTLS: Bool
-        let communityID: String
         /// The number in `id` (`S12` → 12), read once here so outputs key their per-session tables by it
         /// without parsing the id for every row; nil for an id of another form (hand-built inputs).
         let number: UInt64?
@@ -64,7 +63,6 @@ public struct SessionIdentity: Sendable {
             startedMidstream = session.startedMidstream
             detectedByContent = session.detectedByContent
             implicitTLS = session.implicitTLS
-            communityID = CommunityID.v1(session.client, session.server)
         }
     }
 
@@ -79,8 +77,10 @@ public struct SessionIdentity: Sendable {
     public var server: Endpoint { fixed.server }
     /// The control connection's first packet.
     public var start: Timestamp { fixed.start }
-    /// Community ID v1 of the control connection (SPEC.md, `community_id`).
-    public var communityID: String { fixed.communityID }
+    /// Community ID v1 of the control connection (SPEC.md, `community_id`), made when an output asks: the outputs
+    /// keep it once per session, on their own thread, instead of the analysis thread (the critical path) making a
+    /// hash and a string per session (and again whenever the identity is remade).
+    public var communityID: String { CommunityID.v1(fixed.client, fixed.server) }
     /// Its last packet so far.
     public let lastSeen: Timestamp
     /// The user of the last USER command so far.
@@ -119,8 +119,9 @@ extension FTPSession {
         SessionIdentity(fixed: identityFixed ?? SessionIdentity.Fixed(self), lastSeen: end, user: user, tlsTime: tlsTime)
     }
 
-    /// Community ID v1 of the control connection (SPEC.md, `community_id`), made once with the session's id.
-    public var communityID: String { identityFixed?.communityID ?? CommunityID.v1(client, server) }
+    /// Community ID v1 of the control connection (SPEC.md, `community_id`), made when asked (see
+    /// `SessionIdentity.communityID`).
+    public var communityID: String { CommunityID.v1(client, server) }
 
     /// Remakes the shared part of the session's identity after one of its fields changed; none before the session
     /// has an id (most connections on a control port never get one, and would only pay for the Community ID).

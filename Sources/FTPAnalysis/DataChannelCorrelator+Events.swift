@@ -131,17 +131,21 @@ extension DataChannelCorrelator {
     ) -> DataChannelAttachment {
         transfer.liveConnections.append((connection, match))
         let endpoint = transfer.announced ?? attempt.responder
-        let port = Int(endpoint.port)
-        var position = 0
-        while position < expectationsByPort[port].count {
-            if expectationsByPort[port][position].transfer === transfer
-                && expectationsByPort[port][position].endpoint == endpoint
-            {
-                expectationsByPort[port][position].used = true
+        var slot = expectations.first(onPort: endpoint.port)
+        while slot >= 0 {
+            if expectations.read(slot, { $0.transfer === transfer && $0.endpoint == endpoint }) {
+                expectations.markUsed(slot)
             }
-            position += 1
+            slot = expectations.next(slot)
         }
-        return DataChannelAttachment(context: DataContext(transfer: transfer, session: session, match: match), routing: routing)
+        let context: DataContext
+        if !spareContexts.isEmpty && isKnownUniquelyReferenced(&spareContexts[spareContexts.count - 1]) {
+            context = spareContexts.removeLast()
+            context.reuse(transfer: transfer, session: session, match: match)
+        } else {
+            context = DataContext(transfer: transfer, session: session, match: match)
+        }
+        return DataChannelAttachment(context: context, routing: routing)
     }
 
     /// The final reply to the transfer's data command arrived (`transfer.reply` set).
@@ -154,6 +158,9 @@ extension DataChannelCorrelator {
         _ record: consuming DataConnectionRecord, _ connection: any LiveDataConnection, of context: DataContext,
         _ perform: (CorrelationAction) -> Void
     ) {
+        // The connection lets its context go once this returns: a connection attached later may have it (none
+        // kept beyond the limit, which only a burst of closes reaches).
+        if spareContexts.count < Self.spareContextLimit { spareContexts.append(context) }
         let transfer = context.transfer
         transfer.liveConnections.remove(connection)
         addICMP(to: &record)

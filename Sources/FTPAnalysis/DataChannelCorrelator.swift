@@ -12,29 +12,29 @@ import TCPReassembly
 /// handle it only hands back. One per analyzer, no shared state (the threaded pipeline runs analyzers side by side).
 final class DataChannelCorrelator {
     let configuration: AnalysisConfiguration
-    /// Announced endpoints waiting for their connection, filed by port alone, oldest first. Every match is to the
-    /// announced port (exact, or port-only behind NAT), so one table serves both lookups; the few announcements
-    /// that share a port (a server reusing its passive range) are told apart by their endpoint in the list. Indexed
-    /// by the port itself (65 536 lists, empty ones sharing no storage: 512 KiB per analyzer, however many
-    /// announcements): no hashing, and updated in place.
-    var expectationsByPort = [[Expectation]](repeating: [], count: 1 << 16)
-    var expectationCount = 0
+    /// Announced endpoints waiting for their connection, by port, newest first (ExpectationTable).
+    var expectations = ExpectationTable()
+    /// How many are waiting.
+    var expectationCount: Int { expectations.count }
     /// Connections on no control port that matched nothing when they opened: a SYN captured before the reply
     /// that announced it is matched when the announcement arrives.
     var recentUnmatched: [(attempt: DataConnectionAttempt, connection: any LiveDataConnection)] = []
     var icmpByFlow: [FlowKey: (message: ICMPUnreachable, time: Timestamp)] = [:]
     /// Open sessions whose control channel is encrypted: their data connections can only be inferred.
     var protectedSessions: [FTPSession] = []
+    /// The contexts of the data connections closed last (at most `spareContextLimit`), for the next ones attached
+    /// once their connections let them go (`DataContext`): a few transfers and sessions held a little longer.
+    var spareContexts: [DataContext] = []
+    static let spareContextLimit = 16
 
     init(configuration: AnalysisConfiguration) {
         self.configuration = configuration
+        spareContexts.reserveCapacity(Self.spareContextLimit)
     }
 
     /// Files an announcement under its port.
     func add(_ expectation: consuming Expectation) {
-        let port = Int(expectation.endpoint.port)
-        expectationsByPort[port].append(consume expectation)
-        expectationCount += 1
+        expectations.add(expectation)
     }
 
     /// An ICMP error matters only to the SYN it answered; a minute later it never will.
@@ -58,33 +58,14 @@ final class DataChannelCorrelator {
         removeExpectations(onPort: endpoint.port) { $0.transfer === transfer }
     }
 
-    /// Removes the expectations on `port` that `remove` selects, in place (one lookup, no copy of the list).
-    private func removeExpectations(onPort port: UInt16, where remove: (Expectation) -> Bool) {
-        let index = Int(port)
-        let before = expectationsByPort[index].count
-        guard before > 0 else { return }
-        // Usually the port holds this session's announcement alone: the list is emptied without editing it, and
-        // keeps its storage for the next announcement of the port (a server's passive range comes round again and
-        // again; freeing it cost an allocation per announcement). Kept storage is bounded by the ports, not by the
-        // capture: pruning (`pruneExpectations`) frees what empties there.
-        if expectationsByPort[index].allSatisfy(remove) {
-            // Popped one by one rather than `removeAll(keepingCapacity:)`, which replaces the whole range through
-            // the generic path (about 180 instructions for the usual one expectation, once per port announced).
-            while !expectationsByPort[index].isEmpty { expectationsByPort[index].removeLast() }
-        } else {
-            expectationsByPort[index].removeAll(where: remove)
-        }
-        expectationCount -= before - expectationsByPort[index].count
+    /// Removes the expectations on `port` that `remove` selects, in place.
+    private func removeExpectations(onPort port: UInt16, where remove: (borrowing Expectation) -> Bool) {
+        expectations.removeAll(onPort: port, where: remove)
     }
 
     func pruneExpectations(now: Timestamp) {
         let lifetime = configuration.expectationLifetime
-        expectationCount = 0
-        for index in expectationsByPort.indices where !expectationsByPort[index].isEmpty {
-            expectationsByPort[index].removeAll { $0.time.nanoseconds(to: now) > lifetime }
-            if expectationsByPort[index].isEmpty { expectationsByPort[index] = [] }  // its storage goes too
-            expectationCount += expectationsByPort[index].count
-        }
+        expectations.removeAll { $0.time.nanoseconds(to: now) > lifetime }
     }
 
     func inWindow(_ connection: DataConnectionAttempt, _ expectation: borrowing Expectation) -> Bool {
@@ -115,43 +96,42 @@ final class DataChannelCorrelator {
     }
 
     func findExpectation(for connection: DataConnectionAttempt) -> (Expectation, DataChannelMatch)? {
-        let list = expectationsByPort[Int(connection.responder.port)]
-        guard !list.isEmpty else { return nil }
+        let newest = expectations.first(onPort: connection.responder.port)
+        guard newest >= 0 else { return nil }
         // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
         // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
         // session, then any at all. One pass from the newest, remembering the first of each kind.
-        // Positions rather than copies, and fields read in place: each expectation kept or passed was a copy (its
+        // Slots rather than copies, and fields read in place: each expectation kept or passed was a copy (its
         // two references retained and released).
-        let best = list.withUnsafeBufferPointer { expectations -> Int? in
-            var ownUnused: Int?
-            var own: Int?
-            var unused: Int?
-            var any: Int?
-            var index = expectations.count - 1
-            while index >= 0 && ownUnused == nil {
-                let position = index
-                let expectation = expectations.baseAddress! + position
-                index -= 1
-                guard expectation.pointee.endpoint == connection.responder,
-                    inWindow(connection, announcedAt: expectation.pointee.time)
-                else { continue }
-                if any == nil { any = position }
-                let used = expectation.pointee.used
-                if unused == nil && !used { unused = position }
-                let transfer = expectation.pointee.transfer
-                if joinsHosts(connection, session: expectation.pointee.session, transfer: transfer) {
-                    if own == nil { own = position }
+        var ownUnused: Int32 = -1
+        var own: Int32 = -1
+        var unused: Int32 = -1
+        var any: Int32 = -1
+        var slot = newest
+        while slot >= 0 && ownUnused < 0 {
+            let position = slot
+            slot = expectations.next(position)
+            expectations.read(position) { expectation in
+                guard expectation.endpoint == connection.responder,
+                    inWindow(connection, announcedAt: expectation.time)
+                else { return }
+                if any < 0 { any = position }
+                let used = expectation.used
+                if unused < 0 && !used { unused = position }
+                if joinsHosts(connection, session: expectation.session, transfer: expectation.transfer) {
+                    if own < 0 { own = position }
                     if !used { ownUnused = position }
                 }
             }
-            return ownUnused ?? own ?? unused ?? any
         }
-        if let best { return (list[best], .exact) }
+        let best = ownUnused >= 0 ? ownUnused : own >= 0 ? own : unused >= 0 ? unused : any
+        if best >= 0 { return (expectations.expectation(best), .exact) }
         // Same port, another address (NAT), newest first.
-        var index = list.count - 1
-        while index >= 0 {
-            if let match = matches(connection, list[index]) { return (list[index], match) }
-            index -= 1
+        slot = newest
+        while slot >= 0 {
+            let expectation = expectations.expectation(slot)
+            if let match = matches(connection, expectation) { return (expectation, match) }
+            slot = expectations.next(slot)
         }
         return nil
     }

@@ -3,13 +3,16 @@
 extension FTPAnalyzer {
     /// Raises `event` to every detector and records the findings they make, in order.
     func detect(_ event: DetectorEvent) {
-        // Empty until a detector appends: most events raise nothing and allocate nothing.
-        var found: [Finding] = []
+        // The set's kept array (empty, with the capacity of earlier events): a new one per event that raised a
+        // finding was an allocation, freed at once.
+        var found = detectors.takeScratch()
         detectors.observe(event, into: &found)
-        guard !found.isEmpty else { return }
-        // Moved out one by one, in order (reversed in place, then popped from the end): iterated, each finding
-        // (384 bytes, a few strings) was copied out of the array, retained, and released with the array after.
-        found.reverse()
-        while let finding = found.popLast() { record(finding) }
+        if !found.isEmpty {
+            // Moved out one by one, in order (reversed in place, then popped from the end): iterated, each finding
+            // (384 bytes, a few strings) was copied out of the array, retained, and released with the array after.
+            found.reverse()
+            while let finding = found.popLast() { record(finding) }
+        }
+        detectors.returnScratch(found)
     }
 }

@@ -47,7 +47,7 @@ extension FTPAnalyzer {
         transfer.transferType = command.takeTransferType()
         transfer.restOffset = command.restOffset
         session.machine.restTaken()
-        if let path = command.takePath() { transfer.path = path }
+        if let path = command.takePath() { transfer.pathname = path }
         if let size = command.expectedSize { transfer.expectedSize = size }
         // Searched from the end: the transfer is the session's last (the open announcement, or just appended).
         session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
@@ -63,7 +63,7 @@ extension FTPAnalyzer {
         if transfer.preliminaryReply == nil { transfer.preliminaryReply = record }
         if let size = ReplyParsing.parse150Size(record.text) { transfer.expectedSize = size }
         if case .stou? = transfer.command, let name = Self.stouFileName(record.text) {
-            transfer.path = ReplyParsing.resolvePath(name, cwd: session.workingDirectory)
+            transfer.pathname = ReplyParsing.pathname(name, cwd: session.workingDirectory)
         }
     }
 

@@ -285,7 +285,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
         } else if let data = connection.context as? DataContext {
             correlator.connectionClosed(
-                DataConnectionRecord.of(connection, match: data.match, identified: true), connection, of: data, carryOut)
+                DataConnectionRecord.of(connection, match: data.match), connection, of: data, carryOut)
         }
         connection.context = nil
     }

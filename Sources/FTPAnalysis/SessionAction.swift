@@ -24,8 +24,8 @@ struct DataCommand: Equatable {
     var transferType: String?
     /// The REST offset in force (cleared once a transfer takes it).
     var restOffset: UInt64?
-    /// The path the command acts on, when known (nil: leave the transfer's as it is).
-    var path: String?
+    /// The path the command acts on, when known (nil: leave the transfer's as it is), joined when read.
+    var path: Pathname?
     /// The size a SIZE reply gave for that path (RETR only).
     var expectedSize: UInt64?
 
@@ -42,8 +42,8 @@ struct DataCommand: Equatable {
         return taken
     }
 
-    mutating func takePath() -> String? {
-        var taken: String?
+    mutating func takePath() -> Pathname? {
+        var taken: Pathname?
         swap(&taken, &path)
         return taken
     }

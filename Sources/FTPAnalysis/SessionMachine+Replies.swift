@@ -200,7 +200,7 @@ extension SessionMachine {
             }
         case .size:
             if code == 213, let size = ReplyParsing.parse213Size(reply.text) {
-                lastSize = (ReplyParsing.resolvePath(argument ?? "", cwd: workingDirectory), size)
+                lastSize = (ReplyParsing.pathname(argument ?? "", cwd: workingDirectory), size)
             }
         case .auth:
             // RFC 4217: 234 accepts AUTH TLS/SSL and the TLS handshake begins right after the reply.

@@ -64,7 +64,7 @@ struct SessionMachine {
     var quitSent = false
     var currentType: String?
     var restOffset: UInt64?
-    var lastSize: (path: String, size: UInt64)?
+    var lastSize: (path: Pathname, size: UInt64)?
     /// The working directory, when PWD/CWD replies made it known.
     var workingDirectory: String?
     /// The pending-command cap was reached and reported (reported once per session).
@@ -217,15 +217,15 @@ struct SessionMachine {
     /// What a data command binds, from the state in force, into `dataCommandInput`. Built where it is kept: built
     /// apart and returned, the value (four strings) was copied into the field and the original destroyed.
     private mutating func bindDataCommand(_ command: FTPCommand, at time: Timestamp) {
-        var path: String?
+        var path: Pathname?
         if command.verb.takesPath || !command.argument.isEmpty {
             let argument = command.argument
             // The first byte looked at first: `hasPrefix` of a literal went through the generic string comparison
             // for every path (nothing but a `-` byte can begin a string that starts with the character `-`).
             if !argument.isEmpty && !(argument.utf8.first == UInt8(ascii: "-") && argument.hasPrefix("-")) {
-                path = ReplyParsing.resolvePath(argument, cwd: workingDirectory)
+                path = ReplyParsing.pathname(argument, cwd: workingDirectory)
             } else if command.verb.isListing {
-                path = workingDirectory
+                path = workingDirectory.map(Pathname.resolved)
             }
         }
         var expectedSize: UInt64?

@@ -53,9 +53,14 @@ public struct DataConnectionRecord: Sendable {
     public var responderFirstPayload: Timestamp?
     /// When the acceptor sent its last payload byte.
     public var responderLastPayload: Timestamp?
-    /// Community ID v1 of the connection, when it was made with the record (`identified`); nil otherwise, and
-    /// `CommunityID.v1(originator, responder)` gives it.
-    public var communityID: String?
+}
+
+extension DataConnectionRecord {
+    /// Community ID v1 of the connection (SPEC.md, `community_id`), made from its endpoints when an output asks.
+    ///
+    /// Not kept in the record: made with it, it was a hash and a 30-byte string per data connection on the
+    /// analysis thread (the critical path), freed later by the output thread, which has slack to make it there.
+    public var communityID: String { CommunityID.v1(originator, responder) }
 }
 
 extension DataConnectionRecord {
@@ -63,7 +68,7 @@ extension DataConnectionRecord {
     /// piece: an initializer (even one assigning `self` whole) built the record in a temporary that was then
     /// copied out and destroyed (a retain and a release of each of its strings per data connection).
     static func of(
-        _ connection: TCPConnection, match: DataChannelMatch, identified: Bool = false
+        _ connection: TCPConnection, match: DataChannelMatch
     ) -> DataConnectionRecord {
         // Each side's stats read once (each `stats(_:)` is a copy of the side's counters).
         let opener = connection.stats(.originator)
@@ -77,10 +82,7 @@ extension DataConnectionRecord {
             originatorReset: opener.sawRST, responderReset: acceptor.sawRST, match: match,
             originatorProgress: connection.progress(.originator), responderProgress: connection.progress(.responder),
             originatorFirstPayload: opener.firstPayloadTime, originatorLastPayload: opener.lastPayloadTime,
-            responderFirstPayload: acceptor.firstPayloadTime, responderLastPayload: acceptor.lastPayloadTime,
-            // The final record of a closed connection carries its Community ID, made here on the analysis thread
-            // once: the timeline and the JSON document both print it, and the outputs' thread is the busier one.
-            communityID: identified ? CommunityID.v1(connection.originator, connection.responder) : nil)
+            responderFirstPayload: acceptor.firstPayloadTime, responderLastPayload: acceptor.lastPayloadTime)
     }
 }
 
@@ -103,7 +105,9 @@ public final class Transfer: TransferFacts {
     /// Its argument.
     public internal(set) var argument: String?
     /// The argument resolved against the working directory.
-    public internal(set) var path: String?
+    public var path: String? { pathname?.path }
+    /// `path` as its parts: joined when an output reads it, not on the analysis thread (`Pathname`).
+    var pathname: Pathname?
     /// How the channel was announced; nil when no announcement was seen.
     public internal(set) var mode: DataMode?
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).

@@ -68,7 +68,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
     private struct Fields: Sendable {
         var command: FTPVerb?
         var argument: String?
-        var path: String?
+        var pathname: Pathname?
         var mode: DataMode?
         var announcementVerb: FTPVerb?
         var announced: Endpoint?
@@ -118,8 +118,8 @@ public struct SettledTransfer: TransferFacts, Sendable {
     }
     /// See `TransferFacts.path`.
     public var path: String? {
-        get { storage.fields.path }
-        set { update { $0.path = newValue } }
+        get { storage.fields.pathname?.path }
+        set { update { $0.pathname = newValue.map(Pathname.resolved) } }
     }
     /// See `TransferFacts.mode`.
     public var mode: DataMode? {
@@ -230,7 +230,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
             Fields(
                 command: transfer.command,
                 argument: transfer.argument,
-                path: transfer.path,
+                pathname: transfer.pathname,
                 mode: transfer.mode,
                 announcementVerb: transfer.announcementVerb,
                 announced: transfer.announced,

@@ -114,17 +114,24 @@ public enum ReplyParsing {
     /// empty argument resolves to `cwd`. Only `/` separates components: FTP pathnames are server-defined
     /// (RFC 959 section 3.1.2), and `/` is what nearly every server uses.
     public static func resolvePath(_ argument: String, cwd: String?) -> String {
-        if argument.utf8.first == UInt8(ascii: "/") { return normalize(argument) }
-        guard let cwd else { return argument }
-        if argument.isEmpty { return normalize(cwd) }
-        return normalize(joined(cwd, argument))
+        pathname(argument, cwd: cwd).path
+    }
+
+    /// `resolvePath(argument, cwd: cwd)` with the join of a relative argument to the working directory left for
+    /// when the path is read (`Pathname.path`): that join is a new string (one per data command and SIZE), made
+    /// on the analysis thread for outputs that read it on theirs.
+    public static func pathname(_ argument: String, cwd: String?) -> Pathname {
+        if argument.utf8.first == UInt8(ascii: "/") { return .resolved(normalize(argument)) }
+        guard let cwd else { return .resolved(argument) }
+        if argument.isEmpty { return .resolved(normalize(cwd)) }
+        return .relative(argument, cwd: cwd)
     }
 
     /// `cwd` and `argument` with one `/` between them, made in one allocation (two `+` made two strings).
     ///
     /// The bytes are read in place where the strings are contiguous (native strings always are): `withUTF8`
     /// mutates, so it needed a copy of each string (a retain and a release per path resolved).
-    private static func joined(_ cwd: String, _ argument: String) -> String {
+    fileprivate static func joined(_ cwd: String, _ argument: String) -> String {
         let inPlace = cwd.utf8.withContiguousStorageIfAvailable { head in
             argument.utf8.withContiguousStorageIfAvailable { tail in joined(head, tail) }
         }
@@ -238,4 +245,32 @@ public enum ReplyParsing {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+}
+
+/// A pathname resolved against the working directory (`ReplyParsing.resolvePath`), or its two parts, joined and
+/// normalised when `path` is read: the parts are strings the session already holds (a retain each), the join a
+/// new string.
+public enum Pathname: Sendable, Equatable {
+    /// Resolved already (absolute, or nothing to join).
+    case resolved(String)
+    /// A relative argument and the working directory it is resolved against.
+    case relative(String, cwd: String)
+
+    /// The resolved pathname.
+    public var path: String {
+        switch self {
+        case .resolved(let path): return path
+        case .relative(let argument, let cwd): return ReplyParsing.normalize(ReplyParsing.joined(cwd, argument))
+        }
+    }
+
+    /// True when both resolve to the same pathname (however they are held); the same parts are the same path
+    /// without joining them.
+    public static func == (lhs: Pathname, rhs: Pathname) -> Bool {
+        switch (lhs, rhs) {
+        case (.resolved(let a), .resolved(let b)): return a == b
+        case (.relative(let a, let aCwd), .relative(let b, let bCwd)) where a == b && aCwd == bCwd: return true
+        default: return lhs.path == rhs.path
+        }
+    }
 }

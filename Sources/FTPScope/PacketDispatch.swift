@@ -25,14 +25,23 @@ extension PacketStats {
         _ decoded: DecodedPacket, packet: UnsafeRawBufferPointer, capturedLength: Int, decoder: PacketDecoder,
         at time: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
     ) {
-        // Wrapping adds and an unchecked payload range: counters of a capture never reach 2^64, and the decoder
-        // put the payload inside the packet (checked traps were a dozen instructions a packet on the critical path).
+        // Wrapping adds: counters of a capture never reach 2^64 (checked traps were a dozen instructions a packet on
+        // the critical path).
         packets &+= 1
         bytes &+= UInt64(truncatingIfNeeded: capturedLength)
         switch decoded {
         case .tcp(let segment):
             tcpSegments &+= 1
-            assert(segment.payloadOffset >= 0 && segment.payloadOffset + segment.payloadLength <= packet.count)
+            // The decoder puts the payload inside the packet; two unsigned compares (no traps) keep a decoder bug, or
+            // a batch whose bytes and decode disagree, from reading past the packet: such a segment counts as a
+            // decode error instead.
+            let offset = UInt(bitPattern: segment.payloadOffset)
+            guard offset <= UInt(packet.count),
+                UInt(bitPattern: segment.payloadLength) <= UInt(packet.count) &- offset
+            else {
+                decodeErrors &+= 1
+                return
+            }
             let payload = UnsafeRawBufferPointer(
                 start: packet.baseAddress.map { $0 + segment.payloadOffset }, count: segment.payloadLength)
             reassembler.process(segment, payload: payload, at: time)

@@ -244,10 +244,7 @@ extension TimelineRowBuilder {
             Cells.wordCell(transfer.cause?.word, out)
             // The data connection's Community ID (the control connection's moves aside), none when unobserved.
             if let observed {
-                Cells.textCell(
-                    observed.pointee.communityID
-                        ?? CommunityID.v1(observed.pointee.originator, observed.pointee.responder),
-                    out)
+                Cells.textCell(CommunityID.v1(observed.pointee.originator, observed.pointee.responder), out)
             } else {
                 out.append(UInt8(ascii: ","))
             }

@@ -46,11 +46,7 @@ extension JSONDocument {
         }
         if let observed {
             out.key("community_id")
-            if let identifier = observed.pointee.communityID {
-                out.string(identifier)
-            } else {
-                out.string(CommunityID.v1(observed.pointee.originator, observed.pointee.responder))
-            }
+            out.string(CommunityID.v1(observed.pointee.originator, observed.pointee.responder))
         }
         out.key("syn_attempts")
         var synAttempts = 0

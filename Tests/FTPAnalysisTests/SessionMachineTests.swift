@@ -186,7 +186,7 @@ struct SessionMachineTests {
         #expect(driver.send("RETR a.iso").last == .bindDataCommand(index: 4))
         var expected = DataCommand(
             verb: .retr, argument: "a.iso", time: Self.time(driver.clock), transferType: "I", restOffset: 100)
-        expected.path = "/pub/a.iso"
+        expected.path = .resolved("/pub/a.iso")
         expected.expectedSize = 4096
         #expect(driver.machine.dataCommandInput == expected)
         driver.machine.restTaken()

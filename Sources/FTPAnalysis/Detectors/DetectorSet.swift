@@ -14,11 +14,26 @@ struct DetectorSet {
     private var gaps = CaptureGapDetector()
     private var anomalies = ControlAnomalyDetector()
     private var evasion = EvasionDetector()
+    /// The array the analyzer collects one event's findings in, kept between events with its capacity
+    /// (`takeScratch`, `returnScratch`): a new one per event that raised a finding was an allocation each.
+    private var scratch: [Finding] = []
 
     /// A set configured as the analysis is.
     init(configuration: AnalysisConfiguration) {
         bruteforce = BruteforceDetector(
             threshold: configuration.bruteforceThreshold, window: configuration.bruteforceWindow)
+    }
+
+    /// The kept findings array, empty; the set holds none until `returnScratch` (so a nested call gets a new one).
+    mutating func takeScratch() -> [Finding] {
+        var taken: [Finding] = []
+        swap(&taken, &scratch)
+        return taken
+    }
+
+    /// Gives back the array `takeScratch` lent, emptied, for the next event.
+    mutating func returnScratch(_ found: consuming [Finding]) {
+        scratch = found
     }
 
     /// Fans one event out to the detectors that judge its kind, in the set's order; the findings are appended to

@@ -234,7 +234,7 @@ extension CommandRecord {
         return oddities.malformedVerb
     }
 
-    /// The record of a command as sent, taking its strings (left empty in `command`), not copying them.
+    /// The record of a command as sent, taking its strings (left empty or nil in `command`), not copying them.
     ///
     /// Made by the implicit memberwise initializer, in one piece: an explicit initializer stored the fields into a
     /// temporary that was then copied out and destroyed (a retain and a release of each string per command).
@@ -244,10 +244,19 @@ extension CommandRecord {
     ) -> CommandRecord {
         var argument = ""
         swap(&argument, &command.argument)
+        // The malformed verb is matched on its case, not compared with nil: `== nil` on a `String?` went through
+        // the generic comparison, which copied the optional by its value witness (about 90 instructions a
+        // command, for the nil of nearly every one).
+        let oddities: Oddities?
+        if case .some = command.malformedVerb {
+            var malformedVerb: String?
+            swap(&malformedVerb, &command.malformedVerb)
+            oddities = Oddities.of(malformedVerb: malformedVerb, malformedReply: nil)
+        } else {
+            oddities = nil
+        }
         return CommandRecord(
-            time: time, verb: command.verb, argument: argument, user: user, truncated: truncated,
-            oddities: command.malformedVerb == nil
-                ? nil : Oddities.of(malformedVerb: command.malformedVerb, malformedReply: nil))
+            time: time, verb: command.verb, argument: argument, user: user, truncated: truncated, oddities: oddities)
     }
 }
 

@@ -137,7 +137,7 @@ extension SessionMachine {
         {
             lostReplies = pending[..<match].map(\.index)
             actions.append(.repliesLost)
-            pending.removeSubrange(..<match)
+            pending.removeFirst(match)
             unrepairedServerGaps -= 1
             return true
         }

@@ -31,7 +31,7 @@ struct SessionMachine {
     /// The reply-size limits, to state the anomalies they cause.
     let limits: FTPLimits
     /// Commands awaiting a final reply, oldest first.
-    var pending: [PendingCommand] = []
+    var pending = PendingQueue()
     var greetingSeen = false
     /// What the last data command binds (`SessionAction.bindDataCommand`). Stored rather than asked for: a call on
     /// the machine from the analyzer copies the whole machine, reading a stored field does not.

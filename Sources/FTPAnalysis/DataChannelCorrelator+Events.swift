@@ -53,7 +53,6 @@ extension DataChannelCorrelator {
             return .dropped(firstOverSessionLimit: session.expectationCount == configuration.maxExpectationsPerSession + 1)
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
-        session.announcedPorts.append(endpoint.port)
         // A SYN seen just before its announcement (capture reordering) is matched now, once the expectation is
         // filed (moved into its list last: filed first, it was copied there).
         var early: (attempt: DataConnectionAttempt, connection: any LiveDataConnection, match: DataChannelMatch)?

@@ -262,12 +262,14 @@ extension DataChannelCorrelator {
 
     /// The passive ports the server announced in the session so far.
     static func passiveRange(_ session: FTPSession) -> ClosedRange<UInt16>? {
-        let ports = session.transfers.compactMap { transfer -> UInt16? in
-            guard let mode = transfer.mode, !mode.serverConnects else { return nil }
-            return transfer.announced?.port
+        // One pass keeping the bounds: the ports gathered into an array first were an allocation per failed
+        // passive transfer judged.
+        var range: ClosedRange<UInt16>?
+        for transfer in session.transfers {
+            guard let mode = transfer.mode, !mode.serverConnects, let port = transfer.announced?.port else { continue }
+            range = range.map { min($0.lowerBound, port)...max($0.upperBound, port) } ?? port...port
         }
-        guard let low = ports.min(), let high = ports.max() else { return nil }
-        return low...high
+        return range
     }
 }
 

@@ -46,11 +46,16 @@ final class DataChannelCorrelator {
 
     /// An ended session's announcements can no longer be used: dropping them frees the session's memory
     /// (expectations hold it) so long captures stay flat.
+    ///
+    /// Found by its transfers' announced ports: every expectation is filed for a transfer of the session's
+    /// `transfers`, under the transfer's `announced` endpoint, which is set once. (A list of the ports kept by the
+    /// session was an allocation per session, and more as it grew.)
     func dropExpectations(of session: FTPSession) {
-        for port in session.announcedPorts {
+        guard session.expectationCount > 0 else { return }
+        for transfer in session.transfers {
+            guard let port = transfer.announced?.port else { continue }
             removeExpectations(onPort: port) { $0.session === session }
         }
-        session.announcedPorts.removeAll()
     }
 
     func removeExpectations(of transfer: Transfer) {

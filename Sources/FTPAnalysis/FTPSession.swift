@@ -125,8 +125,6 @@ public final class FTPSession {
         set { machine.credentialsReported = newValue }
     }
     var expectationCount = 0
-    /// Ports of the endpoints this session announced, to drop its expectations when it ends.
-    var announcedPorts: [UInt16] = []
     /// The transfer cap was reached and reported.
     var transferCapReported = false
     /// When the first capture gap was seen.

@@ -19,7 +19,9 @@ import Testing
         transfer.mode = .passive
         transfer.announced = announced
         let expectation = FTPAnalysis.Expectation(session: session, transfer: transfer, endpoint: announced, time: start)
-        session.announcedPorts.append(announced.port)
+        // Filed as `DataChannelCorrelator.announce` files it: the session's transfer, counted by the session.
+        session.transfers.append(transfer)
+        session.expectationCount += 1
         correlator.add(expectation)
         return (correlator, session, expectation)
     }

@@ -1,4 +1,3 @@
-import CommunityID
 import FTPAnalysis
 import NetworkTypes
 
@@ -244,7 +243,7 @@ extension TimelineRowBuilder {
             Cells.wordCell(transfer.cause?.word, out)
             // The data connection's Community ID (the control connection's moves aside), none when unobserved.
             if let observed {
-                Cells.textCell(CommunityID.v1(observed.pointee.originator, observed.pointee.responder), out)
+                Cells.textCell(observed.pointee.communityID, out)
             } else {
                 out.append(UInt8(ascii: ","))
             }

@@ -1,4 +1,3 @@
-import CommunityID
 import FTPAnalysis
 import FTPProtocol
 import NetworkTypes
@@ -46,7 +45,7 @@ extension JSONDocument {
         }
         if let observed {
             out.key("community_id")
-            out.string(CommunityID.v1(observed.pointee.originator, observed.pointee.responder))
+            out.string(observed.pointee.communityID)
         }
         out.key("syn_attempts")
         var synAttempts = 0

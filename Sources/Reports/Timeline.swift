@@ -340,7 +340,7 @@ public struct TimelineRowBuilder {
                     // `TransferFacts.observed` is the observed connection's responder.
                     row.dataObserved = responder
                     row.durationMilliseconds = firstTime.milliseconds(to: lastTime)
-                    row.communityID = CommunityID.v1(originator, responder)
+                    row.communityID = observed.pointee.communityID
                     row.context.dataOriginator = originator
                     row.context.dataResponder = responder
                     row.context.start = firstTime

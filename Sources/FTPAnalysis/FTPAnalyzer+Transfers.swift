@@ -55,7 +55,7 @@ extension FTPAnalyzer {
 
     /// A preliminary (1xx) reply: kept with its command, and for a data command the size or STOU name it gives.
     func preliminaryReply(_ record: ReplyRecord, to index: Int, session: FTPSession) {
-        session.commands[index].preliminary.append(record)
+        session.commands[index].appendPreliminary(record)
         guard let transferIndex = session.commands[index].transferIndex,
             session.transfers[transferIndex].command != nil
         else { return }

@@ -163,12 +163,21 @@ public struct CommandRecord: Sendable {
     /// The verb as sent when it is not well-formed (see `FTPCommand.malformedVerb`); nil otherwise.
     public var malformedVerb: String? {
         get { oddities?.malformedVerb }
-        set { oddities = Oddities.of(malformedVerb: newValue, malformedReply: malformedReply) }
+        set {
+            oddities = Oddities.of(
+                malformedVerb: newValue, malformedReply: malformedReply, preliminary: oddities?.preliminary)
+        }
     }
     /// Argument as sent (passwords are redacted by the reports, not here).
     public var argument: String
-    /// Preliminary (1xx) replies, in order.
-    public var preliminary: [ReplyRecord] = []
+    /// Preliminary (1xx) replies, in order (kept in `oddities`: most commands have none).
+    public var preliminary: [ReplyRecord] {
+        get { oddities?.preliminary.all ?? [] }
+        set {
+            oddities = Oddities.of(
+                malformedVerb: malformedVerb, malformedReply: malformedReply, preliminary: PreliminaryReplies(newValue))
+        }
+    }
     /// The final reply, if one came.
     public var reply: ReplyRecord?
     /// The user known when the command was sent.
@@ -178,7 +187,10 @@ public struct CommandRecord: Sendable {
     /// A reply line without a valid code received where this command's reply was due.
     public var malformedReply: String? {
         get { oddities?.malformedReply }
-        set { oddities = Oddities.of(malformedVerb: malformedVerb, malformedReply: newValue) }
+        set {
+            oddities = Oddities.of(
+                malformedVerb: malformedVerb, malformedReply: newValue, preliminary: oddities?.preliminary)
+        }
     }
     /// True when the command itself was lost in a capture gap and is inferred from its reply.
     public var reconstructed = false
@@ -187,9 +199,12 @@ public struct CommandRecord: Sendable {
     /// Index into the session's transfers when this command announced or used a data channel.
     public var transferIndex: Int?
 
-    /// The malformed verb and reply, together and boxed: nil for nearly every command. Inline, the two optional
-    /// strings cost two retains when the record is copied (once per command, for its event) and two releases when
-    /// a copy goes; boxed, one of each.
+    /// The malformed verb and reply and the preliminary replies, together and boxed: nil for nearly every command.
+    /// Inline, the two optional strings and the array cost three retains when the record is copied (once per
+    /// command, for its event) and three releases when a copy goes (twice: the event, then the session); boxed, one
+    /// of each. (The array was one even when empty: a reference to the runtime's empty storage.) The first
+    /// preliminary reply is held in the box itself, so a command with a 1xx reply (a transfer) still allocates
+    /// once, the box instead of the array.
     var oddities: Oddities?
 
     /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
@@ -209,17 +224,59 @@ public struct CommandRecord: Sendable {
     final class Oddities: Sendable {
         let malformedVerb: String?
         let malformedReply: String?
+        let preliminary: PreliminaryReplies
 
-        private init(malformedVerb: String?, malformedReply: String?) {
+        fileprivate init(malformedVerb: String?, malformedReply: String?, preliminary: PreliminaryReplies) {
             self.malformedVerb = malformedVerb
             self.malformedReply = malformedReply
+            self.preliminary = preliminary
         }
 
-        /// A box for these, or nil when both are nil.
-        static func of(malformedVerb: String?, malformedReply: String?) -> Oddities? {
-            malformedVerb == nil && malformedReply == nil
-                ? nil : Oddities(malformedVerb: malformedVerb, malformedReply: malformedReply)
+        /// A box for these, or nil when all are nil or empty.
+        static func of(malformedVerb: String?, malformedReply: String?, preliminary: PreliminaryReplies?) -> Oddities? {
+            let preliminary = preliminary ?? PreliminaryReplies()
+            guard malformedVerb != nil || malformedReply != nil || preliminary.first != nil else { return nil }
+            return Oddities(malformedVerb: malformedVerb, malformedReply: malformedReply, preliminary: preliminary)
         }
+    }
+
+    /// A command's preliminary replies: the first inline (a transfer's one 150), an array only beyond it.
+    struct PreliminaryReplies: Sendable {
+        var first: ReplyRecord?
+        var later: [ReplyRecord] = []
+
+        init() {}
+
+        init(_ replies: [ReplyRecord]) {
+            first = replies.first
+            later = Array(replies.dropFirst())
+        }
+
+        /// All of them, in order.
+        var all: [ReplyRecord] {
+            guard let first else { return [] }
+            return later.isEmpty ? [first] : [first] + later
+        }
+
+        /// Calls `body` with each, in order, lent in place.
+        func forEach(_ body: (ReplyRecord) -> Void) {
+            guard let first else { return }
+            body(first)
+            for reply in later { body(reply) }
+        }
+    }
+
+    /// Adds a preliminary reply: one box per command with 1xx replies, as the array it replaces was one allocation.
+    mutating func appendPreliminary(_ reply: ReplyRecord) {
+        guard let box = oddities else {
+            var replies = PreliminaryReplies()
+            replies.first = reply
+            oddities = Oddities(malformedVerb: nil, malformedReply: nil, preliminary: replies)
+            return
+        }
+        var replies = box.preliminary
+        if case .some = replies.first { replies.later.append(reply) } else { replies.first = reply }
+        oddities = Oddities(malformedVerb: box.malformedVerb, malformedReply: box.malformedReply, preliminary: replies)
     }
 
     /// Milliseconds from the command to its final reply.
@@ -232,6 +289,19 @@ extension CommandRecord {
     public static func malformedVerb(at record: UnsafePointer<CommandRecord>) -> String? {
         guard let oddities = record.pointee.oddities else { return nil }
         return oddities.malformedVerb
+    }
+
+    /// True when the record at `record` has preliminary replies (read in place, as `malformedVerb(at:)`).
+    public static func hasPreliminary(at record: UnsafePointer<CommandRecord>) -> Bool {
+        guard let oddities = record.pointee.oddities else { return false }
+        if case .some = oddities.preliminary.first { return true }
+        return false
+    }
+
+    /// Calls `body` with each preliminary reply of the record at `record`, in order, without making an array of
+    /// them (the `preliminary` getter does).
+    public static func forEachPreliminary(at record: UnsafePointer<CommandRecord>, _ body: (ReplyRecord) -> Void) {
+        record.pointee.oddities?.preliminary.forEach(body)
     }
 
     /// The record of a command as sent, taking its strings (left empty or nil in `command`), not copying them.
@@ -251,7 +321,7 @@ extension CommandRecord {
         if case .some = command.malformedVerb {
             var malformedVerb: String?
             swap(&malformedVerb, &command.malformedVerb)
-            oddities = Oddities.of(malformedVerb: malformedVerb, malformedReply: nil)
+            oddities = Oddities.of(malformedVerb: malformedVerb, malformedReply: nil, preliminary: nil)
         } else {
             oddities = nil
         }

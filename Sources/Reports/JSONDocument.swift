@@ -164,20 +164,22 @@ public enum JSONDocument {
     static func write(replies: [ReplyRecord], into out: inout JSONWriter) {
         out.beginArray()
         replies.withUnsafeBufferPointer { records in
-            for index in records.indices {
-                let reply = records.baseAddress! + index
-                out.element()
-                out.beginObject()
-                out.key("code")
-                out.int(reply.pointee.code)
-                out.key("text")
-                string(at: reply, \.text, into: &out)
-                out.key("time")
-                out.time(reply.pointee.time)
-                out.endObject()
-            }
+            for index in records.indices { write(replyAt: records.baseAddress! + index, into: &out) }
         }
         out.endArray()
+    }
+
+    /// One element of a `replies` array.
+    private static func write(replyAt reply: UnsafePointer<ReplyRecord>, into out: inout JSONWriter) {
+        out.element()
+        out.beginObject()
+        out.key("code")
+        out.int(reply.pointee.code)
+        out.key("text")
+        string(at: reply, \.text, into: &out)
+        out.key("time")
+        out.time(reply.pointee.time)
+        out.endObject()
     }
 
     static func write(command: CommandRecord, _ passwords: PasswordPolicy, into out: inout JSONWriter) {
@@ -254,9 +256,14 @@ public enum JSONDocument {
             out.key("reply_time_ms")
             out.null()
         }
-        if !command.pointee.preliminary.isEmpty {
+        if CommandRecord.hasPreliminary(at: command) {
+            // Read where they lie: the `preliminary` getter makes an array of them.
             out.key("preliminary")
-            write(replies: command.pointee.preliminary, into: &out)
+            out.beginArray()
+            CommandRecord.forEachPreliminary(at: command) { reply in
+                withUnsafePointer(to: reply) { write(replyAt: $0, into: &out) }
+            }
+            out.endArray()
         }
         if command.pointee.truncated {
             out.key("truncated")

@@ -49,12 +49,15 @@ extension FTPAnalyzer {
         guard session.confirmed else { return }
         while session.emittedCommands < session.commands.count {
             let index = session.emittedCommands
-            // Judged in place, then copied once, straight into the event.
+            // Judged in place, then copied once, straight into the event where the sink keeps it.
             let settled =
                 session.commands[index].isAnswered || session.ended || !session.machine.isPending(index)
             guard settled else { return }
-            let identity = session.identity
-            emit(.command(consume identity, session.commands[index]))
+            // Lent through the mutable accessor, which reaches the array in place: the read accessor of a class's
+            // array property hands out a copy of it (a retain and a release of its storage).
+            session.commands.withUnsafeMutableBufferPointer { records in
+                sink?.take(command: records.baseAddress! + index, of: session.identity)
+            }
             session.emittedCommands += 1
         }
     }

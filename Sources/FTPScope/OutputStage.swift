@@ -51,6 +51,11 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
         if filling.count >= OutputStage.batchItems { handOver() }
     }
 
+    func take(command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity) {
+        filling.append(command: record, of: session)
+        if filling.count >= OutputStage.batchItems { handOver() }
+    }
+
     func advance(watermark: Timestamp?) {
         filling.append(advance: watermark)
         if filling.count >= OutputStage.batchItems { handOver() }
@@ -124,6 +129,15 @@ final class OutputBatch {
     func append(_ event: consuming AnalysisEvent) {
         precondition(count < OutputStage.batchItems, "output batch overfilled")
         (events + count).initialize(to: consume event)
+        advances[count] = nil
+        count += 1
+    }
+
+    /// Adds a command's event, made in its slot (see `AnalysisEventSink.take(command:of:)`); the batch must not be
+    /// full.
+    func append(command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity) {
+        precondition(count < OutputStage.batchItems, "output batch overfilled")
+        (events + count).initialize(to: .command(session, record.pointee))
         advances[count] = nil
         count += 1
     }

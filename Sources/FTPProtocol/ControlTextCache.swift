@@ -67,6 +67,15 @@ public final class ControlTextCache {
         return found ?? FTPText.decode(bytes)
     }
 
+    /// `text(_:)` when `cached`, else the text decoded anew (as `disabled` gives it), for a line whose text does not
+    /// recur. One cache passed either way: choosing between it and `disabled` at the call made an owned reference
+    /// to the chosen one (a retain and a release per reply).
+    @inline(__always)
+    func text(_ bytes: ArraySlice<UInt8>, cached: Bool) -> String {
+        if cached { return text(bytes) }
+        return bytes.isEmpty ? "" : FTPText.decode(bytes)
+    }
+
     /// The text of ASCII bytes: the slot's text when it has these bytes, else a new one kept in the slot.
     private func text(ascii bytes: UnsafeRawBufferPointer) -> String {
         let hash = Self.hash(bytes)

@@ -204,8 +204,7 @@ public struct ReplyAssembler: Sendable {
             onEvent(
                 .reply(
                     FTPReply(
-                        code: code, text: Self.text(bytes[4...], recurs ? texts : .disabled),
-                        hasTruncatedLine: line.truncated)))
+                        code: code, text: texts.text(bytes[4...], cached: recurs), hasTruncatedLine: line.truncated)))
         case 0x2D:
             var lines: [String] = []
             lines.reserveCapacity(4)

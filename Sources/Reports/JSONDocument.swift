@@ -196,10 +196,12 @@ public enum JSONDocument {
             out.string(record.pointee[keyPath: path])
             return
         }
-        let field = (UnsafeRawPointer(record) + offset).assumingMemoryBound(to: String.self)
-        if field.pointee.utf8.withContiguousStorageIfAvailable({ out.string(utf8: $0) }) == nil {
-            out.string(field.pointee)
-        }
+        // Lent in place (`withUTF8` on the field itself): `withContiguousStorageIfAvailable` on its UTF-8 view loaded
+        // a copy of the string, a retain and a release of every text longer than 15 bytes (the argument of nearly
+        // every command), whose storage the analysis thread's text cache shares. `withUTF8` changes a string only
+        // when it is not contiguous UTF-8, which no string made here is; it never writes to a native one.
+        UnsafeMutablePointer(mutating: (UnsafeRawPointer(record) + offset).assumingMemoryBound(to: String.self))
+            .pointee.withUTF8 { out.string(utf8: $0) }
     }
 
     /// The reply of the command at `command`, where it lies in the record, or nil when it has none. An optional

@@ -55,6 +55,10 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// Held sessions waiting in a temporary file; the file is reused from its start once none waits.
     private let heldSpool: RecordSpool
     private var heldSpooled = 0
+    /// Storage of held sessions in memory, reused; its free blocks take at most an eighth of `heldBytesInMemory`.
+    private let heldStorage: JSONBytesPool
+    /// A scratch above this size is shrunk when a session needs a quarter of it.
+    private static let largeScratch = 1 << 20
 
     /// A held session: its bytes in memory (handed to the output whole), or their place in `heldSpool`.
     private enum HeldSession {
@@ -95,6 +99,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         findingIndex = SortingSpool(memoryBudget: indexMemoryBudget)
         self.heldBytesInMemory = heldBytesInMemory
         heldSpool = RecordSpool()
+        heldStorage = JSONBytesPool(limit: heldBytesInMemory / 8)
         self.passwords = passwords
         self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
@@ -113,8 +118,12 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 ?? Int(session.id.dropFirst()) ?? 0
             // Room for about what the session will take (`SessionSize`), so that one held back is kept where it
             // was written: a buffer twice its size or more was moved to a smaller one when it was handed over.
+            // The scratch is never handed over (a held session is copied out of it), so it only grows, and shrinks
+            // back after an outsized session.
             let room = size.room(for: session)
-            if room > scratch.reservedCapacity || room + room / 4 < scratch.reservedCapacity {
+            if room > scratch.reservedCapacity
+                || (scratch.reservedCapacity > JSONDocumentStreamSink.largeScratch && room < scratch.reservedCapacity / 4)
+            {
                 scratch.removeAll(capacity: room)
             } else {
                 scratch.removeAll()
@@ -143,15 +152,14 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 }
                 return
             }
-            // Most sessions end after a later one began: the scratch's storage, shrunk to the session's size, is
-            // held as it is (no copy) and the scratch starts a new buffer; past the budget, the bytes wait in the
-            // spool instead.
+            // Most sessions end after a later one began: their bytes are copied into reused storage
+            // (`JSONBytesPool`) and the scratch kept; past the budget, the bytes wait in the spool instead.
             if heldMemoryBytes + scratch.count > heldBytesInMemory && scratch.count > 0 {
                 held[number] = .spooled(scratch.withBytes { heldSpool.append($0) })
                 heldSpooled += 1
             } else {
                 heldMemoryBytes += scratch.count
-                held[number] = .memory(scratch.detachBytes(nextCapacity: room))
+                held[number] = .memory(scratch.withBytes { heldStorage.copy($0) })
             }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {

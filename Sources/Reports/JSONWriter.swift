@@ -508,18 +508,30 @@ public struct JSONWriter: ~Copyable {
     }
 }
 
-/// Bytes a `JSONWriter` handed over (`detachBytes`), freed with the last reference.
+/// Bytes a `JSONWriter` handed over (`detachBytes`) or a `JSONBytesPool` holds, freed (or given back to the pool)
+/// with the last reference.
 public final class JSONBytes {
     let base: UnsafeMutablePointer<UInt8>
     /// How many.
     public let count: Int
+    /// Where the storage goes back to (`JSONBytesPool`), and its size class there; nil: freed.
+    private let pool: JSONBytesPool?
+    private let sizeClass: Int
 
-    init(base: UnsafeMutablePointer<UInt8>, count: Int) {
+    init(base: UnsafeMutablePointer<UInt8>, count: Int, pool: JSONBytesPool? = nil, sizeClass: Int = 0) {
         self.base = base
         self.count = count
+        self.pool = pool
+        self.sizeClass = sizeClass
     }
 
-    deinit { free(base) }
+    deinit {
+        if let pool {
+            pool.give(base, sizeClass: sizeClass)
+        } else {
+            free(base)
+        }
+    }
 
     /// The bytes, for the duration of `body`.
     public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {

@@ -100,51 +100,143 @@ public enum DataChannelMatch: String, Sendable {
 /// analysis builds it. Outputs that stream receive a `SettledTransfer` of it when it settles; both read alike
 /// through `TransferFacts`.
 public final class Transfer: TransferFacts {
-    /// The data command (LIST, RETR, …), or nil while only announced.
-    public internal(set) var command: FTPVerb?
-    /// Its argument.
-    public internal(set) var argument: String?
-    /// The argument resolved against the working directory.
-    public var path: String? { pathname?.path }
-    /// `path` as its parts: joined when an output reads it, not on the analysis thread (`Pathname`).
-    var pathname: Pathname?
-    /// How the channel was announced; nil when no announcement was seen.
-    public internal(set) var mode: DataMode?
-    /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
-    public internal(set) var announcementVerb: FTPVerb?
-    /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
-    public internal(set) var announced: Endpoint?
-    /// When it was announced.
-    public internal(set) var announcedAt: Timestamp?
-    /// When the data command was sent.
-    public internal(set) var commandTime: Timestamp?
-    /// The reply to the announcement (200 to PORT, 227 to PASV, …).
-    public internal(set) var announcementReply: ReplyRecord?
-    /// The final reply to the data command.
-    public internal(set) var reply: ReplyRecord?
-    /// Preliminary reply (150/125) to the data command.
-    public internal(set) var preliminaryReply: ReplyRecord?
-    /// Data connections matched to it (normally one).
-    public internal(set) var connections: [DataConnectionRecord] = []
-    /// Size announced by `150 … (N bytes)` or a SIZE reply.
-    public internal(set) var expectedSize: UInt64?
-    /// REST offset in force for this transfer.
-    public internal(set) var restOffset: UInt64?
-    /// TYPE in force (A, I, …).
-    public internal(set) var transferType: String?
-    /// True when ABOR was sent during it.
-    public internal(set) var abortRequested = false
-    /// True when inferred without a readable announcement.
-    public internal(set) var inferred = false
-    /// The typed verdict (status, cause, evidence); settled when the transfer is.
-    public internal(set) var verdict = DataVerdict(status: .unused, cause: nil, evidence: DataEvidence())
-    /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
-    public internal(set) var metrics: TransferMetrics?
+    // The fields are reached through addressors (a pointer to the field, read or written in place): inlined,
+    // also into the outputs' module, they are the plain loads and stores the stored properties were. Read and
+    // modify coroutines were not inlined, and each call cost about forty instructions (and, across modules, a
+    // frame allocated on the heap).
 
+    /// Its fields, in a block its snapshots share (`TransferStorage`): settling hands them on without a copy.
+    private(set) var storage: TransferStorage
+    /// Where they lie in `storage` (fixed for the block's life): every field is read and written through it.
+    @usableFromInline var fields: UnsafeMutablePointer<TransferFields>
+
+    /// The fields, to be written: a block a snapshot shares is copied first (copy on write; rare, as nothing
+    /// writes a transfer once it settled but a connection that closes later or a reply that arrives late).
+    @usableFromInline var writable: UnsafeMutablePointer<TransferFields> {
+        @inline(__always) get {
+            if !isKnownUniquelyReferenced(&storage) {
+                storage = storage.copy()
+                fields = storage.fields
+            }
+            return fields
+        }
+    }
+    /// The data command (LIST, RETR, …), or nil while only announced.
+    @inlinable public internal(set) var command: FTPVerb? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.command)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.command) }
+    }
+    /// Its argument.
+    @inlinable public internal(set) var argument: String? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.argument)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.argument) }
+    }
+    /// The argument resolved against the working directory.
+    @inlinable public var path: String? { fields.pointee.pathname?.path }
+    /// `path` as its parts: joined when an output reads it, not on the analysis thread (`Pathname`).
+    @inlinable var pathname: Pathname? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.pathname)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.pathname) }
+    }
+    /// How the channel was announced; nil when no announcement was seen.
+    @inlinable public internal(set) var mode: DataMode? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.mode)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.mode) }
+    }
+    /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
+    @inlinable public internal(set) var announcementVerb: FTPVerb? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementVerb)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcementVerb) }
+    }
+    /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
+    @inlinable public internal(set) var announced: Endpoint? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announced)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announced) }
+    }
+    /// When it was announced.
+    @inlinable public internal(set) var announcedAt: Timestamp? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcedAt)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcedAt) }
+    }
+    /// When the data command was sent.
+    @inlinable public internal(set) var commandTime: Timestamp? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.commandTime)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.commandTime) }
+    }
+    /// The reply to the announcement (200 to PORT, 227 to PASV, …).
+    @inlinable public internal(set) var announcementReply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementReply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcementReply) }
+    }
+    /// The final reply to the data command.
+    @inlinable public internal(set) var reply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.reply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.reply) }
+    }
+    /// Preliminary reply (150/125) to the data command.
+    @inlinable public internal(set) var preliminaryReply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.preliminaryReply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
+    }
+    /// Data connections matched to it (normally one).
+    @inlinable public internal(set) var connections: [DataConnectionRecord] {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
+    }
+    /// Size announced by `150 … (N bytes)` or a SIZE reply.
+    @inlinable public internal(set) var expectedSize: UInt64? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.expectedSize)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.expectedSize) }
+    }
+    /// REST offset in force for this transfer.
+    @inlinable public internal(set) var restOffset: UInt64? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.restOffset)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.restOffset) }
+    }
+    /// TYPE in force (A, I, …).
+    @inlinable public internal(set) var transferType: String? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.transferType)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.transferType) }
+    }
+    /// True when ABOR was sent during it.
+    @inlinable public internal(set) var abortRequested: Bool {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.abortRequested)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.abortRequested) }
+    }
+    /// True when inferred without a readable announcement.
+    @inlinable public internal(set) var inferred: Bool {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.inferred)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.inferred) }
+    }
+    /// The typed verdict (status, cause, evidence); settled when the transfer is.
+    @inlinable public internal(set) var verdict: DataVerdict {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.verdict) }
+    }
+    /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
+    @inlinable public internal(set) var metrics: TransferMetrics? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.metrics)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.metrics) }
+    }
     /// The file written for it by extraction (`--extract`), as the data-channel sink reported it when it settled.
-    public internal(set) var extractedFile: ExtractedFile?
+    @inlinable public internal(set) var extractedFile: ExtractedFile? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.extractedFile)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.extractedFile) }
+    }
     /// The parsed directory listing of a LIST/NLST/MLSD transfer, when its payload was read.
-    public internal(set) var listing: [ListingEntry]?
+    @inlinable public internal(set) var listing: [ListingEntry]? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.listing)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.listing) }
+    }
+    /// Its position in its session's transfers, once a snapshot of it was taken (`SettledTransfer.index`).
+    @inlinable var index: Int {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.index)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.index) }
+    }
+
+    /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
+    @inlinable public var observedIndex: Int? { fields.pointee.connections.observedIndex }
+
     /// True once its outcome is settled and delivered.
     public internal(set) var settled = false
     /// True once the correlator has judged it (`DataChannelCorrelator.judge`): judged again, its verdict is reset.
@@ -152,8 +244,10 @@ public final class Transfer: TransferFacts {
     /// Live connections still being tracked (reference, until they close).
     var liveConnections = LiveConnections()
 
-    init() {}
-
+    init() {
+        storage = TransferStorage.make(TransferFields())
+        fields = storage.fields
+    }
 }
 
 /// A transfer's payload as written to disk by extraction.

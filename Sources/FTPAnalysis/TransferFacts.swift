@@ -57,199 +57,152 @@ public protocol TransferFacts {
 
 /// A settled transfer as a value: what the `transfer` event carries.
 ///
-/// A value whose fields live in one shared storage object, written only through a fresh copy: the fields together
-/// are 776 bytes, and an event holding them inline (or boxed, and copied into the box) was copied whole at every
-/// hand-over. The storage is made once, filled from the transfer; the fields are constants of it, so reading one
-/// is a plain load (a variable of a class would be checked for exclusive access on every read). The verdict's
-/// parts are read in place (`status`, `cause`, `evidence`): asking for `verdict.status` must not copy the
-/// 342-byte verdict.
+/// It shares the transfer's fields (`TransferStorage`): taking it is one retain, not a copy of the fields
+/// (776 bytes, a dozen strings and arrays) that the output thread then destroyed. The analysis copies the block
+/// before it writes the transfer again (copy on write), so the snapshot still says what the transfer was when it
+/// settled (issue 14). The verdict's parts are read in place (`status`, `cause`, `evidence`): asking for
+/// `verdict.status` must not copy the 342-byte verdict.
 public struct SettledTransfer: TransferFacts, Sendable {
-    /// The fields, as the transfer had them.
-    private struct Fields: Sendable {
-        var command: FTPVerb?
-        var argument: String?
-        var pathname: Pathname?
-        var mode: DataMode?
-        var announcementVerb: FTPVerb?
-        var announced: Endpoint?
-        var announcedAt: Timestamp?
-        var commandTime: Timestamp?
-        var announcementReply: ReplyRecord?
-        var reply: ReplyRecord?
-        var preliminaryReply: ReplyRecord?
-        var connections: [DataConnectionRecord]
-        var expectedSize: UInt64?
-        var restOffset: UInt64?
-        var transferType: String?
-        var abortRequested: Bool
-        var inferred: Bool
-        var verdict: DataVerdict
-        var metrics: TransferMetrics?
-        var extractedFile: ExtractedFile?
-        var listing: [ListingEntry]?
-        var index: Int
-    }
+    // Fields read through addressors, inlined into the outputs (see `Transfer`).
+    @usableFromInline var storage: SharedTransferStorage
 
-    /// Shared, never written: a setter replaces it.
-    private final class Storage: Sendable {
-        let fields: Fields
+    /// The fields, where they lie.
+    @inlinable var fields: UnsafeMutablePointer<TransferFields> { storage.block.fields }
 
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var storage: Storage
-
-    /// Writes one field: copy on write, as a plain struct behaves (nothing on the analysis path writes).
-    private mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = storage.fields
-        change(&fields)
-        storage = Storage(fields)
+    /// The fields, to be written: copy on write, as a plain struct behaves (nothing on the analysis path writes).
+    @usableFromInline var writable: UnsafeMutablePointer<TransferFields> {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage.block) { storage.block = storage.block.copy() }
+            return storage.block.fields
+        }
     }
 
     /// See `TransferFacts.command`.
-    public var command: FTPVerb? {
-        get { storage.fields.command }
-        set { update { $0.command = newValue } }
+    @inlinable public var command: FTPVerb? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.command)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.command) }
     }
     /// See `TransferFacts.argument`.
-    public var argument: String? {
-        get { storage.fields.argument }
-        set { update { $0.argument = newValue } }
+    @inlinable public var argument: String? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.argument)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.argument) }
     }
     /// See `TransferFacts.path`.
     public var path: String? {
-        get { storage.fields.pathname?.path }
-        set { update { $0.pathname = newValue.map(Pathname.resolved) } }
+        get { fields.pointee.pathname?.path }
+        set { writable.pointee.pathname = newValue.map(Pathname.resolved) }
     }
     /// See `TransferFacts.mode`.
-    public var mode: DataMode? {
-        get { storage.fields.mode }
-        set { update { $0.mode = newValue } }
+    @inlinable public var mode: DataMode? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.mode)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.mode) }
     }
     /// See `TransferFacts.announcementVerb`.
-    public var announcementVerb: FTPVerb? {
-        get { storage.fields.announcementVerb }
-        set { update { $0.announcementVerb = newValue } }
+    @inlinable public var announcementVerb: FTPVerb? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementVerb)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcementVerb) }
     }
     /// See `TransferFacts.announced`.
-    public var announced: Endpoint? {
-        get { storage.fields.announced }
-        set { update { $0.announced = newValue } }
+    @inlinable public var announced: Endpoint? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announced)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announced) }
     }
     /// See `TransferFacts.announcedAt`.
-    public var announcedAt: Timestamp? {
-        get { storage.fields.announcedAt }
-        set { update { $0.announcedAt = newValue } }
+    @inlinable public var announcedAt: Timestamp? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcedAt)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcedAt) }
     }
     /// See `TransferFacts.commandTime`.
-    public var commandTime: Timestamp? {
-        get { storage.fields.commandTime }
-        set { update { $0.commandTime = newValue } }
+    @inlinable public var commandTime: Timestamp? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.commandTime)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.commandTime) }
     }
     /// See `TransferFacts.announcementReply`.
-    public var announcementReply: ReplyRecord? {
-        get { storage.fields.announcementReply }
-        set { update { $0.announcementReply = newValue } }
+    @inlinable public var announcementReply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementReply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.announcementReply) }
     }
     /// See `TransferFacts.reply`.
-    public var reply: ReplyRecord? {
-        get { storage.fields.reply }
-        set { update { $0.reply = newValue } }
+    @inlinable public var reply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.reply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.reply) }
     }
     /// See `TransferFacts.preliminaryReply`.
-    public var preliminaryReply: ReplyRecord? {
-        get { storage.fields.preliminaryReply }
-        set { update { $0.preliminaryReply = newValue } }
+    @inlinable public var preliminaryReply: ReplyRecord? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.preliminaryReply)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
     }
     /// See `TransferFacts.connections`.
-    public var connections: [DataConnectionRecord] {
-        get { storage.fields.connections }
-        set { update { $0.connections = newValue } }
+    @inlinable public var connections: [DataConnectionRecord] {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
     }
     /// See `TransferFacts.expectedSize`.
-    public var expectedSize: UInt64? {
-        get { storage.fields.expectedSize }
-        set { update { $0.expectedSize = newValue } }
+    @inlinable public var expectedSize: UInt64? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.expectedSize)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.expectedSize) }
     }
     /// See `TransferFacts.restOffset`.
-    public var restOffset: UInt64? {
-        get { storage.fields.restOffset }
-        set { update { $0.restOffset = newValue } }
+    @inlinable public var restOffset: UInt64? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.restOffset)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.restOffset) }
     }
     /// See `TransferFacts.transferType`.
-    public var transferType: String? {
-        get { storage.fields.transferType }
-        set { update { $0.transferType = newValue } }
+    @inlinable public var transferType: String? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.transferType)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.transferType) }
     }
     /// See `TransferFacts.abortRequested`.
-    public var abortRequested: Bool {
-        get { storage.fields.abortRequested }
-        set { update { $0.abortRequested = newValue } }
+    @inlinable public var abortRequested: Bool {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.abortRequested)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.abortRequested) }
     }
     /// See `TransferFacts.inferred`.
-    public var inferred: Bool {
-        get { storage.fields.inferred }
-        set { update { $0.inferred = newValue } }
+    @inlinable public var inferred: Bool {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.inferred)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.inferred) }
     }
     /// See `TransferFacts.verdict`.
-    public var verdict: DataVerdict {
-        get { storage.fields.verdict }
-        set { update { $0.verdict = newValue } }
+    @inlinable public var verdict: DataVerdict {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.verdict) }
     }
     /// See `TransferFacts.status`.
-    public var status: DataStatus { storage.fields.verdict.status }
+    @inlinable public var status: DataStatus { fields.pointee.verdict.status }
     /// See `TransferFacts.cause`.
-    public var cause: DataCause? { storage.fields.verdict.cause }
+    @inlinable public var cause: DataCause? { fields.pointee.verdict.cause }
     /// See `TransferFacts.evidence`.
-    public var evidence: DataEvidence { storage.fields.verdict.evidence }
+    @inlinable public var evidence: DataEvidence {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict.evidence)) }
+    }
     /// See `TransferFacts.metrics`.
-    public var metrics: TransferMetrics? {
-        get { storage.fields.metrics }
-        set { update { $0.metrics = newValue } }
+    @inlinable public var metrics: TransferMetrics? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.metrics)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.metrics) }
     }
     /// See `TransferFacts.extractedFile`.
-    public var extractedFile: ExtractedFile? {
-        get { storage.fields.extractedFile }
-        set { update { $0.extractedFile = newValue } }
+    @inlinable public var extractedFile: ExtractedFile? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.extractedFile)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.extractedFile) }
     }
     /// See `TransferFacts.listing`.
-    public var listing: [ListingEntry]? {
-        get { storage.fields.listing }
-        set { update { $0.listing = newValue } }
+    @inlinable public var listing: [ListingEntry]? {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.listing)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.listing) }
     }
+    /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
+    @inlinable public var observedIndex: Int? { fields.pointee.connections.observedIndex }
     /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
-    public var index: Int {
-        get { storage.fields.index }
-        set { update { $0.index = newValue } }
+    @inlinable public var index: Int {
+        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.index)) }
+        unsafeMutableAddress { fieldAddress(&writable.pointee.index) }
     }
 
-    /// The transfer as it is now. Every field is a value or copy-on-write storage shared with the transfer, so
-    /// taking one costs no copy of the connections or the listing.
+    /// The transfer as it is now, sharing its fields (the transfer copies them before it is written again).
     public init(_ transfer: Transfer, index: Int) {
-        storage = Storage(
-            Fields(
-                command: transfer.command,
-                argument: transfer.argument,
-                pathname: transfer.pathname,
-                mode: transfer.mode,
-                announcementVerb: transfer.announcementVerb,
-                announced: transfer.announced,
-                announcedAt: transfer.announcedAt,
-                commandTime: transfer.commandTime,
-                announcementReply: transfer.announcementReply,
-                reply: transfer.reply,
-                preliminaryReply: transfer.preliminaryReply,
-                connections: transfer.connections,
-                expectedSize: transfer.expectedSize,
-                restOffset: transfer.restOffset,
-                transferType: transfer.transferType,
-                abortRequested: transfer.abortRequested,
-                inferred: transfer.inferred,
-                verdict: transfer.verdict,
-                metrics: transfer.metrics,
-                extractedFile: transfer.extractedFile,
-                listing: transfer.listing,
-                index: index))
+        // Written before the block is shared, so in place (a second snapshot at another index copies it).
+        if transfer.index != index { transfer.index = index }
+        storage = SharedTransferStorage(block: transfer.storage)
     }
 }
 
@@ -268,17 +221,8 @@ extension TransferFacts {
     /// it: the record is large, and a copy of it per question was a measurable share of settling a transfer.
     public var observedIndex: Int? {
         // Read once: each read through the protocol's getter copied the array out (a retain and a release), about
-        // ten times a transfer.
-        let connections = self.connections
-        // Nearly every transfer has one connection or none; the comparison below is for the rest.
-        if connections.count < 2 { return connections.isEmpty ? nil : 0 }
-        return connections.indices.max { lhs, rhs in
-            (connections[lhs].originatorBytes + connections[lhs].responderBytes, connections[lhs].firstTime.nanoseconds)
-                < (
-                    connections[rhs].originatorBytes + connections[rhs].responderBytes,
-                    connections[rhs].firstTime.nanoseconds
-                )
-        }
+        // ten times a transfer. `Transfer` and `SettledTransfer` answer in place, without even that copy.
+        connections.observedIndex
     }
 
     /// The endpoint actually connected to.
@@ -344,5 +288,19 @@ extension TransferFacts {
             return last
         }
         return replyTime
+    }
+}
+
+extension Array where Element == DataConnectionRecord {
+    // Usable from the outputs' module, for `Transfer.observedIndex` and `SettledTransfer.observedIndex` inlined there.
+    /// Where the primary observed connection is (`TransferFacts.observedIndex`): the one that carried data, else
+    /// the last attempt. Read where the array lies (a method of the array, not of a copy of it).
+    @usableFromInline var observedIndex: Int? {
+        // Nearly every transfer has one connection or none; the comparison below is for the rest.
+        if count < 2 { return isEmpty ? nil : 0 }
+        return indices.max { lhs, rhs in
+            (self[lhs].originatorBytes + self[lhs].responderBytes, self[lhs].firstTime.nanoseconds)
+                < (self[rhs].originatorBytes + self[rhs].responderBytes, self[rhs].firstTime.nanoseconds)
+        }
     }
 }

@@ -199,10 +199,9 @@ extension TimelineRowBuilder {
         } else {
             live.update(TimelineSessionTable<SessionFacts>.key(of: session.id)) { user = $0.user }
         }
-        // The connections copied out once and the observed one read where it lies (see `fill`).
-        let connections = transfer.connections
+        // The connections and the observed one read where they lie (see `fill`), not copied out of the snapshot.
         let observedIndex = transfer.observedIndex
-        return connections.withUnsafeBufferPointer { connections in
+        return transfer.connections.withUnsafeBufferPointer { connections in
             let observed = observedIndex.map { connections.baseAddress! + $0 }
             let start = observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt
             let time = start ?? session.start

@@ -60,7 +60,8 @@ extension DataConnectionRecord {
     ///
     /// Not kept in the record: made with it, it was a hash and a 30-byte string per data connection on the
     /// analysis thread (the critical path), freed later by the output thread, which has slack to make it there.
-    public var communityID: String { CommunityID.v1(originator, responder) }
+    /// Inlined: called on a record read in place (`pointee`), the call copied the whole 424-byte record first.
+    @inlinable @inline(__always) public var communityID: String { CommunityID.v1(originator, responder) }
 }
 
 extension DataConnectionRecord {
@@ -114,12 +115,23 @@ public final class Transfer: TransferFacts {
     /// writes a transfer once it settled but a connection that closes later or a reply that arrives late).
     @usableFromInline var writable: UnsafeMutablePointer<TransferFields> {
         @inline(__always) get {
-            if !isKnownUniquelyReferenced(&storage) {
+            // Never handed out, the block is the transfer's alone: no need to ask (nearly every write, all those
+            // made while the transfer is built).
+            if handedOut && !isKnownUniquelyReferenced(&storage) {
                 storage = storage.copy()
                 fields = storage.fields
+                handedOut = false
             }
             return fields
         }
+    }
+    /// True once a snapshot took the block (`SettledTransfer.init`): it may be shared from then on.
+    private var handedOut = false
+
+    /// The block, for a snapshot to share: from now on the transfer copies it before it writes.
+    func handOut() -> TransferStorage {
+        handedOut = true
+        return storage
     }
     /// The data command (LIST, RETR, …), or nil while only announced.
     @inlinable public internal(set) var command: FTPVerb? {

@@ -202,7 +202,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
     public init(_ transfer: Transfer, index: Int) {
         // Written before the block is shared, so in place (a second snapshot at another index copies it).
         if transfer.index != index { transfer.index = index }
-        storage = SharedTransferStorage(block: transfer.storage)
+        storage = SharedTransferStorage(block: transfer.handOut())
     }
 }
 

@@ -27,12 +27,13 @@ extension TimelineRowBuilder {
             return reply.time
         case .sessionStarted(let session):
             guard let number = session.number else { return nil }
-            // What `fill` notes for the session: its facts and their cells.
+            // What `fill` notes for the session: its facts and their cells (the Community ID made once for both).
+            let communityID = session.communityID
             live[session.id] = SessionFacts(
-                client: session.client, server: session.server, communityID: session.communityID,
+                client: session.client, server: session.server, communityID: communityID,
                 cells: CSVSessionCells(
                     id: session.id, client: session.client, server: session.server,
-                    communityID: session.communityID, scratch: cellScratch))
+                    communityID: communityID, scratch: cellScratch))
             guard let slot = live.slot(ofNumber: number) else { return nil }
             encodeCSV(
                 sessionRow: ",session_start", at: session.start, detail: Self.startNotes(of: session), slot: slot,
@@ -242,7 +243,7 @@ extension TimelineRowBuilder {
             Cells.wordCell(transfer.cause?.word, out)
             // The data connection's Community ID (the control connection's moves aside), none when unobserved.
             if let observed {
-                Cells.textCell(observed.pointee.communityID, out)
+                Cells.communityIDCell(observed.pointee.originator, observed.pointee.responder, out)
             } else {
                 out.append(UInt8(ascii: ","))
             }

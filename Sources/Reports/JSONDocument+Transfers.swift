@@ -45,7 +45,7 @@ extension JSONDocument {
         }
         if let observed {
             out.key("community_id")
-            out.string(observed.pointee.communityID)
+            out.communityID(observed.pointee.originator, observed.pointee.responder)
         }
         out.key("syn_attempts")
         var synAttempts = 0

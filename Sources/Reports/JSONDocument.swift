@@ -93,7 +93,7 @@ public enum JSONDocument {
         out.key("server")
         out.endpoint(session.server)
         out.key("community_id")
-        out.string(session.communityID)
+        out.communityID(session.client, session.server)
         out.key("start")
         out.time(session.start)
         out.key("end")

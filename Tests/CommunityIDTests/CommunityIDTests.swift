@@ -121,6 +121,19 @@ import Testing
         }
     }
 
+    @Test func writtenBytesAreTheTextAndNothingPastIt() {
+        // The outputs write IDs into their buffers (`writeV1`): exactly `v1Length` bytes, the text `v1` returns.
+        for (a, ap, b, bp) in Self.flows {
+            var buffer = [UInt8](repeating: 0xEE, count: CommunityID.v1Length + 8)
+            let length = buffer.withUnsafeMutableBufferPointer {
+                CommunityID.writeV1(endpoint(a, ap), endpoint(b, bp), into: $0.baseAddress!)
+            }
+            #expect(length == CommunityID.v1Length)
+            #expect(String(decoding: buffer[..<length], as: UTF8.self) == CommunityID.v1(endpoint(a, ap), endpoint(b, bp)))
+            #expect(buffer[length...].allSatisfy { $0 == 0xEE })
+        }
+    }
+
     @Test func base64MatchesRFC4648() {
         // RFC 4648 section 10 test vectors.
         let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]

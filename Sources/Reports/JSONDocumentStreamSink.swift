@@ -116,10 +116,8 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             // Parsed in place (`S12` → 12); a Substring of the id and its integer parse cost ten times as much.
             let number = SessionIdentity.number(of: session.id).map { Int(truncatingIfNeeded: $0) }
                 ?? Int(session.id.dropFirst()) ?? 0
-            // Room for about what the session will take (`SessionSize`), so that one held back is kept where it
-            // was written: a buffer twice its size or more was moved to a smaller one when it was handed over.
-            // The scratch is never handed over (a held session is copied out of it), so it only grows, and shrinks
-            // back after an outsized session.
+            // Room for about what the session will take (`SessionSize`). The scratch is never handed over (a held
+            // session is copied out of it), so it only grows, and shrinks back after an outsized session.
             let room = size.room(for: session)
             if room > scratch.reservedCapacity
                 || (scratch.reservedCapacity > JSONDocumentStreamSink.largeScratch && room < scratch.reservedCapacity / 4)

@@ -16,12 +16,10 @@ import NetworkTypes
 ///
 /// The buffer is raw memory the writer owns (hence noncopyable): most pieces are a few bytes, and an array's
 /// `append(contentsOf:)` (uniqueness and capacity checks, a call to memcpy) cost more than the bytes themselves.
-/// It comes from `malloc` so that it can grow with `realloc` and be handed over shrunk (`detachBytes`).
+/// It comes from `malloc` so that it can grow with `realloc`.
 public struct JSONWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    /// The capacity asked for, given to a new buffer after `detachBytes`.
-    private let initialCapacity: Int
     /// Bytes written since the last `removeAll`.
     public private(set) var count = 0
     private let pretty: Bool
@@ -44,7 +42,6 @@ public struct JSONWriter: ~Copyable {
         depth = indent
         indentation = pretty ? 2 * indent : 0
         self.capacity = Swift.max(capacity, 64)
-        initialCapacity = self.capacity
         base = JSONWriter.allocate(self.capacity)
     }
 
@@ -80,20 +77,6 @@ public struct JSONWriter: ~Copyable {
         free(base)
         base = JSONWriter.allocate(wanted)
         capacity = wanted
-    }
-
-    /// Hands over the bytes written in storage of their own exact size and starts again with an empty buffer of
-    /// `nextCapacity` bytes (the first capacity when nil). A session held back for the document's order keeps
-    /// the writer's memory rather than a copy of it: `realloc` to a smaller size trims the block in place when
-    /// the bytes fill at least half of it (glibc trims always; mimalloc, whose blocks come in size classes, moves
-    /// the bytes to a smaller block otherwise).
-    public mutating func detachBytes(nextCapacity: Int? = nil) -> JSONBytes {
-        let kept = realloc(base, Swift.max(count, 1))?.assumingMemoryBound(to: UInt8.self) ?? base
-        let bytes = JSONBytes(base: kept, count: count)
-        capacity = Swift.max(nextCapacity ?? initialCapacity, 64)
-        base = JSONWriter.allocate(capacity)
-        count = 0
-        return bytes
     }
 
     // MARK: - Containers
@@ -508,8 +491,8 @@ public struct JSONWriter: ~Copyable {
     }
 }
 
-/// Bytes a `JSONWriter` handed over (`detachBytes`) or a `JSONBytesPool` holds, freed (or given back to the pool)
-/// with the last reference.
+/// Bytes held in a `JSONBytesPool` block (a held session of the JSON document), or in memory of their own; given
+/// back to the pool (or freed) with the last reference.
 public final class JSONBytes {
     let base: UnsafeMutablePointer<UInt8>
     /// How many.

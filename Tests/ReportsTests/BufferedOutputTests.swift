@@ -15,6 +15,7 @@ import Testing
         var generator = SplitMix64(seed: seed)
         var expected: [UInt8] = []
         var writer = JSONWriter(pretty: false, capacity: 64)
+        let pool = JSONBytesPool(limit: 1 << 16)
         // Enough pieces to pass both the 64 KiB flush and the limit on pieces in one writev.
         for step in 0..<2_000 {
             switch generator.below(4) {
@@ -34,7 +35,8 @@ import Testing
                 }
                 writer.endArray()
                 expected += writer.exactCopy()
-                output.write(writer.detachBytes())
+                output.write(writer.withBytes { pool.copy($0) })
+                writer.removeAll()
             }
             if generator.below(50) == 0 { output.flush() }
         }

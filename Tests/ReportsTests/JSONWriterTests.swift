@@ -189,11 +189,12 @@ import Testing
     }
 }
 
-/// `detachBytes` hands over what was written (the streamed document holds sessions that way) and leaves the
-/// writer empty and usable, the held bytes untouched by what it writes next, across growth of its buffer.
-@Suite struct JSONWriterDetachTests {
-    @Test func detachedBytesStayWhileTheWriterGoesOn() {
+/// A held session of the JSON document is copied out of the writer into a pool block (`JSONBytesPool`) and the
+/// writer emptied and reused: the held bytes stay untouched by what it writes next, across growth of its buffer.
+@Suite struct JSONWriterHeldCopyTests {
+    @Test func heldCopiesStayWhileTheWriterGoesOn() {
         var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)
+        let pool = JSONBytesPool(limit: 1 << 16)
         var held: [(JSONBytes, String)] = []
         for round in 0..<6 {
             writer.beginObject()
@@ -203,7 +204,8 @@ import Testing
             }
             writer.endObject()
             let text = writer.text
-            let bytes = writer.detachBytes()
+            let bytes = writer.withBytes { pool.copy($0) }
+            writer.removeAll()
             #expect(writer.count == 0)
             held.append((bytes, text))
         }

@@ -24,6 +24,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// The texts of recent control lines, lent to every session's channels as they read: the same reply and argument texts
     /// recur across sessions, and each found here is a retain instead of an allocation (`ControlTextCache`).
     let controlTexts = ControlTextCache()
+    /// The line buffer every session's framers work in while no line of theirs is pending: one buffer that stays
+    /// in cache instead of one per direction of each open session (`LineFramer.append(_:shared:_:)`).
+    let controlLines = SharedLineBuffer.allocate()
     /// The ports whose connections are control channels (computed once, not per connection).
     let controlAndImplicitTLSPorts: PortSet
     var finished = false
@@ -68,6 +71,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         correlator = DataChannelCorrelator(configuration: configuration)
         controlAndImplicitTLSPorts = PortSet(configuration.controlPorts.union(configuration.implicitTLSPorts))
         detectors = DetectorSet(configuration: configuration)
+    }
+
+    deinit {
+        controlLines.deallocate()
     }
 
     // MARK: - Connections
@@ -189,11 +196,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Clear-text bytes of one direction into its control channel, and what they complete into the session.
     private func feed(_ data: UnsafeRawBufferPointer, session: FTPSession, fromClient: Bool, at time: Timestamp) {
         if fromClient {
-            session.clientChannel.append(data, texts: controlTexts) { line, command in
+            session.clientChannel.append(data, texts: controlTexts, lines: controlLines) { line, command in
                 handleCommand(line, &command, session: session, at: time)
             }
         } else {
-            session.serverChannel.append(data, texts: controlTexts) { event in
+            session.serverChannel.append(data, texts: controlTexts, lines: controlLines) { event in
                 // Lines after a 234 in the same segment are the TLS handshake, not replies.
                 if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: time) }
             }

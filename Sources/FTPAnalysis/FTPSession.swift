@@ -125,6 +125,8 @@ public final class FTPSession {
         set { machine.credentialsReported = newValue }
     }
     var expectationCount = 0
+    /// The newest of its expectations in the correlator's table, or -1 (`ExpectationTable`: the head of its list).
+    var newestExpectationSlot: Int32 = -1
     /// The transfer cap was reached and reported.
     var transferCapReported = false
     /// When the first capture gap was seen.

@@ -10,8 +10,7 @@ extension FTPAnalyzer {
         _ connection: TCPConnection, conflictingRetransmissionAt offset: UInt64, kept: [UInt8], other: [UInt8],
         keptFrom: UInt64, from direction: Direction, at time: Timestamp
     ) {
-        guard let control = connection.context as? ControlContext else { return }
-        let session = control.session
+        guard let session = connection.context as? FTPSession else { return }
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         session.conflictingRetransmissions += 1
         session.noteAnomaly(
@@ -26,8 +25,7 @@ extension FTPAnalyzer {
         _ connection: TCPConnection, dataAfterFINAt offset: UInt64, length: Int, from direction: Direction,
         at time: Timestamp
     ) {
-        guard let control = connection.context as? ControlContext else { return }
-        let session = control.session
+        guard let session = connection.context as? FTPSession else { return }
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         session.noteAnomaly(.dataAfterFIN(length: length, fromClient: fromClient, offset: offset), at: time)
     }

@@ -18,9 +18,9 @@ extension FTPAnalyzer {
         switch correlator.announce(transfer, session: session, at: time) {
         case .filed(let early?):
             guard let connection = early.connection as? TCPConnection else { return }
-            if let control = connection.context as? ControlContext, control.probing {
+            if let probed = connection.context as? FTPSession, probed.probing {
                 // It was being probed as FTP on another port: it is this session's data channel instead.
-                liveSessions[ObjectIdentifier(control.session)] = nil
+                liveSessions[ObjectIdentifier(probed)] = nil
             }
             connection.handling = route(connection, early.attachment)
         case .filed(nil):

@@ -6,20 +6,19 @@ import TCPReassembly
 extension FTPAnalyzer {
     // MARK: - Probing connections on other ports
 
-    func probe(_ connection: TCPConnection, control: ControlContext, data: UnsafeRawBufferPointer, fromClient: Bool)
+    func probe(_ connection: TCPConnection, session: FTPSession, data: UnsafeRawBufferPointer, fromClient: Bool)
     {
-        let session = control.session
-        control.probedBytes += data.count
+        session.probedBytes += data.count
         // Whether the server began with a greeting is judged on its first parsed line (`handleReplyEvent`), not
         // on this chunk; this only bounds how long a connection that never completes a line is probed.
-        if control.probedBytes > configuration.contentProbeBytes && !session.confirmed {
+        if session.probedBytes > configuration.contentProbeBytes && !session.confirmed {
             abandonProbe(connection)
         }
     }
 
     func abandonProbe(_ connection: TCPConnection) {
-        if let control = connection.context as? ControlContext {
-            liveSessions[ObjectIdentifier(control.session)] = nil
+        if let session = connection.context as? FTPSession {
+            liveSessions[ObjectIdentifier(session)] = nil
         }
         connection.context = nil
         connection.handling = .ignore

@@ -43,16 +43,15 @@ extension FTPAnalyzer {
     /// Judges the first three bytes of a direction, however they are segmented: a channel beginning with a TLS
     /// handshake record is implicit FTPS (port 990; RFC 4217 section 1 calls it deprecated, but servers still offer
     /// it). Nothing of such a channel is readable.
-    func openStream(_ control: ControlContext, data: UnsafeRawBufferPointer, fromClient: Bool, at time: Timestamp)
+    func openStream(_ session: FTPSession, data: UnsafeRawBufferPointer, fromClient: Bool, at time: Timestamp)
         -> StreamOpening
     {
-        let session = control.session
-        var head = fromClient ? control.clientHead : control.serverHead
-        defer { if fromClient { control.clientHead = head } else { control.serverHead = head } }
+        var head = fromClient ? session.clientHead : session.serverHead
+        defer { if fromClient { session.clientHead = head } else { session.serverHead = head } }
         let heldBefore = head.held
         head.take(data)
         let encrypted = fromClient ? session.clientEncrypted : session.serverEncrypted
-        guard !control.probing, !encrypted, session.commands.isEmpty, !session.greetingSeen,
+        guard !session.probing, !encrypted, session.commands.isEmpty, !session.greetingSeen,
             session.validReplyLines == 0, head.couldBeTLS
         else {
             head.held = 0

@@ -24,6 +24,9 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// The texts of recent control lines, lent to every session's channels as they read: the same reply and argument texts
     /// recur across sessions, and each found here is a retain instead of an allocation (`ControlTextCache`).
     let controlTexts = ControlTextCache()
+    /// The line buffer every session's framers work in while no line of theirs is pending: one buffer that stays
+    /// in cache instead of one per direction of each open session (`LineFramer.append(_:shared:_:)`).
+    let controlLines = SharedLineBuffer.allocate()
     /// The ports whose connections are control channels (computed once, not per connection).
     let controlAndImplicitTLSPorts: PortSet
     var finished = false
@@ -70,6 +73,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         detectors = DetectorSet(configuration: configuration)
     }
 
+    deinit {
+        controlLines.deallocate()
+    }
+
     // MARK: - Connections
 
     public func connectionOpened(_ connection: TCPConnection) -> StreamHandling {
@@ -95,7 +102,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
                 maxPendingCommands: configuration.maxPendingCommands)
             session.startedMidstream = !connection.sawInitialSYN
             liveSessions[ObjectIdentifier(session)] = session
-            connection.context = ControlContext(session: session)
+            connection.context = session
             return .reassemble
         }
         guard configuration.detectByContent else { return .ignore }
@@ -106,7 +113,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         session.startedMidstream = !connection.sawInitialSYN
         session.detectedByContent = true
         session.phase = .probing
-        connection.context = ControlContext(session: session)
+        connection.context = session
         return .reassemble
     }
 
@@ -115,18 +122,19 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         at time: Timestamp
     ) {
         guard let context = connection.unretainedContext else { return }
-        // A control connection on a control port: its context borrowed from the connection (which holds it for the
-        // whole segment: only a connection judged by its content can drop it mid-way, `abandonProbe`), and matched
-        // by its type, without the retain/release pair and the runtime cast of `as?` per control segment.
+        // A control connection on a control port: its context (the session) borrowed from the connection (which
+        // holds it for the whole segment: only a connection judged by its content can drop it mid-way,
+        // `abandonProbe`), and matched by its type, without the retain/release pair and the runtime cast of `as?`
+        // per control segment.
         let done = context._withUnsafeGuaranteedRef { object -> Bool in
-            guard ObjectIdentifier(type(of: object)) == ObjectIdentifier(ControlContext.self) else { return false }
-            let control = unsafeDowncast(object, to: ControlContext.self)
-            if control.detectedByContent { return false }
-            received(data, on: connection, control, control.session, from: direction, at: time)
+            guard ObjectIdentifier(type(of: object)) == ObjectIdentifier(FTPSession.self) else { return false }
+            let session = unsafeDowncast(object, to: FTPSession.self)
+            if session.judgedByContent { return false }
+            received(data, on: connection, session, from: direction, at: time)
             return true
         }
         if done { return }
-        guard let control = connection.context as? ControlContext else {
+        guard let session = connection.context as? FTPSession else {
             if let channel = connection.context as? DataContext, let sink = dataSink {
                 let fromServer =
                     (direction == .originator) == (connection.originator.address == channel.session.server.address)
@@ -134,35 +142,34 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             }
             return
         }
-        // The session passed from the context's `let` field, which `control` (held for the call) owns: lent to the
-        // call without the retain/release pair a local copy of the reference cost per control segment.
-        received(data, on: connection, control, control.session, from: direction, at: time)
+        // Held for the call by `session`, even if probing drops it from the connection.
+        received(data, on: connection, session, from: direction, at: time)
     }
 
     /// `connection(_:received:from:at:)` for a control connection.
     private func received(
-        _ data: UnsafeRawBufferPointer, on connection: TCPConnection, _ control: ControlContext,
-        _ session: FTPSession, from direction: Direction, at time: Timestamp
+        _ data: UnsafeRawBufferPointer, on connection: TCPConnection, _ session: FTPSession,
+        from direction: Direction, at time: Timestamp
     ) {
         session.end = time
         session.sawPayload = true
         let fromClient = (direction == .originator) == (session.client == connection.originator)
         var held = 0
-        if !(fromClient ? control.clientHead.isComplete : control.serverHead.isComplete) {
-            switch openStream(control, data: data, fromClient: fromClient, at: time) {
+        if !(fromClient ? session.clientHead.isComplete : session.serverHead.isComplete) {
+            switch openStream(session, data: data, fromClient: fromClient, at: time) {
             case .hold, .implicitTLS:
                 return
             case .replay(let count):
                 held = count
             }
         }
-        if control.probing {
-            probe(connection, control: control, data: data, fromClient: fromClient)
-            if connection.context !== control { return }
+        if session.probing {
+            probe(connection, session: session, data: data, fromClient: fromClient)
+            if connection.context !== session { return }
         }
         if held > 0 {
             // Bytes held while they could have begun a TLS record: they were the start of clear text after all.
-            let head = fromClient ? control.clientHead : control.serverHead
+            let head = fromClient ? session.clientHead : session.serverHead
             head.withBytes { bytes in
                 let replay = UnsafeRawBufferPointer(rebasing: bytes[..<held])
                 feed(replay, session: session, fromClient: fromClient, at: time)
@@ -189,11 +196,11 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Clear-text bytes of one direction into its control channel, and what they complete into the session.
     private func feed(_ data: UnsafeRawBufferPointer, session: FTPSession, fromClient: Bool, at time: Timestamp) {
         if fromClient {
-            session.clientChannel.append(data, texts: controlTexts) { line, command in
+            session.clientChannel.append(data, texts: controlTexts, lines: controlLines) { line, command in
                 handleCommand(line, &command, session: session, at: time)
             }
         } else {
-            session.serverChannel.append(data, texts: controlTexts) { event in
+            session.serverChannel.append(data, texts: controlTexts, lines: controlLines) { event in
                 // Lines after a 234 in the same segment are the TLS handshake, not replies.
                 if !session.serverEncrypted { handleReplyEvent(consume event, session: session, at: time) }
             }
@@ -205,16 +212,15 @@ public final class FTPAnalyzer: TCPStreamDelegate {
         _ connection: TCPConnection, gapAt offset: UInt64, length: UInt64, from direction: Direction,
         at time: Timestamp
     ) {
-        guard let control = connection.context as? ControlContext else {
+        guard let session = connection.context as? FTPSession else {
             if let data = connection.context as? DataContext, let sink = dataSink {
                 let fromServer = (direction == .originator) == (connection.originator.address == data.session.server.address)
                 sink.dataChannel(data.transfer, of: data.session, gapOf: length, fromServer: fromServer, at: time)
             }
             return
         }
-        let session = control.session
         let fromClient = (direction == .originator) == (session.client == connection.originator)
-        if fromClient { control.clientHead.giveUp() } else { control.serverHead.giveUp() }
+        if fromClient { session.clientHead.giveUp() } else { session.serverHead.giveUp() }
         session.missingBytes += length
         if session.firstGapTime == nil { session.firstGapTime = time }
         perform(session.machine.gap(length: length, offset: offset, fromClient: fromClient), session: session, at: time)
@@ -246,13 +252,12 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     }
 
     public func connectionClosed(_ connection: TCPConnection) {
-        if let control = connection.context as? ControlContext {
-            let session = control.session
+        if let session = connection.context as? FTPSession {
             session.end = connection.lastTime
             session.connectionState = connection.state
             for fromClient in [true, false] {
                 // A stream of one or two bytes that could have begun a TLS record: clear text after all.
-                let head = fromClient ? control.clientHead : control.serverHead
+                let head = fromClient ? session.clientHead : session.serverHead
                 guard head.held > 0 else { continue }
                 head.withBytes { bytes in feed(bytes, session: session, fromClient: fromClient, at: connection.lastTime) }
             }
@@ -274,7 +279,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             } else {
                 session.endState = .closed
             }
-            if control.probing {
+            if session.probing {
                 // Never confirmed as FTP: forget it.
                 liveSessions[ObjectIdentifier(session)] = nil
             } else if !session.confirmed && orig.bytes == 0 && resp.bytes == 0 {

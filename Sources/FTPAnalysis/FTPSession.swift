@@ -30,6 +30,14 @@ public final class FTPSession {
     /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
     var clientEncrypted = false
     var serverEncrypted = false
+    /// `detectedByContent`, kept here where every segment reads it (the machine's copy is lines further down): such
+    /// a connection may turn out not to be FTP and drop its context (this session) mid-segment, so each of its
+    /// segments holds a reference to it (`FTPAnalyzer.connection(_:received:from:at:)`).
+    private(set) var judgedByContent = false
+    /// The first bytes of each direction (implicit TLS is judged on them, `FTPAnalyzer.openStream`). The
+    /// connection's context is the session itself, so these are here rather than in an object of their own.
+    var clientHead = StreamHead()
+    var serverHead = StreamHead()
     /// The greeting text (multi-line joined with `\n`), if seen.
     public internal(set) var banner: String?
     /// The greeting's code.
@@ -78,6 +86,7 @@ public final class FTPSession {
         get { machine.detectedByContent }
         set {
             machine.detectedByContent = newValue
+            judgedByContent = newValue
             refreshIdentity()
         }
     }
@@ -127,6 +136,10 @@ public final class FTPSession {
     var expectationCount = 0
     /// The newest of its expectations in the correlator's table, or -1 (`ExpectationTable`: the head of its list).
     var newestExpectationSlot: Int32 = -1
+    /// Bytes seen so far of a connection judged by its content (`FTPAnalyzer.probe`).
+    var probedBytes = 0
+    /// True while the connection is judged by its content (and after it turned out not to be FTP).
+    var probing: Bool { phase == .probing || phase == .notFTP }
     /// The transfer cap was reached and reported.
     var transferCapReported = false
     /// When the first capture gap was seen.

@@ -26,8 +26,11 @@ public struct ClientControlChannel {
     /// `texts`, when given, lends arguments seen before (`ControlTextCache`). Passed with each call rather than
     /// kept, and on to the lines unmanaged: a reference kept in the channel was retained and released around every
     /// line, and one captured by the framer's closure around every segment.
+    ///
+    /// `lines`, when given, is the line buffer the framer works in while no line is pending
+    /// (`LineFramer.append(_:shared:_:)`).
     public mutating func append(
-        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled,
+        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled, lines: SharedLineBuffer? = nil,
         _ onCommand: (FTPLine, inout FTPCommand) -> Void
     ) {
         // The framer is moved out while it runs, so delivering a line may update the channel's own state.
@@ -35,7 +38,7 @@ public struct ClientControlChannel {
         swap(&running, &framer)
         defer { swap(&running, &framer) }
         let lent = Unmanaged.passUnretained(texts)
-        running.append(bytes) { line in deliver(line, lent, onCommand) }
+        running.append(bytes, shared: lines) { line in deliver(line, lent, onCommand) }
     }
 
     /// Bytes of this direction are missing from the capture.
@@ -94,16 +97,17 @@ public struct ServerControlChannel {
 
     /// Feeds bytes; `onEvent` is called for every reply (or invalid line) they complete, handed over
     /// (`consuming`): the analysis moves the reply's text into its record instead of copying it.
-    /// `texts`, when given, lends reply texts seen before (`ControlTextCache`; see the client's side).
+    /// `texts`, when given, lends reply texts seen before (`ControlTextCache`), and `lines` is the shared line
+    /// buffer (see the client's side).
     public mutating func append(
-        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled,
+        _ bytes: UnsafeRawBufferPointer, texts: ControlTextCache = .disabled, lines: SharedLineBuffer? = nil,
         _ onEvent: (consuming ReplyEvent) -> Void
     ) {
         var running = LineFramer.placeholder
         swap(&running, &framer)
         defer { swap(&running, &framer) }
         let lent = Unmanaged.passUnretained(texts)
-        running.append(bytes) { line in deliver(line, lent, onEvent) }
+        running.append(bytes, shared: lines) { line in deliver(line, lent, onEvent) }
     }
 
     /// Bytes of this direction are missing from the capture; an open multi-line reply is delivered first.

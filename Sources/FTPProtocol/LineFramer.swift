@@ -13,8 +13,9 @@
 /// 4.1.3), which is why this matters. Subnegotiation payloads are not interpreted (FTP servers never negotiate).
 ///
 /// Memory: one line buffer of `FTPLimits.maxLineLength` bytes, reserved on the first data byte (not at creation: a
-/// flood of connections that never send a byte must not cost 4 KiB each) and reused; the only allocation per line
-/// is the emitted `FTPLine`'s own copy of its bytes.
+/// flood of connections that never send a byte must not cost 4 KiB each) and reused, and lent to each line (no
+/// allocation per line). Given a buffer shared by the framers of one thread (`append(_:shared:_:)`), a framer
+/// frames in that one while no line is pending and reserves its own only for a line split across segments.
 public struct LineFramer: Sendable {
     /// Where the framer is inside a TELNET command sequence.
     private enum TelnetState: Sendable {
@@ -85,6 +86,24 @@ public struct LineFramer: Sendable {
                 telnet = .data
             }
         }
+    }
+
+    /// `append(_:_:)`, framing in `shared` (one line buffer for every framer on the analysis thread) whenever no
+    /// line is pending, which is nearly always: a segment of a control connection is one or more whole lines.
+    ///
+    /// Why: the framer's own buffer is a heap block per direction of each session, and with hundreds of sessions
+    /// open at once it was a cache miss per segment (the largest part of storing a line's bytes); the shared one is
+    /// touched by every line, so it stays in cache. A line left unfinished by the segment keeps the buffer it is
+    /// in, and the framer's own (empty) one takes its place as the shared buffer: nothing is copied either way, and
+    /// a framer reserves a buffer only when a line of its is split across segments.
+    public mutating func append(
+        _ bytes: UnsafeRawBufferPointer, shared: SharedLineBuffer?, _ onLine: (FTPLine) -> Void
+    ) {
+        // Nothing pending (`lineLength` is 0, so the own buffer is empty): checked without touching that buffer.
+        guard let shared, lineLength == 0 else { return append(bytes, onLine) }
+        swap(&buffer, &shared.pointer.pointee)
+        append(bytes, onLine)
+        if lineLength == 0 { swap(&buffer, &shared.pointer.pointee) }
     }
 
     /// Feeds bytes from an array (convenient for tests).
@@ -189,5 +208,25 @@ public struct LineFramer: Sendable {
         onLine(line)
         swap(&line.bytes, &buffer)
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A line buffer that every framer on one thread frames in while no line of its is pending
+/// (`LineFramer.append(_:shared:_:)`), lent by pointer so that passing it costs no reference counting per segment.
+/// Made and freed by its owner (the analysis, one per analysis thread); not thread-safe.
+public struct SharedLineBuffer {
+    let pointer: UnsafeMutablePointer<[UInt8]>
+
+    /// An empty buffer (it reserves storage on first use); free it with `deallocate()`.
+    public static func allocate() -> SharedLineBuffer {
+        let pointer = UnsafeMutablePointer<[UInt8]>.allocate(capacity: 1)
+        pointer.initialize(to: [])
+        return SharedLineBuffer(pointer: pointer)
+    }
+
+    /// Frees the buffer; no framer may use it afterwards.
+    public func deallocate() {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
     }
 }

@@ -77,7 +77,7 @@ extension TCPReassembler {
                 me.stats.bytes &+= UInt64(wire)
                 let slice = UnsafeRawBufferPointer(rebasing: payload[0..<wire])
                 delegate.connection(connection, received: slice, from: direction, at: time)
-                me.recent.append(slice, endingAt: me.nextOffset)
+                me.recent.append(slice, endingAt: me.nextOffset, in: &deliveryLog)
                 if connection.handling != connection.appliedHandling { syncHandling(connection) }
             } else {
                 if let fin = me.finOffset, start + Int64(wire) > fin {

@@ -55,7 +55,7 @@ extension TCPReassembler {
                 if keepBytes {
                     let slice = UnsafeRawBufferPointer(rebasing: payload[overlap..<(overlap + Int(count))])
                     delegate.connection(connection, received: slice, from: direction, at: time)
-                    me.recent.append(slice, endingAt: me.nextOffset)
+                    me.recent.append(slice, endingAt: me.nextOffset, in: &deliveryLog)
                 }
             }
             if usableEnd > me.nextOffset && !connection.isClosed && connection.appliedHandling == handling {
@@ -84,11 +84,11 @@ extension TCPReassembler {
         payload: UnsafeRawBufferPointer, captured: Int, at time: Timestamp
     ) {
         let seen = UnsafeRawBufferPointer(rebasing: payload[0..<min(captured, payload.count)])
-        guard let difference = me.recent.firstDifference(seen, at: start) else { return }
+        guard let difference = me.recent.firstDifference(seen, at: start, in: &deliveryLog) else { return }
         counters.inconsistentOverlaps &+= 1
         // Evidence from the start of the repeated part (up to 64 bytes of each version).
-        let from = max(start, me.recent.startOffset)
-        let kept = me.recent.bytes(from: from, length: 64)
+        let from = max(start, me.recent.startOffset(in: &deliveryLog))
+        let kept = me.recent.bytes(from: from, length: 64, in: &deliveryLog)
         let otherEnd = min(seen.count, Int(from - start) + 64)
         let other = Array(seen[Int(from - start)..<otherEnd])
         delegate.connection(
@@ -231,7 +231,7 @@ extension TCPReassembler {
                     entry.bytes.withUnsafeBytes { bytes in
                         let slice = UnsafeRawBufferPointer(rebasing: bytes[skipCount...])
                         delegate.connection(connection, received: slice, from: direction, at: time)
-                        me.recent.append(slice, endingAt: me.nextOffset)
+                        me.recent.append(slice, endingAt: me.nextOffset, in: &deliveryLog)
                     }
                 }
             }

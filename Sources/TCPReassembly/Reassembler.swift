@@ -32,6 +32,8 @@ public final class TCPReassembler<Delegate: TCPStreamDelegate> {
     var closedTail: Unmanaged<TCPConnection>?
     /// Connections a sweep found active since they were queued, put back on their list after it (`expire`).
     var requeued: [Unmanaged<TCPConnection>] = []
+    /// The bytes last delivered on every reassembled side, for comparing retransmissions (`RecentBytes`).
+    var deliveryLog = DeliveryLog()
     /// Emptied buffers of delivered out-of-order segments, reused so steady reordering does not allocate.
     var bufferPool: [[UInt8]] = []
     static var poolLimit: Int { 256 }

@@ -38,6 +38,29 @@ struct ControlAllocationTests {
             "\(allocations) allocations over \(Self.rounds * Self.commandLines) command lines: one per line?")
     }
 
+    /// Sessions whose lines each come whole in a segment (nearly all of them) reserve no line buffer of their own
+    /// when the channels share one (`SharedLineBuffer`, as the analysis does): a thousand channels, a line each,
+    /// and no allocation once the shared buffer is reserved.
+    @Test func channelsSharingALineBufferReserveNone() {
+        let shared = SharedLineBuffer.allocate()
+        defer { shared.deallocate() }
+        var channels = (0..<1000).map { _ in ClientControlChannel() }
+        var known = 0
+        func feed(_ count: Int) {
+            for index in 0..<count {
+                Self.commands.withUnsafeBytes { bytes in
+                    channels[index].append(bytes, lines: shared) { _, command in
+                        if command.isKnown { known += 1 }
+                    }
+                }
+            }
+        }
+        feed(1)  // warm-up: the shared buffer reserves its storage
+        let allocations = Allocations.count { feed(channels.count) }
+        #expect(known == (channels.count + 1) * Self.commandLines)
+        #expect(allocations == 0, "\(allocations) allocations over \(channels.count) channels")
+    }
+
     /// Single-line replies with short texts.
     @Test func shortRepliesAllocateNothing() {
         #expect(Self.replies(Array("200 OK\r\n250 Done\r\n213 1024\r\n350 Restart\r\n".utf8), lines: 4) == 0)

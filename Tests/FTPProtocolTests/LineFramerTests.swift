@@ -218,6 +218,40 @@ struct LineFramerTests {
             #expect(lines == Self.byRule(stream, limit: limit), "\(stream) limit \(limit)")
         }
     }
+
+    /// Framers sharing one line buffer (as an analysis's sessions do), fed chunks of their streams in turn, each
+    /// follow the rule: a line split across chunks keeps its bytes while the other framers use the shared buffer.
+    @Test func framersSharingALineBufferFollowTheRule() {
+        var generator = SplitMix64(seed: 0x5A4E)
+        let alphabet: [UInt8] = [0x41, 0x42, 0x20, 0x0D, 0x0A, 0xFF, 0xFB, 0xF4, 0x00, 0xC3]
+        let shared = SharedLineBuffer.allocate()
+        defer { shared.deallocate() }
+        for _ in 0..<500 {
+            let limit = 1 + generator.below(12)
+            let limits = FTPLimits(maxLineLength: limit, maxReplyLines: 10)
+            let streams = (0..<3).map { _ in
+                (0..<generator.below(80)).map { _ in
+                    generator.below(3) == 0 ? alphabet[generator.below(alphabet.count)] : 0x61
+                }
+            }
+            var framers = streams.map { _ in LineFramer(limits: limits) }
+            var lines: [[FTPLine]] = streams.map { _ in [] }
+            var starts = streams.map { _ in 0 }
+            while starts.indices.contains(where: { starts[$0] < streams[$0].count }) {
+                for index in streams.indices where starts[index] < streams[index].count {
+                    let end = min(streams[index].count, starts[index] + 1 + generator.below(10))
+                    Array(streams[index][starts[index]..<end]).withUnsafeBytes { bytes in
+                        framers[index].append(bytes, shared: shared) { lines[index].append($0) }
+                    }
+                    starts[index] = end
+                }
+            }
+            for index in streams.indices {
+                framers[index].finish { lines[index].append($0) }
+                #expect(lines[index] == Self.byRule(streams[index], limit: limit), "\(streams[index]) limit \(limit)")
+            }
+        }
+    }
 }
 
 @Suite struct LineTextTests {

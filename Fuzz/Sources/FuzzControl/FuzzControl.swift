@@ -57,6 +57,9 @@ private func chunks(_ input: UnsafeRawBufferPointer) -> [Chunk] {
 private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
     var client = ClientControlChannel(limits: limits)
     var server = ServerControlChannel(limits: limits)
+    // Both directions frame in one shared line buffer, as the analyzer's sessions do.
+    let lines = SharedLineBuffer.allocate()
+    defer { lines.deallocate() }
     // The channels lend the command `inout` and hand the reply over `consuming` (the analysis moves their
     // strings into its records); read here.
     func onCommand(_ line: FTPLine, _ command: inout FTPCommand) {
@@ -90,9 +93,9 @@ private func parseDirectly(_ chunks: [Chunk], limits: FTPLimits) {
             continue
         }
         if chunk.fromClient {
-            client.append(chunk.bytes, onCommand)
+            client.append(chunk.bytes, lines: lines, onCommand)
         } else {
-            server.append(chunk.bytes, onReplyEvent)
+            server.append(chunk.bytes, lines: lines, onReplyEvent)
         }
     }
     client.finish(onCommand)

@@ -46,6 +46,9 @@ let package = Package(
         .target(name: "PacketDecoding", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
         // IPv4/IPv6 fragments → datagrams, between the decoder and TCP (issue 16).
         .target(name: "IPReassembly", dependencies: ["NetworkTypes", "PacketDecoding"], swiftSettings: hotPath),
+        // A cache prefetch hint (a static inline C function: Swift has no spelling for it), for the analysis loop's
+        // look-ahead over a batch the reader thread filled (DecodedBatch.prefetch).
+        .systemLibrary(name: "CPrefetch"),
         .target(name: "TCPReassembly", dependencies: ["NetworkTypes", "PacketDecoding"], swiftSettings: hotPath),
         .target(name: "FTPProtocol", dependencies: ["NetworkTypes"], swiftSettings: hotPath),
         .target(
@@ -71,7 +74,7 @@ let package = Package(
             name: "FTPScope",
             dependencies: [
                 "PacketCapture", "PacketDecoding", "IPReassembly", "TCPReassembly", "FTPProtocol", "FTPAnalysis",
-                "Reports", "NetworkTypes", "FileExtraction",
+                "Reports", "NetworkTypes", "FileExtraction", "CPrefetch",
             ],
             swiftSettings: hotPath
         ),

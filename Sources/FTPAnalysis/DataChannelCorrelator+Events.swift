@@ -53,14 +53,14 @@ extension DataChannelCorrelator {
             return .dropped(firstOverSessionLimit: session.expectationCount == configuration.maxExpectationsPerSession + 1)
         }
         let expectation = Expectation(session: session, transfer: transfer, endpoint: endpoint, time: time)
-        // A SYN seen just before its announcement (capture reordering) is matched now, once the expectation is
-        // filed (moved into its list last: filed first, it was copied there).
+        // A SYN seen just before its announcement (capture reordering) is matched now; the expectation is filed
+        // either way (and marked used when the connection is attached).
         var early: (attempt: DataConnectionAttempt, connection: any LiveDataConnection, match: DataChannelMatch)?
         if let index = latestUnmatched(matching: expectation) {
             let (attempt, connection) = recentUnmatched.remove(at: index)
             if let match = matches(attempt, expectation) { early = (attempt, connection, match) }
         }
-        add(consume expectation)
+        add(expectation)
         guard let early else { return .filed(early: nil) }
         let attachment = attach(
             early.connection, at: early.attempt, to: transfer, session: session, match: early.match, routing: .payload)
@@ -106,9 +106,10 @@ extension DataChannelCorrelator {
         _ attempt: DataConnectionAttempt, _ connection: any LiveDataConnection, onControlPort: Bool
     ) -> DataChannelAttachment? {
         if let (expectation, match) = findExpectation(for: attempt) {
-            return attach(
-                connection, at: attempt, to: expectation.transfer, session: expectation.session, match: match,
-                routing: .payload)
+            // Lent, not retained: the table holds both while attaching (which keeps what it stores).
+            return expectation.withObjects { session, transfer in
+                attach(connection, at: attempt, to: transfer, session: session, match: match, routing: .payload)
+            }
         }
         if let session = protectedSession(for: attempt) {
             // The announcement is encrypted: the connection between the session's hosts is its probable data
@@ -132,9 +133,8 @@ extension DataChannelCorrelator {
         let endpoint = transfer.announced ?? attempt.responder
         var slot = expectations.first(onPort: endpoint.port)
         while slot >= 0 {
-            if expectations.read(slot, { $0.transfer === transfer && $0.endpoint == endpoint }) {
-                expectations.markUsed(slot)
-            }
+            let expectation = expectations.expectation(slot)
+            if expectation.announces(transfer) && expectation.endpoint == endpoint { expectations.markUsed(slot) }
             slot = expectations.next(slot)
         }
         let context: DataContext

@@ -32,8 +32,13 @@ final class DataChannelCorrelator {
         spareContexts.reserveCapacity(Self.spareContextLimit)
     }
 
+    deinit {
+        // The table holds a reference to each expectation's session and transfer (`ExpectationTable`).
+        expectations.removeAll { _ in true }
+    }
+
     /// Files an announcement under its port.
-    func add(_ expectation: consuming Expectation) {
+    func add(_ expectation: Expectation) {
         expectations.add(expectation)
     }
 
@@ -47,25 +52,15 @@ final class DataChannelCorrelator {
     /// An ended session's announcements can no longer be used: dropping them frees the session's memory
     /// (expectations hold it) so long captures stay flat.
     ///
-    /// Found by its transfers' announced ports: every expectation is filed for a transfer of the session's
-    /// `transfers`, under the transfer's `announced` endpoint, which is set once. (A list of the ports kept by the
-    /// session was an allocation per session, and more as it grew.)
+    /// Found through the session's own list of slots (`ExpectationTable`): walking its transfers and each announced
+    /// port's list was O(transfers x list length), the correlator's largest cost on a control-heavy capture.
     func dropExpectations(of session: FTPSession) {
-        guard session.expectationCount > 0 else { return }
-        for transfer in session.transfers {
-            guard let port = transfer.announced?.port else { continue }
-            removeExpectations(onPort: port) { $0.session === session }
-        }
+        expectations.removeAll(of: session)
     }
 
     func removeExpectations(of transfer: Transfer) {
         guard let endpoint = transfer.announced else { return }
-        removeExpectations(onPort: endpoint.port) { $0.transfer === transfer }
-    }
-
-    /// Removes the expectations on `port` that `remove` selects, in place.
-    private func removeExpectations(onPort port: UInt16, where remove: (borrowing Expectation) -> Bool) {
-        expectations.removeAll(onPort: port, where: remove)
+        expectations.removeAll(onPort: endpoint.port) { $0.announces(transfer) }
     }
 
     func pruneExpectations(now: Timestamp) {
@@ -73,7 +68,7 @@ final class DataChannelCorrelator {
         expectations.removeAll { $0.time.nanoseconds(to: now) > lifetime }
     }
 
-    func inWindow(_ connection: DataConnectionAttempt, _ expectation: borrowing Expectation) -> Bool {
+    func inWindow(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
         inWindow(connection, announcedAt: expectation.time)
     }
 
@@ -84,12 +79,17 @@ final class DataChannelCorrelator {
 
     func matches(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> DataChannelMatch? {
         guard inWindow(connection, expectation) else { return nil }
-        let session = expectation.session
+        return expectation.withObjects { session, transfer in
+            matches(connection, expectation.endpoint, session: session, transfer: transfer)
+        }
+    }
+
+    private func matches(
+        _ connection: DataConnectionAttempt, _ endpoint: Endpoint, session: FTPSession, transfer: Transfer
+    ) -> DataChannelMatch? {
         if connection.originator == session.client && connection.responder == session.server { return nil }
-        if connection.responder == expectation.endpoint { return .exact }
-        guard connection.responder.port == expectation.endpoint.port,
-            let mode = expectation.transfer.mode
-        else { return nil }
+        if connection.responder == endpoint { return .exact }
+        guard connection.responder.port == endpoint.port, let mode = transfer.mode else { return nil }
         // Same port, other address: NAT rewrote the announcement or the address it connects to, or the client
         // ignored a 227 address it could not reach (curl, lftp and FileZilla do). Only between the session's hosts.
         if mode.serverConnects {
@@ -106,28 +106,24 @@ final class DataChannelCorrelator {
         // Several sessions can announce the same endpoint over time (a server reuses its passive ports): prefer,
         // newest first, an unused announcement of the session whose hosts the connection joins, then any of that
         // session, then any at all. One pass from the newest, remembering the first of each kind.
-        // Slots rather than copies, and fields read in place: each expectation kept or passed was a copy (its
-        // two references retained and released).
+        // Expectations are plain values (their references unmanaged): reading one out of its slot is a copy of its
+        // bytes, nothing retained.
         var ownUnused: Int32 = -1
         var own: Int32 = -1
         var unused: Int32 = -1
         var any: Int32 = -1
         var slot = newest
         while slot >= 0 && ownUnused < 0 {
-            let position = slot
-            slot = expectations.next(position)
-            expectations.read(position) { expectation in
-                guard expectation.endpoint == connection.responder,
-                    inWindow(connection, announcedAt: expectation.time)
-                else { return }
-                if any < 0 { any = position }
-                let used = expectation.used
-                if unused < 0 && !used { unused = position }
-                if joinsHosts(connection, session: expectation.session, transfer: expectation.transfer) {
-                    if own < 0 { own = position }
-                    if !used { ownUnused = position }
+            let expectation = expectations.expectation(slot)
+            if expectation.endpoint == connection.responder && inWindow(connection, announcedAt: expectation.time) {
+                if any < 0 { any = slot }
+                if unused < 0 && !expectation.used { unused = slot }
+                if joinsHosts(connection, expectation) {
+                    if own < 0 { own = slot }
+                    if !expectation.used { ownUnused = slot }
                 }
             }
+            slot = expectations.next(slot)
         }
         let best = ownUnused >= 0 ? ownUnused : own >= 0 ? own : unused >= 0 ? unused : any
         if best >= 0 { return (expectations.expectation(best), .exact) }
@@ -142,8 +138,8 @@ final class DataChannelCorrelator {
     }
 
     /// True when the connection's opener is the side of the expectation's session that should open it.
-    func joinsHosts(_ connection: DataConnectionAttempt, _ expectation: borrowing Expectation) -> Bool {
-        joinsHosts(connection, session: expectation.session, transfer: expectation.transfer)
+    func joinsHosts(_ connection: DataConnectionAttempt, _ expectation: Expectation) -> Bool {
+        expectation.withObjects { session, transfer in joinsHosts(connection, session: session, transfer: transfer) }
     }
 
     func joinsHosts(_ connection: DataConnectionAttempt, session: FTPSession, transfer: Transfer) -> Bool {

@@ -42,12 +42,13 @@ extension FTPAnalyzer {
             session.transfers.append(transfer)
         }
         transfer.command = command.verb
-        transfer.argument = command.takeArgument()
+        // The strings moved in, not assigned (`replace`): assigned, each was the runtime's generic assignment.
+        replace(fieldAddress(&transfer.writable.pointee.argument), with: command.takeArgument())
         transfer.commandTime = command.time
-        transfer.transferType = command.takeTransferType()
+        replace(fieldAddress(&transfer.writable.pointee.transferType), with: command.takeTransferType())
         transfer.restOffset = command.restOffset
         session.machine.restTaken()
-        if let path = command.takePath() { transfer.pathname = path }
+        if let path = command.takePath() { replace(fieldAddress(&transfer.writable.pointee.pathname), with: path) }
         if let size = command.expectedSize { transfer.expectedSize = size }
         // Searched from the end: the transfer is the session's last (the open announcement, or just appended).
         session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }

@@ -136,6 +136,8 @@ public final class FTPSession {
         set { machine.credentialsReported = newValue }
     }
     var expectationCount = 0
+    /// The newest of its expectations in the correlator's table, or -1 (`ExpectationTable`: the head of its list).
+    var newestExpectationSlot: Int32 = -1
     /// Bytes seen so far of a connection judged by its content (`FTPAnalyzer.probe`).
     var probedBytes = 0
     /// True while the connection is judged by its content (and after it turned out not to be FTP).

@@ -19,11 +19,12 @@ enum StallRules {
     /// The stall behind a failed (or falsely successful) transfer, if the counters show one: its cause and what
     /// the counters show.
     static func stall(of transfer: Transfer, status: DataStatus) -> (DataCause, StallEvidence)? {
-        // The handshake test reads the history's bytes in place: `String.contains` of a `Character` runs grapheme
-        // breaking, and taking the record first copies all 424 bytes of it, for every transfer settled.
-        guard transfer.command != nil, !transfer.abortRequested, let index = transfer.observedIndex,
-            transfer.connections[index].history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
-        else { return nil }
+        // Only these statuses can be a stall (see the end): the others are known before anything is read.
+        switch status {
+        case .reset, .incomplete, .aborted, .commandFailed, .completed: break
+        default: return nil
+        }
+        guard transfer.command != nil, !transfer.abortRequested, let index = transfer.observedIndex else { return nil }
         let fromOriginator = transfer.dataFromOriginator
         let originatorProgress = transfer.connections[index].originatorProgress
         let responderProgress = transfer.connections[index].responderProgress
@@ -46,6 +47,11 @@ enum StallRules {
         } else {
             return nil
         }
+        // The handshake test last (it scans the history; nearly every transfer settled shows no stall above), on
+        // the history's bytes in place: `String.contains` of a `Character` runs grapheme breaking, and taking the
+        // record first copies all 424 bytes of it.
+        guard transfer.connections[index].history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
+        else { return nil }
         // Made once a cause is found (nearly every transfer settled has none).
         // Retransmissions seen mean the capture is at (or near) the sender; none, that it is at the receiver.
         let stall = StallEvidence(

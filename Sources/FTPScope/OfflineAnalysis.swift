@@ -162,6 +162,7 @@ public enum OfflineAnalysis {
                     var entry = entries.baseAddress!
                     let end = entry + entries.count
                     while entry < end {
+                        batch.prefetch(after: entry, end: end)
                         step(
                             entry.pointee.decoded, packet: batch.bytes(of: entry.pointee),
                             capturedLength: entry.pointee.capturedLength, linkType: entry.pointee.linkType,

@@ -3,8 +3,8 @@ import NetworkTypes
 /// Everything the reassembler tracks for one direction. Stored in its connection's own allocation (the two
 /// tail elements of `TCPConnection`), so a connection is one object and one stretch of memory: a segment touches
 /// the connection and its sides without following two more pointers to objects of another size class.
-/// Public only because `TCPConnection`'s superclass names it; its members are the module's own. Not copyable,
-/// as `RecentBytes` (its ring buffer) is not.
+/// Public only because `TCPConnection`'s superclass names it; its members are the module's own. Not copyable: it
+/// lives only in its connection and is reached in place, through `DirectionState`.
 public struct DirectionFields: ~Copyable {
     var stats = DirectionStats()
     /// Retransmissions, segment sizes, zero windows, close (ProgressCounters.swift).

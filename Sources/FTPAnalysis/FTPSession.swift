@@ -4,11 +4,6 @@ import TCPReassembly
 
 /// One FTP control connection and everything learnt from it.
 public final class FTPSession {
-    /// `S1`, `S2`, … assigned when the connection is recognised as FTP (in practice the order of the control
-    /// connections' first packets, since recognition comes with the greeting).
-    public internal(set) var id: String = "" {
-        didSet { refreshIdentity() }
-    }
     /// The client end of the control connection.
     public let client: Endpoint
     /// The server end.
@@ -18,13 +13,18 @@ public final class FTPSession {
     /// Its last packet.
     public internal(set) var end: Timestamp
     // What every control segment (or every event) reads or writes, next to `end` and the endpoints, in the
-    // session's first two cache lines: declared further down, they were three more lines touched per segment, and
-    // with hundreds of sessions open at once each was a likely cache miss. (Stored properties are laid out in
-    // declaration order.)
+    // session's first two cache lines, then the channels and the machine that every line goes through: declared
+    // further down (after the id, the banner and the lists), they were more lines touched per segment, and with
+    // hundreds of sessions open at once each was a likely cache miss. (Stored properties are laid out in
+    // declaration order; the id, read only when an identity is made, is after them.)
     /// Commands already delivered as events.
     var emittedCommands = 0
     /// What every event's `SessionIdentity` shares, made when the session gets its id (`refreshIdentity`).
     var identityFixed: SessionIdentity.Fixed?
+    /// Every command with its replies.
+    public internal(set) var commands: [CommandRecord] = []
+    /// When TLS began on the control channel (every event's identity carries it).
+    public internal(set) var tlsTime: Timestamp?
     /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
     var sawPayload = false
     /// Each side's bytes are TLS records now (after 234, or from the first byte), until it returns after CCC.
@@ -38,6 +38,16 @@ public final class FTPSession {
     /// connection's context is the session itself, so these are here rather than in an object of their own.
     var clientHead = StreamHead()
     var serverHead = StreamHead()
+    /// The control channel's two directions as text (framing, reply assembly, the gap policy).
+    var clientChannel: ClientControlChannel
+    var serverChannel: ServerControlChannel
+    /// The protocol state: phase, commands awaiting replies, login, working directory, TYPE/REST, gap repair.
+    var machine: SessionMachine
+    /// `S1`, `S2`, … assigned when the connection is recognised as FTP (in practice the order of the control
+    /// connections' first packets, since recognition comes with the greeting).
+    public internal(set) var id: String = "" {
+        didSet { refreshIdentity() }
+    }
     /// The greeting text (multi-line joined with `\n`), if seen.
     public internal(set) var banner: String?
     /// The greeting's code.
@@ -60,8 +70,6 @@ public final class FTPSession {
     public internal(set) var implicitTLS = false {
         didSet { refreshIdentity() }
     }
-    /// Every command with its replies.
-    public internal(set) var commands: [CommandRecord] = []
     /// Replies that answered no command (the greeting excluded), in order.
     public internal(set) var unsolicitedReplies: [ReplyRecord] = []
     /// Data-channel announcements and data commands.
@@ -97,12 +105,6 @@ public final class FTPSession {
     /// Serial of the control connection, for stable ordering.
     let connectionSerial: UInt64
 
-    // Parsing state of the control channel.
-    /// The control channel's two directions as text (framing, reply assembly, the gap policy).
-    var clientChannel: ClientControlChannel
-    var serverChannel: ServerControlChannel
-    /// The protocol state: phase, commands awaiting replies, login, working directory, TYPE/REST, gap repair.
-    var machine: SessionMachine
     /// Retransmissions that carried different bytes than those delivered (issue 16).
     public internal(set) var conflictingRetransmissions = 0
     /// How far the analysis of this control connection has got.
@@ -148,8 +150,6 @@ public final class FTPSession {
     public internal(set) var clearTextResumedAt: Timestamp?
     var clientTLS = TLSRecordSkipper()
     var serverTLS = TLSRecordSkipper()
-    /// When TLS began on the control channel.
-    public internal(set) var tlsTime: Timestamp?
 
     init(
         client: Endpoint, server: Endpoint, start: Timestamp, serial: UInt64, limits: FTPLimits = FTPLimits(),

@@ -28,28 +28,16 @@ struct SessionMachine {
     var detectedByContent = false
     /// Most commands kept awaiting replies (`AnalysisConfiguration.maxPendingCommands`).
     let maxPendingCommands: Int
-    /// The reply-size limits, to state the anomalies they cause.
-    let limits: FTPLimits
     /// Commands awaiting a final reply, oldest first.
     var pending = PendingQueue()
     var greetingSeen = false
-    /// What the last data command binds (`SessionAction.bindDataCommand`). Stored rather than asked for: a call on
-    /// the machine from the analyzer copies the whole machine, reading a stored field does not.
-    private(set) var dataCommandInput: DataCommand?
     /// The user known before the last command (its record's `user`): only a USER command changes it, so only a
     /// USER keeps the name before it; every other command reads `user` itself (a copy of the name per command was
     /// a retain and a release per control line).
     var userBeforeCommand: String? { lastCommandWasUser ? userBeforeLastUser : user }
     private var lastCommandWasUser = false
-    private var userBeforeLastUser: String?
-    /// Anomalies found and not yet taken by the analyzer (`SessionAction.anomaly`), oldest first.
-    private(set) var anomalies: [ControlAnomaly] = []
-    /// The commands whose replies the last repair found lost (`SessionAction.repliesLost`).
-    var lostReplies: [Int] = []
     /// The command the last final reply answered (`SessionAction.answered`), until `applyAnswer`.
     var answered: PendingCommand?
-    /// The greeting's code so far (120 until a 220 follows it).
-    var greetingCode: Int?
     /// Lines seen from each side, to decide whether this is FTP at all.
     var validReplyLines = 0
     var invalidServerLines = 0
@@ -67,6 +55,21 @@ struct SessionMachine {
     var lastSize: (path: Pathname, size: UInt64)?
     /// The working directory, when PWD/CWD replies made it known.
     var workingDirectory: String?
+    // What most lines do not touch, after what they do (the phase, the pending commands, the line counters, the
+    // user, the answered command): with hundreds of sessions open at once, each cache line a line touches is a
+    // likely miss. (Stored properties are laid out in declaration order.)
+    /// The reply-size limits, to state the anomalies they cause.
+    let limits: FTPLimits
+    /// What the last data command binds (`SessionAction.bindDataCommand`). Stored rather than asked for: a call on
+    /// the machine from the analyzer copies the whole machine, reading a stored field does not.
+    private(set) var dataCommandInput: DataCommand?
+    private var userBeforeLastUser: String?
+    /// Anomalies found and not yet taken by the analyzer (`SessionAction.anomaly`), oldest first.
+    private(set) var anomalies: [ControlAnomaly] = []
+    /// The commands whose replies the last repair found lost (`SessionAction.repliesLost`).
+    var lostReplies: [Int] = []
+    /// The greeting's code so far (120 until a 220 follows it).
+    var greetingCode: Int?
     /// The pending-command cap was reached and reported (reported once per session).
     private var pendingCapReported = false
     /// Gaps in each direction whose effect on command/reply pairing is not yet repaired.

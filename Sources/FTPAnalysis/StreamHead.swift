@@ -7,31 +7,38 @@ struct StreamHead {
     private var first: UInt8 = 0
     private var second: UInt8 = 0
     private var third: UInt8 = 0
+    // Bytes, not Ints: both heads then fit in the session's second cache line, where every segment reads them.
+    private var gathered: UInt8 = 0
+    private var heldBytes: UInt8 = 0
+
     /// Bytes gathered, at most 3.
-    private(set) var count = 0
+    var count: Int { Int(gathered) }
     /// Bytes gathered but not yet given to the line framer or the TLS skipper (held while they could start a TLS
-    /// record).
-    var held = 0
+    /// record), at most 3.
+    var held: Int {
+        get { Int(heldBytes) }
+        set { heldBytes = UInt8(newValue) }
+    }
 
     /// True once three bytes are known.
-    var isComplete: Bool { count == 3 }
+    var isComplete: Bool { gathered == 3 }
 
     /// Stops judging: a capture gap broke the stream's start, and what is held is dropped with it.
     mutating func giveUp() {
-        count = 3
-        held = 0
+        gathered = 3
+        heldBytes = 0
     }
 
     /// Takes up to the missing bytes from the start of `data`.
     mutating func take(_ data: UnsafeRawBufferPointer) {
         var index = 0
-        while count < 3 && index < data.count {
-            switch count {
+        while gathered < 3 && index < data.count {
+            switch gathered {
             case 0: first = data[index]
             case 1: second = data[index]
             default: third = data[index]
             }
-            count += 1
+            gathered += 1
             index += 1
         }
     }

@@ -33,7 +33,9 @@ public struct LineFramer: Sendable {
     /// WILL (251), WONT (252), DO (253), DONT (254): the commands that carry an option byte (RFC 854).
     private static let optionCommands: ClosedRange<UInt8> = 251...254
 
-    private let limits: FTPLimits
+    /// `FTPLimits.maxLineLength`, all of the limits the framer reads (the whole limits were 8 bytes more in each
+    /// session's channel state, which every segment touches).
+    private let maxLineLength: Int
     private var buffer: [UInt8]
     /// Data bytes of the current line, including those dropped beyond `maxLineLength`.
     private var lineLength = 0
@@ -43,7 +45,7 @@ public struct LineFramer: Sendable {
 
     /// Creates a framer; the line buffer is reserved when the first byte is stored.
     public init(limits: FTPLimits = FTPLimits()) {
-        self.limits = limits
+        maxLineLength = limits.maxLineLength
         buffer = []
     }
 
@@ -177,8 +179,8 @@ public struct LineFramer: Sendable {
 
     /// `store` for a run of data bytes: what fits under the line cap is kept, all of it is counted.
     private mutating func storeRun(_ run: UnsafeRawBufferPointer) {
-        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, limits.maxLineLength)) }
-        let room = max(0, limits.maxLineLength - buffer.count)
+        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, maxLineLength)) }
+        let room = max(0, maxLineLength - buffer.count)
         if room > 0 {
             // As typed bytes: the generic append of a raw buffer cost more than the copy itself.
             let kept = min(room, run.count)
@@ -191,8 +193,8 @@ public struct LineFramer: Sendable {
     private mutating func store(_ byte: UInt8) {
         // A first reservation that fits nearly every FTP line; a longer one grows the buffer (kept afterwards),
         // up to `maxLineLength`. Reserving the limit itself cost 8 KiB per session for lines of 20 bytes.
-        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, limits.maxLineLength)) }
-        if buffer.count < limits.maxLineLength { buffer.append(byte) }
+        if buffer.capacity == 0 { buffer.reserveCapacity(min(256, maxLineLength)) }
+        if buffer.count < maxLineLength { buffer.append(byte) }
         lineLength += 1
     }
 

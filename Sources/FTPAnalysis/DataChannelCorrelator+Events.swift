@@ -162,8 +162,8 @@ extension DataChannelCorrelator {
         if spareContexts.count < Self.spareContextLimit { spareContexts.append(context) }
         let transfer = context.transfer
         transfer.liveConnections.remove(connection)
-        addICMP(to: &record)
         if transfer.settled {
+            addICMP(to: &record)
             // Settled (and delivered) when its session ended; keep the final state for whole-capture reports.
             if let index = transfer.connections.firstIndex(where: {
                 $0.originator == record.originator && $0.responder == record.responder && $0.firstTime == record.firstTime
@@ -173,7 +173,12 @@ extension DataChannelCorrelator {
             }
             return
         }
+        // Moved into the array first, then given its ICMP error there, in place: the record (424 bytes) was
+        // copied once more on the way.
         transfer.connections.append(record)
+        if !icmpByFlow.isEmpty {
+            transfer.connections.withUnsafeMutableBufferPointer { addICMP(to: &$0[$0.count - 1]) }
+        }
         if transfer.inferred {
             // No command or reply will come for an inferred channel: its connection is all there is.
             settle(transfer, session: context.session, perform)

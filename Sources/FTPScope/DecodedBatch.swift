@@ -109,8 +109,8 @@ final class DecodedBatch {
 
     /// Look-ahead for the analysis loop at `entry`: asks for the lines of the entry six places on and of the bytes
     /// of the one three places on. The reader thread wrote both on the other core, so each is a cache line to
-    /// fetch from there; the hardware prefetcher follows the entries but not the bytes, whose places vary. A
-    /// prefetch never faults, and an entry past `end` is not read.
+    /// fetch from there, and the loop's loads of them were most of `OfflineAnalysis.run`'s own samples. A prefetch
+    /// never faults, and an entry past `end` is not read.
     @inline(__always)
     func prefetch(after entry: UnsafePointer<Entry>, end: UnsafePointer<Entry>) {
         guard end - entry > 6 else { return }

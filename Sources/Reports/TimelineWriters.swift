@@ -136,7 +136,7 @@ public final class CSVTimelineWriter: TimelineWriter {
         appendText(value, to: out)
     }
 
-    private static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
+    static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
     where Word.RawValue == String {
         out.append(UInt8(ascii: ","))
         if let value { out.append(value.rawValue) }

@@ -6,13 +6,15 @@
     import Darwin
 #endif
 
-/// Reused storage for the JSON document's held sessions (`JSONDocumentStreamSink`): a session that ends before an
-/// earlier one is copied into a block from here, and the block comes back when the output is done with it.
+/// Reused storage for the JSON document's sessions (`JSONDocumentStreamSink`): each session is written into a
+/// block from here (the writer's storage, `JSONWriter.exchangeStorage`), the block is handed to the output or to
+/// the held sessions whole, the writer takes another, and the block comes back when the output is done with it.
 ///
-/// Most sessions of a busy capture are held a while, so each needed a block of tens of kilobytes. Handing over the
-/// writer's own buffer and allocating a new one each time meant fresh memory each time (mimalloc gives freed pages
-/// back at once, `FTPScopeCommand.main`): on the control-heavy benchmark 8.5 k of the output thread's 16.8 k page
-/// faults were the document writing into new buffers. A copy of the bytes costs less than faulting them in.
+/// Handing over the writer's own buffer and allocating a new one each time meant fresh memory each time (mimalloc
+/// gives freed pages back at once, `FTPScopeCommand.main`): on the control-heavy benchmark 8.5 k of the output
+/// thread's 16.8 k page faults were the document writing into new buffers. Copying each held session out of one
+/// reused buffer instead cost a memcpy of nine sessions in ten (16.7 M instructions on c01, ≈ 280 MB on the full
+/// capture); blocks that come back here are written again without either.
 ///
 /// Blocks come in four sizes an octave from 4 KiB on (at most a quarter of a block unused), and the pool keeps at
 /// most `limit` bytes of free blocks. Single-threaded: used by the thread that writes the document, and after it
@@ -20,7 +22,8 @@
 final class JSONBytesPool {
     /// Free blocks by size class.
     private var spare: [[UnsafeMutablePointer<UInt8>]] = []
-    private var spareBytes = 0
+    /// Bytes of the free blocks.
+    private(set) var spareBytes = 0
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
@@ -29,21 +32,40 @@ final class JSONBytesPool {
         for blocks in spare { for block in blocks { free(block) } }
     }
 
-    /// `bytes` in a block of the pool, given back to it when the last reference goes.
-    func copy(_ bytes: UnsafeRawBufferPointer) -> JSONBytes {
-        let sizeClass = JSONBytesPool.sizeClass(for: bytes.count)
-        let block: UnsafeMutablePointer<UInt8>
+    /// A block of the pool for at least `count` bytes, and its capacity (its size class's): a free one, else new.
+    func block(for count: Int) -> (base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        let sizeClass = JSONBytesPool.sizeClass(for: count)
+        let capacity = JSONBytesPool.capacity(of: sizeClass)
         if sizeClass < spare.count, let reused = spare[sizeClass].popLast() {
-            block = reused
-            spareBytes -= JSONBytesPool.capacity(of: sizeClass)
-        } else {
-            guard let memory = malloc(JSONBytesPool.capacity(of: sizeClass)) else {
-                fatalError("out of memory for \(bytes.count) bytes of JSON")
-            }
-            block = memory.assumingMemoryBound(to: UInt8.self)
+            spareBytes -= capacity
+            return (reused, capacity)
         }
+        guard let memory = malloc(capacity) else { fatalError("out of memory for \(count) bytes of JSON") }
+        return (memory.assumingMemoryBound(to: UInt8.self), capacity)
+    }
+
+    /// The first `count` bytes of `base`, a `malloc` block of `capacity` bytes handed over (from `block(for:)`, or
+    /// one a writer grew): given back to the pool when the last reference goes, or freed when `capacity` is not
+    /// one of its sizes.
+    func adopt(_ base: UnsafeMutablePointer<UInt8>, count: Int, capacity: Int) -> JSONBytes {
+        let sizeClass = JSONBytesPool.sizeClass(for: capacity)
+        guard JSONBytesPool.capacity(of: sizeClass) == capacity else { return JSONBytes(base: base, count: count) }
+        return JSONBytes(base: base, count: count, pool: self, sizeClass: sizeClass)
+    }
+
+    /// Takes back a block of `capacity` bytes that nothing holds (a writer's storage exchanged for another), or
+    /// frees it when it is not one of the pool's sizes or the pool is full.
+    func give(_ block: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        let sizeClass = JSONBytesPool.sizeClass(for: capacity)
+        guard JSONBytesPool.capacity(of: sizeClass) == capacity else { return free(block) }
+        give(block, sizeClass: sizeClass)
+    }
+
+    /// `bytes` copied into a block of the pool, given back to it when the last reference goes.
+    func copy(_ bytes: UnsafeRawBufferPointer) -> JSONBytes {
+        let (block, capacity) = self.block(for: bytes.count)
         if let source = bytes.baseAddress { UnsafeMutableRawPointer(block).copyMemory(from: source, byteCount: bytes.count) }
-        return JSONBytes(base: block, count: bytes.count, pool: self, sizeClass: sizeClass)
+        return adopt(block, count: bytes.count, capacity: capacity)
     }
 
     /// Takes back a block of `sizeClass` (`JSONBytes.deinit`), or frees it when the pool is full.

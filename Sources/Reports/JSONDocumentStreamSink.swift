@@ -55,18 +55,20 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     /// Held sessions waiting in a temporary file; the file is reused from its start once none waits.
     private let heldSpool: RecordSpool
     private var heldSpooled = 0
-    /// Storage of held sessions in memory, reused; its free blocks take at most an eighth of `heldBytesInMemory`.
-    private let heldStorage: JSONBytesPool
-    /// A scratch above this size is shrunk when a session needs a quarter of it.
-    private static let largeScratch = 1 << 20
+    /// The blocks sessions are written in (the scratch's storage), handed to the output or held and reused once
+    /// written out; its free blocks take at most an eighth of `heldBytesInMemory`.
+    private let blocks: JSONBytesPool
 
-    /// A held session: its bytes in memory (handed to the output whole), or their place in `heldSpool`.
+    /// A held session: its bytes in memory (handed to the output whole), their place in `heldSpool`, or none
+    /// (narrowed out: it only keeps its place in the order).
     private enum HeldSession {
         case memory(JSONBytes)
         case spooled(SpooledRecord)
+        case empty
     }
-    /// Where each session or finding is written before it is placed (reused: one buffer, not one per record).
-    private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 16)
+    /// Where each session or finding is written before it is placed: a session's block is handed over whole and
+    /// the scratch goes on in another from `blocks` (a finding is copied to its spool and the block kept).
+    private var scratch = JSONWriter(pretty: true, indent: 2, capacity: 1 << 14)
     /// Where a finding's summary is worded (`FindingWording.withSummary`), reused.
     private var summaryScratch: [UInt8] = []
     /// What the sessions written so far say a session's bytes will be.
@@ -99,7 +101,7 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         findingIndex = SortingSpool(memoryBudget: indexMemoryBudget)
         self.heldBytesInMemory = heldBytesInMemory
         heldSpool = RecordSpool()
-        heldStorage = JSONBytesPool(limit: heldBytesInMemory / 8)
+        blocks = JSONBytesPool(limit: heldBytesInMemory / 8)
         self.passwords = passwords
         self.narrowing = narrowing
         self.maximumHeldSessions = max(1, maximumHeldSessions)
@@ -116,16 +118,11 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             // Parsed in place (`S12` → 12); a Substring of the id and its integer parse cost ten times as much.
             let number = SessionIdentity.number(of: session.id).map { Int(truncatingIfNeeded: $0) }
                 ?? Int(session.id.dropFirst()) ?? 0
-            // Room for about what the session will take (`SessionSize`). The scratch is never handed over (a held
-            // session is copied out of it), so it only grows, and shrinks back after an outsized session.
-            let room = size.room(for: session)
-            if room > scratch.reservedCapacity
-                || (scratch.reservedCapacity > JSONDocumentStreamSink.largeScratch && room < scratch.reservedCapacity / 4)
-            {
-                scratch.removeAll(capacity: room)
-            } else {
-                scratch.removeAll()
-            }
+            // A block of about what the session will take (`SessionSize`), so that a held one keeps little unused:
+            // one of another size goes back to the pool for one of the right size.
+            let room = JSONBytesPool.capacity(of: JSONBytesPool.sizeClass(for: size.room(for: session)))
+            if scratch.reservedCapacity != room { resizeScratch(room) }
+            scratch.removeAll()
             if let narrowing {
                 if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
                     keptSessions.insert(session.id)
@@ -135,29 +132,26 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
                 JSONDocument.write(session: session, passwords, into: &scratch)
             }
             size.learn(session, bytes: scratch.count)
-            if number < nextNumber {
-                scratch.withBytes { writeSession($0) }
-                return
-            }
-            // The next one in order (sessions mostly end in the order they began): written from the scratch
-            // buffer, without a copy of its own.
-            if number == nextNumber {
+            // Written in turn (sessions mostly end in the order they began), or out of order once given up on:
+            // the block handed to the output, which writes it from there.
+            if number <= nextNumber {
+                if scratch.count > 0 { writeSession(handOver()) }  // else narrowed out
+                if number < nextNumber { return }
                 nextNumber += 1
-                scratch.withBytes { writeSession($0) }
                 while let ready = held.removeValue(forKey: nextNumber) {
                     nextNumber += 1
                     writeSession(ready)
                 }
                 return
             }
-            // Most sessions end after a later one began: their bytes are copied into reused storage
-            // (`JSONBytesPool`) and the scratch kept; past the budget, the bytes wait in the spool instead.
+            // Most sessions end after a later one began: their block is held; past the budget, the bytes wait in
+            // the spool instead (and the scratch keeps its block).
             if heldMemoryBytes + scratch.count > heldBytesInMemory && scratch.count > 0 {
                 held[number] = .spooled(scratch.withBytes { heldSpool.append($0) })
                 heldSpooled += 1
             } else {
                 heldMemoryBytes += scratch.count
-                held[number] = .memory(scratch.withBytes { heldStorage.copy($0) })
+                held[number] = scratch.count > 0 ? .memory(handOver()) : .empty
             }
             if held.count > maximumHeldSessions, let lowest = held.keys.min() { nextNumber = lowest }
             while let ready = held.removeValue(forKey: nextNumber) {
@@ -210,28 +204,43 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         if let failure = findingIndex.failure ?? findings.failure ?? heldSpool.failure { throw failure }
     }
 
-    private func writeSession(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }  // narrowed out
+    /// The scratch's block, with the session just written, handed over whole; the scratch goes on, empty, in a
+    /// block of the same size from the pool (the next session's `resizeScratch` corrects the size if need be).
+    private func handOver() -> JSONBytes {
+        let next = blocks.block(for: scratch.reservedCapacity)
+        let given = scratch.exchangeStorage(for: next.base, capacity: next.capacity)
+        return blocks.adopt(given.base, count: given.count, capacity: given.capacity)
+    }
+
+    /// The scratch, empty, in a block of the pool for `room` bytes; its old block goes back to the pool.
+    private func resizeScratch(_ room: Int) {
+        let next = blocks.block(for: room)
+        let given = scratch.exchangeStorage(for: next.base, capacity: next.capacity)
+        blocks.give(given.base, capacity: given.capacity)
+    }
+
+    /// A session's bytes, handed to the output whole: it writes them from their block (`BufferedOutput`), which
+    /// then goes back to the pool.
+    private func writeSession(_ bytes: JSONBytes) {
         output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
         output.write(bytes)
         sessionsWritten += 1
     }
 
-    /// A held session: from memory, handed to the output whole (written from its own storage, not copied into
-    /// the buffer), or read back from the spool.
+    /// A held session: from memory, handed to the output whole, or read back from the spool.
     private func writeSession(_ session: HeldSession) {
         switch session {
         case .memory(let bytes):
             heldMemoryBytes -= bytes.count
-            guard bytes.count > 0 else { return }  // narrowed out
-            output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
-            output.write(bytes)
+            writeSession(bytes)
         case .spooled(let record):
             output.write(sessionsWritten == 0 ? "\n    " : ",\n    ")
             output.write(bytes: heldSpool.read(record))
             heldSpooled -= 1
             if heldSpooled == 0 { heldSpool.removeAll() }
+            sessionsWritten += 1
+        case .empty:
+            break
         }
-        sessionsWritten += 1
     }
 }

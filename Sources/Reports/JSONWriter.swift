@@ -79,6 +79,20 @@ public struct JSONWriter: ~Copyable {
         capacity = wanted
     }
 
+    /// Gives up the storage with what was written in it (a `malloc` block; the caller frees it or hands it on)
+    /// and goes on, emptied, in `storage`: a `malloc` block of `capacity` bytes. The streamed document hands each
+    /// session over this way rather than copying it out (`JSONBytesPool`).
+    mutating func exchangeStorage(
+        for storage: UnsafeMutablePointer<UInt8>, capacity newCapacity: Int
+    ) -> (base: UnsafeMutablePointer<UInt8>, count: Int, capacity: Int) {
+        precondition(newCapacity >= 64, "a writer's storage holds at least 64 bytes")
+        let given = (base, count, capacity)
+        base = storage
+        capacity = newCapacity
+        count = 0
+        return given
+    }
+
     // MARK: - Containers
 
     // Inlined, as `key` is: every command and transfer opens and closes an object, and the call cost about as
@@ -491,8 +505,8 @@ public struct JSONWriter: ~Copyable {
     }
 }
 
-/// Bytes held in a `JSONBytesPool` block (a held session of the JSON document), or in memory of their own; given
-/// back to the pool (or freed) with the last reference.
+/// Bytes held in a `JSONBytesPool` block (a session of the JSON document, on its way to the output or held), or
+/// in memory of their own; given back to the pool (or freed) with the last reference.
 public final class JSONBytes {
     let base: UnsafeMutablePointer<UInt8>
     /// How many.

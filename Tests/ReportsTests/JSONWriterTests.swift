@@ -216,3 +216,42 @@ import Testing
         #expect(held[0].1 == "{}" && held[5].1.utf8.count > 4_000)
     }
 }
+
+/// The streamed document hands each session over in the writer's own storage (`exchangeStorage`) and the writer
+/// goes on in another block: what was handed over stays as written while the writer writes on, grows its new
+/// block (a `realloc` of a pool block) and hands that over in turn.
+@Suite struct JSONWriterExchangeTests {
+    @Test func handedOverStorageKeepsItsBytesWhileTheWriterGoesOn() {
+        let pool = JSONBytesPool(limit: 1 << 20)
+        var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)
+        var held: [(JSONBytes, String)] = []
+        var storage = pool.block(for: 4096)
+        // The writer's own 64 bytes are not one of the pool's sizes: given back, they are freed, not kept.
+        let original = writer.exchangeStorage(for: storage.base, capacity: storage.capacity)
+        #expect(original.count == 0 && original.capacity == 64)
+        pool.give(original.base, capacity: original.capacity)
+        #expect(pool.spareBytes == 0)
+        for round in 0..<8 {
+            writer.beginObject()
+            // Round 5 outgrows its 4 KiB block several times over (grown by doubling: still one of the pool's
+            // sizes, so it goes back to the pool like the others).
+            for index in 0..<(round == 5 ? 2_000 : round * 10) {
+                writer.key("index")
+                writer.string("round \(round), member \(index)")
+            }
+            writer.endObject()
+            let text = writer.text
+            storage = pool.block(for: 4096)
+            let given = writer.exchangeStorage(for: storage.base, capacity: storage.capacity)
+            #expect(given.count == text.utf8.count && writer.count == 0 && writer.reservedCapacity == 4096)
+            #expect(round == 5 ? given.capacity > 4096 : given.capacity == 4096)
+            held.append((pool.adopt(given.base, count: given.count, capacity: given.capacity), text))
+        }
+        for (bytes, text) in held { #expect(bytes.withBytes { String(decoding: $0, as: UTF8.self) } == text) }
+        #expect(held[0].1 == "{}" && held[5].1.utf8.count > 50_000)
+        let grown = held[5].0.count
+        held.removeAll()
+        // Every block came back, the grown one among them.
+        #expect(pool.spareBytes >= 7 * 4096 + grown)
+    }
+}

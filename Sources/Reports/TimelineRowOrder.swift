@@ -129,13 +129,17 @@ struct RowOrder {
             var left = head
             var right = 0
             while left < run.count && right < pending.count {
-                if pending[right].precedes(run[left]) {
-                    spare.append(pending[right])
-                    right += 1
-                } else {
-                    spare.append(run[left])
-                    left += 1
+                let next = pending[right]
+                // The run's keys that come before `next` go first, found by galloping and copied at once: a few
+                // early rows (findings, transfers settling late) fall among thousands of held ones, and moving
+                // those one at a time was most of a merge (81 960 keys for 3 473 pending ones on c01).
+                if !next.precedes(run[left]) {
+                    let end = firstRunKey(after: left, precededBy: next)
+                    spare.append(contentsOf: run[left..<end])
+                    left = end
                 }
+                spare.append(next)
+                right += 1
             }
             spare.append(contentsOf: run[left...])
             spare.append(contentsOf: pending[right...])
@@ -145,6 +149,27 @@ struct RowOrder {
         pending.removeAll(keepingCapacity: true)
         pendingFirst = nil
         pendingRising = true
+    }
+
+    /// The first index after `start` (whose key `key` does not precede) of a run key that `key` precedes, or the
+    /// run's end: an exponential search, then a binary one (the run is sorted, so the keys `key` precedes are a
+    /// suffix).
+    private func firstRunKey(after start: Int, precededBy key: Key) -> Int {
+        // `run[low]` is not preceded by `key`; `run[high]` is, or `high` is the end.
+        var low = start
+        var step = 1
+        var high = start + 1
+        while high < run.count && !key.precedes(run[high]) {
+            low = high
+            step *= 2
+            high = start + step
+        }
+        high = min(high, run.count)
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if key.precedes(run[middle]) { high = middle } else { low = middle }
+        }
+        return high
     }
 
     private mutating func sortPending() {

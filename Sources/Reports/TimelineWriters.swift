@@ -201,12 +201,14 @@ public final class CSVTimelineWriter: TimelineWriter {
         while index < bytes.count {
             // Eight bytes at a time while none of them can need care but commas, which only make the cell quoted
             // (a 227 reply's address, a sentence: a comma in most words, which went byte by byte), then byte by
-            // byte.
-            if index + 8 <= bytes.count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // byte. The last few bytes go as the word that ends the cell, overlapping bytes already looked at
+            // (which needed no more than quoting).
+            if bytes.count >= 8 {
+                let start = min(index, bytes.count - 8)
+                let word = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
                 if !mayNeedCareBesidesComma(word) {
                     if holdsComma(word) { quote = true }
-                    index += 8
+                    index = start + 8
                     continue
                 }
             }

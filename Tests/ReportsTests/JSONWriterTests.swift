@@ -213,8 +213,8 @@ import Testing
     }
 }
 
-/// A held session of the JSON document is copied out of the writer into a pool block (`JSONBytesPool`) and the
-/// writer emptied and reused: the held bytes stay untouched by what it writes next, across growth of its buffer.
+/// Bytes copied out of the writer into a pool block (`JSONBytesPool.copy`, the way held sessions were kept before
+/// the blocks were handed over whole) stay untouched by what the emptied writer writes next, across its growth.
 @Suite struct JSONWriterHeldCopyTests {
     @Test func heldCopiesStayWhileTheWriterGoesOn() {
         var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)

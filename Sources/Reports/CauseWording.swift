@@ -37,19 +37,30 @@ public enum CauseWording {
         var wording: Wording { Wording(opener: opener.string, facts: facts.string, why: why.string) }
 
         /// `wording.sentence`: the parts that are not empty, with a space between each two.
+        ///
+        /// Copied straight into the string's own storage: joined in an array first, then made a `String`, the
+        /// sentence was allocated and copied twice.
         var sentence: String {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(opener.bytes.count + facts.bytes.count + why.bytes.count + 2)
-            // Each part in turn (an array of the three would be allocated for every sentence).
-            func add(_ part: SentenceText) {
-                guard !part.bytes.isEmpty else { return }
-                if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
-                bytes.append(contentsOf: part.bytes)
+            let capacity = opener.bytes.count + facts.bytes.count + why.bytes.count + 2
+            return String(unsafeUninitializedCapacity: capacity) { target in
+                var count = 0
+                // Each part in turn (an array of the three would be allocated for every sentence).
+                func add(_ part: SentenceText) {
+                    guard !part.bytes.isEmpty else { return }
+                    if count > 0 {
+                        target[count] = UInt8(ascii: " ")
+                        count += 1
+                    }
+                    part.bytes.withUnsafeBufferPointer { bytes in
+                        (target.baseAddress! + count).update(from: bytes.baseAddress!, count: bytes.count)
+                    }
+                    count += part.bytes.count
+                }
+                add(opener)
+                add(facts)
+                add(why)
+                return count
             }
-            add(opener)
-            add(facts)
-            add(why)
-            return String(decoding: bytes, as: UTF8.self)
         }
     }
 

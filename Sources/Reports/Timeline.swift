@@ -237,7 +237,8 @@ public struct TimelineRowBuilder {
     var live = TimelineSessionTable<SessionFacts>()
     /// Sessions that ended lately, for findings that settle after their session (a brute-force run is judged
     /// when a later session's login fails). Bounded: the oldest are forgotten first.
-    private var ended = TimelineSessionTable<SessionFacts>()
+    /// (`encodeCSV` reads it for findings.)
+    private(set) var ended = TimelineSessionTable<SessionFacts>()
     private var endedOrder: [String] = []
     private var endedNext = 0
     private static let endedCapacity = 1024

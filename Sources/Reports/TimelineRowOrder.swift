@@ -9,14 +9,32 @@ import NetworkTypes
 /// merged into the run. A binary heap, sifting every row in and out through some fourteen levels (13 194 rows held
 /// at once on `c01.pcap`), cost about 650 instructions a row; this costs about a tenth of that.
 ///
-/// The rows themselves sit still in a slot pool; only small plain keys move.
+/// Each row moves with its key (a plain 32-byte `EncodedRow`, no reference). They sat still in a slot pool and
+/// only their keys moved, but taking a row then read its slot at random (13 194 rows held at once on `c01.pcap`,
+/// half a megabyte of slots), and the pool's free list cost a push some 60 instructions more. Moving the rows
+/// costs the sort as many instructions as the pool saved, but its reads and writes go in order: on the
+/// control-heavy benchmark (perf, three runs each) this type's share of the output thread fell from 5-7.5 % to
+/// about 3 %, and the timeline sink's own from 2.5-4 % to 1-1.5 %. Rows are pushed onto the end of one array
+/// and taken from the front of another.
 struct RowOrder {
     private struct Key {
         var time: Timestamp
         var sequence: UInt64
-        var slot: Int
+        var row: EncodedRow
+
+        var position: Position { Position(time: time, sequence: sequence) }
 
         func precedes(_ other: Key) -> Bool {
+            time < other.time || (time == other.time && sequence < other.sequence)
+        }
+    }
+
+    /// Where a key goes, without its row (`pendingFirst`).
+    private struct Position {
+        var time: Timestamp
+        var sequence: UInt64
+
+        func precedes(_ other: Position) -> Bool {
             time < other.time || (time == other.time && sequence < other.sequence)
         }
     }
@@ -26,11 +44,9 @@ struct RowOrder {
     private var head = 0
     /// Pushed since the run was last sorted, in push order; `pendingFirst` is the one that comes first.
     private var pending: [Key] = []
-    private var pendingFirst: Key?
+    private var pendingFirst: Position?
     /// True while the pending keys' sequences rise in push order (a stable sort by time then orders them fully).
     private var pendingRising = true
-    private var slots: [EncodedRow?] = []
-    private var freeSlots: [Int] = []
     /// Reused between settles: the radix sort's other buffer and digit counts, and the merge's output. Made anew
     /// at each settle they were fresh memory each time (mimalloc gives freed pages back at once,
     /// `FTPScopeCommand.main`), and faulting their pages in was half the output thread's page faults on the
@@ -50,36 +66,21 @@ struct RowOrder {
     }
 
     mutating func push(_ row: EncodedRow, at time: Timestamp, sequence: UInt64) {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = row
-        } else {
-            slot = slots.count
-            slots.append(row)
-        }
-        let key = Key(time: time, sequence: sequence, slot: slot)
         if let last = pending.last, sequence <= last.sequence { pendingRising = false }
-        pending.append(key)
+        pending.append(Key(time: time, sequence: sequence, row: row))
+        let position = Position(time: time, sequence: sequence)
         if let first = pendingFirst {
-            if key.precedes(first) { pendingFirst = key }
+            if position.precedes(first) { pendingFirst = position }
         } else {
-            pendingFirst = key
+            pendingFirst = position
         }
     }
 
-    /// The slots of the held rows still in memory, in the order `pop` will give them.
-    mutating func slotsInOrder() -> [Int] {
+    /// Lets `body` change each held row still in memory, in the order `pop` will give them (the same rows in the
+    /// same order when called again with nothing pushed or taken between).
+    mutating func updateInMemory(_ body: (inout EncodedRow) -> Void) {
         settle()
-        var order: [Int] = []
-        order.reserveCapacity(run.count - head)
-        for key in run[head...] where slots[key.slot]!.inMemory { order.append(key.slot) }
-        return order
-    }
-
-    /// Lets `body` change the rows in `slots`, in that order.
-    mutating func update(_ slots: [Int], _ body: (inout EncodedRow) -> Void) {
-        for slot in slots { body(&self.slots[slot]!) }
+        for index in head..<run.count where run[index].row.inMemory { body(&run[index].row) }
     }
 
     mutating func pop() -> (time: Timestamp, row: EncodedRow)? {
@@ -87,31 +88,24 @@ struct RowOrder {
         guard head < run.count else { return nil }
         let top = run[head]
         head += 1
-        let row = slots[top.slot].take()!
         if count == 0 {
             // Give memory back after a burst (a long session that held many rows has ended).
-            if slots.count > 4096 {
+            if run.capacity > 4096 {
                 run = []
-                slots = []
-                freeSlots = []
                 spare = []
             } else {
                 run.removeAll(keepingCapacity: true)
-                slots.removeAll(keepingCapacity: true)
-                freeSlots.removeAll(keepingCapacity: true)
             }
             head = 0
-        } else {
-            freeSlots.append(top.slot)
         }
-        return (top.time, row)
+        return (top.time, top.row)
     }
 
     /// Sorts the pending keys into the run when one of them may come before the run's first: a row forced out
     /// while newer ones are pending takes the run's first without sorting them.
     private mutating func settleIfNeeded() {
         guard let first = pendingFirst else { return }
-        if head < run.count && run[head].precedes(first) { return }
+        if head < run.count && run[head].position.precedes(first) { return }
         settle()
     }
 

@@ -172,8 +172,7 @@ public final class TimelineSink: StreamingEventSink {
         order.push(encoded, at: time, sequence: sequence)
         sequence &+= 1
         if held.overBudget {
-            let slots = order.slotsInOrder()
-            held.spill { visit in order.update(slots, visit) }
+            held.spill { visit in order.updateInMemory(visit) }
         }
         if order.count > maximumHeldRows {
             rowsForcedOut += 1

@@ -136,7 +136,7 @@ public final class CSVTimelineWriter: TimelineWriter {
         appendText(value, to: out)
     }
 
-    private static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
+    static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
     where Word.RawValue == String {
         out.append(UInt8(ascii: ","))
         if let value { out.append(value.rawValue) }
@@ -199,12 +199,16 @@ public final class CSVTimelineWriter: TimelineWriter {
         var doubleQuote = false
         var index = resume
         while index < bytes.count {
-            // Eight bytes at a time while none of them can need care (the usual case), then byte by byte.
-            if index + 8 <= bytes.count,
-                !CSVPlainCopy.mayNeedCare(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            {
-                index += 8
-                continue
+            // Eight bytes at a time while none of them can need care but commas, which only make the cell quoted
+            // (a 227 reply's address, a sentence: a comma in most words, which went byte by byte), then byte by
+            // byte.
+            if index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                if !mayNeedCareBesidesComma(word) {
+                    if holdsComma(word) { quote = true }
+                    index += 8
+                    continue
+                }
             }
             let end = min(index + 8, bytes.count)
             while index < end {
@@ -241,6 +245,25 @@ public final class CSVTimelineWriter: TimelineWriter {
         out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         out.append(0x22)
         return true
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// `CSVPlainCopy.mayNeedCare` without the comma: false when none of the eight bytes is below 0x20, at or above
+    /// 0x7F, or `"` (exact for the word, as there).
+    @inline(__always)
+    private static func mayNeedCareBesidesComma(_ word: UInt64) -> Bool {
+        let quote = word ^ (ones &* 0x22)
+        let flags = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | (word &+ ones) | word
+        return flags & highs != 0
+    }
+
+    /// True when one of the eight bytes is `,` (the zero-byte test of Hacker's Delight 6-1: exact for the word).
+    @inline(__always)
+    private static func holdsComma(_ word: UInt64) -> Bool {
+        let comma = word ^ (ones &* 0x2C)
+        return (comma &- ones) & ~comma & highs != 0
     }
 
     /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead

@@ -33,8 +33,7 @@ import Testing
             heap.push(row, at: Timestamp(nanoseconds: Int64(key)), sequence: sequence)
             sequence += 1
             if store.overBudget {
-                let order = heap.slotsInOrder()
-                store.spill { visit in heap.update(order, visit) }
+                store.spill { visit in heap.updateInMemory(visit) }
             }
             while heap.count > 200 || (heap.count > 0 && Int.random(in: 0..<4, using: &generator) == 0) { takeOne() }
         }
@@ -46,6 +45,12 @@ import Testing
         // Every run is let go once its last row is taken: no temporary file outlives its rows.
         #expect(store.openRuns == 0)
         #expect(budget >= 1 << 24 ? store.spilledRows == 0 : store.spilledRows > 0)
+    }
+
+    /// The row order moves every row with its key when it sorts: a held row stays four words.
+    @Test func anEncodedRowIsFourWords() {
+        #expect(MemoryLayout<EncodedRow>.size == 32)
+        #expect(MemoryLayout<EncodedRow>.stride == 32)
     }
 }
 
@@ -66,8 +71,7 @@ import Testing
             let row = bytes.withUnsafeBytes { store.store($0, split: 0) }
             heap.push(row, at: Timestamp(nanoseconds: Int64(index)), sequence: UInt64(index))
             if store.overBudget {
-                let order = heap.slotsInOrder()
-                store.spill { visit in heap.update(order, visit) }
+                store.spill { visit in heap.updateInMemory(visit) }
             }
         }
         #expect(attempts == 1)

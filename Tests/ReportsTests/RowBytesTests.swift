@@ -94,4 +94,36 @@ import Testing
         }
         #expect(CauseWording.diagnosis(of: verdicts[0]) != CauseWording.diagnosis(of: verdicts[601]))
     }
+
+    /// A verdict equal to one worded before but not the same bytes (its argument an equal string in a buffer of
+    /// its own) is still answered from the memo with the same wording; one that differs only in the bytes of an
+    /// argument of the same length is not taken for it.
+    @Test func equalVerdictsInOtherBuffersShareTheirWording() {
+        // Built at run time and longer than a small string: each is a buffer of its own.
+        // A refused RETR: its wording quotes the argument.
+        func refused(_ tail: String) -> DataVerdict {
+            var verdict = Self.verdict(
+                port: 41_000, syns: 0, argument: String(repeating: "/pub/archive", count: 3) + tail,
+                status: .commandFailed)
+            verdict.evidence.refusal = .command
+            verdict.evidence.reply = ReplyLine(code: 550, text: "No such file.")
+            return verdict
+        }
+        let first = refused("a.tar")
+        let equal = refused("a.tar")
+        let other = refused("b.tar")
+        // Not the same bytes, yet equal: `==` decides.
+        let firstBytes = withUnsafeBytes(of: first) { Array($0) }
+        #expect(withUnsafeBytes(of: equal) { Array($0) } != firstBytes)
+        #expect(first == equal)
+        let worded = CauseWording.diagnosis(of: first)
+        #expect(worded == CauseWording.makeWording(of: first)?.sentence)
+        #expect(CauseWording.diagnosis(of: first) == worded)
+        #expect(CauseWording.diagnosis(of: equal) == worded)
+        #expect(CauseWording.wording(of: equal) == CauseWording.makeWording(of: equal))
+        let otherWorded = CauseWording.diagnosis(of: other)
+        #expect(otherWorded == CauseWording.makeWording(of: other)?.sentence)
+        #expect(otherWorded != worded)
+        #expect(otherWorded?.contains("b.tar") == true)
+    }
 }

@@ -60,6 +60,41 @@ import TimelineTestSupport
         #expect(sink.heldRows == 0)
     }
 
+    /// A CSV timeline alone writes findings straight from their events (`TimelineRowBuilder.encodeCSV`): the same
+    /// records the row path writes, for a finding of an open session, of one that has ended, of one never seen
+    /// and of none, with a detail that needs quoting.
+    @Test func findingsWrittenStraightAreTheRowsRecords() throws {
+        let session = HandBuiltReportTests.session()
+        let start = HandBuiltReportTests.start
+        func finding(_ id: String?, at seconds: Int64) -> AnalysisEvent {
+            .finding(
+                Finding(
+                    kind: .protocolAnomaly, severity: .medium, session: id,
+                    time: start.adding(nanoseconds: seconds * 1_000_000_000),
+                    facts: .controlAnomalies(count: 2, first: "HELO, \"world\""),
+                    evidence: [("client", .string("192.0.2.7:1")), ("server", .string("192.0.2.8:21"))]))
+        }
+        let events: [AnalysisEvent] = [
+            .sessionStarted(session.identity), finding("S1", at: 1), .sessionEnded(session), finding("S1", at: 21),
+            finding("S9", at: 22), finding(nil, at: 23),
+        ]
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        let expected = events.map { CSVTimelineWriter.record(builder.row(for: $0)) }.joined()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-findings-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try BufferedOutput(path: path)
+        let sink = TimelineSink(
+            writers: [CSVTimelineWriter(output: output)], passwords: PasswordPolicy(showPasswords: false))
+        for event in events { sink.analysis(event) }
+        try sink.finish()
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        let header = TimelineRow.columns.joined(separator: ",") + "\r\n"
+        #expect(written.hasPrefix(header))
+        #expect(String(written.dropFirst(header.count)) == expected)
+        #expect(expected.contains("\"The control channel carried lines that are not valid FTP: HELO, \"\"world\"\".\""))
+        #expect(expected.components(separatedBy: ",S1,finding,").count == 3)
+    }
+
     @Test func theDefaultBoundIsNamed() {
         #expect(TimelineSink.defaultMaximumHeldRows == 100_000)
         #expect(TimelineSink(writers: [], passwords: PasswordPolicy(showPasswords: false)).maximumHeldRows == 100_000)

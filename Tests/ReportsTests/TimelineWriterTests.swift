@@ -265,6 +265,22 @@ import Testing
         }
     }
 
+    /// Cells with commas all through them (a 227 reply, a sentence), checked eight bytes at a time past the
+    /// commas: a byte that needs more than quoting, anywhere, still gives `field`'s cell.
+    @Test(arguments: ["\"", "\n", "\r", "\u{7}", "\u{7F}", "\u{85}", "é", "x", ","])
+    func cellsFullOfCommasMatchTheGeneralPath(special: String) {
+        let empty = Self.record(argument: nil).split(separator: ",", omittingEmptySubsequences: false)
+        for length in 1...40 {
+            for position in 0..<length {
+                let text = String(String(repeating: "1,", count: length / 2 + 1).prefix(position)) + special
+                    + String(String(repeating: "2,", count: length / 2 + 1).prefix(length - position - 1))
+                let expected = empty[0..<7].joined(separator: ",") + "," + CSVTimelineWriter.field(text) + ","
+                    + empty[8...].joined(separator: ",")
+                #expect(Self.record(argument: text) == expected, "length \(length), position \(position)")
+            }
+        }
+    }
+
     @Test func eventWordsAreTheRawValues() {
         for kind in TimelineEventKind.allCases { #expect(kind.word.description == kind.rawValue) }
     }

@@ -145,6 +145,11 @@ public final class Transfer: TransferFacts {
     }
     /// The argument resolved against the working directory.
     @inlinable public var path: String? { fields.pointee.pathname?.path }
+    /// `path`'s UTF-8 lent to `body` without making its string (`Pathname.withUTF8`), or nil without a path.
+    public func withPathUTF8(_ body: (UnsafeBufferPointer<UInt8>?) -> Void) {
+        guard let pathname = fields.pointee.pathname else { return body(nil) }
+        pathname.withUTF8 { body($0) }
+    }
     /// `path` as its parts: joined when an output reads it, not on the analysis thread (`Pathname`).
     @inlinable var pathname: Pathname? {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.pathname)) }

@@ -29,7 +29,8 @@ extension JSONDocument {
         out.key("argument")
         out.optional(transfer.argument)
         out.key("path")
-        out.optional(transfer.path)
+        // Its bytes, without the string `path` makes of a relative one (an allocation a transfer).
+        transfer.withPathUTF8 { bytes in if let bytes { out.string(utf8: bytes) } else { out.null() } }
         out.key("mode")
         if let mode = transfer.mode { out.word(mode.word) } else { out.null() }
         out.key("announced")

@@ -243,40 +243,59 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// The bytes from `start` on, escaped as `string` says (reached only when one of them may need it).
+    ///
+    /// Byte by byte through the block flagged (`WordwiseCopy` hands over the sixteen bytes that may hold one) up
+    /// to the first byte the filter looks for, then in whole words again: a reply that quotes a path (`257 "/pub"
+    /// is the current directory`) went byte by byte from its first quote to its end, about 860 instructions a
+    /// text. (Past that byte the filter flags nothing falsely: its false flags sit above a real one.)
     private mutating func escapedTail(_ utf8: UnsafeBufferPointer<UInt8>, from start: Int) {
-        var runStart = start
-        var index = start
+        guard let source = utf8.baseAddress else { return }
         let total = utf8.count
+        var index = start
         while index < total {
-            let code = utf8[index]
-            if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
-                // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
-                guard code == 0xE2, index + 2 < total, utf8[index + 1] == 0x80,
-                    utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
-                else {
-                    index += 1
-                    continue
-                }
-                put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029)
-                index += 3
-                runStart = index
-                continue
+            let blockEnd = Swift.min(total, index + 16)
+            while index < blockEnd {
+                let code = utf8[index]
+                index = escapedByte(utf8, at: index)
+                if code < 0x20 || code == 0x22 || code == 0x5C || code == 0x7F || code == 0xE2 { break }
             }
-            put(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-            switch code {
-            case 0x22: put("\\\"")
-            case 0x5C: put("\\\\")
-            case 0x0A: put("\\n")
-            case 0x0D: put("\\r")
-            case 0x09: put("\\t")
-            default: unicodeEscape(UInt16(code))
-            }
-            index += 1
-            runStart = index
+            guard index < total else { break }
+            reserve(total - index)
+            let clean = WordwiseCopy.copy(
+                UnsafeRawPointer(source + index), total - index, to: UnsafeMutableRawPointer(base + count),
+                unless: JSONEscapeFilter.self)
+            count += clean
+            index += clean
         }
-        put(UnsafeBufferPointer(rebasing: utf8[runStart..<total]))
+        // The closing quote's room (`quoted` reserved it for the text unescaped).
         reserve(1)
+    }
+
+    /// The byte at `index` written, escaped if it needs it (three bytes for U+2028 / U+2029), and the index of
+    /// the next byte.
+    @inline(__always)
+    private mutating func escapedByte(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        let code = utf8[index]
+        if code >= 0x20 && code != 0x22 && code != 0x5C && code != 0x7F {
+            // E2 80 A8/A9 is U+2028/U+2029 (the only escaped characters beyond ASCII).
+            if code == 0xE2, index + 2 < utf8.count, utf8[index + 1] == 0x80,
+                utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9
+            {
+                unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029)
+                return index + 3
+            }
+            byte(code)
+            return index + 1
+        }
+        switch code {
+        case 0x22: put("\\\"")
+        case 0x5C: put("\\\\")
+        case 0x0A: put("\\n")
+        case 0x0D: put("\\r")
+        case 0x09: put("\\t")
+        default: unicodeEscape(UInt16(code))
+        }
+        return index + 1
     }
     public mutating func string(_ value: StaticString) {
         byte(0x22)

@@ -75,6 +75,23 @@ struct ReplyParsingTests {
         ] as [(String, String?, String)])
     func resolve(argument: String, cwd: String?, expected: String) {
         #expect(ReplyParsing.resolvePath(argument, cwd: cwd) == expected)
+        #expect(Self.lent(ReplyParsing.pathname(argument, cwd: cwd)) == expected)
+    }
+
+    /// The bytes `Pathname.withUTF8` lends (the JSON document writes them), as a string to compare with `path`.
+    private static func lent(_ pathname: Pathname) -> String {
+        var text: String?
+        pathname.withUTF8 { text = String(decoding: $0, as: UTF8.self) }
+        return text ?? "(nothing lent)"
+    }
+
+    /// Joins far longer than a temporary buffer on the stack, normal or not, lend what `path` says.
+    @Test func longJoinsLendThePath() {
+        let long = String(repeating: "n", count: 100_000)
+        for (argument, cwd) in [(long, "/pub"), ("x", "/" + long), (long + "/../y/.", "/pub/" + long), ("..", long)] {
+            let pathname = ReplyParsing.pathname(argument, cwd: cwd)
+            #expect(Self.lent(pathname) == pathname.path)
+        }
     }
 
     @Test("path resolution agrees with the rule stated over component lists, on random paths")
@@ -90,9 +107,13 @@ struct ReplyParsingTests {
         for _ in 0..<5000 {
             let argument = randomPath()
             let cwd: String? = generator.next() % 5 == 0 ? nil : randomPath()
+            let expected = Self.resolveByComponents(argument, cwd: cwd)
             #expect(
-                ReplyParsing.resolvePath(argument, cwd: cwd) == Self.resolveByComponents(argument, cwd: cwd),
+                ReplyParsing.resolvePath(argument, cwd: cwd) == expected,
                 "argument \(argument.debugDescription), cwd \(cwd.debugDescription)")
+            #expect(
+                Self.lent(ReplyParsing.pathname(argument, cwd: cwd)) == expected,
+                "lent: argument \(argument.debugDescription), cwd \(cwd.debugDescription)")
         }
     }
 

@@ -187,10 +187,34 @@ import Testing
             #expect(writer.exactCopy() == reference, "\(text.debugDescription)")
         }
     }
+
+    /// Longer texts with bytes that need escapes (and near misses: U+2027, é, a lone E2 lead byte's neighbours)
+    /// scattered at random, U+2028 across the sixteen-byte blocks the escaping path goes through byte by byte,
+    /// and runs of plain text between them of every length around a block: the escaping path's return to whole
+    /// words must write what the byte escaper writes.
+    @Test func longerTextsWithScatteredEscapesMatchTheByteEscaper() {
+        var generator = SplitMix64(seed: 0x2028)
+        let specials = [
+            "\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{1F}", "\u{7F}", "\u{2028}", "\u{2029}", "\u{2027}", "é", "📁",
+        ]
+        for _ in 0..<4_000 {
+            var text = ""
+            for _ in 0..<generator.below(6) {
+                text += String(repeating: "p", count: generator.below(40))
+                text += specials[generator.below(specials.count)]
+            }
+            text += String(repeating: "q", count: generator.below(40))
+            var writer = JSONWriter(pretty: false, capacity: 64)
+            writer.string(text)
+            var reference: [UInt8] = []
+            Escaping.appendJSON(text, to: &reference)
+            #expect(writer.exactCopy() == reference, "\(text.debugDescription)")
+        }
+    }
 }
 
-/// A held session of the JSON document is copied out of the writer into a pool block (`JSONBytesPool`) and the
-/// writer emptied and reused: the held bytes stay untouched by what it writes next, across growth of its buffer.
+/// Bytes copied out of the writer into a pool block (`JSONBytesPool.copy`, the way held sessions were kept before
+/// the blocks were handed over whole) stay untouched by what the emptied writer writes next, across its growth.
 @Suite struct JSONWriterHeldCopyTests {
     @Test func heldCopiesStayWhileTheWriterGoesOn() {
         var writer = JSONWriter(pretty: true, indent: 2, capacity: 64)

@@ -37,7 +37,7 @@ enum HugePageMemory {
         let start = UnsafeMutableRawPointer(bitPattern: aligned)!
         if tail > 0 { munmap(start + length, tail) }
         // Advice, not a demand: without THP the range stays in 4 KiB pages.
-        _ = madvise(start, length, 14)  // MADV_HUGEPAGE (Glibc does not export the constant to Swift)
+        _ = madvise(start, length, MADV_HUGEPAGE)
         return start
     }
 

@@ -61,13 +61,6 @@ final class JSONBytesPool {
         give(block, sizeClass: sizeClass)
     }
 
-    /// `bytes` copied into a block of the pool, given back to it when the last reference goes.
-    func copy(_ bytes: UnsafeRawBufferPointer) -> JSONBytes {
-        let (block, capacity) = self.block(for: bytes.count)
-        if let source = bytes.baseAddress { UnsafeMutableRawPointer(block).copyMemory(from: source, byteCount: bytes.count) }
-        return adopt(block, count: bytes.count, capacity: capacity)
-    }
-
     /// Takes back a block of `sizeClass` (`JSONBytes.deinit`), or frees it when the pool is full.
     func give(_ block: UnsafeMutablePointer<UInt8>, sizeClass: Int) {
         let capacity = JSONBytesPool.capacity(of: sizeClass)

@@ -111,3 +111,13 @@ import Testing
         #expect(pool.spareBytes == 8192)  // and no room for it
     }
 }
+
+extension JSONBytesPool {
+    /// `bytes` copied into a block of the pool, given back to it when the last reference goes: a block filled as
+    /// the document's writer fills one before handing it over (`JSONDocumentStreamSink.handOver`).
+    func copy(_ bytes: UnsafeRawBufferPointer) -> JSONBytes {
+        let (block, capacity) = self.block(for: bytes.count)
+        if let source = bytes.baseAddress { UnsafeMutableRawPointer(block).copyMemory(from: source, byteCount: bytes.count) }
+        return adopt(block, count: bytes.count, capacity: capacity)
+    }
+}

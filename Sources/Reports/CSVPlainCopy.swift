@@ -31,6 +31,23 @@ enum CSVPlainCopy: WordFilter {
         return flags & highs != 0
     }
 
+    /// `mayNeedCare` without the comma: false when none of the eight bytes is below 0x20, at or above 0x7F, or `"`
+    /// (exact for the word, as there). `CSVTimelineWriter.appendCareful` passes words of commas whole: they only
+    /// make the cell quoted.
+    @inline(__always)
+    static func mayNeedCareBesidesComma(_ word: UInt64) -> Bool {
+        let quote = word ^ (ones &* 0x22)
+        let flags = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | (word &+ ones) | word
+        return flags & highs != 0
+    }
+
+    /// True when one of the eight bytes is `,` (the zero-byte test, exact for the word as above).
+    @inline(__always)
+    static func holdsComma(_ word: UInt64) -> Bool {
+        let comma = word ^ (ones &* 0x2C)
+        return (comma &- ones) & ~comma & highs != 0
+    }
+
     /// `mayNeedCare` for two words at once (the vector registers take both).
     @inline(__always)
     static func mayNeedCare(_ pair: SIMD2<UInt64>) -> Bool {

@@ -206,8 +206,8 @@ public final class CSVTimelineWriter: TimelineWriter {
             if bytes.count >= 8 {
                 let start = min(index, bytes.count - 8)
                 let word = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
-                if !mayNeedCareBesidesComma(word) {
-                    if holdsComma(word) { quote = true }
+                if !CSVPlainCopy.mayNeedCareBesidesComma(word) {
+                    if CSVPlainCopy.holdsComma(word) { quote = true }
                     index = start + 8
                     continue
                 }
@@ -247,25 +247,6 @@ public final class CSVTimelineWriter: TimelineWriter {
         out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         out.append(0x22)
         return true
-    }
-
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// `CSVPlainCopy.mayNeedCare` without the comma: false when none of the eight bytes is below 0x20, at or above
-    /// 0x7F, or `"` (exact for the word, as there).
-    @inline(__always)
-    private static func mayNeedCareBesidesComma(_ word: UInt64) -> Bool {
-        let quote = word ^ (ones &* 0x22)
-        let flags = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | (word &+ ones) | word
-        return flags & highs != 0
-    }
-
-    /// True when one of the eight bytes is `,` (the zero-byte test of Hacker's Delight 6-1: exact for the word).
-    @inline(__always)
-    private static func holdsComma(_ word: UInt64) -> Bool {
-        let comma = word ^ (ones &* 0x2C)
-        return (comma &- ones) & ~comma & highs != 0
     }
 
     /// Bytes that make a cell need quoting (`,` `"` CR LF) or escaping (C0 controls, DEL, and 0xC2, the lead

@@ -24,9 +24,7 @@ struct RowOrder {
 
         var position: Position { Position(time: time, sequence: sequence) }
 
-        func precedes(_ other: Key) -> Bool {
-            time < other.time || (time == other.time && sequence < other.sequence)
-        }
+        func precedes(_ other: Key) -> Bool { position.precedes(other.position) }
     }
 
     /// Where a key goes, without its row (`pendingFirst`).

@@ -114,7 +114,7 @@ extension DataChannelCorrelator {
         if let session = protectedSession(for: attempt) {
             // The announcement is encrypted: the connection between the session's hosts is its probable data
             // channel, a transfer of its own, read as active when the server opened it.
-            let transfer = Transfer()
+            let transfer = Transfer.make()
             transfer.inferred = true
             transfer.mode = attempt.originator.address == session.client.address ? .passive : .active
             transfer.announcedAt = attempt.firstTime

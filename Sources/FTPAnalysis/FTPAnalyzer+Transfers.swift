@@ -12,7 +12,7 @@ extension FTPAnalyzer {
         session: FTPSession, at time: Timestamp
     ) {
         guard transferAllowed(session, at: time) else { return }
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.mode = mode
         transfer.announcementVerb = verb
         transfer.announcedAt = time
@@ -38,7 +38,7 @@ extension FTPAnalyzer {
         } else {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
             guard transferAllowed(session, at: command.time) else { return }
-            transfer = Transfer()
+            transfer = Transfer.make()
             session.transfers.append(transfer)
         }
         transfer.command = command.verb
@@ -106,7 +106,7 @@ extension FTPAnalyzer {
         let verb = session.commands[index].verb
         if case .epsv = verb, DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
-        let transfer = existing ?? Transfer()
+        let transfer = existing ?? Transfer.make()
         transfer.announcementVerb = verb
         transfer.announcedAt = session.commands[index].time
         transfer.announcementReply = reply

@@ -118,7 +118,7 @@ extension DataChannelCorrelator {
             transfer.inferred = true
             transfer.mode = attempt.originator.address == session.client.address ? .passive : .active
             transfer.announcedAt = attempt.firstTime
-            session.transfers.append(transfer)
+            session.addTransfer(transfer)
             return attach(connection, at: attempt, to: transfer, session: session, match: .inferred, routing: .countOnly)
         }
         if !onControlPort { remember(attempt, connection) }

@@ -24,7 +24,7 @@ extension FTPAnalyzer {
             let argument = String(session.commands[index].argument.prefix(80))
             session.noteAnomaly(.unparseableArgument(verb: verb, argument: argument, error: error), at: time)
         }
-        session.transfers.append(transfer)
+        session.addTransfer(transfer)
         session.commands[index].transferIndex = session.transfers.count - 1
         if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
     }
@@ -39,7 +39,7 @@ extension FTPAnalyzer {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
             guard transferAllowed(session, at: command.time) else { return }
             transfer = Transfer.make()
-            session.transfers.append(transfer)
+            session.addTransfer(transfer)
         }
         transfer.command = command.verb
         // The strings moved in, not assigned (`replace`): assigned, each was the runtime's generic assignment.
@@ -110,7 +110,7 @@ extension FTPAnalyzer {
         transfer.announcementVerb = verb
         transfer.announcedAt = session.commands[index].time
         transfer.announcementReply = reply
-        if existing == nil { session.transfers.append(transfer) }
+        if existing == nil { session.addTransfer(transfer) }
         // Searched from the end: the transfer is the session's last (the one waiting, or just appended).
         session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>

@@ -1,9 +1,11 @@
-import FTPAnalysis
+import FTPProtocol
 import Foundation
 import NetworkTypes
 import Testing
 import TimelineTestSupport
 
+// FTPAnalysis testable for `CommandRecord`'s memberwise initializer.
+@testable import FTPAnalysis
 @testable import Reports
 
 /// The ordering buffer: rows out in time order behind the watermark, and never more than its bound held.
@@ -93,6 +95,53 @@ import TimelineTestSupport
         #expect(String(written.dropFirst(header.count)) == expected)
         #expect(expected.contains("\"The control channel carried lines that are not valid FTP: HELO, \"\"world\"\".\""))
         #expect(expected.components(separatedBy: ",S1,finding,").count == 3)
+    }
+
+    /// Command rows written straight from their events (`TimelineRowBuilder.encodeCSV`) carry the notes the row
+    /// path gives them, one or several, and none when the command has none: the notes are asked for only when a
+    /// command has one.
+    @Test func commandNotesWrittenStraightAreTheRowsNotes() throws {
+        let session = HandBuiltReportTests.session()
+        let identity = session.identity
+        let t = { (seconds: Int64) in HandBuiltReportTests.start.adding(nanoseconds: seconds * 1_000_000_000) }
+        func command(_ seconds: Int64, _ change: (inout CommandRecord) -> Void) -> AnalysisEvent {
+            var record = CommandRecord(time: t(seconds), verb: .list, argument: "/pub")
+            record.user = "alice"
+            record.reply = ReplyRecord(code: 226, text: "ok", time: t(seconds))
+            change(&record)
+            return .command(identity, record)
+        }
+        let events: [AnalysisEvent] = [
+            .sessionStarted(identity),
+            command(1) { _ in },
+            command(2) { $0.reconstructed = true },
+            command(3) { $0.replyLost = true },
+            command(4) { $0.truncated = true },
+            command(5) { $0.malformedReply = "x2y" },
+            command(6) {
+                $0.replyLost = true
+                $0.truncated = true
+            },
+        ]
+        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
+        let expected = events.map { CSVTimelineWriter.record(builder.row(for: $0)) }.joined()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-notes-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let output = try BufferedOutput(path: path)
+        let sink = TimelineSink(
+            writers: [CSVTimelineWriter(output: output)], passwords: PasswordPolicy(showPasswords: false))
+        for event in events { sink.analysis(event) }
+        try sink.finish()
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        let header = TimelineRow.columns.joined(separator: ",") + "\r\n"
+        #expect(String(written.dropFirst(header.count)) == expected)
+        let records = expected.components(separatedBy: "\r\n")
+        #expect(records[1].contains(",ok,") && !records[1].contains("capture gap"))
+        #expect(records[2].contains("command lost in a capture gap; inferred from its reply"))
+        #expect(records[3].contains("reply lost in a capture gap"))
+        #expect(records[4].contains("command line cut at the line limit"))
+        #expect(records[5].contains("malformed reply: x2y"))
+        #expect(records[6].contains("reply lost in a capture gap; command line cut at the line limit"))
     }
 
     @Test func theDefaultBoundIsNamed() {

@@ -114,11 +114,11 @@ extension DataChannelCorrelator {
         if let session = protectedSession(for: attempt) {
             // The announcement is encrypted: the connection between the session's hosts is its probable data
             // channel, a transfer of its own, read as active when the server opened it.
-            let transfer = Transfer()
+            let transfer = Transfer.make()
             transfer.inferred = true
             transfer.mode = attempt.originator.address == session.client.address ? .passive : .active
             transfer.announcedAt = attempt.firstTime
-            session.transfers.append(transfer)
+            session.addTransfer(transfer)
             return attach(connection, at: attempt, to: transfer, session: session, match: .inferred, routing: .countOnly)
         }
         if !onControlPort { remember(attempt, connection) }

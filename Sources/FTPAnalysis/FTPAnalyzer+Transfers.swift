@@ -12,7 +12,7 @@ extension FTPAnalyzer {
         session: FTPSession, at time: Timestamp
     ) {
         guard transferAllowed(session, at: time) else { return }
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.mode = mode
         transfer.announcementVerb = verb
         transfer.announcedAt = time
@@ -24,7 +24,7 @@ extension FTPAnalyzer {
             let argument = String(session.commands[index].argument.prefix(80))
             session.noteAnomaly(.unparseableArgument(verb: verb, argument: argument, error: error), at: time)
         }
-        session.transfers.append(transfer)
+        session.addTransfer(transfer)
         session.commands[index].transferIndex = session.transfers.count - 1
         if transfer.announced != nil { addExpectation(for: transfer, session: session, at: time) }
     }
@@ -38,8 +38,8 @@ extension FTPAnalyzer {
         } else {
             // No announcement seen (capture began later, EPSV ALL reuse, or RFC 959's default data port).
             guard transferAllowed(session, at: command.time) else { return }
-            transfer = Transfer()
-            session.transfers.append(transfer)
+            transfer = Transfer.make()
+            session.addTransfer(transfer)
         }
         transfer.command = command.verb
         // The strings moved in, not assigned (`replace`): assigned, each was the runtime's generic assignment.
@@ -106,11 +106,11 @@ extension FTPAnalyzer {
         let verb = session.commands[index].verb
         if case .epsv = verb, DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
         if existing == nil && !transferAllowed(session, at: reply.time) { return }
-        let transfer = existing ?? Transfer()
+        let transfer = existing ?? Transfer.make()
         transfer.announcementVerb = verb
         transfer.announcedAt = session.commands[index].time
         transfer.announcementReply = reply
-        if existing == nil { session.transfers.append(transfer) }
+        if existing == nil { session.addTransfer(transfer) }
         // Searched from the end: the transfer is the session's last (the one waiting, or just appended).
         session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>

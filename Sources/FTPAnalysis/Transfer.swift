@@ -100,39 +100,73 @@ public enum DataChannelMatch: String, Sendable {
 /// One data-channel announcement or data-carrying command, and what became of it (SPEC.md `transfers`), as the
 /// analysis builds it. Outputs that stream receive a `SettledTransfer` of it when it settles; both read alike
 /// through `TransferFacts`.
-public final class Transfer: TransferFacts {
+///
+/// One heap object holds both the transfer's state and its fields (`TransferHeader`), so a transfer is one
+/// allocation on the analysis thread and one deallocation wherever it is let go: as a class holding its fields in a
+/// `TransferStorage` block of their own it was two of each (9 070 transfers on c01, each freed on the output
+/// thread, whose memory then came back cold to the analysis thread's allocator). Made by `make()` (a
+/// `ManagedBuffer` has no initializer to call).
+public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts {
     // The fields are reached through addressors (a pointer to the field, read or written in place): inlined,
     // also into the outputs' module, they are the plain loads and stores the stored properties were. Read and
     // modify coroutines were not inlined, and each call cost about forty instructions (and, across modules, a
     // frame allocated on the heap).
 
-    /// Its fields, in a block its snapshots share (`TransferStorage`): settling hands them on without a copy.
-    private(set) var storage: TransferStorage
-    /// Where they lie in `storage` (fixed for the block's life): every field is read and written through it.
-    @usableFromInline var fields: UnsafeMutablePointer<TransferFields>
+    /// A new transfer, nothing known of it yet.
+    public static func make() -> Transfer {
+        let made = create(minimumCapacity: 0) { buffer in
+            // Only the address of the header is worked out here (it is initialized with what this returns).
+            let header = buffer.withUnsafeMutablePointerToHeader { UnsafeMutableRawPointer($0) }
+            return TransferHeader(inlineAt: header + TransferHeader.inlineOffset)
+        }
+        return unsafeDowncast(made, to: Transfer.self)
+    }
 
-    /// The fields, to be written: a block a snapshot shares is copied first (copy on write; rare, as nothing
+    /// The state and the inline fields, where they lie in the object (fixed for its life).
+    @usableFromInline var state: UnsafeMutablePointer<TransferHeader> {
+        @inline(__always) get { withUnsafeMutablePointerToHeader { $0 } }
+    }
+
+    /// Where the fields lie: in the object itself, or in the block they were copied to (`TransferHeader.copy`).
+    /// Every field is read and written through it.
+    @usableFromInline var fields: UnsafeMutablePointer<TransferFields> {
+        @inline(__always) get { state.pointee.fields }
+    }
+
+    /// The fields, to be written: fields a snapshot may share are copied first (copy on write; rare, as nothing
     /// writes a transfer once it settled but a connection that closes later or a reply that arrives late).
     @usableFromInline var writable: UnsafeMutablePointer<TransferFields> {
         @inline(__always) get {
-            // Never handed out, the block is the transfer's alone: no need to ask (nearly every write, all those
+            let state = state
+            // Never handed out, the fields are the transfer's alone: no need to ask (nearly every write, all those
             // made while the transfer is built).
-            if handedOut && !isKnownUniquelyReferenced(&storage) {
-                storage = storage.copy()
-                fields = storage.fields
-                handedOut = false
-            }
-            return fields
+            if state.pointee.handedOut { detach() }
+            return state.pointee.fields
         }
     }
-    /// True once a snapshot took the block (`SettledTransfer.init`): it may be shared from then on.
-    private var handedOut = false
 
-    /// The block, for a snapshot to share: from now on the transfer copies it before it writes.
-    func handOut() -> TransferStorage {
-        handedOut = true
-        return storage
+    /// Makes the fields the transfer's alone again after a snapshot took them: a copied block only this transfer
+    /// still holds is written in place; otherwise (the inline fields, whose holders cannot be counted apart from
+    /// the transfer's, or a block a snapshot still holds) the fields are copied to a new block, and the snapshot
+    /// keeps reading what it took.
+    @usableFromInline func detach() {
+        let state = state
+        state.pointee.handedOut = false
+        if isKnownUniquelyReferenced(&state.pointee.copy) { return }
+        let copy = TransferStorage.make(state.pointee.fields.pointee)
+        state.pointee.fields = copy.fields
+        state.pointee.copy = copy
     }
+
+    /// The fields for a snapshot to share, with the object that keeps them alive: from now on the transfer copies
+    /// them before it writes.
+    func handOut() -> SharedTransferStorage {
+        let state = state
+        state.pointee.handedOut = true
+        if let copy = state.pointee.copy { return SharedTransferStorage(owner: copy, fields: state.pointee.fields) }
+        return SharedTransferStorage(owner: self, fields: state.pointee.fields)
+    }
+
     /// The data command (LIST, RETR, …), or nil while only announced.
     @inlinable public internal(set) var command: FTPVerb? {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.command)) }
@@ -255,15 +289,19 @@ public final class Transfer: TransferFacts {
     @inlinable public var observedIndex: Int? { fields.pointee.connections.observedIndex }
 
     /// True once its outcome is settled and delivered.
-    public internal(set) var settled = false
+    public internal(set) var settled: Bool {
+        get { state.pointee.settled }
+        set { state.pointee.settled = newValue }
+    }
     /// True once the correlator has judged it (`DataChannelCorrelator.judge`): judged again, its verdict is reset.
-    var judged = false
+    var judged: Bool {
+        get { state.pointee.judged }
+        set { state.pointee.judged = newValue }
+    }
     /// Live connections still being tracked (reference, until they close).
-    var liveConnections = LiveConnections()
-
-    init() {
-        storage = TransferStorage.make(TransferFields())
-        fields = storage.fields
+    var liveConnections: LiveConnections {
+        unsafeAddress { UnsafePointer(fieldAddress(&state.pointee.liveConnections)) }
+        unsafeMutableAddress { fieldAddress(&state.pointee.liveConnections) }
     }
 }
 

@@ -57,9 +57,9 @@ public protocol TransferFacts {
 
 /// A settled transfer as a value: what the `transfer` event carries.
 ///
-/// It shares the transfer's fields (`TransferStorage`): taking it is one retain, not a copy of the fields
-/// (776 bytes, a dozen strings and arrays) that the output thread then destroyed. The analysis copies the block
-/// before it writes the transfer again (copy on write), so the snapshot still says what the transfer was when it
+/// It shares the transfer's fields (those in the `Transfer` itself, or their `TransferStorage` block): taking it is
+/// one retain, not a copy of the fields (776 bytes, a dozen strings and arrays) that the output thread then
+/// destroyed. The analysis copies them before it writes the transfer again (copy on write), so the snapshot still says what the transfer was when it
 /// settled (issue 14). The verdict's parts are read in place (`status`, `cause`, `evidence`): asking for
 /// `verdict.status` must not copy the 342-byte verdict.
 public struct SettledTransfer: TransferFacts, Sendable {
@@ -67,13 +67,18 @@ public struct SettledTransfer: TransferFacts, Sendable {
     @usableFromInline var storage: SharedTransferStorage
 
     /// The fields, where they lie.
-    @inlinable var fields: UnsafeMutablePointer<TransferFields> { storage.block.fields }
+    @inlinable var fields: UnsafeMutablePointer<TransferFields> { storage.fields }
 
     /// The fields, to be written: copy on write, as a plain struct behaves (nothing on the analysis path writes).
     @usableFromInline var writable: UnsafeMutablePointer<TransferFields> {
         mutating get {
-            if !isKnownUniquelyReferenced(&storage.block) { storage.block = storage.block.copy() }
-            return storage.block.fields
+            // Held only here, the fields are written in place (also a transfer's inline fields: no one else
+            // holds the transfer).
+            if !isKnownUniquelyReferenced(&storage.owner) {
+                let block = TransferStorage.make(storage.fields.pointee)
+                storage = SharedTransferStorage(owner: block, fields: block.fields)
+            }
+            return storage.fields
         }
     }
 
@@ -202,7 +207,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
     public init(_ transfer: Transfer, index: Int) {
         // Written before the block is shared, so in place (a second snapshot at another index copies it).
         if transfer.index != index { transfer.index = index }
-        storage = SharedTransferStorage(block: transfer.handOut())
+        storage = transfer.handOut()
     }
 }
 

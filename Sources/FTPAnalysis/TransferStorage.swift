@@ -31,12 +31,43 @@ import NetworkTypes
     init() {}
 }
 
-/// The heap block holding a transfer's fields, shared by the transfer and its snapshots, copied on write.
+/// What a `Transfer` object holds after its object header: its state, and its fields as long as they are not
+/// copied out. Public only as the generic argument of `Transfer`'s superclass; its members are the module's own.
+public struct TransferHeader {
+    /// Where the fields lie: `inline`, or in `copy`. Every field access goes through it: a stored pointer is one
+    /// load, where choosing between the two on each access made every field read a load, a test and a branch.
+    @usableFromInline var fields: UnsafeMutablePointer<TransferFields>
+    /// The fields' block of their own, once the transfer was written after a snapshot took its inline fields
+    /// (`Transfer.detach`); nil while the fields are `inline`.
+    @usableFromInline var copy: TransferStorage?
+    /// True once a snapshot took the fields (`SettledTransfer.init`): they may be shared from then on.
+    @usableFromInline var handedOut = false
+    /// True once its outcome is settled and delivered (`Transfer.settled`).
+    var settled = false
+    /// True once the correlator has judged it (`Transfer.judged`).
+    var judged = false
+    /// Live connections still being tracked (`Transfer.liveConnections`).
+    var liveConnections = LiveConnections()
+    /// The fields, in the transfer itself: a snapshot shares them by holding the transfer. Not written once
+    /// handed out (a write goes to `copy`), so a snapshot on another thread reads them safely.
+    @usableFromInline var inline = TransferFields()
+
+    /// Where `inline` lies from the start of the header.
+    static let inlineOffset = MemoryLayout<TransferHeader>.offset(of: \.inline)!
+
+    /// The header of a new transfer that lies at `inlineAt` minus `inlineOffset`, its fields inline.
+    init(inlineAt address: UnsafeMutableRawPointer) {
+        fields = address.assumingMemoryBound(to: TransferFields.self)
+    }
+}
+
+/// A heap block holding a transfer's fields of their own, made when the transfer is written after a snapshot took
+/// its inline fields (`Transfer.detach`), or when a snapshot that shares them is written.
 ///
 /// Why shared: a snapshot that copied the fields (776 bytes) cost, per transfer settled, an allocation, three
 /// block copies and a retain of each string on the analysis thread, and the same releases on the output thread
 /// when the snapshot was destroyed there. Shared, taking a snapshot is one retain, and the fields are destroyed
-/// once, by whichever side lets the block go last.
+/// once, by whichever side lets them go last.
 ///
 /// Written only by a holder that has it to itself (`isKnownUniquelyReferenced`; the transfer copies it first
 /// otherwise, as an array does), so a block two hold is never written: that is what makes handing it to another
@@ -50,18 +81,20 @@ import NetworkTypes
 
     /// The fields, where they lie.
     @inlinable var fields: UnsafeMutablePointer<TransferFields> { withUnsafeMutablePointerToHeader { $0 } }
-
-    /// A block of its own with the same fields (copy on write).
-    func copy() -> TransferStorage { .make(fields.pointee) }
 }
 
-/// A `TransferStorage` as a snapshot holds it across threads. `ManagedBuffer` is not `Sendable` (its header may be
-/// written through any reference); this one is written only while uniquely referenced, so a block that is shared,
-/// and so may be on two threads, is never written.
+/// A transfer's fields as a snapshot holds them across threads: where they lie, and the object keeping them alive
+/// (the `Transfer` whose inline fields they are, or a `TransferStorage`). Neither is `Sendable` (both may be
+/// written through any reference); the fields are written only by a holder that has them to itself, so fields
+/// that are shared, and so may be on two threads, are never written.
 @usableFromInline struct SharedTransferStorage: @unchecked Sendable {
-    @usableFromInline var block: TransferStorage
+    @usableFromInline var owner: AnyObject
+    @usableFromInline var fields: UnsafeMutablePointer<TransferFields>
 
-    init(block: TransferStorage) { self.block = block }
+    init(owner: AnyObject, fields: UnsafeMutablePointer<TransferFields>) {
+        self.owner = owner
+        self.fields = fields
+    }
 }
 
 /// The address of a field reached through the fields' pointer: what the addressors of `Transfer` and

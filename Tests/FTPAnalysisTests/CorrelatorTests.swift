@@ -15,7 +15,7 @@ import Testing
     static func announced(_ announced: Endpoint) -> (DataChannelCorrelator, FTPSession, FTPAnalysis.Expectation) {
         let correlator = DataChannelCorrelator(configuration: AnalysisConfiguration())
         let session = FTPSession(client: client, server: server, start: start, serial: 1)
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.mode = .passive
         transfer.announced = announced
         let expectation = FTPAnalysis.Expectation(session: session, transfer: transfer, endpoint: announced, time: start)
@@ -116,7 +116,7 @@ private final class Script {
     func announce(_ mode: DataMode, _ endpoint: Endpoint, verb: FTPVerb, replyCode: Int, at seconds: Int64 = 1)
         -> AnnouncementOutcome
     {
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.mode = mode
         transfer.announcementVerb = verb
         transfer.announcedAt = Self.at(seconds)

@@ -26,7 +26,7 @@ import Testing
     }
 
     static func announcement(_ mode: DataMode, _ address: String, verb: FTPVerb, port: UInt16 = 50_000) -> Transfer {
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.mode = mode
         transfer.announcementVerb = verb
         transfer.announced = Endpoint(address: IPAddress(address)!, port: port)

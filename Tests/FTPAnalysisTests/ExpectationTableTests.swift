@@ -32,7 +32,7 @@ import Testing
         // Interleaved on two shared ports, as two sessions of one server reusing its passive range are.
         for (index, (session, port)) in [(first, 50_000), (second, 50_000), (first, 50_001), (second, 50_001),
             (first, 50_000)].enumerated() {
-            let transfer = Transfer()
+            let transfer = Transfer.make()
             transfers.append((transfer, session, UInt16(port)))
             table.add(
                 Expectation(
@@ -47,7 +47,7 @@ import Testing
         #expect(Self.onPort(table, 50_000) == [ObjectIdentifier(transfers[1].0)])
         #expect(Self.onPort(table, 50_001) == [ObjectIdentifier(transfers[3].0)])
         // Freed slots are reused, and the lists stay newest first.
-        let late = Transfer()
+        let late = Transfer.make()
         table.add(Expectation(session: first, transfer: late, endpoint: Endpoint(address: .v4(198, 51, 100, 21), port: 50_001), time: Self.start))
         #expect(Self.onPort(table, 50_001) == [late, transfers[3].0].map(ObjectIdentifier.init))
         table.removeAll(onPort: 50_001) { $0.announces(transfers[3].0) }
@@ -64,7 +64,7 @@ import Testing
         weak var weakTransfer: Transfer?
         do {
             let session = Self.session(1)
-            let transfer = Transfer()
+            let transfer = Transfer.make()
             weakSession = session
             weakTransfer = transfer
             table.add(

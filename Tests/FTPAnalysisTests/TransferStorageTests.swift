@@ -3,13 +3,13 @@ import FTPProtocol
 import NetworkTypes
 import Testing
 
-/// A transfer and its snapshots share one block of fields (`TransferStorage`), copied before either is written:
-/// each still behaves as a value of its own.
+/// A transfer and its snapshots share its fields (in the transfer itself, or in a `TransferStorage` block once
+/// copied), copied before either is written: each still behaves as a value of its own.
 @Suite struct TransferStorageTests {
     static let time = Timestamp(seconds: 1_714_557_600, nanoseconds: 0)
 
     static func transfer() -> Transfer {
-        let transfer = Transfer()
+        let transfer = Transfer.make()
         transfer.command = .retr
         transfer.argument = "file.bin"
         transfer.reply = ReplyRecord(code: 226, text: "Transfer complete, and a text too long to be a small string", time: time)
@@ -20,12 +20,12 @@ import Testing
     @Test func aSnapshotSharesTheFieldsUntilTheTransferIsWritten() {
         let transfer = Self.transfer()
         let snapshot = SettledTransfer(transfer, index: 0)
-        #expect(transfer.storage === snapshot.storage.block)
+        #expect(transfer.fields == snapshot.storage.fields)
         // Written after it was handed out (a connection closing late): the transfer copies the block first.
         transfer.argument = "other.bin"
         transfer.verdict.status = .reset
         transfer.reply?.code = 426
-        #expect(transfer.storage !== snapshot.storage.block)
+        #expect(transfer.fields != snapshot.storage.fields)
         #expect(snapshot.argument == "file.bin")
         #expect(snapshot.status == .completed)
         #expect(snapshot.reply?.code == 226)
@@ -37,18 +37,45 @@ import Testing
 
     @Test func aTransferNotHandedOutIsWrittenInPlace() {
         let transfer = Self.transfer()
-        // Its identity only: a reference held here would make the block shared.
-        let block = ObjectIdentifier(transfer.storage)
+        let inline = transfer.fields
         transfer.argument = "other.bin"
         transfer.connections.reserveCapacity(1)
-        #expect(ObjectIdentifier(transfer.storage) == block)
-        // Once its only snapshot is gone, the block is the transfer's alone again.
+        #expect(transfer.fields == inline)
+        #expect(transfer.state.pointee.copy == nil)
+    }
+
+    @Test func fieldsHandedOutAreCopiedOnceThenWrittenInPlaceWhenNoSnapshotHoldsThem() {
+        let transfer = Self.transfer()
+        let inline = transfer.fields
+        // The inline fields handed out: the next write moves the fields to a block of their own, snapshot gone
+        // or not (the transfer cannot tell its snapshots' references from the session's).
+        do {
+            let snapshot = SettledTransfer(transfer, index: 0)
+            #expect(snapshot.argument == "file.bin")
+        }
+        transfer.argument = "other.bin"
+        let block = transfer.fields
+        #expect(block != inline)
+        // That block handed out, and its snapshot gone: the block is the transfer's alone, written in place.
         do {
             let snapshot = SettledTransfer(transfer, index: 0)
             #expect(snapshot.argument == "other.bin")
         }
         transfer.argument = "third.bin"
-        #expect(ObjectIdentifier(transfer.storage) == block)
+        #expect(transfer.fields == block)
+        #expect(transfer.argument == "third.bin")
+    }
+
+    @Test func aSnapshotOutlivesItsTransfer() {
+        var snapshot: SettledTransfer?
+        do {
+            let transfer = Self.transfer()
+            snapshot = SettledTransfer(transfer, index: 2)
+        }
+        #expect(snapshot?.argument == "file.bin")
+        #expect(snapshot?.reply?.code == 226)
+        #expect(snapshot?.index == 2)
+        #expect(snapshot?.status == .completed)
     }
 
     @Test func snapshotsAtTwoIndicesKeepTheirOwn() {

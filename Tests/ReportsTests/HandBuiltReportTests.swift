@@ -22,7 +22,7 @@ import Testing
         session.loginAttempts = [
             LoginAttempt(user: "alice", time: start, password: "secret", outcome: .succeeded, replyCode: 230)
         ]
-        let failed = Transfer()
+        let failed = Transfer.make()
         failed.command = .list
         failed.mode = .active
         failed.announcementVerb = .port
@@ -41,14 +41,14 @@ import Testing
         evidence.command = .list
         evidence.reply = ReplyLine(code: 425, text: "Failed to establish connection.")
         failed.verdict = DataVerdict(status: .unanswered, cause: .natWithoutALG, evidence: evidence)
-        let completed = Transfer()
+        let completed = Transfer.make()
         completed.command = .retr
         completed.argument = "f"
         completed.mode = .passive
         completed.announced = Endpoint(address: .v4(0xC000_0215), port: 40_001)
         completed.reply = ReplyRecord(code: 226, text: "ok", time: start.adding(nanoseconds: 8_000_000_000))
         completed.verdict = DataVerdict(status: .completed, cause: nil, evidence: DataEvidence())
-        let unused = Transfer()
+        let unused = Transfer.make()
         unused.mode = .passive
         unused.announcementVerb = .pasv
         unused.announcedAt = start.adding(nanoseconds: 9_000_000_000)

@@ -80,8 +80,8 @@ import Testing
     }
 }
 
-/// The writer that keeps the last second's text writes what `iso8601` gives, for times in the same second, the
-/// next one, across a day and going back.
+/// The writer that keeps the last hour's text writes what `iso8601` gives, for times in the same second, the
+/// next ones, across an hour and a day, going back, and before 1970.
 @Suite struct ISO8601WriterTests {
     @Test func writesTheSameTextAsTheTimestamp() {
         var generator = SplitMix64(seed: 0x8601)
@@ -100,5 +100,43 @@ import Testing
             let length = writer.write(time, into: out)
             #expect(String(decoding: UnsafeBufferPointer(start: out, count: length), as: UTF8.self) == time.iso8601)
         }
+    }
+
+    /// Each step crosses at most a few minutes, so the kept hour serves most times and runs out at each hour's
+    /// end, forwards and back, on both sides of 1970 (where the hour's first second is rounded down).
+    @Test(arguments: [Int64(1_733_353_200_000_000_000) - 600_000_000_000, -7_200_000_000_000])
+    func crossesHoursForwardsAndBack(from start: Int64) {
+        var generator = SplitMix64(seed: UInt64(bitPattern: start))
+        var writer = ISO8601Writer()
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: Timestamp.iso8601MaximumLength)
+        defer { out.deallocate() }
+        var nanoseconds = start
+        for step in 0..<20_000 {
+            // Forwards for the first half, back for the second: about 90 hours each way.
+            let delta = Int64(generator.below(32_000_000_000))
+            nanoseconds = step < 10_000 ? nanoseconds &+ delta : nanoseconds &- delta
+            let time = Timestamp(nanoseconds: nanoseconds)
+            let length = writer.write(time, into: out)
+            #expect(length == 27)
+            #expect(String(decoding: UnsafeBufferPointer(start: out, count: length), as: UTF8.self) == time.iso8601)
+        }
+    }
+
+    @Test func writesTheHourItKeepsAfterTheFirst() {
+        var writer = ISO8601Writer()
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: Timestamp.iso8601MaximumLength)
+        defer { out.deallocate() }
+        let texts = [
+            Timestamp(seconds: 1_733_353_200, nanoseconds: 5_000),
+            Timestamp(seconds: 1_733_356_799, nanoseconds: 999_999_999),
+            Timestamp(seconds: 1_733_356_800, nanoseconds: 0), Timestamp(seconds: -1, nanoseconds: 1_000),
+            Timestamp(seconds: -3_600, nanoseconds: 0), Timestamp(seconds: -3_601, nanoseconds: 0),
+        ].map { time -> String in
+            String(decoding: UnsafeBufferPointer(start: out, count: writer.write(time, into: out)), as: UTF8.self)
+        }
+        #expect(texts == [
+            "2024-12-04T23:00:00.000005Z", "2024-12-04T23:59:59.999999Z", "2024-12-05T00:00:00.000000Z",
+            "1969-12-31T23:59:59.000001Z", "1969-12-31T23:00:00.000000Z", "1969-12-31T22:59:59.000000Z",
+        ])
     }
 }

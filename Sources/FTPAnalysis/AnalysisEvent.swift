@@ -42,17 +42,17 @@ public enum AnalysisEvent {
 public struct SessionIdentity: Sendable {
     /// The part of an identity shared by all of a session's events. Immutable, so outputs on other threads read
     /// it freely.
-    final class Fixed: Sendable {
-        let id: String
-        let client: Endpoint
-        let server: Endpoint
-        let start: Timestamp
-        let startedMidstream: Bool
-        let detectedByContent: Bool
-        let implicitTLS: Bool
+    @usableFromInline final class Fixed: Sendable {
+        @usableFromInline let id: String
+        @usableFromInline let client: Endpoint
+        @usableFromInline let server: Endpoint
+        @usableFromInline let start: Timestamp
+        @usableFromInline let startedMidstream: Bool
+        @usableFromInline let detectedByContent: Bool
+        @usableFromInline let implicitTLS: Bool
         /// The number in `id` (`S12` → 12), read once here so outputs key their per-session tables by it
         /// without parsing the id for every row; nil for an id of another form (hand-built inputs).
-        let number: UInt64?
+        @usableFromInline let number: UInt64?
 
         init(_ session: FTPSession) {
             id = session.id
@@ -66,17 +66,19 @@ public struct SessionIdentity: Sendable {
         }
     }
 
-    let fixed: Fixed
+    // The shared part's fields are read by inlined getters: the outputs read them for every row, and each was a
+    // call into this module (the session number's about 6 instructions, 60 000 calls on c01).
+    @usableFromInline let fixed: Fixed
     /// `S1`, `S2`, … (`FTPSession.id`).
-    public var id: String { fixed.id }
+    @inlinable public var id: String { fixed.id }
     /// The number of `id` (`S12` → 12), or nil when the id is not `S` and digits without a leading zero.
-    public var number: UInt64? { fixed.number }
+    @inlinable public var number: UInt64? { fixed.number }
     /// The client end of the control connection.
-    public var client: Endpoint { fixed.client }
+    @inlinable public var client: Endpoint { fixed.client }
     /// The server end.
-    public var server: Endpoint { fixed.server }
+    @inlinable public var server: Endpoint { fixed.server }
     /// The control connection's first packet.
-    public var start: Timestamp { fixed.start }
+    @inlinable public var start: Timestamp { fixed.start }
     /// Community ID v1 of the control connection (SPEC.md, `community_id`), made when an output asks: the outputs
     /// keep it once per session, on their own thread, instead of the analysis thread (the critical path) making a
     /// hash and a string per session (and again whenever the identity is remade).
@@ -86,11 +88,11 @@ public struct SessionIdentity: Sendable {
     /// The user of the last USER command so far.
     public let user: String?
     /// True when the capture began after the control connection opened.
-    public var startedMidstream: Bool { fixed.startedMidstream }
+    @inlinable public var startedMidstream: Bool { fixed.startedMidstream }
     /// True when FTP was recognised by its content on a port not configured for it.
-    public var detectedByContent: Bool { fixed.detectedByContent }
+    @inlinable public var detectedByContent: Bool { fixed.detectedByContent }
     /// True when TLS began on the first byte (implicit FTPS).
-    public var implicitTLS: Bool { fixed.implicitTLS }
+    @inlinable public var implicitTLS: Bool { fixed.implicitTLS }
     /// When the control channel went into TLS, if it had by then.
     public let tlsTime: Timestamp?
 

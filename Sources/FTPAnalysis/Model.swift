@@ -162,7 +162,12 @@ public struct CommandRecord: Sendable {
     public var verb: FTPVerb
     /// The verb as sent when it is not well-formed (see `FTPCommand.malformedVerb`); nil otherwise.
     public var malformedVerb: String? {
-        get { oddities?.malformedVerb }
+        // Inlinable, as the other getters read here: the reports ask for it per command, and a call into this
+        // module for a nil check was about 18 instructions.
+        @inlinable get {
+            guard let oddities else { return nil }
+            return oddities.malformedVerb
+        }
         set {
             oddities = Oddities.of(
                 malformedVerb: newValue, malformedReply: malformedReply, preliminary: oddities?.preliminary)
@@ -186,7 +191,10 @@ public struct CommandRecord: Sendable {
     public var truncated = false
     /// A reply line without a valid code received where this command's reply was due.
     public var malformedReply: String? {
-        get { oddities?.malformedReply }
+        @inlinable get {
+            guard let oddities else { return nil }
+            return oddities.malformedReply
+        }
         set {
             oddities = Oddities.of(
                 malformedVerb: malformedVerb, malformedReply: newValue, preliminary: oddities?.preliminary)
@@ -205,7 +213,7 @@ public struct CommandRecord: Sendable {
     /// of each. (The array was one even when empty: a reference to the runtime's empty storage.) The first
     /// preliminary reply is held in the box itself, so a command with a 1xx reply (a transfer) still allocates
     /// once, the box instead of the array.
-    var oddities: Oddities?
+    @usableFromInline var oddities: Oddities?
 
     /// The verb as reports write it: the catalog spelling, or what was sent for an unknown or malformed verb.
     public var verbText: String { malformedVerb ?? verb.name }
@@ -221,10 +229,10 @@ public struct CommandRecord: Sendable {
     }
 
     /// See `oddities`. Immutable (a setter replaces the box), so records copied to other threads share it safely.
-    final class Oddities: Sendable {
-        let malformedVerb: String?
-        let malformedReply: String?
-        let preliminary: PreliminaryReplies
+    @usableFromInline final class Oddities: Sendable {
+        @usableFromInline let malformedVerb: String?
+        @usableFromInline let malformedReply: String?
+        @usableFromInline let preliminary: PreliminaryReplies
 
         fileprivate init(malformedVerb: String?, malformedReply: String?, preliminary: PreliminaryReplies) {
             self.malformedVerb = malformedVerb
@@ -241,8 +249,8 @@ public struct CommandRecord: Sendable {
     }
 
     /// A command's preliminary replies: the first inline (a transfer's one 150), an array only beyond it.
-    struct PreliminaryReplies: Sendable {
-        var first: ReplyRecord?
+    @usableFromInline struct PreliminaryReplies: Sendable {
+        @usableFromInline var first: ReplyRecord?
         var later: [ReplyRecord] = []
 
         init() {}
@@ -286,13 +294,13 @@ public struct CommandRecord: Sendable {
 extension CommandRecord {
     /// `malformedVerb` of the record at `record`, read where it lies: the getter called through `pointee` from
     /// another module copied the whole record first (136 bytes, a memcpy per command of the JSON document).
-    public static func malformedVerb(at record: UnsafePointer<CommandRecord>) -> String? {
+    @inlinable public static func malformedVerb(at record: UnsafePointer<CommandRecord>) -> String? {
         guard let oddities = record.pointee.oddities else { return nil }
         return oddities.malformedVerb
     }
 
     /// True when the record at `record` has preliminary replies (read in place, as `malformedVerb(at:)`).
-    public static func hasPreliminary(at record: UnsafePointer<CommandRecord>) -> Bool {
+    @inlinable public static func hasPreliminary(at record: UnsafePointer<CommandRecord>) -> Bool {
         guard let oddities = record.pointee.oddities else { return false }
         if case .some = oddities.preliminary.first { return true }
         return false

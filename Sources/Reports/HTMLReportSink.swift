@@ -142,7 +142,7 @@ public final class HTMLReportSink: StreamingEventSink {
         text(HTMLReport.opening(input, figures, findings: shownFindings.map(\.finding)))
         if count > 1 {
             text(HTMLReport.contentsOpening)
-            entries.forEachSorted { entry in spool.read(entry.row).withUnsafeBytes(bytes) }
+            spool.readBack({ want in entries.forEachSorted { want($0.row) } }, deliver: bytes)
             text(HTMLReport.contentsClosing)
         }
         text(HTMLReport.sessionsHeading(empty: count == 0))

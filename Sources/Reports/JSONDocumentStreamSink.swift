@@ -192,11 +192,15 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         stats.write(pretty: true, indent: 1) { output.write($0) }
         output.write(",\n  \"findings\": [")
         var written = 0
-        findingIndex.forEachSorted { entry in
-            let sessionKept = keptSessions.contains(entry.session)
-            guard sessionKept ? entry.keepWithSession : entry.keepWithoutSession else { return }
+        findings.readBack { want in
+            findingIndex.forEachSorted { entry in
+                let sessionKept = keptSessions.contains(entry.session)
+                guard sessionKept ? entry.keepWithSession : entry.keepWithoutSession else { return }
+                want(entry.record)
+            }
+        } deliver: { bytes in
             output.write(written == 0 ? "\n    " : ",\n    ")
-            output.write(bytes: findings.read(entry.record))
+            output.write(bytes)
             written += 1
         }
         output.write(written == 0 ? "]" : "\n  ]")

@@ -81,21 +81,34 @@ final class RecordSpool {
 
     /// The bytes of `record` (fewer if the file could not give them back: `failure` says why).
     func read(_ record: SpooledRecord) -> [UInt8] {
-        let offset = Int(record.offset)
         let length = Int(record.length)
         guard length > 0 else { return [] }
-        if offset >= written {
-            let start = offset - written
-            return Array(pending[start..<(start + length)])
+        if Int(record.offset) >= written {
+            return withPendingBytes(of: record) { Array($0) }
         }
-        guard let file else { return [] }
         return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
-            let (done, error) = PositionedIO.read(fileno(file), into: buffer.baseAddress!, count: length, at: offset)
-            count = done
-            if done < length && failure == nil {
-                failure = OutputError(
-                    path: "spool (temporary file)", reason: error.map(BufferedOutput.errorText) ?? "short read")
-            }
+            count = readFile(into: buffer.baseAddress!, count: length, at: Int(record.offset))
         }
+    }
+
+    /// Bytes of the spool in the file; a record at or past this offset is still in memory.
+    var writtenBytes: Int { written }
+
+    /// Lends the bytes of a record not yet written (`record.offset >= writtenBytes`).
+    func withPendingBytes<R>(of record: SpooledRecord, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let start = Int(record.offset) - written
+        return pending.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(record.length))])) }
+    }
+
+    /// Reads `count` bytes of the file at `offset` into `destination`; the bytes read. Fewer is a failure, kept
+    /// in `failure` (the first one).
+    func readFile(into destination: UnsafeMutableRawPointer, count: Int, at offset: Int) -> Int {
+        guard let file else { return 0 }
+        let (done, error) = PositionedIO.read(fileno(file), into: destination, count: count, at: offset)
+        if done < count && failure == nil {
+            failure = OutputError(
+                path: "spool (temporary file)", reason: error.map(BufferedOutput.errorText) ?? "short read")
+        }
+        return done
     }
 }

@@ -131,6 +131,74 @@ enum SpoolFiles {
         #expect(spool.failure == nil)
     }
 
+    /// `readBack` gives every record's bytes in the order asked, whatever that order, with records larger than a
+    /// chunk, empty ones, ones still in memory and ones asked twice; and as `read(_:)` gives them.
+    @Test(arguments: ["file", "none", "unwritable"], ["shuffled", "nearlySorted", "reversed"])
+    func readBackGivesTheAskedOrder(file: String, order: String) {
+        let spool = RecordSpool {
+            switch file {
+            case "none": return nil
+            case "unwritable": return SpoolFiles.unwritable()
+            default: return tmpfile()
+            }
+        }
+        var records = Self.records(seed: 7)
+        // Past a chunk (1 MiB) in one record, and a run of records in the memory block at the end.
+        records.append(Array(repeating: 0x5A, count: SpoolReadBackLimits.chunkBytes + 3))
+        records += Self.records(seed: 8).prefix(40)
+        let places = records.map { bytes in bytes.withUnsafeBytes { spool.append($0) } }
+        var generator = SplitMix64(seed: 9)
+        var asked: [Int]
+        switch order {
+        case "reversed": asked = Array(records.indices.reversed())
+        case "nearlySorted":
+            // As findings come: mostly in place, some from up to a thousand records back.
+            asked = Array(records.indices)
+            for index in asked.indices where generator.below(4) == 0 {
+                asked.swapAt(index, max(0, index - Int(generator.below(1_000))))
+            }
+        default: asked = records.indices.shuffled(using: &generator)
+        }
+        asked += asked.prefix(25)
+        var back: [[UInt8]] = []
+        spool.readBack({ want in for index in asked { want(places[index]) } }, deliver: { back.append(Array($0)) })
+        #expect(back.count == asked.count)
+        #expect(back == asked.map { records[$0] })
+        #expect(back == asked.map { spool.read(places[$0]) })
+        #expect(spool.failure == nil)
+    }
+
+    /// Spans join neighbours within the largest gap, keep apart those further, and share the chunk's gap budget.
+    @Test func readBackSpansJoinNeighbours() {
+        var chunk = SpoolReadBackChunk()
+        let gap = SpoolReadBackLimits.largestGapRead
+        chunk.records = [
+            SpooledRecord(offset: 1_000, length: 100), SpooledRecord(offset: 0, length: 500),
+            SpooledRecord(offset: 1_100 + Int64(gap) + 1, length: 10), SpooledRecord(offset: 50, length: 0),
+            SpooledRecord(offset: 900_000, length: 20),
+        ]
+        let spans = chunk.plan(writtenBytes: 800_000)
+        #expect(spans == [
+            SpoolReadSpan(offset: 0, length: 1_100, bufferStart: 0),
+            SpoolReadSpan(offset: 1_100 + gap + 1, length: 10, bufferStart: 1_100),
+        ])
+        // The empty record and the one still in memory are read from no span.
+        #expect(chunk.spanOfRecord == [0, 0, 1, -1, -1])
+        chunk.buffer.deallocate()
+    }
+
+    /// A record `readBack` cannot get from the file comes short, and the spool says why.
+    @Test func readBackFailureIsReported() {
+        let spool = RecordSpool(makeFile: SpoolFiles.unreadable)
+        let records = Self.records(seed: 5)
+        let places = records.map { bytes in bytes.withUnsafeBytes { spool.append($0) } }
+        var back: [[UInt8]] = []
+        spool.readBack({ want in places.forEach(want) }, deliver: { back.append(Array($0)) })
+        #expect(back.count == records.count)
+        #expect(zip(back, records).contains { $0.count < $1.count })
+        #expect(spool.failure?.message.hasPrefix("spool (temporary file): ") == true)
+    }
+
     @Test func aRecordNotReadBackIsAFailure() {
         let spool = RecordSpool(makeFile: SpoolFiles.unreadable)
         let records = Self.records(seed: 5)

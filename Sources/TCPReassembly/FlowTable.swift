@@ -28,8 +28,6 @@ final class FlowTable {
     private(set) var slots: UnsafeMutablePointer<FlowSlot>
     private(set) var capacity: Int
     private var shift: UInt64
-    /// True when `slots` is a `HugePageMemory` mapping rather than heap memory.
-    private(set) var slotsMapped: Bool
     /// Connections held.
     private(set) var count = 0
 
@@ -38,37 +36,18 @@ final class FlowTable {
         while size < wanted * 2 { size <<= 1 }
         capacity = size
         shift = UInt64(64 - size.trailingZeroBitCount)
-        (slots, slotsMapped) = FlowTable.allocate(size)
+        slots = FlowTable.allocate(size)
     }
 
     deinit {
         removeAll()
-        FlowTable.deallocate(slots, size: capacity, mapped: slotsMapped)
+        slots.deallocate()
     }
 
-    /// Slots for `size` entries, empty: from `HugePageMemory` when the table is large enough to be worth a huge
-    /// page (one TLB entry for the whole table; see there), else from the heap.
-    private static func allocate(_ size: Int) -> (slots: UnsafeMutablePointer<FlowSlot>, mapped: Bool) {
-        let bytes = size * MemoryLayout<FlowSlot>.stride
-        let pointer: UnsafeMutablePointer<FlowSlot>
-        var mapped = false
-        if bytes >= HugePageMemory.threshold, let memory = HugePageMemory.allocate(bytes: bytes) {
-            pointer = memory.bindMemory(to: FlowSlot.self, capacity: size)
-            mapped = true
-        } else {
-            pointer = UnsafeMutablePointer<FlowSlot>.allocate(capacity: size)
-        }
+    private static func allocate(_ size: Int) -> UnsafeMutablePointer<FlowSlot> {
+        let pointer = UnsafeMutablePointer<FlowSlot>.allocate(capacity: size)
         pointer.initialize(repeating: FlowSlot(hash: 0, connection: nil), count: size)
-        return (pointer, mapped)
-    }
-
-    /// Gives back slots from `allocate(_:)` with the same `size`.
-    private static func deallocate(_ slots: UnsafeMutablePointer<FlowSlot>, size: Int, mapped: Bool) {
-        if mapped {
-            HugePageMemory.free(slots, bytes: size * MemoryLayout<FlowSlot>.stride)
-        } else {
-            slots.deallocate()
-        }
+        return pointer
     }
 
     /// The slot holding the connection between `source` and `destination` (either way round), whose
@@ -132,12 +111,11 @@ final class FlowTable {
     private func grow() {
         let old = slots
         let oldCapacity = capacity
-        let oldMapped = slotsMapped
         capacity *= 2
         shift -= 1
-        (slots, slotsMapped) = FlowTable.allocate(capacity)
+        slots = FlowTable.allocate(capacity)
         for index in 0..<oldCapacity where old[index].connection != nil { place(old[index]) }
-        FlowTable.deallocate(old, size: oldCapacity, mapped: oldMapped)
+        old.deallocate()
     }
 
     /// Removes `connection` if the table holds it (and not another connection of the same flow).

@@ -58,9 +58,6 @@ import Testing
         for connection in all { table.insert(connection) }
         #expect(table.count == all.count)
         #expect(table.capacity >= all.count * 2)
-        // Grown past `HugePageMemory.threshold`: the slots moved from the heap into a mapping of their own.
-        #expect(table.capacity * MemoryLayout<FlowSlot>.stride >= HugePageMemory.threshold)
-        #expect(table.slotsMapped)
         for connection in all { expectHeld(table, connection) }
 
         // Remove every third: the rest must stay reachable after the probe chains shift back.
@@ -102,35 +99,6 @@ import Testing
         #expect(weakConnection != nil)
         if let held = weakConnection { table.remove(held) }
         #expect(weakConnection == nil)
-    }
-}
-
-/// The mapping behind a large flow table: aligned to the huge page size (a huge page can only back an aligned
-/// range), zero-filled, writable to its last byte, and given back whole.
-@Suite struct HugePageMemoryTests {
-    @Test(arguments: [1, HugePageMemory.threshold, HugePageMemory.pageSize, HugePageMemory.pageSize + 1, 5 << 20])
-    func alignedZeroedAndWritable(bytes: Int) throws {
-        let memory = try #require(HugePageMemory.allocate(bytes: bytes))
-        #expect(UInt(bitPattern: memory) % UInt(HugePageMemory.pageSize) == 0)
-        let length = HugePageMemory.mappedLength(bytes)
-        #expect(length >= bytes && length % HugePageMemory.pageSize == 0 && length - bytes < HugePageMemory.pageSize)
-        let words = memory.bindMemory(to: UInt64.self, capacity: length / 8)
-        var nonZero = 0
-        for index in stride(from: 0, to: length / 8, by: 512) where words[index] != 0 { nonZero += 1 }
-        #expect(nonZero == 0)
-        // Every page of the length, the last word included, takes a write and reads it back.
-        for index in stride(from: 0, to: length / 8, by: 512) { words[index] = UInt64(index) }
-        words[length / 8 - 1] = 0xFEED
-        var wrong = 0
-        for index in stride(from: 0, to: length / 8, by: 512) where words[index] != UInt64(index) { wrong += 1 }
-        #expect(wrong == 0)
-        #expect(words[length / 8 - 1] == 0xFEED)
-        HugePageMemory.free(memory, bytes: bytes)
-    }
-
-    @Test func aSmallTableStaysOnTheHeap() {
-        let table = FlowTable(capacity: 4)
-        #expect(!table.slotsMapped)
     }
 }
 

@@ -80,21 +80,27 @@ import TimelineTestSupport
             .sessionStarted(session.identity), finding("S1", at: 1), .sessionEnded(session), finding("S1", at: 21),
             finding("S9", at: 22), finding(nil, at: 23),
         ]
+        let (written, expected) = try Self.writtenAndRowPath(events)
+        let header = TimelineRow.columns.joined(separator: ",") + "\r\n"
+        #expect(written.hasPrefix(header))
+        #expect(String(written.dropFirst(header.count)) == expected)
+        #expect(expected.contains("\"The control channel carried lines that are not valid FTP: HELO, \"\"world\"\".\""))
+        #expect(expected.components(separatedBy: ",S1,finding,").count == 3)
+    }
+
+    /// `events` through a `TimelineSink` into a CSV file (what it wrote, header included), and the rows the row path
+    /// (`TimelineRowBuilder.row`) makes of them, without the header.
+    static func writtenAndRowPath(_ events: [AnalysisEvent]) throws -> (written: String, expected: String) {
         var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
         let expected = events.map { CSVTimelineWriter.record(builder.row(for: $0)) }.joined()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-findings-\(UUID()).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-rows-\(UUID()).csv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let output = try BufferedOutput(path: path)
         let sink = TimelineSink(
             writers: [CSVTimelineWriter(output: output)], passwords: PasswordPolicy(showPasswords: false))
         for event in events { sink.analysis(event) }
         try sink.finish()
-        let written = try String(contentsOfFile: path, encoding: .utf8)
-        let header = TimelineRow.columns.joined(separator: ",") + "\r\n"
-        #expect(written.hasPrefix(header))
-        #expect(String(written.dropFirst(header.count)) == expected)
-        #expect(expected.contains("\"The control channel carried lines that are not valid FTP: HELO, \"\"world\"\".\""))
-        #expect(expected.components(separatedBy: ",S1,finding,").count == 3)
+        return (try String(contentsOfFile: path, encoding: .utf8), expected)
     }
 
     /// Command rows written straight from their events (`TimelineRowBuilder.encodeCSV`) carry the notes the row
@@ -123,16 +129,7 @@ import TimelineTestSupport
                 $0.truncated = true
             },
         ]
-        var builder = TimelineRowBuilder(passwords: PasswordPolicy(showPasswords: false))
-        let expected = events.map { CSVTimelineWriter.record(builder.row(for: $0)) }.joined()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-notes-\(UUID()).csv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let output = try BufferedOutput(path: path)
-        let sink = TimelineSink(
-            writers: [CSVTimelineWriter(output: output)], passwords: PasswordPolicy(showPasswords: false))
-        for event in events { sink.analysis(event) }
-        try sink.finish()
-        let written = try String(contentsOfFile: path, encoding: .utf8)
+        let (written, expected) = try Self.writtenAndRowPath(events)
         let header = TimelineRow.columns.joined(separator: ",") + "\r\n"
         #expect(String(written.dropFirst(header.count)) == expected)
         let records = expected.components(separatedBy: "\r\n")

@@ -8,8 +8,9 @@
 
 /// Bounds of `RecordSpool.readBack` (docs/limits.md).
 enum SpoolReadBackLimits {
-    /// Record bytes gathered before they are read: the chunk's records, then any gaps read between them, each up
-    /// to this much, so the chunk's buffer holds at most twice it (or one longer record alone).
+    /// Record bytes gathered before they are read: the chunk takes records until they reach this much, then reads
+    /// them and up to this much of gaps between them, so its buffer holds at most twice it plus the record that
+    /// filled the chunk.
     static let chunkBytes = 1 << 20
     /// Two records closer than this in the file are read with one `pread`, the bytes between them included.
     static let largestGapRead = 16 * 1024
@@ -49,7 +50,7 @@ extension RecordSpool {
             chunk.bytes = 0
         }
         guard !chunk.records.isEmpty else { return }
-        let spans = chunk.plan(writtenBytes: writtenBytes)
+        let (spans, spanOfRecord) = chunk.plan(writtenBytes: writtenBytes)
         let needed = spans.last.map { $0.bufferStart + $0.length } ?? 0
         chunk.reserve(needed)
         var got: [Int] = []
@@ -67,9 +68,9 @@ extension RecordSpool {
                 withPendingBytes(of: record, deliver)
                 continue
             }
-            let span = spans[chunk.spanOfRecord[index]]
+            let span = spans[spanOfRecord[index]]
             let start = Int(record.offset) - span.offset
-            let available = max(0, min(length, got[chunk.spanOfRecord[index]] - start))
+            let available = max(0, min(length, got[spanOfRecord[index]] - start))
             deliver(UnsafeRawBufferPointer(start: chunk.buffer.baseAddress! + span.bufferStart + start, count: available))
         }
     }
@@ -87,15 +88,13 @@ struct SpoolReadSpan: Equatable {
 struct SpoolReadBackChunk {
     var records: [SpooledRecord] = []
     var bytes = 0
-    /// For each record, the span of the last `plan` holding it.
-    var spanOfRecord: [Int] = []
     var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
 
     /// The spans to read for the records in the file (`offset < writtenBytes`), in file order: neighbours closer
-    /// than `largestGapRead` share a span while the gaps read come to at most `chunkBytes` in all. Fills
-    /// `spanOfRecord`.
-    mutating func plan(writtenBytes: Int) -> [SpoolReadSpan] {
-        spanOfRecord = Array(repeating: -1, count: records.count)
+    /// than `largestGapRead` share a span while the gaps read come to at most `chunkBytes` in all; and for each
+    /// record, the span holding it (-1 for one empty or still in memory).
+    func plan(writtenBytes: Int) -> (spans: [SpoolReadSpan], spanOfRecord: [Int]) {
+        var spanOfRecord = Array(repeating: -1, count: records.count)
         let inFile = records.indices.filter { records[$0].length > 0 && Int(records[$0].offset) < writtenBytes }
             .sorted { records[$0].offset < records[$1].offset }
         var spans: [SpoolReadSpan] = []
@@ -120,7 +119,7 @@ struct SpoolReadBackChunk {
             spans.append(SpoolReadSpan(offset: start, length: end - start, bufferStart: bufferStart))
             spanOfRecord[index] = spans.count - 1
         }
-        return spans
+        return (spans, spanOfRecord)
     }
 
     /// Makes the buffer hold at least `count` bytes.

@@ -177,13 +177,13 @@ enum SpoolFiles {
             SpooledRecord(offset: 1_100 + Int64(gap) + 1, length: 10), SpooledRecord(offset: 50, length: 0),
             SpooledRecord(offset: 900_000, length: 20),
         ]
-        let spans = chunk.plan(writtenBytes: 800_000)
+        let (spans, spanOfRecord) = chunk.plan(writtenBytes: 800_000)
         #expect(spans == [
             SpoolReadSpan(offset: 0, length: 1_100, bufferStart: 0),
             SpoolReadSpan(offset: 1_100 + gap + 1, length: 10, bufferStart: 1_100),
         ])
         // The empty record and the one still in memory are read from no span.
-        #expect(chunk.spanOfRecord == [0, 0, 1, -1, -1])
+        #expect(spanOfRecord == [0, 0, 1, -1, -1])
         chunk.buffer.deallocate()
     }
 

@@ -52,14 +52,18 @@ public enum OrderPhase: UInt8, Sendable {
     case sweepClosing = 1
     /// The sweep settling data channels whose time is up.
     case sweepExpiry = 2
+    /// The sweep reporting findings that span sessions and waited for time to pass (a password-guessing run gone
+    /// quiet); `time` is the finding's date, and findings of different workers with the same date are put in the
+    /// detector's order (`ShardMerger`).
+    case sweepFindings = 3
     /// The sweep's watermark: after everything the sweep settled.
-    case watermark = 3
+    case watermark = 4
     /// End of input: the reassembler closing what is open.
-    case finishClosing = 4
+    case finishClosing = 5
     /// End of input: the sessions left, and findings spanning sessions.
-    case finishSessions = 5
+    case finishSessions = 6
     /// End of input: findings that span sessions (password guessing).
-    case finishFindings = 6
+    case finishFindings = 7
 }
 
 /// Numbers sessions (`S1`, `S2`, …) in the order they were confirmed across every worker of a sharded analysis.

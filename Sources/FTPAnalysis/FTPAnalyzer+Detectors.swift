@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The one place the analysis hands its events to the detectors (Sources/FTPAnalysis/Detectors): correlation says
 /// what happened, the detectors judge it.
 extension FTPAnalyzer {
@@ -11,8 +13,17 @@ extension FTPAnalyzer {
             // Moved out one by one, in order (reversed in place, then popped from the end): iterated, each finding
             // (384 bytes, a few strings) was copied out of the array, retained, and released with the array after.
             found.reverse()
-            while let finding = found.popLast() { record(finding) }
+            while let finding = found.popLast() {
+                // Findings a sweep reports are placed by their date (`OrderPhase.sweepFindings`).
+                if order.phase == .sweepFindings { order.time = finding.time.nanoseconds }
+                record(finding)
+            }
         }
         detectors.returnScratch(found)
+    }
+
+    /// The sweep reached `now` (capture time): detectors settle what waited for time to pass (`DetectorEvent.clock`).
+    public func clockPassed(_ now: Timestamp) {
+        detect(.clock(now))
     }
 }

@@ -111,7 +111,8 @@ enum AnalysisSweep {
     /// marks the same packets).
     static let interval: Int64 = 1_000_000_000
 
-    /// Expires IP fragments, idle connections and data channels whose time is up, as of `now`, after packet `index`
+    /// Expires IP fragments, idle connections, data channels and password-guessing runs whose time is up, as of
+    /// `now`, after packet `index`
     /// (placing what settles in the analyzer's `order`, which only a sharded analysis reads).
     static func sweep(
         after index: UInt64, now: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>,
@@ -122,6 +123,8 @@ enum AnalysisSweep {
         reassembler.expireIdle(now: now)
         analyzer.order = OrderKey(index: index, phase: .sweepExpiry)
         analyzer.expire(now: now)
+        analyzer.order = OrderKey(index: index, phase: .sweepFindings)
+        analyzer.clockPassed(now)
     }
 
     /// End of input: what is held is delivered, every connection closed (ending with the capture) and every

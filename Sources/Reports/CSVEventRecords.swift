@@ -99,7 +99,13 @@ extension TimelineRowBuilder {
         out.append(",,,,,,,,,,," as StaticString)
         Cells.wordCell(finding.severity, out)
         Cells.wordCell(finding.kind, out)
-        Cells.textCell(finding.detail, out)
+        // A failed data connection's detail is its verdict's diagnosis, read where the wording memo keeps it.
+        if case .failedDataConnection(let verdict) = finding.facts,
+            CauseWording.withDiagnosis(of: verdict, { Cells.textCell(utf8: $0, out) }) != nil
+        {
+        } else {
+            Cells.textCell(finding.detail, out)
+        }
         // No cause; the control connection's Community ID (as `writeCommunityIDCell`); no transfer metrics.
         out.append(UInt8(ascii: ","))
         if facts.cells.communityID.count > 0 {
@@ -302,7 +308,8 @@ extension TimelineRowBuilder {
             Cells.numberCell(observed.map { $0.pointee.firstTime.milliseconds(to: $0.pointee.lastTime) }, out)
             // No severity, no finding.
             out.append(",," as StaticString)
-            Cells.textCell(transfer.diagnosis, out)
+            // Read where the wording memo keeps it (no `String` per failed transfer).
+            if transfer.withDiagnosis({ Cells.textCell(utf8: $0, out) }) == nil { out.append(UInt8(ascii: ",")) }
             Cells.wordCell(transfer.cause?.word, out)
             // The data connection's Community ID (the control connection's moves aside), none when unobserved.
             if let observed {

@@ -24,10 +24,11 @@ public enum CauseWording {
     }
 
     /// A verdict's explanation as it is made: the three parts as bytes (`SentenceText`), each interpolated once.
-    /// The whole sentence is the parts copied into one buffer and made a `String` once; a `Wording` (three
-    /// `String`s) is made only for a caller that asks for the parts. Each part made a `String` (validated,
-    /// allocated), then joined into `what` and `sentence` (two more), cost about 5 000 of the 11 000 instructions
-    /// a sentence took on the control-heavy benchmark.
+    /// The memo joins them into the whole sentence, bytes in a buffer it keeps (`WordingMemo.Explanation`), which
+    /// the writers read in place; a `Wording` (three `String`s) or a `String` sentence is made only for a caller
+    /// that asks for one. Each part made a `String` (validated, allocated), then joined into `what` and
+    /// `sentence` (two more), cost about 5 000 of the 11 000 instructions a sentence took on the control-heavy
+    /// benchmark.
     struct Parts {
         var opener: SentenceText = ""
         var facts: SentenceText = ""
@@ -35,33 +36,6 @@ public enum CauseWording {
 
         /// The parts as `Wording` makes them public.
         var wording: Wording { Wording(opener: opener.string, facts: facts.string, why: why.string) }
-
-        /// `wording.sentence`: the parts that are not empty, with a space between each two.
-        ///
-        /// Copied straight into the string's own storage: joined in an array first, then made a `String`, the
-        /// sentence was allocated and copied twice.
-        var sentence: String {
-            let capacity = opener.bytes.count + facts.bytes.count + why.bytes.count + 2
-            return String(unsafeUninitializedCapacity: capacity) { target in
-                var count = 0
-                // Each part in turn (an array of the three would be allocated for every sentence).
-                func add(_ part: SentenceText) {
-                    guard !part.bytes.isEmpty else { return }
-                    if count > 0 {
-                        target[count] = UInt8(ascii: " ")
-                        count += 1
-                    }
-                    part.bytes.withUnsafeBufferPointer { bytes in
-                        (target.baseAddress! + count).update(from: bytes.baseAddress!, count: bytes.count)
-                    }
-                    count += part.bytes.count
-                }
-                add(opener)
-                add(facts)
-                add(why)
-                return count
-            }
-        }
     }
 
     /// Two texts with a space between them, or the one that is not empty.
@@ -77,8 +51,17 @@ public enum CauseWording {
     /// The sentence for a transfer's verdict; nil when there is nothing to explain (completed, unused, or a
     /// failure whose facts say nothing more than its status).
     public static func diagnosis(of verdict: DataVerdict) -> String? {
+        withDiagnosis(of: verdict) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `body` given the UTF-8 of `diagnosis(of:)` where the memo keeps it (no `String` made); nil, without
+    /// calling `body`, when there is nothing to explain. The bytes are valid only during `body`, which must not
+    /// word another verdict.
+    static func withDiagnosis<Result>(
+        of verdict: DataVerdict, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
         guard explains(verdict.status) else { return nil }
-        return WordingMemo.current.sentence(of: verdict, make: makeParts)
+        return WordingMemo.current.withSentence(of: verdict, make: makeParts, body)
     }
 
     /// Only these statuses are ever explained (`makeWording`); most transfers complete, and reading their
@@ -93,7 +76,7 @@ public enum CauseWording {
     /// The explanation of a transfer's verdict in its two parts; nil when there is nothing to explain.
     public static func wording(of verdict: DataVerdict) -> Wording? {
         guard explains(verdict.status) else { return nil }
-        return WordingMemo.current.parts(of: verdict, make: makeParts)?.wording
+        return WordingMemo.current.wording(of: verdict, make: makeParts)
     }
 
     /// `wording(of:)` made afresh.
@@ -341,11 +324,15 @@ public enum CauseWording {
 
 extension TransferFacts {
     /// Why it failed, in the user's terms, with the fix: its verdict as `CauseWording` words it.
-    public var diagnosis: String? {
+    public var diagnosis: String? { withDiagnosis { String(decoding: $0, as: UTF8.self) } }
+
+    /// `body` given the UTF-8 of `diagnosis` where the memo keeps it, for the writers that copy it out as bytes
+    /// (no `String` per failed transfer); nil, without calling `body`, when there is nothing to explain.
+    func withDiagnosis<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         // The status is read in place first: most transfers complete, and asking for the whole verdict copied
         // it (342 bytes) only to find nothing to explain.
         guard CauseWording.explains(status) else { return nil }
-        return CauseWording.diagnosis(of: verdict)
+        return CauseWording.withDiagnosis(of: verdict, body)
     }
 }
 

@@ -159,7 +159,7 @@ public enum FindingWording {
             return "An internal address was sent to a peer outside that network: it cannot connect there, and the internal addressing is disclosed."
         case .bruteforce(_, _, _, let success):
             let guessing = "One client failed to log in repeatedly in a short time: password guessing. Block the client and enforce a lockout."
-            guard let success else { return guessing + " No login from this client succeeded in the capture." }
+            guard let success else { return guessing + " No login from this client succeeded during the guessing or in the window after it." }
             return guessing
                 + " A later login as \(success.user) succeeded (\(success.session), \(success.time.iso8601)): treat that account as compromised."
         case .evasion(let observation):

@@ -104,9 +104,10 @@ extension JSONDocument {
             out.key("type")
             out.string(type)
         }
-        if let diagnosis = transfer.diagnosis {
+        // Read where the wording memo keeps it (no `String` per failed transfer).
+        _ = transfer.withDiagnosis { sentence in
             out.key("diagnosis")
-            out.string(diagnosis)
+            out.string(utf8: sentence)
         }
         TransferMetricsFields.write(transfer, into: &out)
         if let file = transfer.extractedFile {
@@ -189,7 +190,13 @@ extension JSONDocument {
         out.key("summary")
         FindingWording.withSummary(of: finding, scratch: &scratch) { out.string(utf8: $0) }
         out.key("detail")
-        out.string(finding.detail)
+        // A failed data connection's detail is its verdict's diagnosis, read where the wording memo keeps it.
+        if case .failedDataConnection(let verdict) = finding.facts,
+            CauseWording.withDiagnosis(of: verdict, { out.string(utf8: $0) }) != nil
+        {
+        } else {
+            out.string(finding.detail)
+        }
         out.key("evidence")
         write(evidence: finding.evidence, into: &out)
         out.endObject()

@@ -136,6 +136,19 @@ public final class CSVTimelineWriter: TimelineWriter {
         appendText(value, to: out)
     }
 
+    /// `textCell` of the text these UTF-8 bytes spell (a diagnosis read where the wording memo keeps it),
+    /// without making it a `String` unless it needs `field`.
+    static func textCell(utf8 bytes: UnsafeBufferPointer<UInt8>, _ out: RowBytes) {
+        guard !bytes.isEmpty else {
+            out.append(UInt8(ascii: ","))
+            return
+        }
+        if !appendPlain(bytes, to: out) {
+            out.append(UInt8(ascii: ","))
+            out.append(field(String(decoding: bytes, as: UTF8.self)))
+        }
+    }
+
     static func wordCell<Word: RawRepresentable>(_ value: Word?, _ out: RowBytes)
     where Word.RawValue == String {
         out.append(UInt8(ascii: ","))
@@ -171,24 +184,29 @@ public final class CSVTimelineWriter: TimelineWriter {
     private static func appendText(_ text: String, to out: RowBytes) {
         // Borrowed bytes (no copy of the string); a string without contiguous UTF-8 takes `field`. The closure
         // writes nothing when it returns false.
-        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
-            // The comma and the bytes copied while they are checked (one pass, one room check); kept only when
-            // all of them needed no care.
-            let count = bytes.count
-            let start = out.reserve(count + 1)
-            let resume = CSVPlainCopy.copy(UnsafeRawPointer(base), count, to: UnsafeMutableRawPointer(start + 1))
-            guard resume < count else {
-                start[0] = UInt8(ascii: ",")
-                out.advance(by: count + 1)
-                return true
-            }
-            return appendCareful(bytes, from: resume, to: out)
-        }
+        let plain = text.utf8.withContiguousStorageIfAvailable { appendPlain($0, to: out) }
         if plain != true {
             out.append(UInt8(ascii: ","))
             out.append(field(text))
         }
+    }
+
+    /// A comma and the bytes of a cell that is not empty, copied as they are or quoted as RFC 4180 asks; false
+    /// (nothing written) when the cell needs `field`.
+    @inline(__always)
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: RowBytes) -> Bool {
+        guard let base = bytes.baseAddress, !CSVField.startsFormula(base[0]) else { return false }
+        // The comma and the bytes copied while they are checked (one pass, one room check); kept only when all
+        // of them needed no care.
+        let count = bytes.count
+        let start = out.reserve(count + 1)
+        let resume = CSVPlainCopy.copy(UnsafeRawPointer(base), count, to: UnsafeMutableRawPointer(start + 1))
+        guard resume < count else {
+            start[0] = UInt8(ascii: ",")
+            out.advance(by: count + 1)
+            return true
+        }
+        return appendCareful(bytes, from: resume, to: out)
     }
 
     /// A comma and a cell of which a byte at or after `resume` may need care (every byte before it needs none):

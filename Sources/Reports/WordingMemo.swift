@@ -21,11 +21,50 @@ import NetworkTypes
 /// copying each entry to compare it, cost more than the wording saved. Each output thread keeps its own table
 /// (thread-local storage): no lock, no plumbing through the sinks; fixed memory per thread.
 final class WordingMemo {
-    /// A verdict's wording (as bytes, made a `Wording` only when asked for) and its whole sentence
-    /// (`CauseWording.diagnosis`), made together.
+    /// A verdict's explanation as bytes: the whole sentence (`CauseWording.Wording.sentence`) and where its three
+    /// parts lie in it, so a `Wording` is cut from it when asked for. The writers read the sentence in place: made
+    /// a `String` (allocated, copied, released when the slot was worded again) it cost about 2 000 instructions a
+    /// failed transfer on the control-heavy benchmark, and the parts kept beside it three arrays more.
     struct Explanation {
-        var parts: CauseWording.Parts?
-        var sentence: String?
+        /// The sentence's UTF-8. Its storage stays with the slot: wording another verdict there writes over it,
+        /// allocating only for a longer sentence than any the slot held.
+        var bytes: [UInt8] = []
+        /// False when the verdict has nothing to explain (`make` gave nil).
+        var explains = false
+        /// Where the parts lie in `bytes` (an empty part: an empty range).
+        var opener = 0..<0
+        var facts = 0..<0
+        var why = 0..<0
+
+        /// Writes `parts` over what the slot held: the parts that are not empty, with a space between each two.
+        mutating func fill(with parts: CauseWording.Parts?) {
+            bytes.removeAll(keepingCapacity: true)
+            guard let parts else {
+                explains = false
+                (opener, facts, why) = (0..<0, 0..<0, 0..<0)
+                return
+            }
+            explains = true
+            bytes.reserveCapacity(parts.opener.bytes.count + parts.facts.bytes.count + parts.why.bytes.count + 2)
+            opener = add(parts.opener)
+            facts = add(parts.facts)
+            why = add(parts.why)
+        }
+
+        private mutating func add(_ part: SentenceText) -> Range<Int> {
+            guard !part.bytes.isEmpty else { return bytes.count..<bytes.count }
+            if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
+            let start = bytes.count
+            bytes.append(contentsOf: part.bytes)
+            return start..<bytes.count
+        }
+
+        /// The parts as `CauseWording.Wording` makes them public; nil when there is nothing to explain.
+        var wording: CauseWording.Wording? {
+            guard explains else { return nil }
+            func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+            return CauseWording.Wording(opener: text(opener), facts: text(facts), why: text(why))
+        }
     }
 
     // 1 024 slots, not 256: the JSON document words a transfer when its session ends, after the timeline worded
@@ -60,16 +99,21 @@ final class WordingMemo {
         explanations.deallocate()
     }
 
-    /// The whole sentence explaining `verdict` (`CauseWording.diagnosis`), made by `make` unless the verdict was
-    /// worded lately. Only the sentence is copied out (handing back the whole explanation retained and released
-    /// its parts as well).
-    func sentence(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> String? {
-        explanations[slot(of: verdict, make: make)].sentence
+    /// `body` given the whole sentence explaining `verdict` (`CauseWording.diagnosis`) where it lies in the memo,
+    /// made by `make` unless the verdict was worded lately; nil, without calling `body`, when there is nothing to
+    /// explain. The bytes are valid only during `body`, which must not word another verdict.
+    func withSentence<Result>(
+        of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?,
+        _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
+        let explanation = explanations + slot(of: verdict, make: make)
+        guard explanation.pointee.explains else { return nil }
+        return explanation.pointee.bytes.withUnsafeBufferPointer(body)
     }
 
     /// The parts of the explanation of `verdict`, made by `make` unless the verdict was worded lately.
-    func parts(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> CauseWording.Parts? {
-        explanations[slot(of: verdict, make: make)].parts
+    func wording(of verdict: DataVerdict, make: (DataVerdict) -> CauseWording.Parts?) -> CauseWording.Wording? {
+        explanations[slot(of: verdict, make: make)].wording
     }
 
     /// The slot holding the explanation of `verdict`, made there by `make` unless it was there already.
@@ -82,14 +126,16 @@ final class WordingMemo {
             {
                 return slot
             }
+            // The explanation stays, to be written over in place (its buffer kept).
             (verdicts + slot).deinitialize(count: 1)
-            (explanations + slot).deinitialize(count: 1)
+        } else {
+            (explanations + slot).initialize(to: Explanation())
         }
         let parts = make(verdict)
         filled[slot] = true
         fingerprints[slot] = fingerprint
         (verdicts + slot).initialize(to: verdict)
-        (explanations + slot).initialize(to: Explanation(parts: parts, sentence: parts?.sentence))
+        (explanations + slot).pointee.fill(with: parts)
         return slot
     }
 

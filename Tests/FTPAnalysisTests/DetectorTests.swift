@@ -118,6 +118,76 @@ import Testing
         #expect(found.first?.time == Self.time(1_010), "the tenth failure")
     }
 
+    @Test func aRunIsReportedWhenItGoesQuietAndThenForgotten() {
+        var detector = Self.bruteforce
+        let session = Self.failingSession("S1", at: Array(0...9))
+        #expect(Self.run(&detector, [.sessionEnded(session)]).isEmpty)
+        #expect(detector.earliestPendingTime == Self.time(9), "the watermark waits for the run's date")
+        #expect(Self.run(&detector, [.clock(Self.time(609))]).isEmpty, "600 s after the last failure: still inside")
+        let found = Self.run(&detector, [.clock(Self.time(610))])
+        #expect(found.map(\.kind) == [.bruteforce])
+        #expect(found.first?.time == Self.time(9))
+        #expect(detector.earliestPendingTime == nil && detector.runsInProgress == 0, "forgotten once reported")
+        #expect(Self.run(&detector, [.analysisFinished]).isEmpty, "not reported twice")
+    }
+
+    /// The next failure comes after a quiet window that no sweep marked (its session ended late): the old run is
+    /// reported with its own failures and counting starts again.
+    @Test func aFailureAfterAQuietWindowEndsTheRun() {
+        var detector = Self.bruteforce
+        let first = Self.failingSession("S1", at: Array(0...11))
+        let later = Self.failingSession("S2", at: Array(700...709))
+        let atLater = Self.run(&detector, [.sessionEnded(first), .sessionEnded(later)])
+        guard case .bruteforce(let failures, _, _, nil) = atLater.first?.facts, atLater.count == 1 else {
+            Issue.record("expected the first run, got \(atLater.map(\.kind))")
+            return
+        }
+        #expect(failures == 12 && atLater.first?.time == Self.time(9))
+        let atEnd = Self.run(&detector, [.analysisFinished])
+        #expect(atEnd.map(\.time) == [Self.time(709)], "the second run, crossed at its own tenth failure")
+    }
+
+    /// A login that works while the guessing goes on ends the run at once, at the accepted login, counting the
+    /// failures of its own session before it; that session's end counts nothing twice.
+    @Test func aLoginThatWorksEndsTheRunAtTheAcceptedLogin() {
+        var detector = Self.bruteforce
+        let guessing = Self.failingSession("S1", at: Array(0...9))
+        let success = Self.failingSession("S2", at: [100, 101], thenSucceeds: 102)
+        _ = Self.run(&detector, [.sessionEnded(guessing)])
+        let found = Self.run(&detector, [.loginAccepted(success)])
+        guard case .bruteforce(let failures, _, _, let named) = found.first?.facts, found.count == 1 else {
+            Issue.record("expected the run at the login, got \(found.map(\.kind))")
+            return
+        }
+        #expect(failures == 12)
+        #expect(named == BruteforceSuccess(session: "S2", user: "admin", time: Self.time(102)))
+        success.loginAttempts.append(Self.login("admin", at: 103, .failed))
+        #expect(Self.run(&detector, [.sessionEnded(success), .analysisFinished]).isEmpty, "one failure after: no run")
+        #expect(detector.pairsCounting == 1, "the failure after the login counts toward a new run")
+    }
+
+    /// Many pairs failing at once stay within the bounds: pairs past `maximumPairs` are not counted, runs past
+    /// `maximumRuns` are reported at once.
+    @Test func pairsAndRunsAreBounded() {
+        var detector = BruteforceDetector(threshold: 2, window: 600_000_000_000, maximumPairs: 8, maximumRuns: 3)
+        var found: [Finding] = []
+        for index in 0..<20 {
+            let session = Self.session("S\(index)", client: "10.0.0.\(index)")
+            session.loginAttempts = [Self.login("admin", at: 1, .failed)]
+            detector.observe(.sessionEnded(session), into: &found)
+        }
+        #expect(detector.pairsCounting == 8)
+        for index in 0..<6 {
+            let session = Self.session("T\(index)", client: "10.0.0.\(index)")
+            session.loginAttempts = [Self.login("admin", at: 2, .failed)]
+            detector.observe(.sessionEnded(session), into: &found)
+        }
+        #expect(detector.runsInProgress == 3)
+        #expect(found.count == 3, "the runs past the bound are reported at once")
+        detector.observe(.analysisFinished, into: &found)
+        #expect(found.count == 6)
+    }
+
     // MARK: - Credentials, anonymous, root
 
     @Test func cleartextCredentialsOncePerSession() {

@@ -90,9 +90,32 @@ import Testing
             for (index, verdict) in verdicts.enumerated() where (index + round) % 3 != 0 {
                 #expect(CauseWording.wording(of: verdict) == CauseWording.makeWording(of: verdict))
                 #expect(CauseWording.diagnosis(of: verdict) == CauseWording.makeWording(of: verdict)?.sentence)
+                // The bytes the writers read in place, from a slot that held longer and shorter sentences.
+                let inPlace = CauseWording.withDiagnosis(of: verdict) { Array($0) }
+                #expect(inPlace == CauseWording.makeWording(of: verdict).map { Array($0.sentence.utf8) })
             }
         }
+        // Nothing to explain: the body is not called.
+        var completed = verdicts[0]
+        completed.status = .completed
+        #expect(CauseWording.withDiagnosis(of: completed) { _ in Issue.record("called") } == nil)
         #expect(CauseWording.diagnosis(of: verdicts[0]) != CauseWording.diagnosis(of: verdicts[601]))
+    }
+
+    /// A CSV cell written from a text's UTF-8 (a diagnosis read in place) is the cell written from the text: plain,
+    /// quoted for commas, with quotes doubled, neutralised as a formula, with controls shown, and empty.
+    @Test func textCellFromBytesIsTheTextCell() {
+        let texts = [
+            "plain words", "a, b and c", "he said \"no\", twice", "=SUM(A1)", "bell\u{07} here", "",
+            "The client's data connection to 10.0.0.2:40000 got no answer (2 SYNs unanswered).",
+        ]
+        for text in texts {
+            let fromString = RowBytes()
+            CSVTimelineWriter.textCell(text, fromString)
+            let fromBytes = RowBytes()
+            Array(text.utf8).withUnsafeBufferPointer { CSVTimelineWriter.textCell(utf8: $0, fromBytes) }
+            #expect(Array(fromBytes.bytes) == Array(fromString.bytes), "\(text)")
+        }
     }
 
     /// A verdict equal to one worded before but not the same bytes (its argument an equal string in a buffer of

@@ -1,19 +1,43 @@
 import NetworkTypes
 
 /// Password guessing: `threshold` failed logins from one client to one server within `window`, counted across
-/// sessions as each ends, and reported once per host pair when the analysis finishes (with every failure counted,
-/// not only those that crossed the threshold, and the first login that worked afterwards).
+/// sessions.
+///
+/// A pair that crosses the threshold has a *run*, which gathers every later failure of the pair and is reported
+/// once, when it ends:
+/// - a login from the client works (reported at once, at the accepted login, naming it: the account is suspect);
+/// - or the run goes quiet: `window` of capture time passes after its last failure (judged at the analysis's
+///   once-a-second sweep, `DetectorEvent.clock`, or when the pair's next failure comes later than that);
+/// - or the analysis finishes.
+/// The finding is dated when the threshold was crossed. Until its run is reported the detector holds the
+/// timeline's watermark at that date (`earliestPendingTime`), so the row still lands in time order.
+///
+/// A run that went quiet is forgotten: what the detector keeps is bounded by the pairs failing within one window
+/// (`maximumPairs`, `maximumRuns`), not by the length of a capture or a live `sniff`.
 struct BruteforceDetector: FindingDetector {
     /// Failed logins that make a finding.
     let threshold: Int
     /// The window, in nanoseconds.
     let window: Int64
+    /// Host pairs with failures below the threshold kept at most; a new pair past it is not counted until
+    /// pruning makes room (docs/limits.md). About 300 bytes a pair at the default threshold.
+    let maximumPairs: Int
+    /// Runs in progress kept at most (a run keeps up to 20 user names: about 1.5 KB); a pair crossing the threshold
+    /// past it is reported at once with the failures so far instead of waiting for its run to end.
+    let maximumRuns: Int
+    /// User names a run keeps for its evidence.
+    static let maximumUsers = 20
+
     private var failures: [HostPair: [(Timestamp, String)]] = [:]
     private var runs: [HostPair: Run] = [:]
-    private var order: [HostPair] = []
+    /// Sessions whose attempts were counted at their accepted login, up to that index: the rest are counted when
+    /// the session ends. Only sessions of pairs with failures are entered, and each leaves at its end.
+    private var countedThrough: [ObjectIdentifier: Int] = [:]
     /// Pairs with failures below the threshold at which the lists are next pruned of pairs whose failures have all
     /// left the window (so a long capture's one-off failed logins do not pile up).
     private var pruneAt = 4096
+    /// When `makeRoom` last pruned.
+    private var lastRoomMade: Timestamp?
 
     struct HostPair: Hashable {
         var client: IPAddress
@@ -24,55 +48,119 @@ struct BruteforceDetector: FindingDetector {
     struct Run {
         var first: Timestamp
         var crossed: Timestamp
+        /// The latest failure counted: the run is over once `window` has passed after it.
+        var last: Timestamp
         var session: String
         var failures: Int
         var users: Set<String>
-        var success: (Timestamp, String, String)?
     }
 
-    init(threshold: Int, window: Int64) {
+    init(threshold: Int, window: Int64, maximumPairs: Int = 50_000, maximumRuns: Int = 10_000) {
         self.threshold = threshold
         self.window = window
+        self.maximumPairs = maximumPairs
+        self.maximumRuns = maximumRuns
+    }
+
+    /// Host pairs with failures below the threshold, kept.
+    var pairsCounting: Int { failures.count }
+    /// Runs not yet reported.
+    var runsInProgress: Int { runs.count }
+
+    /// The earliest date of a finding still to come: the crossing of the earliest run not yet reported.
+    var earliestPendingTime: Timestamp? {
+        var earliest: Timestamp?
+        for run in runs.values where earliest.map({ run.crossed < $0 }) ?? true { earliest = run.crossed }
+        return earliest
     }
 
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
         switch event {
-        case .sessionEnded(let session): count(session)
-        case .analysisFinished: report(into: &found)
-        default: return
+        case .loginAccepted(let session):
+            let pair = HostPair(client: session.client.address, server: session.server.address)
+            // A session of a pair that never failed has nothing to count yet: it is counted when it ends, as usual.
+            guard runs[pair] != nil || failures[pair] != nil else { return }
+            let attempts = session.loginAttempts
+            count(attempts[...], of: session, pair: pair, into: &found)
+            countedThrough[ObjectIdentifier(session)] = attempts.count
+        case .sessionEnded(let session):
+            let pair = HostPair(client: session.client.address, server: session.server.address)
+            let attempts = session.loginAttempts
+            let from = countedThrough.removeValue(forKey: ObjectIdentifier(session)) ?? 0
+            if from < attempts.count { count(attempts[from...], of: session, pair: pair, into: &found) }
+        case .clock(let now):
+            reportQuietRuns(now: now, into: &found)
+        case .analysisFinished:
+            report(runs.map { ($0.key, $0.value) }, success: nil, into: &found)
+            runs = [:]
+        default:
+            return
         }
     }
 
-    private mutating func count(_ session: FTPSession) {
-        let pair = HostPair(client: session.client.address, server: session.server.address)
-        for attempt in session.loginAttempts {
+    private mutating func count(
+        _ attempts: ArraySlice<LoginAttempt>, of session: FTPSession, pair: HostPair, into found: inout [Finding]
+    ) {
+        for attempt in attempts {
+            if let run = runs[pair], run.last.nanoseconds(to: attempt.time) > window {
+                // Gone quiet before this attempt (counted late: a session's attempts are counted when it ends).
+                runs[pair] = nil
+                report([(pair, run)], success: nil, into: &found)
+            }
             if attempt.outcome == .succeeded || attempt.outcome == .anonymous {
-                // A login that worked after the guessing began: the one thing the reader must check.
-                if runs[pair] != nil && runs[pair]!.success == nil {
-                    runs[pair]!.success = (attempt.time, session.id, attempt.user)
+                // A login that worked while the guessing went on: the one thing the reader must check.
+                if let run = runs.removeValue(forKey: pair) {
+                    let success = BruteforceSuccess(session: session.id, user: attempt.user, time: attempt.time)
+                    report([(pair, run)], success: success, into: &found)
                 }
                 continue
             }
             guard attempt.outcome == .failed else { continue }
             if var run = runs[pair] {
                 run.failures += 1
-                if run.users.count < 20 { run.users.insert(attempt.user) }
+                if attempt.time > run.last { run.last = attempt.time }
+                if run.users.count < Self.maximumUsers { run.users.insert(attempt.user) }
                 runs[pair] = run
                 continue
             }
-            var list = failures[pair, default: []]
+            guard failures[pair] != nil || failures.count < maximumPairs || makeRoom(now: attempt.time) else {
+                continue
+            }
+            var list = failures.removeValue(forKey: pair) ?? []
             list.append((attempt.time, attempt.user))
             list.removeAll { $0.0.nanoseconds(to: attempt.time) > window }
-            failures[pair] = list
-            if failures.count >= pruneAt { prune(now: attempt.time) }
-            if list.count >= threshold {
-                failures[pair] = nil
-                runs[pair] = Run(
-                    first: list[0].0, crossed: attempt.time, session: session.id, failures: list.count,
-                    users: Set(list.map(\.1)))
-                order.append(pair)
+            if list.count < threshold {
+                failures[pair] = list
+                if failures.count >= pruneAt { prune(now: attempt.time) }
+                continue
+            }
+            let run = Run(
+                first: list[0].0, crossed: attempt.time, last: attempt.time, session: session.id,
+                failures: list.count, users: Set(list.lazy.map(\.1).prefix(Self.maximumUsers)))
+            if runs.count < maximumRuns {
+                runs[pair] = run
+            } else {
+                report([(pair, run)], success: nil, into: &found)
             }
         }
+    }
+
+    /// Reports the runs whose last failure is more than `window` before `now`, and forgets them.
+    private mutating func reportQuietRuns(now: Timestamp, into found: inout [Finding]) {
+        var quiet: [(HostPair, Run)] = []
+        for (pair, run) in runs where run.last.nanoseconds(to: now) > window { quiet.append((pair, run)) }
+        guard !quiet.isEmpty else { return }
+        for (pair, _) in quiet { runs[pair] = nil }
+        report(quiet, success: nil, into: &found)
+    }
+
+    /// Makes room for a new pair by pruning; false when every kept pair is still inside its window. Pruned at most
+    /// once a second of capture time, so that a spray from more clients than the bound does not prune per failure.
+    private mutating func makeRoom(now: Timestamp) -> Bool {
+        if let last = lastRoomMade, last.nanoseconds(to: now) < 1_000_000_000 { return false }
+        lastRoomMade = now
+        prune(now: now)
+        return failures.count < maximumPairs
     }
 
     /// Forgets pairs whose last failure is older than the window; next time when twice as many are kept.
@@ -84,19 +172,18 @@ struct BruteforceDetector: FindingDetector {
         pruneAt = max(4096, 2 * failures.count)
     }
 
-    private func report(into found: inout [Finding]) {
-        // By the time each pair crossed the threshold (then the pair), not by which session happened to end first:
-        // the order every worker of a sharded analysis agrees on (`OrderPhase.finishFindings`).
-        let crossings = order.compactMap { pair in runs[pair].map { (pair, $0) } }.sorted {
+    /// Appends the findings of `ended` runs in the detector's order: by the time each crossed the threshold, then
+    /// client, then server, so that every worker of a sharded analysis agrees (`ShardMerger`).
+    private func report(_ ended: [(HostPair, Run)], success: BruteforceSuccess?, into found: inout [Finding]) {
+        let inOrder = ended.count < 2 ? ended : ended.sorted {
             ($0.1.crossed, $0.0.client, $0.0.server) < ($1.1.crossed, $1.0.client, $1.0.server)
         }
-        for (pair, run) in crossings {
+        for (pair, run) in inOrder {
             var evidence: [(String, EvidenceValue)] = [
                 ("failures", .int(Int64(run.failures))),
-                ("users", .list(run.users.sorted().prefix(20).map { .string($0) })),
+                ("users", .list(run.users.sorted().prefix(Self.maximumUsers).map { .string($0) })),
                 ("first", .string(run.first.iso8601)),
             ]
-            let success = run.success.map { BruteforceSuccess(session: $0.1, user: $0.2, time: $0.0) }
             if let success { evidence.append(("succeeded_after", .string(success.session))) }
             found.append(
                 Finding(

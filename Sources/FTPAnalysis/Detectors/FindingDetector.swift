@@ -21,6 +21,10 @@ enum DetectorEvent {
     indirect case evasion(EvasionObservation)
     /// A confirmed session ended: every fact about it is known.
     case sessionEnded(FTPSession)
+    /// The once-a-second sweep reached `now` (capture time): what waits for time to pass (a password-guessing run
+    /// going quiet) is settled. Every worker of a sharded analysis sweeps at the same packets, so it is heard at
+    /// the same places in every run.
+    case clock(Timestamp)
     /// The capture is over: findings that span sessions are delivered now.
     case analysisFinished
 }

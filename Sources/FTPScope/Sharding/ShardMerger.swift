@@ -8,8 +8,8 @@ import Reports
 /// Workers send one batch per round (`ShardedReader`, `LiveShardedPath`); the merger takes the round's batch from each and merges
 /// them by key. Keys of different workers never tie but at two places: a sweep's watermark, which every worker
 /// gives (the outputs get the earliest once all have given theirs, as the one thread's analyzer gives the
-/// earliest of all its sessions), and the password-guessing findings of the end, which are put in the
-/// detector's order (time crossed, client, server) across workers.
+/// earliest of all its sessions), and password-guessing findings of the same date reported by a sweep or by
+/// the end, which are put in the detector's order (time crossed, client, server) across workers.
 struct ShardMerger {
     let workers: [ShardWorker]
     let sink: AnalysisEventSink?
@@ -88,7 +88,17 @@ struct ShardMerger {
                 best = worker
                 continue
             }
-            if key < round[current].keys[cursors[current]] { best = worker }
+            let bestKey = round[current].keys[cursors[current]]
+            if key < bestKey {
+                best = worker
+            } else if key.phase == .sweepFindings && !(bestKey < key),
+                let mine = Self.crossing(round[worker].items[cursors[worker]]),
+                let theirs = Self.crossing(round[current].items[cursors[current]]), mine < theirs
+            {
+                // Two password-guessing runs of the same date gone quiet at the same sweep, in two workers: the
+                // detector's order (date, client, server), as one thread reports them.
+                best = worker
+            }
         }
         return best
     }
@@ -101,6 +111,11 @@ struct ShardMerger {
         case (.some(let first), .some(let second)): return first < second
         default: return false
         }
+    }
+
+    private static func crossing(_ item: ShardEvents.Item) -> (Timestamp, IPAddress, IPAddress)? {
+        guard case .event(let event) = item else { return nil }
+        return crossing(event)
     }
 
     private static func crossing(_ event: AnalysisEvent) -> (Timestamp, IPAddress, IPAddress)? {

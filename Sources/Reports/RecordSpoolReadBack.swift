@@ -28,23 +28,42 @@ extension RecordSpool {
     func readBack(
         _ wanted: ((SpooledRecord) -> Void) -> Void, deliver: (UnsafeRawBufferPointer) -> Void
     ) {
+        // `want` is done with when `wanted` returns.
+        readBack(
+            { want in withoutActuallyEscaping(want) { want in wanted { want($0, ()) } } },
+            deliver: { _, bytes in deliver(bytes) })
+    }
+
+    /// `readBack` with a value given with each record and handed back with its bytes, for a caller that writes
+    /// something of its own before each (the report's section opening before each session's body).
+    func readBack<Context>(
+        _ wanted: ((SpooledRecord, Context) -> Void) -> Void, deliver: (Context, UnsafeRawBufferPointer) -> Void
+    ) {
         var chunk = SpoolReadBackChunk()
+        var contexts: [Context] = []
         // `wanted` calls back into this function's chunk, which hands records to `deliver`: both closures are
         // done with before this returns.
         withoutActuallyEscaping(deliver) { deliver in
-            wanted { record in
-                chunk.records.append(record)
-                chunk.bytes += Int(record.length)
-                if chunk.bytes >= SpoolReadBackLimits.chunkBytes { readChunk(&chunk, deliver) }
+            // The chunk's records and their contexts, delivered in the order asked; the contexts emptied with the
+            // chunk.
+            func deliverChunk() {
+                readChunk(&chunk) { index, bytes in deliver(contexts[index], bytes) }
+                contexts.removeAll(keepingCapacity: true)
             }
-            readChunk(&chunk, deliver)
+            wanted { record, context in
+                chunk.records.append(record)
+                contexts.append(context)
+                chunk.bytes += Int(record.length)
+                if chunk.bytes >= SpoolReadBackLimits.chunkBytes { deliverChunk() }
+            }
+            deliverChunk()
         }
         chunk.buffer.deallocate()
     }
 
-    /// Reads the chunk's records from the file (or the block not yet written) and delivers them in order; empties
-    /// the chunk.
-    private func readChunk(_ chunk: inout SpoolReadBackChunk, _ deliver: (UnsafeRawBufferPointer) -> Void) {
+    /// Reads the chunk's records from the file (or the block not yet written) and delivers them in order, with
+    /// their place in the chunk; empties the chunk.
+    private func readChunk(_ chunk: inout SpoolReadBackChunk, _ deliver: (Int, UnsafeRawBufferPointer) -> Void) {
         defer {
             chunk.records.removeAll(keepingCapacity: true)
             chunk.bytes = 0
@@ -61,17 +80,18 @@ extension RecordSpool {
         for (index, record) in chunk.records.enumerated() {
             let length = Int(record.length)
             if length == 0 {
-                deliver(UnsafeRawBufferPointer(start: nil, count: 0))
+                deliver(index, UnsafeRawBufferPointer(start: nil, count: 0))
                 continue
             }
             if Int(record.offset) >= writtenBytes {
-                withPendingBytes(of: record, deliver)
+                withPendingBytes(of: record) { deliver(index, $0) }
                 continue
             }
             let span = spans[spanOfRecord[index]]
             let start = Int(record.offset) - span.offset
             let available = max(0, min(length, got[spanOfRecord[index]] - start))
-            deliver(UnsafeRawBufferPointer(start: chunk.buffer.baseAddress! + span.bufferStart + start, count: available))
+            deliver(
+                index, UnsafeRawBufferPointer(start: chunk.buffer.baseAddress! + span.bufferStart + start, count: available))
         }
     }
 }

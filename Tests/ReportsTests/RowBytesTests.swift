@@ -102,6 +102,20 @@ import Testing
         #expect(CauseWording.diagnosis(of: verdicts[0]) != CauseWording.diagnosis(of: verdicts[601]))
     }
 
+    /// The reply text quoted without its final period is what `dropLast()` leaves of it, for ASCII texts and for
+    /// ones whose period follows a character of more than one byte or joins it (a prepended mark, U+0600).
+    @Test func trimmingFinalPeriodIsDropLast() {
+        let texts = [
+            "", ".", "..", "No such file.", "No such file", "Fichier inexistant: é.", "é.", "\u{0600}.", "a.\u{0301}",
+            "done.\r", "\r.", "👍.", "x\u{200D}.",
+        ]
+        for text in texts {
+            let expected = text.hasSuffix(".") ? text.dropLast() : text[...]
+            #expect(text.trimmingFinalPeriod == expected, "\(text.unicodeScalars.map(\.value))")
+            #expect(Array(text.trimmingFinalPeriod.utf8) == Array(expected.utf8))
+        }
+    }
+
     /// A CSV cell written from a text's UTF-8 (a diagnosis read in place) is the cell written from the text: plain,
     /// quoted for commas, with quotes doubled, neutralised as a formula, with controls shown, and empty.
     @Test func textCellFromBytesIsTheTextCell() {

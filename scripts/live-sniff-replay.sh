@@ -8,8 +8,10 @@
 # with the same kernel timestamps; replays SAMPLE LOOPS times from the other end with `tcpreplay --topspeed
 # --unique-ip` (each loop on new addresses, so the sessions spread over host pairs and so over workers); then sends
 # SIGINT to every sniffer, or with END=unplug deletes their interface (a capture failure ends them). Writes into OUTDIR, per N: threads-N.out / .err / .jsonl / .rc / .tasks (standard
-# output and error, the JSON Lines timeline, the exit status, its thread count once listening). Everything it
-# creates is removed on exit, whatever happens.
+# output and error, the JSON Lines timeline, the exit status, its thread count once listening), and
+# threads-N.before.jsonl, the timeline as it stood just before the end. SNIFF_ARGS adds options to every sniffer
+# (word-split); SETTLE is how long to wait after the replay before the end, in seconds (1 by default). Everything
+# it creates is removed on exit, whatever happens.
 set -euo pipefail
 # shellcheck source=netns.sh
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
@@ -24,6 +26,9 @@ shift 5
 [[ $# -gt 0 ]] || { echo "$usage" >&2; exit 2; }
 for threads in "$@" "$LOOPS"; do [[ $threads =~ ^[0-9]+$ ]] || { echo "$usage" >&2; exit 2; }; done
 END=${END:-sigint}
+SETTLE=${SETTLE:-1}
+[[ $SETTLE =~ ^[0-9]+$ ]] || { echo "SETTLE: give whole seconds" >&2; exit 2; }
+read -r -a SNIFF_ARGS <<<"${SNIFF_ARGS:-}"
 [[ $END == sigint || $END == unplug ]] || { echo "END: sigint or unplug" >&2; exit 2; }
 NS_A="fsniff-$TAG-a"
 NS_B="fsniff-$TAG-b"
@@ -56,7 +61,7 @@ veth_pair "$NS_A" eth0 "$NS_B" eth0
 declare -A SNIFF=()
 for threads in "$@"; do
     rm -f "$OUT/threads-$threads".{out,err,jsonl,rc}
-    ip netns exec "$NS_B" "$FTPSCOPE" sniff --interface eth0 --threads "$threads" --jsonl "$OUT/threads-$threads.jsonl" \
+    ip netns exec "$NS_B" "$FTPSCOPE" sniff --interface eth0 --threads "$threads" --jsonl "$OUT/threads-$threads.jsonl" ${SNIFF_ARGS[@]+"${SNIFF_ARGS[@]}"} \
         >"$OUT/threads-$threads.out" 2>"$OUT/threads-$threads.err" &
     SNIFF[$threads]=$!
     netns_track "${SNIFF[$threads]}"
@@ -75,8 +80,9 @@ done
 
 log "replaying $SAMPLE x $LOOPS"
 ip netns exec "$NS_A" tcpreplay --intf1=eth0 --topspeed --loop="$LOOPS" --unique-ip "$SAMPLE" >"$OUT/replay.txt" 2>&1
-# Let the last batches reach every sniffer (libpcap's timeout is 100 ms).
-sleep 1
+# Let the last batches reach every sniffer (libpcap's timeout is 100 ms), and what waits for time settle.
+sleep "$SETTLE"
+for threads in "$@"; do cp "$OUT/threads-$threads.jsonl" "$OUT/threads-$threads.before.jsonl"; done
 
 if [[ $END == unplug ]]; then
     log "deleting the sniffers' interface"

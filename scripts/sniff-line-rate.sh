@@ -2,7 +2,10 @@
 # Manual measurement (not a test): `ftpscope sniff` at line rate. Replays captures with `tcpreplay --topspeed` onto
 # one end of a veth pair between two network namespaces made here (nothing leaves them) while `ftpscope sniff` runs
 # on the other end under /usr/bin/time -v; prints its final summary (libpcap's drop counts), its resident memory
-# sampled every second, and its peak memory.
+# sampled every second, and its peak memory. Memory is judged after the first 65 s: connection records are kept
+# until their timeouts (60 s for an unanswered attempt), so a replay of new hosts each loop fills them for a minute
+# before memory can level off; the growth from then to the end is what the verdict line gives. tcpreplay's failed
+# writes are packets that never reached the sniffer (libpcap's "dropped" does not count them), printed as a share.
 #
 #   sudo scripts/sniff-line-rate.sh [FTPSCOPE] [LOOPS] [CAPTURE...]
 #
@@ -80,3 +83,11 @@ echo "--- streamed lines: $(grep -c . "$WORK/sniff.out")"
 echo "--- RSS (KiB) once a second:"
 awk '{print $2}' "$WORK/rss.txt" | tr '\n' ' '; echo
 grep -E "Maximum resident|Elapsed|Percent of CPU" "$WORK/time.txt"
+# Packets tcpreplay could not write (the veth's queue was full): lost before the sniffer, so not in its counts.
+awk '/Successful packets:/ {ok=$3} /Failed packets:/ {bad=$3}
+     END {if (ok + bad > 0) printf "tcpreplay failed writes: %d of %d packets (%.2f %%)\n", bad, ok + bad, 100 * bad / (ok + bad)}' \
+    "$WORK/replay.txt"
+# The memory verdict, from the first sample at or after 65 s to the last.
+awk 'NR == 1 {t0 = $1} $2 != "" {last = $2; lt = $1 - t0; if (!from && $1 - t0 >= 65) {from = $2; ft = $1 - t0}}
+     END {if (from) printf "RSS after the timeouts: %.1f MiB at %d s -> %.1f MiB at %d s (%+.1f MiB)\n", from / 1024, ft, last / 1024, lt, (last - from) / 1024;
+          else print "RSS after the timeouts: the run was shorter than 65 s; give more loops to judge memory"}' "$WORK/rss.txt"

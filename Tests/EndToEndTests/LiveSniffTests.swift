@@ -147,6 +147,35 @@ import Testing
         #expect(try summary(1) == summary(4), "\(context)")
     }
 
+    /// A password-guessing run is reported while `sniff` runs, once its window has passed after the last failure,
+    /// not when the capture stops: the guessing sample replayed three times (three new client addresses, three
+    /// runs) with a one-second window, by one thread and by the sharded analysis.
+    @Test(
+        .enabled(if: LiveSniffEnvironment.replayProblem == nil, Comment(rawValue: LiveSniffEnvironment.replayProblem ?? "")),
+        .timeLimit(.minutes(3)))
+    func aGuessingRunIsReportedWhileSniffing() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ftpscope-guess-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let tag = "g\(getpid() % 100_000)\(Int.random(in: 10...99))"
+        defer { LiveSniffEnvironment.removeLeftovers(tag: tag, suffixes: ["a", "b"]) }
+        let script = Paths.repositoryRoot.appendingPathComponent("scripts/live-sniff-replay.sh").path
+        let sample = Paths.repositoryRoot.appendingPathComponent("samples/guessing-run-pyftpdlib.pcap").path
+        let run = try LiveSniffEnvironment.execute(
+            "/usr/bin/env",
+            ["SNIFF_ARGS=--bruteforce-window 1", "SETTLE=3", "/bin/bash", script, LiveSniffEnvironment.executable,
+                output.path, tag, sample, "3", "1", "4"],
+            timeout: 150)
+        try #require(run.status == 0, "replay script failed (\(run.status)):\n\(run.standardError)")
+        for threads in [1, 4] {
+            let before = try String(
+                contentsOf: output.appendingPathComponent("threads-\(threads).before.jsonl"), encoding: .utf8)
+            let runs = before.split(separator: "\n").filter { $0.contains(#""finding":"bruteforce""#) }
+            #expect(runs.count == 3, "--threads \(threads): one run per loop before SIGINT\n\(before)")
+            let after = try String(contentsOf: output.appendingPathComponent("threads-\(threads).jsonl"), encoding: .utf8)
+            #expect(after.split(separator: "\n").filter { $0.contains(#""finding":"bruteforce""#) }.count == 3, "not again at the end")
+        }
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: LiveSniffEnvironment.executable)))
     func noSuchInterfaceIsOneLineAndExitOne() throws {
         let run = try LiveSniffEnvironment.execute(LiveSniffEnvironment.executable, ["sniff", "--interface", "nosuch0"], timeout: 20)

@@ -136,6 +136,6 @@ enum AnalysisSweep {
         analyzer.captureEnding()
         analyzer.order = OrderKey(index: .max, phase: .finishClosing)
         reassembler.finish(at: time)
-        analyzer.finish()
+        analyzer.finish(endingAt: time)
     }
 }

@@ -25,8 +25,8 @@ enum DetectorEvent {
     /// going quiet) is settled. Every worker of a sharded analysis sweeps at the same packets, so it is heard at
     /// the same places in every run.
     case clock(Timestamp)
-    /// The capture is over: findings that span sessions are delivered now.
-    case analysisFinished
+    /// The capture is over (at `end`, when the caller knows it): findings that span sessions are delivered now.
+    case analysisFinished(end: Timestamp?)
 }
 
 /// One rule (or one family of rules on the same fact) that turns analysis events into findings.

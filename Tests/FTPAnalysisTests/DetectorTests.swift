@@ -126,10 +126,10 @@ import Testing
         var detector = Self.bruteforce
         let session = Self.failingSession("S1", at: Array(0...9))
         #expect(Self.run(&detector, [.sessionEnded(session)]).isEmpty)
-        #expect(Self.run(&detector, [.clock(Self.time(609))]).isEmpty, "600 s after the last failure: still inside")
-        let found = Self.run(&detector, [.clock(Self.time(610))])
+        #expect(Self.run(&detector, [.clock(now: Self.time(609), dating: Self.time(609))]).isEmpty, "600 s after the last failure: still inside")
+        let found = Self.run(&detector, [.clock(now: Self.time(610), dating: Self.time(605))])
         #expect(found.map(\.kind) == [.bruteforce])
-        #expect(found.first?.time == Self.time(610), "dated at the sweep that saw it end")
+        #expect(found.first?.time == Self.time(605), "dated at the latest packet of the sweep that saw it end")
         #expect(detector.runsInProgress == 0, "forgotten once reported")
         #expect(Self.run(&detector, [.analysisFinished(end: nil)]).isEmpty, "not reported twice")
     }
@@ -146,7 +146,7 @@ import Testing
             return
         }
         #expect(failures == 12 && atLater.first?.time == Self.time(700), "dated at the failure that showed it over")
-        let atEnd = Self.run(&detector, [.clock(Self.time(720)), .analysisFinished(end: nil)])
+        let atEnd = Self.run(&detector, [.clock(now: Self.time(720), dating: Self.time(720)), .analysisFinished(end: nil)])
         #expect(atEnd.map(\.time) == [Self.time(720)], "the second run, dated at the last sweep without an end")
     }
 

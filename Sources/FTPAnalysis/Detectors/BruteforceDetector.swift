@@ -7,8 +7,8 @@ import NetworkTypes
 /// once, when it ends, and dated then:
 /// - a login from the client works: at the accepted login, naming it (the account is suspect);
 /// - or the run goes quiet: `window` of capture time passes after its last failure, judged at the analysis's
-///   once-a-second sweep (`DetectorEvent.clock`: dated at the sweep), or when the pair's next failure comes later
-///   than that (dated at that failure);
+///   once-a-second sweep (`DetectorEvent.clock`: dated at the sweep, or live at the latest packet then), or when
+///   the pair's next failure comes later than that (dated at that failure);
 /// - or the analysis finishes: dated at the end of the capture.
 /// The evidence says when the run began (`first`), crossed the threshold (`crossed`) and last failed (`last`).
 /// Dated when it is known, the finding streams in time order like any other event: dated at the crossing, it
@@ -88,9 +88,9 @@ struct BruteforceDetector: FindingDetector {
             let attempts = session.loginAttempts
             let from = countedThrough.isEmpty ? 0 : countedThrough.removeValue(forKey: ObjectIdentifier(session)) ?? 0
             if from < attempts.count { count(attempts[from...], of: session, pair: pair, into: &found) }
-        case .clock(let now):
-            latestClock = now
-            reportQuietRuns(now: now, into: &found)
+        case .clock(let now, let dating):
+            latestClock = dating
+            reportQuietRuns(now: now, dating: dating, into: &found)
         case .analysisFinished(let end):
             // Without the capture's end, the latest of the last sweep and the run's last failure (the same in every
             // worker of a sharded analysis: the sweeps are everyone's, a pair's sessions one worker's).
@@ -151,17 +151,17 @@ struct BruteforceDetector: FindingDetector {
         }
     }
 
-    /// Reports the runs whose last failure is more than `window` before `now`, dated `now`, and forgets them: by
+    /// Reports the runs whose last failure is more than `window` before `now`, dated `dating`, and forgets them: by
     /// client, then server, the order every worker of a sharded analysis agrees on for findings of one date
     /// (`ShardMerger`).
-    private mutating func reportQuietRuns(now: Timestamp, into found: inout [Finding]) {
+    private mutating func reportQuietRuns(now: Timestamp, dating: Timestamp, into found: inout [Finding]) {
         guard !runs.isEmpty else { return }
         var quiet: [(HostPair, Run)] = []
         for (pair, run) in runs where run.last.nanoseconds(to: now) > window { quiet.append((pair, run)) }
         guard !quiet.isEmpty else { return }
         for (pair, run) in quiet.sorted(by: { ($0.0.client, $0.0.server) < ($1.0.client, $1.0.server) }) {
             runs[pair] = nil
-            report(pair, run, at: now, success: nil, into: &found)
+            report(pair, run, at: max(dating, run.last), success: nil, into: &found)
         }
     }
 

@@ -18,17 +18,6 @@ extension TransferFacts {
     }
 }
 
-extension JSONWriter {
-    /// The Community ID of the flow between `first` and `second`, as `string(CommunityID.v1(first, second))` writes
-    /// it (its base64 and `1:` need no escape); hashed once for the CSV timeline and the document (`CommunityIDMemo`).
-    mutating func communityID(_ first: Endpoint, _ second: Endpoint) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: CommunityID.v1Length) { buffer in
-            let length = CommunityIDMemo.current.write(first, second, into: buffer.baseAddress!)
-            string(utf8: UnsafeBufferPointer(start: buffer.baseAddress!, count: length))
-        }
-    }
-}
-
 extension CSVTimelineWriter {
     /// A comma and the Community ID of the flow between `first` and `second`, as `textCell(CommunityID.v1(first,
     /// second), out)` writes it: base64 and `1:` need no care, and `1` starts no formula. Through

@@ -98,7 +98,8 @@ public enum CauseWording {
                 facts: "",
                 why: "The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture.")
         }
-        let verb = (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name
+        // The announcement's verb, named only where a sentence names it (a refused command's does not).
+        var verb: String { (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name }
         switch verdict.status {
         case .refused, .unanswered, .notSeen:
             return connectionFailure(verdict.status, cause: verdict.cause, mode: mode, verb: verb, facts)

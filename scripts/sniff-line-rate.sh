@@ -13,7 +13,8 @@
 # gets new IP addresses (tcpreplay --unique-ip), so every loop is new sessions and new connections: memory that grows
 # with the loops is a leak. RATE=--pps=20000 (any tcpreplay rate option) replaces --topspeed; THREADS=4 runs the
 # sniffer with --threads 4 (its default otherwise); BUFFER=128 runs it with --buffer-size 128 (MiB of kernel capture
-# buffer; 32 by default). Needs root, tcpreplay, mergecap.
+# buffer; 32 by default); SNIFF_ARGS adds options to the sniffer (word-split), e.g. SNIFF_ARGS="--bruteforce-window 30".
+# Needs root, tcpreplay, mergecap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=netns.sh
@@ -25,6 +26,7 @@ shift $(( $# > 2 ? 2 : $# ))
 for tool in ip tcpreplay mergecap /usr/bin/time; do command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }; done
 THREADS=${THREADS:-}
 [[ -z $THREADS || $THREADS =~ ^[0-9]+$ ]] || { echo "THREADS: give a number" >&2; exit 2; }
+read -r -a SNIFF_ARGS <<<"${SNIFF_ARGS:-}"
 BUFFER=${BUFFER:-}
 [[ -z $BUFFER || $BUFFER =~ ^[0-9]+$ ]] || { echo "BUFFER: give a number of MiB" >&2; exit 2; }
 # One lab at a time on this machine: other scripts and tests build namespaces too.
@@ -49,13 +51,13 @@ fi
 mergecap -a -F pcap -w "$WORK/all.pcap" "${captures[@]}"
 # -n: without it tcpdump looks up every address in DNS, which takes minutes on a large capture.
 per_loop=$(tcpdump -n -r "$WORK/all.pcap" 2>/dev/null | wc -l)
-echo "replaying $per_loop packets x $LOOPS loops${THREADS:+, sniff --threads $THREADS}${BUFFER:+, --buffer-size $BUFFER}"
+echo "replaying $per_loop packets x $LOOPS loops${THREADS:+, sniff --threads $THREADS}${BUFFER:+, --buffer-size $BUFFER}${SNIFF_ARGS[*]:+, sniff ${SNIFF_ARGS[*]}}"
 
 netns_add "$NS_A"
 netns_add "$NS_B"
 veth_pair "$NS_A" eth0 "$NS_B" eth0
 
-ip netns exec "$NS_B" /usr/bin/time -v -o "$WORK/time.txt" "$FTPSCOPE" sniff --interface eth0 ${THREADS:+--threads "$THREADS"} ${BUFFER:+--buffer-size "$BUFFER"} \
+ip netns exec "$NS_B" /usr/bin/time -v -o "$WORK/time.txt" "$FTPSCOPE" sniff --interface eth0 ${THREADS:+--threads "$THREADS"} ${BUFFER:+--buffer-size "$BUFFER"} ${SNIFF_ARGS[@]+"${SNIFF_ARGS[@]}"} \
     >"$WORK/sniff.out" 2>"$WORK/sniff.err" &
 TIMEPID=$!
 netns_track "$TIMEPID"

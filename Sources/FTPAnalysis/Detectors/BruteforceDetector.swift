@@ -77,6 +77,8 @@ struct BruteforceDetector: FindingDetector {
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
         switch event {
         case .loginAccepted(let session):
+            // Most captures have no failed login at all: then nothing is hashed here (once per session).
+            guard !(runs.isEmpty && failures.isEmpty) else { return }
             let pair = HostPair(client: session.client.address, server: session.server.address)
             // A session of a pair that never failed has nothing to count yet: it is counted when it ends, as usual.
             guard runs[pair] != nil || failures[pair] != nil else { return }
@@ -86,7 +88,7 @@ struct BruteforceDetector: FindingDetector {
         case .sessionEnded(let session):
             let pair = HostPair(client: session.client.address, server: session.server.address)
             let attempts = session.loginAttempts
-            let from = countedThrough.removeValue(forKey: ObjectIdentifier(session)) ?? 0
+            let from = countedThrough.isEmpty ? 0 : countedThrough.removeValue(forKey: ObjectIdentifier(session)) ?? 0
             if from < attempts.count { count(attempts[from...], of: session, pair: pair, into: &found) }
         case .clock(let now):
             reportQuietRuns(now: now, into: &found)
@@ -102,28 +104,28 @@ struct BruteforceDetector: FindingDetector {
         _ attempts: ArraySlice<LoginAttempt>, of session: FTPSession, pair: HostPair, into found: inout [Finding]
     ) {
         for attempt in attempts {
-            if let run = runs[pair], run.last.nanoseconds(to: attempt.time) > window {
+            if !runs.isEmpty, let run = runs[pair], run.last.nanoseconds(to: attempt.time) > window {
                 // Gone quiet before this attempt (counted late: a session's attempts are counted when it ends).
                 runs[pair] = nil
                 report([(pair, run)], success: nil, into: &found)
             }
             if attempt.outcome == .succeeded || attempt.outcome == .anonymous {
                 // A login that worked while the guessing went on: the one thing the reader must check.
-                if let run = runs.removeValue(forKey: pair) {
+                if !runs.isEmpty, let run = runs.removeValue(forKey: pair) {
                     let success = BruteforceSuccess(session: session.id, user: attempt.user, time: attempt.time)
                     report([(pair, run)], success: success, into: &found)
                 }
                 continue
             }
             guard attempt.outcome == .failed else { continue }
-            if var run = runs[pair] {
+            if !runs.isEmpty, var run = runs[pair] {
                 run.failures += 1
                 if attempt.time > run.last { run.last = attempt.time }
                 if run.users.count < Self.maximumUsers { run.users.insert(attempt.user) }
                 runs[pair] = run
                 continue
             }
-            guard failures[pair] != nil || failures.count < maximumPairs || makeRoom(now: attempt.time) else {
+            guard failures.count < maximumPairs || failures[pair] != nil || makeRoom(now: attempt.time) else {
                 continue
             }
             var list = failures.removeValue(forKey: pair) ?? []

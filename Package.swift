@@ -120,6 +120,7 @@ let package = Package(
             name: "ReportsTests",
             dependencies: [
                 "Reports", "FTPAnalysis", "FTPProtocol", "FTPScope", "NetworkTypes", "TestSupport", "TimelineTestSupport",
+                "CommunityID",
             ]),
         .testTarget(
             name: "FileExtractionTests",

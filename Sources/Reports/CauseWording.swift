@@ -23,7 +23,8 @@ public enum CauseWording {
         public var sentence: String { join(what, why) }
     }
 
-    /// A verdict's explanation as it is made: the three parts as bytes (`SentenceText`), each interpolated once.
+    /// A verdict's explanation as it is made: the three parts as bytes (`SentenceText`, in the thread's scratch
+    /// until the next verdict is worded), each interpolated once.
     /// The memo joins them into the whole sentence, bytes in a buffer it keeps (`WordingMemo.Explanation`), which
     /// the writers read in place; a `Wording` (three `String`s) or a `String` sentence is made only for a caller
     /// that asks for one. Each part made a `String` (validated, allocated), then joined into `what` and
@@ -45,7 +46,7 @@ public enum CauseWording {
 
     /// Two texts with a space between them, or the one that is not empty.
     private static func join(_ first: SentenceText, _ second: SentenceText) -> SentenceText {
-        first.bytes.isEmpty ? second : second.bytes.isEmpty ? first : "\(first) \(second)"
+        first.isEmpty ? second : second.isEmpty ? first : "\(first) \(second)"
     }
 
     /// The sentence for a transfer's verdict; nil when there is nothing to explain (completed, unused, or a
@@ -84,6 +85,8 @@ public enum CauseWording {
 
     /// The parts of `wording(of:)`, made afresh.
     static func makeParts(of verdict: DataVerdict) -> Parts? {
+        // The parts lie in the thread's scratch (`SentenceText`), valid until the next verdict is worded here.
+        SentenceScratch.current.pointee.begin()
         let facts = verdict.evidence
         if verdict.status == .stalled, let stall = facts.stall { return stalled(stall, cause: verdict.cause, facts) }
         if verdict.status == .notSeen, let abandonment = facts.abandonment {
@@ -95,7 +98,8 @@ public enum CauseWording {
                 facts: "",
                 why: "The server could not open a data connection (\(replySummary(facts))) and no announcement was seen in the capture.")
         }
-        let verb = (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name
+        // The announcement's verb, named only where a sentence names it (a refused command's does not).
+        var verb: String { (facts.announcementVerb ?? (mode.serverConnects ? .port : .pasv)).name }
         switch verdict.status {
         case .refused, .unanswered, .notSeen:
             return connectionFailure(verdict.status, cause: verdict.cause, mode: mode, verb: verb, facts)

@@ -6,7 +6,8 @@ import NetworkTypes
 // with Zeek's conn.log, Suricata's EVE and Arkime's sessions for the same flow. Computed from the endpoints alone,
 // when an output asks (`SessionIdentity.communityID`, `FTPSession.communityID`, `DataConnectionRecord.communityID`):
 // on the outputs' thread, which keeps a session's once, and not on the analysis thread, the critical path. The
-// CSV timeline and the JSON document write it as bytes (`CommunityID.writeV1`), without a String.
+// CSV timeline and the JSON document write it as bytes (`CommunityID.writeV1`), without a String, and hash a flow's
+// once between them (`CommunityIDMemo`).
 
 extension TransferFacts {
     /// Community ID of the data connection actually seen; nil when none is in the capture (`not_seen`,
@@ -17,23 +18,13 @@ extension TransferFacts {
     }
 }
 
-extension JSONWriter {
-    /// The Community ID of the flow between `first` and `second`, as `string(CommunityID.v1(first, second))` writes
-    /// it (its base64 and `1:` need no escape).
-    mutating func communityID(_ first: Endpoint, _ second: Endpoint) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: CommunityID.v1Length) { buffer in
-            let length = CommunityID.writeV1(first, second, into: buffer.baseAddress!)
-            string(utf8: UnsafeBufferPointer(start: buffer.baseAddress!, count: length))
-        }
-    }
-}
-
 extension CSVTimelineWriter {
     /// A comma and the Community ID of the flow between `first` and `second`, as `textCell(CommunityID.v1(first,
-    /// second), out)` writes it: base64 and `1:` need no care, and `1` starts no formula.
+    /// second), out)` writes it: base64 and `1:` need no care, and `1` starts no formula. Through
+    /// `CommunityIDMemo`, which the JSON document's entry for the same flow reads again.
     static func communityIDCell(_ first: Endpoint, _ second: Endpoint, _ out: RowBytes) {
         let start = out.reserve(CommunityID.v1Length + 1)
         start[0] = UInt8(ascii: ",")
-        out.advance(by: 1 + CommunityID.writeV1(first, second, into: start + 1))
+        out.advance(by: 1 + CommunityIDMemo.current.write(first, second, into: start + 1))
     }
 }

@@ -5,6 +5,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import CommunityID
 import NetworkTypes
 
 /// JSON written straight into a reused byte buffer, member by member, pretty (two spaces a level) or compact.
@@ -373,6 +374,16 @@ public struct JSONWriter: ~Copyable {
         reserve(IPAddress.maximumDescriptionLength + 2)
         base[count] = 0x22
         count += 1 + value.write(into: base + count + 1)
+        base[count] = 0x22
+        count += 1
+    }
+    /// The Community ID of the flow between `first` and `second`, as `string(CommunityID.v1(first, second))` writes
+    /// it, quoted: its `1:` and base64 need no escape, so it is written in place (through `CommunityIDMemo`, which
+    /// hashes a flow once for the CSV timeline and the document), not copied through `quoted`'s checks.
+    mutating func communityID(_ first: Endpoint, _ second: Endpoint) {
+        reserve(CommunityID.v1Length + 2)
+        base[count] = 0x22
+        count += 1 + CommunityIDMemo.current.write(first, second, into: base + count + 1)
         base[count] = 0x22
         count += 1
     }

@@ -45,17 +45,17 @@ final class WordingMemo {
                 return
             }
             explains = true
-            bytes.reserveCapacity(parts.opener.bytes.count + parts.facts.bytes.count + parts.why.bytes.count + 2)
+            bytes.reserveCapacity(parts.opener.count + parts.facts.count + parts.why.count + 2)
             opener = add(parts.opener)
             facts = add(parts.facts)
             why = add(parts.why)
         }
 
         private mutating func add(_ part: SentenceText) -> Range<Int> {
-            guard !part.bytes.isEmpty else { return bytes.count..<bytes.count }
+            guard !part.isEmpty else { return bytes.count..<bytes.count }
             if !bytes.isEmpty { bytes.append(UInt8(ascii: " ")) }
             let start = bytes.count
-            bytes.append(contentsOf: part.bytes)
+            part.withBytes { bytes.append(contentsOf: $0) }
             return start..<bytes.count
         }
 

@@ -146,18 +146,18 @@ extension DataChannelCorrelator {
         var icmp: ICMPEvidence?
         if let index = transfer.observedIndex {
             // Fields read in place: the record is 424 bytes, and this runs for every transfer settled.
-            observed = transfer.connections[index].responder
-            let opener = transfer.connections[index].originator.address
+            observed = transfer.connection(at: index).pointee.responder
+            let opener = transfer.connection(at: index).pointee.originator.address
             let originatorIsServer = opener == session.server.address
                 || (opener != session.client.address && transfer.mode?.serverConnects == true)
             let originator: DataSide = originatorIsServer ? .server : .client
             let responder: DataSide = originatorIsServer ? .client : .server
-            if transfer.connections[index].responderReset {
+            if transfer.connection(at: index).pointee.responderReset {
                 resetBy = responder
-            } else if transfer.connections[index].originatorReset {
+            } else if transfer.connection(at: index).pointee.originatorReset {
                 resetBy = originator
             }
-            icmp = transfer.connections[index].icmp
+            icmp = transfer.connection(at: index).pointee.icmp
         }
         let activeAnnouncement = transfer.mode?.serverConnects == true ? transfer.announced?.address : nil
         let vantage = AddressRules.vantage(
@@ -179,7 +179,7 @@ extension DataChannelCorrelator {
         if let index = transfer.observedIndex {
             // Read in place: a copy of the 424-byte record per transfer settled cost more than these reads.
             // Through a pointer: the buffer's subscript returned a copy (four strings retained and released).
-            return transfer.connections.withUnsafeBufferPointer {
+            return transfer.withConnections {
                 status(of: transfer, observed: $0.baseAddress! + index, finalCode: finalCode)
             }
         }

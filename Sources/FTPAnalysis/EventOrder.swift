@@ -53,8 +53,8 @@ public enum OrderPhase: UInt8, Sendable {
     /// The sweep settling data channels whose time is up.
     case sweepExpiry = 2
     /// The sweep reporting findings that span sessions and waited for time to pass (a password-guessing run gone
-    /// quiet); `time` is the finding's date, and findings of different workers with the same date are put in the
-    /// detector's order (`ShardMerger`).
+    /// quiet); `time` is the finding's date (the sweep's), and findings of different workers with the same date are
+    /// put in the detector's order (`ShardMerger`).
     case sweepFindings = 3
     /// The sweep's watermark: after everything the sweep settled.
     case watermark = 4

@@ -22,8 +22,9 @@ extension FTPAnalyzer {
         detectors.returnScratch(found)
     }
 
-    /// The sweep reached `now` (capture time): detectors settle what waited for time to pass (`DetectorEvent.clock`).
-    public func clockPassed(_ now: Timestamp) {
-        detect(.clock(now))
+    /// The sweep reached `now`: detectors settle what waited for time to pass, dating it `dating` (the latest
+    /// packet's time; `DetectorEvent.clock`).
+    public func clockPassed(_ now: Timestamp, dating: Timestamp) {
+        detect(.clock(now: now, dating: dating))
     }
 }

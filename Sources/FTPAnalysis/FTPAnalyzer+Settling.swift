@@ -109,8 +109,6 @@ extension FTPAnalyzer {
             guard let time = session.earliestPendingTime else { continue }
             if earliest == nil || time < earliest! { earliest = time }
         }
-        // A password-guessing run not yet reported: its finding will be dated when it crossed the threshold.
-        if let time = detectors.earliestPendingTime, earliest == nil || time < earliest! { earliest = time }
         return earliest
     }
 }

@@ -306,9 +306,10 @@ public final class FTPAnalyzer: TCPStreamDelegate {
     /// Call just before `TCPReassembler.finish`.
     public func captureEnding() { captureEnded = true }
 
-    /// Settles what is left after the reassembler has closed every connection (which ends every session).
+    /// Settles what is left after the reassembler has closed every connection (which ends every session), with
+    /// the time the input ended when known (findings that span sessions still open then are dated at it).
     /// Call once, after `TCPReassembler.finish`.
-    public func finish() {
+    public func finish(endingAt end: Timestamp? = nil) {
         guard !finished else { return }
         finished = true
         // End what is still open in the order the connections appeared, so output is repeatable.
@@ -321,7 +322,7 @@ public final class FTPAnalyzer: TCPStreamDelegate {
             endSession(session)
         }
         if order.phase == .finishSessions { order = OrderKey(index: order.index, phase: .finishFindings) }
-        detect(.analysisFinished)
+        detect(.analysisFinished(end: end))
         findings.sort { ($0.time, $0.severity.rank) < ($1.time, $1.severity.rank) }
     }
 }

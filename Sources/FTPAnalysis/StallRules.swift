@@ -26,13 +26,13 @@ enum StallRules {
         }
         guard transfer.command != nil, !transfer.abortRequested, let index = transfer.observedIndex else { return nil }
         let fromOriginator = transfer.dataFromOriginator
-        let originatorProgress = transfer.connections[index].originatorProgress
-        let responderProgress = transfer.connections[index].responderProgress
+        let originatorProgress = transfer.connection(at: index).pointee.originatorProgress
+        let responderProgress = transfer.connection(at: index).pointee.responderProgress
         let sender = fromOriginator ? originatorProgress : responderProgress
         let receiver = fromOriginator ? responderProgress : originatorProgress
         let cause: DataCause
         let delivered =
-            fromOriginator ? transfer.connections[index].originatorBytes : transfer.connections[index].responderBytes
+            fromOriginator ? transfer.connection(at: index).pointee.originatorBytes : transfer.connection(at: index).pointee.responderBytes
         let stuckAtSender = sender.retransmittedSegments >= minimumRetransmissions && sender.unacknowledgedBytes > 0
         // At the receiver: bytes the sender's sequence numbers account for never arrived, and not one full
         // segment's worth arrived in their place.
@@ -50,7 +50,7 @@ enum StallRules {
         // The handshake test last (it scans the history; nearly every transfer settled shows no stall above), on
         // the history's bytes in place: `String.contains` of a `Character` runs grapheme breaking, and taking the
         // record first copies all 424 bytes of it.
-        guard transfer.connections[index].history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
+        guard transfer.connection(at: index).pointee.history.utf8.contains(where: { $0 == UInt8(ascii: "h") || $0 == UInt8(ascii: "H") })
         else { return nil }
         // Made once a cause is found (nearly every transfer settled has none).
         // Retransmissions seen mean the capture is at (or near) the sender; none, that it is at the receiver.

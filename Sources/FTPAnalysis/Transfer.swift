@@ -230,7 +230,7 @@ public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts 
         unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
     }
     /// Data connections matched to it (normally one).
-    @inlinable public internal(set) var connections: [DataConnectionRecord] {
+    @inlinable public internal(set) var connections: DataConnections {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
     }
@@ -285,8 +285,20 @@ public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts 
         unsafeMutableAddress { fieldAddress(&writable.pointee.index) }
     }
 
+    /// See `TransferFacts.connection(at:)`.
+    @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
+        DataConnections.record(index, of: fieldAddress(&fields.pointee.connections))
+    }
+    /// See `TransferFacts.withConnections(_:)`.
+    @inlinable public func withConnections<Result>(
+        _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
+    ) rethrows -> Result {
+        try DataConnections.withRecords(of: fieldAddress(&fields.pointee.connections), body)
+    }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
-    @inlinable public var observedIndex: Int? { fields.pointee.connections.observedIndex }
+    @inlinable public var observedIndex: Int? {
+        DataConnections.observedIndex(of: fieldAddress(&fields.pointee.connections))
+    }
 
     /// True once its outcome is settled and delivered.
     public internal(set) var settled: Bool {

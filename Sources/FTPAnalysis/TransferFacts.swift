@@ -28,7 +28,12 @@ public protocol TransferFacts {
     /// Preliminary reply (150/125) to the data command.
     var preliminaryReply: ReplyRecord? { get }
     /// Data connections matched to it (normally one).
-    var connections: [DataConnectionRecord] { get }
+    var connections: DataConnections { get }
+    /// The record at `index` of `connections`, where it lies: read a field through it without copying the record
+    /// (424 bytes). Valid while the transfer is neither written nor freed.
+    func connection(at index: Int) -> UnsafePointer<DataConnectionRecord>
+    /// Calls `body` with `connections`' records, where they lie, contiguous and in order.
+    func withConnections<Result>(_ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result) rethrows -> Result
     /// Size announced by `150 … (N bytes)` or a SIZE reply.
     var expectedSize: UInt64? { get }
     /// REST offset in force for this transfer.
@@ -138,7 +143,7 @@ public struct SettledTransfer: TransferFacts, Sendable {
         unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
     }
     /// See `TransferFacts.connections`.
-    @inlinable public var connections: [DataConnectionRecord] {
+    @inlinable public var connections: DataConnections {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
     }
@@ -195,8 +200,20 @@ public struct SettledTransfer: TransferFacts, Sendable {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.listing)) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.listing) }
     }
+    /// See `TransferFacts.connection(at:)`.
+    @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
+        DataConnections.record(index, of: fieldAddress(&fields.pointee.connections))
+    }
+    /// See `TransferFacts.withConnections(_:)`.
+    @inlinable public func withConnections<Result>(
+        _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
+    ) rethrows -> Result {
+        try DataConnections.withRecords(of: fieldAddress(&fields.pointee.connections), body)
+    }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
-    @inlinable public var observedIndex: Int? { fields.pointee.connections.observedIndex }
+    @inlinable public var observedIndex: Int? {
+        DataConnections.observedIndex(of: fieldAddress(&fields.pointee.connections))
+    }
     /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
     @inlinable public var index: Int {
         unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.index)) }
@@ -227,24 +244,31 @@ extension TransferFacts {
     public var observedIndex: Int? {
         // Read once: each read through the protocol's getter copied the array out (a retain and a release), about
         // ten times a transfer. `Transfer` and `SettledTransfer` answer in place, without even that copy.
-        connections.observedIndex
+        withConnections { DataConnections.observedIndex(in: $0) }
     }
 
     /// The endpoint actually connected to.
-    public var observed: Endpoint? { observedIndex.map { connections[$0].responder } }
+    public var observed: Endpoint? { observedIndex.map { connection(at: $0).pointee.responder } }
 
     /// The outcome of one of its connections as the correlator reads it: the transfer's status for the primary
     /// (or only) connection, else that connection's own failure to establish or reset.
     public func outcome(of connection: DataConnectionRecord) -> DataStatus {
         guard connections.count > 1, let primary = observedIndex,
-            !(connections[primary].firstTime == connection.firstTime
-                && connections[primary].originator == connection.originator)
+            !(self.connection(at: primary).pointee.firstTime == connection.firstTime
+                && self.connection(at: primary).pointee.originator == connection.originator)
         else { return status }
         return DataChannelCorrelator.outcome(of: connection, status: status)
     }
 
     /// SYNs sent over every matched connection.
-    public var synAttempts: Int { connections.reduce(0) { $0 + $1.synAttempts } }
+    public var synAttempts: Int {
+        // Read where the records lie: `reduce` over the connections copied each record.
+        withConnections { records in
+            var total = 0
+            for index in records.indices { total += (records.baseAddress! + index).pointee.synAttempts }
+            return total
+        }
+    }
 
     /// True when data flows client → server (uploads).
     public var isUpload: Bool { command?.isUpload ?? false }
@@ -256,23 +280,24 @@ extension TransferFacts {
     /// Payload bytes in the data direction that are in the capture.
     public var capturedBytes: UInt64 {
         guard let index = observedIndex else { return 0 }
-        if command == nil { return connections[index].originatorBytes + connections[index].responderBytes }
-        return dataFromOriginator ? connections[index].originatorBytes : connections[index].responderBytes
+        let record = connection(at: index)
+        if command == nil { return record.pointee.originatorBytes + record.pointee.responderBytes }
+        return dataFromOriginator ? record.pointee.originatorBytes : record.pointee.responderBytes
     }
 
     /// Payload bytes in the data direction missing from the capture.
     public var missingBytes: UInt64 {
         guard let index = observedIndex else { return 0 }
-        if command == nil {
-            return connections[index].originatorMissingBytes + connections[index].responderMissingBytes
-        }
-        return dataFromOriginator ? connections[index].originatorMissingBytes : connections[index].responderMissingBytes
+        let record = connection(at: index)
+        if command == nil { return record.pointee.originatorMissingBytes + record.pointee.responderMissingBytes }
+        return dataFromOriginator ? record.pointee.originatorMissingBytes : record.pointee.responderMissingBytes
     }
 
     /// True when the side that receives the data reset the data connection.
     var receiverReset: Bool {
         guard let index = observedIndex, command != nil else { return false }
-        return dataFromOriginator ? connections[index].responderReset : connections[index].originatorReset
+        let record = connection(at: index)
+        return dataFromOriginator ? record.pointee.responderReset : record.pointee.originatorReset
     }
 
     /// The data direction is fixed by the command, the opener by the mode: an upload in passive mode is sent by
@@ -283,29 +308,15 @@ extension TransferFacts {
     }
 
     /// When the data connection (or, without one, the data command) began.
-    public var start: Timestamp? { observedIndex.map { connections[$0].firstTime } ?? commandTime ?? announcedAt }
+    public var start: Timestamp? { observedIndex.map { connection(at: $0).pointee.firstTime } ?? commandTime ?? announcedAt }
 
     /// When it ended: the data connection's last packet, or the final reply.
     public var end: Timestamp? {
         let replyTime = reply?.time
-        if let last = observedIndex.map({ connections[$0].lastTime }) {
+        if let last = observedIndex.map({ connection(at: $0).pointee.lastTime }) {
             if let replyTime, replyTime > last { return replyTime }
             return last
         }
         return replyTime
-    }
-}
-
-extension Array where Element == DataConnectionRecord {
-    // Usable from the outputs' module, for `Transfer.observedIndex` and `SettledTransfer.observedIndex` inlined there.
-    /// Where the primary observed connection is (`TransferFacts.observedIndex`): the one that carried data, else
-    /// the last attempt. Read where the array lies (a method of the array, not of a copy of it).
-    @usableFromInline var observedIndex: Int? {
-        // Nearly every transfer has one connection or none; the comparison below is for the rest.
-        if count < 2 { return isEmpty ? nil : 0 }
-        return indices.max { lhs, rhs in
-            (self[lhs].originatorBytes + self[lhs].responderBytes, self[lhs].firstTime.nanoseconds)
-                < (self[rhs].originatorBytes + self[rhs].responderBytes, self[rhs].firstTime.nanoseconds)
-        }
     }
 }

@@ -37,7 +37,7 @@ public struct TransferMetrics: Sendable, Hashable {
         guard let index = transfer.observedIndex else { return nil }
         // Read in place through a pointer: the buffer's subscript returned a copy of the 424-byte record (its four
         // strings retained and released) per transfer settled.
-        return transfer.connections.withUnsafeBufferPointer { of(transfer, $0.baseAddress! + index, session: session) }
+        return of(transfer, transfer.connection(at: index), session: session)
     }
 
     private static func of(

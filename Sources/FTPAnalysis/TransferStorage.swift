@@ -15,7 +15,7 @@ import NetworkTypes
     @usableFromInline var announcementReply: ReplyRecord?
     @usableFromInline var reply: ReplyRecord?
     @usableFromInline var preliminaryReply: ReplyRecord?
-    @usableFromInline var connections: [DataConnectionRecord] = []
+    @usableFromInline var connections = DataConnections()
     @usableFromInline var expectedSize: UInt64?
     @usableFromInline var restOffset: UInt64?
     @usableFromInline var transferType: String?

@@ -88,7 +88,8 @@ final class LiveSerialPath: LivePacketPath {
 
     func sweep(now: Timestamp) {
         AnalysisSweep.sweep(
-            after: packetStats.packets, now: now, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+            after: packetStats.packets, now: now, dating: lastTime, fragments: fragments, reassembler: reassembler,
+            analyzer: analyzer)
         // What the sweep settled (idle connections closed, data channels whose time is up, guessing runs gone
         // quiet) is written now: on a quiet link no batch follows to do it (the sharded path ends a round here).
         settle(watermarkDue: true)

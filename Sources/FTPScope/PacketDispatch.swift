@@ -112,11 +112,12 @@ enum AnalysisSweep {
     static let interval: Int64 = 1_000_000_000
 
     /// Expires IP fragments, idle connections, data channels and password-guessing runs whose time is up, as of
-    /// `now`, after packet `index`
+    /// `now`, after packet `index`; what it reports is dated `dating` (the latest packet: `DetectorEvent.clock`),
+    /// `now` when not given
     /// (placing what settles in the analyzer's `order`, which only a sharded analysis reads).
     static func sweep(
-        after index: UInt64, now: Timestamp, fragments: IPReassembler, reassembler: TCPReassembler<FTPAnalyzer>,
-        analyzer: FTPAnalyzer
+        after index: UInt64, now: Timestamp, dating: Timestamp? = nil, fragments: IPReassembler,
+        reassembler: TCPReassembler<FTPAnalyzer>, analyzer: FTPAnalyzer
     ) {
         analyzer.order = OrderKey(index: index, phase: .sweepClosing)
         fragments.expire(now: now)
@@ -124,7 +125,7 @@ enum AnalysisSweep {
         analyzer.order = OrderKey(index: index, phase: .sweepExpiry)
         analyzer.expire(now: now)
         analyzer.order = OrderKey(index: index, phase: .sweepFindings)
-        analyzer.clockPassed(now)
+        analyzer.clockPassed(now, dating: dating ?? now)
     }
 
     /// End of input: what is held is delivered, every connection closed (ending with the capture) and every
@@ -136,6 +137,6 @@ enum AnalysisSweep {
         analyzer.captureEnding()
         analyzer.order = OrderKey(index: .max, phase: .finishClosing)
         reassembler.finish(at: time)
-        analyzer.finish()
+        analyzer.finish(endingAt: time)
     }
 }

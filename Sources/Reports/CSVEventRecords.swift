@@ -270,7 +270,7 @@ extension TimelineRowBuilder {
         }
         // The connections and the observed one read where they lie (see `fill`), not copied out of the snapshot.
         let observedIndex = transfer.observedIndex
-        return transfer.connections.withUnsafeBufferPointer { connections in
+        return transfer.withConnections { connections in
             let observed = observedIndex.map { connections.baseAddress! + $0 }
             let start = observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt
             let time = start ?? session.start

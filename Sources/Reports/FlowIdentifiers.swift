@@ -13,7 +13,7 @@ extension TransferFacts {
     /// `not_captured`, `unused`), since an announcement alone names only one end of a connection.
     public var communityID: String? {
         guard let index = observedIndex else { return nil }
-        return connections[index].communityID
+        return connection(at: index).pointee.communityID
     }
 }
 

@@ -8,7 +8,7 @@ extension JSONDocument {
     public static func write(transfer: Transfer, into out: inout JSONWriter) {
         // The connections read where they lie: a record is large (strings, progress counters), and each
         // `connections[index].field` (and each `TransferFacts` getter, which reads through it) copied all of it.
-        transfer.connections.withUnsafeBufferPointer { connections in
+        transfer.withConnections { connections in
             let observed = transfer.observedIndex.map { connections.baseAddress! + $0 }
             write(transfer: transfer, connections: connections, observed: observed, into: &out)
         }

@@ -318,11 +318,10 @@ public struct TimelineRowBuilder {
             row.detail = "\(length) bytes from the \(fromClient ? "client" : "server") missing from the capture"
 
         case .transfer(let session, let transfer):
-            // The connections copied out once and the observed one read where it lies: each of `TransferFacts`'
-            // getters (`start`, `bytes`, …) copied the array again, and `connections[index].field` the record.
-            let connections = transfer.connections
+            // The connections and the observed one read where they lie: each of `TransferFacts`' getters
+            // (`start`, `bytes`, …) copied the connections again, and `connections[index].field` the record.
             let observedIndex = transfer.observedIndex
-            connections.withUnsafeBufferPointer { connections in
+            transfer.withConnections { connections in
                 let observed = observedIndex.map { connections.baseAddress! + $0 }
                 // `TransferFacts.start`, read in place.
                 let start = observed?.pointee.firstTime ?? transfer.commandTime ?? transfer.announcedAt

@@ -59,9 +59,13 @@ import Testing
         // The window is inclusive: the first and the tenth failure exactly 600 s apart still count together.
         let session = Self.failingSession("S1", at: Array(stride(from: 0, through: 480, by: 60)) + [600])
         #expect(Self.run(&detector, [.sessionEnded(session)]).isEmpty, "nothing before the analysis ends")
-        let found = Self.run(&detector, [.analysisFinished])
+        let found = Self.run(&detector, [.analysisFinished(end: Self.time(700))])
         #expect(found.map(\.kind) == [.bruteforce])
-        #expect(found.first?.time == Self.time(600), "dated when the threshold was crossed")
+        #expect(found.first?.time == Self.time(700), "dated when the capture ended, with the run still going")
+        let evidence = Dictionary(uniqueKeysWithValues: found.first?.evidence.map { ($0.0, "\($0.1)") } ?? [])
+        #expect(evidence["first"]?.contains(Self.time(0).iso8601) == true, "\(evidence)")
+        #expect(evidence["crossed"]?.contains(Self.time(600).iso8601) == true, "the tenth failure")
+        #expect(evidence["last"]?.contains(Self.time(600).iso8601) == true)
         #expect(found.first?.severity == .high)
         #expect(found.first?.session == "S1")
     }
@@ -69,18 +73,18 @@ import Testing
     @Test func nineFailuresOrTenSpreadPastTheWindowAreNoRun() {
         var nine = Self.bruteforce
         _ = Self.run(&nine, [.sessionEnded(Self.failingSession("S1", at: Array(stride(from: 0, through: 480, by: 60))))])
-        #expect(Self.run(&nine, [.analysisFinished]).isEmpty)
+        #expect(Self.run(&nine, [.analysisFinished(end: nil)]).isEmpty)
         var spread = Self.bruteforce
         // 601 s after the first failure, the first no longer counts: nine in the window.
         let session = Self.failingSession("S1", at: Array(stride(from: 0, through: 480, by: 60)) + [601])
-        #expect(Self.run(&spread, [.sessionEnded(session), .analysisFinished]).isEmpty)
+        #expect(Self.run(&spread, [.sessionEnded(session), .analysisFinished(end: nil)]).isEmpty)
     }
 
     @Test func failuresAcrossSessionsCountAndALaterSuccessIsNamed() {
         var detector = Self.bruteforce
         let first = Self.failingSession("S1", at: [0, 10, 20, 30, 40])
         let second = Self.failingSession("S2", at: [50, 60, 70, 80, 90, 100], thenSucceeds: 110)
-        let found = Self.run(&detector, [.sessionEnded(first), .sessionEnded(second), .analysisFinished])
+        let found = Self.run(&detector, [.sessionEnded(first), .sessionEnded(second), .analysisFinished(end: nil)])
         #expect(found.count == 1)
         guard case .bruteforce(let failures, _, _, let success) = found.first?.facts else {
             Issue.record("expected a brute-force finding, got \(found.map(\.kind))")
@@ -96,7 +100,7 @@ import Testing
         let one = Self.failingSession("S1", at: [0, 1, 2, 3, 4])
         let other = Self.session("S2", server: "203.0.113.6")
         other.loginAttempts = (5...9).map { Self.login("admin", at: $0, .failed) }
-        #expect(Self.run(&detector, [.sessionEnded(one), .sessionEnded(other), .analysisFinished]).isEmpty)
+        #expect(Self.run(&detector, [.sessionEnded(one), .sessionEnded(other), .analysisFinished(end: nil)]).isEmpty)
     }
 
     /// Pairs of one-off failures are forgotten once out of the window (the detector prunes them past 4 096
@@ -113,22 +117,21 @@ import Testing
             events.append(.sessionEnded(session))
         }
         events.append(.sessionEnded(Self.failingSession("S99999", at: [1_006, 1_007, 1_008, 1_009, 1_010])))
-        let found = Self.run(&detector, events + [.analysisFinished])
+        let found = Self.run(&detector, events + [.analysisFinished(end: nil)])
         #expect(found.map(\.kind) == [.bruteforce], "the guessing pair crossed the threshold after the pruning")
-        #expect(found.first?.time == Self.time(1_010), "the tenth failure")
+        #expect(found.first?.time == Self.time(1_010), "without the capture's end, the run's last failure")
     }
 
     @Test func aRunIsReportedWhenItGoesQuietAndThenForgotten() {
         var detector = Self.bruteforce
         let session = Self.failingSession("S1", at: Array(0...9))
         #expect(Self.run(&detector, [.sessionEnded(session)]).isEmpty)
-        #expect(detector.earliestPendingTime == Self.time(9), "the watermark waits for the run's date")
-        #expect(Self.run(&detector, [.clock(Self.time(609))]).isEmpty, "600 s after the last failure: still inside")
-        let found = Self.run(&detector, [.clock(Self.time(610))])
+        #expect(Self.run(&detector, [.clock(now: Self.time(609), dating: Self.time(609))]).isEmpty, "600 s after the last failure: still inside")
+        let found = Self.run(&detector, [.clock(now: Self.time(610), dating: Self.time(605))])
         #expect(found.map(\.kind) == [.bruteforce])
-        #expect(found.first?.time == Self.time(9))
-        #expect(detector.earliestPendingTime == nil && detector.runsInProgress == 0, "forgotten once reported")
-        #expect(Self.run(&detector, [.analysisFinished]).isEmpty, "not reported twice")
+        #expect(found.first?.time == Self.time(605), "dated at the latest packet of the sweep that saw it end")
+        #expect(detector.runsInProgress == 0, "forgotten once reported")
+        #expect(Self.run(&detector, [.analysisFinished(end: nil)]).isEmpty, "not reported twice")
     }
 
     /// The next failure comes after a quiet window that no sweep marked (its session ended late): the old run is
@@ -142,9 +145,9 @@ import Testing
             Issue.record("expected the first run, got \(atLater.map(\.kind))")
             return
         }
-        #expect(failures == 12 && atLater.first?.time == Self.time(9))
-        let atEnd = Self.run(&detector, [.analysisFinished])
-        #expect(atEnd.map(\.time) == [Self.time(709)], "the second run, crossed at its own tenth failure")
+        #expect(failures == 12 && atLater.first?.time == Self.time(700), "dated at the failure that showed it over")
+        let atEnd = Self.run(&detector, [.clock(now: Self.time(720), dating: Self.time(720)), .analysisFinished(end: nil)])
+        #expect(atEnd.map(\.time) == [Self.time(720)], "the second run, dated at the last sweep without an end")
     }
 
     /// A login that works while the guessing goes on ends the run at once, at the accepted login, counting the
@@ -162,7 +165,7 @@ import Testing
         #expect(failures == 12)
         #expect(named == BruteforceSuccess(session: "S2", user: "admin", time: Self.time(102)))
         success.loginAttempts.append(Self.login("admin", at: 103, .failed))
-        #expect(Self.run(&detector, [.sessionEnded(success), .analysisFinished]).isEmpty, "one failure after: no run")
+        #expect(Self.run(&detector, [.sessionEnded(success), .analysisFinished(end: nil)]).isEmpty, "one failure after: no run")
         #expect(detector.pairsCounting == 1, "the failure after the login counts toward a new run")
     }
 
@@ -184,7 +187,7 @@ import Testing
         }
         #expect(detector.runsInProgress == 3)
         #expect(found.count == 3, "the runs past the bound are reported at once")
-        detector.observe(.analysisFinished, into: &found)
+        detector.observe(.analysisFinished(end: nil), into: &found)
         #expect(found.count == 6)
     }
 

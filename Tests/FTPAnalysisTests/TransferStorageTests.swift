@@ -39,7 +39,7 @@ import Testing
         let transfer = Self.transfer()
         let inline = transfer.fields
         transfer.argument = "other.bin"
-        transfer.connections.reserveCapacity(1)
+        transfer.restOffset = 10
         #expect(transfer.fields == inline)
         #expect(transfer.state.pointee.copy == nil)
     }

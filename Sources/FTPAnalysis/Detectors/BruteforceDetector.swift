@@ -4,13 +4,16 @@ import NetworkTypes
 /// sessions.
 ///
 /// A pair that crosses the threshold has a *run*, which gathers every later failure of the pair and is reported
-/// once, when it ends:
-/// - a login from the client works (reported at once, at the accepted login, naming it: the account is suspect);
-/// - or the run goes quiet: `window` of capture time passes after its last failure (judged at the analysis's
-///   once-a-second sweep, `DetectorEvent.clock`, or when the pair's next failure comes later than that);
-/// - or the analysis finishes.
-/// The finding is dated when the threshold was crossed. Until its run is reported the detector holds the
-/// timeline's watermark at that date (`earliestPendingTime`), so the row still lands in time order.
+/// once, when it ends, and dated then:
+/// - a login from the client works: at the accepted login, naming it (the account is suspect);
+/// - or the run goes quiet: `window` of capture time passes after its last failure, judged at the analysis's
+///   once-a-second sweep (`DetectorEvent.clock`: dated at the sweep, or live at the latest packet then), or when
+///   the pair's next failure comes later than that (dated at that failure);
+/// - or the analysis finishes: dated at the end of the capture.
+/// The evidence says when the run began (`first`), crossed the threshold (`crossed`) and last failed (`last`).
+/// Dated when it is known, the finding streams in time order like any other event: dated at the crossing, it
+/// would have held every timeline row after that date until the run ended (in a live `sniff` under a steady
+/// attack, for as long as the attack lasts).
 ///
 /// A run that went quiet is forgotten: what the detector keeps is bounded by the pairs failing within one window
 /// (`maximumPairs`, `maximumRuns`), not by the length of a capture or a live `sniff`.
@@ -36,6 +39,8 @@ struct BruteforceDetector: FindingDetector {
     /// Pairs with failures below the threshold at which the lists are next pruned of pairs whose failures have all
     /// left the window (so a long capture's one-off failed logins do not pile up).
     private var pruneAt = 4096
+    /// The latest sweep's clock: the end of the analysis when the caller does not say it.
+    private var latestClock: Timestamp?
     /// When `makeRoom` last pruned.
     private var lastRoomMade: Timestamp?
 
@@ -67,13 +72,6 @@ struct BruteforceDetector: FindingDetector {
     /// Runs not yet reported.
     var runsInProgress: Int { runs.count }
 
-    /// The earliest date of a finding still to come: the crossing of the earliest run not yet reported.
-    var earliestPendingTime: Timestamp? {
-        var earliest: Timestamp?
-        for run in runs.values where earliest.map({ run.crossed < $0 }) ?? true { earliest = run.crossed }
-        return earliest
-    }
-
     mutating func observe(_ event: DetectorEvent, into found: inout [Finding]) {
         switch event {
         case .loginAccepted(let session):
@@ -90,10 +88,16 @@ struct BruteforceDetector: FindingDetector {
             let attempts = session.loginAttempts
             let from = countedThrough.isEmpty ? 0 : countedThrough.removeValue(forKey: ObjectIdentifier(session)) ?? 0
             if from < attempts.count { count(attempts[from...], of: session, pair: pair, into: &found) }
-        case .clock(let now):
-            reportQuietRuns(now: now, into: &found)
-        case .analysisFinished:
-            report(runs.map { ($0.key, $0.value) }, success: nil, into: &found)
+        case .clock(let now, let dating):
+            latestClock = dating
+            reportQuietRuns(now: now, dating: dating, into: &found)
+        case .analysisFinished(let end):
+            // Without the capture's end, the latest of the last sweep and the run's last failure (the same in every
+            // worker of a sharded analysis: the sweeps are everyone's, a pair's sessions one worker's).
+            let ended = runs.map { pair, run in (pair, run, end ?? latestClock.map { max($0, run.last) } ?? run.last) }
+            for (pair, run, at) in ended.sorted(by: { ($0.2, $0.0.client, $0.0.server) < ($1.2, $1.0.client, $1.0.server) }) {
+                report(pair, run, at: at, success: nil, into: &found)
+            }
             runs = [:]
         default:
             return
@@ -107,13 +111,13 @@ struct BruteforceDetector: FindingDetector {
             if !runs.isEmpty, let run = runs[pair], run.last.nanoseconds(to: attempt.time) > window {
                 // Gone quiet before this attempt (counted late: a session's attempts are counted when it ends).
                 runs[pair] = nil
-                report([(pair, run)], success: nil, into: &found)
+                report(pair, run, at: attempt.time, success: nil, into: &found)
             }
             if attempt.outcome == .succeeded || attempt.outcome == .anonymous {
                 // A login that worked while the guessing went on: the one thing the reader must check.
                 if !runs.isEmpty, let run = runs.removeValue(forKey: pair) {
                     let success = BruteforceSuccess(session: session.id, user: attempt.user, time: attempt.time)
-                    report([(pair, run)], success: success, into: &found)
+                    report(pair, run, at: attempt.time, success: success, into: &found)
                 }
                 continue
             }
@@ -142,18 +146,23 @@ struct BruteforceDetector: FindingDetector {
             if runs.count < maximumRuns {
                 runs[pair] = run
             } else {
-                report([(pair, run)], success: nil, into: &found)
+                report(pair, run, at: attempt.time, success: nil, into: &found)
             }
         }
     }
 
-    /// Reports the runs whose last failure is more than `window` before `now`, and forgets them.
-    private mutating func reportQuietRuns(now: Timestamp, into found: inout [Finding]) {
+    /// Reports the runs whose last failure is more than `window` before `now`, dated `dating`, and forgets them: by
+    /// client, then server, the order every worker of a sharded analysis agrees on for findings of one date
+    /// (`ShardMerger`).
+    private mutating func reportQuietRuns(now: Timestamp, dating: Timestamp, into found: inout [Finding]) {
+        guard !runs.isEmpty else { return }
         var quiet: [(HostPair, Run)] = []
         for (pair, run) in runs where run.last.nanoseconds(to: now) > window { quiet.append((pair, run)) }
         guard !quiet.isEmpty else { return }
-        for (pair, _) in quiet { runs[pair] = nil }
-        report(quiet, success: nil, into: &found)
+        for (pair, run) in quiet.sorted(by: { ($0.0.client, $0.0.server) < ($1.0.client, $1.0.server) }) {
+            runs[pair] = nil
+            report(pair, run, at: max(dating, run.last), success: nil, into: &found)
+        }
     }
 
     /// Makes room for a new pair by pruning; false when every kept pair is still inside its window. Pruned at most
@@ -174,24 +183,22 @@ struct BruteforceDetector: FindingDetector {
         pruneAt = max(4096, 2 * failures.count)
     }
 
-    /// Appends the findings of `ended` runs in the detector's order: by the time each crossed the threshold, then
-    /// client, then server, so that every worker of a sharded analysis agrees (`ShardMerger`).
-    private func report(_ ended: [(HostPair, Run)], success: BruteforceSuccess?, into found: inout [Finding]) {
-        let inOrder = ended.count < 2 ? ended : ended.sorted {
-            ($0.1.crossed, $0.0.client, $0.0.server) < ($1.1.crossed, $1.0.client, $1.0.server)
-        }
-        for (pair, run) in inOrder {
-            var evidence: [(String, EvidenceValue)] = [
-                ("failures", .int(Int64(run.failures))),
-                ("users", .list(run.users.sorted().prefix(Self.maximumUsers).map { .string($0) })),
-                ("first", .string(run.first.iso8601)),
-            ]
-            if let success { evidence.append(("succeeded_after", .string(success.session))) }
-            found.append(
-                Finding(
-                    kind: .bruteforce, severity: .high, session: run.session, time: run.crossed,
-                    facts: .bruteforce(failures: run.failures, client: pair.client, server: pair.server, success: success),
-                    evidence: evidence))
-        }
+    /// Appends the finding of a run that ended, dated `time`.
+    private func report(
+        _ pair: HostPair, _ run: Run, at time: Timestamp, success: BruteforceSuccess?, into found: inout [Finding]
+    ) {
+        var evidence: [(String, EvidenceValue)] = [
+            ("failures", .int(Int64(run.failures))),
+            ("users", .list(run.users.sorted().prefix(Self.maximumUsers).map { .string($0) })),
+            ("first", .string(run.first.iso8601)),
+            ("crossed", .string(run.crossed.iso8601)),
+            ("last", .string(run.last.iso8601)),
+        ]
+        if let success { evidence.append(("succeeded_after", .string(success.session))) }
+        found.append(
+            Finding(
+                kind: .bruteforce, severity: .high, session: run.session, time: time,
+                facts: .bruteforce(failures: run.failures, client: pair.client, server: pair.server, success: success),
+                evidence: evidence))
     }
 }

@@ -1,5 +1,3 @@
-import NetworkTypes
-
 /// Every detector of one analyzer, fed the same events in a fixed order.
 ///
 /// The order is part of the output contract: findings are streamed and stored in the order raised, and the JSON
@@ -25,10 +23,6 @@ struct DetectorSet {
         bruteforce = BruteforceDetector(
             threshold: configuration.bruteforceThreshold, window: configuration.bruteforceWindow)
     }
-
-    /// The earliest date of a finding a detector will still report (a password-guessing run in progress), which
-    /// time-ordered outputs must wait for.
-    var earliestPendingTime: Timestamp? { bruteforce.earliestPendingTime }
 
     /// The kept findings array, empty; the set holds none until `returnScratch` (so a nested call gets a new one).
     mutating func takeScratch() -> [Finding] {

@@ -21,12 +21,14 @@ enum DetectorEvent {
     indirect case evasion(EvasionObservation)
     /// A confirmed session ended: every fact about it is known.
     case sessionEnded(FTPSession)
-    /// The once-a-second sweep reached `now` (capture time): what waits for time to pass (a password-guessing run
-    /// going quiet) is settled. Every worker of a sharded analysis sweeps at the same packets, so it is heard at
-    /// the same places in every run.
-    case clock(Timestamp)
-    /// The capture is over: findings that span sessions are delivered now.
-    case analysisFinished
+    /// The once-a-second sweep reached `now`: what waits for time to pass (a password-guessing run going quiet) is
+    /// settled, and what that reports is dated `dating`, the capture's latest packet. Offline both are the capture
+    /// clock; live, `now` is the wall clock, ahead of every packet, and a row dated there would wait in the
+    /// timeline until a later packet came. Every worker of a sharded analysis sweeps at the same packets with the
+    /// same clock, so it is heard at the same places in every run.
+    case clock(now: Timestamp, dating: Timestamp)
+    /// The capture is over (at `end`, when the caller knows it): findings that span sessions are delivered now.
+    case analysisFinished(end: Timestamp?)
 }
 
 /// One rule (or one family of rules on the same fact) that turns analysis events into findings.

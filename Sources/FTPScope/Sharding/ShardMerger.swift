@@ -9,7 +9,7 @@ import Reports
 /// them by key. Keys of different workers never tie but at two places: a sweep's watermark, which every worker
 /// gives (the outputs get the earliest once all have given theirs, as the one thread's analyzer gives the
 /// earliest of all its sessions), and password-guessing findings of the same date reported by a sweep or by
-/// the end, which are put in the detector's order (time crossed, client, server) across workers.
+/// the end, which are put in the detector's order (date, client, server) across workers.
 struct ShardMerger {
     let workers: [ShardWorker]
     let sink: AnalysisEventSink?
@@ -95,15 +95,15 @@ struct ShardMerger {
                 let mine = Self.crossing(round[worker].items[cursors[worker]]),
                 let theirs = Self.crossing(round[current].items[cursors[current]]), mine < theirs
             {
-                // Two password-guessing runs of the same date gone quiet at the same sweep, in two workers: the
-                // detector's order (date, client, server), as one thread reports them.
+                // Password-guessing runs gone quiet at the same sweep (so of the same date) in two workers: the
+                // detector's order (client, server), as one thread reports them.
                 best = worker
             }
         }
         return best
     }
 
-    /// The order of the findings spanning sessions at the end: password guessing by time crossed, client, server
+    /// The order of the findings spanning sessions at the end: password guessing by date, client, server
     /// (`BruteforceDetector`); anything else first, in worker order.
     static func closingOrder(_ a: AnalysisEvent, _ b: AnalysisEvent) -> Bool {
         switch (crossing(a), crossing(b)) {

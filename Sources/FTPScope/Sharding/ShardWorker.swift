@@ -126,8 +126,10 @@ final class ShardWorker: @unchecked Sendable {
     /// and the watermark it then gives.
     private func sweep(_ tick: DecodedBatch.Tick) {
         if tick.sweeps {
+            // Live, findings the sweep reports are dated at the latest packet, as the one-thread live loop dates them.
             AnalysisSweep.sweep(
-                after: tick.index, now: tick.time, fragments: fragments, reassembler: reassembler, analyzer: analyzer)
+                after: tick.index, now: tick.time, dating: tick.idleWatermark, fragments: fragments,
+                reassembler: reassembler, analyzer: analyzer)
         }
         log.batch.append(
             OrderKey(index: tick.index, phase: .watermark),

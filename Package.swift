@@ -120,7 +120,6 @@ let package = Package(
             name: "ReportsTests",
             dependencies: [
                 "Reports", "FTPAnalysis", "FTPProtocol", "FTPScope", "NetworkTypes", "TestSupport", "TimelineTestSupport",
-                "CommunityID",
             ]),
         .testTarget(
             name: "FileExtractionTests",

@@ -27,9 +27,8 @@ extension TimelineRowBuilder {
             return reply.time
         case .sessionStarted(let session):
             guard let number = session.number else { return nil }
-            // What `fill` notes for the session: its facts and their cells (the Community ID made once for both,
-            // through the memo that the JSON document's entry for the session reads again when it ends).
-            let communityID = CommunityIDMemo.current.text(session.client, session.server)
+            // What `fill` notes for the session: its facts and their cells (the Community ID made once for both).
+            let communityID = session.communityID
             live[session.id] = SessionFacts(
                 client: session.client, server: session.server, communityID: communityID,
                 cells: CSVSessionCells(

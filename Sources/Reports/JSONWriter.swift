@@ -378,12 +378,12 @@ public struct JSONWriter: ~Copyable {
         count += 1
     }
     /// The Community ID of the flow between `first` and `second`, as `string(CommunityID.v1(first, second))` writes
-    /// it, quoted: its `1:` and base64 need no escape, so it is written in place (through `CommunityIDMemo`, which
-    /// hashes a flow once for the CSV timeline and the document), not copied through `quoted`'s checks.
+    /// it, quoted: its `1:` and base64 need no escape, so it is written in place, not copied through `quoted`'s
+    /// checks.
     mutating func communityID(_ first: Endpoint, _ second: Endpoint) {
         reserve(CommunityID.v1Length + 2)
         base[count] = 0x22
-        count += 1 + CommunityIDMemo.current.write(first, second, into: base + count + 1)
+        count += 1 + CommunityID.writeV1(first, second, into: base + count + 1)
         base[count] = 0x22
         count += 1
     }

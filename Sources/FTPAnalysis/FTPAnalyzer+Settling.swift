@@ -50,8 +50,9 @@ extension FTPAnalyzer {
         while session.emittedCommands < session.commands.count {
             let index = session.emittedCommands
             // Judged in place, then copied once, straight into the event where the sink keeps it.
+            // (Taken off the pending queue is not settled yet: the reply that took it may not be recorded on it.)
             let settled =
-                session.commands[index].isAnswered || session.ended || !session.machine.isPending(index)
+                session.commands[index].isAnswered || session.ended || !session.machine.awaitsSettling(index)
             guard settled else { return }
             // Lent through the mutable accessor, which reaches the array in place: the read accessor of a class's
             // array property hands out a copy of it (a retain and a release of its storage).

@@ -106,6 +106,17 @@ struct SessionMachine {
         if !ended { phase = .ended(confirmed: confirmed) }
     }
 
+    /// True while command `index` waits for what settles it: pending, or taken off the queue by the input just
+    /// made (its final reply, `answered`, until `applyAnswer`; a reply lost in a gap, until the analyzer marks it)
+    /// but not yet recorded on it. (A session confirmed by a reply is confirmed before that reply is recorded,
+    /// and the confirmation delivers the commands settled so far: the command the reply answers went out without
+    /// it.)
+    func awaitsSettling(_ index: Int) -> Bool {
+        if isPending(index) { return true }
+        if let answered, answered.index == index { return true }
+        return lostReplies.contains(index)
+    }
+
     /// True while the command with record `index` awaits its final reply.
     func isPending(_ index: Int) -> Bool {
         var position = 0

@@ -158,8 +158,8 @@ import Testing
         let harness = Harness()
         harness.run(control.packets)
         let replies = harness.events.compactMap { event -> Int? in
-            guard case .command(_, let command) = event else { return nil }
-            return command.reply?.code ?? 0
+            guard case .command(let command) = event else { return nil }
+            return command.record.reply?.code ?? 0
         }
         #expect(replies == [257, 200])
         #expect(harness.analyzer.sessions.first?.commands.first?.reply?.code == 257)
@@ -179,7 +179,7 @@ import Testing
             switch event {
             case .sessionStarted: kinds.append("start")
             case .reply: kinds.append("reply")
-            case .command(_, let command): kinds.append(command.verbText)
+            case .command(let command): kinds.append(command.record.verbText)
             case .finding(let finding): kinds.append(finding.kind.rawValue)
             case .sessionEnded: kinds.append("end")
             default: kinds.append("other")

@@ -15,9 +15,17 @@ import Reports
 /// output thread alone between `start()` and `finish()`, and by the caller only before and after (thread creation
 /// and `pthread_join` order those accesses) — hence `@unchecked Sendable`. The queue is itself thread-safe.
 final class OutputStage: StreamingEventSink, @unchecked Sendable {
-    /// Events per hand-over, and hand-overs in flight: a few hundred KiB of events at most wait.
+    /// Events per hand-over.
     static let batchItems = 128
-    static let depth = 4
+    /// Hand-overs in flight offline: at most 16 × `batchItems` events wait (≈ 1 MiB on the control-heavy benchmark).
+    ///
+    /// The output thread works in bursts (a session's whole JSON document when it ends, a watermark's rows), and so
+    /// does the analysis (a second's sweep, a session's end). With four hand-overs (512 events, well under a
+    /// millisecond of analysis) the analysis thread, the critical path on control-heavy captures, waited for room
+    /// 170–220 times a run, 120–160 ms in all of a 1.4 s run, while the output thread itself waited for events
+    /// 250–320 ms: the two took turns instead of running side by side. With 16, the analysis waited 3–13 times,
+    /// 3–10 ms; peak memory +0.8 MiB (32: the same waits, +1.9 MiB). Figures: Benchmarks/README.md.
+    static let depth = 16
     /// Live capture's hand-overs in flight. Live flushes after every captured batch, so each hand-over holds a few
     /// events and four of them were ≈ 1 000 packets of lead: whenever the output thread paused for a few
     /// milliseconds (a write to a slow file, a burst of ended sessions) the analysis waited for it, the capture

@@ -33,6 +33,13 @@ struct EncodedRow {
         if case .memory = place { return true }
         return false
     }
+
+    /// True when the bytes are in one of the store's chunks: there they stay, unchanged, after the row is taken,
+    /// until the store's next `store` (a chunk is only written when a row is stored).
+    var inChunk: Bool {
+        if case .memory(_, let chunk) = place { return chunk >= 0 }
+        return false
+    }
 }
 
 /// Where held timeline rows keep their bytes: in memory up to a budget, then in temporary files.

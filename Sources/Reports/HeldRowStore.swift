@@ -1,3 +1,5 @@
+import CPrefetch
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -132,6 +134,12 @@ final class HeldRowStore {
         let position = chunks[currentChunk] + currentUsed
         if let base = bytes.baseAddress { position.copyMemory(from: base, byteCount: bytes.count) }
         currentUsed += bytes.count
+        // The lines the next row goes to, asked for now, while the next event is encoded: a chunk is reused cold
+        // (its rows went out by `writev`, unread, seconds ago), and the copy above waited for its lines.
+        let next = position + bytes.count
+        ftpscope_prefetch_for_write(next + 64)
+        ftpscope_prefetch_for_write(next + 128)
+        ftpscope_prefetch_for_write(next + 192)
         chunkRows[currentChunk] += 1
         return EncodedRow(place: .memory(position, chunk: Int32(currentChunk)), count: bytes.count, split: split)
     }

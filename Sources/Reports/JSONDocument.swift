@@ -81,9 +81,16 @@ public enum JSONDocument {
         return out.text
     }
 
-    /// One session; under a status filter (`narrowing`) only its transfers with a kept outcome.
+    /// Bytes a session's JSON may reach in the writer before a `JSONSessionDrain` given to `write(session:…)` takes
+    /// them (checked after each command and each transfer).
+    public static let drainThreshold = 1 << 20
+
+    /// One session; under a status filter (`narrowing`) only its transfers with a kept outcome. With `draining`, the
+    /// bytes written so far are handed to it whenever they pass `drainThreshold`, so that a session of a million
+    /// commands (200 MB of JSON) goes out in pieces instead of waiting whole in memory beside its records.
     public static func write(
-        session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil, into out: inout JSONWriter
+        session: FTPSession, _ passwords: PasswordPolicy, narrowing: Narrowing? = nil, into out: inout JSONWriter,
+        draining: JSONSessionDrain? = nil
     ) {
         out.beginObject()
         out.key("id")
@@ -133,6 +140,7 @@ public enum JSONDocument {
             for index in commands.indices {
                 out.element()
                 write(commandAt: commands.baseAddress! + index, passwords, into: &out)
+                if let draining, out.count >= drainThreshold { draining.drain(&out) }
             }
         }
         out.endArray()
@@ -143,6 +151,7 @@ public enum JSONDocument {
         for transfer in narrowing?.transfers(of: session) ?? session.transfers {
             out.element()
             write(transfer: transfer, into: &out)
+            if let draining, out.count >= drainThreshold { draining.drain(&out) }
         }
         out.endArray()
         out.key("working_directory")
@@ -277,4 +286,10 @@ public enum JSONDocument {
         }
         out.endObject()
     }
+}
+
+/// Takes the bytes of a session's JSON written so far (`JSONDocument.write(session:…draining:)`), leaving the writer
+/// empty to go on with the rest of the session.
+public protocol JSONSessionDrain: AnyObject {
+    func drain(_ out: inout JSONWriter)
 }

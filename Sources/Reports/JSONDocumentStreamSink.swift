@@ -14,7 +14,7 @@ import NetworkTypes
 ///
 /// The members are those of `JSONDocument.render`, in another order (`version`, `sessions`, `inputs`, `stats`,
 /// `findings`; SPEC.md: key order is not part of the contract).
-public final class JSONDocumentStreamSink: StreamingEventSink {
+public final class JSONDocumentStreamSink: StreamingEventSink, JSONSessionDrain {
     private let output: BufferedOutput
     private let passwords: PasswordPolicy
     private let findings = RecordSpool()
@@ -75,6 +75,9 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
     private var size = SessionSize()
     private var nextNumber = 1
     private var sessionsWritten = 0
+    /// Bytes of the session being written that have gone out already (`drain`): a session written in its turn
+    /// goes out in pieces of about `JSONDocument.drainThreshold`.
+    private var drainedBytes = 0
     private let maximumHeldSessions: Int
 
     /// Sessions held back to keep the document in session order; past it the lowest held are written out of
@@ -118,24 +121,35 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
             // Parsed in place (`S12` → 12); a Substring of the id and its integer parse cost ten times as much.
             let number = SessionIdentity.number(of: session.id).map { Int(truncatingIfNeeded: $0) }
                 ?? Int(session.id.dropFirst()) ?? 0
+            // Written in turn (sessions mostly end in the order they began), or out of order once given up on: it
+            // goes straight out, in pieces when it is long. Otherwise it is held, whole.
+            let inTurn = number <= nextNumber
             // A block of about what the session will take (`SessionSize`), so that a held one keeps little unused:
-            // one of another size goes back to the pool for one of the right size.
-            let room = JSONBytesPool.capacity(of: JSONBytesPool.sizeClass(for: size.room(for: session)))
+            // one of another size goes back to the pool for one of the right size. In turn, never more than a piece.
+            let predicted = size.room(for: session)
+            let wanted = inTurn ? min(predicted, JSONDocument.drainThreshold + (JSONDocument.drainThreshold >> 4)) : predicted
+            let room = JSONBytesPool.capacity(of: JSONBytesPool.sizeClass(for: wanted))
             if scratch.reservedCapacity != room { resizeScratch(room) }
             scratch.removeAll()
+            drainedBytes = 0
+            let draining: JSONSessionDrain? = inTurn ? self : nil
             if let narrowing {
                 if narrowing.matches(session) && (narrowing.statuses == nil || !narrowing.transfers(of: session).isEmpty) {
                     keptSessions.insert(session.id)
-                    JSONDocument.write(session: session, passwords, narrowing: narrowing, into: &scratch)
+                    JSONDocument.write(session: session, passwords, narrowing: narrowing, into: &scratch, draining: draining)
                 }
             } else {
-                JSONDocument.write(session: session, passwords, into: &scratch)
+                JSONDocument.write(session: session, passwords, into: &scratch, draining: draining)
             }
-            size.learn(session, bytes: scratch.count)
-            // Written in turn (sessions mostly end in the order they began), or out of order once given up on:
-            // the block handed to the output, which writes it from there.
-            if number <= nextNumber {
-                if scratch.count > 0 { writeSession(handOver()) }  // else narrowed out
+            size.learn(session, bytes: drainedBytes + scratch.count)
+            if inTurn {
+                if drainedBytes > 0 {
+                    // Its head went out already: the rest follows from the scratch, which keeps its block.
+                    scratch.withBytes { output.write($0) }
+                    sessionsWritten += 1
+                } else if scratch.count > 0 {
+                    writeSession(handOver())
+                }  // else narrowed out
                 if number < nextNumber { return }
                 nextNumber += 1
                 while let ready = held.removeValue(forKey: nextNumber) {
@@ -221,6 +235,14 @@ public final class JSONDocumentStreamSink: StreamingEventSink {
         let next = blocks.block(for: room)
         let given = scratch.exchangeStorage(for: next.base, capacity: next.capacity)
         blocks.give(given.base, capacity: given.capacity)
+    }
+
+    /// The first pieces of a session written in its turn (`JSONSessionDrain`): the separator before its first.
+    public func drain(_ out: inout JSONWriter) {
+        if drainedBytes == 0 { output.write(sessionsWritten == 0 ? "\n    " : ",\n    ") }
+        out.withBytes { output.write($0) }
+        drainedBytes += out.count
+        out.removeAll()
     }
 
     /// A session's bytes, handed to the output whole: it writes them from their block (`BufferedOutput`), which

@@ -48,6 +48,8 @@ import Testing
         let shapes: [(commands: Int, banner: Int)] = [
             (0, 0), (1, 0), (10, 4_000), (12, 0), (0, 70_000), (40, 0), (3, 1_200_000), (0, 4_096), (200, 0),
             (5, 13_000), (1, 300_000), (30, 5), (0, 1), (14, 0), (2, 16_384), (60, 0), (7, 40_000), (1, 1),
+            // Past `JSONDocument.drainThreshold` in commands: written in turn, these go out in pieces.
+            (6_000, 0), (11_000, 100),
         ]
         return shapes.enumerated().map { index, shape in
             session(index + 1, commands: shape.commands, bannerBytes: shape.banner)
@@ -136,5 +138,34 @@ import Testing
             #expect(written.utf8.count == inOrder.utf8.count)
             #expect(written != inOrder)
         }
+    }
+
+    /// A session written with a drain goes out in pieces: each taken once the writer holds `drainThreshold` bytes
+    /// (so the writer never holds much more), and together exactly the bytes written whole.
+    @Test func aLongSessionGoesOutInPiecesThatMakeItWhole() throws {
+        final class Pieces: JSONSessionDrain {
+            var bytes: [UInt8] = []
+            var sizes: [Int] = []
+            func drain(_ out: inout JSONWriter) {
+                sizes.append(out.count)
+                out.withBytes { bytes.append(contentsOf: $0) }
+                out.removeAll()
+            }
+        }
+        let long = Self.session(1, commands: 20_000, bannerBytes: 0)
+        var whole = JSONWriter(pretty: true, indent: 2)
+        JSONDocument.write(session: long, Self.passwords, into: &whole)
+        let pieces = Pieces()
+        var writer = JSONWriter(pretty: true, indent: 2)
+        JSONDocument.write(session: long, Self.passwords, into: &writer, draining: pieces)
+        writer.withBytes { pieces.bytes.append(contentsOf: $0) }
+        #expect(whole.count > 4 * JSONDocument.drainThreshold)
+        #expect(pieces.sizes.count >= 4)
+        // Each piece is the threshold plus at most the one command that crossed it.
+        for size in pieces.sizes {
+            #expect(size >= JSONDocument.drainThreshold && size < JSONDocument.drainThreshold + 4096)
+        }
+        #expect(writer.count < JSONDocument.drainThreshold)
+        #expect(pieces.bytes == whole.withBytes { Array($0) })
     }
 }

@@ -92,8 +92,8 @@ struct ShardMerger {
             if key < bestKey {
                 best = worker
             } else if key.phase == .sweepFindings && !(bestKey < key),
-                let mine = Self.crossing(round[worker].items[cursors[worker]]),
-                let theirs = Self.crossing(round[current].items[cursors[current]]), mine < theirs
+                let mine = Self.guessingOrder(round[worker].items[cursors[worker]]),
+                let theirs = Self.guessingOrder(round[current].items[cursors[current]]), mine < theirs
             {
                 // Password-guessing runs gone quiet at the same sweep (so of the same date) in two workers: the
                 // detector's order (client, server), as one thread reports them.
@@ -106,19 +106,21 @@ struct ShardMerger {
     /// The order of the findings spanning sessions at the end: password guessing by date, client, server
     /// (`BruteforceDetector`); anything else first, in worker order.
     static func closingOrder(_ a: AnalysisEvent, _ b: AnalysisEvent) -> Bool {
-        switch (crossing(a), crossing(b)) {
+        switch (guessingOrder(a), guessingOrder(b)) {
         case (nil, .some): return true
         case (.some(let first), .some(let second)): return first < second
         default: return false
         }
     }
 
-    private static func crossing(_ item: ShardEvents.Item) -> (Timestamp, IPAddress, IPAddress)? {
+    private static func guessingOrder(_ item: ShardEvents.Item) -> (Timestamp, IPAddress, IPAddress)? {
         guard case .event(let event) = item else { return nil }
-        return crossing(event)
+        return guessingOrder(event)
     }
 
-    private static func crossing(_ event: AnalysisEvent) -> (Timestamp, IPAddress, IPAddress)? {
+    /// Where a password-guessing finding goes in the detector's own order (its date, then client and server:
+    /// `BruteforceDetector` reports the runs that end together in that order); nil for any other event.
+    private static func guessingOrder(_ event: AnalysisEvent) -> (Timestamp, IPAddress, IPAddress)? {
         guard case .finding(let finding) = event, case .bruteforce(_, let client, let server, _) = finding.facts else {
             return nil
         }

@@ -61,7 +61,7 @@ let package = Package(
         // run time by a CPUID check; CommunityID keeps its portable Swift compression for other CPUs.
         .target(name: "CSHA1Block"),
         .target(
-            name: "Reports", dependencies: ["FTPAnalysis", "FTPProtocol", "NetworkTypes", "CommunityID"],
+            name: "Reports", dependencies: ["FTPAnalysis", "FTPProtocol", "NetworkTypes", "CommunityID", "CPrefetch"],
             swiftSettings: hotPath),
         // Writes data-channel payload to files (--extract) with SHA-256; the only user of swift-crypto.
         .target(

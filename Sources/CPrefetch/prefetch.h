@@ -8,4 +8,10 @@ static inline __attribute__((always_inline)) void ftpscope_prefetch(const void *
     __builtin_prefetch(address, 0, 3);
 }
 
+// For writing (the line is fetched for ownership): the held-row store asks for the lines its next row will be
+// copied to (HeldRowStore.store).
+static inline __attribute__((always_inline)) void ftpscope_prefetch_for_write(const void *address) {
+    __builtin_prefetch(address, 1, 3);
+}
+
 #endif

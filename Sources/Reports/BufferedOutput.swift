@@ -45,17 +45,30 @@ public final class BufferedOutput {
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer = OutputBytes(capacity: BufferedOutput.capacity)
-    /// Pieces handed over whole (`write(_: JSONBytes)`), each to go out after the first `offset` bytes of
-    /// `buffer`, and how many bytes they hold.
-    private var pieces: [(offset: Int, bytes: JSONBytes)] = []
+    /// Bytes that go out from where they are, not from `buffer` (`write(_: JSONBytes)`, `write(lent:)`), each
+    /// after the first `offset` bytes of `buffer`: `pieceCount` of them. Plain pointers: the JSON pieces are kept
+    /// alive by `owners`, lent bytes by their lender until `returnLent()`. Raw memory, as are `vectors` (those of
+    /// a gathered write): an array's uniqueness and bounds checks came to some 140 instructions a lent row.
+    private let pieces = UnsafeMutablePointer<Piece>.allocate(capacity: BufferedOutput.maximumPieces)
+    private var pieceCount = 0
+    private var owners: [JSONBytes] = []
     private var pieceBytes = 0
+    /// True while `pieces` holds lent bytes.
+    private var holdsLent = false
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 2 * BufferedOutput.maximumPieces + 1)
     private var failure: OutputError?
     private var closed = false
 
     /// Bytes buffered before they are written.
     static let capacity = 64 * 1024
-    /// Pieces gathered into one `writev` at most (two vectors each, well under IOV_MAX).
-    static let maximumPieces = 256
+    /// Pieces gathered into one `writev` at most (two vectors each, under IOV_MAX: 1024 on Linux).
+    static let maximumPieces = 500
+
+    private struct Piece {
+        var offset: Int
+        var base: UnsafeRawPointer
+        var count: Int
+    }
 
     /// Opens `path` for writing (created or truncated, mode 0644), or standard output for `-`.
     public init(path: String) throws(OutputError) {
@@ -77,6 +90,8 @@ public final class BufferedOutput {
             flush()
             if ownsDescriptor { _ = Glibc_close(descriptor) }
         }
+        pieces.deallocate()
+        vectors.deallocate()
     }
 
     /// Appends text (UTF-8).
@@ -105,24 +120,48 @@ public final class BufferedOutput {
     /// being copied into the buffer first; the system calls stay one per 64 KiB or so.
     public func write(_ piece: JSONBytes) {
         guard failure == nil, piece.count > 0 else { return }
-        pieces.append((buffer.count, piece))
-        pieceBytes += piece.count
-        if buffer.count + pieceBytes >= BufferedOutput.capacity || pieces.count >= BufferedOutput.maximumPieces {
+        owners.append(piece)
+        add(UnsafeRawPointer(piece.base), count: piece.count)
+    }
+
+    /// Appends bytes lent until `returnLent()` (held timeline rows, about 200 bytes each): they go out from where
+    /// they are in the next flush's `writev` instead of being copied into the buffer first. The rows were
+    /// encoded seconds before and are out of the cache by then; the copy into the buffer was the largest part of
+    /// the output thread's `memmove` on the control-heavy benchmark.
+    public func write(lent bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        holdsLent = true
+        add(base, count: bytes.count)
+    }
+
+    /// Writes out the lent bytes not yet written (so their lender may change them); nothing when none is.
+    public func returnLent() {
+        if holdsLent { flush() }
+    }
+
+    @inline(__always)
+    private func add(_ base: UnsafeRawPointer, count: Int) {
+        (pieces + pieceCount).initialize(to: Piece(offset: buffer.count, base: base, count: count))
+        pieceCount += 1
+        pieceBytes += count
+        if buffer.count + pieceBytes >= BufferedOutput.capacity || pieceCount >= BufferedOutput.maximumPieces {
             flush()
         }
     }
 
     /// Writes out everything buffered.
     public func flush() {
-        guard !buffer.isEmpty || !pieces.isEmpty else { return }
+        guard !buffer.isEmpty || pieceCount > 0 else { return }
         defer {
             buffer.removeAll()
-            pieces.removeAll(keepingCapacity: true)
+            pieceCount = 0
+            owners.removeAll(keepingCapacity: true)
             pieceBytes = 0
+            holdsLent = false
         }
         guard failure == nil else { return }
         beforeWrite?()
-        if !pieces.isEmpty { return writeGathered() }
+        if pieceCount > 0 { return writeGathered() }
         buffer.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -141,31 +180,32 @@ public final class BufferedOutput {
     /// left).
     private func writeGathered() {
         buffer.withUnsafeBytes { buffered in
-            var vectors: [iovec] = []
-            vectors.reserveCapacity(2 * pieces.count + 1)
-            func add(_ start: UnsafeRawPointer?, _ count: Int) {
-                guard count > 0 else { return }
-                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: start), iov_len: count))
+            var count = 0
+            func add(_ start: UnsafeRawPointer, _ length: Int) {
+                guard length > 0 else { return }
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: start), iov_len: length)
+                count += 1
             }
+            // Not nil: the buffer's memory is allocated when it is made.
+            let base = buffered.baseAddress!
             var start = 0
-            for (offset, piece) in pieces {
-                add(buffered.baseAddress.map { $0 + start }, offset - start)
+            for index in 0..<pieceCount {
+                let piece = pieces[index]
+                add(base + start, piece.offset - start)
                 add(piece.base, piece.count)
-                start = offset
+                start = piece.offset
             }
-            add(buffered.baseAddress.map { $0 + start }, buffered.count - start)
+            add(base + start, buffered.count - start)
             var first = 0
-            while first < vectors.count {
-                let written = vectors.withUnsafeBufferPointer {
-                    Glibc_writev(descriptor, $0.baseAddress! + first, Int32($0.count - first))
-                }
+            while first < count {
+                let written = Glibc_writev(descriptor, vectors + first, Int32(count - first))
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = OutputError(path: path, reason: BufferedOutput.errorText(errno))
                     return
                 }
                 var left = written
-                while first < vectors.count && left >= vectors[first].iov_len {
+                while first < count && left >= vectors[first].iov_len {
                     left -= vectors[first].iov_len
                     first += 1
                 }

@@ -38,6 +38,10 @@ public final class ECSTimelineWriter: TimelineWriter {
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
 
+    public func write(lent line: UnsafeRawBufferPointer) { output.write(lent: line) }
+
+    public func returnLent() { output.returnLent() }
+
     public func flush() { output.flush() }
 
     public func close() throws(OutputError) { try output.close() }

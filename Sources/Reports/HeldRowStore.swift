@@ -1,3 +1,5 @@
+import CPrefetch
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -31,6 +33,13 @@ struct EncodedRow {
     /// True while the bytes are in memory (a spill moves them to a run).
     var inMemory: Bool {
         if case .memory = place { return true }
+        return false
+    }
+
+    /// True when the bytes are in one of the store's chunks: there they stay, unchanged, after the row is taken,
+    /// until the store's next `store` (a chunk is only written when a row is stored).
+    var inChunk: Bool {
+        if case .memory(_, let chunk) = place { return chunk >= 0 }
         return false
     }
 }
@@ -125,6 +134,12 @@ final class HeldRowStore {
         let position = chunks[currentChunk] + currentUsed
         if let base = bytes.baseAddress { position.copyMemory(from: base, byteCount: bytes.count) }
         currentUsed += bytes.count
+        // The lines the next row goes to, asked for now, while the next event is encoded: a chunk is reused cold
+        // (its rows went out by `writev`, unread, seconds ago), and the copy above waited for its lines.
+        let next = position + bytes.count
+        ftpscope_prefetch_for_write(next + 64)
+        ftpscope_prefetch_for_write(next + 128)
+        ftpscope_prefetch_for_write(next + 192)
         chunkRows[currentChunk] += 1
         return EncodedRow(place: .memory(position, chunk: Int32(currentChunk)), count: bytes.count, split: split)
     }

@@ -183,10 +183,19 @@ public final class TimelineSink: StreamingEventSink {
     }
 
     /// Writes every held row at or before `watermark`; with nil (nothing pending), every held row.
+    ///
+    /// Rows whose bytes are in the held-row store's chunks are lent to the writers, which send them from there
+    /// (`TimelineWriter.write(lent:)`): nothing is stored meanwhile, so they stay put until `returnLent()` at
+    /// the end, rather than being copied, cold, into the writers' buffers.
     public func advance(watermark: Timestamp?) {
+        var lent = false
         while let time = order.topTime, watermark.map({ time <= $0 }) ?? true {
             let (time, line) = order.pop()!
-            emit(line, at: time)
+            lent = emit(line, at: time, lending: true) || lent
+        }
+        if lent {
+            firstWriter?.returnLent()
+            secondWriter?.returnLent()
         }
     }
 
@@ -219,18 +228,27 @@ public final class TimelineSink: StreamingEventSink {
         if let first { throw first }
     }
 
-    private func emit(_ row: EncodedRow, at time: Timestamp) {
+    /// Writes a row; with `lending`, lends the writers its bytes when they stay put after it is taken (see
+    /// `advance`), and returns true if it did.
+    @discardableResult
+    private func emit(_ row: EncodedRow, at time: Timestamp, lending: Bool = false) -> Bool {
         if let lastWritten, time < lastWritten {
             rowsOutOfOrder += 1
         } else {
             lastWritten = time
         }
         rowsWritten += 1
+        let lend = lending && row.inChunk
         held.take(row) { bytes in
             // Empty only when a spilled row could not be read back (`finish` reports it).
             guard bytes.count == row.count else { return }
-            write(bytes, split: row.split)
+            if lend {
+                lendWriters(bytes, split: row.split)
+            } else {
+                write(bytes, split: row.split)
+            }
         }
+        return lend
     }
 
     /// Hands the writers their parts of a row's bytes. A method rather than the closure's body: read there, each
@@ -239,6 +257,13 @@ public final class TimelineSink: StreamingEventSink {
     private func write(_ bytes: UnsafeRawBufferPointer, split: Int) {
         firstWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[..<split]))
         secondWriter?.write(encoded: UnsafeRawBufferPointer(rebasing: bytes[split...]))
+    }
+
+    /// As `write`, the bytes lent until `returnLent()`.
+    @inline(never)
+    private func lendWriters(_ bytes: UnsafeRawBufferPointer, split: Int) {
+        firstWriter?.write(lent: UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+        secondWriter?.write(lent: UnsafeRawBufferPointer(rebasing: bytes[split...]))
     }
 
     deinit {

@@ -10,10 +10,21 @@ public protocol TimelineWriter: AnyObject {
     func encode(_ row: inout TimelineRow, into line: RowBytes)
     /// Writes a line made by `encode` (borrowed: valid only during the call).
     func write(encoded line: UnsafeRawBufferPointer)
+    /// Writes a line made by `encode` whose bytes stay where they are, unchanged, until `returnLent()`: the
+    /// writer may send them from there rather than copy them (`BufferedOutput.write(lent:)`).
+    func write(lent line: UnsafeRawBufferPointer)
+    /// Done with the lines lent: their bytes may change once this returns.
+    func returnLent()
     /// Pushes buffered rows to the file (live mode calls it after each batch).
     func flush()
     /// Flushes and closes; throws the first write error.
     func close() throws(OutputError)
+}
+
+extension TimelineWriter {
+    /// A writer without a use for lent bytes copies them.
+    public func write(lent line: UnsafeRawBufferPointer) { write(encoded: line) }
+    public func returnLent() {}
 }
 
 /// The timeline as CSV (RFC 4180): a header row of SPEC.md's columns, CRLF line ends, fields quoted when they hold
@@ -43,6 +54,10 @@ public final class CSVTimelineWriter: TimelineWriter {
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
+
+    public func write(lent line: UnsafeRawBufferPointer) { output.write(lent: line) }
+
+    public func returnLent() { output.returnLent() }
 
     public func flush() { output.flush() }
 
@@ -327,6 +342,10 @@ public final class JSONLinesTimelineWriter: TimelineWriter {
     }
 
     public func write(encoded line: UnsafeRawBufferPointer) { output.write(line) }
+
+    public func write(lent line: UnsafeRawBufferPointer) { output.write(lent: line) }
+
+    public func returnLent() { output.returnLent() }
 
     public func flush() { output.flush() }
 

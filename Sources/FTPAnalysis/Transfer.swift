@@ -169,12 +169,12 @@ public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts 
 
     /// The data command (LIST, RETR, …), or nil while only announced.
     @inlinable public internal(set) var command: FTPVerb? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.command)) }
+        unsafeAddress { readAddress(fields, \.command) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.command) }
     }
     /// Its argument.
     @inlinable public internal(set) var argument: String? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.argument)) }
+        unsafeAddress { readAddress(fields, \.argument) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.argument) }
     }
     /// The argument resolved against the working directory.
@@ -186,118 +186,118 @@ public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts 
     }
     /// `path` as its parts: joined when an output reads it, not on the analysis thread (`Pathname`).
     @inlinable var pathname: Pathname? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.pathname)) }
+        unsafeAddress { readAddress(fields, \.pathname) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.pathname) }
     }
     /// How the channel was announced; nil when no announcement was seen.
     @inlinable public internal(set) var mode: DataMode? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.mode)) }
+        unsafeAddress { readAddress(fields, \.mode) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.mode) }
     }
     /// The announcement's command verb (PORT, EPRT, PASV, EPSV, LPRT, LPSV).
     @inlinable public internal(set) var announcementVerb: FTPVerb? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementVerb)) }
+        unsafeAddress { readAddress(fields, \.announcementVerb) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcementVerb) }
     }
     /// The endpoint that was announced (host resolved to the control peer for 229 or 0.0.0.0).
     @inlinable public internal(set) var announced: Endpoint? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announced)) }
+        unsafeAddress { readAddress(fields, \.announced) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announced) }
     }
     /// When it was announced.
     @inlinable public internal(set) var announcedAt: Timestamp? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcedAt)) }
+        unsafeAddress { readAddress(fields, \.announcedAt) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcedAt) }
     }
     /// When the data command was sent.
     @inlinable public internal(set) var commandTime: Timestamp? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.commandTime)) }
+        unsafeAddress { readAddress(fields, \.commandTime) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.commandTime) }
     }
     /// The reply to the announcement (200 to PORT, 227 to PASV, …).
     @inlinable public internal(set) var announcementReply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementReply)) }
+        unsafeAddress { readAddress(fields, \.announcementReply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcementReply) }
     }
     /// The final reply to the data command.
     @inlinable public internal(set) var reply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.reply)) }
+        unsafeAddress { readAddress(fields, \.reply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.reply) }
     }
     /// Preliminary reply (150/125) to the data command.
     @inlinable public internal(set) var preliminaryReply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.preliminaryReply)) }
+        unsafeAddress { readAddress(fields, \.preliminaryReply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
     }
     /// Data connections matched to it (normally one).
     @inlinable public internal(set) var connections: DataConnections {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
+        unsafeAddress { readAddress(fields, \.connections) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
     }
     /// Size announced by `150 … (N bytes)` or a SIZE reply.
     @inlinable public internal(set) var expectedSize: UInt64? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.expectedSize)) }
+        unsafeAddress { readAddress(fields, \.expectedSize) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.expectedSize) }
     }
     /// REST offset in force for this transfer.
     @inlinable public internal(set) var restOffset: UInt64? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.restOffset)) }
+        unsafeAddress { readAddress(fields, \.restOffset) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.restOffset) }
     }
     /// TYPE in force (A, I, …).
     @inlinable public internal(set) var transferType: String? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.transferType)) }
+        unsafeAddress { readAddress(fields, \.transferType) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.transferType) }
     }
     /// True when ABOR was sent during it.
     @inlinable public internal(set) var abortRequested: Bool {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.abortRequested)) }
+        unsafeAddress { readAddress(fields, \.abortRequested) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.abortRequested) }
     }
     /// True when inferred without a readable announcement.
     @inlinable public internal(set) var inferred: Bool {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.inferred)) }
+        unsafeAddress { readAddress(fields, \.inferred) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.inferred) }
     }
     /// The typed verdict (status, cause, evidence); settled when the transfer is.
     @inlinable public internal(set) var verdict: DataVerdict {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict)) }
+        unsafeAddress { readAddress(fields, \.verdict) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.verdict) }
     }
     /// Throughput, time to first byte, retransmissions, zero windows, who closed (TransferMetrics.swift).
     @inlinable public internal(set) var metrics: TransferMetrics? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.metrics)) }
+        unsafeAddress { readAddress(fields, \.metrics) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.metrics) }
     }
     /// The file written for it by extraction (`--extract`), as the data-channel sink reported it when it settled.
     @inlinable public internal(set) var extractedFile: ExtractedFile? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.extractedFile)) }
+        unsafeAddress { readAddress(fields, \.extractedFile) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.extractedFile) }
     }
     /// The parsed directory listing of a LIST/NLST/MLSD transfer, when its payload was read.
     @inlinable public internal(set) var listing: [ListingEntry]? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.listing)) }
+        unsafeAddress { readAddress(fields, \.listing) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.listing) }
     }
     /// Its position in its session's transfers, once a snapshot of it was taken (`SettledTransfer.index`).
     @inlinable var index: Int {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.index)) }
+        unsafeAddress { readAddress(fields, \.index) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.index) }
     }
 
     /// See `TransferFacts.connection(at:)`.
     @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
-        DataConnections.record(index, of: fieldAddress(&fields.pointee.connections))
+        DataConnections.record(index, of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
     }
     /// See `TransferFacts.withConnections(_:)`.
     @inlinable public func withConnections<Result>(
         _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
     ) rethrows -> Result {
-        try DataConnections.withRecords(of: fieldAddress(&fields.pointee.connections), body)
+        try DataConnections.withRecords(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)), body)
     }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
     @inlinable public var observedIndex: Int? {
-        DataConnections.observedIndex(of: fieldAddress(&fields.pointee.connections))
+        DataConnections.observedIndex(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
     }
 
     /// True once its outcome is settled and delivered.

@@ -89,12 +89,12 @@ public struct SettledTransfer: TransferFacts, Sendable {
 
     /// See `TransferFacts.command`.
     @inlinable public var command: FTPVerb? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.command)) }
+        unsafeAddress { readAddress(fields, \.command) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.command) }
     }
     /// See `TransferFacts.argument`.
     @inlinable public var argument: String? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.argument)) }
+        unsafeAddress { readAddress(fields, \.argument) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.argument) }
     }
     /// See `TransferFacts.path`.
@@ -104,77 +104,77 @@ public struct SettledTransfer: TransferFacts, Sendable {
     }
     /// See `TransferFacts.mode`.
     @inlinable public var mode: DataMode? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.mode)) }
+        unsafeAddress { readAddress(fields, \.mode) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.mode) }
     }
     /// See `TransferFacts.announcementVerb`.
     @inlinable public var announcementVerb: FTPVerb? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementVerb)) }
+        unsafeAddress { readAddress(fields, \.announcementVerb) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcementVerb) }
     }
     /// See `TransferFacts.announced`.
     @inlinable public var announced: Endpoint? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announced)) }
+        unsafeAddress { readAddress(fields, \.announced) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announced) }
     }
     /// See `TransferFacts.announcedAt`.
     @inlinable public var announcedAt: Timestamp? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcedAt)) }
+        unsafeAddress { readAddress(fields, \.announcedAt) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcedAt) }
     }
     /// See `TransferFacts.commandTime`.
     @inlinable public var commandTime: Timestamp? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.commandTime)) }
+        unsafeAddress { readAddress(fields, \.commandTime) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.commandTime) }
     }
     /// See `TransferFacts.announcementReply`.
     @inlinable public var announcementReply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.announcementReply)) }
+        unsafeAddress { readAddress(fields, \.announcementReply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.announcementReply) }
     }
     /// See `TransferFacts.reply`.
     @inlinable public var reply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.reply)) }
+        unsafeAddress { readAddress(fields, \.reply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.reply) }
     }
     /// See `TransferFacts.preliminaryReply`.
     @inlinable public var preliminaryReply: ReplyRecord? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.preliminaryReply)) }
+        unsafeAddress { readAddress(fields, \.preliminaryReply) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.preliminaryReply) }
     }
     /// See `TransferFacts.connections`.
     @inlinable public var connections: DataConnections {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.connections)) }
+        unsafeAddress { readAddress(fields, \.connections) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.connections) }
     }
     /// See `TransferFacts.expectedSize`.
     @inlinable public var expectedSize: UInt64? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.expectedSize)) }
+        unsafeAddress { readAddress(fields, \.expectedSize) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.expectedSize) }
     }
     /// See `TransferFacts.restOffset`.
     @inlinable public var restOffset: UInt64? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.restOffset)) }
+        unsafeAddress { readAddress(fields, \.restOffset) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.restOffset) }
     }
     /// See `TransferFacts.transferType`.
     @inlinable public var transferType: String? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.transferType)) }
+        unsafeAddress { readAddress(fields, \.transferType) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.transferType) }
     }
     /// See `TransferFacts.abortRequested`.
     @inlinable public var abortRequested: Bool {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.abortRequested)) }
+        unsafeAddress { readAddress(fields, \.abortRequested) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.abortRequested) }
     }
     /// See `TransferFacts.inferred`.
     @inlinable public var inferred: Bool {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.inferred)) }
+        unsafeAddress { readAddress(fields, \.inferred) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.inferred) }
     }
     /// See `TransferFacts.verdict`.
     @inlinable public var verdict: DataVerdict {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict)) }
+        unsafeAddress { readAddress(fields, \.verdict) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.verdict) }
     }
     /// See `TransferFacts.status`.
@@ -183,40 +183,40 @@ public struct SettledTransfer: TransferFacts, Sendable {
     @inlinable public var cause: DataCause? { fields.pointee.verdict.cause }
     /// See `TransferFacts.evidence`.
     @inlinable public var evidence: DataEvidence {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.verdict.evidence)) }
+        unsafeAddress { readAddress(fields, \.verdict.evidence) }
     }
     /// See `TransferFacts.metrics`.
     @inlinable public var metrics: TransferMetrics? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.metrics)) }
+        unsafeAddress { readAddress(fields, \.metrics) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.metrics) }
     }
     /// See `TransferFacts.extractedFile`.
     @inlinable public var extractedFile: ExtractedFile? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.extractedFile)) }
+        unsafeAddress { readAddress(fields, \.extractedFile) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.extractedFile) }
     }
     /// See `TransferFacts.listing`.
     @inlinable public var listing: [ListingEntry]? {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.listing)) }
+        unsafeAddress { readAddress(fields, \.listing) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.listing) }
     }
     /// See `TransferFacts.connection(at:)`.
     @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
-        DataConnections.record(index, of: fieldAddress(&fields.pointee.connections))
+        DataConnections.record(index, of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
     }
     /// See `TransferFacts.withConnections(_:)`.
     @inlinable public func withConnections<Result>(
         _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
     ) rethrows -> Result {
-        try DataConnections.withRecords(of: fieldAddress(&fields.pointee.connections), body)
+        try DataConnections.withRecords(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)), body)
     }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
     @inlinable public var observedIndex: Int? {
-        DataConnections.observedIndex(of: fieldAddress(&fields.pointee.connections))
+        DataConnections.observedIndex(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
     }
     /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
     @inlinable public var index: Int {
-        unsafeAddress { UnsafePointer(fieldAddress(&fields.pointee.index)) }
+        unsafeAddress { readAddress(fields, \.index) }
         unsafeMutableAddress { fieldAddress(&writable.pointee.index) }
     }
 

@@ -5,17 +5,20 @@ import NetworkTypes
 /// row, a live line). Events arrive in the order they were settled, which is not always time order across
 /// sessions: a command is delivered when its final reply arrives, a session's findings when it ends.
 ///
-/// Every event is a value except the session at `sessionEnded`, and that one is final: once a session has ended,
-/// the analysis does not change it again unless it keeps sessions for whole-capture reports or extracts files
-/// (`AnalysisConfiguration.retainSessions`, a `DataChannelSink`). So a sink may run on another thread than the
-/// analysis (the output stage of `--threads`): nothing it is handed is written while it reads.
+/// Every event is a value except two references into the session. A command's record, which the analysis never
+/// writes again once its event is made (`CommandLog`). And the session at `sessionEnded`, which is final: once a
+/// session has ended, the analysis does not change it again unless it keeps sessions for whole-capture reports
+/// or extracts files (`AnalysisConfiguration.retainSessions`, a `DataChannelSink`). So a sink may run on another
+/// thread than the analysis (the output stage of `--threads`): nothing it is handed is written while it reads.
 public enum AnalysisEvent {
     /// A control connection was recognised as FTP; its id is assigned.
     case sessionStarted(SessionIdentity)
     /// The greeting, or a reply that answers no command.
     case reply(SessionIdentity, ReplyRecord)
-    /// A command with its final reply (or without one, when the session ended first).
-    case command(SessionIdentity, CommandRecord)
+    /// A command with its final reply (or without one, when the session ended first): its record where the session
+    /// keeps it, not a copy (the record with its strings, 168 bytes, was copied for every command on the analysis
+    /// thread, the critical path, and destroyed on the output thread). `command(_:_:)` makes one by hand.
+    case command(CommandEvent)
     /// The control channel switched to TLS at this time.
     case tlsStarted(SessionIdentity, Timestamp)
     /// Bytes of the control connection missing from the capture.
@@ -31,6 +34,12 @@ public enum AnalysisEvent {
     indirect case finding(Finding)
     /// The control connection ended; the session is final (see above).
     case sessionEnded(FTPSession)
+
+    /// The event of command `record` of `session`, by hand (tests, hand-built inputs): the record in a log of its
+    /// own.
+    public static func command(_ session: SessionIdentity, _ record: CommandRecord) -> AnalysisEvent {
+        .command(CommandEvent(session, record))
+    }
 }
 
 /// The session an event belongs to, as it stood when the event was settled: what streamed outputs print beside
@@ -140,21 +149,10 @@ public protocol AnalysisEventSink: AnyObject {
     /// sink that queues events (the output thread's hand-over) moves them instead of copying their strings and
     /// arrays. By default, `analysis(_:)`.
     func take(_ event: consuming AnalysisEvent)
-    /// The event `.command(session, record.pointee)`, made by the sink where it keeps it: the output thread's
-    /// hand-over builds it in its slot, the record copied once from where the session keeps it. Made by the
-    /// analyzer and then handed on, the event (184 bytes) was copied four times on its way into the slot. The record
-    /// is lent for the call only. By default, `take(.command(session, record.pointee))`.
-    func take(command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity)
 }
 
 extension AnalysisEventSink {
     public func take(_ event: consuming AnalysisEvent) { analysis(event) }
-
-    public func take(
-        command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity
-    ) {
-        take(.command(session, record.pointee))
-    }
 }
 
 /// Receives the payload of data channels, for extraction. When set on the analyzer, data connections are

@@ -18,10 +18,8 @@ extension FTPAnalyzer {
         // whole (the command is not read after this). The machine already holds the command as pending, so a
         // flush by an action before `recordCommand` (a confirmation) stops at it as it would have before it.
         if let truncated = recorded {
-            // Room for a typical session's commands at once: grown from empty one append at a time, the array
-            // was reallocated (and its records moved) five or six times per session.
-            if session.commands.capacity == 0 { session.commands.reserveCapacity(16) }
-            // Built in place in the append: a record (168 bytes) made first and then appended was copied.
+            // Built in place in its slot (`CommandLog`): a record (168 bytes) made first and then appended was
+            // copied.
             session.commands.append(
                 CommandRecord.taking(
                     &command, at: time, user: session.machine.userBeforeCommand, truncated: truncated))
@@ -130,7 +128,9 @@ extension FTPAnalyzer {
     }
 
     /// The final reply `record` answers command `index`: it is recorded on the command, the settled commands are
-    /// delivered, and then what it means is carried out (a transfer, a finding), in that order.
+    /// delivered, and then what it means is carried out (a transfer, a finding), in that order. Only the transfer
+    /// a passive reply opens is made before the delivery: its index is written on the command, and a delivered
+    /// command's record is not written again (`CommandLog`).
     ///
     /// What it means is asked first (the machine's state is all it changes, and nothing the delivered commands
     /// carry): when nothing reads the reply afterwards, which is the common case, its text is moved into the
@@ -149,7 +149,17 @@ extension FTPAnalyzer {
         } else {
             session.commands[index].reply = record
         }
-        // The command is delivered before what its reply settles (a transfer, a finding).
+        // A passive reply's transfer is opened (made, counted against the cap, indexed on the command) first; its
+        // announcement is read after the delivery, as before, since that may settle other transfers.
+        // (A passive reply is the only meaning of the reply to PASV, EPSV or LPSV.)
+        if meaning.count == 1, case .passiveReply(let passiveIndex) = meaning[0] {
+            let transfer = openPassiveTransfer(record, to: passiveIndex, session: session)
+            // The command is delivered before what its reply settles (a transfer, a finding).
+            flushCommands(session)
+            // None to announce: EPSV ALL, or the session's transfer cap.
+            if let transfer { announcePassive(transfer, of: passiveIndex, reply: record, session: session) }
+            return
+        }
         flushCommands(session)
         if meaning.count > 0 {
             var position = 0
@@ -195,8 +205,9 @@ extension FTPAnalyzer {
             answer(index, with: &reply, session: session)
         case .startTLS:
             startTLS(session, at: record.time)
-        case .passiveReply(let index):
-            applyPassiveReply(record, to: index, session: session)
+        case .passiveReply:
+            // Carried out by `answer` around the command's delivery (the only place a passive reply comes from).
+            preconditionFailure("a passive reply is carried out by answer(_:with:session:)")
         case .activeReply(let index):
             if let transferIndex = session.commands[index].transferIndex {
                 let transfer = session.transfers[transferIndex]

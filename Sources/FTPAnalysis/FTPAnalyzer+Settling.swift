@@ -47,18 +47,16 @@ extension FTPAnalyzer {
     /// Delivers, in order, the commands whose final reply is settled (all of them once the session ended).
     func flushCommands(_ session: FTPSession) {
         guard session.confirmed else { return }
-        while session.emittedCommands < session.commands.count {
-            let index = session.emittedCommands
-            // Judged in place, then copied once, straight into the event where the sink keeps it.
-            let settled =
-                session.commands[index].isAnswered || session.ended || !session.machine.isPending(index)
+        let log = session.commands
+        while log.emitted < log.count {
+            let index = log.emitted
+            // (Taken off the pending queue is not settled yet: the reply that took it may not be recorded on it.)
+            let settled = log[index].isAnswered || session.ended || !session.machine.awaitsSettling(index)
             guard settled else { return }
-            // Lent through the mutable accessor, which reaches the array in place: the read accessor of a class's
-            // array property hands out a copy of it (a retain and a release of its storage).
-            session.commands.withUnsafeMutableBufferPointer { records in
-                sink?.take(command: records.baseAddress! + index, of: session.identity)
-            }
-            session.emittedCommands += 1
+            // Marked before it is handed over: from here on the record is not written (`CommandLog`), and the
+            // event points at it rather than carrying a copy.
+            log.emitted = index + 1
+            if let sink { sink.take(.command(CommandEvent(session.commandContext(), index: index))) }
         }
     }
 

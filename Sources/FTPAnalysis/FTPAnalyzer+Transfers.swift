@@ -99,13 +99,25 @@ extension FTPAnalyzer {
         return name.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A PASV/EPSV/LPSV reply (227/229/228, or a refusal) to command `index`: the transfer it opens, then its
+    /// announced endpoint.
     func applyPassiveReply(
         _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
     ) {
+        guard let transfer = openPassiveTransfer(reply, to: index, session: session, into: existing) else { return }
+        announcePassive(transfer, of: index, reply: reply, session: session)
+    }
+
+    /// The transfer a passive reply opens (nil for EPSV ALL, or past the transfer cap), indexed on its command.
+    /// Delivers nothing, so `answer` does it before the command is handed over, after which its record is not
+    /// written (`CommandLog`).
+    func openPassiveTransfer(
+        _ reply: ReplyRecord, to index: Int, session: FTPSession, into existing: Transfer? = nil
+    ) -> Transfer? {
         // The fields read one by one: the whole record taken as a value is a 168-byte copy.
         let verb = session.commands[index].verb
-        if case .epsv = verb, DataChannelParser.isEPSVAll(session.commands[index].argument) { return }
-        if existing == nil && !transferAllowed(session, at: reply.time) { return }
+        if case .epsv = verb, DataChannelParser.isEPSVAll(session.commands[index].argument) { return nil }
+        if existing == nil && !transferAllowed(session, at: reply.time) { return nil }
         let transfer = existing ?? Transfer.make()
         transfer.announcementVerb = verb
         transfer.announcedAt = session.commands[index].time
@@ -113,6 +125,13 @@ extension FTPAnalyzer {
         if existing == nil { session.addTransfer(transfer) }
         // Searched from the end: the transfer is the session's last (the one waiting, or just appended).
         session.commands[index].transferIndex = session.transfers.lastIndex { $0 === transfer }
+        return transfer
+    }
+
+    /// The endpoint a passive reply announces on the transfer it opened (`openPassiveTransfer`), filed as an
+    /// expectation when readable. Reads command `index`, never writes it.
+    func announcePassive(_ transfer: Transfer, of index: Int, reply: ReplyRecord, session: FTPSession) {
+        let verb = session.commands[index].verb
         let parsed: Result<AnnouncedEndpoint, AnnouncementError>
         switch verb {
         case .pasv:

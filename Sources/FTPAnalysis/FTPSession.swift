@@ -17,12 +17,13 @@ public final class FTPSession {
     // further down (after the id, the banner and the lists), they were more lines touched per segment, and with
     // hundreds of sessions open at once each was a likely cache miss. (Stored properties are laid out in
     // declaration order; the id, read only when an identity is made, is after them.)
-    /// Commands already delivered as events.
-    var emittedCommands = 0
     /// What every event's `SessionIdentity` shares, made when the session gets its id (`refreshIdentity`).
     var identityFixed: SessionIdentity.Fixed?
-    /// Every command with its replies.
-    public internal(set) var commands: [CommandRecord] = []
+    /// Every command with its replies, in records that stay where they are: the command events point at them
+    /// (`CommandLog`, whose comment says when a record may be written).
+    public let commands = CommandLog()
+    /// What the command events handed over last share (`commandContext()`).
+    private var lastCommandContext: CommandContext?
     /// When TLS began on the control channel (every event's identity carries it).
     public internal(set) var tlsTime: Timestamp?
     /// True once the connection carried a payload byte either way (an empty one is not reported as non-FTP).
@@ -163,6 +164,23 @@ public final class FTPSession {
         clientChannel = ClientControlChannel(limits: limits)
         serverChannel = ServerControlChannel(limits: limits)
         machine = SessionMachine(maxPendingCommands: maxPendingCommands, limits: limits)
+    }
+
+    /// Commands already delivered as events.
+    var emittedCommands: Int { commands.emitted }
+
+    /// The shared part of a command event settled now: the last one made while the session's identity (its
+    /// shared part, user and TLS time) is still what it holds, else a new one. Made once per session in the common
+    /// case, so a command's event costs one retain.
+    func commandContext() -> CommandContext {
+        if let context = lastCommandContext, context.session.fixed === identityFixed,
+            context.userVersion == machine.userVersion, context.session.tlsTime == tlsTime
+        {
+            return context
+        }
+        let context = CommandContext(session: identity, log: commands, userVersion: machine.userVersion)
+        lastCommandContext = context
+        return context
     }
 
     /// Every reply in the order it arrived: the greeting, preliminary and final replies, and unsolicited ones.

@@ -44,7 +44,12 @@ struct SessionMachine {
     var wellFormedCommands = 0
     var malformedCommands = 0
     /// The user name of the last USER command.
-    var user: String?
+    var user: String? {
+        didSet { userVersion &+= 1 }
+    }
+    /// Counts the changes of `user`, so that the command events' shared identity (`CommandContext`) is remade
+    /// only when the user changed, without comparing the names at every command.
+    private(set) var userVersion: UInt32 = 0
     /// Every login attempt in order.
     var loginAttempts: [LoginAttempt] = []
     /// True once the credential findings were delivered (at the first accepted login).
@@ -104,6 +109,17 @@ struct SessionMachine {
     /// The control connection ended.
     mutating func end() {
         if !ended { phase = .ended(confirmed: confirmed) }
+    }
+
+    /// True while command `index` waits for what settles it: pending, or taken off the queue by the input just
+    /// made (its final reply, `answered`, until `applyAnswer`; a reply lost in a gap, until the analyzer marks it)
+    /// but not yet recorded on it. (A session confirmed by a reply is confirmed before that reply is recorded,
+    /// and the confirmation delivers the commands settled so far: the command the reply answers went out without
+    /// it, and its record was written after its event was handed over, `CommandLog`.)
+    func awaitsSettling(_ index: Int) -> Bool {
+        if isPending(index) { return true }
+        if let answered, answered.index == index { return true }
+        return lostReplies.contains(index)
     }
 
     /// True while the command with record `index` awaits its final reply.

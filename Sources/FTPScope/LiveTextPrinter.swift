@@ -44,7 +44,9 @@ public final class LiveTextPrinter: AnalysisEventSink {
             return line(session.start, session, "session_start", "\(session.client) -> \(session.server)")
         case .reply(let session, let reply):
             return line(reply.time, session, "reply", "\(reply.code) \(firstLine(reply.text))")
-        case .command(let session, let command):
+        case .command(let event):
+            let session = event.session
+            let command = event.record
             var text = Escaping.terminal(command.verbText)
             let argument = passwords.displayArgument(of: command)
             if !argument.isEmpty { text += " " + Escaping.terminal(argument.prefix(160)) }

@@ -73,8 +73,8 @@ public final class NarrowingSink: StreamingEventSink {
         guard let user = narrowing.user else { return true }
         if session.user == user { return true }
         return events.contains { event in
-            guard case .command(_, let command) = event else { return false }
-            return command.verb == .user && command.argument == user
+            guard case .command(let command) = event else { return false }
+            return command.record.verb == .user && command.record.argument == user
         }
     }
 
@@ -111,8 +111,9 @@ extension AnalysisEvent {
         switch self {
         case .sessionStarted(let session): return session
         case .sessionEnded(let session): return session.identity
-        case .reply(let session, _), .command(let session, _), .tlsStarted(let session, _), .transfer(let session, _):
+        case .reply(let session, _), .tlsStarted(let session, _), .transfer(let session, _):
             return session
+        case .command(let command): return command.session
         case .gap(let session, _, _, _): return session
         case .finding: return nil
         }

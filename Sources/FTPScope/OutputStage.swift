@@ -8,9 +8,10 @@ import Reports
 /// document, HTML report). On control-heavy captures the outputs cost about as much as the analysis, so this
 /// third stage of `--threads` (after the reader) lets the two run side by side (docs/threads.md).
 ///
-/// What makes it safe to hand the sinks what the analysis made: every `AnalysisEvent` is a value except the
-/// session at `sessionEnded`, which the analysis no longer changes once it has ended when it keeps no sessions and
-/// extracts nothing (see `AnalysisEvent`); `OfflineAnalysis` uses the stage only then. The sinks are touched by the
+/// What makes it safe to hand the sinks what the analysis made: every `AnalysisEvent` is a value except a
+/// command's record, which the analysis does not write once its event is made (`CommandLog`), and the session at
+/// `sessionEnded`, which the analysis no longer changes once it has ended when it keeps no sessions and extracts
+/// nothing (see `AnalysisEvent`); `OfflineAnalysis` uses the stage only then. The sinks are touched by the
 /// output thread alone between `start()` and `finish()`, and by the caller only before and after (thread creation
 /// and `pthread_join` order those accesses) — hence `@unchecked Sendable`. The queue is itself thread-safe.
 final class OutputStage: StreamingEventSink, @unchecked Sendable {
@@ -56,11 +57,6 @@ final class OutputStage: StreamingEventSink, @unchecked Sendable {
 
     func take(_ event: consuming AnalysisEvent) {
         filling.append(consume event)
-        if filling.count >= OutputStage.batchItems { handOver() }
-    }
-
-    func take(command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity) {
-        filling.append(command: record, of: session)
         if filling.count >= OutputStage.batchItems { handOver() }
     }
 
@@ -137,15 +133,6 @@ final class OutputBatch {
     func append(_ event: consuming AnalysisEvent) {
         precondition(count < OutputStage.batchItems, "output batch overfilled")
         (events + count).initialize(to: consume event)
-        advances[count] = nil
-        count += 1
-    }
-
-    /// Adds a command's event, made in its slot (see `AnalysisEventSink.take(command:of:)`); the batch must not be
-    /// full.
-    func append(command record: UnsafePointer<CommandRecord>, of session: consuming SessionIdentity) {
-        precondition(count < OutputStage.batchItems, "output batch overfilled")
-        (events + count).initialize(to: .command(session, record.pointee))
         advances[count] = nil
         count += 1
     }

@@ -15,9 +15,13 @@ extension TimelineRowBuilder {
     mutating func encodeCSV(_ event: AnalysisEvent, into out: RowBytes, cache: RowTextCache) -> Timestamp? {
         // A switch, not `if case`: that copied the whole event first.
         switch event {
-        case .command(let session, let command):
-            encodeCSV(command: command, session: session, into: out, cache: cache)
-            return command.time
+        case .command(let command):
+            // Lent where they lie: the identity in the event's shared context, the record in the session's log,
+            // `inout` only so that it is not copied (`CommandEvent.recordAddress`); never written.
+            encodeCSV(
+                session: command.session, command: &UnsafeMutablePointer(mutating: command.recordAddress).pointee,
+                into: out, cache: cache)
+            return command.record.time
         case .transfer(let session, let transfer):
             return encodeCSV(transfer: transfer, session: session, into: out, cache: cache)
         case .reply(let session, let reply):
@@ -181,8 +185,10 @@ extension TimelineRowBuilder {
         out.append(0x0D, 0x0A)
     }
 
+    /// A command's record (`fill`'s `.command` case, as the CSV writer writes it). The record is lent `inout` only
+    /// to be read in place; it is not written.
     private mutating func encodeCSV(
-        command: CommandRecord, session: SessionIdentity, into out: RowBytes, cache: RowTextCache
+        session: SessionIdentity, command: inout CommandRecord, into out: RowBytes, cache: RowTextCache
     ) {
         typealias Cells = CSVTimelineWriter
         cache.write(command.time, into: out)

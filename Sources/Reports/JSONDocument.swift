@@ -135,13 +135,13 @@ public enum JSONDocument {
         out.bool(session.tls)
         out.key("commands")
         out.beginArray()
-        // Through the buffer: each record is read in place rather than copied out of the array (strings and all).
-        session.commands.withUnsafeBufferPointer { commands in
-            for index in commands.indices {
-                out.element()
-                write(commandAt: commands.baseAddress! + index, passwords, into: &out)
-                if let draining, out.count >= drainThreshold { draining.drain(&out) }
-            }
+        // Each record read in place (`CommandLog` keeps them where they were appended) rather than copied out
+        // (strings and all).
+        let commands = session.commands
+        for index in commands.indices {
+            out.element()
+            write(commandAt: commands.pointer(at: index), passwords, into: &out)
+            if let draining, out.count >= drainThreshold { draining.drain(&out) }
         }
         out.endArray()
         out.key("end_state")

@@ -116,26 +116,30 @@ public struct TextSummary {
         out.append(decimal: session.commands.count)
         // Under a status filter, the transfers with a kept outcome and the commands that announced or ran them.
         var transfers = session.transfers
-        var commands = session.commands[...]
+        var shown: [CommandRecord]?
         // Asked through `self`, not bound: a bound `Narrowing` is a copy of all its sets.
         if self.narrowing?.statuses != nil {
             transfers = self.narrowing?.transfers(of: session) ?? transfers
             let kept = Set(transfers.map(ObjectIdentifier.init))
-            let shown = session.commands.filter { command in
+            let about = session.commands.filter { command in
                 command.transferIndex.map { $0 < session.transfers.count && kept.contains(ObjectIdentifier(session.transfers[$0])) } ?? false
             }
             out.append(", ")
-            out.append(decimal: shown.count)
+            out.append(decimal: about.count)
             out.append(" of them about the transfers shown")
-            commands = shown[...]
+            shown = about
         }
         out.append("\n")
-        writeCommands(commands, total: commands.count, passwords, into: &out)
+        if let shown {
+            writeCommands(shown[...], total: shown.count, passwords, into: &out)
+        } else {
+            writeCommands(session.commands[...], total: session.commands.count, passwords, into: &out)
+        }
         if !transfers.isEmpty { writeTransfers(transfers, session: session, into: &out) }
     }
 
-    private func writeCommands(
-        _ commands: ArraySlice<CommandRecord>, total: Int, _ passwords: PasswordPolicy, into out: inout TextBytes
+    private func writeCommands<Commands: RandomAccessCollection<CommandRecord>>(
+        _ commands: Commands, total: Int, _ passwords: PasswordPolicy, into out: inout TextBytes
     ) {
         let listed = commands.prefix(TextSummary.maxListedCommands)
         // The verb and argument as shown, with their widths: measured once, for the columns and the padding.

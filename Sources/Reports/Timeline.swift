@@ -272,39 +272,10 @@ public struct TimelineRowBuilder {
             row.replyCode = reply.code
             row.replyText = reply.text
 
-        case .command(let session, let command):
-            // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
-            // Matched, not compared: `==` on the verb (an enum with payloads) was a call per command.
-            let isUser: Bool
-            if case .user = command.verb { isUser = true } else { isUser = false }
-            let key = sessionRow(
-                &row, session, .command, at: command.time, assigns: [.command, .argument, .replyText, .detail])
-            // `row.user` is still the session's user as known so far: written back only when it changes, and
-            // copied into the row only then (compared where it lies, the common case costs no copy).
-            if isUser || command.user != nil {
-                let same = isUser ? Self.same(row.user, command.argument) : row.user == command.user
-                if !same {
-                    let user = isUser ? command.argument : command.user
-                    let scratch = cellScratch
-                    live.update(key) { $0.setUser(user, scratch: scratch) }
-                    row.user = user
-                }
-            } else if row.user != nil {
-                row.user = nil
-            }
-            row.command = command.verbText
-            row.argument = passwords.displayArgument(of: command)
-            // The reply's fields read where they lie: binding it copied the record (its text retained).
-            let replyCode = command.reply?.code
-            row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: replyCode)
-            if let replyCode {
-                row.replyCode = replyCode
-                row.replyText = command.reply.unsafelyUnwrapped.text
-                row.replyTimeMilliseconds = command.replyTimeMilliseconds
-            } else if row.replyText != nil {
-                row.replyText = nil
-            }
-            Self.put(Self.notes(of: command), &row.detail)
+        case .command(let event):
+            // The identity and the record lent where they lie (the event's shared context, the session's log),
+            // the record `inout` only so that it is not copied (`CommandEvent.recordAddress`); never written.
+            fillCommand(&row, event.session, &UnsafeMutablePointer(mutating: event.recordAddress).pointee)
 
         case .tlsStarted(let session, let time):
             sessionRow(&row, session, .tlsStart, at: time)
@@ -467,6 +438,44 @@ public struct TimelineRowBuilder {
         case .some(let text): return text == other
         case .none: return false
         }
+    }
+
+    /// `fill`'s row for a command event. The record is lent `inout` only to be read in place; it is not written.
+    private mutating func fillCommand(
+        _ row: inout TimelineRow, _ session: SessionIdentity, _ command: inout CommandRecord
+    ) {
+        // The USER row names the user it logs in as: filtering a timeline by user keeps the login itself.
+        // Matched, not compared: `==` on the verb (an enum with payloads) was a call per command.
+        let isUser: Bool
+        if case .user = command.verb { isUser = true } else { isUser = false }
+        let key = sessionRow(
+            &row, session, .command, at: command.time, assigns: [.command, .argument, .replyText, .detail])
+        // `row.user` is still the session's user as known so far: written back only when it changes, and
+        // copied into the row only then (compared where it lies, the common case costs no copy).
+        if isUser || command.user != nil {
+            let same = isUser ? Self.same(row.user, command.argument) : row.user == command.user
+            if !same {
+                let user = isUser ? command.argument : command.user
+                let scratch = cellScratch
+                live.update(key) { $0.setUser(user, scratch: scratch) }
+                row.user = user
+            }
+        } else if row.user != nil {
+            row.user = nil
+        }
+        row.command = command.verbText
+        row.argument = passwords.displayArgument(of: command)
+        // The reply's fields read where they lie: binding it copied the record (its text retained).
+        let replyCode = command.reply?.code
+        row.context.login = TimelineContext.loginVerdict(verb: command.verb, replyCode: replyCode)
+        if let replyCode {
+            row.replyCode = replyCode
+            row.replyText = command.reply.unsafelyUnwrapped.text
+            row.replyTimeMilliseconds = command.replyTimeMilliseconds
+        } else if row.replyText != nil {
+            row.replyText = nil
+        }
+        Self.put(Self.notes(of: command), &row.detail)
     }
 
     /// Fills the fields every session row has; returns the key the session is looked up by.

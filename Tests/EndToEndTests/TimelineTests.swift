@@ -15,7 +15,7 @@ import TimelineTestSupport
     final class Recorder: AnalysisEventSink {
         var events: [(String, Timestamp)] = []
         func analysis(_ event: AnalysisEvent) {
-            if case .command(let session, let command) = event { events.append((session.id, command.time)) }
+            if case .command(let command) = event { events.append((command.session.id, command.record.time)) }
         }
     }
 

@@ -145,6 +145,26 @@ import Testing
         #expect(Harness().run(web.packets).sessions.isEmpty)
     }
 
+    /// A capture that begins mid-session has no greeting: the first reply confirms the session, and the command it
+    /// answers is delivered with it (the confirmation, carried out first, delivered it without its reply, so the
+    /// timeline's row lacked the reply the JSON document has).
+    @Test func theReplyThatConfirmsASessionIsOnItsCommandsEvent() throws {
+        var control = ConversationBuilder(client: Hosts.client, server: Hosts.server)
+        control.clientSends("PWD\r\n")
+        control.serverSends("257 \"/pub\" is the current directory\r\n")
+        control.clientSends("NOOP\r\n")
+        control.serverSends("200 ok\r\n")
+        control.clientFIN()
+        let harness = Harness()
+        harness.run(control.packets)
+        let replies = harness.events.compactMap { event -> Int? in
+            guard case .command(let command) = event else { return nil }
+            return command.record.reply?.code ?? 0
+        }
+        #expect(replies == [257, 200])
+        #expect(harness.analyzer.sessions.first?.commands.first?.reply?.code == 257)
+    }
+
     @Test func eventsArriveSettledAndInOrderWithinASession() throws {
         var control = ConversationBuilder.loggedIn()
         control.clientSends("NOOP\r\n")
@@ -159,7 +179,7 @@ import Testing
             switch event {
             case .sessionStarted: kinds.append("start")
             case .reply: kinds.append("reply")
-            case .command(_, let command): kinds.append(command.verbText)
+            case .command(let command): kinds.append(command.record.verbText)
             case .finding(let finding): kinds.append(finding.kind.rawValue)
             case .sessionEnded: kinds.append("end")
             default: kinds.append("other")

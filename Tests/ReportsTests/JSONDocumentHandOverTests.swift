@@ -31,12 +31,12 @@ import Testing
             let piece = String(repeating: "w", count: 63) + "\""
             session.banner = String(String(repeating: piece, count: bannerBytes / 64 + 1).prefix(bannerBytes))
         }
-        session.commands = (0..<commands).map { index in
+        for index in 0..<commands {
             var command = CommandRecord(
                 time: begin.adding(nanoseconds: Int64(index) * 1_000_000), verb: .cwd, argument: "dir\(index)")
             command.reply = ReplyRecord(
                 code: 250, text: "ok", time: begin.adding(nanoseconds: Int64(index) * 1_000_000 + 500_000))
-            return command
+            session.commands.append(command)
         }
         session.endState = .quit
         session.ended = true

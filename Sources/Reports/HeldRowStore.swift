@@ -16,8 +16,10 @@ import CPrefetch
 /// taken from the row order, and every optional holding one, was destroyed through the runtime's generic
 /// value witnesses (a sixteenth of the timeline's cost on the control-heavy benchmark).
 ///
-/// 32 bytes: the chunk and run numbers are 32-bit, after the pointer or offset, so the place takes 13 bytes and
-/// not 17 (the row order moves every row with its key when it sorts them).
+/// 24 bytes: the chunk and run numbers are 32-bit, after the pointer or offset, so the place takes 13 bytes and
+/// not 17, and the count and split are 32-bit (a row is far below 4 GiB: control lines are cut at FTPLimits'
+/// bound). The row order moves every row with its key when it sorts and merges them: with 64-bit counts a key was
+/// 48 bytes, now 40.
 struct EncodedRow {
     fileprivate enum Place {
         /// In memory: in chunk `chunk` of the store's arena, or (chunk -1) an allocation of its own.
@@ -27,8 +29,19 @@ struct EncodedRow {
     }
 
     fileprivate var place: Place
-    let count: Int
-    let split: Int
+    private let count32: UInt32
+    private let split32: UInt32
+
+    /// The row's bytes.
+    var count: Int { Int(count32) }
+    /// The first writer's bytes.
+    var split: Int { Int(split32) }
+
+    fileprivate init(place: Place, count: Int, split: Int) {
+        self.place = place
+        count32 = UInt32(count)
+        split32 = UInt32(split)
+    }
 
     /// True while the bytes are in memory (a spill moves them to a run).
     var inMemory: Bool {

@@ -9,7 +9,7 @@ import NetworkTypes
 /// merged into the run. A binary heap, sifting every row in and out through some fourteen levels (13 194 rows held
 /// at once on `c01.pcap`), cost about 650 instructions a row; this costs about a tenth of that.
 ///
-/// Each row moves with its key (a plain 32-byte `EncodedRow`, no reference). They sat still in a slot pool and
+/// Each row moves with its key (a plain 24-byte `EncodedRow`, no reference). They sat still in a slot pool and
 /// only their keys moved, but taking a row then read its slot at random (13 194 rows held at once on `c01.pcap`,
 /// half a megabyte of slots), and the pool's free list cost a push some 60 instructions more. Moving the rows
 /// costs the sort as many instructions as the pool saved, but its reads and writes go in order: on the

@@ -47,10 +47,10 @@ import Testing
         #expect(budget >= 1 << 24 ? store.spilledRows == 0 : store.spilledRows > 0)
     }
 
-    /// The row order moves every row with its key when it sorts: a held row stays four words.
-    @Test func anEncodedRowIsFourWords() {
-        #expect(MemoryLayout<EncodedRow>.size == 32)
-        #expect(MemoryLayout<EncodedRow>.stride == 32)
+    /// The row order moves every row with its key when it sorts: a held row stays three words.
+    @Test func anEncodedRowIsThreeWords() {
+        #expect(MemoryLayout<EncodedRow>.size == 24)
+        #expect(MemoryLayout<EncodedRow>.stride == 24)
     }
 }
 

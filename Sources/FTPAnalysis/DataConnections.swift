@@ -109,11 +109,11 @@ public struct DataConnections: Sendable, RandomAccessCollection, MutableCollecti
     /// chooses between the inline record and the array). Valid while the connections are neither written nor
     /// freed (`Transfer.connection(at:)`).
     @inlinable static func record(
-        _ index: Int, of connections: UnsafeMutablePointer<DataConnections>
+        _ index: Int, of connections: UnsafePointer<DataConnections>
     ) -> UnsafePointer<DataConnectionRecord> {
         if connections.pointee.hasOnly {
             precondition(index == 0, "DataConnections index out of range")
-            return UnsafePointer(onlyAddress(connections))
+            return onlyAddress(connections)
         }
         precondition(index >= 0 && index < connections.pointee.multiple.count, "DataConnections index out of range")
         // The array's storage outlives the call: it is the connections', which the caller does not write.
@@ -123,16 +123,16 @@ public struct DataConnections: Sendable, RandomAccessCollection, MutableCollecti
     /// Where `only`'s record lies in the connections at `connections`, by its offset (the optional's payload is at
     /// its start): reached as `&connections.pointee.only`, the whole value was copied to a temporary first.
     @inlinable @inline(__always) static func onlyAddress(
-        _ connections: UnsafeMutablePointer<DataConnections>
-    ) -> UnsafeMutablePointer<DataConnectionRecord> {
-        (UnsafeMutableRawPointer(connections) + MemoryLayout<DataConnections>.offset(of: \DataConnections.only)!)
+        _ connections: UnsafePointer<DataConnections>
+    ) -> UnsafePointer<DataConnectionRecord> {
+        (UnsafeRawPointer(connections) + MemoryLayout<DataConnections>.offset(of: \DataConnections.only)!)
             .assumingMemoryBound(to: DataConnectionRecord.self)
     }
 
     /// Calls `body` with the records of the connections at `connections`, where they lie (`withUnsafeBufferPointer`
     /// lends a copy of the inline record, as a method of the value).
     @inlinable static func withRecords<Result>(
-        of connections: UnsafeMutablePointer<DataConnections>,
+        of connections: UnsafePointer<DataConnections>,
         _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
     ) rethrows -> Result {
         if connections.pointee.hasOnly {
@@ -145,7 +145,7 @@ public struct DataConnections: Sendable, RandomAccessCollection, MutableCollecti
     /// Where the primary observed connection is (`TransferFacts.observedIndex`) among the connections at
     /// `connections`: the one that carried data, else the last attempt. Static, on their address: a getter of the
     /// value, called where the connections lie, copied all of them (the inline record) first.
-    @inlinable static func observedIndex(of connections: UnsafeMutablePointer<DataConnections>) -> Int? {
+    @inlinable static func observedIndex(of connections: UnsafePointer<DataConnections>) -> Int? {
         // Nearly every transfer has one connection or none; the comparison is for the rest.
         if connections.pointee.hasOnly { return 0 }
         return connections.pointee.multiple.withUnsafeBufferPointer { observedIndex(in: $0) }

@@ -287,17 +287,17 @@ public final class Transfer: ManagedBuffer<TransferHeader, Void>, TransferFacts 
 
     /// See `TransferFacts.connection(at:)`.
     @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
-        DataConnections.record(index, of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
+        DataConnections.record(index, of: readAddress(fields, \.connections))
     }
     /// See `TransferFacts.withConnections(_:)`.
     @inlinable public func withConnections<Result>(
         _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
     ) rethrows -> Result {
-        try DataConnections.withRecords(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)), body)
+        try DataConnections.withRecords(of: readAddress(fields, \.connections), body)
     }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
     @inlinable public var observedIndex: Int? {
-        DataConnections.observedIndex(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
+        DataConnections.observedIndex(of: readAddress(fields, \.connections))
     }
 
     /// True once its outcome is settled and delivered.

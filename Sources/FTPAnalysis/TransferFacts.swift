@@ -202,17 +202,17 @@ public struct SettledTransfer: TransferFacts, Sendable {
     }
     /// See `TransferFacts.connection(at:)`.
     @inlinable public func connection(at index: Int) -> UnsafePointer<DataConnectionRecord> {
-        DataConnections.record(index, of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
+        DataConnections.record(index, of: readAddress(fields, \.connections))
     }
     /// See `TransferFacts.withConnections(_:)`.
     @inlinable public func withConnections<Result>(
         _ body: (UnsafeBufferPointer<DataConnectionRecord>) throws -> Result
     ) rethrows -> Result {
-        try DataConnections.withRecords(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)), body)
+        try DataConnections.withRecords(of: readAddress(fields, \.connections), body)
     }
     /// See `TransferFacts.observedIndex`: read where the connections lie, without copying the array out.
     @inlinable public var observedIndex: Int? {
-        DataConnections.observedIndex(of: UnsafeMutablePointer(mutating: readAddress(fields, \.connections)))
+        DataConnections.observedIndex(of: readAddress(fields, \.connections))
     }
     /// Its position in its session's transfers (JSON `transfers[index]`, a finding's `transfer` evidence).
     @inlinable public var index: Int {
